@@ -1,0 +1,1 @@
+"""Checks for rendered Kubernetes/Istio manifests from any chart."""

@@ -1,0 +1,206 @@
+"""The data every check works on: rendered documents, an index over them, and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Iterable, Iterator
+
+
+class Severity(IntEnum):
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        return cls[text.upper()]
+
+    def __str__(self) -> str:  # "error", "warning", "info"
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a rendered manifest stream."""
+
+    obj: dict[str, Any]
+    file: str  # source file ("-" for stdin)
+    index: int  # 0-based document index within the file
+    line: int | None = None  # 1-based line where the document starts, when known
+
+    @property
+    def api_version(self) -> str:
+        return str(self.obj.get("apiVersion", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        md = self.obj.get("metadata") or {}
+        return str(md.get("name", "")) if isinstance(md, dict) else ""
+
+    @property
+    def namespace(self) -> str | None:
+        md = self.obj.get("metadata") or {}
+        ns = md.get("namespace") if isinstance(md, dict) else None
+        return str(ns) if ns else None
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.kind, self.name, self.namespace)
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        md = self.obj.get("metadata") or {}
+        ann = md.get("annotations") if isinstance(md, dict) else None
+        return ann if isinstance(ann, dict) else {}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # stable id, e.g. "CG-SVC-004"
+    severity: Severity
+    message: str  # names the resource and the field
+    resource: ResourceRef | None
+    file: str | None
+    doc_index: int | None
+    hint: str  # what to change
+    field: str | None = None  # field path inside the object, e.g. "spec.ports[0].nodePort"
+    line: int | None = None
+
+    @classmethod
+    def at(cls, doc: Document, rule: str, severity: Severity, message: str, hint: str,
+           field: str | None = None) -> "Finding":
+        return cls(rule, severity, message, doc.ref, doc.file, doc.index, hint, field, doc.line)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+            "resource": None if self.resource is None else {
+                "kind": self.resource.kind,
+                "name": self.resource.name,
+                "namespace": self.resource.namespace,
+            },
+            "file": self.file,
+            "docIndex": self.doc_index,
+            "line": self.line,
+            "field": self.field,
+            "hint": self.hint,
+        }
+
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+
+
+@dataclass
+class PodTemplate:
+    """A pod template (or bare Pod) and the workload that owns it."""
+
+    owner: Document
+    labels: dict[str, str]
+    spec: dict[str, Any]
+
+    @property
+    def containers(self) -> list[dict[str, Any]]:
+        return [c for c in (self.spec.get("containers") or []) if isinstance(c, dict)]
+
+
+def pod_template_of(doc: Document) -> PodTemplate | None:
+    obj = doc.obj
+    kind = doc.kind
+    spec = obj.get("spec") or {}
+    if not isinstance(spec, dict):
+        return None
+    if kind == "Pod":
+        md = obj.get("metadata") or {}
+        return PodTemplate(doc, dict(md.get("labels") or {}), spec)
+    if kind == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
+    if kind in WORKLOAD_KINDS:
+        tpl = spec.get("template") or {}
+        if not isinstance(tpl, dict):
+            return None
+        md = tpl.get("metadata") or {}
+        return PodTemplate(doc, dict((md or {}).get("labels") or {}), tpl.get("spec") or {})
+    return None
+
+
+@dataclass
+class ManifestIndex:
+    """Built once per input; rules look things up here instead of scanning."""
+
+    documents: list[Document]
+    default_namespace: str | None = None
+    by_kind: dict[str, list[Document]] = field(default_factory=dict)
+    pod_templates: list[PodTemplate] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for doc in self.documents:
+            self.by_kind.setdefault(doc.kind, []).append(doc)
+            pt = pod_template_of(doc)
+            if pt is not None:
+                self.pod_templates.append(pt)
+
+    def namespace_of(self, doc: Document) -> str | None:
+        return doc.namespace or self.default_namespace
+
+    def kind(self, kind: str) -> list[Document]:
+        return self.by_kind.get(kind, [])
+
+    def get(self, kind: str, name: str, namespace: str | None) -> Document | None:
+        for doc in self.kind(kind):
+            if doc.name == name and self._same_ns(self.namespace_of(doc), namespace):
+                return doc
+        return None
+
+    @staticmethod
+    def _same_ns(a: str | None, b: str | None) -> bool:
+        # Rendered charts often omit metadata.namespace: an absent namespace matches any.
+        return a is None or b is None or a == b
+
+    def pods_selected_by(self, selector: dict[str, str], namespace: str | None) -> list[PodTemplate]:
+        if not selector:
+            return []
+        out = []
+        for pt in self.pod_templates:
+            if not self._same_ns(self.namespace_of(pt.owner), namespace):
+                continue
+            if all(pt.labels.get(k) == str(v) for k, v in selector.items()):
+                out.append(pt)
+        return out
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.documents)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    kube_version: str = "1.31"
+    istio_version: str = "1.30"
+    profile: str = "default"  # "prod" turns posture warnings into errors
+    disabled: frozenset[str] = frozenset()
+    # the API server's --service-node-port-range (nodePorts are checked against it)
+    node_port_range: tuple[int, int] = (30000, 32767)
+
+
+def iter_findings(*groups: Iterable[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    for g in groups:
+        out.extend(g)
+    return out

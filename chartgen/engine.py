@@ -1,0 +1,126 @@
+"""Spec + blueprints -> FileTree, in memory. Nothing here touches the chart folder.
+
+Jinja uses [% %], [[ ]] and [# #] so Helm's {{ }} passes through verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+
+from chartgen.blueprints import BlueprintLibrary, Part
+from chartgen.errors import ChartgenError
+from chartgen.filetree import FileTree
+from chartgen.spec import Environment, Settings, Spec
+from chartgen.values import HEADER as GENERATED_HEADER
+from chartgen.values import ValuesModel, build_values
+
+
+
+def make_env(root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        block_start_string="[%",
+        block_end_string="%]",
+        variable_start_string="[[",
+        variable_end_string="]]",
+        comment_start_string="[#",
+        comment_end_string="#]",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["quote"] = lambda v: json.dumps(str(v), ensure_ascii=False)
+    return env
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    spec: Spec
+    parts: tuple[Part, ...]
+    values: ValuesModel
+
+
+class Engine:
+    def __init__(self, library: BlueprintLibrary | None = None):
+        self.library = library or BlueprintLibrary.default()
+        self.jinja = make_env(self.library.root)
+
+    # -- parts ------------------------------------------------------------------------------------
+
+    def active_parts(self, spec: Spec) -> list[Part]:
+        parts = []
+        for part in self.library.parts_for(spec.blueprint):
+            if part.when is None or self._truthy(part.when, spec):
+                parts.append(part)
+        return parts
+
+    def _truthy(self, expression: str, spec: Spec) -> bool:
+        return bool(self.jinja.compile_expression(expression)(**self._base_ctx(spec)))
+
+    def _template(self, path: Path) -> jinja2.Template:
+        return self.jinja.get_template(path.relative_to(self.library.root).as_posix())
+
+    def _base_ctx(self, spec: Spec) -> dict[str, Any]:
+        return {"spec": spec, "chart": spec.name, "blueprint": spec.blueprint,
+                "environments": spec.environments, "s": spec.defaults}
+
+    # -- rendering ----------------------------------------------------------------------------------
+
+    def render_values_layer(self, spec: Spec, parts: list[Part], settings: Settings,
+                            env: Environment | None) -> list[str]:
+        """Each part's values.yaml.j2 rendered for one layer (defaults, or one environment)."""
+        texts = []
+        ctx = self._base_ctx(spec) | {"s": settings, "env": env}
+        for part in parts:
+            tpl = part.optional("values.yaml.j2")
+            if tpl:
+                texts.append(self._render(tpl, ctx))
+        return texts
+
+    def render_schema_fragments(self, spec: Spec, parts: list[Part]) -> list[str]:
+        ctx = self._base_ctx(spec)
+        return [self._render(t, ctx) for p in parts if (t := p.optional("values.schema.yaml.j2"))]
+
+    def _render(self, template: Path, ctx: Mapping[str, Any]) -> str:
+        try:
+            return self._template(template).render(**ctx)
+        except jinja2.TemplateError as exc:
+            rel = template.relative_to(self.library.root)
+            line = getattr(exc, "lineno", None)
+            raise ChartgenError(f"blueprints/{rel}", None, f"template error: {exc}", line) from None
+
+    def render(self, spec: Spec) -> FileTree:
+        parts = self.active_parts(spec)
+        values = build_values(self, spec, parts)
+        fragments: dict[str, list[Path]] = {}
+        for part in parts:
+            for name, path in part.fragments().items():
+                fragments.setdefault(name, []).append(path)
+
+        ctx = self._base_ctx(spec) | {"values": values, "header": GENERATED_HEADER}
+
+        def fragment(name: str, **extra: Any) -> str:
+            return "".join(self._render(p, ctx | extra) for p in fragments.get(name, []))
+
+        ctx["fragment"] = fragment
+        tree = FileTree()
+        for part in parts:
+            for rel, path in part.files():
+                text = self._render(path, ctx)
+                if text.strip():
+                    tree.add(rel, text)  # a later part may replace an earlier part's file
+        for rel, text in values.files().items():
+            tree.add(rel, text)
+        return tree
+
+
+def generate(spec: Spec, library: BlueprintLibrary | None = None) -> FileTree:
+    return Engine(library).render(spec)

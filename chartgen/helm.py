@@ -1,0 +1,98 @@
+"""Find and run helm (3 or 4). The only place chartgen starts a subprocess for helm."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from chartgen import helm_install
+from chartgen.errors import HelmNotFound
+
+DEFAULT_KUBE_VERSION = "1.31.0"
+
+
+@dataclass(frozen=True)
+class HelmResult:
+    ok: bool
+    stdout: str
+    stderr: str
+    command: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return (self.stderr.strip() or self.stdout.strip())
+
+
+@dataclass(frozen=True)
+class Helm:
+    path: str
+
+    @cached_property
+    def version(self) -> str:
+        out = subprocess.run([self.path, "version", "--short"], capture_output=True, text=True, timeout=60)
+        m = re.search(r"v(\d+\.\d+\.\d+)", out.stdout)
+        return m.group(1) if m else "unknown"
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0]) if self.version[0].isdigit() else 0
+
+    def run(self, *args: str, timeout: int = 300) -> HelmResult:
+        cmd = (self.path, *args)
+        env = dict(os.environ)
+        # Keep helm away from the user's repositories, plugins and kube config.
+        env.setdefault("HELM_CACHE_HOME", str(helm_install.tools_dir() / "helm-cache"))
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        return HelmResult(proc.returncode == 0, proc.stdout, proc.stderr, cmd)
+
+    def lint(self, chart: Path, values: list[Path], *, strict: bool = True,
+             kube_version: str = DEFAULT_KUBE_VERSION) -> HelmResult:
+        args = ["lint", str(chart), "--kube-version", kube_version]
+        if strict:
+            args.append("--strict")
+        for v in values:
+            args += ["-f", str(v)]
+        return self.run(*args)
+
+    def template(self, chart: Path, release: str, namespace: str, values: list[Path], *,
+                 kube_version: str = DEFAULT_KUBE_VERSION, set_values: list[str] | None = None,
+                 show_only: list[str] | None = None) -> HelmResult:
+        args = ["template", release, str(chart), "-n", namespace, "--kube-version", kube_version]
+        for v in values:
+            args += ["-f", str(v)]
+        for s in set_values or []:
+            args += ["--set", s]
+        for s in show_only or []:
+            args += ["--show-only", s]
+        return self.run(*args)
+
+
+def _executable(path: str | os.PathLike[str]) -> bool:
+    p = Path(path)
+    return p.is_file() and os.access(p, os.X_OK)
+
+
+def find_helm(explicit: str | None = None) -> Helm:
+    """--helm, then $CHARTGEN_HELM, then chartgen's installed copy, then helm on PATH."""
+    for source, candidate in (("--helm", explicit), ("CHARTGEN_HELM", os.environ.get("CHARTGEN_HELM"))):
+        if candidate:
+            resolved = candidate if _executable(candidate) else shutil.which(candidate)
+            if not resolved:
+                raise HelmNotFound(candidate, source, "is not an executable helm binary")
+            return Helm(str(resolved))
+    for version in (helm_install.DEFAULT_VERSION, *sorted(helm_install.RELEASES)):
+        p = helm_install.installed_path(version)
+        if _executable(p):
+            return Helm(str(p))
+    on_path = shutil.which("helm")
+    if on_path:
+        return Helm(on_path)
+    raise HelmNotFound(
+        "helm", None,
+        "no helm found: pass --helm PATH, set CHARTGEN_HELM, run `chartgen helm install`, or put helm on PATH",
+    )

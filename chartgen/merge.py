@@ -1,0 +1,50 @@
+"""Helm-exact value merging: maps merge deeply, lists and scalars replace, null deletes a key."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Mapping
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Return base overlaid with override the way helm coalesces `-f` values files.
+
+    A key set to None in the override removes the key from the result (Helm's "null deletes").
+    """
+    out: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = _strip_nulls(copy.deepcopy(value))
+    return out
+
+
+def _strip_nulls(value: Any) -> Any:
+    # A null nested inside a map that had nothing to delete still disappears in helm's output.
+    if isinstance(value, Mapping):
+        return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def diff(base: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:
+    """The smallest override that, merged onto base, yields target.
+
+    Keys missing from target become None (delete); lists that differ are given whole.
+    """
+    out: dict[str, Any] = {}
+    for key, value in target.items():
+        if key not in base:
+            out[key] = copy.deepcopy(value)
+        elif isinstance(value, Mapping) and isinstance(base[key], Mapping):
+            sub = diff(base[key], value)
+            if sub:  # removed sub-keys appear as None inside sub
+                out[key] = sub
+        elif value != base[key] or type(value) is not type(base[key]):
+            out[key] = copy.deepcopy(value)
+    for key in base:
+        if key not in target:
+            out[key] = None
+    return out
