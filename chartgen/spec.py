@@ -220,8 +220,11 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
 
     name = data["name"]
     blueprint = library.service_blueprint(data["blueprint"])
-    image = data["image"]
-    _check_image(image, "image", col, allow_latest=bool(image.get("allowLatest")), need_ref=True)
+    image = data.get("image") or {}
+    if blueprint.has_workload:
+        if "image" not in data:
+            col.add("image", f"required field 'image' is missing (blueprint {blueprint.name!r} deploys pods)")
+        _check_image(image, "image", col, allow_latest=bool(image.get("allowLatest")), need_ref=True)
     chart_version = str(data.get("chartVersion", "0.1.0"))
     if not SEMVER.match(chart_version):
         col.add("chartVersion", f"{chart_version!r} is not a SemVer 2 version (e.g. 0.1.0)")
@@ -265,7 +268,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
         app_version=app_version,
         blueprint=blueprint,
         kube_version=str(data.get("kubeVersion", "1.31.0")),
-        image=Image(image["repository"], bool(image.get("allowLatest"))),
+        image=Image(image.get("repository", ""), bool(image.get("allowLatest"))),
         defaults=defaults,
         environments=tuple(environments),
         raw=data,

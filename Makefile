@@ -1,0 +1,33 @@
+# The two commands of the README:
+#   make examples   install everything, then generate and verify the example charts
+#   make test       install everything, then run the whole test suite (what CI runs)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup examples test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+# Installs the Python package and the pinned, sha256-verified helm 4.1.4 and 3.17.2.
+setup: $(STAMP)
+	$(BIN)/chartgen helm install 4.1.4 3.17.2
+
+examples: setup
+	$(BIN)/chartgen generate generated-charts/*/
+	$(BIN)/chartgen verify generated-charts/*/
+
+test: setup
+	$(BIN)/pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/check.py
+	$(BIN)/python bench/verify.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,328 @@
+"""Layer "schema": Kubernetes objects against the strict OpenAPI JSON schemas shipped by `kubernetes-validate`.
+
+The `vX.Y.0-local-strict` definitions file of the chosen Kubernetes version is read once per process and every
+kind's compiled jsonschema validator is cached, so a document costs one `iter_errors` call. jsonschema and
+referencing are imported on first use only (the CLI must start fast). Istio kinds are left to
+`chartgen.check.istio_schema`; other unknown kinds (CRDs) get one info finding per kind.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any, Iterator
+
+from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, is_istio_group, is_object
+from chartgen.check.loader import format_path
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
+from chartgen.check.registry import rule
+
+LAYER = "schema"
+_SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
+
+# The strict schemas describe int-or-string and quantities as oneOf [string|null, integer|null]: `null` (an unset
+# optional field, which the API server accepts) matches both branches and fails oneOf. Plain type lists fix that.
+_TYPE_FIXES = {
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": ["string", "integer", "null"],
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": ["string", "number", "null"],
+}
+
+
+def parse_kube_version(text: str) -> tuple[int, int]:
+    """"1.31", "v1.31.2", "1.31.0-gke.1" -> (1, 31); ValueError otherwise."""
+    m = _VERSION.match(text.strip())
+    if not m:
+        raise ValueError(f"invalid Kubernetes version {text!r}: expected MAJOR.MINOR such as 1.31")
+    return int(m.group(1)), int(m.group(2))
+
+
+@lru_cache(maxsize=1)
+def schema_root() -> Path:
+    """The package data folder, found without importing kubernetes_validate (its import pulls in jsonschema)."""
+    spec = find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the kubernetes-validate package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
+
+
+@lru_cache(maxsize=1)
+def available_versions() -> dict[tuple[int, int], str]:
+    """(major, minor) -> name of its strict schema folder."""
+    out: dict[tuple[int, int], str] = {}
+    for entry in schema_root().iterdir():
+        m = _SCHEMA_DIR.match(entry.name)
+        if m and entry.is_dir():
+            key = (int(m.group(1)), int(m.group(2)))
+            if key not in out or entry.name > out[key]:
+                out[key] = entry.name
+    return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class SchemaChoice:
+    requested: str
+    used: tuple[int, int]
+    directory: str
+    exact: bool
+    newer_than_bundled: bool  # requested a version newer than any bundled schema set
+
+    @property
+    def used_text(self) -> str:
+        return f"{self.used[0]}.{self.used[1]}"
+
+
+@lru_cache(maxsize=16)
+def choose_version(requested: str) -> SchemaChoice:
+    """The schema set for `requested`: the same minor, else the nearest lower one, else the oldest bundled."""
+    wanted = parse_kube_version(requested)
+    versions = available_versions()
+    if not versions:
+        raise RuntimeError(f"no *-local-strict schema folders under {schema_root()}")
+    if wanted in versions:
+        return SchemaChoice(requested, wanted, versions[wanted], True, False)
+    lower = [v for v in versions if v < wanted]
+    used = max(lower) if lower else min(versions)
+    return SchemaChoice(requested, used, versions[used], False, bool(lower))
+
+
+class KubeSchemas:
+    """One Kubernetes version's definitions: which (group, version, kind) exist, and a validator per kind."""
+
+    def __init__(self, directory: Path) -> None:
+        document = json.loads((directory / "_definitions.json").read_bytes())
+        self._document = document
+        self._uri: str = document["$id"]
+        defs: dict[str, Any] = document["$defs"]
+        for name, types in _TYPE_FIXES.items():
+            if name in defs:
+                description = defs[name].get("description")
+                defs[name] = {"type": types} | ({"description": description} if description else {})
+        self.gvk: dict[tuple[str, str, str], str] = {}
+        self.groups: set[str] = set()
+        for name, definition in defs.items():
+            for entry in definition.get("x-kubernetes-group-version-kind", ()):
+                self.groups.add(entry["group"])
+                if not name.startswith("io.k8s.apimachinery."):  # DeleteOptions, WatchEvent...: in every group
+                    self.gvk.setdefault((entry["group"], entry["version"], entry["kind"]), name)
+        self.served: dict[str, list[str]] = {}
+        for group, version, kind in sorted(self.gvk):
+            self.served.setdefault(kind, []).append(f"{group}/{version}" if group else version)
+        self._registry: Any = None
+        self._validators: dict[str, Any] = {}
+
+    def definition_name(self, api_version: str, kind: str) -> str | None:
+        group = api_group(api_version)
+        version = api_version.rsplit("/", 1)[-1]
+        return self.gvk.get((group, version, kind))
+
+    def validator(self, definition: str) -> Any:
+        cached = self._validators.get(definition)
+        if cached is None:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry
+            from referencing.jsonschema import DRAFT202012
+
+            if self._registry is None:
+                self._registry = Registry().with_resource(self._uri, DRAFT202012.create_resource(self._document))
+            cached = Draft202012Validator({"$ref": f"{self._uri}#/$defs/{definition}"}, registry=self._registry)
+            self._validators[definition] = cached
+        return cached
+
+    def kinds_in_group(self, group: str) -> list[str]:
+        return sorted({k for g, _, k in self.gvk if g == group})
+
+
+@lru_cache(maxsize=4)
+def schemas_for(directory: str) -> KubeSchemas:
+    return KubeSchemas(schema_root() / directory)
+
+
+# --- classification ------------------------------------------------------------------------------------------
+
+
+def _k8s_documents(index: ManifestIndex) -> Iterator[Document]:
+    """Objects this layer is responsible for (Istio kinds belong to chartgen.check.istio_schema)."""
+    for doc in index:
+        if is_object(doc) and not is_istio_group(api_group(doc.api_version)):
+            yield doc
+
+
+def _is_builtin_group(group: str, schemas: KubeSchemas) -> bool:
+    return group in BUILTIN_GROUPS or group in schemas.groups
+
+
+# --- CG-SCHEMA-001 -------------------------------------------------------------------------------------------
+
+
+@rule("CG-SCHEMA-001", Severity.ERROR, "Kubernetes object does not match the API schema "
+      "(unknown field, wrong type, missing required field)", LAYER)
+def schema_violations(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    docs = list(_k8s_documents(index))
+    if not docs:
+        return
+    schemas = schemas_for(choose_version(opts.kube_version).directory)
+    for doc in docs:
+        definition = schemas.definition_name(doc.api_version, doc.kind)
+        if definition is None:
+            continue
+        for error in schemas.validator(definition).iter_errors(doc.obj):
+            yield from _error_findings(doc, error)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "number": "a number", "boolean": "a boolean"}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _type_hint(expected: list[str], value: Any) -> str:
+    if isinstance(value, str) and ("integer" in expected or "number" in expected):
+        try:
+            float(value)
+            return f"remove the quotes: write {value}"
+        except ValueError:
+            pass
+    if "string" in expected and isinstance(value, bool):
+        return ("quote the value: YAML reads yes/no/on/off/true/false as booleans "
+                f"(write \"{str(value).lower()}\")")
+    if "string" in expected and isinstance(value, (int, float)):
+        return f'quote the value: write "{value}"'
+    if "object" in expected:
+        return "this field takes a mapping (key: value); check the indentation and the quoting"
+    if "array" in expected:
+        return "this field takes a list (- item); check the indentation"
+    return f"use {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
+
+
+def _error_findings(doc: Document, error: Any) -> Iterator[Finding]:
+    path = tuple(error.absolute_path)
+    where = format_path(path)
+    kind = error.validator
+    rule_id, sev = "CG-SCHEMA-001", Severity.ERROR
+    if kind == "additionalProperties" and error.validator_value is False and isinstance(error.instance, dict):
+        known = sorted((error.schema.get("properties") or {}).keys())
+        for key in [k for k in error.instance if k not in known]:
+            fld = format_path(path + (key,))
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            if close:
+                hint = f"did you mean {close[0]!r}? (field names are case-sensitive)"
+            else:
+                shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+                hint = f"remove it or move it to the right level; fields allowed in {where or 'the object'}: {shown}"
+            yield Finding.at(doc, rule_id, sev, f"unknown field {fld}", hint, field=fld)
+        return
+    if kind == "required" and isinstance(error.instance, dict):
+        for key in [k for k in error.validator_value if k not in error.instance]:
+            fld = format_path(path + (key,))
+            yield Finding.at(doc, rule_id, sev, f"{fld} is required", f"add {key} to {where or 'the object'}",
+                             field=fld)
+        return
+    if kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = [t for t in expected if t != "null"]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        yield Finding.at(doc, rule_id, sev,
+                         f"{where or 'the document'} must be {words}, not {_json_type(error.instance)} "
+                         f"{_short(error.instance)}", _type_hint(expected, error.instance), field=where or None)
+        return
+    if kind == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        yield Finding.at(doc, rule_id, sev, f"{where} {_short(error.instance)} is not one of {allowed}",
+                         f"use one of {allowed}", field=where or None)
+        return
+    yield Finding.at(doc, rule_id, sev, f"{where or 'the document'}: {error.message}",
+                     "fix the value to match the Kubernetes API schema", field=where or None)
+
+
+# --- CG-SCHEMA-002 / 003 / 004 -------------------------------------------------------------------------------
+
+
+@rule("CG-SCHEMA-002", Severity.INFO, "No schema for this kind (a CRD): it is not schema-checked", LAYER)
+def no_schema(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    docs = list(_k8s_documents(index))
+    if not docs:
+        return
+    schemas = schemas_for(choose_version(opts.kube_version).directory)
+    unknown: dict[tuple[str, str], list[Document]] = {}
+    for doc in docs:
+        if not _is_builtin_group(api_group(doc.api_version), schemas):
+            unknown.setdefault((doc.api_version, doc.kind), []).append(doc)
+    for (api_version, kind), group_docs in unknown.items():
+        count = len(group_docs)
+        yield Finding.at(group_docs[0], "CG-SCHEMA-002", Severity.INFO,
+                         f"no schema for kind {kind} ({api_version}): {count} document{'s' if count > 1 else ''} "
+                         "not schema-checked", "a custom resource: validate it against its CRD in the cluster "
+                         "(e.g. kubectl apply --dry-run=server)", field="kind")
+
+
+@rule("CG-SCHEMA-003", Severity.ERROR, "apiVersion/kind not served by the target Kubernetes version", LAYER)
+def unserved_api(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    docs = list(_k8s_documents(index))
+    if not docs:
+        return
+    choice = choose_version(opts.kube_version)
+    schemas = schemas_for(choice.directory)
+    for doc in docs:
+        group = api_group(doc.api_version)
+        if not _is_builtin_group(group, schemas) or schemas.definition_name(doc.api_version, doc.kind):
+            continue
+        served = schemas.served.get(doc.kind, [])
+        if served:
+            hint = f"use apiVersion {' or '.join(served)}"
+        elif close := difflib.get_close_matches(doc.kind, schemas.kinds_in_group(group), n=1):
+            hint = f"did you mean kind {close[0]}? (kinds are case-sensitive)"
+        else:
+            hint = (f"{doc.kind} is not served in any API group by Kubernetes {choice.used_text}: remove it or "
+                    "migrate it (see the Kubernetes deprecated API migration guide)")
+        severity, note = Severity.ERROR, ""
+        if choice.newer_than_bundled:  # it may be served by the newer version we have no schema for
+            severity = Severity.WARNING
+            note = f" (no schemas for {choice.requested}; checked against {choice.used_text})"
+        yield Finding.at(doc, "CG-SCHEMA-003", severity,
+                         f"{doc.kind} {doc.api_version} is not served by Kubernetes {choice.used_text}{note}",
+                         hint, field="apiVersion")
+
+
+@rule("CG-SCHEMA-004", Severity.INFO, "No schemas bundled for the requested Kubernetes version; the nearest was used",
+      LAYER)
+def version_fallback(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    choice = choose_version(opts.kube_version)
+    if choice.exact or not any(True for _ in _k8s_documents(index)):
+        return
+    relation = "nearest lower" if choice.newer_than_bundled else "oldest available"
+    yield Finding("CG-SCHEMA-004", Severity.INFO,
+                  f"no Kubernetes {choice.requested} schemas are bundled; checked against {choice.used_text} "
+                  f"({relation})", None, None, None,
+                  f"bundled versions: {', '.join(f'{a}.{b}' for a, b in available_versions())}; "
+                  "upgrade kubernetes-validate for newer ones")
+
+
+__all__ = ["parse_kube_version", "choose_version", "available_versions", "schemas_for", "SchemaChoice",
+           "KubeSchemas"]
