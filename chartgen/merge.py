@@ -9,24 +9,23 @@ from typing import Any, Mapping
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Return base overlaid with override the way helm coalesces `-f` values files.
 
-    A key set to None in the override removes the key from the result (Helm's "null deletes").
+    A key set to None in the override removes that key from the result (Helm's "null deletes"). A null with
+    nothing to delete (the key is absent from base, or sits inside a map that replaces a non-map) stays in the
+    result as None: helm 3.17 and 4.1 both keep it (`key: null` in `toYaml .Values`);
+    tests/test_merge_vs_helm.py checks every rule here against both.
     """
     out: dict[str, Any] = copy.deepcopy(dict(base))
     for key, value in override.items():
         if value is None:
-            out.pop(key, None)
+            if key in out:
+                del out[key]
+            else:
+                out[key] = None
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = merge(out[key], value)
         else:
-            out[key] = _strip_nulls(copy.deepcopy(value))
+            out[key] = copy.deepcopy(value)
     return out
-
-
-def _strip_nulls(value: Any) -> Any:
-    # A null nested inside a map that had nothing to delete still disappears in helm's output.
-    if isinstance(value, Mapping):
-        return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
-    return value
 
 
 def diff(base: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:

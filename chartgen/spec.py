@@ -215,7 +215,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     data = src.data
     if not isinstance(data, dict):
         raise SpecError(src.file, None, "must be a mapping with at least name, blueprint and image")
-    _schema_errors(data, col)
+    _schema_errors(data, col, library.blueprint_names())
     col.raise_if_any()
 
     name = data["name"]
@@ -275,10 +275,13 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     )
 
 
-def _schema_errors(data: dict[str, Any], col: _Collector) -> None:
+def _schema_errors(data: dict[str, Any], col: _Collector, blueprints: list[str]) -> None:
     import jsonschema  # lazy: keeps `chartgen --help` fast
 
-    validator = jsonschema.Draft7Validator(spec_schema())
+    # The published schema lists the shipped blueprints; validation uses the library actually loaded.
+    schema = dict(spec_schema())
+    schema["properties"] = dict(schema["properties"], blueprint={"enum": blueprints})
+    validator = jsonschema.Draft7Validator(schema)
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = ""
         for part in err.absolute_path:

@@ -178,6 +178,21 @@ def _errs(errs: list[str]) -> str:
     return "; ".join(errs)
 
 
+def subject(doc: Document) -> str:
+    """How a message names its resource: `Service demo/web`, `Deployment (document 3)`, `document 3`."""
+    if not doc.kind:
+        return f"document {doc.index}"
+    if not doc.name:
+        return f"{doc.kind} (document {doc.index})"
+    return str(doc.ref)
+
+
+def at(doc: Document, rule_id: str, severity: Severity, message: str, hint: str,
+       field: str | None = None) -> Finding:
+    """Finding.at with the message prefixed by the resource: `Service demo/web: spec.type ...`."""
+    return Finding.at(doc, rule_id, severity, f"{subject(doc)}: {message}", hint, field=field)
+
+
 # --- document-level rules ----------------------------------------------------------------------------------
 
 
@@ -186,19 +201,18 @@ def not_an_object(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
     for doc in index:
         yaml_type = doc.yaml_type if isinstance(doc, SourceDocument) else None
         if yaml_type is not None:
-            yield Finding.at(doc, "CG-API-001", E,
-                             f"document {doc.index} is a YAML {yaml_type}, not a mapping",
-                             "each YAML document must be one Kubernetes object (a mapping with apiVersion, kind, "
-                             "metadata); remove stray text or a leftover list")
+            yield at(doc, "CG-API-001", E, f"is a YAML {yaml_type}, not a mapping",
+                     "each YAML document must be one Kubernetes object (a mapping with apiVersion, kind, "
+                     "metadata); remove stray text or a leftover list")
             continue
         for key in ("apiVersion", "kind"):
             value = doc.obj.get(key)
             if not isinstance(value, str) or not value:
                 what = "missing" if value in (None, "") else f"not a string ({value!r})"
-                yield Finding.at(doc, "CG-API-001", E, f"{key} is {what} in document {doc.index}",
-                                 f"set {key} (e.g. apiVersion: apps/v1, kind: Deployment); a template that renders "
-                                 "only part of an object usually lost an `if` around the whole document",
-                                 field=key)
+                yield at(doc, "CG-API-001", E, f"{key} is {what}",
+                         f"set {key} (e.g. apiVersion: apps/v1, kind: Deployment); a template that renders "
+                         "only part of an object usually lost an `if` around the whole document",
+                         field=key)
 
 
 @rule("CG-API-002", E, "Duplicate key in a YAML mapping (the first value is silently dropped)", LAYER)
@@ -208,11 +222,11 @@ def duplicate_keys(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             continue
         for dup in doc.duplicate_keys:
             where = format_path(dup.path) or "the top level"
-            finding = Finding.at(doc, "CG-API-002", E,
-                                 f'key "{dup.key}" appears twice in {where} (lines {dup.first_line} and {dup.line})',
-                                 "remove one of them: YAML keeps only the last value and strict API validation "
-                                 "rejects duplicate fields",
-                                 field=format_path(dup.path + (dup.key,)))
+            finding = at(doc, "CG-API-002", E,
+                         f'key "{dup.key}" appears twice in {where} (lines {dup.first_line} and {dup.line})',
+                         "remove one of them: YAML keeps only the last value and strict API validation "
+                         "rejects duplicate fields",
+                         field=format_path(dup.path + (dup.key,)))
             yield _with_line(finding, dup.line)
 
 
@@ -232,11 +246,11 @@ def duplicate_objects(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
         if first is doc:
             continue
         where = f"{first.file}:{first.line}" if first.line else f"{first.file} document {first.index}"
-        yield Finding.at(doc, "CG-API-003", E,
-                         f"{doc.kind} {doc.name!r} is defined twice; the first is at {where}",
-                         "rename one of them (helm/kubectl would apply one over the other); "
-                         "check fullnameOverride/nameOverride and per-component name suffixes",
-                         field="metadata.name")
+        yield at(doc, "CG-API-003", E,
+                 f"defined twice (same group, kind, namespace and name); the first is at {where}",
+                 "rename one of them (helm/kubectl would apply one over the other); "
+                 "check fullnameOverride/nameOverride and per-component name suffixes",
+                 field="metadata.name")
 
 
 # --- labels and selectors ------------------------------------------------------------------------------------
@@ -283,10 +297,10 @@ def _label_findings(doc: Document, path: tuple[Any, ...], value: Any, what: str)
         for key, val in _dict(value).items():
             fld = format_path(path + (key,))
             if isinstance(key, str) and (errs := qualified_name_errors(key)):
-                yield Finding.at(doc, "CG-API-004", E, f"label key {key!r} in {format_path(path)} {_errs(errs)}",
-                                 hint_key, field=fld)
+                yield at(doc, "CG-API-004", E, f"label key {key!r} in {format_path(path)} {_errs(errs)}",
+                         hint_key, field=fld)
             if isinstance(val, str) and (errs := label_value_errors(val)):
-                yield Finding.at(doc, "CG-API-004", E, f"{fld} value {val!r} {_errs(errs)}", hint_value, field=fld)
+                yield at(doc, "CG-API-004", E, f"{fld} value {val!r} {_errs(errs)}", hint_value, field=fld)
         return
     operators = _NODE_OPERATORS if what == "node-expressions" else _LABEL_OPERATORS
     for i, req in enumerate(_list(value)):
@@ -295,27 +309,27 @@ def _label_findings(doc: Document, path: tuple[Any, ...], value: Any, what: str)
         base = path + (i,)
         key, op, values = req.get("key"), req.get("operator"), req.get("values")
         if isinstance(key, str) and (errs := qualified_name_errors(key)):
-            yield Finding.at(doc, "CG-API-004", E, f"{format_path(base + ('key',))} {key!r} {_errs(errs)}",
-                             hint_key, field=format_path(base + ("key",)))
+            yield at(doc, "CG-API-004", E, f"{format_path(base + ('key',))} {key!r} {_errs(errs)}",
+                     hint_key, field=format_path(base + ("key",)))
         if isinstance(op, str) and op not in operators:
-            yield Finding.at(doc, "CG-API-004", E,
-                             f"{format_path(base + ('operator',))} {op!r} is not one of {sorted(operators)}",
-                             f"use one of {', '.join(sorted(operators))} (case-sensitive)",
-                             field=format_path(base + ("operator",)))
+            yield at(doc, "CG-API-004", E,
+                     f"{format_path(base + ('operator',))} {op!r} is not one of {sorted(operators)}",
+                     f"use one of {', '.join(sorted(operators))} (case-sensitive)",
+                     field=format_path(base + ("operator",)))
         n_values = len(values) if isinstance(values, list) else 0
         if op in ("In", "NotIn") and n_values == 0:
-            yield Finding.at(doc, "CG-API-004", E, f"{format_path(base + ('values',))} must be non-empty "
-                             f"with operator {op}", "list at least one value, or use operator Exists",
-                             field=format_path(base + ("values",)))
+            yield at(doc, "CG-API-004", E, f"{format_path(base + ('values',))} must be non-empty "
+                     f"with operator {op}", "list at least one value, or use operator Exists",
+                     field=format_path(base + ("values",)))
         if op in ("Exists", "DoesNotExist") and n_values:
-            yield Finding.at(doc, "CG-API-004", E, f"{format_path(base + ('values',))} must be empty with "
-                             f"operator {op}", "remove values, or use operator In",
-                             field=format_path(base + ("values",)))
+            yield at(doc, "CG-API-004", E, f"{format_path(base + ('values',))} must be empty with "
+                     f"operator {op}", "remove values, or use operator In",
+                     field=format_path(base + ("values",)))
         if what == "expressions" and op in ("In", "NotIn"):
             for j, val in enumerate(_list(values)):
                 if isinstance(val, str) and (errs := label_value_errors(val)):
                     fld = format_path(base + ("values", j))
-                    yield Finding.at(doc, "CG-API-004", E, f"{fld} {val!r} {_errs(errs)}", hint_value, field=fld)
+                    yield at(doc, "CG-API-004", E, f"{fld} {val!r} {_errs(errs)}", hint_value, field=fld)
 
 
 @rule("CG-API-004", E, "Invalid label key or value in metadata.labels or a selector", LAYER)
@@ -340,8 +354,8 @@ def invalid_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
         name = md.get("name")
         if name in (None, ""):
             if not md.get("generateName"):
-                yield Finding.at(doc, "CG-API-005", E, f"{doc.kind} in document {doc.index} has no metadata.name",
-                                 "set metadata.name (a template value that rendered empty?)", field="metadata.name")
+                yield at(doc, "CG-API-005", E, "metadata.name is missing",
+                         "set metadata.name (a template value that rendered empty?)", field="metadata.name")
         elif isinstance(name, str) and doc.kind != "Service":  # Service names: CG-SVC-001
             if doc.kind in RBAC_KINDS:
                 errs, rule_name = path_segment_errors(name), "a path segment name"
@@ -350,15 +364,15 @@ def invalid_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
             else:
                 errs, rule_name = dns1123_subdomain_errors(name), "a DNS-1123 subdomain"
             if errs:
-                yield Finding.at(doc, "CG-API-005", E, f"metadata.name {name!r} is not {rule_name}: {_errs(errs)}",
-                                 "use lower case letters, digits, '-' and '.' (at most 253 characters); "
-                                 "helm charts usually truncate with `trunc 63 | trimSuffix \"-\"`",
-                                 field="metadata.name")
+                yield at(doc, "CG-API-005", E, f"metadata.name {name!r} is not {rule_name}: {_errs(errs)}",
+                         "use lower case letters, digits, '-' and '.' (at most 253 characters); "
+                         "helm charts usually truncate with `trunc 63 | trimSuffix \"-\"`",
+                         field="metadata.name")
         namespace = md.get("namespace")
         if isinstance(namespace, str) and namespace and (errs := dns1123_label_errors(namespace)):
-            yield Finding.at(doc, "CG-API-005", E, f"metadata.namespace {namespace!r} is not a valid namespace "
-                             f"name: {_errs(errs)}", "namespace names are DNS-1123 labels: lower case, digits, '-', "
-                             "at most 63 characters", field="metadata.namespace")
+            yield at(doc, "CG-API-005", E, f"metadata.namespace {namespace!r} is not a valid namespace "
+                     f"name: {_errs(errs)}", "namespace names are DNS-1123 labels: lower case, digits, '-', "
+                     "at most 63 characters", field="metadata.namespace")
 
 
 # --- Services ------------------------------------------------------------------------------------------------
@@ -413,7 +427,7 @@ def _svc_rule(id: str, title: str, severity: Severity = E):
 
 def _f(svc: _Service, id: str, message: str, hint: str, field: str | None = None,
        severity: Severity = E) -> Finding:
-    return Finding.at(svc.doc, id, severity, message, hint, field=field)
+    return at(svc.doc, id, severity, message, hint, field=field)
 
 
 @_svc_rule("CG-SVC-001", "Service name is not a DNS-1035 label")

@@ -134,10 +134,17 @@ class Mesh:
                 for n in ph.names():
                     self.se_hosts.append((n, se))
         self.drs: list[tuple[Document, Host]] = []
+        self.drs_by_name: dict[str, list[tuple[Document, Host]]] = {}
+        self.drs_other: list[tuple[Document, Host]] = []  # wildcard / external hosts
         for dr in index.kind("DestinationRule"):
             host = _spec(dr).get("host")
             if host:
-                self.drs.append((dr, parse_host(str(host), index.namespace_of(dr))))
+                entry = (dr, parse_host(str(host), index.namespace_of(dr)))
+                self.drs.append(entry)
+                if entry[1].service_like:
+                    self.drs_by_name.setdefault(entry[1].name or "", []).append(entry)
+                else:
+                    self.drs_other.append(entry)
 
     @classmethod
     def of(cls, index: ManifestIndex) -> "Mesh":
@@ -163,11 +170,8 @@ class Mesh:
         return None
 
     def destination_rules(self, h: Host) -> list[Document]:
-        out = []
-        for dr, dh in self.drs:
-            if same_target(h, dh):
-                out.append(dr)
-        return out
+        candidates = (self.drs_by_name.get(h.name or "", []) + self.drs_other) if h.service_like else self.drs
+        return [dr for dr, dh in candidates if same_target(h, dh)]
 
     def local_namespace(self, ns: str | None) -> bool:
         """Is this a namespace the chart renders into (or unknown, i.e. wherever the chart is installed)?"""

@@ -252,10 +252,16 @@ def _read(path: Path) -> str:
 def load_paths(paths: list[str], stdin_text: str | None = None) -> list[Document]:
     """Documents of every file named (directories recursively, `-` for stdin_text), in the order given."""
     docs: list[Document] = []
+    seen: set[Path | str] = set()  # a file named twice (or inside a named directory too) is read once
     for path_text in paths:
         if path_text == "-":
-            docs.extend(load_text(stdin_text or "", "-"))
+            if "-" not in seen:
+                seen.add("-")
+                docs.extend(load_text(stdin_text or "", "-"))
             continue
         for path in _expand(path_text):
-            docs.extend(load_text(_read(path), str(path)))
+            resolved = path.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                docs.extend(load_text(_read(path), str(path)))
     return docs

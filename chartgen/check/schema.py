@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, is_istio_group, is_object
+from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_istio_group, is_object
 from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
@@ -91,6 +91,117 @@ def choose_version(requested: str) -> SchemaChoice:
     return SchemaChoice(requested, used, versions[used], False, bool(lower))
 
 
+_PASSIVE_KEYWORDS = frozenset({"description", "format", "default", "$schema", "$id", "title"})
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+    "integer": (int,), "number": (int, float),
+}
+Check = Callable[[Any], bool]
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+class ValidityScreen:
+    """Compiled closures that PROVE a document valid for the JSON Schema subset the Kubernetes definitions use.
+
+    False means "not proven", never "invalid": any keyword outside type/enum/$ref/properties/
+    additionalProperties/required/items makes a subschema unprovable, and jsonschema's iter_errors then decides
+    and reports. Valid documents (nearly all of them) skip jsonschema's much slower generic machinery.
+    """
+
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self._defs = defs
+        self._compiled: dict[int, Check] = {}
+
+    def compile(self, schema: Any) -> Check:
+        key = id(schema)
+        found = self._compiled.get(key)
+        if found is not None:
+            return found
+        cell: list[Check] = []
+        self._compiled[key] = lambda value: cell[0](value)  # recursion (e.g. JSONSchemaProps) goes through here
+        built = self._build(schema)
+        cell.append(built)
+        self._compiled[key] = built
+        return built
+
+    def _build(self, schema: Any) -> Check:
+        if schema is True:
+            return _always
+        if not isinstance(schema, dict):
+            return _never
+        keys = {k for k in schema if not k.startswith("x-kubernetes-")} - _PASSIVE_KEYWORDS
+        if keys - {"$ref", "type", "enum", "properties", "additionalProperties", "required", "items"}:
+            return _never
+        checks: list[Check] = []
+        if "$ref" in schema:
+            ref = schema["$ref"]
+            prefix = "#/$defs/"
+            if not isinstance(ref, str) or not ref.startswith(prefix) or ref[len(prefix):] not in self._defs:
+                return _never
+            checks.append(self.compile(self._defs[ref[len(prefix):]]))
+        if "type" in schema:
+            names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            if any(n not in _JSON_TYPES for n in names):
+                return _never
+            checks.append(self._type_check(names))
+        if "enum" in schema:
+            allowed = [v for v in schema["enum"] if isinstance(v, str)]
+            if len(allowed) != len(schema["enum"]):
+                return _never
+            checks.append(lambda value, allowed=frozenset(allowed): isinstance(value, str) and value in allowed)
+        if keys & {"properties", "additionalProperties", "required"}:
+            checks.append(self._object_check(schema))
+        if "items" in schema:
+            item = self.compile(schema["items"])
+            checks.append(lambda value: not isinstance(value, list) or all(item(v) for v in value))
+        if len(checks) == 1:
+            return checks[0]
+        return lambda value: all(check(value) for check in checks)
+
+    @staticmethod
+    def _type_check(names: list[str]) -> Check:
+        accepted = tuple(t for n in names for t in _JSON_TYPES[n])
+        allow_bool = "boolean" in names
+
+        def check(value: Any) -> bool:
+            if isinstance(value, bool):
+                return allow_bool
+            return isinstance(value, accepted)  # 1.0 as "integer": not proven, jsonschema decides
+
+        return check
+
+    def _object_check(self, schema: dict[str, Any]) -> Check:
+        props = {k: self.compile(v) for k, v in (schema.get("properties") or {}).items()}
+        extra = schema.get("additionalProperties", True)
+        extra_check = None if extra is True or extra is False else self.compile(extra)
+        closed = extra is False
+        required = tuple(schema.get("required") or ())
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True  # the type keyword decides
+            for r in required:
+                if r not in value:
+                    return False
+            for k, v in value.items():
+                prop = props.get(k)
+                if prop is not None:
+                    if not prop(v):
+                        return False
+                elif closed or (extra_check is not None and not extra_check(v)):
+                    return False
+            return True
+
+        return check
+
+
 class KubeSchemas:
     """One Kubernetes version's definitions: which (group, version, kind) exist, and a validator per kind."""
 
@@ -115,6 +226,9 @@ class KubeSchemas:
             self.served.setdefault(kind, []).append(f"{group}/{version}" if group else version)
         self._registry: Any = None
         self._validators: dict[str, Any] = {}
+        self._defs = defs
+        self._screen = ValidityScreen(defs)
+        self._screens: dict[str, Check] = {}
 
     def definition_name(self, api_version: str, kind: str) -> str | None:
         group = api_group(api_version)
@@ -133,6 +247,15 @@ class KubeSchemas:
             cached = Draft202012Validator({"$ref": f"{self._uri}#/$defs/{definition}"}, registry=self._registry)
             self._validators[definition] = cached
         return cached
+
+    def errors(self, definition: str, obj: Any) -> Iterator[Any]:
+        """Every jsonschema error of `obj` against a definition (none, quickly, for a provably valid object)."""
+        screen = self._screens.get(definition)
+        if screen is None:
+            screen = self._screens[definition] = self._screen.compile(self._defs[definition])
+        if screen(obj):
+            return iter(())
+        return self.validator(definition).iter_errors(obj)
 
     def kinds_in_group(self, group: str) -> list[str]:
         return sorted({k for g, _, k in self.gvk if g == group})
@@ -171,7 +294,7 @@ def schema_violations(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
         definition = schemas.definition_name(doc.api_version, doc.kind)
         if definition is None:
             continue
-        for error in schemas.validator(definition).iter_errors(doc.obj):
+        for error in schemas.errors(definition, doc.obj):
             yield from _error_findings(doc, error)
 
 
@@ -209,6 +332,8 @@ def _type_hint(expected: list[str], value: Any) -> str:
             return f"remove the quotes: write {value}"
         except ValueError:
             pass
+    if set(expected) == {"string", "integer"} and isinstance(value, float):
+        return 'use a whole number or a percentage string such as "25%"'
     if "string" in expected and isinstance(value, bool):
         return ("quote the value: YAML reads yes/no/on/off/true/false as booleans "
                 f"(write \"{str(value).lower()}\")")
@@ -236,28 +361,28 @@ def _error_findings(doc: Document, error: Any) -> Iterator[Finding]:
             else:
                 shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
                 hint = f"remove it or move it to the right level; fields allowed in {where or 'the object'}: {shown}"
-            yield Finding.at(doc, rule_id, sev, f"unknown field {fld}", hint, field=fld)
+            yield at(doc, rule_id, sev, f"unknown field {fld}", hint, field=fld)
         return
     if kind == "required" and isinstance(error.instance, dict):
         for key in [k for k in error.validator_value if k not in error.instance]:
             fld = format_path(path + (key,))
-            yield Finding.at(doc, rule_id, sev, f"{fld} is required", f"add {key} to {where or 'the object'}",
+            yield at(doc, rule_id, sev, f"{fld} is required", f"add {key} to {where or 'the object'}",
                              field=fld)
         return
     if kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         expected = [t for t in expected if t != "null"]
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
-        yield Finding.at(doc, rule_id, sev,
+        yield at(doc, rule_id, sev,
                          f"{where or 'the document'} must be {words}, not {_json_type(error.instance)} "
                          f"{_short(error.instance)}", _type_hint(expected, error.instance), field=where or None)
         return
     if kind == "enum":
         allowed = ", ".join(map(str, error.validator_value))
-        yield Finding.at(doc, rule_id, sev, f"{where} {_short(error.instance)} is not one of {allowed}",
+        yield at(doc, rule_id, sev, f"{where} {_short(error.instance)} is not one of {allowed}",
                          f"use one of {allowed}", field=where or None)
         return
-    yield Finding.at(doc, rule_id, sev, f"{where or 'the document'}: {error.message}",
+    yield at(doc, rule_id, sev, f"{where or 'the document'}: {error.message}",
                      "fix the value to match the Kubernetes API schema", field=where or None)
 
 
@@ -276,7 +401,7 @@ def no_schema(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             unknown.setdefault((doc.api_version, doc.kind), []).append(doc)
     for (api_version, kind), group_docs in unknown.items():
         count = len(group_docs)
-        yield Finding.at(group_docs[0], "CG-SCHEMA-002", Severity.INFO,
+        yield at(group_docs[0], "CG-SCHEMA-002", Severity.INFO,
                          f"no schema for kind {kind} ({api_version}): {count} document{'s' if count > 1 else ''} "
                          "not schema-checked", "a custom resource: validate it against its CRD in the cluster "
                          "(e.g. kubectl apply --dry-run=server)", field="kind")
@@ -305,8 +430,9 @@ def unserved_api(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         if choice.newer_than_bundled:  # it may be served by the newer version we have no schema for
             severity = Severity.WARNING
             note = f" (no schemas for {choice.requested}; checked against {choice.used_text})"
-        yield Finding.at(doc, "CG-SCHEMA-003", severity,
-                         f"{doc.kind} {doc.api_version} is not served by Kubernetes {choice.used_text}{note}",
+        yield at(doc, "CG-SCHEMA-003", severity,
+                         f"apiVersion {doc.api_version} of kind {doc.kind} is not served by Kubernetes "
+                         f"{choice.used_text}{note}",
                          hint, field="apiVersion")
 
 

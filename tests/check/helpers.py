@@ -35,6 +35,12 @@ def index_from_yaml(*texts: str, default_namespace: str | None = None) -> Manife
     return ManifestIndex(docs, default_namespace=default_namespace)
 
 
+def index_from_objects(*objs: dict, default_namespace: str | None = None) -> ManifestIndex:
+    """An index over already-parsed objects (handy for mutate-one-field tests)."""
+    return ManifestIndex([Document(o, "test.yaml", i) for i, o in enumerate(objs)],
+                         default_namespace=default_namespace)
+
+
 def index_from_files(*paths: Path) -> ManifestIndex:
     docs: list[Document] = []
     for p in paths:

@@ -1,0 +1,203 @@
+"""Layer "posture": security/reliability defaults; each rule fires and stays quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+try:
+    from helpers import errors, index_from_files, index_from_yaml, realworld_sets, run_rule, run_rules
+except ImportError:  # tests/ made a package
+    from tests.check.helpers import errors, index_from_files, index_from_yaml, realworld_sets, run_rule, run_rules
+
+import chartgen.check.posture  # noqa: F401  (registers the rules)
+from chartgen.check.model import CheckOptions, Severity
+
+HARDENED_SC = ("{runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, "
+               "capabilities: {drop: [ALL]}}")
+RESOURCES = "{requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 128Mi}}"
+PROBES = ("readinessProbe: {httpGet: {path: /, port: http}}\n"
+          "        livenessProbe: {httpGet: {path: /, port: http}}")
+
+
+def workload(kind="Deployment", image="nginx:1.27", sc=HARDENED_SC, resources=RESOURCES, probes=PROBES,
+             pod_extra="", replicas=2, annotations="{}", name="web"):
+    spec_head = "" if kind in ("Job",) else f"replicas: {replicas}\n  selector: {{matchLabels: {{app: {name}}}}}"
+    if kind == "DaemonSet":
+        spec_head = f"selector: {{matchLabels: {{app: {name}}}}}"
+    return f"""
+apiVersion: apps/v1
+kind: {kind}
+metadata: {{name: {name}, annotations: {annotations}}}
+spec:
+  {spec_head}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      {pod_extra}
+      containers:
+      - name: app
+        image: {image}
+        ports: [{{name: http, containerPort: 8080}}]
+        securityContext: {sc}
+        resources: {resources}
+        {probes}
+"""
+
+
+def pod(sc=HARDENED_SC, image="busybox:1.36", hook="test", pod_extra=""):
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-test
+  annotations: {{helm.sh/hook: {hook}}}
+spec:
+  {pod_extra}
+  restartPolicy: Never
+  containers:
+  - name: wget
+    image: {image}
+    securityContext: {sc}
+    resources: {RESOURCES}
+"""
+
+
+def sevs(rule_id, *texts, opts=None):
+    return [f.severity for f in run_rule(rule_id, *texts, opts=opts)]
+
+
+W, E = Severity.WARNING, Severity.ERROR
+
+
+def test_hardened_workload_is_clean_even_in_prod():
+    found = run_rules(index_from_yaml(workload()), layers=("posture",), opts=CheckOptions(profile="prod"))
+    assert found == []
+
+
+@pytest.mark.parametrize("resources,expected", [
+    ("{}", [W]),
+    ("{requests: {cpu: 100m}}", [W]),
+    ("{requests: {cpu: 100m, memory: 64Mi}}", [W]),  # no memory limit
+    (RESOURCES, []),
+    ("{limits: {cpu: 1, memory: 64Mi}}", []),  # requests default to limits
+])
+def test_resources(resources, expected):
+    assert sevs("CG-P-001", workload(resources=resources)) == expected
+
+
+@pytest.mark.parametrize("image,expected", [
+    ("nginx", [W]),
+    ("nginx:latest", [W]),
+    ("localhost:5000/team/app", [W]),
+    ("nginx:1.27", []),
+    ("localhost:5000/team/app:2.0", []),
+    ("nginx@sha256:" + "a" * 64, []),
+])
+def test_image_tag(image, expected):
+    assert sevs("CG-P-002", workload(image=image)) == expected
+
+
+@pytest.mark.parametrize("sc,pod_extra,expected", [
+    ("{}", "", [W]),
+    ("{runAsNonRoot: false}", "securityContext: {runAsNonRoot: true}", [W]),  # container overrides pod
+    ("{runAsUser: 0}", "", [W]),
+    ("{}", "securityContext: {runAsNonRoot: true}", []),  # pod level
+    ("{runAsUser: 1001}", "", []),
+    (HARDENED_SC, "", []),
+])
+def test_run_as_non_root(sc, pod_extra, expected):
+    assert sevs("CG-P-003", workload(sc=sc, pod_extra=pod_extra)) == expected
+
+
+@pytest.mark.parametrize("rule_id,sc,expected", [
+    ("CG-P-004", "{}", [W]),
+    ("CG-P-004", "{readOnlyRootFilesystem: false}", [W]),
+    ("CG-P-004", "{readOnlyRootFilesystem: true}", []),
+    ("CG-P-005", "{}", [W]),
+    ("CG-P-005", "{allowPrivilegeEscalation: true}", [W]),
+    ("CG-P-005", "{allowPrivilegeEscalation: false}", []),
+    ("CG-P-006", "{}", [W]),
+    ("CG-P-006", "{capabilities: {drop: [NET_RAW]}}", [W]),
+    ("CG-P-006", "{capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}", []),
+    ("CG-P-007", "{privileged: true}", [E]),
+    ("CG-P-007", "{privileged: false}", []),
+])
+def test_container_security_context(rule_id, sc, expected):
+    assert sevs(rule_id, workload(sc=sc)) == expected
+
+
+@pytest.mark.parametrize("pod_extra,expected", [
+    ("hostNetwork: true", [E]),
+    ("hostPID: true", [E]),
+    ("hostIPC: true", [E]),
+    ("hostNetwork: false", []),
+    ("", []),
+])
+def test_host_namespaces(pod_extra, expected):
+    assert sevs("CG-P-008", workload(pod_extra=pod_extra)) == expected
+
+
+def test_init_containers_get_security_checks():
+    text = workload(pod_extra="initContainers: [{name: init, image: busybox:1.36, securityContext: {privileged: true}}]")
+    found = run_rule("CG-P-007", text)
+    assert len(found) == 1 and "init container init" in found[0].message
+    assert found[0].field == "spec.template.spec.initContainers[0].securityContext.privileged"
+
+
+@pytest.mark.parametrize("kind,probes,annotations,n", [
+    ("Deployment", "", "{}", 1),
+    ("StatefulSet", "readinessProbe: {tcpSocket: {port: http}}", "{}", 1),  # liveness missing
+    ("DaemonSet", "", "{}", 1),
+    ("Deployment", PROBES, "{}", 0),
+    ("Job", "", "{}", 0),  # runs to completion
+    ("Deployment", "", "{helm.sh/hook: pre-install}", 0),  # hooks are not long-running
+])
+def test_probes(kind, probes, annotations, n):
+    text = workload(kind=kind, probes=probes, annotations=annotations)
+    if kind == "Job":
+        text = text.replace("apps/v1", "batch/v1")
+    assert sevs("CG-P-009", text) == [W] * n
+
+
+def test_helm_test_pod_gets_security_but_not_probe_checks():
+    idx = index_from_yaml(pod(sc="{}", image="busybox"))
+    found = run_rules(idx, layers=("posture",), opts=CheckOptions(profile="prod"))
+    ids = sorted({f.rule for f in found})
+    assert ids == ["CG-P-002", "CG-P-003", "CG-P-004", "CG-P-005", "CG-P-006"]
+
+
+PDB = ("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+       "spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n")
+HPA = ("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\n"
+       "spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, minReplicas: %d, maxReplicas: 5}\n")
+PROD = CheckOptions(profile="prod")
+
+
+@pytest.mark.parametrize("texts,opts,n", [
+    ((workload(replicas=1),), PROD, 1),
+    ((workload(replicas=1).replace("replicas: 1\n  ", ""),), PROD, 1),  # replicas defaults to 1
+    ((workload(kind="StatefulSet", replicas=1),), PROD, 1),
+    ((workload(replicas=1), HPA % 1), PROD, 1),
+    ((workload(replicas=1),), CheckOptions(), 0),  # default profile: not checked
+    ((workload(replicas=1), PDB), PROD, 0),
+    ((workload(replicas=3),), PROD, 0),
+    ((workload(replicas=1), HPA % 2), PROD, 0),
+    ((workload(kind="DaemonSet"),), PROD, 0),
+])
+def test_single_replica_without_pdb(texts, opts, n):
+    assert sevs("CG-P-010", *texts, opts=opts) == [W] * n
+
+
+@pytest.mark.parametrize("name", sorted(realworld_sets()))
+def test_realworld_corpus_has_no_posture_errors(name):
+    for opts in (CheckOptions(), CheckOptions(profile="prod")):
+        found = run_rules(index_from_files(*realworld_sets()[name]), layers=("posture",), opts=opts)
+        assert errors(found) == []
+
+
+def test_realworld_posture_warnings_where_expected():
+    sets = realworld_sets()
+    assert run_rules(index_from_files(*sets["bookinfo"]), layers=("posture",))
+    assert run_rules(index_from_files(*sets["helm-create/helm4-default"]), layers=("posture",))
+    for bitnami in ("bitnami/nginx", "bitnami/postgresql", "bitnami/redis"):
+        assert run_rules(index_from_files(*sets[bitnami]), layers=("posture",), opts=PROD) == []
