@@ -12,18 +12,15 @@ is a plain CLI merge that keeps nulls instead of deleting: a different operation
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from chartgen import helm_install
 from chartgen.helm import Helm
 from chartgen.merge import diff, merge
-
-HELM_VERSIONS = ("4.1.4", "3.17.2")
+from conftest import HELM_VERSIONS, helm_binary
 
 CHART_YAML = "apiVersion: v2\nname: probe\nversion: 0.1.0\n"
 TEMPLATE = """\
@@ -99,18 +96,6 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-def _helm(version: str) -> Helm:
-    path = helm_install.installed_path(version)
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.skip(f"helm {version} is not installed (chartgen helm install {version})")
-    return Helm(str(path))
-
-
-@pytest.fixture(scope="module")
-def probe_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("merge-vs-helm")
-
-
 def _helm_values(helm: Helm, root: Path, base: dict[str, Any], override: dict[str, Any],
                  base_as_file: bool) -> Any:
     chart = root / "chart"
@@ -127,6 +112,12 @@ def _helm_values(helm: Helm, root: Path, base: dict[str, Any], override: dict[st
     return yaml.safe_load(doc["data"]["values.yaml"])
 
 
+@pytest.fixture(scope="module", params=HELM_VERSIONS, ids=[f"helm{v}" for v in HELM_VERSIONS])
+def helm(request) -> Helm:
+    """Module-scoped: one Helm per version for the whole module (the cases run ~100 helm processes)."""
+    return helm_binary(request.param)
+
+
 def _has_null(value: Any) -> bool:
     if isinstance(value, dict):
         return any(v is None or _has_null(v) for v in value.values())
@@ -139,11 +130,9 @@ MODES = [pytest.param(case[1], case[2], as_file, id=f"{case[0]}-{'f-base-f' if a
          for case in CASES for as_file in (False, True) if not (as_file and _has_null(case[1]))]
 
 
-@pytest.mark.parametrize("version", HELM_VERSIONS)
 @pytest.mark.parametrize(("base", "override", "base_as_file"), MODES)
-def test_merge_matches_helm(version: str, base: dict[str, Any], override: dict[str, Any], base_as_file: bool,
+def test_merge_matches_helm(helm: Helm, base: dict[str, Any], override: dict[str, Any], base_as_file: bool,
                             tmp_path: Path) -> None:
-    helm = _helm(version)
     expected = _helm_values(helm, tmp_path, base, override, base_as_file)
     assert merge(base, override) == expected
 
@@ -159,10 +148,8 @@ def test_merge_does_not_mutate_inputs(base: dict[str, Any], override: dict[str, 
             assert value is not base.get(key) and value is not override.get(key)
 
 
-@pytest.mark.parametrize("version", HELM_VERSIONS)
-def test_values_files_roundtrip_through_helm(version: str, tmp_path: Path) -> None:
+def test_values_files_roundtrip_through_helm(helm: Helm, tmp_path: Path) -> None:
     """values.yaml + -f diff(values, env) renders exactly env: the contract behind values-<env>.yaml."""
-    helm = _helm(version)
     base = {"replicaCount": 1, "startupProbe": {}, "podDisruptionBudget": {"enabled": False, "maxUnavailable": 1},
             "service": {"type": "LoadBalancer", "annotations": {"a": "1"},
                         "ports": [{"port": 443, "name": "https"}, {"port": 80, "name": "http"}],

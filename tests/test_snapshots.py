@@ -12,7 +12,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from chartgen.spec import load_spec
 
 from conftest import chart_dirs
-from helpers import normalise, render
+from render_helpers import normalise, render
 
 
 class YamlSnapshot(SingleFileSnapshotExtension):

@@ -343,32 +343,59 @@ def _type_ok(schema_type: Any, value: Any) -> bool:
     return True
 
 
+_PASS = object()
+_CEL_RESULTS: dict[tuple[str, str], Any] = {}  # (rule, canonical JSON of self) -> _PASS | None | problem text
+
+
+def _run_cel(r: CelRule, value: Any) -> Any:
+    """_PASS, None (rule is false) or a problem text (rule could not be evaluated on the value). Memoized: charts
+    repeat the same few values (timeouts, label maps) and celpy interprets each evaluation (~1 ms)."""
+    import json
+
+    try:
+        key = (r.rule, json.dumps(value, sort_keys=True, default=str))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in _CEL_RESULTS:
+        return _CEL_RESULTS[key]
+    result = _evaluate(r, value)
+    if key is not None:
+        if len(_CEL_RESULTS) > 50_000:
+            _CEL_RESULTS.clear()
+        _CEL_RESULTS[key] = result
+    return result
+
+
+def _evaluate(r: CelRule, value: Any) -> Any:
+    import celpy
+    from celpy.evaluation import CELEvalError
+
+    try:
+        activation = {"self": celpy.json_to_cel(value)}
+    except Exception:
+        return _PASS  # not representable in CEL: the structural check reports the value
+    try:
+        result = r.program.evaluate(activation)
+    except CELEvalError as exc:
+        result = exc
+    except Exception as exc:  # defensive: a celpy bug must not break the check
+        result = CELEvalError(str(exc))
+    if isinstance(result, CELEvalError):
+        if len(result.args) > 1 and result.args[1] is KeyError:
+            return _PASS  # an unsupported function slipped through the compile-time scan: treat as skipped
+        return f"invalid value {_short(value)}: the rule cannot be evaluated on it"
+    return _PASS if bool(result) else None
+
+
 def _eval_cel(plan: CelNode, value: Any, path: list[Any], out: list[tuple[list[Any], CelRule, str | None]],
               kind: str) -> None:
     if not _type_ok(plan.type, value):
         return  # wrong type or null: the structural check reports it
     if plan.rules:
-        import celpy
-        from celpy.evaluation import CELEvalError
-
-        try:
-            activation = {"self": celpy.json_to_cel(value)}
-        except Exception:
-            activation = None
-        if activation is not None:
-            for r in plan.rules:
-                try:
-                    result = r.program.evaluate(activation)
-                except CELEvalError as exc:
-                    result = exc
-                except Exception as exc:  # defensive: a celpy bug must not break the check
-                    result = CELEvalError(str(exc))
-                if isinstance(result, CELEvalError):
-                    if len(result.args) > 1 and result.args[1] is KeyError:
-                        continue  # an unsupported function slipped through: treat as skipped
-                    out.append((path, r, f"invalid value {_short(value)}: the rule cannot be evaluated on it"))
-                elif not bool(result):
-                    out.append((path, r, None))
+        for r in plan.rules:
+            problem = _run_cel(r, value)
+            if problem is not _PASS:
+                out.append((path, r, problem))
     if plan.props and isinstance(value, dict):
         for name, child in plan.props.items():
             if name in value:

@@ -1,9 +1,10 @@
 """Layer "schema": Kubernetes objects against the strict OpenAPI JSON schemas shipped by `kubernetes-validate`.
 
-The `vX.Y.0-local-strict` definitions file of the chosen Kubernetes version is read once per process and every
-kind's compiled jsonschema validator is cached, so a document costs one `iter_errors` call. jsonschema and
-referencing are imported on first use only (the CLI must start fast). Istio kinds are left to
-`chartgen.check.istio_schema`; other unknown kinds (CRDs) get one info finding per kind.
+The `vX.Y.0-local-strict` definitions file of the chosen Kubernetes version is read once per process (about
+10 ms). Each kind gets a compiled ValidityScreen (a fast proof that a document is valid) and, for documents the
+screen cannot prove valid, a cached jsonschema Draft 2020-12 validator whose iter_errors reports every error.
+jsonschema and referencing are imported only when a document has errors (the CLI must start fast).
+Istio kinds are left to `chartgen.check.istio_schema`; other unknown kinds (CRDs) get one info finding per kind.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
@@ -229,6 +231,7 @@ class KubeSchemas:
         self._defs = defs
         self._screen = ValidityScreen(defs)
         self._screens: dict[str, Check] = {}
+        self._lock = threading.Lock()  # `chartgen verify` checks environments in threads
 
     def definition_name(self, api_version: str, kind: str) -> str | None:
         group = api_group(api_version)
@@ -236,24 +239,34 @@ class KubeSchemas:
         return self.gvk.get((group, version, kind))
 
     def validator(self, definition: str) -> Any:
+        """The compiled jsonschema validator of one definition (built once, then reused)."""
         cached = self._validators.get(definition)
-        if cached is None:
-            from jsonschema import Draft202012Validator
-            from referencing import Registry
-            from referencing.jsonschema import DRAFT202012
+        if cached is not None:
+            return cached
+        from jsonschema import Draft202012Validator
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
 
-            if self._registry is None:
-                self._registry = Registry().with_resource(self._uri, DRAFT202012.create_resource(self._document))
-            cached = Draft202012Validator({"$ref": f"{self._uri}#/$defs/{definition}"}, registry=self._registry)
-            self._validators[definition] = cached
-        return cached
+        with self._lock:
+            if definition not in self._validators:
+                if self._registry is None:
+                    self._registry = Registry().with_resource(self._uri, DRAFT202012.create_resource(self._document))
+                self._validators[definition] = Draft202012Validator(
+                    {"$ref": f"{self._uri}#/$defs/{definition}"}, registry=self._registry)
+            return self._validators[definition]
+
+    def screen(self, definition: str) -> Check:
+        cached = self._screens.get(definition)
+        if cached is not None:
+            return cached
+        with self._lock:  # a half-compiled screen must never be seen by another thread
+            if definition not in self._screens:
+                self._screens[definition] = self._screen.compile(self._defs[definition])
+            return self._screens[definition]
 
     def errors(self, definition: str, obj: Any) -> Iterator[Any]:
         """Every jsonschema error of `obj` against a definition (none, quickly, for a provably valid object)."""
-        screen = self._screens.get(definition)
-        if screen is None:
-            screen = self._screens[definition] = self._screen.compile(self._defs[definition])
-        if screen(obj):
+        if self.screen(definition)(obj):
             return iter(())
         return self.validator(definition).iter_errors(obj)
 
@@ -261,9 +274,19 @@ class KubeSchemas:
         return sorted({k for g, _, k in self.gvk if g == group})
 
 
-@lru_cache(maxsize=4)
+_SCHEMAS: dict[str, KubeSchemas] = {}
+_SCHEMAS_LOCK = threading.Lock()
+
+
 def schemas_for(directory: str) -> KubeSchemas:
-    return KubeSchemas(schema_root() / directory)
+    """The schema set of one folder, read once per process."""
+    found = _SCHEMAS.get(directory)
+    if found is None:
+        with _SCHEMAS_LOCK:
+            found = _SCHEMAS.get(directory)
+            if found is None:
+                found = _SCHEMAS[directory] = KubeSchemas(schema_root() / directory)
+    return found
 
 
 # --- classification ------------------------------------------------------------------------------------------

@@ -308,3 +308,92 @@ def test_realworld_corpus_has_no_cross_findings(name):
     found = run_rules(index_from_files(*realworld_sets()[name]), layers=("cross",))
     assert errors(found) == []
     assert found == []  # the corpus is clean for this layer: no warnings either
+
+
+# ---------------------------------------------------------------------------------------------------- all layers
+
+MY_PREFIXES = ("CG-X-", "CG-ISTIO-", "CG-P-")  # cross, istio, istio schema, posture
+
+
+def _my_rules_findings(index, opts=None):
+    import chartgen.check.istio  # noqa: F401
+    import chartgen.check.istio_schema  # noqa: F401
+    import chartgen.check.posture  # noqa: F401
+    from chartgen.check.model import CheckOptions
+    from chartgen.check.registry import all_rules
+
+    ids = tuple(r.id for r in all_rules() if r.id.startswith(MY_PREFIXES))
+    return run_rules(index, ids=ids, opts=opts or CheckOptions())
+
+
+@pytest.mark.parametrize("name", sorted(realworld_sets()))
+def test_realworld_corpus_no_errors_from_cross_istio_posture_layers(name):
+    found = _my_rules_findings(index_from_files(*realworld_sets()[name]))
+    assert errors(found) == [], [f.message for f in errors(found)]
+
+
+def _big_set(n):
+    parts = []
+    for i in range(n):
+        parts.append(f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: demo}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}, version: v1}}}}
+    spec:
+      containers:
+      - name: c
+        image: nginx:1.27
+        ports: [{{name: http, containerPort: 8080}}]
+        readinessProbe: {{httpGet: {{path: /, port: http}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: app{i}, namespace: demo}}
+spec:
+  selector: {{app: app{i}}}
+  ports: [{{name: http, port: 80, targetPort: http}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: app{i}, namespace: demo}}
+spec:
+  hosts: [app{i}]
+  http:
+  - timeout: 5s
+    route:
+    - destination: {{host: app{i}, subset: v1}}
+      weight: 90
+    - destination: {{host: app{i}, subset: v1}}
+      weight: 10
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: app{i}, namespace: demo}}
+spec:
+  host: app{i}
+  subsets: [{{name: v1, labels: {{version: v1}}}}]
+""")
+    return "---".join(parts)
+
+
+def test_thousand_documents_well_under_a_second():
+    import time
+
+    try:
+        from helpers import index_from_yaml
+    except ImportError:
+        from tests.check.helpers import index_from_yaml
+
+    _my_rules_findings(index_from_yaml(_big_set(1)))  # warm the per-process CRD/validator caches
+    index = index_from_yaml(_big_set(250))
+    assert len(index.documents) == 1000
+    start = time.perf_counter()
+    found = _my_rules_findings(index)
+    elapsed = time.perf_counter() - start
+    assert errors(found) == []
+    assert elapsed < 1.0, f"{elapsed:.2f}s"

@@ -1,0 +1,337 @@
+"""Benchmark: `chartgen check` versus `kubernetes-validate --strict` on the same rendered manifests.
+
+Corpus: the charts under generated-charts/ (generated into a temp dir, then `helm template` for every environment)
+plus the real-world manifests in shared/realworld/ (bitnami nginx/postgresql/redis, istio bookinfo, helm create's
+default). To reach 10 / 1,000 / 10,000 documents the set is replicated; every copy renames each metadata.name of its
+unit (and every reference to it in that unit) with a suffix, so copies are distinct objects (no duplicate-object
+findings) and references inside a copy stay consistent. One file per unit copy, as a CI job rendering many charts
+would produce.
+
+Both tools get the same files, in one process each, like a CI step: `chartgen check DIR` and
+`kubernetes-validate --strict -k 1.31.0 FILE...`.
+
+Usage: python bench/check.py [--sizes 10,1000,10000] [--quick] [--kv-full] [--kv-sample-docs 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C  # noqa: E402
+
+import yaml  # noqa: E402
+
+KV_VERSION = "1.31.0"
+CG_KUBE = "1.31"
+_DOC_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+
+
+# -- corpus ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    """A set of documents that belong together (one chart environment, or one real-world file/set)."""
+
+    key: str
+    docs: list[str]  # YAML text of each non-empty document
+    names: list[str]  # metadata.name values to rename in copies
+    suffix: str = ""  # base rename suffix (separates environments of one chart, which share names)
+
+    def copy(self, k: int) -> list[str]:
+        suffix = self.suffix + (f"-c{k}" if k else "")
+        if not suffix or not self.names:
+            return list(self.docs)
+        # a name as a whole token: not inside a longer name, not after / or . (image paths, annotation keys)
+        alt = "|".join(re.escape(n) for n in sorted(set(self.names), key=len, reverse=True))
+        pattern = re.compile(rf"(?<![A-Za-z0-9_./-])({alt})(?![A-Za-z0-9_-])")
+        return [pattern.sub(lambda m: m.group(1) + suffix, d) for d in self.docs]
+
+
+def split_docs(text: str) -> tuple[list[str], list[str]]:
+    docs, names = [], []
+    for chunk in _DOC_SPLIT.split(text):
+        obj = yaml.load(chunk, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if not isinstance(obj, dict):
+            continue
+        docs.append(chunk.strip("\n") + "\n")
+        name = (obj.get("metadata") or {}).get("name")
+        if isinstance(name, str) and name:
+            names.append(name)
+    return docs, names
+
+
+def base_units(tmp: Path) -> list[Unit]:
+    """generated-charts/* rendered per environment, then shared/realworld/."""
+    from chartgen.helm import find_helm
+    from chartgen.verify import ChartTarget
+
+    helm = find_helm()
+    units = []
+    for chart in C.materialize_generated_charts(tmp / "charts"):
+        target = ChartTarget.load(chart)
+        for n, env in enumerate(target.environments):
+            res = target.template(helm, env.name)
+            if not res.ok:
+                raise SystemExit(f"helm template {chart} ({env.name}) failed: {res.message}")
+            docs, names = split_docs(res.stdout)
+            units.append(Unit(f"{chart.name}-{env.name}", docs, names, "" if n == 0 else f"-{env.name}"))
+    if not C.REALWORLD.is_dir():
+        raise SystemExit(f"{C.REALWORLD} not found (shared/ must sit beside the repo)")
+    bookinfo = sorted((C.REALWORLD / "bookinfo").glob("*.yaml"))
+    groups = [("bookinfo", bookinfo)] + [(f"{p.parent.name}-{p.stem}", [p])
+                                         for p in sorted(C.REALWORLD.glob("*/*.yaml")) if p not in bookinfo]
+    for key, files in groups:
+        docs, names = [], []
+        for f in files:
+            d, n = split_docs(f.read_text(encoding="utf-8"))
+            docs += d
+            names += n
+        units.append(Unit(key, docs, names))
+    return units
+
+
+def write_corpus(units: list[Unit], count: int, dest: Path) -> list[Path]:
+    """Files in dest holding exactly `count` documents (the last unit copy may be cut short)."""
+    dest.mkdir(parents=True)
+    files, left, k = [], count, 0
+    while left > 0:
+        for unit in units:
+            if left <= 0:
+                break
+            docs = unit.copy(k)[:left]
+            left -= len(docs)
+            path = dest / f"c{k:04d}-{unit.key}.yaml"
+            path.write_text("---\n".join(docs), encoding="utf-8")
+            files.append(path)
+        k += 1
+    return files
+
+
+# -- running the tools ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    wall: float
+    rss_mb: float
+    docs: int
+    out: dict | None = None
+    kv: dict | None = None
+
+
+def run_chartgen(corpus: Path) -> Run:
+    cmd = [str(C.CHARTGEN_CLI), "check", str(corpus), "--format", "json", "--kube-version", CG_KUBE]
+    proc, wall, rss = C.run_child(cmd)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"chartgen check failed (exit {proc.returncode}): {proc.stderr.strip()[:2000]}")
+    data = json.loads(proc.stdout)
+    return Run(wall, rss, data["summary"]["documents"], out=data)
+
+
+def kv_counts(text: str) -> dict[str, int]:
+    out = {"passed": 0, "no_schema": 0, "failed": 0, "other": 0}
+    for line in text.splitlines():
+        if " passed for resource " in line:
+            out["passed"] += 1
+        elif "Couldn't find schema" in line:
+            out["no_schema"] += 1
+        elif line.startswith("ERROR") or " failed " in line:
+            out["failed"] += 1
+        elif line.strip():
+            out["other"] += 1
+    return out
+
+
+def run_kv(files: list[Path]) -> Run:
+    cmd = [str(C.KUBERNETES_VALIDATE), "--strict", "-k", KV_VERSION, *map(str, files)]
+    proc, wall, rss = C.run_child(cmd)
+    counts = kv_counts(proc.stdout + "\n" + proc.stderr)
+    return Run(wall, rss, sum(counts.values()) - counts["other"], kv=counts)
+
+
+def sample_files(files: list[Path], docs_wanted: int) -> tuple[list[Path], int]:
+    """The first files of the corpus holding at least docs_wanted documents (whole files)."""
+    picked, n = [], 0
+    for f in files:
+        if n >= docs_wanted:
+            break
+        picked.append(f)
+        n += len([c for c in _DOC_SPLIT.split(f.read_text(encoding="utf-8")) if c.strip()])
+    return picked, n
+
+
+def inprocess_one_core(corpus: Path, runs: int) -> tuple[float, float, float, int]:
+    """load_paths + runner.check in this process, pinned to CPU 0: (median total, median load, median check, findings)."""
+    from chartgen.check.command import make_options
+    from chartgen.check.loader import load_paths
+    from chartgen.check.runner import check
+
+    opts = make_options(kube_version=CG_KUBE)
+    check(load_paths([str(corpus)]), opts)  # warm: imports, schema validators compiled once per process
+    totals, loads, checks, nfind = [], [], [], 0
+    with C.one_core(0):
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            docs = load_paths([str(corpus)])
+            t1 = time.perf_counter()
+            nfind = len(check(docs, opts).findings)
+            t2 = time.perf_counter()
+            totals.append(t2 - t0)
+            loads.append(t1 - t0)
+            checks.append(t2 - t1)
+    return statistics.median(totals), statistics.median(loads), statistics.median(checks), nfind
+
+
+def cli_one_core(corpus: Path, runs: int) -> tuple[float, float]:
+    """`chartgen check` CLI pinned to CPU 0 (children inherit the affinity): (median wall, peak RSS MiB)."""
+    walls, rss = [], 0.0
+    with C.one_core(0):
+        for _ in range(runs):
+            r = run_chartgen(corpus)
+            walls.append(r.wall)
+            rss = max(rss, r.rss_mb)
+    return statistics.median(walls), rss
+
+
+# -- main -----------------------------------------------------------------------------------------------------------
+
+
+def rules_summary() -> tuple[int, dict[str, int]]:
+    from chartgen.check.registry import all_rules
+    from chartgen.check.runner import load_rule_modules
+
+    load_rule_modules()
+    layers: dict[str, int] = {}
+    for r in all_rules():
+        layers[r.layer] = layers.get(r.layer, 0) + 1
+    return sum(layers.values()), layers
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", help="comma-separated document counts (default 10,1000,10000)")
+    ap.add_argument("--quick", action="store_true", help="small run: sizes 10,200")
+    ap.add_argument("--kv-full", action="store_true", help="run kubernetes-validate on every size in full")
+    ap.add_argument("--kv-sample-docs", type=int, default=1000,
+                    help="above this many documents kubernetes-validate runs on a sample of this size and its time "
+                         "is extrapolated linearly (default 1000)")
+    ap.add_argument("--one-core-runs", type=int, default=5, help="runs for the one-core 1,000-document timing")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 200] if args.quick else [10, 1000, 10000])
+
+    C.banner("bench/check.py", "`chartgen check` vs `kubernetes-validate --strict` on the same rendered documents")
+    C.require(C.KUBERNETES_VALIDATE, "kubernetes-validate")
+    kv_version = C.run_child([str(C.KUBERNETES_VALIDATE), "--version"])[0].stdout.strip()
+    print(f"# kubernetes-validate {kv_version} (--strict -k {KV_VERSION}); chartgen check --kube-version {CG_KUBE}; "
+          f"sizes: {', '.join(map(str, sizes))} documents", flush=True)
+
+    results = []
+    with C.tempdir("check") as tmp:
+        units = base_units(tmp)
+        per_copy = sum(len(u.docs) for u in units)
+        print(f"# corpus unit set: {per_copy} documents per copy from {len(units)} units: "
+              + ", ".join(f"{u.key} ({len(u.docs)})" for u in units), flush=True)
+        corpora = {}
+        for n in sizes:
+            corpus = tmp / f"corpus-{n}"
+            files = write_corpus(units, n, corpus)
+            corpora[n] = (corpus, files)
+
+        # warm-up: page cache, .pyc, schema files
+        small = corpora[sizes[0]]
+        run_chartgen(small[0])
+        run_kv(small[1])
+
+        for n in sizes:
+            corpus, files = corpora[n]
+            print(f"  running {n} documents ({len(files)} files) ...", flush=True)
+            cg = run_chartgen(corpus)
+            if n > args.kv_sample_docs and not args.kv_full:
+                picked, sample_docs = sample_files(files, args.kv_sample_docs)
+                kv = run_kv(picked)
+                kv_est = kv.wall * n / sample_docs
+                note = f"extrapolated from {sample_docs} docs"
+            else:
+                kv = run_kv(files)
+                sample_docs, kv_est, note = n, kv.wall, "measured"
+            results.append((n, len(files), cg, kv, kv_est, sample_docs, note))
+
+        one_core_n = 1000 if 1000 in corpora else sizes[-1]
+        one_core_cli, one_core_rss = cli_one_core(corpora[one_core_n][0], args.one_core_runs)
+        ip_total, ip_load, ip_check, ip_find = inprocess_one_core(corpora[one_core_n][0], args.one_core_runs)
+
+    C.header("documents/second (higher is better); ratio = chartgen rate / kubernetes-validate rate (>1: chartgen "
+             "faster)")
+    rows = []
+    for n, nfiles, cg, kv, kv_est, sample_docs, note in results:
+        rows.append([n, nfiles, f"{C.fmt_s(cg.wall)}", f"{n / cg.wall:,.0f}", f"{C.fmt_s(kv_est)}",
+                     f"{n / kv_est:,.0f}", f"{kv_est / cg.wall:.2f}x", note])
+    C.table(rows, ["docs", "files", "chartgen wall", "chartgen docs/s", "kubernetes-validate wall",
+                   "k-v docs/s", "ratio", "k-v time"])
+    print("  (both are whole CLI processes on 2 cores, start-up included; chartgen is single-threaded)")
+    if any(note != "measured" for *_, note in results):
+        print(f"  NOTE: kubernetes-validate was run on a sample (whole files, first ~{args.kv_sample_docs} documents) "
+              "for larger sizes and its time EXTRAPOLATED linearly (its cost is per document: one schema "
+              "validation each); --kv-full runs it on everything.")
+
+    C.header("per-document cost and scaling")
+    base = results[0]
+    rows = []
+    for n, _, cg, kv, kv_est, sample_docs, _ in results:
+        rows.append([n, f"{cg.wall / n * 1e3:.2f}", f"{kv_est / n * 1e3:.2f}"])
+    C.table(rows, ["docs", "chartgen ms/doc (incl. start-up)", "k-v ms/doc (incl. start-up)"])
+    if len(results) >= 3:
+        (n1, _, cg1, *_), (n2, _, cg2, *_) = results[-2], results[-1]
+        f = (cg2.wall / n2) / (cg1.wall / n1)
+        print(f"  chartgen per-document time at {n2} vs {n1} documents: {f:.2f}x "
+              f"({'roughly linear' if f <= 1.5 else 'GROWS faster than linear: some rule or index step is super-linear'})")
+
+    C.header("what each tool checked")
+    total, layers = rules_summary()
+    print(f"  chartgen: {total} rules registered, by layer: " + ", ".join(f"{k} {v}" for k, v in sorted(layers.items())))
+    print("    (the schema layer is the same strict OpenAPI schema kubernetes-validate uses, plus Istio CRD schemas;")
+    print("     the other layers are API-server validation, cross-object, Istio and posture rules)")
+    print("  kubernetes-validate: 1 check per document (JSON-schema validation of built-in kinds); "
+          "documents of unknown kinds (CRDs such as Istio's) are skipped with a warning")
+    rows = []
+    for n, _, cg, kv, *_ in results:
+        s = cg.out["summary"]
+        c = kv.kv
+        rows.append([n, s["documents"], s["errors"], s["warnings"], s["info"], c["passed"] + c["failed"],
+                     c["failed"], c["no_schema"], kv.docs])
+    C.table(rows, ["docs", "cg docs read", "cg errors", "cg warnings", "cg info", "k-v validated", "k-v failed",
+                   "k-v skipped (no schema)", "k-v docs seen"])
+    rule_counts: dict[str, int] = {}
+    for f in results[-1][2].out["findings"]:
+        rule_counts[f["rule"]] = rule_counts.get(f["rule"], 0) + 1
+    top = sorted(rule_counts.items(), key=lambda kv: -kv[1])[:8]
+    print(f"  chartgen findings at {results[-1][0]} docs by rule: " + (", ".join(f"{r} {c}" for r, c in top) or "none"))
+
+    C.header(f"{one_core_n} documents on ONE core (pinned to CPU 0; issue target < 1 s)")
+    print(f"  `chartgen check` CLI, whole process (median of {args.one_core_runs}): {C.fmt_s(one_core_cli)} "
+          f"-> {'PASS' if one_core_cli < 1 else 'FAIL'}; peak RSS {one_core_rss:.1f} MiB")
+    print(f"  in-process load_paths + runner.check (warm, median of {args.one_core_runs}): {C.fmt_s(ip_total)} "
+          f"(load {C.fmt_s(ip_load)}, rules {C.fmt_s(ip_check)}; {ip_find} findings) "
+          f"-> {'PASS' if ip_total < 1 else 'FAIL'}")
+
+    C.header("peak memory per run (each tool's own process, via wait4)")
+    rows = [[n, f"{cg.rss_mb:.1f}", f"{kv.rss_mb:.1f}", "" if sd == n else f"(on {sd} docs)"]
+            for n, _, cg, kv, kv_est, sd, _ in results]
+    C.table(rows, ["docs", "chartgen check MiB", "kubernetes-validate MiB", ""])
+    C.print_memory()
+    C.print_startup([("kubernetes-validate --help", [str(C.KUBERNETES_VALIDATE), "--help"])])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
