@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import SpecError, SpecErrors
+from chartgen.istio_spec import IstioSettings, parse_istio
 from chartgen.merge import merge
 from chartgen.yamlsource import YamlSource, join, parse_yaml, read_yaml
 
@@ -134,7 +135,7 @@ class Settings:
     writable_tmp: bool
     pod_management_policy: str
     storage: Storage
-    istio: Mapping[str, Any]
+    istio: IstioSettings
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 
@@ -166,6 +167,11 @@ class Spec:
     environments: tuple[Environment, ...]
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
+    @property
+    def istio_enabled(self) -> bool:
+        """Istio is on in the defaults or in any environment (the istio blueprint parts are then used)."""
+        return self.defaults.istio.enabled or any(e.settings.istio.enabled for e in self.environments)
+
     def environment(self, name: str) -> Environment:
         for env in self.environments:
             if env.name == name:
@@ -185,6 +191,7 @@ class _Collector:
     def __init__(self, src: YamlSource):
         self.src = src
         self.errors: list[SpecError] = []
+        self.istio_errors: set[tuple[str, str]] = set()  # reported at the top level; not repeated per environment
 
     def add(self, path: str, message: str) -> None:
         if any(e.path == path for e in self.errors):
@@ -434,6 +441,14 @@ def _settings(raw: dict[str, Any], prefix: str, bp: Blueprint, col: _Collector, 
         load_balancer=lb,
     )
 
+    istio, istio_errors = parse_istio(raw.get("istio"), service, bp)
+    for p, msg in istio_errors:
+        if not prefix:
+            col.istio_errors.add((p, msg))
+            add(p, msg)
+        elif (p, msg) not in col.istio_errors:  # caused by this environment (or its profile)
+            add(p, msg, always=True)
+
     probes = {}
     for kind in ("readiness", "liveness", "startup"):
         p = (raw.get("probes") or {}).get(kind) or {}
@@ -486,7 +501,7 @@ def _settings(raw: dict[str, Any], prefix: str, bp: Blueprint, col: _Collector, 
         writable_tmp=bool(raw.get("writableTmp", True)),
         pod_management_policy=st.get("podManagementPolicy", "OrderedReady"),
         storage=storage,
-        istio=dict(raw.get("istio") or {}),
+        istio=istio,
         raw=raw,
     )
 

@@ -4,6 +4,10 @@
 if it still has the recorded content (the user did not edit it); an edited or unknown file in the way is a
 conflict, reported before anything is written. Files chartgen wrote before and no longer produces are removed,
 again only when unedited.
+
+write() applies a whole generated tree; write_subset() applies only some of its files (e.g. the values-<env>.yaml
+files) and keeps every other file and lock entry as it is. A user file such as chartgen.yaml is written only when
+the caller says which text it expects on disk (`expect`), so a concurrent edit is a conflict, not lost.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Mapping
 
 from chartgen.errors import WriteConflict
 from chartgen.filetree import FileTree
@@ -46,16 +51,36 @@ def read_lock(root: Path) -> dict[str, str]:
         return {}
 
 
+def _lock_json(files: Mapping[str, str]) -> str:
+    return json.dumps({"generator": "chartgen", "files": dict(files)}, indent=2, sort_keys=True) + "\n"
+
+
 def lock_text(tree: FileTree) -> str:
-    files = {p: FileTree.digest(t) for p, t in tree if p not in USER_FILES and p != LOCK_FILE}
-    return json.dumps({"generator": "chartgen", "files": files}, indent=2, sort_keys=True) + "\n"
+    return _lock_json({p: FileTree.digest(t) for p, t in tree if p not in USER_FILES and p != LOCK_FILE})
 
 
-def plan(tree: FileTree, root: Path) -> Plan:
+def plan(tree: FileTree, root: Path, *, select: Callable[[str], bool] | None = None,
+         expect: Mapping[str, str] | None = None) -> Plan:
+    """What writing `tree` into `root` would do. With `select`, lock entries it rejects are never deleted.
+
+    `expect` maps user files in `tree` (chartgen.yaml) to the text the caller read from them: such a file is
+    replaced only while it still holds exactly that text.
+    """
     lock = read_lock(root)
+    expect = expect or {}
     result = Plan()
     for rel, text in tree:
         target = root / rel
+        if rel in expect:
+            if not target.is_file():
+                result.conflicts.append((rel, "was removed while chartgen was editing it"))
+            elif target.read_bytes() == text.encode("utf-8"):
+                result.unchanged.append(rel)
+            elif target.read_bytes() == expect[rel].encode("utf-8"):
+                result.update.append(rel)
+            else:
+                result.conflicts.append((rel, "changed while chartgen was editing it"))
+            continue
         if not target.exists():
             result.create.append(rel)
             continue
@@ -69,6 +94,8 @@ def plan(tree: FileTree, root: Path) -> Plan:
         else:
             result.conflicts.append((rel, "exists and was not written by chartgen"))
     for rel in sorted(set(lock) - set(tree.paths())):
+        if select is not None and not select(rel):
+            continue
         target = root / rel
         if target.is_file():
             if FileTree.digest(target.read_bytes()) == lock[rel]:
@@ -78,12 +105,35 @@ def plan(tree: FileTree, root: Path) -> Plan:
     return result
 
 
-def write(tree: FileTree, root: Path, *, force: bool = False) -> Plan:
-    """Apply `tree` to `root`. Raises WriteConflict (writing nothing) when a user-edited file is in the way."""
+def write(tree: FileTree, root: Path, *, force: bool = False, expect: Mapping[str, str] | None = None) -> Plan:
+    """Apply `tree` to `root`. Raises WriteConflict (writing nothing) when a user-edited file is in the way.
+
+    `expect`: user files in `tree` to replace, each with the text the caller read from it (see plan()).
+    """
     tree.add(LOCK_FILE, lock_text(tree))
-    result = plan(tree, root)
-    if result.conflicts and not force:
-        first, reason = result.conflicts[0]
+    return _apply(tree, root, plan(tree, root, expect=expect), force)
+
+
+def write_subset(tree: FileTree, root: Path, select: Callable[[str], bool], *, force: bool = False) -> Plan:
+    """Apply only the files of the generated `tree` that `select` accepts, with write()'s conflict protection.
+
+    Selected files chartgen wrote before and `tree` no longer has are removed (when unedited). Every other file,
+    and its lock entry, is left exactly as it is; the lock records the new digests of the files written.
+    """
+    subset = FileTree()
+    for rel, text in tree:
+        if rel != LOCK_FILE and rel not in USER_FILES and select(rel):
+            subset.add(rel, text)
+    files = {p: d for p, d in read_lock(root).items() if not select(p)}
+    files.update({p: FileTree.digest(t) for p, t in subset})
+    subset.add(LOCK_FILE, _lock_json(files))
+    return _apply(subset, root, plan(subset, root, select=select), force)
+
+
+def _apply(tree: FileTree, root: Path, result: Plan, force: bool) -> Plan:
+    # --force overrides generated files only: a user file (chartgen.yaml) changed under us is never overwritten.
+    if result.conflicts and (not force or any(p in USER_FILES for p, _ in result.conflicts)):
+        first, reason = next(((p, r) for p, r in result.conflicts if p in USER_FILES), result.conflicts[0])
         more = f" (and {len(result.conflicts) - 1} more)" if len(result.conflicts) > 1 else ""
         raise WriteConflict(str(root / first), None,
                             f"{reason}; refusing to overwrite{more}. Move it aside or use --force")
@@ -110,16 +160,26 @@ def write(tree: FileTree, root: Path, *, force: bool = False) -> Plan:
     return result
 
 
-def drift(tree: FileTree, root: Path) -> list[str]:
-    """Files that differ between `tree` and `root` (for --check). Writes nothing."""
-    tree.add(LOCK_FILE, lock_text(tree))
+def drift(tree: FileTree, root: Path, select: Callable[[str], bool] | None = None) -> list[str]:
+    """Files that differ between `tree` and `root` (for --check). Writes nothing.
+
+    With `select`, only the files it accepts are compared (the lock file is then not compared).
+    """
+    if select is None:
+        tree.add(LOCK_FILE, lock_text(tree))
+    else:
+        subset = FileTree()
+        for rel, text in tree:
+            if rel != LOCK_FILE and rel not in USER_FILES and select(rel):
+                subset.add(rel, text)
+        tree = subset
     out = []
     for rel, text in tree:
         target = root / rel
         if not target.is_file() or target.read_bytes() != text.encode("utf-8"):
             out.append(rel)
     for rel in sorted(set(read_lock(root)) - set(tree.paths())):
-        if (root / rel).exists():
+        if (select is None or select(rel)) and (root / rel).exists():
             out.append(rel)
     return sorted(out)
 

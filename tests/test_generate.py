@@ -15,7 +15,7 @@ from chartgen.engine import generate
 from chartgen.spec import load_spec, parse_spec_text
 from chartgen.writer import LOCK_FILE
 
-from conftest import CHARTS, REPO, chart_dirs
+from support import CHARTS, REPO, chart_dirs
 
 runner = CliRunner()
 

@@ -20,7 +20,7 @@ import yaml
 
 from chartgen.helm import Helm
 from chartgen.merge import diff, merge
-from conftest import HELM_VERSIONS, helm_binary
+from support import HELM_VERSIONS, helm_binary
 
 CHART_YAML = "apiVersion: v2\nname: probe\nversion: 0.1.0\n"
 TEMPLATE = """\

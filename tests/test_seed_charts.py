@@ -6,7 +6,7 @@ import pytest
 
 from chartgen.spec import load_spec
 
-from conftest import CHARTS, KUBE_VERSION, chart_dirs, helm_binary
+from support import CHARTS, KUBE_VERSION, chart_dirs, helm_binary
 from render_helpers import find, render
 
 # chart, env, namespace, expected Service spec fields (after Kubernetes defaulting of protocol)

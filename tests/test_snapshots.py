@@ -11,7 +11,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from chartgen.spec import load_spec
 
-from conftest import chart_dirs
+from support import chart_dirs
 from render_helpers import normalise, render
 
 

@@ -16,7 +16,6 @@ The small helpers at the top (label selectors, the pod lookup, port matching) ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
@@ -198,11 +197,11 @@ def _proto(value: Any) -> str:
     return str(value or "TCP").upper()
 
 
-def container_exposes(container: dict[str, Any], port: Any, protocol: str = "TCP") -> bool:
-    """Does the container declare this port, by number or by name (and protocol)?"""
+def container_exposes(container: dict[str, Any], port: Any, protocol: str | None = "TCP") -> bool:
+    """Does the container declare this port, by number or by name (and protocol, unless None)?"""
     num = as_int(port)
     for p in container_ports(container):
-        if _proto(p.get("protocol")) != _proto(protocol):
+        if protocol is not None and _proto(p.get("protocol")) != _proto(protocol):
             continue
         if num is not None and as_int(p.get("containerPort")) == num:
             return True
@@ -410,14 +409,14 @@ def probe_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     fpath = f"{base}.{field}[{ci}].{probe_name}.{handler}.port"
                     cname = c.get("name", ci)
                     if as_int(port) is None:
-                        if not container_exposes(c, port, "TCP"):
+                        if not container_exposes(c, port, None):  # the kubelet matches the name only
                             names = [str(p.get("name")) for p in container_ports(c) if p.get("name")]
                             yield _f(pt.owner, "CG-X-004", Severity.ERROR,
                                      f"{pt.owner.kind} {pt.owner.name} container {cname}: {probe_name}.{handler} "
                                      f"uses port name {port!r}, which the container does not declare "
                                      f"(named ports: {', '.join(names) or 'none'}); the probe can never succeed",
                                      "use a name from the container's ports, or the port number", fpath)
-                    elif container_ports(c) and not container_exposes(c, port, "TCP"):
+                    elif container_ports(c) and not container_exposes(c, port, None):
                         yield _f(pt.owner, "CG-X-004", Severity.WARNING,
                                  f"{pt.owner.kind} {pt.owner.name} container {cname}: {probe_name}.{handler} "
                                  f"probes port {port}, which is not among the declared container ports "

@@ -616,7 +616,7 @@ def dr_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             continue
         if mesh.service(h) is not None or mesh.service_entry(h) is not None:
             continue
-        if h.service_like and not mesh.local_namespace(h.namespace):
+        if h.form in ("fqdn", "svc") and not mesh.local_namespace(h.namespace):
             continue  # a Service of another namespace: cannot be judged from this chart
         yield _f(dr, "CG-ISTIO-010", Severity.WARNING,
                  f"DestinationRule {dr.name}: host {h.raw!r} matches no rendered Service or ServiceEntry "
@@ -697,7 +697,8 @@ def service_port_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                 continue
             code = "IST0150" if external else "IST0118"
             yield _f(svc, "CG-ISTIO-013", Severity.INFO,
-                     f"Service {svc.name}: port {name or p.get('port')!r} does not follow Istio's `<protocol>[-suffix]` "
+                     f"Service {svc.name}: port {name or p.get('port')!r} does not follow Istio's "
+                     "`<protocol>[-suffix]` "
                      f"naming and sets no appProtocol ({code} PortNameIsNotUnderNamingConvention); Istio sniffs the "
                      "protocol", "name the port http, http2, grpc, tcp, tls, ... (e.g. `http-web`) or set appProtocol",
                      f"spec.ports[{i}].name")

@@ -387,8 +387,7 @@ def _evaluate(r: CelRule, value: Any) -> Any:
     return _PASS if bool(result) else None
 
 
-def _eval_cel(plan: CelNode, value: Any, path: list[Any], out: list[tuple[list[Any], CelRule, str | None]],
-              kind: str) -> None:
+def _eval_cel(plan: CelNode, value: Any, path: list[Any], out: list[tuple[list[Any], CelRule, str | None]]) -> None:
     if not _type_ok(plan.type, value):
         return  # wrong type or null: the structural check reports it
     if plan.rules:
@@ -399,13 +398,13 @@ def _eval_cel(plan: CelNode, value: Any, path: list[Any], out: list[tuple[list[A
     if plan.props and isinstance(value, dict):
         for name, child in plan.props.items():
             if name in value:
-                _eval_cel(child, value[name], path + [name], out, kind)
+                _eval_cel(child, value[name], path + [name], out)
     if plan.items is not None and isinstance(value, list):
         for i, v in enumerate(value):
-            _eval_cel(plan.items, v, path + [i], out, kind)
+            _eval_cel(plan.items, v, path + [i], out)
     if plan.addl is not None and isinstance(value, dict):
         for k, v in value.items():
-            _eval_cel(plan.addl, v, path + [k], out, kind)
+            _eval_cel(plan.addl, v, path + [k], out)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -451,7 +450,7 @@ def skipped_cel_rules(istio_version: str = "1.30", kinds: tuple[str, ...] | None
 # error formatting
 # --------------------------------------------------------------------------------------------------------------
 
-_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_SIMPLE_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")  # same convention as loader.format_path
 
 
 def fmt_path(parts: Any) -> str:
@@ -462,7 +461,7 @@ def fmt_path(parts: Any) -> str:
         elif _SIMPLE_KEY.match(str(p)):
             out += f".{p}" if out else str(p)
         else:
-            out += f'["{p}"]'
+            out += f"[{p}]"
     return out
 
 
@@ -542,6 +541,16 @@ def describe_error(err: Any) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def prune_nulls(value: Any) -> Any:
+    """Drop mapping entries whose value is null, as the apiserver prunes nulls of non-nullable fields before
+    validation (charts often render `annotations: null` or `port: null`)."""
+    if isinstance(value, dict):
+        return {k: prune_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [prune_nulls(v) for v in value]
+    return value
+
+
 def _istio_group(doc: Document) -> tuple[str, str] | None:
     av = doc.api_version
     if "/" not in av:
@@ -576,15 +585,16 @@ def _results(index: ManifestIndex, opts: CheckOptions) -> tuple[list[Finding], l
                     f"({label}; served: {served})",
                     f"use {group}/v1" if "v1" in crd.versions else f"use one of {served}", field="apiVersion"))
                 continue
-            errs = sorted(comp.validator.iter_errors(doc.obj), key=lambda e: [str(p) for p in e.absolute_path])
+            obj = prune_nulls(doc.obj)
+            errs = sorted(comp.validator.iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
             for err in errs:
                 for fpath, message, hint in describe_error(err):
                     structural.append(Finding.at(doc, RULE_STRUCT, Severity.ERROR,
                                                  f"{doc.kind} {doc.name}: {message} [Istio CRD {label}]", hint,
                                                  field=fpath))
-            if comp.cel is not None and isinstance(doc.obj, dict):
+            if comp.cel is not None:
                 failures: list[tuple[list[Any], CelRule, str | None]] = []
-                _eval_cel(comp.cel, doc.obj, [], failures, doc.kind)
+                _eval_cel(comp.cel, obj, [], failures)
                 for path, r, problem in failures:
                     fpath = fmt_path(path) or "<root>"
                     detail = f" ({problem})" if problem else ""

@@ -104,8 +104,12 @@ def run_as_non_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                 continue
             if non_root is None and user is not None and user > 0:
                 continue  # an explicit non-zero UID is as good (kube-linter accepts it too)
-            why = "runAsUser is 0" if user == 0 else (
-                "runAsNonRoot is false" if non_root is False else "neither runAsNonRoot nor a non-zero runAsUser is set")
+            if user == 0:
+                why = "runAsUser is 0"
+            elif non_root is False:
+                why = "runAsNonRoot is false"
+            else:
+                why = "neither runAsNonRoot nor a non-zero runAsUser is set"
             yield _f(pt.owner, "CG-P-003", Severity.WARNING,
                      f"{_who(pt, c, field)}: may run as root ({why})",
                      "set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser if the "

@@ -83,7 +83,11 @@ def text_line(f: Finding) -> str:
     """`file:line [severity] RULE resource: message (hint: ...)`"""
     where = _location(f)
     head = f"{where} [{f.severity}] {f.rule}" if where else f"[{f.severity}] {f.rule}"
-    return f"{head} {message_with_subject(f)} (hint: {f.hint})"
+    return f"{head}{_separator(f)}{message_with_subject(f)} (hint: {f.hint})"
+
+
+def _separator(f: Finding) -> str:
+    return " " if f.resource is not None and f.resource.kind else ": "
 
 
 def render_text(findings: Sequence[Finding], summary: Summary) -> str:
@@ -101,8 +105,8 @@ def _write_color_text(findings: Sequence[Finding], summary: Summary, out: TextIO
         if where:
             line.append(where + " ", style="bold")
         line.append(f"[{f.severity}]", style=_STYLE[f.severity])
-        line.append(f" {f.rule} ", style="magenta")
-        line.append(message_with_subject(f))
+        line.append(f" {f.rule}", style="magenta")
+        line.append(_separator(f) + message_with_subject(f))
         line.append(f" (hint: {f.hint})", style="dim")
         console.print(line)
     console.print(Text(summary.line(), style="bold green" if summary.ok else "bold red"))

@@ -327,6 +327,7 @@ def test_http_route_action(mutate, expected):
     ("api", [W]),
     ("api.demo.svc.cluster.local", [W]),
     ("api.other.svc.cluster.local", []),  # another namespace: not judged
+    ("httpbin.org", [W]),  # external host without a ServiceEntry
     ("web", []),
     ("*.demo.svc.cluster.local", []),
 ])

@@ -97,6 +97,12 @@ spec:
     assert findings(text) == []
 
 
+def test_null_fields_are_pruned_like_the_apiserver_does():
+    text = (GATEWAY % ("v1", "{mode: SIMPLE, credentialName: c, caCertificates: null}")).replace(
+        "labels: {app: web}", "labels: {app: web}, annotations: null")
+    assert findings(text) == []
+
+
 def test_unknown_istio_kind_and_non_istio_objects_are_skipped():
     text = """
 apiVersion: networking.istio.io/v1

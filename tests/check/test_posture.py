@@ -138,7 +138,8 @@ def test_host_namespaces(pod_extra, expected):
 
 
 def test_init_containers_get_security_checks():
-    text = workload(pod_extra="initContainers: [{name: init, image: busybox:1.36, securityContext: {privileged: true}}]")
+    init = "initContainers: [{name: init, image: busybox:1.36, securityContext: {privileged: true}}]"
+    text = workload(pod_extra=init)
     found = run_rule("CG-P-007", text)
     assert len(found) == 1 and "init container init" in found[0].message
     assert found[0].field == "spec.template.spec.initContainers[0].securityContext.privileged"

@@ -1,0 +1,622 @@
+"""The `istio:` section of chartgen.yaml: typed settings and the checks Istio (and chartgen) need up front.
+
+spec.py calls :func:`parse_istio` once per settings layer (the defaults, then each environment) with the merged raw
+mapping. It returns typed, frozen dataclasses plus a list of (field path below the layer, message) errors that
+spec.py raises through its SpecError collector. The JSON Schema (data/spec.schema.json) has already checked the
+shape (types, enums, unknown keys); this module checks what a schema cannot:
+
+* route weights are PERCENT and must sum to 100 (Istio itself treats weights as relative; chartgen speaks in
+  percent, which Argo Rollouts also requires), none negative;
+* a route (or mirror) names only versions the chart deploys (DestinationRule subsets);
+* HTTPS gateway servers have TLS (credentialName);
+* route ports are ports of the chart's Service;
+* the canary controller's rules (Argo Rollouts: subsets stable/canary; Flagger: it owns the Service,
+  VirtualService and DestinationRule, so the spec must not describe them).
+
+Values: :meth:`IstioSettings.values` is the `istio` mapping of values.yaml (or of one environment), in the shape
+the templates in blueprints/istio read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from chartgen.blueprints import Blueprint
+    from chartgen.spec import Service
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
+EXISTING_GATEWAY = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
+DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
+DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+DURATION_NS = {"h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1}
+RETRY_ON = {"5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited",
+            "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers", "http3-post-connect-failure",
+            "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"}
+CONTROLLERS = ("none", "argo-rollouts", "flagger")
+ARGO_SUBSETS = ("stable", "canary")
+HTTP_PROTOCOLS = ("http", "http2", "h2c", "grpc", "grpc-web", "kubernetes.io/h2c")
+PERCENT_NOTE = "weights are percentages and must sum to 100 (Istio treats weights as relative; chartgen uses percent)"
+DEFAULT_STEPS = (10, 25, 50)
+DEFAULT_SELECTOR = {"istio": "ingressgateway"}
+
+
+# ------------------------------------------------------------------------------------------------- dataclasses
+
+
+@dataclass(frozen=True)
+class StringMatch:
+    kind: str  # exact | prefix | regex
+    value: str
+
+    def values(self) -> dict[str, str]:
+        return {self.kind: self.value}
+
+
+@dataclass(frozen=True)
+class Match:
+    uri: StringMatch | None = None
+    headers: tuple[tuple[str, StringMatch], ...] = ()
+    query_params: tuple[tuple[str, StringMatch], ...] = ()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.uri:
+            out["uri"] = self.uri.values()
+        if self.headers:
+            out["headers"] = {k: m.values() for k, m in self.headers}
+        if self.query_params:
+            out["queryParams"] = {k: m.values() for k, m in self.query_params}
+        return out
+
+
+@dataclass(frozen=True)
+class Retries:
+    attempts: int
+    per_try_timeout: str | None = None
+    retry_on: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"attempts": self.attempts}
+        if self.per_try_timeout:
+            out["perTryTimeout"] = self.per_try_timeout
+        if self.retry_on:
+            out["retryOn"] = self.retry_on
+        return out
+
+
+@dataclass(frozen=True)
+class Fault:
+    delay_percent: float | None = None
+    fixed_delay: str | None = None
+    abort_percent: float | None = None
+    http_status: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.fixed_delay:
+            out["delay"] = {"percent": self.delay_percent if self.delay_percent is not None else 100,
+                            "fixedDelay": self.fixed_delay}
+        if self.http_status:
+            out["abort"] = {"percent": self.abort_percent if self.abort_percent is not None else 100,
+                            "httpStatus": self.http_status}
+        return out
+
+
+@dataclass(frozen=True)
+class Mirror:
+    version: str | None  # a subset; None mirrors to the Service without a subset
+    percent: float
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"percent": self.percent}
+        if self.version:
+            out["version"] = self.version
+        return out
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    matches: tuple[Match, ...] = ()
+    weights: tuple[tuple[str, int], ...] | None = None  # None: the versions' weights
+    port: int | None = None
+    retries: Retries | None = None
+    timeout: str | None = None
+    fault: Fault | None = None
+    mirror: Mirror | None = None
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.matches:
+            out["match"] = [m.values() for m in self.matches]
+        if self.weights is not None:
+            out["weights"] = dict(self.weights)
+        if self.port is not None:
+            out["port"] = self.port
+        if self.retries:
+            out["retries"] = self.retries.values()
+        if self.timeout:
+            out["timeout"] = self.timeout
+        if self.fault and self.fault.values():
+            out["fault"] = self.fault.values()
+        if self.mirror:
+            out["mirror"] = self.mirror.values()
+        return out
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    weight: int
+    replicas: int | None = None
+    image_tag: str | None = None
+    image_digest: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"weight": self.weight}
+        if self.replicas is not None:
+            out["replicas"] = self.replicas
+        image = {k: v for k, v in (("tag", self.image_tag), ("digest", self.image_digest)) if v}
+        if image:
+            out["image"] = image
+        return out
+
+
+@dataclass(frozen=True)
+class Gateway:
+    existing: str | None = None  # "ns/name": bind to a shared Gateway, render none
+    selector: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SELECTOR))
+    http_enabled: bool = True
+    http_port: int = 80
+    https_redirect: bool = False
+    https_enabled: bool = False
+    https_port: int = 443
+    tls_mode: str = "SIMPLE"
+    credential_name: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "existing": self.existing or "",
+            "selector": dict(self.selector),
+            "http": {"enabled": self.http_enabled, "port": self.http_port, "httpsRedirect": self.https_redirect},
+            "https": {"enabled": self.https_enabled, "port": self.https_port, "mode": self.tls_mode,
+                      "credentialName": self.credential_name or ""},
+        }
+
+
+@dataclass(frozen=True)
+class Canary:
+    controller: str = "none"  # none | argo-rollouts | flagger
+    steps: tuple[int, ...] = DEFAULT_STEPS
+    interval: str = "1m"
+    threshold: int = 5
+
+    def values(self) -> dict[str, Any]:
+        return {"controller": self.controller, "steps": list(self.steps), "interval": self.interval,
+                "threshold": self.threshold}
+
+
+@dataclass(frozen=True)
+class IstioSettings:
+    enabled: bool = False
+    hosts: tuple[str, ...] = ()
+    mesh: bool = False
+    port: int | None = None  # destination port number (None: the Service has no ports)
+    gateway: Gateway = field(default_factory=Gateway)
+    versions: tuple[Version, ...] = ()
+    routes: tuple[Route, ...] = ()
+    default_route: Route = field(default_factory=lambda: Route("default"))
+    traffic_policy: Mapping[str, Any] = field(default_factory=lambda: {"tls": {"mode": "ISTIO_MUTUAL"}})
+    peer_authentication: str | None = "STRICT"  # None: no PeerAuthentication
+    principals: tuple[str, ...] = ()  # AuthorizationPolicy ALLOW from these; empty: no AuthorizationPolicy
+    canary: Canary = field(default_factory=Canary)
+
+    @property
+    def subsets(self) -> tuple[str, ...]:
+        """DestinationRule subset names: the versions, or Argo Rollouts' stable/canary."""
+        if self.canary.controller == "argo-rollouts":
+            return ARGO_SUBSETS
+        if self.canary.controller == "flagger":
+            return ()
+        return tuple(v.name for v in self.versions)
+
+    @property
+    def renders_gateway(self) -> bool:
+        return self.enabled and bool(self.hosts) and not self.gateway.existing
+
+    def values(self) -> dict[str, Any]:
+        """The `istio` mapping of the values file for this layer."""
+        return {
+            "enabled": self.enabled,
+            "hosts": list(self.hosts),
+            "mesh": self.mesh,
+            "port": self.port or 0,
+            "gateway": self.gateway.values(),
+            "versions": {v.name: v.values() for v in self.versions},
+            "canary": self.canary.values(),
+            "routes": [r.values() for r in self.routes],
+            "defaultRoute": self.default_route.values(),
+            "trafficPolicy": dict(self.traffic_policy),
+            "peerAuthentication": {"enabled": self.peer_authentication is not None,
+                                   "mode": self.peer_authentication or "STRICT"},
+            "authorizationPolicy": {"enabled": bool(self.principals), "principals": list(self.principals)},
+        }
+
+
+# ------------------------------------------------------------------------------------------------- parsing
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def __call__(self, path: str, message: str) -> None:
+        if all(p != path for p, _ in self.items):
+            self.items.append((path, message))
+
+
+def _at(*parts: str | int) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out = f"{out}.{p}" if out else p
+    return out
+
+
+def duration_ns(text: str) -> float | None:
+    if not isinstance(text, str) or not DURATION.match(text):
+        return None
+    return sum(float(n) * DURATION_NS[u] for n, u in DURATION_PART.findall(text))
+
+
+def _duration(value: Any, path: str, err: _Errors) -> str | None:
+    if value is None:
+        return None
+    ns = duration_ns(str(value))
+    if ns is None:
+        err(path, f"{value!r} is not a duration (e.g. 500ms, 2s, 1m)")
+        return None
+    if ns < 1e6:
+        err(path, f"{value!r} is too short; Istio requires at least 1ms")
+        return None
+    return str(value)
+
+
+def _string_match(raw: Any, path: str, err: _Errors) -> StringMatch | None:
+    if not isinstance(raw, Mapping):
+        return None
+    kinds = [k for k in ("exact", "prefix", "regex") if raw.get(k) is not None]
+    if len(kinds) != 1:
+        err(path, "set exactly one of exact, prefix, regex")
+        return None
+    value = str(raw[kinds[0]])
+    if kinds[0] == "regex":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            err(_at(path, "regex"), f"{value!r} is not a valid regular expression: {exc}")
+    return StringMatch(kinds[0], value)
+
+
+def _matches(raw: Any, path: str, err: _Errors) -> tuple[Match, ...]:
+    out = []
+    for i, m in enumerate(raw or []):
+        at = _at(path, i)
+        m = m or {}
+        uri = _string_match(m.get("uri"), _at(at, "uri"), err) if m.get("uri") is not None else None
+        if uri and uri.kind != "regex" and not uri.value.startswith("/"):
+            err(_at(at, "uri", uri.kind), f"{uri.value!r} must start with '/'")
+        headers = []
+        for name, sm in (m.get("headers") or {}).items():
+            if not HEADER_NAME.match(str(name)):
+                err(_at(at, "headers", str(name)), f"{name!r} is not a lowercase HTTP header name (Istio matches "
+                                                   "header names in lowercase)")
+            s = _string_match(sm, _at(at, "headers", str(name)), err)
+            if s:
+                headers.append((str(name), s))
+        params = []
+        for name, sm in (m.get("queryParams") or {}).items():
+            s = _string_match(sm, _at(at, "queryParams", str(name)), err)
+            if s:
+                params.append((str(name), s))
+        if not (uri or headers or params):
+            err(at, "an empty match matches every request; give uri, headers or queryParams (or drop the match)")
+        out.append(Match(uri, tuple(headers), tuple(params)))
+    return tuple(out)
+
+
+def _service_port(value: Any, path: str, service: "Service", err: _Errors) -> int | None:
+    """A Service port given by name or number -> its number; an error when the Service lacks it."""
+    ports = service.ports
+    listing = ", ".join(f"{p.name}={p.port}" if p.name else str(p.port) for p in ports) or "none"
+    if isinstance(value, int) and not isinstance(value, bool):
+        if any(p.port == value for p in ports):
+            return value
+        err(path, f"the Service has no port {value}; its ports: {listing}")
+        return None
+    for p in ports:
+        if p.name == value:
+            return p.port
+    err(path, f"the Service has no port named {value!r}; its ports: {listing}")
+    return None
+
+
+def _default_port(service: "Service") -> int | None:
+    """The destination port when the spec names none: the only port, else the first HTTP port, else the first."""
+    ports = service.ports
+    if not ports:
+        return None
+    for p in ports:
+        name = (p.name or "").split("-")[0]
+        if name in HTTP_PROTOCOLS or (p.app_protocol or "") in HTTP_PROTOCOLS:
+            return p.port
+    return ports[0].port
+
+
+def _percent(value: Any, path: str, err: _Errors) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        err(path, f"{value!r} is out of range; allowed: 0-100 (percent)")
+        return None
+    return value
+
+
+def _weights(raw: Mapping[str, Any], path: str, allowed: tuple[str, ...], err: _Errors,
+             what: str) -> tuple[tuple[str, int], ...] | None:
+    """{subset: percent} -> ordered pairs; checks names, signs and the sum of 100."""
+    ok = True
+    pairs = []
+    for name, w in raw.items():
+        name = str(name)
+        if name not in allowed:
+            err(_at(path, name), f"{name!r} is not a {what} this chart deploys; allowed: {', '.join(allowed) or 'none'}"
+                                 + ("" if allowed else " (add istio.versions to deploy versions)"))
+            ok = False
+        if isinstance(w, bool) or not isinstance(w, int):
+            err(_at(path, name), f"{w!r} is not a whole percent (0-100)")
+            ok = False
+            continue
+        if w < 0:
+            err(_at(path, name), f"{w} is negative; {PERCENT_NOTE}")
+            ok = False
+        pairs.append((name, w))
+    if ok and pairs and sum(w for _, w in pairs) != 100:
+        got = " + ".join(f"{n} {w}" for n, w in pairs)
+        err(path, f"{PERCENT_NOTE}; got {got} = {sum(w for _, w in pairs)}")
+        ok = False
+    if ok and not pairs:
+        err(path, f"give at least one {what}; {PERCENT_NOTE}")
+        ok = False
+    return tuple(pairs) if ok else None
+
+
+def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: "_Ctx", err: _Errors,
+           *, is_default: bool) -> Route:
+    name = str(raw.get("name") or default_name)
+    if not DNS1123_LABEL.match(name) or len(name) > 63:
+        err(_at(path, "name"), f"{name!r} is not a DNS-1123 label (lowercase letters, digits and '-')")
+    matches = () if is_default else _matches(raw.get("match"), _at(path, "match"), err)
+    weights = None
+    if raw.get("weights") is not None:
+        if not ist.subsets:
+            err(_at(path, "weights"), "the chart deploys no versions to split between; add istio.versions "
+                                      "(or drop weights)")
+        else:
+            weights = _weights(raw["weights"], _at(path, "weights"), ist.subsets, err, ist.subset_word)
+    port = _service_port(raw["port"], _at(path, "port"), ist.service, err) if raw.get("port") is not None else None
+    retries = None
+    if raw.get("retries") is not None:
+        r = raw["retries"]
+        attempts = int(r.get("attempts", 2))
+        retry_on = r.get("retryOn")
+        if retry_on is not None:
+            for item in str(retry_on).split(","):
+                item = item.strip()
+                if item not in RETRY_ON and not (item.isdigit() and 100 <= int(item) <= 599):
+                    err(_at(path, "retries", "retryOn"), f"{item!r} is not a retry condition; allowed: "
+                                                         f"{', '.join(sorted(RETRY_ON))} or an HTTP status code")
+                    break
+        retries = Retries(attempts, _duration(r.get("perTryTimeout"), _at(path, "retries", "perTryTimeout"), err),
+                          retry_on)
+    timeout = _duration(raw.get("timeout"), _at(path, "timeout"), err)
+    fault = None
+    if raw.get("fault") is not None:
+        f = raw["fault"]
+        delay, abort = f.get("delay") or {}, f.get("abort") or {}
+        if not delay and not abort:
+            err(_at(path, "fault"), "give delay or abort")
+        fault = Fault(
+            delay_percent=_percent(delay.get("percent"), _at(path, "fault", "delay", "percent"), err),
+            fixed_delay=_duration(delay.get("fixedDelay"), _at(path, "fault", "delay", "fixedDelay"), err)
+            if delay else None,
+            abort_percent=_percent(abort.get("percent"), _at(path, "fault", "abort", "percent"), err),
+            http_status=abort.get("httpStatus"),
+        )
+        if delay and not delay.get("fixedDelay"):
+            err(_at(path, "fault", "delay", "fixedDelay"), "required for a delay fault (e.g. 5s)")
+        if abort and not abort.get("httpStatus"):
+            err(_at(path, "fault", "abort", "httpStatus"), "required for an abort fault (e.g. 503)")
+    mirror = None
+    if raw.get("mirror") is not None:
+        m = raw["mirror"]
+        version = m.get("version")
+        if version is not None and str(version) not in ist.subsets:
+            err(_at(path, "mirror", "version"), f"{version!r} is not a {ist.subset_word} this chart deploys; "
+                                                f"allowed: {', '.join(ist.subsets) or 'none'}")
+        percent = _percent(m.get("percent", 100), _at(path, "mirror", "percent"), err)
+        mirror = Mirror(str(version) if version is not None else None, percent if percent is not None else 100)
+    return Route(name, matches, weights, port, retries, timeout, fault, mirror)
+
+
+@dataclass
+class _Ctx:
+    service: "Service"
+    subsets: tuple[str, ...]
+    subset_word: str
+
+
+def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "Blueprint"
+                ) -> tuple[IstioSettings, list[tuple[str, str]]]:
+    """Typed Istio settings for one layer, and the errors as (path below the layer, message)."""
+    err = _Errors()
+    raw = dict(raw or {})
+    if not raw:
+        return IstioSettings(port=_default_port(service)), []
+    enabled = bool(raw.get("enabled", False))
+    if enabled and "istio" not in blueprint.uses:
+        err("istio.enabled", f"blueprint {blueprint.name!r} does not support Istio; use clusterip, nodeport or "
+                             "loadbalancer (Deployment-based)")
+
+    c = raw.get("canary") or {}
+    controller = c.get("controller", "none")
+    steps = tuple(c.get("steps") or DEFAULT_STEPS)
+    for i, s in enumerate(steps):
+        if not 0 < s < 100:
+            err(_at("istio.canary.steps", i), f"{s} is out of range; allowed: 1-99 (percent of traffic to the canary)")
+    if list(steps) != sorted(set(steps)):
+        err("istio.canary.steps", "steps must increase (e.g. [10, 25, 50])")
+    canary = Canary(controller, steps, _duration(c.get("interval", "1m"), "istio.canary.interval", err) or "1m",
+                    int(c.get("threshold", 5)))
+
+    # versions: one Deployment each, a DestinationRule subset each, the default split of every route
+    versions_raw = {str(k): (v or {}) for k, v in (raw.get("versions") or {}).items()}
+    versions = []
+    if versions_raw and controller != "none":
+        err("istio.versions", f"not allowed with istio.canary.controller {controller}: "
+                              + ("Argo Rollouts manages the stable and canary ReplicaSets (subsets stable/canary)"
+                                 if controller == "argo-rollouts" else
+                                 "Flagger creates the primary and canary workloads itself"))
+        versions_raw = {}
+    explicit = any("weight" in v for v in versions_raw.values())
+    for name, v in versions_raw.items():
+        at = _at("istio.versions", name)
+        if not DNS1123_LABEL.match(name) or len(name) > 63:
+            err(at, f"{name!r} is not a DNS-1123 label (it becomes a subset name and a label value)")
+        weight = v.get("weight", 0 if explicit or len(versions_raw) > 1 else 100)
+        if isinstance(weight, int) and weight < 0:
+            err(_at(at, "weight"), f"{weight} is negative; {PERCENT_NOTE}")
+        image = v.get("image") or {}
+        versions.append(Version(name, weight, v.get("replicas"), image.get("tag"), image.get("digest")))
+    if controller == "argo-rollouts":
+        subsets, word = ARGO_SUBSETS, "subset (Argo Rollouts: stable or canary)"
+    else:
+        subsets, word = tuple(v.name for v in versions), "version"
+    ctx = _Ctx(service, subsets, word)
+
+    hosts = tuple(str(h) for h in raw.get("hosts") or ())
+    mesh = bool(raw.get("mesh", False))
+    for i, h in enumerate(hosts):
+        if not HOST.match(h) or len(h) > 253:
+            err(_at("istio.hosts", i), f"{h!r} is not a host name (a DNS name, optionally starting with '*.')")
+        elif h == "*" and mesh:
+            err(_at("istio.hosts", i), "'*' is not allowed when the VirtualService is bound to the mesh")
+    if len(set(hosts)) != len(hosts):
+        err("istio.hosts", "duplicate hosts")
+
+    g = raw.get("gateway") or {}
+    existing = g.get("existing") or None
+    if existing and not EXISTING_GATEWAY.match(existing):
+        err("istio.gateway.existing", f"{existing!r} is not namespace/name of a Gateway (e.g. istio-system/public)")
+    if existing and not hosts:
+        err("istio.hosts", "required with istio.gateway.existing: the hosts the VirtualService serves on that Gateway")
+    http, https = g.get("http") or {}, g.get("https")
+    https_enabled = bool((https or {}).get("enabled", https is not None))
+    https = https or {}
+    gateway = Gateway(
+        existing=existing,
+        selector=dict(g.get("selector") or DEFAULT_SELECTOR),
+        http_enabled=bool(http.get("enabled", True)),
+        http_port=int(http.get("port", 80)),
+        https_redirect=bool(http.get("redirectToHttps", False)),
+        https_enabled=https_enabled,
+        https_port=int(https.get("port", 443)),
+        tls_mode=str(https.get("mode", "SIMPLE")),
+        credential_name=https.get("credentialName"),
+    )
+    if hosts and not existing:
+        if https_enabled and not gateway.credential_name:
+            err("istio.gateway.https.credentialName",
+                f"an HTTPS server needs TLS: the name of the Secret holding the certificate (tls.mode "
+                f"{gateway.tls_mode}); create it in the ingress gateway's namespace")
+        if not gateway.http_enabled and not https_enabled:
+            err("istio.gateway", "the Gateway has no server; enable http or https")
+        if gateway.https_redirect and not https_enabled:
+            err("istio.gateway.http.redirectToHttps", "redirects to HTTPS, but istio.gateway.https is not enabled")
+        if gateway.https_redirect and not gateway.http_enabled:
+            err("istio.gateway.http.redirectToHttps", "needs istio.gateway.http.enabled")
+        if gateway.http_enabled and https_enabled and gateway.http_port == gateway.https_port:
+            err("istio.gateway.https.port", f"port {gateway.https_port} is also the HTTP server's port")
+        if not gateway.selector:
+            err("istio.gateway.selector", "an empty selector applies the Gateway to every gateway workload")
+
+    port = _default_port(service)
+    if raw.get("port") is not None:
+        port = _service_port(raw["port"], "istio.port", service, err) or port
+
+    routes_raw = list(raw.get("routes") or [])
+    if routes_raw and controller == "flagger":
+        err("istio.routes", "not allowed with istio.canary.controller flagger: Flagger generates the VirtualService")
+        routes_raw = []
+    routes = [_route(r or {}, _at("istio.routes", i), f"route-{i}", ctx, err, is_default=False)
+              for i, r in enumerate(routes_raw)]
+    default_raw = dict(raw.get("defaultRoute") or {})
+    if controller == "argo-rollouts":
+        default_raw.setdefault("name", "primary")
+    default = _route(default_raw, "istio.defaultRoute", "default", ctx, err, is_default=True)
+    names: dict[str, str] = {}
+    for r, path in [(r, _at("istio.routes", i)) for i, r in enumerate(routes)] + [(default, "istio.defaultRoute")]:
+        if r.name in names:
+            err(_at(path, "name"), f"route name {r.name!r} is also used by {names[r.name]}")
+        names.setdefault(r.name, path)
+
+    # routes without weights split by the versions' weights: those must then sum to 100 as well
+    if controller == "none" and versions and any(r.weights is None and not _errored(err, p) for r, p in
+                                                 [(r, _at("istio.routes", i)) for i, r in enumerate(routes)]
+                                                 + [(default, "istio.defaultRoute")]):
+        if all(v.weight >= 0 for v in versions):
+            total = sum(v.weight for v in versions)
+            if total != 100:
+                got = " + ".join(f"{v.name} {v.weight}" for v in versions)
+                err("istio.versions", f"the versions' weights split every route that sets no weights of its own; "
+                                      f"{PERCENT_NOTE}; got {got} = {total}")
+
+    tp = dict(raw.get("trafficPolicy") or {})
+    tp.setdefault("tls", {"mode": "ISTIO_MUTUAL"})
+    for key, sub in (("connectionPool", ("tcp", "connectTimeout")), ("connectionPool", ("tcp", "idleTimeout")),
+                     ("connectionPool", ("http", "idleTimeout")), ("outlierDetection", ("interval",)),
+                     ("outlierDetection", ("baseEjectionTime",))):
+        node: Any = tp.get(key) or {}
+        for part in sub:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None:
+            _duration(node, _at("istio.trafficPolicy", key, *sub), err)
+
+    pa = raw.get("peerAuthentication") or {}
+    peer = str(pa.get("mode", "STRICT")) if pa.get("enabled", True) else None
+    az = raw.get("authorizationPolicy") or {}
+    principals = tuple(str(p) for p in az.get("principals") or ())
+    for i, p in enumerate(principals):
+        if not p or " " in p:
+            err(_at("istio.authorizationPolicy.principals", i), f"{p!r} is not a principal "
+                                                                 "(e.g. cluster.local/ns/frontend/sa/web)")
+    if az.get("enabled") and not principals:
+        err("istio.authorizationPolicy.principals", "give the principals allowed in (an ALLOW policy without "
+                                                    "rules would deny every request)")
+
+    return IstioSettings(
+        enabled=enabled, hosts=hosts, mesh=mesh, port=port, gateway=gateway, versions=tuple(versions),
+        routes=tuple(routes), default_route=default, traffic_policy=tp, peer_authentication=peer,
+        principals=principals if az.get("enabled", True) else (), canary=canary,
+    ), err.items
+
+
+def _errored(err: _Errors, prefix: str) -> bool:
+    return any(p == prefix or p.startswith(prefix + ".") for p, _ in err.items)

@@ -1,0 +1,27 @@
+"""Paths and helm binaries shared by the tests (a plain module: conftest.py names clash across test folders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chartgen import helm_install
+from chartgen.helm import Helm
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CHARTS = REPO / "generated-charts"
+KUBE_VERSION = "1.31.0"  # pinned: helm 3.17 and 4.1 default to different versions
+HELM_VERSIONS = ("4.1.4", "3.17.2")
+
+
+def helm_binary(version: str) -> Helm:
+    path = helm_install.installed_path(version)
+    if not path.is_file():
+        pytest.fail(f"helm {version} is not installed at {path}; run `make setup` (chartgen helm install)")
+    return Helm(str(path))
+
+
+def chart_dirs() -> list[Path]:
+    return sorted(p.parent for p in CHARTS.glob("*/chartgen.yaml"))
