@@ -189,26 +189,37 @@ def run_child(cmd: Sequence[str], **kw) -> tuple[subprocess.CompletedProcess, fl
 # -- CLI start-up -----------------------------------------------------------------------------------------------
 
 
-def startup_time(cmd: Sequence[str], runs: int = 7) -> float:
+def startup_time(cmd: Sequence[str], runs: int = 7, env: dict[str, str] | None = None) -> float:
     """Median wall time of `cmd` (output discarded) over `runs` runs, after one warm-up run."""
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
 def print_startup(extra: Sequence[tuple[str, Sequence[str]]] = (), runs: int = 7) -> float:
-    header(f"CLI start-up (median of {runs} runs after a warm-up)")
-    t = startup_time([str(CHARTGEN_CLI), "--help"], runs)
-    verdict = "PASS" if t < 0.3 else "FAIL"
-    print(f"  chartgen --help: {fmt_s(t)}   target < 300 ms: {verdict}")
-    for label, cmd in extra:
-        if Path(cmd[0]).exists():
-            e = startup_time(cmd, runs)
-            print(f"  {label}: {fmt_s(e)}   (chartgen/this = {ratio(t, e):.1f}x)")
+    """chartgen --help start-up as the environment runs it, and with a bytecode cache (kept in a temp dir)."""
+    header(f"CLI start-up (median of {runs} runs after a warm-up; target < 300 ms)")
+    cmd = [str(CHARTGEN_CLI), "--help"]
+    t = startup_time(cmd, runs)
+    no_pyc = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    how = "PYTHONDONTWRITEBYTECODE is set: chartgen's own modules have no .pyc and are compiled on every start" \
+        if no_pyc else "as installed"
+    print(f"  chartgen --help ({how}): {fmt_s(t)} -> {'PASS' if t < 0.3 else 'FAIL'}")
+    if no_pyc:
+        with tempdir("pycache") as cache:
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env["PYTHONPYCACHEPREFIX"] = str(cache)  # the warm-up run fills it; the repo is not touched
+            w = startup_time(cmd, runs, env)
+        print(f"  chartgen --help (with a bytecode cache, as a normal install runs): {fmt_s(w)} -> "
+              f"{'PASS' if w < 0.3 else 'FAIL'}")
+    for label, other in extra:
+        if Path(other[0]).exists():
+            e = startup_time(other, runs)
+            print(f"  {label}: {fmt_s(e)}   (chartgen --help / this = {ratio(t, e):.1f}x)")
     sys.stdout.flush()
     return t
 

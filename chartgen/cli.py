@@ -154,6 +154,8 @@ def verify(
     env: Optional[List[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     no_check: bool = typer.Option(False, "--no-check", help="Skip chartgen check on the rendered manifests."),
+    policy: Optional[str] = typer.Option(None, "--policy", help="Also run a policy scanner: checkov "
+                                         "(pip install 'chartgen[policy]')."),
     helm: Optional[str] = HelmOpt,
     fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
@@ -166,7 +168,10 @@ def verify(
         targets = [ChartTarget.load(c, kube_version) for c in charts]
     except ChartgenError as exc:
         raise _fail(exc)
-    results = verify_all(targets, h, envs=env, run_checks=not no_check)
+    try:
+        results = verify_all(targets, h, envs=env, run_checks=not no_check, policy=policy)
+    except ChartgenError as exc:
+        raise _fail(exc)
     ok = print_report(results, h, fmt)
     raise typer.Exit(0 if ok else 1)
 
@@ -197,6 +202,99 @@ def schema_cmd() -> None:
     from importlib import resources
 
     sys.stdout.write(resources.files("chartgen").joinpath("data/spec.schema.json").read_text(encoding="utf-8"))
+
+
+@app.command("values")
+def values_cmd(
+    chart: Path = typer.Argument(..., help="Chart folder (holding chartgen.yaml)."),
+    env: Optional[List[str]] = typer.Option(None, "--env", "-e", help="Only these environments (default: all)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing values files that differ."),
+    force: bool = typer.Option(False, "--force", help="Overwrite values files edited by hand."),
+) -> None:
+    """(Re)generate only the values-<env>.yaml files from chartgen.yaml."""
+    from chartgen.envs import regenerate_values
+
+    try:
+        result = regenerate_values(chart, env, check=check, force=force)
+    except ChartgenError as exc:
+        raise _fail(exc)
+    if result.values_yaml_stale:
+        typer.echo(f"warning: {result.chart / 'values.yaml'} is out of date with chartgen.yaml and the "
+                   "values-<env>.yaml files are differences from it; run `chartgen generate`", err=True)
+    if check:
+        for rel in result.stale:
+            typer.echo(f"{result.chart / rel}: out of date with chartgen.yaml")
+        if result.stale:
+            typer.echo("run `chartgen values` to update", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{result.chart}: values files up to date")
+        return
+    plan = result.plan
+    assert plan is not None
+    for rel in plan.create + plan.update + plan.delete:
+        if rel != ".chartgen.lock":
+            verb = "created" if rel in plan.create else "updated" if rel in plan.update else "removed"
+            typer.echo(f"{result.chart / rel}: {verb}")
+    values_files = [p for p in plan.unchanged if p != ".chartgen.lock"]
+    changed = [p for p in plan.create + plan.update + plan.delete if p != ".chartgen.lock"]
+    typer.echo(f"{result.chart}: {len(changed)} values file(s) written, {len(values_files)} unchanged")
+
+
+@app.command("diff")
+def diff_cmd(
+    chart: Path = typer.Argument(..., help="Chart folder."),
+    from_env: str = typer.Option(..., "--from", help="Environment to compare from (e.g. staging)."),
+    to_env: str = typer.Option(..., "--to", help="Environment to compare to (e.g. prod)."),
+    values: bool = typer.Option(False, "--values", help="Compare the effective values instead of the manifests."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    kube_version: Optional[str] = typer.Option(None, "--kube-version"),
+    helm: Optional[str] = HelmOpt,
+) -> None:
+    """Per-resource diff of the rendered manifests of two environments (or of their values with --values)."""
+    from chartgen import diff as d
+
+    if fmt not in ("text", "json"):
+        raise _fail(ChartgenError("chartgen diff", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
+    try:
+        if values:
+            result = d.diff_values(chart, from_env, to_env)
+        else:
+            from chartgen.helm import find_helm
+
+            result = d.diff_chart(chart, from_env, to_env, find_helm(helm), kube_version=kube_version)
+    except ChartgenError as exc:
+        raise _fail(exc)
+    if fmt == "json":
+        d.render_json(result, sys.stdout)
+    else:
+        d.render_text(result, sys.stdout)
+
+
+env_app = typer.Typer(no_args_is_help=True, help="Manage a chart's environments (dev, staging, prod, ...).")
+app.add_typer(env_app, name="env")
+
+
+@env_app.command("add")
+def env_add(
+    chart: Path = typer.Argument(..., help="Chart folder (holding chartgen.yaml)."),
+    name: str = typer.Argument(..., help="New environment name (e.g. qa)."),
+    from_env: str = typer.Option(..., "--from", help="Environment to copy the profile and overrides from."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Namespace (default: the name)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite generated files edited by hand."),
+) -> None:
+    """Add an environment to chartgen.yaml as a copy of another, then regenerate the chart."""
+    from chartgen.envs import add_environment
+
+    try:
+        result = add_environment(chart, name, from_env, namespace, force=force)
+    except ChartgenError as exc:
+        raise _fail(exc)
+    profile = f"profile {result.profile}" if result.profile else "no profile"
+    typer.echo(f"{result.chart}: added environment {result.name} ({profile}, namespace {result.namespace}, "
+               f"copied from {from_env}); wrote values-{result.name}.yaml, "
+               f"{len(result.plan.changed)} file(s) changed")
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @helm_app.command("install")

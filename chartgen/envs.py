@@ -8,7 +8,7 @@ result and checks that it means exactly the old spec plus the new environment be
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -75,6 +75,7 @@ class AddResult:
     profile: str | None
     namespace: str
     plan: Plan
+    notes: list[str] = field(default_factory=list)
 
 
 def add_environment(chart: Path, name: str, source: str, namespace: str | None = None, *,
@@ -129,7 +130,13 @@ def add_environment(chart: Path, name: str, source: str, namespace: str | None =
     tree = generate(new_spec, library)
     tree.add(SPEC_FILE, new_text)
     result = write(tree, chart, force=force, expect={SPEC_FILE: text})
-    return AddResult(chart, name, src_env.profile, namespace, result)
+    notes = []
+    node_ports = [p["nodePort"] for p in (body.get("service") or {}).get("ports") or []
+                  if isinstance(p, dict) and p.get("nodePort") is not None]
+    if node_ports:
+        notes.append(f"{name} copies nodePort {', '.join(map(str, node_ports))} from {source}; node ports are "
+                     f"cluster-wide, so change it in chartgen.yaml if both run in one cluster")
+    return AddResult(chart, name, src_env.profile, namespace, result, notes)
 
 
 def _insert_environment(text: str, name: str, body: dict[str, Any], defaults: list[str] | None,

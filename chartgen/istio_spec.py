@@ -29,15 +29,18 @@ if TYPE_CHECKING:
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
-EXISTING_GATEWAY = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+EXISTING_GATEWAY = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/"  # namespace/name
+                              r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
 DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
 DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
 DURATION_NS = {"h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1}
 RETRY_ON = {"5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited",
-            "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers", "http3-post-connect-failure",
-            "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"}
-CONTROLLERS = ("none", "argo-rollouts", "flagger")
+            "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers",
+            "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+            "unavailable"}
 ARGO_SUBSETS = ("stable", "canary")
 HTTP_PROTOCOLS = ("http", "http2", "h2c", "grpc", "grpc-web", "kubernetes.io/h2c")
 PERCENT_NOTE = "weights are percentages and must sum to 100 (Istio treats weights as relative; chartgen uses percent)"
@@ -404,6 +407,9 @@ def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: "_Ctx", er
     if not DNS1123_LABEL.match(name) or len(name) > 63:
         err(_at(path, "name"), f"{name!r} is not a DNS-1123 label (lowercase letters, digits and '-')")
     matches = () if is_default else _matches(raw.get("match"), _at(path, "match"), err)
+    if not is_default and not raw.get("match"):
+        err(_at(path, "match"), "required: a route without match takes all traffic and hides the routes after it "
+                                "(use istio.defaultRoute for the rest of the traffic)")
     weights = None
     if raw.get("weights") is not None:
         if not ist.subsets:
@@ -504,6 +510,11 @@ def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "B
         if isinstance(weight, int) and weight < 0:
             err(_at(at, "weight"), f"{weight} is negative; {PERCENT_NOTE}")
         image = v.get("image") or {}
+        tag, digest = image.get("tag"), image.get("digest")
+        if tag is not None and (not TAG.match(str(tag)) or tag == "latest"):
+            err(_at(at, "image", "tag"), f"{tag!r} is not allowed; pin a version (a valid tag other than 'latest')")
+        if digest is not None and not DIGEST.match(str(digest)):
+            err(_at(at, "image", "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
         versions.append(Version(name, weight, v.get("replicas"), image.get("tag"), image.get("digest")))
     if controller == "argo-rollouts":
         subsets, word = ARGO_SUBSETS, "subset (Argo Rollouts: stable or canary)"
@@ -535,7 +546,7 @@ def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "B
         selector=dict(g.get("selector") or DEFAULT_SELECTOR),
         http_enabled=bool(http.get("enabled", True)),
         http_port=int(http.get("port", 80)),
-        https_redirect=bool(http.get("redirectToHttps", False)),
+        https_redirect=bool(http.get("httpsRedirect", False)),
         https_enabled=https_enabled,
         https_port=int(https.get("port", 443)),
         tls_mode=str(https.get("mode", "SIMPLE")),
@@ -549,9 +560,9 @@ def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "B
         if not gateway.http_enabled and not https_enabled:
             err("istio.gateway", "the Gateway has no server; enable http or https")
         if gateway.https_redirect and not https_enabled:
-            err("istio.gateway.http.redirectToHttps", "redirects to HTTPS, but istio.gateway.https is not enabled")
+            err("istio.gateway.http.httpsRedirect", "redirects to HTTPS, but istio.gateway.https is not enabled")
         if gateway.https_redirect and not gateway.http_enabled:
-            err("istio.gateway.http.redirectToHttps", "needs istio.gateway.http.enabled")
+            err("istio.gateway.http.httpsRedirect", "needs istio.gateway.http.enabled")
         if gateway.http_enabled and https_enabled and gateway.http_port == gateway.https_port:
             err("istio.gateway.https.port", f"port {gateway.https_port} is also the HTTP server's port")
         if not gateway.selector:
@@ -570,6 +581,10 @@ def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "B
     default_raw = dict(raw.get("defaultRoute") or {})
     if controller == "argo-rollouts":
         default_raw.setdefault("name", "primary")
+        if default_raw.get("weights") is not None:
+            err("istio.defaultRoute.weights", "not allowed with istio.canary.controller argo-rollouts: the Rollout "
+                                              "sets the default route's stable/canary weights")
+            default_raw.pop("weights")
     default = _route(default_raw, "istio.defaultRoute", "default", ctx, err, is_default=True)
     names: dict[str, str] = {}
     for r, path in [(r, _at("istio.routes", i)) for i, r in enumerate(routes)] + [(default, "istio.defaultRoute")]:
@@ -588,8 +603,7 @@ def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "B
                 err("istio.versions", f"the versions' weights split every route that sets no weights of its own; "
                                       f"{PERCENT_NOTE}; got {got} = {total}")
 
-    tp = dict(raw.get("trafficPolicy") or {})
-    tp.setdefault("tls", {"mode": "ISTIO_MUTUAL"})
+    tp = {"tls": {"mode": "ISTIO_MUTUAL"}, **(raw.get("trafficPolicy") or {})}
     for key, sub in (("connectionPool", ("tcp", "connectTimeout")), ("connectionPool", ("tcp", "idleTimeout")),
                      ("connectionPool", ("http", "idleTimeout")), ("outlierDetection", ("interval",)),
                      ("outlierDetection", ("baseEjectionTime",))):

@@ -81,6 +81,7 @@ class EnvResult:
     template: HelmResult | None = None
     findings: list = field(default_factory=list)  # list[chartgen.check.model.Finding]
     manifests: str = ""
+    policy: object | None = None  # chartgen.policy.PolicyReport when --policy ran
 
     @property
     def errors(self) -> list:
@@ -90,10 +91,13 @@ class EnvResult:
 
     @property
     def ok(self) -> bool:
-        return bool(self.lint and self.lint.ok and self.template and self.template.ok and not self.errors)
+        policy_ok = self.policy is None or not self.policy.failed
+        return bool(self.lint and self.lint.ok and self.template and self.template.ok and not self.errors
+                    and policy_ok)
 
 
-def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool = True) -> EnvResult:
+def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool = True,
+               policy: str | None = None) -> EnvResult:
     values = [env.values_file] if env.values_file else []
     result = EnvResult(str(target.path), env.name, env.namespace)
     result.lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
@@ -106,16 +110,33 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool
             from chartgen.check.model import CheckOptions
 
             kube = ".".join(target.kube_version.split(".")[:2])
-            result.findings = check_text(result.manifests, f"{target.path.name}[{env.name}]",
-                                         CheckOptions(kube_version=kube), env.namespace)
+            from chartgen.check.loader import InputError
+            from chartgen.check.model import Finding, Severity
+
+            source = f"{target.path.name}[{env.name}]"
+            try:
+                result.findings = check_text(result.manifests, source, CheckOptions(kube_version=kube), env.namespace)
+            except InputError as exc:  # helm rendered something that is not YAML
+                result.findings = [Finding("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc}",
+                                           None, source, None, "fix the template that renders this document")]
+        if policy == "checkov":
+            from chartgen.policy import run_checkov
+
+            result.policy = run_checkov(result.manifests, env.namespace)
     return result
 
 
 def verify_all(targets: list[ChartTarget], helm: Helm, envs: list[str] | None = None,
-               run_checks: bool = True, workers: int = 2) -> list[EnvResult]:
+               run_checks: bool = True, workers: int = 2, policy: str | None = None) -> list[EnvResult]:
+    if policy is not None:
+        if policy != "checkov":
+            raise ChartgenError("--policy", "policy", f"unknown policy scanner {policy!r}; allowed: checkov")
+        from chartgen.policy import find_checkov
+
+        find_checkov()  # fail early, once, with the install hint
     jobs = [(t, e) for t in targets for e in t.environments if not envs or e.name in envs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: verify_env(job[0], job[1], helm, run_checks), jobs))
+        return list(pool.map(lambda job: verify_env(job[0], job[1], helm, run_checks, policy), jobs))
 
 
 def _helm_lines(res: HelmResult | None) -> list[str]:
@@ -136,7 +157,12 @@ def print_report(results: list[EnvResult], helm: Helm, fmt: str = "text", out=No
                 {"chart": r.chart, "environment": r.env, "namespace": r.namespace, "ok": r.ok,
                  "lint": {"ok": bool(r.lint and r.lint.ok), "messages": _helm_lines(r.lint)},
                  "template": {"ok": bool(r.template and r.template.ok), "messages": _helm_lines(r.template)},
-                 "findings": [f.to_dict() for f in r.findings]}
+                 "findings": [f.to_dict() for f in r.findings],
+                 "policy": None if r.policy is None else {
+                     "passed": r.policy.passed,
+                     "failed": [{"check": c.check_id, "name": c.name, "resource": c.resource} for c in r.policy.failed],
+                     "waived": [{"check": c.check_id, "resource": c.resource, "reason": c.reason}
+                                for c in r.policy.skipped]}}
                 for r in results
             ],
         }
@@ -147,6 +173,9 @@ def print_report(results: list[EnvResult], helm: Helm, fmt: str = "text", out=No
         status = "ok" if r.ok else "FAILED"
         warn = len(r.findings) - len(r.errors)
         extra = f" ({warn} warning(s))" if warn else ""
+        if r.policy is not None:
+            extra += (f" [checkov: {r.policy.passed} passed, {len(r.policy.failed)} failed, "
+                      f"{len(r.policy.skipped)} waived]")
         out.write(f"{r.chart} [{r.env}, namespace {r.namespace}]: {status}{extra}\n")
         for line in _helm_lines(r.lint):
             out.write(f"  lint: {line}\n")
@@ -154,6 +183,8 @@ def print_report(results: list[EnvResult], helm: Helm, fmt: str = "text", out=No
             out.write(f"  template: {line}\n")
         for f in r.errors:
             out.write(f"  {f.rule} {f.resource}: {f.message} (hint: {f.hint})\n")
+        for c in (r.policy.failed if r.policy is not None else ()):
+            out.write(f"  checkov {c.check_id} {c.resource}: {c.name}\n")
     passed = sum(r.ok for r in results)
     out.write(f"{passed} of {len(results)} chart environments passed\n")
     return ok

@@ -356,7 +356,7 @@ def invalid_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
             if not md.get("generateName"):
                 yield at(doc, "CG-API-005", E, "metadata.name is missing",
                          "set metadata.name (a template value that rendered empty?)", field="metadata.name")
-        elif isinstance(name, str) and doc.kind != "Service":  # Service names: CG-SVC-001
+        elif isinstance(name, str) and not (doc.kind == "Service" and doc.api_version == "v1"):  # CG-SVC-001
             if doc.kind in RBAC_KINDS:
                 errs, rule_name = path_segment_errors(name), "a path segment name"
             elif doc.kind == "Namespace" and api_group(doc.api_version) == "":

@@ -16,12 +16,13 @@ The small helpers at the top (label selectors, the pod lookup, port matching) ar
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import rule
 
 LAYER = "cross"
+T = TypeVar("T")
 HOOK_ANNOTATION = "helm.sh/hook"
 
 # --------------------------------------------------------------------------------------------------------------
@@ -96,15 +97,25 @@ def selector_matches(selector: dict[str, Any] | None, labels: dict[str, Any]) ->
     return expressions_match(_list(sel.get("matchExpressions")), labels)
 
 
+def index_cache(index: ManifestIndex, key: str, factory: Callable[[], T]) -> T:
+    """A value derived from the index, computed once per index (stored on the instance)."""
+    store = getattr(index, "__dict__", None)
+    if store is None:  # no instance dict (slots): compute every time
+        return factory()
+    if key not in store:
+        store[key] = factory()
+    return store[key]
+
+
 def rendered_namespaces(index: ManifestIndex) -> set[str]:
     """Namespaces the chart renders into: explicit metadata.namespace values plus the index's default."""
-    cache = index.__dict__.get("_cg_namespaces")
-    if cache is None:
-        cache = {d.namespace for d in index.documents if d.namespace}
+    def build() -> set[str]:
+        out = {d.namespace for d in index.documents if d.namespace}
         if index.default_namespace:
-            cache.add(index.default_namespace)
-        index.__dict__["_cg_namespaces"] = cache
-    return cache
+            out.add(index.default_namespace)
+        return out
+
+    return index_cache(index, "_cg_namespaces", build)
 
 
 class PodLookup:
@@ -124,11 +135,7 @@ class PodLookup:
 
     @classmethod
     def of(cls, index: ManifestIndex) -> "PodLookup":
-        lookup = index.__dict__.get("_cg_pod_lookup")
-        if lookup is None:
-            lookup = cls(index)
-            index.__dict__["_cg_pod_lookup"] = lookup
-        return lookup
+        return index_cache(index, "_cg_pod_lookup", lambda: cls(index))
 
     def template_of(self, doc: Document) -> PodTemplate | None:
         return self.by_owner.get(id(doc))

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from chartgen.check.cross import (PodLookup, _dict, _list, as_int, fmt_labels, rendered_namespaces,
+from chartgen.check.cross import (PodLookup, _dict, _list, as_int, fmt_labels, index_cache, rendered_namespaces,
                                   service_ports, service_selector)
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
@@ -148,11 +148,7 @@ class Mesh:
 
     @classmethod
     def of(cls, index: ManifestIndex) -> "Mesh":
-        mesh = index.__dict__.get("_cg_mesh")
-        if mesh is None:
-            mesh = cls(index)
-            index.__dict__["_cg_mesh"] = mesh
-        return mesh
+        return index_cache(index, "_cg_mesh", lambda: cls(index))
 
     def service(self, h: Host) -> Document | None:
         if not h.service_like:

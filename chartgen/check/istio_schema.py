@@ -561,7 +561,9 @@ def _istio_group(doc: Document) -> tuple[str, str] | None:
 
 def _results(index: ManifestIndex, opts: CheckOptions) -> tuple[list[Finding], list[Finding]]:
     """(structural, CEL) findings for every Istio object of the index; computed once per index and version."""
-    cache = index.__dict__.setdefault("_cg_istio_schema", {})
+    from chartgen.check.cross import index_cache
+
+    cache: dict[str, tuple[list[Finding], list[Finding]]] = index_cache(index, "_cg_istio_schema", dict)
     key = opts.istio_version
     if key in cache:
         return cache[key]

@@ -221,7 +221,11 @@ def load_text(text: str, source: str = "-") -> list[Document]:
             docs.extend(produced)
             index += max(1, len(produced))
     except yaml.YAMLError as err:
-        raise _yaml_error(source, err) from None
+        error = _yaml_error(source, err)
+        last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        if error.line is not None and error.line > max(last_line, 1):  # "unexpected end of stream"
+            error = InputError(source, max(last_line, 1), error.message)
+        raise error from None
     finally:
         loader.dispose()
     return docs

@@ -105,7 +105,8 @@ class Finding:
         }
 
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
+                  "Rollout")  # argoproj.io Rollout carries a pod template like a Deployment
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from chartgen.check.api_rules import at
 from chartgen.check.loader import SourceDocument, parse_field
@@ -91,8 +91,8 @@ def malformed_ignore(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
         parsed = _ignores(doc)
         if isinstance(parsed, str):
             yield at(doc, "CG-META-001", Severity.WARNING, f"annotation {IGNORE_ANNOTATION} {parsed}; "
-                             "nothing is suppressed", f'write {IGNORE_ANNOTATION}: "RULE-ID[,RULE-ID]: why this is '
-                             'fine here"', field=_IGNORE_FIELD)
+                     "nothing is suppressed", f'write {IGNORE_ANNOTATION}: "RULE-ID[,RULE-ID]: why this is '
+                     'fine here"', field=_IGNORE_FIELD)
 
 
 @rule("CG-META-002", Severity.WARNING, "chartgen.io/ignore names a rule id that does not exist", "meta")
@@ -103,9 +103,9 @@ def unknown_ignored_rule(index: ManifestIndex, opts: CheckOptions) -> Iterator[F
         if isinstance(parsed, Ignore):
             for rule_id in sorted(parsed.rules - known):
                 yield at(doc, "CG-META-002", Severity.WARNING,
-                                 f"annotation {IGNORE_ANNOTATION} names unknown rule {rule_id}",
-                                 "fix the rule id (see `chartgen check` output or the SARIF rules list)",
-                                 field=_IGNORE_FIELD)
+                         f"annotation {IGNORE_ANNOTATION} names unknown rule {rule_id}",
+                         "fix the rule id (see `chartgen check` output or the SARIF rules list)",
+                         field=_IGNORE_FIELD)
 
 
 # --- running -------------------------------------------------------------------------------------------------
@@ -171,7 +171,3 @@ def check(documents: Sequence[Document], opts: CheckOptions, default_namespace: 
 def run_checks(documents: list[Document], opts: CheckOptions, default_namespace: str | None = None) -> list[Finding]:
     """All findings over `documents`, suppressed ones removed, sorted by file, document, rule and field."""
     return check(documents, opts, default_namespace).findings
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    return max((f.severity for f in findings), default=None)

@@ -307,6 +307,8 @@ def test_cg_api_004_quiet_on_valid_labels(check, text):
     (configmap("system:controller:web", api_version="rbac.authorization.k8s.io/v1", kind="ClusterRole"), None, False),
     (configmap("a/b", api_version="rbac.authorization.k8s.io/v1", kind="Role"), "metadata.name", True),
     (configmap("cfg", namespace="Bad_NS"), "metadata.namespace", True),
+    (configmap("Web_Svc", kind="Service"), None, False),  # core Services: CG-SVC-001
+    (configmap("Web_Svc", api_version="serving.knative.dev/v1", kind="Service"), "metadata.name", True),
 ])
 def test_cg_api_005_object_names(check, text, field, fires):
     found = check(text, rule="CG-API-005")

@@ -122,8 +122,13 @@ def test_bad_yaml_raises_a_one_line_input_error_with_file_and_line():
         load_text("apiVersion: v1\nkind: Service\n---\nmetadata: {name: [x\n", "bad.yaml")
     text = str(info.value)
     assert "\n" not in text
-    assert text.startswith("bad.yaml:5: invalid YAML: ")
-    assert info.value.line == 5
+    assert text.startswith("bad.yaml:4: invalid YAML: ")  # the last line, not libyaml's past-the-end line 5
+    assert info.value.line == 4
+
+
+def test_yaml_error_line_points_at_the_problem():
+    with pytest.raises(InputError, match=r"^x\.yaml:4: invalid YAML: mapping values are not allowed"):
+        load_text("apiVersion: v1\nkind: ConfigMap\nx: 1\n  y: 2\n", "x.yaml")
 
 
 def test_directories_are_read_recursively_in_order(tmp_path: Path):

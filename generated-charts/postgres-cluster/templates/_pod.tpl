@@ -25,6 +25,20 @@ The ServiceAccount the pods run as.
 {{- end }}
 
 {{/*
+Policy waivers as checkov skip annotations (checkov.io/skipN: "CHECK=reason"), from .Values.policyWaivers.
+The digest waiver is dropped once image.digest pins the image.
+*/}}
+{{- define "postgres-cluster.policyAnnotations" -}}
+{{- $i := 0 }}
+{{- range $check, $reason := .Values.policyWaivers }}
+{{- if not (and (eq $check "CKV_K8S_43") $.Values.image.digest) }}
+{{- $i = add1 $i }}
+checkov.io/skip{{ $i }}: {{ printf "%s=%s" $check $reason | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
 Pod template metadata shared by every workload kind.
 */}}
 {{- define "postgres-cluster.podMetadata" -}}

@@ -91,3 +91,153 @@ service.beta.kubernetes.io/azure-load-balancer-internal: "true"
 {{- end }}
 {{- end }}
 
+{{/*
+Istio: the canary controller in effect (none while istio.enabled is false).
+*/}}
+{{- define "webapp.canaryController" -}}
+{{- if .Values.istio.enabled }}{{ .Values.istio.canary.controller }}{{ else }}none{{ end }}
+{{- end }}
+
+{{/*
+Istio: name of the Gateway the chart renders.
+*/}}
+{{- define "webapp.istioGatewayName" -}}
+{{- printf "%s-gateway" (include "webapp.fullname" . | trunc 55 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+Istio: the gateways the VirtualService binds to, one per line (none: the mesh only).
+*/}}
+{{- define "webapp.istioGateways" -}}
+{{- if .Values.istio.hosts }}
+{{- if .Values.istio.gateway.existing }}
+{{ .Values.istio.gateway.existing }}
+{{- else }}
+{{ include "webapp.istioGatewayName" . }}
+{{- end }}
+{{- if .Values.istio.mesh }}
+mesh
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Istio: labels selecting the chart's pods for security policies. Flagger renames the app.kubernetes.io/name label
+of its primary pods, so with Flagger only the instance label is used.
+*/}}
+{{- define "webapp.istioWorkloadLabels" -}}
+{{- if eq (include "webapp.canaryController" .) "flagger" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- else -}}
+{{ include "webapp.selectorLabels" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Istio: one VirtualService http route. Weights are percent and must sum to 100; routes without weights split by
+istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
+*/}}
+{{- define "webapp.istioRoute" -}}
+{{- $root := .root }}
+{{- $r := .route }}
+{{- $istio := $root.Values.istio }}
+{{- $fullname := include "webapp.fullname" $root }}
+{{- $controller := include "webapp.canaryController" $root }}
+{{- $ports := list }}
+{{- range $root.Values.service.ports }}
+{{- $ports = append $ports (int .port) }}
+{{- end }}
+{{- $port := int ($r.port | default $istio.port) }}
+{{- if not (has $port $ports) }}
+{{- fail (printf "istio: route %s sends to port %d, which the Service lacks (ports: %v)" $r.name $port $ports) }}
+{{- end }}
+{{- $withPort := or $r.port (gt (len $ports) 1) }}
+{{- $split := list }}
+{{- if eq $controller "argo-rollouts" }}
+{{- $stable := 100 }}
+{{- if $r.weights }}
+{{- $stable = int (index $r.weights "stable" | default 0) }}
+{{- end }}
+{{- $split = list (dict "subset" "stable" "weight" $stable) (dict "subset" "canary" "weight" (sub 100 $stable)) }}
+{{- else if $istio.versions }}
+{{- $weights := $r.weights }}
+{{- if not $weights }}
+{{- $weights = dict }}
+{{- range $name, $v := $istio.versions }}
+{{- $_ := set $weights $name (int (($v | default dict).weight | default 0)) }}
+{{- end }}
+{{- end }}
+{{- $sum := 0 }}
+{{- range $name, $w := $weights }}
+{{- if not (hasKey $istio.versions $name) }}
+{{- fail (printf "istio: route %s sends to version %s, which the chart does not deploy (istio.versions: %s)" $r.name $name (keys $istio.versions | sortAlpha | join ", ")) }}
+{{- end }}
+{{- if lt (int $w) 0 }}
+{{- fail (printf "istio: route %s: weight %v of %s is negative" $r.name $w $name) }}
+{{- end }}
+{{- $sum = add $sum (int $w) }}
+{{- $split = append $split (dict "subset" $name "weight" (int $w)) }}
+{{- end }}
+{{- if ne (int $sum) 100 }}
+{{- fail (printf "istio: route %s: weights are percentages and must sum to 100 (Istio treats them as relative; this chart uses percent), got %d" $r.name (int $sum)) }}
+{{- end }}
+{{- else }}
+{{- $split = list (dict) }}
+{{- end }}
+- name: {{ $r.name }}
+  {{- with $r.match }}
+  match:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  route:
+    {{- range $split }}
+    - destination:
+        host: {{ $fullname }}
+        {{- with .subset }}
+        subset: {{ . }}
+        {{- end }}
+        {{- if $withPort }}
+        port:
+          number: {{ $port }}
+        {{- end }}
+      {{- if hasKey . "weight" }}
+      weight: {{ .weight }}
+      {{- end }}
+    {{- end }}
+  {{- with $r.timeout }}
+  timeout: {{ . }}
+  {{- end }}
+  {{- with $r.retries }}
+  retries:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $r.fault }}
+  fault:
+    {{- with .delay }}
+    delay:
+      percentage:
+        value: {{ .percent }}
+      fixedDelay: {{ .fixedDelay }}
+    {{- end }}
+    {{- with .abort }}
+    abort:
+      percentage:
+        value: {{ .percent }}
+      httpStatus: {{ .httpStatus }}
+    {{- end }}
+  {{- end }}
+  {{- with $r.mirror }}
+  mirror:
+    host: {{ $fullname }}
+    {{- with .version }}
+    subset: {{ . }}
+    {{- end }}
+    {{- if $withPort }}
+    port:
+      number: {{ $port }}
+    {{- end }}
+  mirrorPercentage:
+    value: {{ .percent }}
+  {{- end }}
+{{- end }}
+
