@@ -142,7 +142,9 @@ def verify_all(targets: list[ChartTarget], helm: Helm, envs: list[str] | None = 
 def _helm_lines(res: HelmResult | None) -> list[str]:
     if res is None or res.ok:
         return []
-    lines = [l for l in res.message.splitlines() if l.strip() and not l.startswith("==>")]
+    # helm lint prints its findings ([ERROR] ..., [WARNING] ...) on stdout and only a summary on stderr
+    findings = [l.strip() for l in res.stdout.splitlines() if l.strip().startswith(("[ERROR]", "[WARNING]"))]
+    lines = findings + [l for l in res.stderr.splitlines() if l.strip() and not l.startswith("==>")]
     return lines or ["helm failed with no message"]
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,21 +81,48 @@ class Crd:
 
 @functools.lru_cache(maxsize=4)
 def load_crds(path: str) -> dict[tuple[str, str], Crd]:
+    """The served schemas of every CRD in the file. Parsing the 15-CRD YAML takes ~0.25 s, so the extract is kept
+    as JSON in chartgen's tools folder, keyed by the file's sha256, and reused by later processes."""
+    import hashlib
+    import json
+
+    from chartgen.helm_install import tools_dir
+
+    raw = Path(path).read_bytes()
+    cache = tools_dir() / "istio-crds" / f"{hashlib.sha256(raw).hexdigest()[:24]}.json"
+    data: list[dict[str, Any]] | None = None
+    if cache.is_file():
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+        except ValueError:
+            data = None
+    if data is None:
+        data = _extract_crds(raw)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only home: parse every time
+    return {(c["group"], c["kind"]): Crd(c["group"], c["kind"], c["versions"]) for c in data}
+
+
+def _extract_crds(raw: bytes) -> list[dict[str, Any]]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    out: dict[tuple[str, str], Crd] = {}
-    with open(path, encoding="utf-8") as fh:
-        for doc in yaml.load_all(fh, Loader=loader):
-            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
-                continue
-            spec = doc.get("spec") or {}
-            group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
-            versions = {}
-            for v in spec.get("versions") or []:
-                if v.get("served", True):
-                    versions[v["name"]] = ((v.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"}
-            out[(group, kind)] = Crd(group, kind, versions)
+    out = []
+    for doc in yaml.load_all(raw, Loader=loader):
+        if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = doc.get("spec") or {}
+        group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+        versions = {}
+        for v in spec.get("versions") or []:
+            if v.get("served", True):
+                versions[v["name"]] = ((v.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"}
+        out.append({"group": group, "kind": kind, "versions": versions})
     return out
 
 
@@ -258,11 +286,38 @@ def _cel_known_functions() -> frozenset[str]:
             | frozenset(_cel_extensions()))
 
 
+@functools.lru_cache(maxsize=1)
+def _install_cached_cel_parser() -> None:
+    """celpy builds its lark LALR parser from the grammar on first use (~0.4 s per process). Build the same parser
+    with lark's grammar cache (kept in chartgen's tools folder) so later processes load it in a few ms."""
+    import re
+
+    import celpy
+    import lark
+    from celpy.celparser import CELParser
+
+    from chartgen.helm_install import tools_dir
+
+    if CELParser.CEL_PARSER is not None:
+        return
+    try:
+        cache = tools_dir() / f"cel-lark-{getattr(celpy, '__version__', 'x')}-{lark.__version__}.cache"
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        grammar = (Path(celpy.__file__).parent / "cel.lark").read_text(encoding="utf-8")
+        CELParser.CEL_PARSER = lark.Lark(
+            grammar, parser="lalr", start="expr", g_regex_flags=re.M,
+            lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
+            maybe_placeholders=False, priority="invert", tree_class=lark.Tree, cache=str(cache))
+    except Exception:  # no writable cache, or a celpy that builds its parser differently: let celpy do it
+        CELParser.CEL_PARSER = None
+
+
 @functools.lru_cache(maxsize=None)
 def compile_cel(rule_text: str) -> tuple[Any, str | None]:
     """(program, None) or (None, reason the rule cannot be evaluated by celpy)."""
     import celpy
 
+    _install_cached_cel_parser()
     try:
         env = celpy.Environment()
         ast = env.compile(rule_text)

