@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from chartgen import k8snames
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import SpecError, SpecErrors
 from chartgen.istio_spec import IstioSettings, parse_istio
@@ -25,8 +26,8 @@ from chartgen.yamlsource import YamlSource, join, parse_yaml, read_yaml
 SPEC_FILE = "chartgen.yaml"
 SPEC_API_VERSION = "chartgen/v1"
 
-DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1035 = k8snames.DNS1035_LABEL
+DNS1123_LABEL = k8snames.DNS1123_LABEL
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?$")
 IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$")
 QUALIFIED_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 from chartgen.check.loader import SourceDocument, format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
+from chartgen import k8snames
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
@@ -62,9 +63,9 @@ def is_object(doc: Document) -> bool:
 
 # --- name and label syntax (k8s.io/apimachinery/pkg/util/validation) ------------------------------------------
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_LABEL = k8snames.DNS1123_LABEL
+_DNS1123_SUBDOMAIN = k8snames.DNS1123_SUBDOMAIN
+_DNS1035_LABEL = k8snames.DNS1035_LABEL
 _QUALIFIED_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _PORT_NAME_CHARS = re.compile(r"^[-a-z0-9]+$")

@@ -36,6 +36,7 @@ from typing import Any, Iterator
 import chartgen
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
+from chartgen.k8snames import json_type
 
 LAYER = "schema"
 RULE_STRUCT = "CG-ISTIO-SCHEMA-001"
@@ -520,24 +521,6 @@ def fmt_path(parts: Any) -> str:
     return out
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -569,7 +552,7 @@ def describe_error(err: Any) -> list[tuple[str, str, str]]:
                  f"use one of: {allowed}")]
     if v == "type":
         want = sv if isinstance(sv, str) else " or ".join(sv)
-        return [(where, f"{where}: must be {want}, got {_json_type(inst)} {_short(inst)}",
+        return [(where, f"{where}: must be {want}, got {json_type(inst)} {_short(inst)}",
                  f"write {where} as a{'n' if str(want)[0] in 'aeiou' else ''} {want}"
                  + (" (quote it in YAML)" if want == "string" else ""))]
     if v == "const":
@@ -584,7 +567,7 @@ def describe_error(err: Any) -> list[tuple[str, str, str]]:
         keys = [k for b in sv for k in b["required"]]
         return [(where, f"{where}: one of {', '.join(keys)} is required", f"set {where}.{keys[0]}")]
     if v == "anyOf" and sv == [{"type": "integer"}, {"type": "string"}]:
-        return [(where, f"{where}: must be an integer or a string, got {_json_type(inst)}", "use a number or a string")]
+        return [(where, f"{where}: must be an integer or a string, got {json_type(inst)}", "use a number or a string")]
     if v == "pattern" and path[:2] == ["metadata", "name"]:
         return [(where, f"metadata.name {inst!r} is not a valid DNS-1123 subdomain",
                  "use lowercase letters, digits, '-' and '.'")]

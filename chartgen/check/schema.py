@@ -23,6 +23,7 @@ from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_istio_gro
 from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
+from chartgen.k8snames import json_type
 
 LAYER = "schema"
 _SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
@@ -321,24 +322,6 @@ def schema_violations(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
             yield from _error_findings(doc, error)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
                "number": "a number", "boolean": "a boolean"}
 
@@ -397,7 +380,7 @@ def _error_findings(doc: Document, error: Any) -> Iterator[Finding]:
         expected = [t for t in expected if t != "null"]
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         yield at(doc, rule_id, sev,
-                         f"{where or 'the document'} must be {words}, not {_json_type(error.instance)} "
+                         f"{where or 'the document'} must be {words}, not {json_type(error.instance)} "
                          f"{_short(error.instance)}", _type_hint(expected, error.instance), field=where or None)
         return
     if kind == "enum":
