@@ -28,6 +28,7 @@ bench: setup
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/corpus.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -508,10 +508,23 @@ def hpa_target(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                  "spec.scaleTargetRef")
 
 
-@rule("CG-X-008", Severity.WARNING, "PodDisruptionBudget selects no pods", LAYER)
+def renders_custom_resources(index: ManifestIndex) -> bool:
+    """Does the set hold a custom resource (not a built-in or Istio kind), e.g. one an operator turns into pods?"""
+    from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, is_istio_group
+
+    def build() -> bool:
+        return any(not (g in BUILTIN_GROUPS or is_istio_group(g))
+                   for g in (api_group(d.api_version) for d in index.documents if d.kind))
+
+    return index_cache(index, "_cg_custom_resources", build)
+
+
+@rule("CG-X-008", Severity.ERROR, "PodDisruptionBudget selects no pods", LAYER)
 def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    # WARNING, not ERROR: a PDB protecting nothing is harmless at install time, and charts legitimately ship
-    # PDBs for pods an operator creates from a custom resource (not visible in the rendered set).
+    # ERROR when the set renders its own pods in the PDB's namespace and no custom resource: nothing else in the
+    # release can create the pods it was meant for, so it is a label bug and drains take the workload down.
+    # WARNING otherwise: charts legitimately ship PDBs for pods an operator creates from a custom resource (not
+    # visible in the rendered set), or for pods of another release.
     pods = PodLookup.of(index)
     for pdb in index.kind("PodDisruptionBudget"):
         spec = _dict(pdb.obj.get("spec"))
@@ -521,13 +534,18 @@ def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
                      f"PodDisruptionBudget {pdb.name}: no spec.selector, so it selects no pods",
                      "set spec.selector.matchLabels to the workload's selector labels", "spec.selector")
             continue
-        if pods.select_label_selector(sel, index.namespace_of(pdb)):
+        ns = index.namespace_of(pdb)
+        if pods.select_label_selector(sel, ns):
             continue
-        yield _f(pdb, "CG-X-008", Severity.WARNING,
+        own = [pt for pt in pods.select({}, ns) if pt.owner.kind in WORKLOAD_SELECTOR_KINDS]
+        certain = bool(own) and not renders_custom_resources(index)
+        yield _f(pdb, "CG-X-008", Severity.ERROR if certain else Severity.WARNING,
                  f"PodDisruptionBudget {pdb.name}: selector {fmt_labels(_dict(_dict(sel).get('matchLabels')))} "
-                 "matches no pod template in the rendered manifests; it protects nothing",
-                 "use the workload's selector labels in spec.selector (if an operator creates the pods, "
-                 "suppress this warning)", "spec.selector")
+                 "matches no pod template in the rendered manifests; it protects nothing"
+                 + (f" (the chart's pods: {', '.join(owner_text(pt) for pt in own)} carry "
+                    f"{fmt_labels(own[0].labels)})" if certain else ""),
+                 "use the workload's selector labels in spec.selector (if the pods come from an operator or another "
+                 "release, suppress this finding)", "spec.selector")
 
 
 @rule("CG-X-009", Severity.WARNING, "NetworkPolicy podSelector selects no pods", LAYER)

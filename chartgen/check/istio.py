@@ -20,6 +20,7 @@ How references that leave the rendered set are judged (a chart is checked withou
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -604,8 +605,21 @@ def vs_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _near_miss_service(mesh: Mesh, h: Host) -> str | None:
+    """The rendered Service (same namespace) whose name is a near-miss of h's name, e.g. `reveiws` for `reviews`."""
+    if not h.service_like or not h.name:
+        return None
+    names = sorted({svc.name for svcs in mesh.services.values() for svc in svcs
+                    if ManifestIndex._same_ns(mesh.index.namespace_of(svc), h.namespace)})
+    close = difflib.get_close_matches(h.name, names, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
 @rule("CG-ISTIO-010", Severity.WARNING, "DestinationRule host matches no Service or ServiceEntry (IST0174)", LAYER)
 def dr_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    # WARNING as in istioctl: the Service may belong to another release. ERROR when the host is a near-miss of a
+    # Service the chart renders in that namespace: a typo, and the traffic policy (mTLS, subsets) silently applies
+    # to nothing.
     mesh = Mesh.of(index)
     for dr, h in mesh.drs:
         if h.form in ("wildcard", "ip"):
@@ -614,9 +628,11 @@ def dr_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             continue
         if h.form in ("fqdn", "svc") and not mesh.local_namespace(h.namespace):
             continue  # a Service of another namespace: cannot be judged from this chart
-        yield _f(dr, "CG-ISTIO-010", Severity.WARNING,
+        near = _near_miss_service(mesh, h)
+        yield _f(dr, "CG-ISTIO-010", Severity.ERROR if near else Severity.WARNING,
                  f"DestinationRule {dr.name}: host {h.raw!r} matches no rendered Service or ServiceEntry "
-                 "(IST0174 UnknownDestinationRuleHost); the policy applies to nothing",
+                 "(IST0174 UnknownDestinationRuleHost); the policy applies to nothing"
+                 + (f"; did you mean Service {near!r}?" if near else ""),
                  "set spec.host to the rendered Service's name, or render a ServiceEntry for an external host",
                  "spec.host")
 

@@ -330,6 +330,9 @@ def test_http_route_action(mutate, expected):
     ("httpbin.org", [W]),  # external host without a ServiceEntry
     ("web", []),
     ("*.demo.svc.cluster.local", []),
+    ("webb", [E]),  # a near-miss of the rendered Service web: a typo, the policy silently applies to nothing
+    ("wbe.demo.svc.cluster.local", [W]),  # not close enough to call it a typo
+    ("webb.other.svc.cluster.local", []),  # another namespace: not judged
 ])
 def test_dr_host(host, expected):
     objs = base()
