@@ -345,6 +345,34 @@ def invalid_labels(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             yield from _label_findings(doc, path, value, what)
 
 
+@rule("CG-API-006", E, "Container port name is not a valid port name, or repeats within the pod", LAYER)
+def invalid_container_port_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    """The API server rejects the pod (IsValidPortName): <= 15 chars of [-a-z0-9] with a letter, unique per pod."""
+    for pt in index.pod_templates:
+        doc = pt.owner
+        base = "spec" if doc.kind == "Pod" else ("spec.jobTemplate.spec.template.spec" if doc.kind == "CronJob"
+                                                 else "spec.template.spec")
+        seen: dict[str, str] = {}
+        for group in ("initContainers", "containers"):
+            for ci, container in enumerate(_list(pt.spec.get(group))):
+                if not isinstance(container, dict):
+                    continue
+                for pi, port in enumerate(_list(container.get("ports"))):
+                    name = port.get("name") if isinstance(port, dict) else None
+                    if not isinstance(name, str):
+                        continue
+                    fld = f"{base}.{group}[{ci}].ports[{pi}].name"
+                    if errs := port_name_errors(name):
+                        yield at(doc, "CG-API-006", E, f"{fld} {name!r} {_errs(errs)}",
+                                 "use at most 15 lowercase letters, digits and '-' with at least one letter "
+                                 "(e.g. http, metrics, grpc-web)", field=fld)
+                    elif name in seen:
+                        yield at(doc, "CG-API-006", E, f"{fld} {name!r} is already used by {seen[name]}",
+                                 "give every container port in the pod its own name", field=fld)
+                    else:
+                        seen[name] = fld
+
+
 @rule("CG-API-005", E, "metadata.name missing or not a valid object name; metadata.namespace not a DNS-1123 label",
       LAYER)
 def invalid_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:

@@ -327,3 +327,33 @@ def test_cg_api_005_object_names(check, text, field, fires):
 ])
 def test_name_validators(fn, value, ok):
     assert (fn(value) == []) is ok
+
+
+def _pod_with_ports(*ports: dict[str, Any], init_ports: tuple[dict[str, Any], ...] = ()) -> str:
+    spec: dict[str, Any] = {"containers": [{"name": "app", "image": "r/app:1", "ports": list(ports)}]}
+    if init_ports:
+        spec["initContainers"] = [{"name": "init", "image": "r/init:1", "ports": list(init_ports)}]
+    return yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                           "spec": {"selector": {"matchLabels": {"app": "web"}},
+                                    "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}}})
+
+
+@pytest.mark.parametrize("ports, field", [
+    (({"name": "metrics-endpoint", "containerPort": 9090},), "spec.template.spec.containers[0].ports[0].name"),
+    (({"name": "Http", "containerPort": 80},), "spec.template.spec.containers[0].ports[0].name"),
+    (({"name": "8080", "containerPort": 8080},), "spec.template.spec.containers[0].ports[0].name"),
+    (({"name": "http", "containerPort": 80}, {"name": "http", "containerPort": 81}),
+     "spec.template.spec.containers[0].ports[1].name"),
+])
+def test_cg_api_006_container_port_names(check, ports, field):
+    (finding,) = check(_pod_with_ports(*ports), rule="CG-API-006")
+    assert finding.field == field and finding.severity == Severity.ERROR
+    ok = _pod_with_ports({"name": "http", "containerPort": 80}, {"name": "metrics", "containerPort": 9090},
+                         {"containerPort": 9091})
+    assert check(ok, rule="CG-API-006") == []
+
+
+def test_cg_api_006_names_are_unique_across_init_and_app_containers(check):
+    text = _pod_with_ports({"name": "http", "containerPort": 80}, init_ports=({"name": "http", "containerPort": 81},))
+    (finding,) = check(text, rule="CG-API-006")
+    assert finding.field == "spec.template.spec.containers[0].ports[0].name"
