@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -122,5 +123,11 @@ class Engine:
         return tree
 
 
+@lru_cache(maxsize=8)
+def _engine(library: BlueprintLibrary) -> Engine:
+    # One Engine per library: its Jinja environment caches compiled templates across charts.
+    return Engine(library)
+
+
 def generate(spec: Spec, library: BlueprintLibrary | None = None) -> FileTree:
-    return Engine(library).render(spec)
+    return _engine(library or BlueprintLibrary.default()).render(spec)
