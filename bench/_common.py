@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"  # shared/ sits beside the repo
@@ -118,16 +118,6 @@ def timed() -> Iterator[Timing]:
         e = os.times()
         t.cpu_self = (e.user - b.user) + (e.system - b.system)
         t.cpu_children = (e.children_user - b.children_user) + (e.children_system - b.children_system)
-
-
-def time_call(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def median_time(fn: Callable[[], object], runs: int = 5) -> float:
-    return statistics.median(time_call(fn) for _ in range(runs))
 
 
 @contextlib.contextmanager
