@@ -84,3 +84,24 @@ def test_chartgen_check_prod_profile_agrees(rendered, chart):
     posture = [f for f in findings if f.rule.startswith("CG-P-")]
     assert posture == []
     assert [f for f in findings if int(f.severity) >= 2] == []
+
+
+@pytest.mark.parametrize("version", ["4.1.4", "3.17.2"])
+def test_prod_network_policy_admits_declared_ports_and_the_istio_gateway(version):
+    helm = helm_binary(version)
+    values = [CHARTS / "webapp" / "values-prod.yaml"]
+    res = helm.template(CHARTS / "webapp", "webapp", "production", values, kube_version="1.31.0",
+                        set_values=["networkPolicy.allowFrom[0].podSelector.matchLabels.role=frontend"])
+    assert res.ok, res.message
+    policy = next(d for d in yaml.safe_load_all(res.stdout) if d and d["kind"] == "NetworkPolicy")
+    (rule,) = policy["spec"]["ingress"]
+    assert sorted(p["port"] for p in rule["ports"]) == [8080, 8443]
+    assert {"podSelector": {"matchLabels": {"role": "frontend"}}} in rule["from"]
+    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
+            "podSelector": {"matchLabels": {"istio": "ingressgateway"}}} in rule["from"]
+    # a chart without Istio admits only what allowFrom says
+    res = helm.template(CHARTS / "user-api", "user-api", "backend", [CHARTS / "user-api" / "values-prod.yaml"],
+                        kube_version="1.31.0", set_values=["networkPolicy.allowFrom[0].podSelector.matchLabels.role=web"])
+    policy = next(d for d in yaml.safe_load_all(res.stdout) if d and d["kind"] == "NetworkPolicy")
+    assert policy["spec"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"role": "web"}}}]
+    assert [p["port"] for p in policy["spec"]["ingress"][0]["ports"]] == [8080]
