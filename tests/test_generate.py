@@ -198,3 +198,43 @@ def test_every_value_is_documented_in_the_chart_readme():
         values = yaml.safe_load((chart / "values.yaml").read_text())
         for key in values:
             assert f"`{key}" in readme, f"{chart.name}: {key} missing from README"
+
+
+def _uncommented_keys(text: str) -> list[str]:
+    """Dotted paths of mapping keys (outside lists) with no `# ...` comment on the line above."""
+    lines = text.splitlines()
+    missing: list[str] = []
+
+    def walk(node, path):
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                p = f"{path}.{key.value}" if path else key.value
+                above = lines[key.start_mark.line - 1].strip() if key.start_mark.line else ""
+                if not above.startswith("#"):
+                    missing.append(p)
+                walk(value, p)
+
+    walk(yaml.compose(text), "")
+    return missing
+
+
+def _declared(schema: dict, path: str) -> bool:
+    """True when values.schema.json declares this key (free-form maps such as resources or a probe are documented
+    once, at their own key: Kubernetes defines what goes inside them)."""
+    node = schema
+    for part in path.split("."):
+        props = node.get("properties") or {}
+        if part not in props:
+            return False
+        node = props[part]
+    return True
+
+
+@pytest.mark.parametrize("chart", chart_dirs(), ids=lambda p: p.name)
+def test_every_key_of_every_values_file_is_commented(chart):
+    import json
+
+    schema = json.loads((chart / "values.schema.json").read_text())
+    for values in sorted(chart.glob("values*.yaml")):
+        missing = [k for k in _uncommented_keys(values.read_text()) if _declared(schema, k)]
+        assert missing == [], values.name
