@@ -71,8 +71,8 @@ def new(
                        not (k == "image" and answers["type"] == "externalname")]
             if missing:
                 raise ChartgenError("chartgen new", missing[0], "is required with --no-input")
-            if answers["image"] is None:
-                answers["image"] = "registry.invalid/none:0"
+            if answers["image"] is None:  # externalname: no workload, the scaffold writes no image
+                answers["image"] = "none:0"
         answers = scaffold.ask_missing(answers)
         if not DNS1035.match(answers["name"]) or len(answers["name"]) > 63:
             raise ChartgenError("chartgen new", "name", f"{answers['name']!r} is not a DNS-1035 label: at most 63 "
@@ -163,6 +163,8 @@ def verify(
     from chartgen.helm import find_helm
     from chartgen.verify import ChartTarget, print_report, verify_all
 
+    if fmt not in ("text", "json"):
+        raise _fail(ChartgenError("chartgen verify", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
     try:
         h = find_helm(helm)
         targets = [ChartTarget.load(c, kube_version) for c in charts]

@@ -51,6 +51,8 @@ def ask_missing(answers: dict[str, str | None]) -> dict[str, str]:
             continue
         if key == "external_name" and out.get("type") != "externalname":
             out[key] = defaults[key]
+        elif key == "image" and out.get("type") == "externalname":
+            out[key] = defaults[key]  # an ExternalName chart deploys no image; the scaffold leaves it out
         elif key == "target_port" and out.get("type") == "externalname":
             out[key] = out.get("port", defaults["port"])
         elif key == "type":

@@ -238,3 +238,14 @@ def test_every_key_of_every_values_file_is_commented(chart):
     for values in sorted(chart.glob("values*.yaml")):
         missing = [k for k in _uncommented_keys(values.read_text()) if _declared(schema, k)]
         assert missing == [], values.name
+
+
+def test_new_externalname_needs_no_image(tmp_path):
+    res = runner.invoke(app, ["new", "external-db", "--type", "externalname", "--external-name", "db.example.com",
+                              "--port", "5432", "--no-input", "--output", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    spec_text = (tmp_path / "external-db" / "chartgen.yaml").read_text()
+    assert "image:" not in spec_text
+    spec = load_spec(tmp_path / "external-db")
+    assert spec.defaults.service.external_name == "db.example.com"
+    assert not (tmp_path / "external-db" / "templates" / "deployment.yaml").exists()
