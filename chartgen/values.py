@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 import yaml
 
 from chartgen.errors import ChartgenError
+from chartgen.k8snames import json_type
 from chartgen.merge import diff, merge
 from chartgen.yamlout import dump_values
 
@@ -71,22 +72,8 @@ class ValuesModel:
             if isinstance(value, Mapping) and value and sub.get("properties"):
                 yield from self._leaves(value, p, sub)
                 continue
-            yield ValueDoc(p, _type_name(value), json.dumps(value, ensure_ascii=False),
+            yield ValueDoc(p, json_type(value), json.dumps(value, ensure_ascii=False),
                            sub.get("description", self.comments.get(p, "")))
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, Mapping):
-        return "object"
-    return "null" if value is None else type(value).__name__
 
 
 def _descriptions(props: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, str]]:
