@@ -107,6 +107,21 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Autoscaling:
+    enabled: bool
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
+
+
+@dataclass(frozen=True)
+class DisruptionBudget:
+    enabled: bool
+    min_available: int | str | None  # wins over max_unavailable when set
+    max_unavailable: int | str | None
+
+
+@dataclass(frozen=True)
 class Storage:
     enabled: bool
     size: str
@@ -127,8 +142,8 @@ class Settings:
     container_ports: tuple[ContainerPort, ...]
     resources: Mapping[str, Mapping[str, str]]
     probes: Mapping[str, Probe]
-    autoscaling: Mapping[str, Any]
-    pod_disruption_budget: Mapping[str, Any]
+    autoscaling: Autoscaling
+    pod_disruption_budget: DisruptionBudget
     network_policy: bool
     topology_spread: bool
     log_level: str
@@ -480,9 +495,14 @@ def _settings(raw: dict[str, Any], prefix: str, bp: Blueprint, col: _Collector, 
         mount_path=storage_raw.get("mountPath", "/data"),
         access_modes=tuple(storage_raw.get("accessModes") or ("ReadWriteOnce",)),
     )
-    autoscaling = dict(raw.get("autoscaling") or {})
-    if autoscaling.get("enabled") and autoscaling.get("minReplicas", 1) > autoscaling.get("maxReplicas", 1):
+    hpa = raw.get("autoscaling") or {}
+    autoscaling = Autoscaling(bool(hpa.get("enabled", False)), int(hpa.get("minReplicas", 2)),
+                              int(hpa.get("maxReplicas", 5)), int(hpa.get("targetCPUUtilizationPercentage", 80)))
+    if autoscaling.enabled and autoscaling.min_replicas > autoscaling.max_replicas:
         add("autoscaling.minReplicas", "must not exceed autoscaling.maxReplicas")
+    pdb = raw.get("podDisruptionBudget") or {}
+    disruption_budget = DisruptionBudget(bool(pdb.get("enabled", False)), pdb.get("minAvailable"),
+                                         pdb.get("maxUnavailable", None if "minAvailable" in pdb else 1))
     image_raw = raw.get("image") or {}
     return Settings(
         replicas=int(raw.get("replicas", 1)),
@@ -494,7 +514,7 @@ def _settings(raw: dict[str, Any], prefix: str, bp: Blueprint, col: _Collector, 
         resources=raw.get("resources") or {},
         probes=probes,
         autoscaling=autoscaling,
-        pod_disruption_budget=dict(raw.get("podDisruptionBudget") or {}),
+        pod_disruption_budget=disruption_budget,
         network_policy=bool((raw.get("networkPolicy") or {}).get("enabled", False)),
         topology_spread=bool(raw.get("topologySpread", False)),
         log_level=str(raw.get("logLevel", "info")),

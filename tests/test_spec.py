@@ -181,4 +181,5 @@ def test_custom_environment_inherits_profile():
     s = spec(BASE + "environments:\n  prod-eu:\n    profile: prod\n    namespace: eu\n    replicas: 5\n")
     env = s.environment("prod-eu")
     assert env.settings.replicas == 5
-    assert env.settings.pod_disruption_budget["enabled"] is True  # inherited from the prod profile
+    assert env.settings.pod_disruption_budget.enabled is True  # inherited from the prod profile
+    assert env.settings.autoscaling.min_replicas == 3
