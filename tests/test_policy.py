@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -105,3 +107,19 @@ def test_prod_network_policy_admits_declared_ports_and_the_istio_gateway(version
     policy = next(d for d in yaml.safe_load_all(res.stdout) if d and d["kind"] == "NetworkPolicy")
     assert policy["spec"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"role": "web"}}}]
     assert [p["port"] for p in policy["spec"]["ingress"][0]["ports"]] == [8080]
+
+
+def test_verify_policy_checkov_folds_results_into_the_report():
+    from typer.testing import CliRunner
+
+    from chartgen.cli import app
+
+    res = CliRunner().invoke(app, ["verify", str(CHARTS / "postgres-cluster"), "--env", "prod", "--policy", "checkov",
+                                   "--helm", helm_binary(HELM).path, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (result,) = json.loads(res.output)["results"]
+    assert result["policy"]["failed"] == [] and result["policy"]["passed"] > 50
+    assert {w["check"] for w in result["policy"]["waived"]} >= {"CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_8", "CKV_K8S_9"}
+    assert all(w["reason"] for w in result["policy"]["waived"])
+    bad = CliRunner().invoke(app, ["verify", str(CHARTS / "postgres-cluster"), "--policy", "trivy"])
+    assert bad.exit_code == 2 and "allowed: checkov" in bad.output
