@@ -13,10 +13,11 @@ Adding a blueprint means adding a folder; no Python changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -90,7 +91,7 @@ class BlueprintLibrary:
 
     @classmethod
     @lru_cache(maxsize=1)
-    def default(cls) -> "BlueprintLibrary":
+    def default(cls) -> BlueprintLibrary:
         return cls(default_root())
 
     def _load(self, manifest: Path) -> Part:

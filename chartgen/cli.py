@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -25,7 +25,7 @@ app.add_typer(helm_app, name="helm")
 HelmOpt = typer.Option(None, "--helm", help="helm binary (default: $CHARTGEN_HELM, chartgen's copy, then PATH).")
 
 
-def _fail(exc: ChartgenError) -> "typer.Exit":
+def _fail(exc: ChartgenError) -> typer.Exit:
     typer.echo(f"error: {exc}" if "\n" not in str(exc) else "\n".join(f"error: {l}" for l in str(exc).splitlines()),
                err=True)
     return typer.Exit(exc.exit_code)
@@ -91,7 +91,7 @@ def new(
 
 @app.command("generate")
 def generate_cmd(
-    charts: List[Path] = typer.Argument(..., help="Chart folders (each holding chartgen.yaml)."),
+    charts: list[Path] = typer.Argument(..., help="Chart folders (each holding chartgen.yaml)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing files that differ."),
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand."),
 ) -> None:
@@ -150,8 +150,8 @@ def render(
 
 @app.command()
 def verify(
-    charts: List[Path] = typer.Argument(..., help="Chart folders."),
-    env: Optional[List[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
+    charts: list[Path] = typer.Argument(..., help="Chart folders."),
+    env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     no_check: bool = typer.Option(False, "--no-check", help="Skip chartgen check on the rendered manifests."),
     policy: Optional[str] = typer.Option(None, "--policy", help="Also run a policy scanner: checkov "
@@ -180,12 +180,12 @@ def verify(
 
 @app.command()
 def check(
-    files: Optional[List[str]] = typer.Argument(None, help="Manifest files or folders; - for stdin."),
+    files: Optional[list[str]] = typer.Argument(None, help="Manifest files or folders; - for stdin."),
     kube_version: str = typer.Option("1.31", "--kube-version"),
     istio_version: str = typer.Option("1.30", "--istio-version"),
     fmt: str = typer.Option("text", "--format", help="text, json, junit, github or sarif."),
     severity: str = typer.Option("error", "--severity", help="Fail on findings at or above: error, warning, info."),
-    disable: Optional[List[str]] = typer.Option(None, "--disable", help="Rule ids to skip."),
+    disable: Optional[list[str]] = typer.Option(None, "--disable", help="Rule ids to skip."),
     profile: str = typer.Option("default", "--profile", help="prod turns posture warnings into errors."),
     namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Namespace of unnamespaced objects."),
 ) -> None:
@@ -209,7 +209,7 @@ def schema_cmd() -> None:
 @app.command("values")
 def values_cmd(
     chart: Path = typer.Argument(..., help="Chart folder (holding chartgen.yaml)."),
-    env: Optional[List[str]] = typer.Option(None, "--env", "-e", help="Only these environments (default: all)."),
+    env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments (default: all)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing values files that differ."),
     force: bool = typer.Option(False, "--force", help="Overwrite values files edited by hand."),
 ) -> None:
@@ -301,7 +301,7 @@ def env_add(
 
 @helm_app.command("install")
 def helm_install_cmd(
-    versions: Optional[List[str]] = typer.Argument(None, help="Versions (default: all pinned: 4.1.4 3.17.2)."),
+    versions: Optional[list[str]] = typer.Argument(None, help="Versions (default: all pinned: 4.1.4 3.17.2)."),
     force: bool = typer.Option(False, "--force"),
 ) -> None:
     """Install pinned, sha256-verified helm binaries into chartgen's tools folder."""

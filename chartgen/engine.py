@@ -6,10 +6,11 @@ Jinja uses [% %], [[ ]] and [# #] so Helm's {{ }} passes through verbatim.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import jinja2
 
@@ -19,7 +20,6 @@ from chartgen.filetree import FileTree
 from chartgen.spec import Environment, Settings, Spec
 from chartgen.values import HEADER as GENERATED_HEADER
 from chartgen.values import ValuesModel, build_values
-
 
 
 def make_env(root: Path) -> jinja2.Environment:

@@ -8,9 +8,10 @@ result and checks that it means exactly the old spec plus the new environment be
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 

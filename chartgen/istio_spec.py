@@ -20,8 +20,9 @@ the templates in blueprints/istio read.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chartgen.blueprints import Blueprint
@@ -335,7 +336,7 @@ def _matches(raw: Any, path: str, err: _Errors) -> tuple[Match, ...]:
     return tuple(out)
 
 
-def _service_port(value: Any, path: str, service: "Service", err: _Errors) -> int | None:
+def _service_port(value: Any, path: str, service: Service, err: _Errors) -> int | None:
     """A Service port given by name or number -> its number; an error when the Service lacks it."""
     ports = service.ports
     listing = ", ".join(f"{p.name}={p.port}" if p.name else str(p.port) for p in ports) or "none"
@@ -351,7 +352,7 @@ def _service_port(value: Any, path: str, service: "Service", err: _Errors) -> in
     return None
 
 
-def _default_port(service: "Service") -> int | None:
+def _default_port(service: Service) -> int | None:
     """The destination port when the spec names none: the only port, else the first HTTP port, else the first."""
     ports = service.ports
     if not ports:
@@ -401,7 +402,7 @@ def _weights(raw: Mapping[str, Any], path: str, allowed: tuple[str, ...], err: _
     return tuple(pairs) if ok else None
 
 
-def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: "_Ctx", err: _Errors,
+def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: _Ctx, err: _Errors,
            *, is_default: bool) -> Route:
     name = str(raw.get("name") or default_name)
     if not DNS1123_LABEL.match(name) or len(name) > 63:
@@ -464,12 +465,12 @@ def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: "_Ctx", er
 
 @dataclass
 class _Ctx:
-    service: "Service"
+    service: Service
     subsets: tuple[str, ...]
     subset_word: str
 
 
-def parse_istio(raw: Mapping[str, Any] | None, service: "Service", blueprint: "Blueprint"
+def parse_istio(raw: Mapping[str, Any] | None, service: Service, blueprint: Blueprint
                 ) -> tuple[IstioSettings, list[tuple[str, str]]]:
     """Typed Istio settings for one layer, and the errors as (path below the layer, message)."""
     err = _Errors()

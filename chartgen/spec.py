@@ -10,11 +10,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from chartgen import k8snames
 from chartgen.blueprints import Blueprint, BlueprintLibrary

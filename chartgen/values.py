@@ -8,8 +8,9 @@ in the values files and the rows of the chart README).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -104,7 +105,7 @@ def _merge_schema(base: dict[str, Any], frag: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def build_values(engine: "Engine", spec: "Spec", parts: list["Part"]) -> ValuesModel:
+def build_values(engine: Engine, spec: Spec, parts: list[Part]) -> ValuesModel:
     def layer(settings, env) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for text in engine.render_values_layer(spec, parts, settings, env):

@@ -32,7 +32,7 @@ class ChartTarget:
     environments: tuple[EnvTarget, ...]
 
     @classmethod
-    def load(cls, path: Path, kube_version: str | None = None) -> "ChartTarget":
+    def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
         path = path.parent if path.name in ("chartgen.yaml", "Chart.yaml") else path
         chart_yaml = path / "Chart.yaml"
         if not chart_yaml.is_file():

@@ -16,9 +16,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 from chartgen.errors import WriteConflict
 from chartgen.filetree import FileTree

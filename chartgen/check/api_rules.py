@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator
+from typing import Any
 
+from chartgen import k8snames
 from chartgen.check.loader import SourceDocument, format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
-from chartgen import k8snames
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"

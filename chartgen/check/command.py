@@ -7,7 +7,8 @@ Exit codes: 0 no finding at or above the failing severity, 1 there are, 2 unread
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence, TextIO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from chartgen.check.model import CheckOptions, Finding, Severity
 
@@ -52,7 +53,7 @@ def make_options(*, kube_version: str = "1.31", istio_version: str = "1.30", pro
 
 
 def check_sources(sources: Mapping[str, str], opts: CheckOptions | None = None,
-                  namespace: str | None = None) -> "CheckResult":
+                  namespace: str | None = None) -> CheckResult:
     """Check in-memory manifests together (source name -> YAML text); raises InputError on bad YAML."""
     from chartgen.check.loader import load_text
     from chartgen.check.runner import check

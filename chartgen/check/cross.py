@@ -16,7 +16,8 @@ The small helpers at the top (label selectors, the pod lookup, port matching) ar
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import rule
@@ -134,7 +135,7 @@ class PodLookup:
                 self.by_label.setdefault((k, str(v)), set()).add(i)
 
     @classmethod
-    def of(cls, index: ManifestIndex) -> "PodLookup":
+    def of(cls, index: ManifestIndex) -> PodLookup:
         return index_cache(index, "_cg_pod_lookup", lambda: cls(index))
 
     def template_of(self, doc: Document) -> PodTemplate | None:

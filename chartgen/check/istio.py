@@ -23,11 +23,21 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from chartgen.check.cross import (PodLookup, _dict, _list, as_int, fmt_labels, index_cache, rendered_namespaces,
-                                  service_ports, service_selector)
+from chartgen.check.cross import (
+    PodLookup,
+    _dict,
+    _list,
+    as_int,
+    fmt_labels,
+    index_cache,
+    rendered_namespaces,
+    service_ports,
+    service_selector,
+)
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
 
@@ -148,7 +158,7 @@ class Mesh:
                     self.drs_other.append(entry)
 
     @classmethod
-    def of(cls, index: ManifestIndex) -> "Mesh":
+    def of(cls, index: ManifestIndex) -> Mesh:
         return index_cache(index, "_cg_mesh", lambda: cls(index))
 
     def service(self, h: Host) -> Document | None:
@@ -302,9 +312,7 @@ def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
                              "expands only short names; this form is taken literally and matches no service",
                              f"use {h.name!r} (same namespace) or {h.name}.{h.namespace}{CLUSTER_SUFFIX}", field)
                 continue
-            if h.form == "short":
-                sev = Severity.ERROR
-            elif h.form in ("fqdn", "svc", "name.ns") and h.namespace in mesh.namespaces:
+            if h.form == "short" or h.form in ("fqdn", "svc", "name.ns") and h.namespace in mesh.namespaces:
                 sev = Severity.ERROR
             elif h.form in ("fqdn", "svc"):
                 sev = Severity.WARNING

@@ -29,9 +29,10 @@ import difflib
 import functools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import chartgen
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
@@ -142,9 +143,7 @@ def to_json_schema(node: dict[str, Any]) -> dict[str, Any]:
     for k, v in node.items():
         if k == "properties":
             out[k] = {name: to_json_schema(child) for name, child in v.items()}
-        elif k in ("items", "not"):
-            out[k] = to_json_schema(v) if isinstance(v, dict) else v
-        elif k == "additionalProperties":
+        elif k in ("items", "not") or k == "additionalProperties":
             out[k] = to_json_schema(v) if isinstance(v, dict) else v
         elif k in ("allOf", "anyOf", "oneOf"):
             out[k] = [to_json_schema(c) for c in v]
@@ -236,7 +235,7 @@ class SkippedRule:
 _SKIPPED: dict[tuple[str, str, str, str, str], SkippedRule] = {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cel_extensions() -> dict[str, Any]:
     """The Kubernetes CEL string-library functions celpy lacks (cel-go ext.Strings), as far as CRDs use them."""
     from celpy import celtypes
@@ -279,7 +278,7 @@ def _cel_extensions() -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cel_known_functions() -> frozenset[str]:
     from celpy import evaluation
 
@@ -313,7 +312,7 @@ def _install_cached_cel_parser() -> None:
         CELParser.CEL_PARSER = None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compile_cel(rule_text: str) -> tuple[Any, str | None]:
     """(program, None) or (None, reason the rule cannot be evaluated by celpy)."""
     import celpy
@@ -351,9 +350,9 @@ class CelRule:
 class CelNode:
     type: Any = None
     rules: list[CelRule] = field(default_factory=list)
-    props: dict[str, "CelNode"] = field(default_factory=dict)
-    items: "CelNode | None" = None
-    addl: "CelNode | None" = None
+    props: dict[str, CelNode] = field(default_factory=dict)
+    items: CelNode | None = None
+    addl: CelNode | None = None
 
 
 def build_cel_plan(node: dict[str, Any], path: str, kind: str, version: str, crd_file: str) -> CelNode | None:
@@ -474,7 +473,7 @@ class Compiled:
     cel: CelNode | None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled(crd_file: str, group: str, kind: str, version: str) -> Compiled | None:
     crd = load_crds(crd_file).get((group, kind))
     if crd is None or version not in crd.versions:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 
 class Severity(IntEnum):
@@ -13,7 +14,7 @@ class Severity(IntEnum):
     ERROR = 2
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         return cls[text.upper()]
 
     def __str__(self) -> str:  # "error", "warning", "info"
@@ -84,7 +85,7 @@ class Finding:
 
     @classmethod
     def at(cls, doc: Document, rule: str, severity: Severity, message: str, hint: str,
-           field: str | None = None) -> "Finding":
+           field: str | None = None) -> Finding:
         return cls(rule, severity, message, doc.ref, doc.file, doc.index, hint, field, doc.line)
 
     def to_dict(self) -> dict[str, Any]:

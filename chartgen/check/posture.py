@@ -9,10 +9,19 @@ and replica checks: they run to completion and are not served traffic.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from chartgen.check.cross import (PodLookup, _dict, _list, all_containers, as_int, is_hook, pod_spec_field,
-                                  selector_matches)
+from chartgen.check.cross import (
+    PodLookup,
+    _dict,
+    _list,
+    all_containers,
+    as_int,
+    is_hook,
+    pod_spec_field,
+    selector_matches,
+)
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import rule
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 

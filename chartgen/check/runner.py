@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Iterator, Sequence
 
 from chartgen.check.api_rules import at
 from chartgen.check.loader import SourceDocument, parse_field

@@ -13,11 +13,12 @@ import difflib
 import json
 import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_istio_group, is_object
 from chartgen.check.loader import format_path
