@@ -7,27 +7,36 @@
       service/<name>/       a service blueprint: `kind: service` plus `uses:` (the parts it is made of)
       istio/<part>/         optional parts, switched on by their `when:` expression
       profiles/<env>.yaml   environment profiles (settings layered under each environment)
+      scaffold/             the cookiecutter template of `chartgen new`
 
-Adding a blueprint means adding a folder; no Python changes.
+Adding a blueprint means adding a folder; no Python changes. Every list of blueprint names (the `--type` choices,
+the `chartgen new` prompt, the schema's enum, error messages) comes from :meth:`BlueprintLibrary.blueprint_names`.
+The library is the shipped blueprints/ folder, or the folder named by $CHARTGEN_BLUEPRINTS.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartgen.errors import ChartgenError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+ENV_VAR = "CHARTGEN_BLUEPRINTS"
 
 
 def default_root() -> Path:
-    """blueprints/ ships inside the wheel as chartgen/_blueprints; in a source checkout it is top-level."""
+    """$CHARTGEN_BLUEPRINTS, else blueprints/ (shipped in the wheel as chartgen/_blueprints; top-level in a checkout)."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        root = Path(override)
+        if not (root / "profiles").is_dir():
+            raise ChartgenError(f"${ENV_VAR}", None, f"{override!r} is not a blueprints folder (it has no profiles/)")
+        return root
     here = Path(__file__).resolve().parent
     for candidate in (here.parent / "blueprints", here / "_blueprints"):
         if (candidate / "profiles").is_dir():
@@ -73,6 +82,8 @@ class Blueprint(Part):
     """A selectable service blueprint (`chartgen new --type NAME`)."""
 
     name: str = ""
+    order: int = 1000  # position in the `chartgen new` prompt (then by name)
+    port_name: str = "http"  # the name `chartgen new` gives the Service port
     service_type: str = "ClusterIP"
     allowed_service_types: tuple[str, ...] = ("ClusterIP",)
     requires_ports: bool = True
@@ -90,28 +101,30 @@ class BlueprintLibrary:
             self._parts[part.id] = part
 
     @classmethod
-    @lru_cache(maxsize=1)
     def default(cls) -> BlueprintLibrary:
-        return cls(default_root())
+        """The library at :func:`default_root` (one instance per folder)."""
+        return _library_at(default_root())
 
     def _load(self, manifest: Path) -> Part:
         folder = manifest.parent
         pid = folder.relative_to(self.root).as_posix()
-        data = yaml.load(manifest.read_text(encoding="utf-8"), Loader=_Loader) or {}
-        common = dict(id=pid, root=folder, description=str(data.get("description", "")),
-                      when=data.get("when"), uses=tuple(data.get("uses") or ()))
-        if data.get("kind") == "service":
-            return Blueprint(
-                **common,
-                name=str(data.get("name", folder.name)),
-                service_type=data["serviceType"],
-                allowed_service_types=tuple(data.get("allowedServiceTypes") or (data["serviceType"],)),
-                requires_ports=bool(data.get("requiresPorts", True)),
-                has_workload=data.get("workload") is not None,
-                workload_kind=data.get("workload"),
-                defaults=data.get("defaults") or {},
-            )
-        return Part(**common)
+        data = _load_yaml(manifest)
+        description, when = str(data.get("description", "")), data.get("when")
+        uses = tuple(data.get("uses") or ())
+        if data.get("kind") != "service":
+            return Part(pid, folder, description, when, uses)
+        return Blueprint(
+            pid, folder, description, when, uses,
+            name=str(data.get("name", folder.name)),
+            order=int(data.get("order", 1000)),
+            port_name=str(data.get("portName", "http")),
+            service_type=data["serviceType"],
+            allowed_service_types=tuple(data.get("allowedServiceTypes") or (data["serviceType"],)),
+            requires_ports=bool(data.get("requiresPorts", True)),
+            has_workload=data.get("workload") is not None,
+            workload_kind=data.get("workload"),
+            defaults=data.get("defaults") or {},
+        )
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -126,7 +139,16 @@ class BlueprintLibrary:
                             f"unknown blueprint {name!r}; allowed: {', '.join(self.blueprint_names())}")
 
     def blueprint_names(self) -> list[str]:
+        """Every selectable blueprint, by name (for messages and the schema's enum)."""
         return [b.name for b in self.service_blueprints()]
+
+    def choices(self) -> list[str]:
+        """The blueprint names in prompt order (`order:` in blueprint.yaml, then name); the first is the default."""
+        return [b.name for b in sorted(self.service_blueprints(), key=lambda b: (b.order, b.name))]
+
+    def supporting(self, part_id: str) -> list[str]:
+        """Names of the blueprints that use the part `part_id` (e.g. "istio")."""
+        return [b.name for b in self.service_blueprints() if part_id in b.uses]
 
     def part(self, pid: str) -> Part:
         try:
@@ -154,5 +176,40 @@ class BlueprintLibrary:
         return sorted(p.stem for p in (self.root / "profiles").glob("*.yaml") if p.stem != "base")
 
     def profile(self, name: str) -> dict[str, Any]:
-        path = self.root / "profiles" / f"{name}.yaml"
-        return dict(yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {})
+        return dict(_load_yaml(self.root / "profiles" / f"{name}.yaml"))
+
+
+@lru_cache(maxsize=8)
+def _library_at(root: Path) -> BlueprintLibrary:
+    return BlueprintLibrary(root)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # lazy: `chartgen --help` never loads blueprints
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+
+
+_KIND_SERVICE = re.compile(r"^kind:\s*service\s*(#.*)?$", re.M)
+_NAME = re.compile(r"^name:\s*([-a-z0-9]+)", re.M)
+_ORDER = re.compile(r"^order:\s*([0-9]+)", re.M)
+
+
+def quick_choices() -> list[str]:
+    """The blueprint names in prompt order, read without YAML or the whole library (for `--help` texts).
+
+    Reads only the top-level `kind`, `name` and `order` lines of each blueprint.yaml; chartgen validates the
+    answer against the real library later. An unreadable library yields no names rather than failing `--help`.
+    """
+    try:
+        root = default_root()
+    except ChartgenError:
+        return []
+    found = []
+    for manifest in root.glob("**/blueprint.yaml"):
+        text = manifest.read_text(encoding="utf-8")
+        if _KIND_SERVICE.search(text):
+            name, order = _NAME.search(text), _ORDER.search(text)
+            found.append((int(order.group(1)) if order else 1000, name.group(1) if name else manifest.parent.name))
+    return [n for _, n in sorted(found)]

@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 
+from chartgen.blueprints import quick_choices
 from chartgen.errors import ChartgenError
 
 app = typer.Typer(
@@ -35,11 +36,14 @@ def _spec_dir(chart: Path) -> Path:
     return chart.parent if chart.name == "chartgen.yaml" else chart
 
 
+# The blueprint names come from the blueprint folders (read cheaply: no YAML, no library, at import).
+_TYPE_HELP = f"Service blueprint: {', '.join(quick_choices()) or 'a folder under blueprints/service'}."
+
+
 @app.command()
 def new(
     name: Optional[str] = typer.Argument(None, help="Chart name (a DNS-1035 label)."),
-    type: Optional[str] = typer.Option(None, "--type", "-t", help="Service blueprint: clusterip, nodeport, "
-                                       "loadbalancer, externalname or headless."),
+    type: Optional[str] = typer.Option(None, "--type", "-t", help=_TYPE_HELP),
     image: Optional[str] = typer.Option(None, help="Container image, e.g. ghcr.io/acme/app:1.2.3."),
     port: Optional[int] = typer.Option(None, help="Service port."),
     target_port: Optional[int] = typer.Option(None, "--target-port", help="Container port (targetPort)."),
@@ -54,31 +58,22 @@ def new(
     from chartgen.spec import DNS1035, parse_spec_text
     from chartgen.writer import write_new
 
-    answers = {"name": name, "type": type, "image": image,
-               "port": None if port is None else str(port),
-               "target_port": None if target_port is None else str(target_port),
-               "external_name": external_name,
-               "istio": None if istio is None else ("yes" if istio else "no")}
+    answers: dict[str, str | None] = {
+        "name": name, "type": type, "image": image,
+        "port": None if port is None else str(port),
+        "target_port": None if target_port is None else str(target_port),
+        "external_name": external_name,
+        "istio": None if istio is None else ("yes" if istio else "no"),
+    }
     try:
         if no_input:
-            defaults = {"type": "clusterip", "port": "80", "istio": "no", "external_name": "db.example.com"}
-            for key, default in defaults.items():
-                if answers[key] is None:
-                    answers[key] = default
-            if answers["target_port"] is None:
-                answers["target_port"] = answers["port"]
-            missing = [k for k in ("name", "image") if answers[k] is None and
-                       not (k == "image" and answers["type"] == "externalname")]
-            if missing:
-                raise ChartgenError("chartgen new", missing[0], "is required with --no-input")
-            if answers["image"] is None:  # externalname: no workload, the scaffold writes no image
-                answers["image"] = "none:0"
-        answers = scaffold.ask_missing(answers)
-        if not DNS1035.match(answers["name"]) or len(answers["name"]) > 63:
-            raise ChartgenError("chartgen new", "name", f"{answers['name']!r} is not a DNS-1035 label: at most 63 "
+            answers = scaffold.fill_no_input(answers)
+        final = scaffold.ask_missing(answers)
+        if not DNS1035.match(final["name"]) or len(final["name"]) > 63:
+            raise ChartgenError("chartgen new", "name", f"{final['name']!r} is not a DNS-1035 label: at most 63 "
                                 "lowercase letters, digits and '-', starting with a letter")
-        target = output / answers["name"]
-        text = scaffold.render_spec(answers)
+        target = output / final["name"]
+        text = scaffold.render_spec(final)
         spec = parse_spec_text(text, str(target / "chartgen.yaml"))
         tree = generate(spec)
         tree.add("chartgen.yaml", text)

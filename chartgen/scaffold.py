@@ -1,7 +1,10 @@
 """`chartgen new`: answers (flags, or cookiecutter prompts for the missing ones) -> chartgen.yaml text.
 
 The scaffold is a real cookiecutter template (blueprints/scaffold) using Helm-safe delimiters; cookiecutter
-renders the spec into a temporary folder, chartgen validates it, and only then is anything written.
+renders the spec into a temporary folder, chartgen validates it, and only then is anything written. The blueprint
+choices come from the blueprint library (blueprints/service/*), never from a list in the template: what the
+scaffold needs to know about a blueprint (does it deploy pods, is it an ExternalName, what its port is called) is
+read from the blueprint's folder.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from chartgen.blueprints import default_root
+from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import ChartgenError
 
 QUESTIONS = ("name", "type", "image", "port", "target_port", "external_name", "istio")
-_IMAGE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
+NO_INPUT_DEFAULTS = {"port": "80", "istio": "no", "external_name": "db.example.com"}
+_IMAGE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+                    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
 
 
 @dataclass(frozen=True)
@@ -34,34 +40,67 @@ def parse_image(text: str) -> ImageRef:
     return ImageRef(m.group("repo"), m.group("tag"), m.group("digest"))
 
 
-def template_dir() -> Path:
-    return default_root() / "scaffold"
+def template_dir(library: BlueprintLibrary | None = None) -> Path:
+    return (library or BlueprintLibrary.default()).root / "scaffold"
 
 
-def ask_missing(answers: dict[str, str | None]) -> dict[str, str]:
+def blueprint_for(answer: str, library: BlueprintLibrary | None = None) -> Blueprint:
+    """The blueprint an answer names; one line listing the choices when it names none."""
+    library = library or BlueprintLibrary.default()
+    if answer not in library.blueprint_names():
+        raise ChartgenError("chartgen new", "type", f"{answer!r} is not a blueprint; allowed: "
+                                                     f"{', '.join(library.choices())}")
+    return library.service_blueprint(answer)
+
+
+def deploys_pods(answer: str | None, library: BlueprintLibrary | None = None) -> bool:
+    """True unless the answer names a blueprint without a workload (an unknown name is reported later)."""
+    library = library or BlueprintLibrary.default()
+    return answer not in library.blueprint_names() or library.service_blueprint(answer).has_workload
+
+
+def fill_no_input(answers: dict[str, str | None], library: BlueprintLibrary | None = None) -> dict[str, str | None]:
+    """--no-input: the defaults for what the flags left out; name (and image for pods) stay required."""
+    library = library or BlueprintLibrary.default()
+    out = dict(answers)
+    out["type"] = out["type"] or library.choices()[0]
+    for key, default in NO_INPUT_DEFAULTS.items():
+        out[key] = out[key] if out[key] is not None else default
+    out["target_port"] = out["target_port"] or out["port"]
+    pods = deploys_pods(out["type"], library)
+    missing = [k for k in ("name", "image") if out[k] is None and (k == "name" or pods)]
+    if missing:
+        raise ChartgenError("chartgen new", missing[0], "is required with --no-input")
+    if out["image"] is None:  # no workload: the scaffold writes no image
+        out["image"] = "none:0"
+    return out
+
+
+def ask_missing(answers: dict[str, str | None], library: BlueprintLibrary | None = None) -> dict[str, str]:
     """Prompt (with cookiecutter's prompt functions) for every answer that is None."""
-    from cookiecutter.prompt import read_user_choice, read_user_variable, read_user_yes_no
-
-    defaults = json.loads((template_dir() / "cookiecutter.json").read_text(encoding="utf-8"))
+    library = library or BlueprintLibrary.default()
+    defaults = json.loads((template_dir(library) / "cookiecutter.json").read_text(encoding="utf-8"))
     out: dict[str, str] = {}
     for key in QUESTIONS:
         value = answers.get(key)
-        if value is not None:
-            out[key] = str(value)
-            continue
-        if key == "external_name" and out.get("type") != "externalname":
-            out[key] = defaults[key]
-        elif key == "image" and out.get("type") == "externalname":
-            out[key] = defaults[key]  # an ExternalName chart deploys no image; the scaffold leaves it out
-        elif key == "target_port" and out.get("type") == "externalname":
-            out[key] = out.get("port", defaults["port"])
-        elif key == "type":
-            out[key] = read_user_choice("type", defaults["type"], prefix="")
-        elif key == "istio":
-            out[key] = "yes" if read_user_yes_no("istio (add Istio traffic management)", False) else "no"
-        else:
-            out[key] = str(read_user_variable(key, defaults[key]))
+        out[key] = str(value) if value is not None else _ask(key, out, defaults, library)
     return out
+
+
+def _ask(key: str, out: dict[str, str], defaults: dict[str, Any], library: BlueprintLibrary) -> str:
+    from cookiecutter.prompt import read_user_choice, read_user_variable, read_user_yes_no
+
+    bp = library.service_blueprint(out["type"]) if out.get("type") in library.blueprint_names() else None
+    if key == "type":
+        return str(read_user_choice("type", library.choices(), prefix=""))
+    if key == "istio":
+        return "yes" if read_user_yes_no("istio (add Istio traffic management)", False) else "no"
+    if bp is not None and key == "external_name" and bp.service_type != "ExternalName":
+        return str(defaults[key])
+    if bp is not None and not bp.has_workload and key in ("image", "target_port"):
+        # no workload: the scaffold leaves the image out, and the port has no target
+        return str(defaults["image"]) if key == "image" else out.get("port", str(defaults["port"]))
+    return str(read_user_variable(key, defaults[key]))
 
 
 def _port(answer: str, field: str) -> int:
@@ -70,10 +109,12 @@ def _port(answer: str, field: str) -> int:
     return int(answer)
 
 
-def render_spec(answers: dict[str, str]) -> str:
+def render_spec(answers: dict[str, str], library: BlueprintLibrary | None = None) -> str:
     """Render chartgen.yaml with cookiecutter (no prompts: every answer is known here)."""
     from cookiecutter.main import cookiecutter
 
+    library = library or BlueprintLibrary.default()
+    blueprint = blueprint_for(answers["type"], library)
     _port(answers["port"], "port")
     _port(answers["target_port"], "target-port")
     image = parse_image(answers["image"])
@@ -82,9 +123,11 @@ def render_spec(answers: dict[str, str]) -> str:
         _image_repository=image.repository,
         _image_tag=image.tag or "",
         _image_digest=image.digest or "",
-        _port_name="tcp" if answers["type"] in ("externalname", "headless") else "http",
+        _port_name=blueprint.port_name,
+        _deploys_pods="yes" if blueprint.has_workload else "",
+        _external_name_service="yes" if blueprint.service_type == "ExternalName" else "",
     )
     with tempfile.TemporaryDirectory(prefix="chartgen-new-") as tmp:
-        out = cookiecutter(str(template_dir()), no_input=True, extra_context=context, output_dir=tmp,
+        out = cookiecutter(str(template_dir(library)), no_input=True, extra_context=context, output_dir=tmp,
                            default_config=True, accept_hooks=False)
         return (Path(out) / "chartgen.yaml").read_text(encoding="utf-8")
