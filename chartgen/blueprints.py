@@ -87,6 +87,7 @@ class Blueprint(Part):
     service_type: str = "ClusterIP"
     allowed_service_types: tuple[str, ...] = ("ClusterIP",)
     requires_ports: bool = True
+    headless: bool = False  # the Service has clusterIP: None
     has_workload: bool = True
     workload_kind: str | None = "Deployment"
     defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -121,6 +122,7 @@ class BlueprintLibrary:
             service_type=data["serviceType"],
             allowed_service_types=tuple(data.get("allowedServiceTypes") or (data["serviceType"],)),
             requires_ports=bool(data.get("requiresPorts", True)),
+            headless=bool(data.get("headless", False)),
             has_workload=data.get("workload") is not None,
             workload_kind=data.get("workload"),
             defaults=data.get("defaults") or {},

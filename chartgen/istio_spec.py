@@ -1,7 +1,8 @@
 """The `istio:` section of chartgen.yaml: typed settings and the checks Istio (and chartgen) need up front.
 
 spec.py calls :func:`parse_istio` once per settings layer (the defaults, then each environment) with the merged raw
-mapping. It returns typed, frozen dataclasses plus a list of (field path below the layer, message) errors that
+mapping. Each part of the section has its own small parser (_canary, _versions, _hosts, _gateway, _routes, ...);
+defaults come from the settings catalog (chartgen/settings.py). It returns typed, frozen dataclasses plus a list of (field path below the layer, message) errors that
 spec.py raises through its SpecError collector. The JSON Schema (data/spec.schema.json) has already checked the
 shape (types, enums, unknown keys); this module checks what a schema cannot:
 
@@ -22,11 +23,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from chartgen.blueprints import Blueprint
-    from chartgen.spec import Service
+from chartgen.blueprints import Blueprint
+from chartgen.service_spec import Service
+from chartgen.settings import CATALOG
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
@@ -45,8 +46,8 @@ RETRY_ON = {"5xx", "gateway-error", "reset", "reset-before-request", "connect-fa
 ARGO_SUBSETS = ("stable", "canary")
 HTTP_PROTOCOLS = ("http", "http2", "h2c", "grpc", "grpc-web", "kubernetes.io/h2c")
 PERCENT_NOTE = "weights are percentages and must sum to 100 (Istio treats weights as relative; chartgen uses percent)"
-DEFAULT_STEPS = (10, 25, 50)
-DEFAULT_SELECTOR = {"istio": "ingressgateway"}
+DEFAULT_STEPS = tuple(CATALOG["istio.canary.steps"].default)
+DEFAULT_SELECTOR = dict(CATALOG["istio.gateway.selector"].default)
 
 
 # ------------------------------------------------------------------------------------------------- dataclasses
@@ -402,7 +403,7 @@ def _weights(raw: Mapping[str, Any], path: str, allowed: tuple[str, ...], err: _
     return tuple(pairs) if ok else None
 
 
-def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: _Ctx, err: _Errors,
+def _route(raw: Mapping[str, Any], path: str, default_name: str, ctx: _Ctx, err: _Errors,
            *, is_default: bool) -> Route:
     name = str(raw.get("name") or default_name)
     if not DNS1123_LABEL.match(name) or len(name) > 63:
@@ -411,56 +412,68 @@ def _route(raw: Mapping[str, Any], path: str, default_name: str, ist: _Ctx, err:
     if not is_default and not raw.get("match"):
         err(_at(path, "match"), "required: a route without match takes all traffic and hides the routes after it "
                                 "(use istio.defaultRoute for the rest of the traffic)")
-    weights = None
-    if raw.get("weights") is not None:
-        if not ist.subsets:
-            err(_at(path, "weights"), "the chart deploys no versions to split between; add istio.versions "
-                                      "(or drop weights)")
-        else:
-            weights = _weights(raw["weights"], _at(path, "weights"), ist.subsets, err, ist.subset_word)
-    port = _service_port(raw["port"], _at(path, "port"), ist.service, err) if raw.get("port") is not None else None
-    retries = None
-    if raw.get("retries") is not None:
-        r = raw["retries"]
-        attempts = int(r.get("attempts", 2))
-        retry_on = r.get("retryOn")
-        if retry_on is not None:
-            for item in str(retry_on).split(","):
-                item = item.strip()
-                if item not in RETRY_ON and not (item.isdigit() and 100 <= int(item) <= 599):
-                    err(_at(path, "retries", "retryOn"), f"{item!r} is not a retry condition; allowed: "
-                                                         f"{', '.join(sorted(RETRY_ON))} or an HTTP status code")
-                    break
-        retries = Retries(attempts, _duration(r.get("perTryTimeout"), _at(path, "retries", "perTryTimeout"), err),
-                          retry_on)
+    weights = _route_weights(raw.get("weights"), _at(path, "weights"), ctx, err)
+    port = _service_port(raw["port"], _at(path, "port"), ctx.service, err) if raw.get("port") is not None else None
+    retries = _retries(raw["retries"], _at(path, "retries"), err) if raw.get("retries") is not None else None
     timeout = _duration(raw.get("timeout"), _at(path, "timeout"), err)
-    fault = None
-    if raw.get("fault") is not None:
-        f = raw["fault"]
-        delay, abort = f.get("delay") or {}, f.get("abort") or {}
-        if not delay and not abort:
-            err(_at(path, "fault"), "give delay or abort")
-        fault = Fault(
-            delay_percent=_percent(delay.get("percent"), _at(path, "fault", "delay", "percent"), err),
-            fixed_delay=_duration(delay.get("fixedDelay"), _at(path, "fault", "delay", "fixedDelay"), err)
-            if delay else None,
-            abort_percent=_percent(abort.get("percent"), _at(path, "fault", "abort", "percent"), err),
-            http_status=abort.get("httpStatus"),
-        )
-        if delay and not delay.get("fixedDelay"):
-            err(_at(path, "fault", "delay", "fixedDelay"), "required for a delay fault (e.g. 5s)")
-        if abort and not abort.get("httpStatus"):
-            err(_at(path, "fault", "abort", "httpStatus"), "required for an abort fault (e.g. 503)")
-    mirror = None
-    if raw.get("mirror") is not None:
-        m = raw["mirror"]
-        version = m.get("version")
-        if version is not None and str(version) not in ist.subsets:
-            err(_at(path, "mirror", "version"), f"{version!r} is not a {ist.subset_word} this chart deploys; "
-                                                f"allowed: {', '.join(ist.subsets) or 'none'}")
-        percent = _percent(m.get("percent", 100), _at(path, "mirror", "percent"), err)
-        mirror = Mirror(str(version) if version is not None else None, percent if percent is not None else 100)
+    fault = _fault(raw["fault"], _at(path, "fault"), err) if raw.get("fault") is not None else None
+    mirror = _mirror(raw["mirror"], _at(path, "mirror"), ctx, err) if raw.get("mirror") is not None else None
     return Route(name, matches, weights, port, retries, timeout, fault, mirror)
+
+
+def _route_weights(raw: Any, path: str, ctx: _Ctx, err: _Errors) -> tuple[tuple[str, int], ...] | None:
+    if raw is None:
+        return None
+    if not ctx.subsets:
+        err(path, "the chart deploys no versions to split between; add istio.versions (or drop weights)")
+        return None
+    return _weights(raw, path, ctx.subsets, err, ctx.subset_word)
+
+
+def _retries(r: Mapping[str, Any], path: str, err: _Errors) -> Retries:
+    retry_on = r.get("retryOn")
+    for item in str(retry_on).split(",") if retry_on is not None else []:
+        item = item.strip()
+        if item not in RETRY_ON and not (item.isdigit() and 100 <= int(item) <= 599):
+            err(_at(path, "retryOn"), f"{item!r} is not a retry condition; allowed: "
+                                      f"{', '.join(sorted(RETRY_ON))} or an HTTP status code")
+            break
+    return Retries(int(r.get("attempts", 2)), _duration(r.get("perTryTimeout"), _at(path, "perTryTimeout"), err),
+                   retry_on)
+
+
+def _fault(f: Mapping[str, Any], path: str, err: _Errors) -> Fault:
+    delay, abort = f.get("delay") or {}, f.get("abort") or {}
+    if not delay and not abort:
+        err(path, "give delay or abort")
+    fault = Fault(
+        delay_percent=_percent(delay.get("percent"), _at(path, "delay", "percent"), err),
+        fixed_delay=_duration(delay.get("fixedDelay"), _at(path, "delay", "fixedDelay"), err) if delay else None,
+        abort_percent=_percent(abort.get("percent"), _at(path, "abort", "percent"), err),
+        http_status=abort.get("httpStatus"),
+    )
+    if delay and not delay.get("fixedDelay"):
+        err(_at(path, "delay", "fixedDelay"), "required for a delay fault (e.g. 5s)")
+    if abort and not abort.get("httpStatus"):
+        err(_at(path, "abort", "httpStatus"), "required for an abort fault (e.g. 503)")
+    return fault
+
+
+def _mirror(m: Mapping[str, Any], path: str, ctx: _Ctx, err: _Errors) -> Mirror:
+    version = m.get("version")
+    if version is not None and str(version) not in ctx.subsets:
+        err(_at(path, "version"), f"{version!r} is not a {ctx.subset_word} this chart deploys; "
+                                  f"allowed: {', '.join(ctx.subsets) or 'none'}")
+    percent = _percent(m.get("percent", 100), _at(path, "percent"), err)
+    return Mirror(str(version) if version is not None else None, percent if percent is not None else 100)
+
+
+@dataclass(frozen=True)
+class IstioContext:
+    """What the Istio section needs to know of the chart: its blueprint, and which blueprints support Istio."""
+
+    blueprint: Blueprint
+    supporting: tuple[str, ...]  # names of the blueprints that use the istio part
 
 
 @dataclass
@@ -470,61 +483,89 @@ class _Ctx:
     subset_word: str
 
 
-def parse_istio(raw: Mapping[str, Any] | None, service: Service, blueprint: Blueprint
+def _get(raw: Mapping[str, Any], key: str) -> Any:
+    """istio.<key> of this layer, or its declared default."""
+    return CATALOG.get({"istio": raw}, f"istio.{key}")
+
+
+def parse_istio(raw: Mapping[str, Any] | None, service: Service, ctx: IstioContext
                 ) -> tuple[IstioSettings, list[tuple[str, str]]]:
     """Typed Istio settings for one layer, and the errors as (path below the layer, message)."""
     err = _Errors()
     raw = dict(raw or {})
     if not raw:
         return IstioSettings(port=_default_port(service)), []
-    enabled = bool(raw.get("enabled", False))
-    if enabled and "istio" not in blueprint.uses:
-        err("istio.enabled", f"blueprint {blueprint.name!r} does not support Istio; use clusterip, nodeport or "
-                             "loadbalancer (Deployment-based)")
+    enabled = bool(_get(raw, "enabled"))
+    if enabled and "istio" not in ctx.blueprint.uses:
+        err("istio.enabled", f"blueprint {ctx.blueprint.name!r} does not support Istio; use "
+                             f"{', '.join(ctx.supporting) or 'a blueprint that uses the istio part'}")
+    canary = _canary(raw, err)
+    versions = _versions(raw, canary.controller, err)
+    hosts, mesh = _hosts(raw, err)
+    gateway = _gateway(raw, hosts, err)
+    port = _port(raw, service, err)
+    routes, default = _routes(raw, canary.controller, _route_context(service, canary.controller, versions), err)
+    _check_version_weights(canary.controller, versions, routes, default, err)
+    traffic_policy = _traffic_policy(raw, err)
+    peer, principals = _security(raw, err)
+    return IstioSettings(
+        enabled=enabled, hosts=hosts, mesh=mesh, port=port, gateway=gateway, versions=versions, routes=routes,
+        default_route=default, traffic_policy=traffic_policy, peer_authentication=peer, principals=principals,
+        canary=canary,
+    ), err.items
 
-    c = raw.get("canary") or {}
-    controller = c.get("controller", "none")
-    steps = tuple(c.get("steps") or DEFAULT_STEPS)
+
+def _canary(raw: Mapping[str, Any], err: _Errors) -> Canary:
+    steps = tuple(_get(raw, "canary.steps") or DEFAULT_STEPS)
     for i, s in enumerate(steps):
         if not 0 < s < 100:
             err(_at("istio.canary.steps", i), f"{s} is out of range; allowed: 1-99 (percent of traffic to the canary)")
     if list(steps) != sorted(set(steps)):
         err("istio.canary.steps", "steps must increase (e.g. [10, 25, 50])")
-    canary = Canary(controller, steps, _duration(c.get("interval", "1m"), "istio.canary.interval", err) or "1m",
-                    int(c.get("threshold", 5)))
+    default_interval = CATALOG["istio.canary.interval"].default
+    interval = _duration(_get(raw, "canary.interval"), "istio.canary.interval", err) or default_interval
+    return Canary(_get(raw, "canary.controller"), steps, interval, int(_get(raw, "canary.threshold")))
 
-    # versions: one Deployment each, a DestinationRule subset each, the default split of every route
+
+def _versions(raw: Mapping[str, Any], controller: str, err: _Errors) -> tuple[Version, ...]:
+    """One Deployment each, a DestinationRule subset each, the default split of every route."""
     versions_raw = {str(k): (v or {}) for k, v in (raw.get("versions") or {}).items()}
-    versions = []
     if versions_raw and controller != "none":
         err("istio.versions", f"not allowed with istio.canary.controller {controller}: "
                               + ("Argo Rollouts manages the stable and canary ReplicaSets (subsets stable/canary)"
                                  if controller == "argo-rollouts" else
                                  "Flagger creates the primary and canary workloads itself"))
-        versions_raw = {}
+        return ()
     explicit = any("weight" in v for v in versions_raw.values())
-    for name, v in versions_raw.items():
-        at = _at("istio.versions", name)
-        if not DNS1123_LABEL.match(name) or len(name) > 63:
-            err(at, f"{name!r} is not a DNS-1123 label (it becomes a subset name and a label value)")
-        weight = v.get("weight", 0 if explicit or len(versions_raw) > 1 else 100)
-        if isinstance(weight, int) and weight < 0:
-            err(_at(at, "weight"), f"{weight} is negative; {PERCENT_NOTE}")
-        image = v.get("image") or {}
-        tag, digest = image.get("tag"), image.get("digest")
-        if tag is not None and (not TAG.match(str(tag)) or tag == "latest"):
-            err(_at(at, "image", "tag"), f"{tag!r} is not allowed; pin a version (a valid tag other than 'latest')")
-        if digest is not None and not DIGEST.match(str(digest)):
-            err(_at(at, "image", "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
-        versions.append(Version(name, weight, v.get("replicas"), image.get("tag"), image.get("digest")))
-    if controller == "argo-rollouts":
-        subsets, word = ARGO_SUBSETS, "subset (Argo Rollouts: stable or canary)"
-    else:
-        subsets, word = tuple(v.name for v in versions), "version"
-    ctx = _Ctx(service, subsets, word)
+    default_weight = 0 if explicit or len(versions_raw) > 1 else 100
+    return tuple(_version(name, v, default_weight, err) for name, v in versions_raw.items())
 
-    hosts = tuple(str(h) for h in raw.get("hosts") or ())
-    mesh = bool(raw.get("mesh", False))
+
+def _version(name: str, v: Mapping[str, Any], default_weight: int, err: _Errors) -> Version:
+    at = _at("istio.versions", name)
+    if not DNS1123_LABEL.match(name) or len(name) > 63:
+        err(at, f"{name!r} is not a DNS-1123 label (it becomes a subset name and a label value)")
+    weight = v.get("weight", default_weight)
+    if isinstance(weight, int) and weight < 0:
+        err(_at(at, "weight"), f"{weight} is negative; {PERCENT_NOTE}")
+    image = v.get("image") or {}
+    tag, digest = image.get("tag"), image.get("digest")
+    if tag is not None and (not TAG.match(str(tag)) or tag == "latest"):
+        err(_at(at, "image", "tag"), f"{tag!r} is not allowed; pin a version (a valid tag other than 'latest')")
+    if digest is not None and not DIGEST.match(str(digest)):
+        err(_at(at, "image", "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
+    return Version(name, weight, v.get("replicas"), tag, digest)
+
+
+def _route_context(service: Service, controller: str, versions: tuple[Version, ...]) -> _Ctx:
+    if controller == "argo-rollouts":
+        return _Ctx(service, ARGO_SUBSETS, "subset (Argo Rollouts: stable or canary)")
+    return _Ctx(service, tuple(v.name for v in versions), "version")
+
+
+def _hosts(raw: Mapping[str, Any], err: _Errors) -> tuple[tuple[str, ...], bool]:
+    hosts = tuple(str(h) for h in _get(raw, "hosts") or ())
+    mesh = bool(_get(raw, "mesh"))
     for i, h in enumerate(hosts):
         if not HOST.match(h) or len(h) > 253:
             err(_at("istio.hosts", i), f"{h!r} is not a host name (a DNS name, optionally starting with '*.')")
@@ -532,53 +573,65 @@ def parse_istio(raw: Mapping[str, Any] | None, service: Service, blueprint: Blue
             err(_at("istio.hosts", i), "'*' is not allowed when the VirtualService is bound to the mesh")
     if len(set(hosts)) != len(hosts):
         err("istio.hosts", "duplicate hosts")
+    return hosts, mesh
 
+
+def _gateway(raw: Mapping[str, Any], hosts: tuple[str, ...], err: _Errors) -> Gateway:
     g = raw.get("gateway") or {}
     existing = g.get("existing") or None
     if existing and not EXISTING_GATEWAY.match(existing):
         err("istio.gateway.existing", f"{existing!r} is not namespace/name of a Gateway (e.g. istio-system/public)")
     if existing and not hosts:
         err("istio.hosts", "required with istio.gateway.existing: the hosts the VirtualService serves on that Gateway")
-    http, https = g.get("http") or {}, g.get("https")
-    https_enabled = bool((https or {}).get("enabled", https is not None))
-    https = https or {}
+    https = g.get("https")
     gateway = Gateway(
         existing=existing,
         selector=dict(g.get("selector") or DEFAULT_SELECTOR),
-        http_enabled=bool(http.get("enabled", True)),
-        http_port=int(http.get("port", 80)),
-        https_redirect=bool(http.get("httpsRedirect", False)),
-        https_enabled=https_enabled,
-        https_port=int(https.get("port", 443)),
-        tls_mode=str(https.get("mode", "SIMPLE")),
-        credential_name=https.get("credentialName"),
+        http_enabled=bool(_get(raw, "gateway.http.enabled")),
+        http_port=int(_get(raw, "gateway.http.port")),
+        https_redirect=bool(_get(raw, "gateway.http.httpsRedirect")),
+        https_enabled=bool((https or {}).get("enabled", https is not None)),
+        https_port=int(_get(raw, "gateway.https.port")),
+        tls_mode=str(_get(raw, "gateway.https.mode")),
+        credential_name=(https or {}).get("credentialName"),
     )
     if hosts and not existing:
-        if https_enabled and not gateway.credential_name:
-            err("istio.gateway.https.credentialName",
-                f"an HTTPS server needs TLS: the name of the Secret holding the certificate (tls.mode "
-                f"{gateway.tls_mode}); create it in the ingress gateway's namespace")
-        if not gateway.http_enabled and not https_enabled:
-            err("istio.gateway", "the Gateway has no server; enable http or https")
-        if gateway.https_redirect and not https_enabled:
-            err("istio.gateway.http.httpsRedirect", "redirects to HTTPS, but istio.gateway.https is not enabled")
-        if gateway.https_redirect and not gateway.http_enabled:
-            err("istio.gateway.http.httpsRedirect", "needs istio.gateway.http.enabled")
-        if gateway.http_enabled and https_enabled and gateway.http_port == gateway.https_port:
-            err("istio.gateway.https.port", f"port {gateway.https_port} is also the HTTP server's port")
-        if not gateway.selector:
-            err("istio.gateway.selector", "an empty selector applies the Gateway to every gateway workload")
+        _check_gateway(gateway, err)
+    return gateway
 
+
+def _check_gateway(gateway: Gateway, err: _Errors) -> None:
+    if gateway.https_enabled and not gateway.credential_name:
+        err("istio.gateway.https.credentialName",
+            f"an HTTPS server needs TLS: the name of the Secret holding the certificate (tls.mode "
+            f"{gateway.tls_mode}); create it in the ingress gateway's namespace")
+    if not gateway.http_enabled and not gateway.https_enabled:
+        err("istio.gateway", "the Gateway has no server; enable http or https")
+    if gateway.https_redirect and not gateway.https_enabled:
+        err("istio.gateway.http.httpsRedirect", "redirects to HTTPS, but istio.gateway.https is not enabled")
+    if gateway.https_redirect and not gateway.http_enabled:
+        err("istio.gateway.http.httpsRedirect", "needs istio.gateway.http.enabled")
+    if gateway.http_enabled and gateway.https_enabled and gateway.http_port == gateway.https_port:
+        err("istio.gateway.https.port", f"port {gateway.https_port} is also the HTTP server's port")
+    if not gateway.selector:
+        err("istio.gateway.selector", "an empty selector applies the Gateway to every gateway workload")
+
+
+def _port(raw: Mapping[str, Any], service: Service, err: _Errors) -> int | None:
     port = _default_port(service)
     if raw.get("port") is not None:
         port = _service_port(raw["port"], "istio.port", service, err) or port
+    return port
 
+
+def _routes(raw: Mapping[str, Any], controller: str, ctx: _Ctx, err: _Errors) -> tuple[tuple[Route, ...], Route]:
+    """The ordered routes and the default route; route names are unique."""
     routes_raw = list(raw.get("routes") or [])
     if routes_raw and controller == "flagger":
         err("istio.routes", "not allowed with istio.canary.controller flagger: Flagger generates the VirtualService")
         routes_raw = []
-    routes = [_route(r or {}, _at("istio.routes", i), f"route-{i}", ctx, err, is_default=False)
-              for i, r in enumerate(routes_raw)]
+    routes = tuple(_route(r or {}, _at("istio.routes", i), f"route-{i}", ctx, err, is_default=False)
+                   for i, r in enumerate(routes_raw))
     default_raw = dict(raw.get("defaultRoute") or {})
     if controller == "argo-rollouts":
         default_raw.setdefault("name", "primary")
@@ -588,34 +641,50 @@ def parse_istio(raw: Mapping[str, Any] | None, service: Service, blueprint: Blue
             default_raw.pop("weights")
     default = _route(default_raw, "istio.defaultRoute", "default", ctx, err, is_default=True)
     names: dict[str, str] = {}
-    for r, path in [(r, _at("istio.routes", i)) for i, r in enumerate(routes)] + [(default, "istio.defaultRoute")]:
+    for r, path in _with_paths(routes, default):
         if r.name in names:
             err(_at(path, "name"), f"route name {r.name!r} is also used by {names[r.name]}")
         names.setdefault(r.name, path)
+    return routes, default
 
-    # routes without weights split by the versions' weights: those must then sum to 100 as well
-    if controller == "none" and versions and any(r.weights is None and not _errored(err, p) for r, p in
-                                                 [(r, _at("istio.routes", i)) for i, r in enumerate(routes)]
-                                                 + [(default, "istio.defaultRoute")]):
-        if all(v.weight >= 0 for v in versions):
-            total = sum(v.weight for v in versions)
-            if total != 100:
-                got = " + ".join(f"{v.name} {v.weight}" for v in versions)
-                err("istio.versions", f"the versions' weights split every route that sets no weights of its own; "
-                                      f"{PERCENT_NOTE}; got {got} = {total}")
 
+def _with_paths(routes: tuple[Route, ...], default: Route) -> list[tuple[Route, str]]:
+    return [(r, _at("istio.routes", i)) for i, r in enumerate(routes)] + [(default, "istio.defaultRoute")]
+
+
+def _check_version_weights(controller: str, versions: tuple[Version, ...], routes: tuple[Route, ...],
+                           default: Route, err: _Errors) -> None:
+    """Routes without weights split by the versions' weights: those must then sum to 100 as well."""
+    if controller != "none" or not versions or any(v.weight < 0 for v in versions):
+        return
+    if not any(r.weights is None and not _errored(err, p) for r, p in _with_paths(routes, default)):
+        return
+    total = sum(v.weight for v in versions)
+    if total != 100:
+        got = " + ".join(f"{v.name} {v.weight}" for v in versions)
+        err("istio.versions", f"the versions' weights split every route that sets no weights of its own; "
+                              f"{PERCENT_NOTE}; got {got} = {total}")
+
+
+DURATION_FIELDS = (("connectionPool", ("tcp", "connectTimeout")), ("connectionPool", ("tcp", "idleTimeout")),
+                   ("connectionPool", ("http", "idleTimeout")), ("outlierDetection", ("interval",)),
+                   ("outlierDetection", ("baseEjectionTime",)))
+
+
+def _traffic_policy(raw: Mapping[str, Any], err: _Errors) -> dict[str, Any]:
     tp = {"tls": {"mode": "ISTIO_MUTUAL"}, **(raw.get("trafficPolicy") or {})}
-    for key, sub in (("connectionPool", ("tcp", "connectTimeout")), ("connectionPool", ("tcp", "idleTimeout")),
-                     ("connectionPool", ("http", "idleTimeout")), ("outlierDetection", ("interval",)),
-                     ("outlierDetection", ("baseEjectionTime",))):
+    for key, sub in DURATION_FIELDS:
         node: Any = tp.get(key) or {}
         for part in sub:
             node = node.get(part) if isinstance(node, Mapping) else None
         if node is not None:
             _duration(node, _at("istio.trafficPolicy", key, *sub), err)
+    return tp
 
-    pa = raw.get("peerAuthentication") or {}
-    peer = str(pa.get("mode", "STRICT")) if pa.get("enabled", True) else None
+
+def _security(raw: Mapping[str, Any], err: _Errors) -> tuple[str | None, tuple[str, ...]]:
+    """PeerAuthentication mode (None: none rendered) and the AuthorizationPolicy's principals (empty: none)."""
+    peer = str(_get(raw, "peerAuthentication.mode")) if _get(raw, "peerAuthentication.enabled") else None
     az = raw.get("authorizationPolicy") or {}
     principals = tuple(str(p) for p in az.get("principals") or ())
     for i, p in enumerate(principals):
@@ -625,12 +694,7 @@ def parse_istio(raw: Mapping[str, Any] | None, service: Service, blueprint: Blue
     if az.get("enabled") and not principals:
         err("istio.authorizationPolicy.principals", "give the principals allowed in (an ALLOW policy without "
                                                     "rules would deny every request)")
-
-    return IstioSettings(
-        enabled=enabled, hosts=hosts, mesh=mesh, port=port, gateway=gateway, versions=tuple(versions),
-        routes=tuple(routes), default_route=default, traffic_policy=tp, peer_authentication=peer,
-        principals=principals if az.get("enabled", True) else (), canary=canary,
-    ), err.items
+    return peer, principals if az.get("enabled", True) else ()
 
 
 def _errored(err: _Errors, prefix: str) -> bool:

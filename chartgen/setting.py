@@ -1,0 +1,197 @@
+"""One declaration per chartgen.yaml setting, and what is derived from it.
+
+A :class:`Setting` says, once: its key in chartgen.yaml, its JSON Schema (type, enum, range, pattern), its default,
+its description, where it may be written (top level, per environment, or both) and, when it is a value of the chart,
+its key in values.yaml and the blueprint part whose values carry it. From the declarations (the catalog in
+chartgen/settings.py) chartgen derives:
+
+* the spec schema (chartgen/data/spec.schema.json, see spec_schema.py) and the list of allowed keys;
+* the lowest settings layer (:meth:`Catalog.base_layer`, the defaults) and the default of every lookup
+  (:meth:`Catalog.get`) the typed parsers make;
+* the values.schema.json entry of a value (:meth:`Catalog.values_schema`, also used by the blueprint schema
+  fragments through ``declared("key")``), hence its comment in values.yaml and its row in the chart README;
+* the values.yaml entry of a value no blueprint template writes itself (:meth:`Catalog.values_entries`).
+
+Models: copier's one documented property per config key; Helm's values.schema.json.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Where = Literal["top", "both", "env"]
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of chartgen.yaml."""
+
+    key: str  # dotted path in chartgen.yaml, e.g. "autoscaling.minReplicas"
+    schema: Mapping[str, Any]  # its JSON Schema, without the description
+    description: str = ""
+    default: Any = None  # None: no default, or one computed from other settings (the parser documents it)
+    where: Where = "both"  # top: top level only; both: top level and environments.<env>; env: environments only
+    values: str | None = None  # its key in values.yaml, when the chart exposes it as is
+    part: str | None = None  # the blueprint part whose values.yaml carries `values`
+    values_schema: Mapping[str, Any] | None = None  # values.schema.json entry when it differs from `schema`
+    layered: bool = True  # the default belongs to the base layer (False: applied only when the key is looked up)
+
+    @property
+    def per_env(self) -> bool:
+        return self.where != "top"
+
+    def values_entry_schema(self) -> dict[str, Any]:
+        """The values.schema.json entry: the schema (or values_schema), then the description."""
+        out = dict(copy.deepcopy(self.values_schema if self.values_schema is not None else self.schema))
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    def spec_schema(self) -> dict[str, Any]:
+        out = dict(copy.deepcopy(self.schema))
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """A mapping of settings (e.g. autoscaling): its description and whether it accepts other keys."""
+
+    key: str
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more schema keywords (e.g. required)
+
+
+class Catalog:
+    """The declared settings, in declaration order."""
+
+    def __init__(self, items: Iterable[Setting | Group]):
+        self.settings: dict[str, Setting] = {}
+        self.groups: dict[str, Group] = {}
+        for item in items:
+            target: dict[str, Any] = self.settings if isinstance(item, Setting) else self.groups
+            if item.key in self.settings or item.key in self.groups:
+                raise ValueError(f"setting {item.key!r} is declared twice")
+            target[item.key] = item
+
+    def __getitem__(self, key: str) -> Setting:
+        return self.settings[key]
+
+    def __iter__(self) -> Iterator[Setting]:
+        return iter(self.settings.values())
+
+    def with_settings(self, *items: Setting | Group) -> Catalog:
+        """A copy with more declarations (tests and recipes)."""
+        return Catalog([*self.groups.values(), *self.settings.values(), *items])
+
+    # -- lookups ---------------------------------------------------------------------------------------
+
+    def get(self, raw: Mapping[str, Any], key: str) -> Any:
+        """The value of `key` in merged raw settings, or its declared default (a copy)."""
+        node: Any = raw
+        for part in key.split("."):
+            node = node.get(part, _MISSING) if isinstance(node, Mapping) else _MISSING
+            if node is _MISSING or node is None:
+                return copy.deepcopy(self.settings[key].default)
+        return node
+
+    def base_layer(self) -> dict[str, Any]:
+        """The lowest settings layer: every layered default, nested as in chartgen.yaml."""
+        out: dict[str, Any] = {}
+        for s in self:
+            if s.layered and s.default is not None and s.where == "both":
+                _put(out, s.key, copy.deepcopy(s.default))
+        return out
+
+    def keys(self, where: Where) -> list[str]:
+        """Top-level keys that may be written at the top level ("top") or in an environment ("env")."""
+        allowed = ("top", "both") if where == "top" else ("both", "env")
+        return list(dict.fromkeys(s.key.split(".")[0] for s in self if s.where in allowed))
+
+    # -- schemas ---------------------------------------------------------------------------------------
+
+    def schema_properties(self, settings: Iterable[Setting]) -> dict[str, Any]:
+        """JSON Schema `properties` for these settings, nested by key, each group an object of its own."""
+        root: dict[str, Any] = {}
+        for s in settings:
+            parts = s.key.split(".")
+            node = root
+            for i in range(1, len(parts)):
+                node = self._group_node(node, ".".join(parts[:i]))
+            node[parts[-1]] = s.spec_schema()
+        return root
+
+    def _group_node(self, props: dict[str, Any], key: str) -> dict[str, Any]:
+        name = key.split(".")[-1]
+        if name not in props:
+            group = self.groups.get(key, Group(key))
+            node: dict[str, Any] = {"type": "object", "additionalProperties": False}
+            if group.description:
+                node["description"] = group.description
+            node.update(copy.deepcopy(dict(group.extra)))
+            node["properties"] = {}
+            props[name] = node
+        return props[name]["properties"]
+
+    def values_schema(self, key: str) -> dict[str, Any]:
+        """values.schema.json entry of the setting whose values key (or setting key) is `key`."""
+        return self.by_values_key(key).values_entry_schema()
+
+    def by_values_key(self, key: str) -> Setting:
+        for s in self:
+            if s.values == key:
+                return s
+        return self.settings[key]
+
+    # -- values ----------------------------------------------------------------------------------------
+
+    def for_parts(self, part_ids: Iterable[str]) -> list[Setting]:
+        """Settings exposed in values.yaml by these blueprint parts."""
+        ids = set(part_ids)
+        return [s for s in self if s.values and s.part in ids]
+
+    def values_entries(self, raw: Mapping[str, Any], part_ids: Iterable[str],
+                       present: Mapping[str, Any]) -> dict[str, Any]:
+        """values.yaml entries of the declared values the rendered layer (`present`) lacks, from `raw`."""
+        out: dict[str, Any] = {}
+        for s in self.for_parts(part_ids):
+            assert s.values is not None
+            if not _has(present, s.values):
+                _put(out, s.values, self.get(raw, s.key))
+        return out
+
+    def schema_entries(self, part_ids: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
+        """values.schema.json properties of the declared values the rendered schema lacks."""
+        out: dict[str, Any] = {}
+        for s in self.for_parts(part_ids):
+            assert s.values is not None
+            if not _has(schema, s.values, through="properties"):
+                node = out
+                for part in s.values.split(".")[:-1]:
+                    node = node.setdefault("properties", {}).setdefault(part, {"type": "object"})
+                node.setdefault("properties", {})[s.values.split(".")[-1]] = s.values_entry_schema()
+        return out
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = out
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _has(data: Mapping[str, Any], key: str, through: str | None = None) -> bool:
+    node: Any = data
+    for part in key.split("."):
+        if through is not None:
+            node = node.get(through) if isinstance(node, Mapping) else None
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True

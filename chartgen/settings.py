@@ -1,0 +1,241 @@
+"""The catalog: every chartgen.yaml setting, declared once (see setting.py for what is derived from it).
+
+Add a setting: declare it here (key, schema, default, description, where, values key and part). It then appears in
+spec.schema.json (run `python -m chartgen.spec_schema` to refresh the committed copy; a test fails while it is
+stale), is accepted at the top level and/or per environment, gets its default from the base layer, and -- with
+`values`/`part` -- appears in values.yaml with its comment, in values.schema.json and in the chart README. Read it
+in a parser with ``CATALOG.get(raw, "the.key")``; a blueprint template may place it with ``declared("values.key")``
+(schema fragments) instead of leaving it to the end of the part's values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartgen.setting import Catalog, Group, Setting
+
+PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
+PORT_OR_NAME: dict[str, Any] = {"type": ["integer", "string"]}
+STRING: dict[str, Any] = {"type": "string"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+STRING_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
+ISTIO_DURATION_REF: dict[str, Any] = {"$ref": "#/definitions/istioDuration"}
+TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+SVC, LB, WL, DEP, STS = "service/common", "service/lb-options", "workload/common", "workload/deployment", \
+    "workload/statefulset"
+HEADLESS, IC, GW, SEC, CAN = "service/headless", "istio/common", "istio/gateway", "istio/security", "istio/canary"
+
+
+def _meta() -> list[Setting | Group]:
+    return [
+        Setting("apiVersion", {"const": "chartgen/v1"}, "Spec format version.", where="top"),
+        Setting("name", {"$ref": "#/definitions/dns1035"},
+                "Chart name, also the Service name when the release is named after the chart.", where="top"),
+        Setting("description", STRING, where="top"),
+        Setting("chartVersion", STRING, "Chart version (SemVer 2).", "0.1.0", where="top"),
+        Setting("appVersion", STRING, "Application version; defaults to image.tag.", where="top"),
+        Setting("blueprint", {"enum": []}, "Service blueprint.", where="top"),  # enum: the library's blueprints
+        Setting("kubeVersion", STRING, "Kubernetes version used by chartgen verify (helm --kube-version).",
+                "1.31.0", where="top"),
+        Group("image", "Container image; required unless the blueprint deploys no workload (externalname).",
+              {"required": ["repository"]}),
+        Setting("image.repository", {"type": "string", "minLength": 1}, where="top"),
+        Setting("image.tag", STRING),
+        Setting("image.digest", STRING),
+        Setting("image.pullPolicy", {"enum": ["IfNotPresent", "Always", "Never"]}, default="IfNotPresent",
+                layered=False),
+        Setting("image.allowLatest", BOOLEAN, "Allow the mutable tag 'latest' (refused by default).", False,
+                where="top"),
+        Setting("profile", STRING, "Profile to inherit (dev, staging, prod); defaults to the environment name when "
+                                   "it is one.", where="env"),
+        Setting("namespace", STRING, "Namespace this environment is installed into (used by render/verify, never "
+                                     "written into templates).", "default", where="env"),
+    ]
+
+
+def _service() -> list[Setting | Group]:
+    return [
+        Setting("service.type", {"enum": ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]}),
+        Setting("service.ports", {"type": "array", "items": {"$ref": "#/definitions/servicePort"}}),
+        Setting("service.annotations", STRING_MAP),
+        Setting("service.sessionAffinity", {"enum": ["None", "ClientIP"]}, "ClientIP pins each client to one pod.",
+                "None", values="service.sessionAffinity", part=SVC, layered=False),
+        Setting("service.sessionAffinityTimeoutSeconds", {"type": "integer", "minimum": 1, "maximum": 86400},
+                "Session affinity timeout (ClientIP only).", 10800, values="service.sessionAffinityTimeoutSeconds",
+                part=SVC, layered=False),
+        Setting("service.internalTrafficPolicy", {"enum": ["Cluster", "Local"]},
+                "Route in-cluster traffic only to node-local endpoints (Local); empty keeps the default.",
+                values="service.internalTrafficPolicy", part=SVC,
+                values_schema={"enum": ["", "Cluster", "Local"]}),
+        Setting("service.externalTrafficPolicy", {"enum": ["Cluster", "Local"]}),
+        Setting("service.externalName", STRING,
+                "ExternalName only: the DNS name the Service aliases (DNS-1123 subdomain)."),
+        Setting("service.nodePortRange", {"type": "string", "pattern": "^[0-9]+-[0-9]+$"},
+                "The cluster's --service-node-port-range; default 30000-32767."),
+        Setting("service.clientService", BOOLEAN, "Render the <fullname>-client Service.", False,
+                values="service.clientService.enabled", part=HEADLESS, layered=False),
+        Setting("service.publishNotReadyAddresses", BOOLEAN,
+                "Publish DNS records for pods before they are Ready (peer discovery during bootstrap).", False,
+                values="service.publishNotReadyAddresses", part=HEADLESS, layered=False),
+        Setting("service.loadBalancer.preset", {"enum": ["none", "aws-nlb", "gcp-internal", "azure-internal"]},
+                "Cloud annotation preset.", "none", values="service.loadBalancer.preset", part=LB, layered=False),
+        Setting("service.loadBalancer.scheme", {"enum": ["internet-facing", "internal"]},
+                "aws-nlb: load balancer scheme.", values="service.loadBalancer.scheme", part=LB),
+        Setting("service.loadBalancer.certificateArn", STRING, "aws-nlb: ACM certificate ARN for TLS.",
+                values="service.loadBalancer.certificateArn", part=LB,
+                values_schema={"type": "string", "pattern": "^arn:aws[a-z-]*:acm:"}),
+        Setting("service.loadBalancer.sslPorts", STRING,
+                "aws-nlb: ports that terminate TLS, e.g. \"443\" (all ports when unset).",
+                values="service.loadBalancer.sslPorts", part=LB),
+        Setting("service.loadBalancer.backendProtocol", {"enum": ["tcp", "ssl", "http", "https"]},
+                "aws-nlb: protocol to the pods.", values="service.loadBalancer.backendProtocol", part=LB),
+        Setting("service.loadBalancer.class", STRING,
+                "spec.loadBalancerClass (e.g. service.k8s.aws/nlb); empty for the cluster default.",
+                values="service.loadBalancer.class", part=LB),
+        Setting("service.loadBalancer.sourceRanges", {"type": "array", "items": STRING},
+                "CIDRs allowed to reach the load balancer."),
+        Setting("service.loadBalancer.allocateNodePorts", BOOLEAN,
+                "allocateLoadBalancerNodePorts (false for load balancers that route to pods directly).",
+                values="service.loadBalancer.allocateNodePorts", part=LB),
+        Setting("service.loadBalancer.healthCheckNodePort", {"type": "integer"},
+                "Health check node port (externalTrafficPolicy Local only)."),
+    ]
+
+
+def _probe(initial: int, period: int, timeout: int, failures: int, enabled: bool | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {} if enabled is None else {"enabled": enabled}
+    if initial:
+        out["initialDelaySeconds"] = initial
+    return out | {"periodSeconds": period, "timeoutSeconds": timeout, "failureThreshold": failures}
+
+
+def _workload() -> list[Setting | Group]:
+    probe = {"$ref": "#/definitions/probe"}
+    return [
+        Setting("replicas", {"type": "integer", "minimum": 0},
+                "Number of pod replicas (ignored while autoscaling.enabled is true).", 1, values="replicaCount",
+                part=WL),
+        Setting("containerPorts", {"type": "array", "items": {"$ref": "#/definitions/containerPort"}},
+                "Extra container ports not exposed by the Service (e.g. metrics)."),
+        Setting("resources", {"$ref": "#/definitions/resources"}, default={
+            "requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}),
+        Setting("probes.readiness", probe, default=_probe(5, 10, 2, 3)),
+        Setting("probes.liveness", probe, default=_probe(10, 20, 2, 3)),
+        Setting("probes.startup", probe, default={"enabled": False, "periodSeconds": 5, "failureThreshold": 30}),
+        Group("autoscaling", "HorizontalPodAutoscaler on CPU utilisation."),
+        Setting("autoscaling.enabled", BOOLEAN, "Create the HPA (the Deployment then leaves replicas to it).",
+                False, values="autoscaling.enabled", part=DEP),
+        Setting("autoscaling.minReplicas", {"type": "integer", "minimum": 1}, "Fewest replicas the HPA keeps.", 2,
+                values="autoscaling.minReplicas", part=DEP),
+        Setting("autoscaling.maxReplicas", {"type": "integer", "minimum": 1}, "Most replicas the HPA creates.", 5,
+                values="autoscaling.maxReplicas", part=DEP),
+        Setting("autoscaling.targetCPUUtilizationPercentage", {"type": "integer", "minimum": 1, "maximum": 100},
+                "Average CPU utilisation (percent of requests) the HPA aims for.", 80,
+                values="autoscaling.targetCPUUtilizationPercentage", part=DEP),
+        Group("podDisruptionBudget", "PodDisruptionBudget keeping pods up during voluntary disruptions."),
+        Setting("podDisruptionBudget.enabled", BOOLEAN, "Create the PodDisruptionBudget.", False,
+                values="podDisruptionBudget.enabled", part=WL),
+        Setting("podDisruptionBudget.minAvailable", {"type": ["integer", "string"]},
+                "Pods (or percent) that must stay available; wins over maxUnavailable when set.",
+                values="podDisruptionBudget.minAvailable", part=WL),
+        Setting("podDisruptionBudget.maxUnavailable", {"type": ["integer", "string"]},
+                "Pods (or percent) that may be down at once during a voluntary disruption.", 1,
+                values="podDisruptionBudget.maxUnavailable", part=WL),
+        Group("networkPolicy", "NetworkPolicy admitting traffic only to the declared container ports."),
+        Setting("networkPolicy.enabled", BOOLEAN, "Create the NetworkPolicy.", False,
+                values="networkPolicy.enabled", part=WL),
+        Setting("topologySpread", BOOLEAN,
+                "Add topologySpreadConstraints over kubernetes.io/hostname and topology.kubernetes.io/zone.", False,
+                values="topologySpread.enabled", part=WL),
+        Setting("logLevel", {"enum": ["debug", "info", "warn", "error"]},
+                "Application log level (LOG_LEVEL environment variable).", "info", values="logLevel", part=WL),
+        Setting("env", STRING_MAP, "Extra environment variables for the container.", values="env", part=WL,
+                layered=False, default={}),
+        Setting("writableTmp", BOOLEAN, "Mount the emptyDir at /tmp.", True, values="tmpVolume.enabled", part=WL),
+        Setting("statefulSet.podManagementPolicy", {"enum": ["OrderedReady", "Parallel"]},
+                "OrderedReady starts pods one by one (0, 1, 2...); Parallel starts them together.", "OrderedReady",
+                values="podManagementPolicy", part=STS, layered=False),
+        Setting("statefulSet.storage.enabled", BOOLEAN, "Give every pod its own volume.", True,
+                values="persistence.enabled", part=STS, layered=False),
+        Setting("statefulSet.storage.size", {"$ref": "#/definitions/quantity"}, "Volume size per pod.", "1Gi",
+                values="persistence.size", part=STS, layered=False,
+                values_schema={"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}),
+        Setting("statefulSet.storage.storageClassName", STRING, "StorageClass; empty for the cluster default.",
+                values="persistence.storageClassName", part=STS),
+        Setting("statefulSet.storage.mountPath", {"type": "string", "pattern": "^/"},
+                "Where the volume is mounted in the container.", "/data", values="persistence.mountPath", part=STS,
+                layered=False),
+        Setting("statefulSet.storage.accessModes", {"type": "array", "items": {"enum": [
+            "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]}}, "Volume access modes.",
+            ["ReadWriteOnce"], layered=False),
+    ]
+
+
+def _istio() -> list[Setting | Group]:
+    i = "istio."
+    return [
+        Group("istio", "Istio traffic management: Gateway, VirtualService, DestinationRule, PeerAuthentication, "
+                       "AuthorizationPolicy and canary versions (networking.istio.io/v1, security.istio.io/v1)."),
+        Setting(i + "enabled", BOOLEAN, "Render the Istio objects (Gateway, VirtualService, DestinationRule, "
+                "PeerAuthentication, AuthorizationPolicy).", False, values="istio.enabled", part=IC, layered=False),
+        Setting(i + "hosts", {"type": "array", "items": STRING},
+                "External hosts: the Gateway servers' hosts and the VirtualService hosts. Empty: no Gateway; the "
+                "VirtualService serves in-mesh calls to the Service.", [], layered=False),
+        Setting(i + "mesh", BOOLEAN, "Also apply the routes to calls from inside the mesh (adds the mesh gateway "
+                "and the Service as a host).", False, values="istio.mesh", part=IC, layered=False),
+        Setting(i + "port", PORT_OR_NAME, "Service port the routes send to (number or name); default: the only "
+                "port, else the first HTTP port."),
+        Setting(i + "gateway.existing", STRING,
+                "Bind to this shared Gateway (namespace/name); no Gateway is rendered."),
+        Setting(i + "gateway.selector", STRING_MAP, "Gateway workload labels; default istio: ingressgateway.",
+                {"istio": "ingressgateway"}, layered=False),
+        Setting(i + "gateway.http.enabled", BOOLEAN, "Render the HTTP server.", True,
+                values="istio.gateway.http.enabled", part=GW, layered=False),
+        Setting(i + "gateway.http.port", PORT, "Gateway port of the HTTP server.", 80,
+                values="istio.gateway.http.port", part=GW, layered=False),
+        Setting(i + "gateway.http.httpsRedirect", BOOLEAN, "Answer every HTTP request with a 301 redirect to HTTPS.",
+                False, values="istio.gateway.http.httpsRedirect", part=GW, layered=False),
+        Setting(i + "gateway.https.enabled", BOOLEAN, "Render the HTTPS server (needs credentialName).", values="istio.gateway.https.enabled", part=GW),
+        Setting(i + "gateway.https.port", PORT, "Gateway port of the HTTPS server.", 443,
+                values="istio.gateway.https.port", part=GW, layered=False),
+        Setting(i + "gateway.https.mode", {"enum": ["SIMPLE", "MUTUAL"]}, "SIMPLE (server certificate) or MUTUAL "
+                "(clients must present a certificate signed by the Secret's ca.crt).", "SIMPLE",
+                values="istio.gateway.https.mode", part=GW, layered=False),
+        Setting(i + "gateway.https.credentialName", STRING, "TLS Secret (tls.crt, tls.key; ca.crt for MUTUAL) in "
+                "the ingress gateway's namespace.", values="istio.gateway.https.credentialName", part=GW),
+        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}),
+        Setting(i + "routes", {"type": "array", "items": {"$ref": "#/definitions/istioRoute"}},
+                "Ordered HTTP routes, tried before the default route."),
+        Setting(i + "defaultRoute", {"$ref": "#/definitions/istioDefaultRoute"}),
+        Setting(i + "trafficPolicy", {"$ref": "#/definitions/istioTrafficPolicy"}),
+        Group(i + "peerAuthentication", "PeerAuthentication for the chart's pods."),
+        Setting(i + "peerAuthentication.enabled", BOOLEAN, "Render the PeerAuthentication.", True,
+                values="istio.peerAuthentication.enabled", part=SEC, layered=False),
+        Setting(i + "peerAuthentication.mode", {"enum": ["STRICT", "PERMISSIVE"]},
+                "STRICT accepts only mutual-TLS traffic from the mesh.", "STRICT",
+                values="istio.peerAuthentication.mode", part=SEC, layered=False),
+        Group(i + "authorizationPolicy", "AuthorizationPolicy allowing only the listed principals (include the "
+                                         "ingress gateway's when a Gateway is used)."),
+        Setting(i + "authorizationPolicy.enabled", BOOLEAN, "Render the AuthorizationPolicy (ALLOW from principals; "
+                "every other caller is denied).",
+                values="istio.authorizationPolicy.enabled", part=SEC),
+        Setting(i + "authorizationPolicy.principals", {"type": "array", "items": STRING},
+                "mTLS identities allowed to call the pods, e.g. cluster.local/ns/frontend/sa/web.", [],
+                layered=False),
+        Group(i + "canary", "Progressive delivery."),
+        Setting(i + "canary.controller", {"enum": ["none", "argo-rollouts", "flagger"]},
+                "none: the chart splits traffic across istio.versions. argo-rollouts: a Rollout (subsets "
+                "stable/canary) replaces the Deployment. flagger: a Flagger Canary; Flagger creates the Service, "
+                "VirtualService and DestinationRule, so the chart renders none.", "none",
+                values="istio.canary.controller", part=CAN, layered=False),
+        Setting(i + "canary.steps", {"type": "array", "items": {"type": "integer"}},
+                "Canary traffic steps in percent (argo-rollouts, flagger).", [10, 25, 50], layered=False),
+        Setting(i + "canary.interval", ISTIO_DURATION_REF,
+                "Pause between steps (argo-rollouts), analysis interval (flagger).", "1m", layered=False),
+        Setting(i + "canary.threshold", {"type": "integer", "minimum": 1},
+                "flagger: failed metric checks before the canary is rolled back.", 5,
+                values="istio.canary.threshold", part=CAN, layered=False),
+    ]
+
+
+CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_istio()])

@@ -1,0 +1,74 @@
+"""Where a settings parser reports what is wrong: one settings layer (the defaults, or one environment).
+
+Parsers call ``report(path, message)`` with the path below the layer (e.g. ``service.ports[0].name``). A layer
+reports an error only for fields its own text touches (``origin``), so an error in the top-level spec is not
+repeated once per environment; ``always=True`` reports it regardless (a requirement the layer as a whole breaks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from chartgen.errors import SpecError, SpecErrors
+from chartgen.yamlsource import YamlSource, join
+
+
+class Report(Protocol):
+    def __call__(self, path: str, message: str, *, always: bool = False) -> None: ...
+
+
+class Collector:
+    """Every error of one chartgen.yaml, one per field path, sorted by line when raised."""
+
+    def __init__(self, src: YamlSource):
+        self.src = src
+        self.errors: list[SpecError] = []
+        self.top_level: set[tuple[str, str]] = set()  # (path, message) of the defaults layer, not repeated per env
+
+    def add(self, path: str, message: str) -> None:
+        if any(e.path == path for e in self.errors):
+            return
+        self.errors.append(SpecError(self.src.file, path, message, self.src.line(path)))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            self.errors.sort(key=lambda e: (e.line or 0, e.path or ""))
+            raise SpecErrors(self.errors)
+
+
+class LayerReport:
+    """The Report of one layer: paths are prefixed (environments.<env>.) and filtered by what the layer touches."""
+
+    def __init__(self, col: Collector, prefix: str, origin: Mapping[str, Any]):
+        self.col = col
+        self.prefix = prefix
+        self.touched = touched_paths(origin)
+
+    def at(self, path: str) -> str:
+        return join(self.prefix, path) if self.prefix else path
+
+    def __call__(self, path: str, message: str, *, always: bool = False) -> None:
+        if always or not self.prefix or any(_related(t, path) for t in self.touched):
+            self.col.add(self.at(path), message)
+
+
+def _related(touched: str, path: str) -> bool:
+    return touched == path or touched.startswith(path + ".") or touched.startswith(path + "[") or \
+        path.startswith(touched)
+
+
+def touched_paths(origin: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Every field path (maps and list items) that `origin` writes."""
+    out = []
+    for k, v in origin.items():
+        p = join(prefix, k)
+        out.append(p)
+        if isinstance(v, Mapping):
+            out.extend(touched_paths(v, p))
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                out.append(join(p, i))
+                if isinstance(item, Mapping):
+                    out.extend(touched_paths(item, join(p, i)))
+    return out

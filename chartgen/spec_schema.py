@@ -1,0 +1,79 @@
+"""The JSON Schema of chartgen.yaml, generated from the settings catalog and the blueprint library.
+
+    python -m chartgen.spec_schema            # rewrite chartgen/data/spec.schema.json (the shipped blueprints)
+
+`chartgen schema` prints the schema of the library in use ($CHARTGEN_BLUEPRINTS included); the committed file is
+the one for the shipped blueprints, and a test fails while it is stale. Shared shapes (ports, probes, Istio routes)
+are hand-written in chartgen/data/spec.types.json; every key comes from chartgen/settings.py.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chartgen.setting import Catalog
+from chartgen.settings import CATALOG
+
+SCHEMA_FILE = "data/spec.schema.json"
+TYPES_FILE = "data/spec.types.json"
+ENV_NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$"
+
+
+@lru_cache(maxsize=1)
+def _types() -> dict[str, Any]:
+    text = resources.files("chartgen").joinpath(TYPES_FILE).read_text(encoding="utf-8")
+    return dict(json.loads(text)["definitions"])
+
+
+def build(blueprint_names: list[str], catalog: Catalog = CATALOG) -> dict[str, Any]:
+    """The schema of chartgen.yaml for a library with these blueprints."""
+    settings = [s for s in catalog if s.where == "both" and not s.key.startswith("image.")]
+    top = catalog.schema_properties(s for s in catalog if s.where == "top" or s.key.startswith("image."))
+    top["blueprint"]["enum"] = list(blueprint_names)
+    env = catalog.schema_properties(s for s in catalog if s.where == "env" or
+                                    (s.key.startswith("image.") and s.per_env))
+    env["image"]["description"] = "Per-environment image override (tag or digest)."
+    env["image"].pop("required", None)
+    top["environments"] = {
+        "type": "object",
+        "description": "Environments, each a values-<env>.yaml. Keys are environment names.",
+        "propertyNames": {"pattern": ENV_NAME_PATTERN},
+        "additionalProperties": {"type": "object", "properties": env,
+                                 "allOf": [{"$ref": "#/definitions/settings"}]},
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://chartgen.dev/schemas/chartgen.schema.json",
+        "title": "chartgen.yaml",
+        "description": "The declarative source of a chartgen Helm chart. chartgen generate renders the chart from "
+                       "this file.",
+        "type": "object",
+        "required": ["name", "blueprint"],
+        "definitions": {**_types(), "settings": {"type": "object",
+                                                 "properties": catalog.schema_properties(settings)}},
+        "properties": top,
+        "allOf": [{"$ref": "#/definitions/settings"}],
+    }
+
+
+def text(blueprint_names: list[str], catalog: Catalog = CATALOG) -> str:
+    return json.dumps(build(blueprint_names, catalog), indent=2, ensure_ascii=False) + "\n"
+
+
+def committed_path() -> Path:
+    return Path(str(resources.files("chartgen").joinpath(SCHEMA_FILE)))
+
+
+def main() -> None:
+    from chartgen.blueprints import BlueprintLibrary
+
+    committed_path().write_text(text(BlueprintLibrary.default().blueprint_names()), encoding="utf-8")
+    print(f"wrote {committed_path()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The pod settings: probes, autoscaling, disruption budget and StatefulSet storage (typed, with their checks).
+
+Defaults come from the settings catalog (chartgen/settings.py) through the base layer and ``CATALOG.get``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chartgen.service_spec import ContainerPort
+from chartgen.settings import CATALOG
+from chartgen.spec_report import Report
+
+PROBE_KINDS = ("readiness", "liveness", "startup")
+
+
+@dataclass(frozen=True)
+class Probe:
+    enabled: bool
+    type: str  # http | tcp | grpc
+    path: str | None
+    port: int | str | None
+    initial_delay_seconds: int
+    period_seconds: int
+    timeout_seconds: int
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    enabled: bool
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
+
+
+@dataclass(frozen=True)
+class DisruptionBudget:
+    enabled: bool
+    min_available: int | str | None  # wins over max_unavailable when set
+    max_unavailable: int | str | None
+
+
+@dataclass(frozen=True)
+class Storage:
+    enabled: bool
+    size: str
+    storage_class_name: str | None
+    mount_path: str
+    access_modes: tuple[str, ...]
+
+
+def parse_probes(raw: Mapping[str, Any], ports: tuple[ContainerPort, ...], report: Report) -> dict[str, Probe]:
+    return {kind: _probe(kind, (raw.get("probes") or {}).get(kind) or {}, ports, report) for kind in PROBE_KINDS}
+
+
+def _probe(kind: str, p: Mapping[str, Any], ports: tuple[ContainerPort, ...], report: Report) -> Probe:
+    """One probe: http when a path is given, else tcp; its port defaults to the first container port."""
+    ptype = p.get("type") or ("http" if p.get("path") else "tcp")
+    if ptype == "http" and not p.get("path"):
+        report(f"probes.{kind}.path", "an http probe needs a path (e.g. /healthz)")
+    port = p.get("port")
+    if port is None and ports:
+        port = ports[0].name or ports[0].container_port
+    if isinstance(port, str) and port not in {c.name for c in ports}:
+        names = ", ".join(c.name for c in ports if c.name) or "a port number"
+        report(f"probes.{kind}.port", f"{port!r} names no container port; allowed: {names}")
+    return Probe(
+        enabled=bool(p.get("enabled", kind != "startup")) and bool(ports),
+        type=ptype, path=p.get("path"), port=port,
+        # Kubernetes' own defaults for the fields a profile leaves out
+        initial_delay_seconds=int(p.get("initialDelaySeconds", 0)),
+        period_seconds=int(p.get("periodSeconds", 10)),
+        timeout_seconds=int(p.get("timeoutSeconds", 1)),
+        failure_threshold=int(p.get("failureThreshold", 3)),
+    )
+
+
+def parse_autoscaling(raw: Mapping[str, Any], report: Report) -> Autoscaling:
+    a = Autoscaling(bool(CATALOG.get(raw, "autoscaling.enabled")), int(CATALOG.get(raw, "autoscaling.minReplicas")),
+                    int(CATALOG.get(raw, "autoscaling.maxReplicas")),
+                    int(CATALOG.get(raw, "autoscaling.targetCPUUtilizationPercentage")))
+    if a.enabled and a.min_replicas > a.max_replicas:
+        report("autoscaling.minReplicas", "must not exceed autoscaling.maxReplicas")
+    return a
+
+
+def parse_disruption_budget(raw: Mapping[str, Any]) -> DisruptionBudget:
+    pdb = raw.get("podDisruptionBudget") or {}
+    max_unavailable = pdb.get("maxUnavailable", None if "minAvailable" in pdb else
+                              CATALOG["podDisruptionBudget.maxUnavailable"].default)
+    return DisruptionBudget(bool(CATALOG.get(raw, "podDisruptionBudget.enabled")), pdb.get("minAvailable"),
+                            max_unavailable)
+
+
+def parse_storage(raw: Mapping[str, Any]) -> Storage:
+    def get(key: str) -> Any:
+        return CATALOG.get(raw, f"statefulSet.storage.{key}")
+
+    return Storage(enabled=bool(get("enabled")), size=str(get("size")), storage_class_name=get("storageClassName"),
+                   mount_path=get("mountPath"),
+                   access_modes=tuple(get("accessModes") or CATALOG["statefulSet.storage.accessModes"].default))
