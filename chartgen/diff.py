@@ -297,11 +297,10 @@ def environment_values(chart: Path) -> tuple[str, dict[str, dict[str, Any]]]:
     if (chart / SPEC_FILE).is_file():
         from chartgen.engine import Engine
         from chartgen.spec import load_spec
-        from chartgen.values import build_values
 
         spec = load_spec(chart)
         engine = Engine()
-        values = build_values(engine, spec, engine.active_parts(spec))
+        values = engine.render_values(spec, engine.active_parts(spec))
         return spec.name, values.environments
     from chartgen.verify import ChartTarget
 

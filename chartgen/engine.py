@@ -17,12 +17,14 @@ import jinja2
 from chartgen.blueprints import BlueprintLibrary, Part
 from chartgen.errors import ChartgenError
 from chartgen.filetree import FileTree
+from chartgen.setting import Catalog
+from chartgen.settings import CATALOG
 from chartgen.spec import Environment, Settings, Spec
 from chartgen.values import HEADER as GENERATED_HEADER
-from chartgen.values import ValuesModel, build_values
+from chartgen.values import RenderedValues, ValuesModel, build_values
 
 
-def make_env(root: Path) -> jinja2.Environment:
+def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),
         block_start_string="[%",
@@ -39,6 +41,10 @@ def make_env(root: Path) -> jinja2.Environment:
     )
     env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
     env.filters["quote"] = lambda v: json.dumps(str(v), ensure_ascii=False)
+    # declared("autoscaling.minReplicas"): a setting's values.schema.json entry, from its one declaration
+    env.globals["declared"] = lambda key: json.dumps(catalog.values_schema(key), ensure_ascii=False)
+    # describe("autoscaling"): the declared description of a group of settings, as a YAML/JSON string
+    env.globals["describe"] = lambda key: json.dumps(catalog.groups[key].description, ensure_ascii=False)
     return env
 
 
@@ -50,9 +56,10 @@ class RenderContext:
 
 
 class Engine:
-    def __init__(self, library: BlueprintLibrary | None = None):
+    def __init__(self, library: BlueprintLibrary | None = None, catalog: Catalog = CATALOG):
         self.library = library or BlueprintLibrary.default()
-        self.jinja = make_env(self.library.root)
+        self.catalog = catalog
+        self.jinja = make_env(self.library.root, catalog)
 
     # -- parts ------------------------------------------------------------------------------------
 
@@ -98,9 +105,18 @@ class Engine:
             line = getattr(exc, "lineno", None)
             raise ChartgenError(f"blueprints/{rel}", None, f"template error: {exc}", line) from None
 
+    def render_values(self, spec: Spec, parts: list[Part]) -> ValuesModel:
+        rendered = RenderedValues(
+            part_ids=tuple(p.id for p in parts),
+            defaults=self.render_values_layer(spec, parts, spec.defaults, None),
+            environments={e.name: self.render_values_layer(spec, parts, e.settings, e) for e in spec.environments},
+            schema=self.render_schema_fragments(spec, parts),
+        )
+        return build_values(spec, rendered, self.catalog)
+
     def render(self, spec: Spec) -> FileTree:
         parts = self.active_parts(spec)
-        values = build_values(self, spec, parts)
+        values = self.render_values(spec, parts)
         fragments: dict[str, list[Path]] = {}
         for part in parts:
             for name, path in part.fragments().items():
@@ -124,10 +140,10 @@ class Engine:
 
 
 @lru_cache(maxsize=8)
-def _engine(library: BlueprintLibrary) -> Engine:
+def _engine(library: BlueprintLibrary, catalog: Catalog) -> Engine:
     # One Engine per library: its Jinja environment caches compiled templates across charts.
-    return Engine(library)
+    return Engine(library, catalog)
 
 
-def generate(spec: Spec, library: BlueprintLibrary | None = None) -> FileTree:
-    return _engine(library or BlueprintLibrary.default()).render(spec)
+def generate(spec: Spec, library: BlueprintLibrary | None = None, catalog: Catalog = CATALOG) -> FileTree:
+    return _engine(library or BlueprintLibrary.default(), catalog).render(spec)

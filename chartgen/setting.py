@@ -161,8 +161,9 @@ class Catalog:
         out: dict[str, Any] = {}
         for s in self.for_parts(part_ids):
             assert s.values is not None
-            if not _has(present, s.values):
-                _put(out, s.values, self.get(raw, s.key))
+            value = self.get(raw, s.key)
+            if value is not None and not _has(present, s.values):  # None: an optional value left unset
+                _put(out, s.values, value)
         return out
 
     def schema_entries(self, part_ids: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
