@@ -196,9 +196,13 @@ def check(
 @app.command("schema")
 def schema_cmd() -> None:
     """Print the JSON Schema of chartgen.yaml (for editors: yaml-language-server)."""
-    from importlib import resources
+    from chartgen.blueprints import BlueprintLibrary
+    from chartgen.spec_schema import text
 
-    sys.stdout.write(resources.files("chartgen").joinpath("data/spec.schema.json").read_text(encoding="utf-8"))
+    try:
+        sys.stdout.write(text(BlueprintLibrary.default().blueprint_names()))
+    except ChartgenError as exc:
+        raise _fail(exc) from None
 
 
 @app.command("values")

@@ -1,0 +1,70 @@
+"""A new blueprint is a folder: `chartgen new --type`, its help and prompt, the schema and verify all find it.
+
+The blueprints are copied to a temporary folder, a copy of service/clusterip is added under a new name, and the
+chartgen command (a real process, $CHARTGEN_BLUEPRINTS pointing at the copy) scaffolds and verifies a chart with
+the real helm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from support import KUBE_VERSION, REPO
+
+CHARTGEN = str(Path(sys.executable).with_name("chartgen"))
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "blueprints"
+    shutil.copytree(REPO / "blueprints", root)
+    new = root / "service" / "internal-api"
+    shutil.copytree(root / "service" / "clusterip", new)
+    manifest = (new / "blueprint.yaml").read_text().replace("name: clusterip", "name: internal-api")
+    (new / "blueprint.yaml").write_text(manifest.replace("order: 10", "order: 15"))
+    return root
+
+
+def run(args: list[str], library: Path, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, CHARTGEN_BLUEPRINTS=str(library))
+    return subprocess.run([CHARTGEN, *args], cwd=cwd, env=env, input=stdin, text=True, capture_output=True,
+                          timeout=300)
+
+
+def test_new_and_verify_a_blueprint_added_as_a_folder(library, tmp_path, helm):
+    res = run(["new", "orders", "--type", "internal-api", "--image", "ghcr.io/acme/orders:1.2.3", "--port", "80",
+               "--target-port", "8080", "--no-input", "--output", str(tmp_path / "charts")], library, tmp_path)
+    assert res.returncode == 0, res.stderr
+    chart = tmp_path / "charts" / "orders"
+    assert yaml.safe_load((chart / "chartgen.yaml").read_text())["blueprint"] == "internal-api"
+    assert (chart / "templates" / "deployment.yaml").is_file()
+    res = run(["verify", str(chart), "--helm", helm.path, "--kube-version", KUBE_VERSION], library, tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_help_prompt_and_schema_list_the_new_blueprint(library, tmp_path):
+    res = run(["new", "--help"], library, tmp_path)
+    assert "internal-api" in res.stdout.replace("\n", " ").replace("│", " ")
+    schema = json.loads(run(["schema"], library, tmp_path).stdout)
+    assert "internal-api" in schema["properties"]["blueprint"]["enum"]
+    # the prompt offers the blueprints in their `order:`; internal-api (15) is choice 2
+    answers = "\n".join(["shop", "2", "ghcr.io/acme/shop:2.0.0", "8080", "8081", "n"]) + "\n"
+    res = run(["new", "--output", str(tmp_path / "out")], library, tmp_path, stdin=answers)
+    assert res.returncode == 0, res.stderr
+    assert yaml.safe_load((tmp_path / "out" / "shop" / "chartgen.yaml").read_text())["blueprint"] == "internal-api"
+
+
+def test_an_unknown_type_is_one_line_naming_the_choices(library, tmp_path):
+    res = run(["new", "x", "--type", "banana", "--image", "r/x:1", "--no-input", "--output", str(tmp_path)],
+              library, tmp_path)
+    assert res.returncode == 2
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "type:" in lines[0] and "internal-api" in lines[0], res.stderr

@@ -1,0 +1,127 @@
+"""One declaration per setting (chartgen/settings.py): everything derived from it agrees with it.
+
+For every declared setting: spec.schema.json carries its schema and description at its key; for every declared
+value of an active blueprint part: values.yaml holds its default with `# -- <description>` above it,
+values.schema.json holds its entry, and the chart README has its row.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from chartgen.blueprints import BlueprintLibrary
+from chartgen.engine import generate
+from chartgen.settings import CATALOG
+from chartgen.spec import parse_spec_text
+from chartgen.spec_schema import build, committed_path, text
+
+LIBRARY = BlueprintLibrary.default()
+
+
+def minimal_spec(blueprint: str) -> str:
+    """The smallest valid chartgen.yaml of a blueprint; Istio on in dev only, so values.yaml keeps the defaults."""
+    bp = LIBRARY.service_blueprint(blueprint)
+    lines = ["apiVersion: chartgen/v1", "name: probe", f"blueprint: {blueprint}"]
+    if bp.has_workload:
+        lines.append("image: {repository: ghcr.io/acme/probe, tag: '1.0.0'}")
+    lines.append("service:")
+    if bp.service_type == "ExternalName":
+        lines.append("  externalName: db.example.com")
+    lines.append("  ports: [{name: http, port: 80, targetPort: 8080}]")
+    lines.append("environments:")
+    lines.append("  dev: {istio: {enabled: true}}" if "istio" in bp.uses else "  dev: {}")
+    return "\n".join(lines) + "\n"
+
+
+def _at(data: Any, dotted: str, through: str | None = None) -> Any:
+    node = data
+    for part in dotted.split("."):
+        if through is not None:
+            node = node[through]
+        node = node[part]
+    return node
+
+
+def _key_line(text: str, dotted: str) -> int:
+    """0-based line of a mapping key given by its dotted path in a YAML text."""
+    node = yaml.compose(text)
+    for part in dotted.split("."):
+        key, node = next((k, v) for k, v in node.value if k.value == part)
+    return key.start_mark.line
+
+
+def test_committed_spec_schema_is_generated_from_the_declarations():
+    expected = text(LIBRARY.blueprint_names())
+    assert committed_path().read_text(encoding="utf-8") == expected, \
+        "chartgen/data/spec.schema.json is stale: run `python -m chartgen.spec_schema`"
+
+
+def test_published_schema_lists_the_blueprint_folders():
+    assert build(LIBRARY.blueprint_names())["properties"]["blueprint"]["enum"] == LIBRARY.blueprint_names()
+    assert set(LIBRARY.blueprint_names()) == {"clusterip", "externalname", "headless", "loadbalancer", "nodeport"}
+
+
+@pytest.mark.parametrize("setting", list(CATALOG), ids=lambda s: s.key)
+def test_every_setting_is_in_the_spec_schema_where_it_may_be_written(setting):
+    schema = build(LIBRARY.blueprint_names())
+    expected = setting.spec_schema()
+    if setting.key == "blueprint":
+        expected["enum"] = LIBRARY.blueprint_names()
+    env_props = schema["properties"]["environments"]["additionalProperties"]["properties"]
+    settings_props = schema["definitions"]["settings"]["properties"]
+    if setting.where in ("top", "both"):
+        top = schema["properties"] if setting.where == "top" or setting.key.startswith("image.") else settings_props
+        assert _at({"properties": top}, setting.key, "properties") == expected
+    if setting.per_env:
+        env = env_props if setting.where == "env" or setting.key.startswith("image.") else settings_props
+        assert _at({"properties": env}, setting.key, "properties") == expected
+
+
+def test_values_settings_name_an_existing_part_and_a_unique_values_key():
+    part_ids = {p.id for b in LIBRARY.service_blueprints() for p in LIBRARY.parts_for(b)}
+    values_keys = [s.values for s in CATALOG if s.values]
+    assert len(values_keys) == len(set(values_keys))
+    for s in CATALOG:
+        assert (s.values is None) == (s.part is None), s.key
+        assert s.part is None or s.part in part_ids, s.key
+
+
+@pytest.mark.parametrize("blueprint", LIBRARY.blueprint_names())
+def test_every_declared_value_appears_with_its_default_comment_schema_and_readme_row(blueprint):
+    spec = parse_spec_text(minimal_spec(blueprint), "chartgen.yaml")
+    tree = generate(spec)
+    values_text = tree["values.yaml"]
+    values = yaml.safe_load(values_text)
+    lines = values_text.splitlines()
+    schema = json.loads(tree["values.schema.json"])
+    readme = tree["README.md"].splitlines()
+    active = {p.id for p in LIBRARY.parts_for(spec.blueprint)}
+    checked = 0
+    for s in CATALOG.for_parts(active):
+        assert s.values is not None
+        assert _at(schema, s.values, "properties") == s.values_entry_schema(), s.key
+        if s.default is None:
+            continue  # an optional value: written only when set
+        checked += 1
+        assert _at(values, s.values) == s.default, s.key
+        assert lines[_key_line(values_text, s.values) - 1].strip() == f"# -- {s.description}", s.key
+        row = next((r for r in readme if r.startswith(f"| `{s.values}` |")), None)
+        assert row is not None and s.description in row, s.key
+    assert checked >= 5 or not spec.blueprint.has_workload
+
+
+def test_base_layer_is_the_declared_defaults():
+    base = CATALOG.base_layer()
+    assert base["replicas"] == 1 and base["autoscaling"]["minReplicas"] == 2
+    spec = parse_spec_text(minimal_spec("clusterip"), "chartgen.yaml")
+    assert spec.defaults.autoscaling.min_replicas == CATALOG["autoscaling.minReplicas"].default
+    assert spec.defaults.service.session_affinity_timeout == CATALOG["service.sessionAffinityTimeoutSeconds"].default
+
+
+def test_headless_service_is_headless():
+    assert parse_spec_text(minimal_spec("headless"), "c.yaml").defaults.service.headless
+    assert not parse_spec_text(minimal_spec("clusterip"), "c.yaml").defaults.service.headless
