@@ -30,7 +30,7 @@ ENV_VAR = "CHARTGEN_BLUEPRINTS"
 
 
 def default_root() -> Path:
-    """$CHARTGEN_BLUEPRINTS, else blueprints/ (shipped in the wheel as chartgen/_blueprints; top-level in a checkout)."""
+    """$CHARTGEN_BLUEPRINTS, else blueprints/ (in the wheel as chartgen/_blueprints; top-level in a checkout)."""
     override = os.environ.get(ENV_VAR)
     if override:
         root = Path(override)

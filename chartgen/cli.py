@@ -79,7 +79,7 @@ def new(
         tree.add("chartgen.yaml", text)
         write_new(tree, target)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     typer.echo(f"created {target} ({spec.blueprint.name}, environments: "
                f"{', '.join(e.name for e in spec.environments)})")
 

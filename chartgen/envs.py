@@ -8,15 +8,18 @@ result and checks that it means exactly the old spec plus the new environment be
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from chartgen.errors import ChartgenError
 from chartgen.writer import Plan
+
+if TYPE_CHECKING:
+    from chartgen.spec import Spec
 
 VALUES_FILE = re.compile(r"^values-(?P<env>[^/]+)\.yaml$")
 ENV_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -93,29 +96,9 @@ def add_environment(chart: Path, name: str, source: str, namespace: str | None =
     library = BlueprintLibrary.default()
     spec = load_spec(spec_path, library)  # the current spec must be valid before we touch it
     text = spec_path.read_text(encoding="utf-8")
-    env_path = f"environments.{name}"
-    names = [e.name for e in spec.environments]
-    if name in names:
-        raise ChartgenError(where, env_path, "already exists; choose another name (or edit it in chartgen.yaml)")
-    if not ENV_NAME.match(name) or len(name) > 63:
-        raise ChartgenError(where, env_path, f"{name!r} is not a valid environment name: lowercase letters, "
-                                             "digits and '-', starting with a letter")
-    if source not in names:
-        raise ChartgenError(where, "--from", f"unknown environment {source!r}; allowed: {', '.join(names)}")
-    src_env = spec.environment(source)
-    if src_env.profile is None and name in library.profile_names():
-        raise ChartgenError(where, env_path, f"would inherit the {name!r} profile from its name, but {source!r} "
-                                             "uses no profile; choose another name")
-    namespace = namespace or name
-
+    _check_new_name(spec, name, source, library.profile_names(), where)
+    body = _env_body(spec, source, namespace or name)
     raw_envs = spec.raw.get("environments")
-    src_raw = dict((raw_envs or {}).get(source) or {})
-    body: dict[str, Any] = {}
-    if src_env.profile is not None:
-        body["profile"] = src_env.profile
-    body["namespace"] = namespace
-    body.update({k: v for k, v in src_raw.items() if k not in ("profile", "namespace")})
-
     new_text = _insert_environment(text, name, body, None if raw_envs is not None else list(DEFAULT_ENVIRONMENTS),
                                    where)
     new_spec = parse_spec_text(new_text, where, library)  # validates everything; raises before any write
@@ -131,13 +114,44 @@ def add_environment(chart: Path, name: str, source: str, namespace: str | None =
     tree = generate(new_spec, library)
     tree.add(SPEC_FILE, new_text)
     result = write(tree, chart, force=force, expect={SPEC_FILE: text})
-    notes = []
+    return AddResult(chart, name, spec.environment(source).profile, body["namespace"], result,
+                     _node_port_notes(name, source, body))
+
+
+def _check_new_name(spec: Spec, name: str, source: str, profiles: list[str], where: str) -> None:
+    env_path = f"environments.{name}"
+    names = [e.name for e in spec.environments]
+    if name in names:
+        raise ChartgenError(where, env_path, "already exists; choose another name (or edit it in chartgen.yaml)")
+    if not ENV_NAME.match(name) or len(name) > 63:
+        raise ChartgenError(where, env_path, f"{name!r} is not a valid environment name: lowercase letters, "
+                                             "digits and '-', starting with a letter")
+    if source not in names:
+        raise ChartgenError(where, "--from", f"unknown environment {source!r}; allowed: {', '.join(names)}")
+    if spec.environment(source).profile is None and name in profiles:
+        raise ChartgenError(where, env_path, f"would inherit the {name!r} profile from its name, but {source!r} "
+                                             "uses no profile; choose another name")
+
+
+def _env_body(spec: Spec, source: str, namespace: str) -> dict[str, Any]:
+    """The new environment's mapping: the source's profile, the namespace, then the source's overrides."""
+    src_raw = dict((spec.raw.get("environments") or {}).get(source) or {})
+    body: dict[str, Any] = {}
+    profile = spec.environment(source).profile
+    if profile is not None:
+        body["profile"] = profile
+    body["namespace"] = namespace
+    body.update({k: v for k, v in src_raw.items() if k not in ("profile", "namespace")})
+    return body
+
+
+def _node_port_notes(name: str, source: str, body: Mapping[str, Any]) -> list[str]:
     node_ports = [p["nodePort"] for p in (body.get("service") or {}).get("ports") or []
                   if isinstance(p, dict) and p.get("nodePort") is not None]
-    if node_ports:
-        notes.append(f"{name} copies nodePort {', '.join(map(str, node_ports))} from {source}; node ports are "
-                     f"cluster-wide, so change it in chartgen.yaml if both run in one cluster")
-    return AddResult(chart, name, src_env.profile, namespace, result, notes)
+    if not node_ports:
+        return []
+    return [f"{name} copies nodePort {', '.join(map(str, node_ports))} from {source}; node ports are "
+            f"cluster-wide, so change it in chartgen.yaml if both run in one cluster"]
 
 
 def _insert_environment(text: str, name: str, body: dict[str, Any], defaults: list[str] | None,
@@ -155,29 +169,41 @@ def _insert_environment(text: str, name: str, body: dict[str, Any], defaults: li
             raise ChartgenError(where, "environments", "cannot find the environments: block; add it by hand")
         block = ["environments:\n"] + [f"  {d}: {{}}\n" for d in defaults] + _env_block(name, body, 2)
         return "".join(lines) + "".join(block)
+    _open_block(lines, start, where)
+    end, insert = _block_end(lines, start)
+    return "".join(lines[:insert] + _env_block(name, body, _indent(lines[start + 1:end])) + lines[insert:])
 
+
+def _open_block(lines: list[str], start: int, where: str) -> None:
+    """`environments: {}` (or null) becomes `environments:`; a non-empty flow mapping cannot be edited."""
     rest = _TOP_KEY.match(lines[start]).group("rest")  # type: ignore[union-attr]
     value = rest.split(" #", 1)[0].strip()
-    if value in ("{}", "null", "~"):  # an empty flow mapping: turn it into a block
+    if value in ("{}", "null", "~"):
         lines[start] = "environments:" + rest.replace(value, "", 1).rstrip() + "\n"
     elif value:
         raise ChartgenError(where, "environments", "is written in flow style ({...}); write it as a block "
                                                    "mapping, or add the environment by hand")
-    # The block runs to the next line starting in column 0 that is not a comment or blank.
+
+
+def _block_end(lines: list[str], start: int) -> tuple[int, int]:
+    """(end of the environments block, where to insert): the block runs to the next column-0 line that is not a
+    comment or blank; column-0 comments and blank lines just above the next top-level key belong to that key."""
     end = start + 1
     while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#"):
         end += 1
-    # Column-0 comments (and blank lines) just above the next top-level key belong to that key.
     insert = end
     while insert > start + 1 and (not lines[insert - 1].strip() or lines[insert - 1].startswith("#")):
         insert -= 1
-    indent = 2  # the file's own indentation of environment names, when it has any
-    for line in lines[start + 1:end]:
+    return end, insert
+
+
+def _indent(block: list[str]) -> int:
+    """The file's own indentation of environment names (2 when the block is empty)."""
+    for line in block:
         stripped = line.lstrip(" ")
         if stripped.strip() and not stripped.startswith("#"):
-            indent = len(line) - len(stripped)
-            break
-    return "".join(lines[:insert] + _env_block(name, body, indent) + lines[insert:])
+            return len(line) - len(stripped)
+    return 2
 
 
 class _BlockDumper(yaml.SafeDumper):

@@ -2,9 +2,10 @@
 
 spec.py calls :func:`parse_istio` once per settings layer (the defaults, then each environment) with the merged raw
 mapping. Each part of the section has its own small parser (_canary, _versions, _hosts, _gateway, _routes, ...);
-defaults come from the settings catalog (chartgen/settings.py). It returns typed, frozen dataclasses plus a list of (field path below the layer, message) errors that
-spec.py raises through its SpecError collector. The JSON Schema (data/spec.schema.json) has already checked the
-shape (types, enums, unknown keys); this module checks what a schema cannot:
+defaults come from the settings catalog (chartgen/settings.py). It returns typed, frozen dataclasses plus a list
+of (field path below the layer, message) errors that spec.py reports through its LayerReport. The JSON Schema
+(data/spec.schema.json) has already checked the shape (types, enums, unknown keys); this module checks what a
+schema cannot:
 
 * route weights are PERCENT and must sum to 100 (Istio itself treats weights as relative; chartgen speaks in
   percent, which Argo Rollouts also requires), none negative;

@@ -195,7 +195,8 @@ def _istio() -> list[Setting | Group]:
                 values="istio.gateway.http.port", part=GW, layered=False),
         Setting(i + "gateway.http.httpsRedirect", BOOLEAN, "Answer every HTTP request with a 301 redirect to HTTPS.",
                 False, values="istio.gateway.http.httpsRedirect", part=GW, layered=False),
-        Setting(i + "gateway.https.enabled", BOOLEAN, "Render the HTTPS server (needs credentialName).", values="istio.gateway.https.enabled", part=GW),
+        Setting(i + "gateway.https.enabled", BOOLEAN, "Render the HTTPS server (needs credentialName).",
+                values="istio.gateway.https.enabled", part=GW),
         Setting(i + "gateway.https.port", PORT, "Gateway port of the HTTPS server.", 443,
                 values="istio.gateway.https.port", part=GW, layered=False),
         Setting(i + "gateway.https.mode", {"enum": ["SIMPLE", "MUTUAL"]}, "SIMPLE (server certificate) or MUTUAL "

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from support import KUBE_VERSION, REPO
 
 CHARTGEN = str(Path(sys.executable).with_name("chartgen"))
