@@ -1,12 +1,12 @@
 # The two commands of the README:
 #   make examples   install everything, then generate and verify the example charts
-#   make test       install everything, then run the whole test suite (what CI runs)
+#   make test       install everything, then ruff + mypy, then the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup examples test bench clean
+.PHONY: setup examples lint test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ examples: setup
 	$(BIN)/chartgen generate generated-charts/*/
 	$(BIN)/chartgen verify generated-charts/*/
 
-test: setup
+# ruff and mypy (configured in pyproject.toml) must be clean on chartgen/ before the tests run.
+lint: setup
+	$(BIN)/ruff check chartgen
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/pytest -n 2 -q
 
 bench: setup
