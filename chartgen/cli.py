@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from chartgen.blueprints import quick_choices
+from chartgen.blueprint_root import quick_choices
 from chartgen.errors import ChartgenError
 
 app = typer.Typer(

@@ -67,3 +67,13 @@ def test_an_unknown_type_is_one_line_naming_the_choices(library, tmp_path):
     assert res.returncode == 2
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "type:" in lines[0] and "internal-api" in lines[0], res.stderr
+
+
+def test_the_cheap_help_scan_agrees_with_the_library(library, monkeypatch):
+    from chartgen.blueprint_root import quick_choices
+    from chartgen.blueprints import BlueprintLibrary
+
+    assert quick_choices() == BlueprintLibrary.default().choices()
+    monkeypatch.setenv("CHARTGEN_BLUEPRINTS", str(library))
+    assert quick_choices() == BlueprintLibrary.default().choices()
+    assert quick_choices()[:2] == ["clusterip", "internal-api"]
