@@ -20,7 +20,8 @@ STRING: dict[str, Any] = {"type": "string"}
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
 STRING_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
 ISTIO_DURATION_REF: dict[str, Any] = {"$ref": "#/definitions/istioDuration"}
-TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+HOST_PATTERN = "^(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
 SVC, LB, WL, DEP, STS = "service/common", "service/lb-options", "workload/common", "workload/deployment", \
     "workload/statefulset"
 HEADLESS, IC, GW, SEC, CAN = "service/headless", "istio/common", "istio/gateway", "istio/security", "istio/canary"
@@ -39,11 +40,13 @@ def _meta() -> list[Setting | Group]:
                 "1.31.0", where="top"),
         Group("image", "Container image; required unless the blueprint deploys no workload (externalname).",
               {"required": ["repository"]}),
-        Setting("image.repository", {"type": "string", "minLength": 1}, where="top"),
+        Setting("image.repository", {"type": "string", "minLength": 1}, "Image repository.", where="top",
+                values="image.repository", part=WL),
         Setting("image.tag", STRING),
-        Setting("image.digest", STRING),
-        Setting("image.pullPolicy", {"enum": ["IfNotPresent", "Always", "Never"]}, default="IfNotPresent",
-                layered=False),
+        Setting("image.digest", STRING, "Image digest; wins over the tag when set.", values="image.digest", part=WL,
+                values_schema={"type": "string", "pattern": "^sha256:[a-f0-9]{64}$"}),
+        Setting("image.pullPolicy", {"enum": ["IfNotPresent", "Always", "Never"]}, "Image pull policy.",
+                "IfNotPresent", values="image.pullPolicy", part=WL, layered=False),
         Setting("image.allowLatest", BOOLEAN, "Allow the mutable tag 'latest' (refused by default).", False,
                 where="top"),
         Setting("profile", STRING, "Profile to inherit (dev, staging, prod); defaults to the environment name when "
@@ -165,9 +168,9 @@ def _workload() -> list[Setting | Group]:
         Setting("statefulSet.storage.mountPath", {"type": "string", "pattern": "^/"},
                 "Where the volume is mounted in the container.", "/data", values="persistence.mountPath", part=STS,
                 layered=False),
-        Setting("statefulSet.storage.accessModes", {"type": "array", "items": {"enum": [
-            "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]}}, "Volume access modes.",
-            ["ReadWriteOnce"], layered=False),
+        Setting("statefulSet.storage.accessModes", {"type": "array", "items": {"enum": ACCESS_MODES}},
+                "Volume access modes.", ["ReadWriteOnce"], values="persistence.accessModes", part=STS, layered=False,
+                values_schema={"type": "array", "minItems": 1, "items": {"enum": ACCESS_MODES}}),
     ]
 
 
@@ -179,16 +182,19 @@ def _istio() -> list[Setting | Group]:
         Setting(i + "enabled", BOOLEAN, "Render the Istio objects (Gateway, VirtualService, DestinationRule, "
                 "PeerAuthentication, AuthorizationPolicy).", False, values="istio.enabled", part=IC, layered=False),
         Setting(i + "hosts", {"type": "array", "items": STRING},
-                "External hosts: the Gateway servers' hosts and the VirtualService hosts. Empty: no Gateway; the "
-                "VirtualService serves in-mesh calls to the Service.", [], layered=False),
+                "External hosts, served by the Gateway and routed by the VirtualService; empty routes in-mesh calls "
+                "to the Service only.", [], values="istio.hosts", part=IC, layered=False,
+                values_schema={"type": "array", "items": {"type": "string", "pattern": HOST_PATTERN}}),
         Setting(i + "mesh", BOOLEAN, "Also apply the routes to calls from inside the mesh (adds the mesh gateway "
                 "and the Service as a host).", False, values="istio.mesh", part=IC, layered=False),
         Setting(i + "port", PORT_OR_NAME, "Service port the routes send to (number or name); default: the only "
                 "port, else the first HTTP port."),
-        Setting(i + "gateway.existing", STRING,
-                "Bind to this shared Gateway (namespace/name); no Gateway is rendered."),
-        Setting(i + "gateway.selector", STRING_MAP, "Gateway workload labels; default istio: ingressgateway.",
-                {"istio": "ingressgateway"}, layered=False),
+        Setting(i + "gateway.existing", STRING, "Bind to this shared Gateway (namespace/name) instead of rendering "
+                "one; empty renders <fullname>-gateway.", values="istio.gateway.existing", part=GW, values_schema={
+                    "type": "string", "pattern": "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}),
+        Setting(i + "gateway.selector", STRING_MAP, "Labels of the gateway workload the Gateway configures.",
+                {"istio": "ingressgateway"}, values="istio.gateway.selector", part=GW, layered=False,
+                values_schema={"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}}),
         Setting(i + "gateway.http.enabled", BOOLEAN, "Render the HTTP server.", True,
                 values="istio.gateway.http.enabled", part=GW, layered=False),
         Setting(i + "gateway.http.port", PORT, "Gateway port of the HTTP server.", 80,
@@ -222,7 +228,8 @@ def _istio() -> list[Setting | Group]:
                 values="istio.authorizationPolicy.enabled", part=SEC),
         Setting(i + "authorizationPolicy.principals", {"type": "array", "items": STRING},
                 "mTLS identities allowed to call the pods, e.g. cluster.local/ns/frontend/sa/web.", [],
-                layered=False),
+                values="istio.authorizationPolicy.principals", part=SEC, layered=False,
+                values_schema={"type": "array", "items": {"type": "string", "minLength": 1}}),
         Group(i + "canary", "Progressive delivery."),
         Setting(i + "canary.controller", {"enum": ["none", "argo-rollouts", "flagger"]},
                 "none: the chart splits traffic across istio.versions. argo-rollouts: a Rollout (subsets "
@@ -230,9 +237,13 @@ def _istio() -> list[Setting | Group]:
                 "VirtualService and DestinationRule, so the chart renders none.", "none",
                 values="istio.canary.controller", part=CAN, layered=False),
         Setting(i + "canary.steps", {"type": "array", "items": {"type": "integer"}},
-                "Canary traffic steps in percent (argo-rollouts, flagger).", [10, 25, 50], layered=False),
+                "Canary traffic steps in percent (argo-rollouts, flagger).", [10, 25, 50], values="istio.canary.steps",
+                part=CAN, layered=False,
+                values_schema={"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 99}}),
         Setting(i + "canary.interval", ISTIO_DURATION_REF,
-                "Pause between steps (argo-rollouts), analysis interval (flagger).", "1m", layered=False),
+                "Pause between steps (argo-rollouts), analysis interval (flagger).", "1m",
+                values="istio.canary.interval", part=CAN, layered=False,
+                values_schema={"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$"}),
         Setting(i + "canary.threshold", {"type": "integer", "minimum": 1},
                 "flagger: failed metric checks before the canary is rolled back.", 5,
                 values="istio.canary.threshold", part=CAN, layered=False),
