@@ -60,6 +60,7 @@ class Engine:
         self.library = library or BlueprintLibrary.default()
         self.catalog = catalog
         self.jinja = make_env(self.library.root, catalog)
+        self._expressions: dict[str, Any] = {}  # compiled `when:` expressions
 
     # -- parts ------------------------------------------------------------------------------------
 
@@ -71,7 +72,10 @@ class Engine:
         return parts
 
     def _truthy(self, expression: str, spec: Spec) -> bool:
-        return bool(self.jinja.compile_expression(expression)(**self._base_ctx(spec)))
+        compiled = self._expressions.get(expression)
+        if compiled is None:
+            compiled = self._expressions[expression] = self.jinja.compile_expression(expression)
+        return bool(compiled(**self._base_ctx(spec)))
 
     def _template(self, path: Path) -> jinja2.Template:
         return self.jinja.get_template(path.relative_to(self.library.root).as_posix())

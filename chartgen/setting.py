@@ -73,6 +73,7 @@ class Catalog:
     def __init__(self, items: Iterable[Setting | Group]):
         self.settings: dict[str, Setting] = {}
         self.groups: dict[str, Group] = {}
+        self._base: dict[str, Any] | None = None
         for item in items:
             target: dict[str, Any] = self.settings if isinstance(item, Setting) else self.groups
             if item.key in self.settings or item.key in self.groups:
@@ -97,16 +98,19 @@ class Catalog:
         for part in key.split("."):
             node = node.get(part, _MISSING) if isinstance(node, Mapping) else _MISSING
             if node is _MISSING or node is None:
-                return copy.deepcopy(self.settings[key].default)
+                default = self.settings[key].default
+                return copy.deepcopy(default) if isinstance(default, (dict, list)) else default
         return node
 
-    def base_layer(self) -> dict[str, Any]:
-        """The lowest settings layer: every layered default, nested as in chartgen.yaml."""
-        out: dict[str, Any] = {}
-        for s in self:
-            if s.layered and s.default is not None and s.where == "both":
-                _put(out, s.key, copy.deepcopy(s.default))
-        return out
+    def base_layer(self) -> Mapping[str, Any]:
+        """The lowest settings layer: every layered default, nested as in chartgen.yaml (shared: do not mutate;
+        merge() copies it)."""
+        if self._base is None:
+            self._base = {}
+            for s in self:
+                if s.layered and s.default is not None and s.where == "both":
+                    _put(self._base, s.key, copy.deepcopy(s.default))
+        return self._base
 
     def keys(self, where: Where) -> list[str]:
         """Top-level keys that may be written at the top level ("top") or in an environment ("env")."""

@@ -120,7 +120,8 @@ def _layer(texts: list[str], settings: Settings, part_ids: tuple[str, ...], cata
     out: dict[str, Any] = {}
     for text in texts:
         out = merge(out, _parse(text, "values fragment"))
-    return merge(out, catalog.values_entries(settings.raw, part_ids, out))
+    extra = catalog.values_entries(settings.raw, part_ids, out)
+    return merge(out, extra) if extra else out
 
 
 def build_values(spec: Spec, rendered: RenderedValues, catalog: Catalog = CATALOG) -> ValuesModel:
@@ -136,5 +137,7 @@ def build_values(spec: Spec, rendered: RenderedValues, catalog: Catalog = CATALO
     }
     for text in rendered.schema:
         schema = _merge_schema(schema, _parse(text, "values schema fragment"))
-    schema = _merge_schema(schema, catalog.schema_entries(rendered.part_ids, schema))
+    extra = catalog.schema_entries(rendered.part_ids, schema)
+    if extra:
+        schema = _merge_schema(schema, extra)
     return ValuesModel(defaults, envs, schema, HEADER)
