@@ -79,6 +79,8 @@ def fill_no_input(answers: dict[str, str | None], library: BlueprintLibrary | No
 def ask_missing(answers: dict[str, str | None], library: BlueprintLibrary | None = None) -> dict[str, str]:
     """Prompt (with cookiecutter's prompt functions) for every answer that is None."""
     library = library or BlueprintLibrary.default()
+    if answers.get("type") is not None:
+        blueprint_for(str(answers["type"]), library)  # an unknown --type fails before any prompt
     defaults = json.loads((template_dir(library) / "cookiecutter.json").read_text(encoding="utf-8"))
     out: dict[str, str] = {}
     for key in QUESTIONS:

@@ -77,6 +77,11 @@ class Settings:
     istio: IstioSettings
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
+    def value(self, key: str) -> Any:
+        """Any declared setting of this layer by its chartgen.yaml key (its default when unset), e.g. for a
+        template: ``s.value("autoscaling.minReplicas")``."""
+        return CATALOG.get(self.raw, key)
+
 
 @dataclass(frozen=True)
 class Environment:

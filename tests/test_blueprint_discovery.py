@@ -61,12 +61,15 @@ def test_help_prompt_and_schema_list_the_new_blueprint(library, tmp_path):
     assert yaml.safe_load((tmp_path / "out" / "shop" / "chartgen.yaml").read_text())["blueprint"] == "internal-api"
 
 
-def test_an_unknown_type_is_one_line_naming_the_choices(library, tmp_path):
-    res = run(["new", "x", "--type", "banana", "--image", "r/x:1", "--no-input", "--output", str(tmp_path)],
-              library, tmp_path)
+@pytest.mark.parametrize("no_input", [["--no-input"], []], ids=["no-input", "before-any-prompt"])
+def test_an_unknown_type_is_one_line_naming_the_choices(library, tmp_path, no_input):
+    res = run(["new", "x", "--type", "banana", "--image", "r/x:1", *no_input, "--output", str(tmp_path / "o")],
+              library, tmp_path, stdin="")
     assert res.returncode == 2
+    assert res.stdout == ""  # nothing was asked
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "type:" in lines[0] and "internal-api" in lines[0], res.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_the_cheap_help_scan_agrees_with_the_library(library, monkeypatch):

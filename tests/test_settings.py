@@ -120,6 +120,8 @@ def test_base_layer_is_the_declared_defaults():
     spec = parse_spec_text(minimal_spec("clusterip"), "chartgen.yaml")
     assert spec.defaults.autoscaling.min_replicas == CATALOG["autoscaling.minReplicas"].default
     assert spec.defaults.service.session_affinity_timeout == CATALOG["service.sessionAffinityTimeoutSeconds"].default
+    assert spec.defaults.value("istio.canary.threshold") == 5  # any declared setting, for templates
+    assert spec.environment("dev").settings.value("istio.enabled") is True
 
 
 def test_headless_service_is_headless():
