@@ -15,20 +15,36 @@ schema cannot:
 * the canary controller's rules (Argo Rollouts: subsets stable/canary; Flagger: it owns the Service,
   VirtualService and DestinationRule, so the spec must not describe them).
 
-Values: :meth:`IstioSettings.values` is the `istio` mapping of values.yaml (or of one environment), in the shape
-the templates in blueprints/istio read.
+The typed settings themselves (and their values mapping) live in istio_settings.py.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chartgen.blueprints import Blueprint
+from chartgen.istio_settings import (
+    ARGO_SUBSETS,
+    DEFAULT_SELECTOR,
+    DEFAULT_STEPS,
+    Canary,
+    Fault,
+    Gateway,
+    IstioSettings,
+    Match,
+    Mirror,
+    Retries,
+    Route,
+    StringMatch,
+    Version,
+)
 from chartgen.service_spec import Service
 from chartgen.settings import CATALOG
+
+__all__ = ["IstioContext", "IstioSettings", "duration_ns", "parse_istio"]
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
@@ -44,214 +60,8 @@ RETRY_ON = {"5xx", "gateway-error", "reset", "reset-before-request", "connect-fa
             "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers",
             "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
             "unavailable"}
-ARGO_SUBSETS = ("stable", "canary")
 HTTP_PROTOCOLS = ("http", "http2", "h2c", "grpc", "grpc-web", "kubernetes.io/h2c")
 PERCENT_NOTE = "weights are percentages and must sum to 100 (Istio treats weights as relative; chartgen uses percent)"
-DEFAULT_STEPS = tuple(CATALOG["istio.canary.steps"].default)
-DEFAULT_SELECTOR = dict(CATALOG["istio.gateway.selector"].default)
-
-
-# ------------------------------------------------------------------------------------------------- dataclasses
-
-
-@dataclass(frozen=True)
-class StringMatch:
-    kind: str  # exact | prefix | regex
-    value: str
-
-    def values(self) -> dict[str, str]:
-        return {self.kind: self.value}
-
-
-@dataclass(frozen=True)
-class Match:
-    uri: StringMatch | None = None
-    headers: tuple[tuple[str, StringMatch], ...] = ()
-    query_params: tuple[tuple[str, StringMatch], ...] = ()
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.uri:
-            out["uri"] = self.uri.values()
-        if self.headers:
-            out["headers"] = {k: m.values() for k, m in self.headers}
-        if self.query_params:
-            out["queryParams"] = {k: m.values() for k, m in self.query_params}
-        return out
-
-
-@dataclass(frozen=True)
-class Retries:
-    attempts: int
-    per_try_timeout: str | None = None
-    retry_on: str | None = None
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"attempts": self.attempts}
-        if self.per_try_timeout:
-            out["perTryTimeout"] = self.per_try_timeout
-        if self.retry_on:
-            out["retryOn"] = self.retry_on
-        return out
-
-
-@dataclass(frozen=True)
-class Fault:
-    delay_percent: float | None = None
-    fixed_delay: str | None = None
-    abort_percent: float | None = None
-    http_status: int | None = None
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.fixed_delay:
-            out["delay"] = {"percent": self.delay_percent if self.delay_percent is not None else 100,
-                            "fixedDelay": self.fixed_delay}
-        if self.http_status:
-            out["abort"] = {"percent": self.abort_percent if self.abort_percent is not None else 100,
-                            "httpStatus": self.http_status}
-        return out
-
-
-@dataclass(frozen=True)
-class Mirror:
-    version: str | None  # a subset; None mirrors to the Service without a subset
-    percent: float
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"percent": self.percent}
-        if self.version:
-            out["version"] = self.version
-        return out
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    matches: tuple[Match, ...] = ()
-    weights: tuple[tuple[str, int], ...] | None = None  # None: the versions' weights
-    port: int | None = None
-    retries: Retries | None = None
-    timeout: str | None = None
-    fault: Fault | None = None
-    mirror: Mirror | None = None
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        if self.matches:
-            out["match"] = [m.values() for m in self.matches]
-        if self.weights is not None:
-            out["weights"] = dict(self.weights)
-        if self.port is not None:
-            out["port"] = self.port
-        if self.retries:
-            out["retries"] = self.retries.values()
-        if self.timeout:
-            out["timeout"] = self.timeout
-        if self.fault and self.fault.values():
-            out["fault"] = self.fault.values()
-        if self.mirror:
-            out["mirror"] = self.mirror.values()
-        return out
-
-
-@dataclass(frozen=True)
-class Version:
-    name: str
-    weight: int
-    replicas: int | None = None
-    image_tag: str | None = None
-    image_digest: str | None = None
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"weight": self.weight}
-        if self.replicas is not None:
-            out["replicas"] = self.replicas
-        image = {k: v for k, v in (("tag", self.image_tag), ("digest", self.image_digest)) if v}
-        if image:
-            out["image"] = image
-        return out
-
-
-@dataclass(frozen=True)
-class Gateway:
-    existing: str | None = None  # "ns/name": bind to a shared Gateway, render none
-    selector: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SELECTOR))
-    http_enabled: bool = True
-    http_port: int = 80
-    https_redirect: bool = False
-    https_enabled: bool = False
-    https_port: int = 443
-    tls_mode: str = "SIMPLE"
-    credential_name: str | None = None
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "existing": self.existing or "",
-            "selector": dict(self.selector),
-            "http": {"enabled": self.http_enabled, "port": self.http_port, "httpsRedirect": self.https_redirect},
-            "https": {"enabled": self.https_enabled, "port": self.https_port, "mode": self.tls_mode,
-                      "credentialName": self.credential_name or ""},
-        }
-
-
-@dataclass(frozen=True)
-class Canary:
-    controller: str = "none"  # none | argo-rollouts | flagger
-    steps: tuple[int, ...] = DEFAULT_STEPS
-    interval: str = "1m"
-    threshold: int = 5
-
-    def values(self) -> dict[str, Any]:
-        return {"controller": self.controller, "steps": list(self.steps), "interval": self.interval,
-                "threshold": self.threshold}
-
-
-@dataclass(frozen=True)
-class IstioSettings:
-    enabled: bool = False
-    hosts: tuple[str, ...] = ()
-    mesh: bool = False
-    port: int | None = None  # destination port number (None: the Service has no ports)
-    gateway: Gateway = field(default_factory=Gateway)
-    versions: tuple[Version, ...] = ()
-    routes: tuple[Route, ...] = ()
-    default_route: Route = field(default_factory=lambda: Route("default"))
-    traffic_policy: Mapping[str, Any] = field(default_factory=lambda: {"tls": {"mode": "ISTIO_MUTUAL"}})
-    peer_authentication: str | None = "STRICT"  # None: no PeerAuthentication
-    principals: tuple[str, ...] = ()  # AuthorizationPolicy ALLOW from these; empty: no AuthorizationPolicy
-    canary: Canary = field(default_factory=Canary)
-
-    @property
-    def subsets(self) -> tuple[str, ...]:
-        """DestinationRule subset names: the versions, or Argo Rollouts' stable/canary."""
-        if self.canary.controller == "argo-rollouts":
-            return ARGO_SUBSETS
-        if self.canary.controller == "flagger":
-            return ()
-        return tuple(v.name for v in self.versions)
-
-    @property
-    def renders_gateway(self) -> bool:
-        return self.enabled and bool(self.hosts) and not self.gateway.existing
-
-    def values(self) -> dict[str, Any]:
-        """The `istio` mapping of the values file for this layer."""
-        return {
-            "enabled": self.enabled,
-            "hosts": list(self.hosts),
-            "mesh": self.mesh,
-            "port": self.port or 0,
-            "gateway": self.gateway.values(),
-            "versions": {v.name: v.values() for v in self.versions},
-            "canary": self.canary.values(),
-            "routes": [r.values() for r in self.routes],
-            "defaultRoute": self.default_route.values(),
-            "trafficPolicy": dict(self.traffic_policy),
-            "peerAuthentication": {"enabled": self.peer_authentication is not None,
-                                   "mode": self.peer_authentication or "STRICT"},
-            "authorizationPolicy": {"enabled": bool(self.principals), "principals": list(self.principals)},
-        }
 
 
 # ------------------------------------------------------------------------------------------------- parsing
