@@ -32,7 +32,8 @@ def _meta() -> list[Setting | Group]:
         Setting("apiVersion", {"const": "chartgen/v1"}, "Spec format version.", where="top"),
         Setting("name", {"$ref": "#/definitions/dns1035"},
                 "Chart name, also the Service name when the release is named after the chart.", where="top"),
-        Setting("description", STRING, where="top"),
+        Setting("description", STRING, "Chart description (Chart.yaml); default: A Helm chart for <name>.",
+                where="top"),
         Setting("chartVersion", STRING, "Chart version (SemVer 2).", "0.1.0", where="top"),
         Setting("appVersion", STRING, "Application version; defaults to image.tag.", where="top"),
         Setting("blueprint", {"enum": []}, "Service blueprint.", where="top"),  # enum: the library's blueprints
@@ -42,7 +43,7 @@ def _meta() -> list[Setting | Group]:
               {"required": ["repository"]}),
         Setting("image.repository", {"type": "string", "minLength": 1}, "Image repository.", where="top",
                 values="image.repository", part=WL),
-        Setting("image.tag", STRING),
+        Setting("image.tag", STRING, "Image tag; 'latest' is refused unless image.allowLatest is true."),
         Setting("image.digest", STRING, "Image digest; wins over the tag when set.", values="image.digest", part=WL,
                 values_schema={"type": "string", "pattern": "^sha256:[a-f0-9]{64}$"}),
         Setting("image.pullPolicy", {"enum": ["IfNotPresent", "Always", "Never"]}, "Image pull policy.",
@@ -58,9 +59,11 @@ def _meta() -> list[Setting | Group]:
 
 def _service() -> list[Setting | Group]:
     return [
-        Setting("service.type", {"enum": ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]}),
-        Setting("service.ports", {"type": "array", "items": {"$ref": "#/definitions/servicePort"}}),
-        Setting("service.annotations", STRING_MAP),
+        Setting("service.type", {"enum": ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]},
+                "Service type; defaults to the blueprint's, and must be one the blueprint allows."),
+        Setting("service.ports", {"type": "array", "items": {"$ref": "#/definitions/servicePort"}},
+                "Service ports; names are required when there is more than one port."),
+        Setting("service.annotations", STRING_MAP, "Extra Service annotations (added to the cloud preset's)."),
         Setting("service.sessionAffinity", {"enum": ["None", "ClientIP"]}, "ClientIP pins each client to one pod.",
                 "None", values="service.sessionAffinity", part=SVC, layered=False),
         Setting("service.sessionAffinityTimeoutSeconds", {"type": "integer", "minimum": 1, "maximum": 86400},
@@ -70,7 +73,8 @@ def _service() -> list[Setting | Group]:
                 "Route in-cluster traffic only to node-local endpoints (Local); empty keeps the default.",
                 values="service.internalTrafficPolicy", part=SVC,
                 values_schema={"enum": ["", "Cluster", "Local"]}),
-        Setting("service.externalTrafficPolicy", {"enum": ["Cluster", "Local"]}),
+        Setting("service.externalTrafficPolicy", {"enum": ["Cluster", "Local"]},
+                "Local preserves client source IPs (NodePort/LoadBalancer only)."),
         Setting("service.externalName", STRING,
                 "ExternalName only: the DNS name the Service aliases (DNS-1123 subdomain)."),
         Setting("service.nodePortRange", {"type": "string", "pattern": "^[0-9]+-[0-9]+$"},
@@ -120,11 +124,13 @@ def _workload() -> list[Setting | Group]:
                 part=WL),
         Setting("containerPorts", {"type": "array", "items": {"$ref": "#/definitions/containerPort"}},
                 "Extra container ports not exposed by the Service (e.g. metrics)."),
-        Setting("resources", {"$ref": "#/definitions/resources"}, default={
+        Setting("resources", {"$ref": "#/definitions/resources"}, "Container resource requests and limits.", {
             "requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}),
-        Setting("probes.readiness", probe, default=_probe(5, 10, 2, 3)),
-        Setting("probes.liveness", probe, default=_probe(10, 20, 2, 3)),
-        Setting("probes.startup", probe, default={"enabled": False, "periodSeconds": 5, "failureThreshold": 30}),
+        Setting("probes.readiness", probe, "Readiness probe: http when a path is given, else tcp (or grpc); the port "
+                "defaults to the first container port.", _probe(5, 10, 2, 3)),
+        Setting("probes.liveness", probe, "Liveness probe (as readiness).", _probe(10, 20, 2, 3)),
+        Setting("probes.startup", probe, "Startup probe (as readiness; off unless enabled, on in the prod profile).",
+                {"enabled": False, "periodSeconds": 5, "failureThreshold": 30}),
         Group("autoscaling", "HorizontalPodAutoscaler on CPU utilisation."),
         Setting("autoscaling.enabled", BOOLEAN, "Create the HPA (the Deployment then leaves replicas to it).",
                 False, values="autoscaling.enabled", part=DEP),
@@ -210,11 +216,15 @@ def _istio() -> list[Setting | Group]:
                 values="istio.gateway.https.mode", part=GW, layered=False),
         Setting(i + "gateway.https.credentialName", STRING, "TLS Secret (tls.crt, tls.key; ca.crt for MUTUAL) in "
                 "the ingress gateway's namespace.", values="istio.gateway.https.credentialName", part=GW),
-        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}),
+        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}, "Versions deployed side by side, each a "
+                "Deployment and a DestinationRule subset; their weights (percent, sum 100) split every route that "
+                "sets none. null removes a version in an environment."),
         Setting(i + "routes", {"type": "array", "items": {"$ref": "#/definitions/istioRoute"}},
                 "Ordered HTTP routes, tried before the default route."),
-        Setting(i + "defaultRoute", {"$ref": "#/definitions/istioDefaultRoute"}),
-        Setting(i + "trafficPolicy", {"$ref": "#/definitions/istioTrafficPolicy"}),
+        Setting(i + "defaultRoute", {"$ref": "#/definitions/istioDefaultRoute"},
+                "The last route (no match): the rest of the traffic."),
+        Setting(i + "trafficPolicy", {"$ref": "#/definitions/istioTrafficPolicy"},
+                "DestinationRule trafficPolicy (Istio's fields); tls mode ISTIO_MUTUAL by default."),
         Group(i + "peerAuthentication", "PeerAuthentication for the chart's pods."),
         Setting(i + "peerAuthentication.enabled", BOOLEAN, "Render the PeerAuthentication.", True,
                 values="istio.peerAuthentication.enabled", part=SEC, layered=False),

@@ -81,6 +81,11 @@ def test_every_setting_is_in_the_spec_schema_where_it_may_be_written(setting):
         assert _at({"properties": env}, setting.key, "properties") == expected
 
 
+def test_every_setting_and_group_is_documented():
+    assert [s.key for s in CATALOG if not s.description] == []
+    assert [g.key for g in CATALOG.groups.values() if not g.description] == []
+
+
 def test_values_settings_name_an_existing_part_and_a_unique_values_key():
     part_ids = {p.id for b in LIBRARY.service_blueprints() for p in LIBRARY.parts_for(b)}
     values_keys = [s.values for s in CATALOG if s.values]
