@@ -177,10 +177,18 @@ class Catalog:
             assert s.values is not None
             if not _has(schema, s.values, through="properties"):
                 node = out
-                for part in s.values.split(".")[:-1]:
-                    node = node.setdefault("properties", {}).setdefault(part, {"type": "object"})
-                node.setdefault("properties", {})[s.values.split(".")[-1]] = s.values_entry_schema()
+                parts = s.values.split(".")
+                for i, part in enumerate(parts[:-1]):
+                    node = node.setdefault("properties", {}).setdefault(part, self._values_group(parts[:i + 1]))
+                node.setdefault("properties", {})[parts[-1]] = s.values_entry_schema()
         return out
+
+    def _values_group(self, parts: list[str]) -> dict[str, Any]:
+        """The values.schema.json object around declared values: closed and described when it is a declared group."""
+        group = self.groups.get(".".join(parts))
+        if group is None:
+            return {"type": "object"}
+        return {"type": "object", "additionalProperties": False, "description": group.description}
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:

@@ -69,7 +69,11 @@ def edit(path: Path, anchor: str, insert: str) -> None:
 def test_add_a_setting(copy, tmp_path):
     edit(copy / "chartgen" / "settings.py", '        Group("autoscaling",',
          '        Setting("terminationGracePeriodSeconds", {"type": "integer", "minimum": 0}, '
-         '"Seconds a pod gets to stop.", 30, values="terminationGracePeriodSeconds", part=WL),\n')
+         '"Seconds a pod gets to stop.", 30, values="terminationGracePeriodSeconds", part=WL),\n'
+         '        Group("ingress", "An Ingress in front of the Service."),\n'
+         '        Setting("ingress.enabled", BOOLEAN, "Render the Ingress.", False, values="ingress.enabled", '
+         'part=WL),\n'
+         '        Setting("ingress.className", STRING, "IngressClass name.", values="ingress.className", part=WL),\n')
     res = run(copy, module="chartgen.spec_schema")
     assert res.returncode == 0, res.stderr
     schema = json.loads((copy / "chartgen" / "data" / "spec.schema.json").read_text())
@@ -78,15 +82,22 @@ def test_add_a_setting(copy, tmp_path):
 
     chart = tmp_path / "orders"
     chart.mkdir()
-    (chart / "chartgen.yaml").write_text(SPEC % "terminationGracePeriodSeconds: 60")
+    (chart / "chartgen.yaml").write_text(SPEC % "terminationGracePeriodSeconds: 60\n    ingress: {enabled: true, className: nginx}")
     res = run(copy, "generate", str(chart))
     assert res.returncode == 0, res.stderr
     values = (chart / "values.yaml").read_text()
     assert "# -- Seconds a pod gets to stop.\nterminationGracePeriodSeconds: 30\n" in values
     assert yaml.safe_load((chart / "values-prod.yaml").read_text())["terminationGracePeriodSeconds"] == 60
     assert "terminationGracePeriodSeconds" not in (yaml.safe_load((chart / "values-dev.yaml").read_text()) or {})
+    assert "# -- An Ingress in front of the Service.\ningress:\n  # -- Render the Ingress.\n  enabled: false\n" in values
+    assert yaml.safe_load((chart / "values-prod.yaml").read_text())["ingress"] == {"enabled": True,
+                                                                                   "className": "nginx"}
     values_schema = json.loads((chart / "values.schema.json").read_text())
     assert values_schema["properties"]["terminationGracePeriodSeconds"]["minimum"] == 0
+    assert values_schema["properties"]["ingress"] == {
+        "type": "object", "additionalProperties": False, "description": "An Ingress in front of the Service.",
+        "properties": {"enabled": {"type": "boolean", "description": "Render the Ingress."},
+                       "className": {"type": "string", "description": "IngressClass name."}}}
     assert "| `terminationGracePeriodSeconds` | integer | `30` | Seconds a pod gets to stop. |" in \
         (chart / "README.md").read_text()
 
