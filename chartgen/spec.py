@@ -22,6 +22,7 @@ from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import SpecError, SpecErrors
 from chartgen.istio_spec import IstioSettings, parse_istio
 from chartgen.merge import merge
+from chartgen.spec_shape import check_sections
 from chartgen.yamlsource import YamlSource, join, parse_yaml, read_yaml
 
 SPEC_FILE = "chartgen.yaml"
@@ -239,6 +240,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     data = src.data
     if not isinstance(data, dict):
         raise SpecError(src.file, None, "must be a mapping with at least name, blueprint and image")
+    check_sections(src)
     _schema_errors(data, col, library.blueprint_names())
     col.raise_if_any()
 
