@@ -8,12 +8,11 @@ like a number, a boolean, null, a timestamp or YAML syntax (`1e3`, `yes`, `on`, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
-
-import re
 
 # Plain scalars that stay strings under YAML 1.1 and 1.2 alike: start with a letter or '/', then letters,
 # digits and . _ / - only, and are not one of the words some resolver reads as a boolean or null.
