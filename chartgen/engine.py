@@ -5,7 +5,6 @@ Jinja uses [% %], [[ ]] and [# #] so Helm's {{ }} passes through verbatim.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +19,7 @@ from chartgen.filetree import FileTree
 from chartgen.spec import Environment, Settings, Spec
 from chartgen.values import HEADER as GENERATED_HEADER
 from chartgen.values import ValuesModel, build_values
+from chartgen.yamlout import json_text
 
 
 def make_env(root: Path) -> jinja2.Environment:
@@ -37,8 +37,8 @@ def make_env(root: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
-    env.filters["quote"] = lambda v: json.dumps(str(v), ensure_ascii=False)
+    env.filters["tojson"] = json_text  # YAML-safe JSON: control characters are escaped
+    env.filters["quote"] = lambda v: json_text(str(v))
     return env
 
 

@@ -8,6 +8,7 @@ like a number, a boolean, null, a timestamp or YAML syntax (`1e3`, `yes`, `on`, 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -80,3 +81,12 @@ def _emit(data: Mapping[str, Any], path: str, indent: int, comments: Mapping[str
             lines.extend(_block(value, indent + 2))
         else:
             lines.append(f"{pad}{k}: {_scalar(value)}")
+
+
+# Characters YAML does not allow raw (C0/C1 controls, DEL, U+FFFE/FFFF) or reads as line breaks (NEL, LS, PS).
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def json_text(value: Any) -> str:
+    """JSON for `value` that is also YAML every parser reads back unchanged (unsafe characters \\u-escaped)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
