@@ -142,6 +142,8 @@ def _construct_as_text(loader: yaml.BaseLoader, node: yaml.Node) -> str:
 # A YAML timestamp (2024-01-01) is a string to Kubernetes; `=` is a plain string too (pyyaml issue 89).
 _ManifestLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_text)
 _ManifestLoader.add_constructor("tag:yaml.org,2002:value", _construct_as_text)
+# `<<` as a value (not a merge key) is the string "<<" to Kubernetes' YAML reader.
+_ManifestLoader.add_constructor("tag:yaml.org,2002:merge", _construct_as_text)
 
 
 def _walk(node: yaml.Node) -> tuple[dict[PathKey, int], list[DuplicateKey]]:
