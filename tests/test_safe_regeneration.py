@@ -379,3 +379,20 @@ def test_files_not_in_the_lock_are_the_users_and_check_agrees_with_generate(char
     assert res.exit_code == 2 and "NOTES.txt" in res.output
     assert (chart / "templates" / "extra.yaml").read_text() == "# mine\n"
     assert (chart / "templates" / "NOTES.txt").read_text() == "my notes\n"
+
+
+def test_a_file_no_longer_generated_is_removed_unless_edited(chart):
+    tree = generate(load_spec(chart))
+    write(tree, chart, conflict="merge")
+    _edit(chart / "templates" / "NOTES.txt", "\n", "\nmy line\n")
+    smaller = generate(load_spec(chart))
+    del smaller.files["templates/NOTES.txt"]
+    del smaller.files["templates/serviceaccount.yaml"]
+    result = write(smaller, chart, conflict="merge")
+    assert result.delete == ["templates/serviceaccount.yaml"]
+    assert result.orphaned == ["templates/NOTES.txt"]
+    assert "my line" in (chart / "templates" / "NOTES.txt").read_text()  # kept: it is the user's file now
+    assert not (chart / "templates" / "serviceaccount.yaml").exists()
+    lock = read_lock(chart)
+    assert "templates/NOTES.txt" not in lock and "templates/serviceaccount.yaml" not in lock
+    assert not (chart / ".chartgen" / "base" / "templates" / "NOTES.txt").exists()

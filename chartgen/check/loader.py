@@ -273,7 +273,8 @@ def load_text(text: str, source: str = "-") -> list[Document]:
     """All documents of one YAML stream; empty and null documents are skipped (they keep their index slot)."""
     if len(text) > MAX_TEXT_BYTES:
         raise _too_big(len(text.encode("utf-8", "replace")), source)
-    _count_events(text, source)
+    if len(text) > MAX_DOCUMENT_EVENTS:  # every event takes at least one character: shorter text is within it
+        _count_events(text, source)
     loader = _ManifestLoader(text)
     docs: list[Document] = []
     index = 0
