@@ -54,7 +54,8 @@ def set_lock(chart: Path, body: object) -> None:
 # ---------------------------------------------------------------------------------------------- confinement
 
 
-@pytest.mark.parametrize("entry", ["../victim.txt", "../../victim.txt", "/ABS/victim.txt", "templates/../../victim.txt"])
+@pytest.mark.parametrize("entry", ["../victim.txt", "../../victim.txt", "/ABS/victim.txt",
+                                   "templates/../../victim.txt"])
 def test_lock_entries_outside_the_chart_are_refused_and_nothing_is_written(chart, entry):
     victim = chart.parent / "victim.txt"
     victim.write_text("precious\n")
