@@ -397,3 +397,16 @@ def test_a_file_no_longer_generated_is_removed_unless_edited(chart):
     lock = read_lock(chart)
     assert "templates/NOTES.txt" not in lock and "templates/serviceaccount.yaml" not in lock
     assert not (chart / ".chartgen" / "base" / "templates" / "NOTES.txt").exists()
+
+
+def test_concurrent_generates_on_one_chart_wait_for_each_other(chart, tmp_path):
+    bump_tag(chart)
+    expected = tmp_path / "expected"
+    shutil.copytree(chart, expected)
+    assert runner.invoke(app, ["generate", str(expected)]).exit_code == 0
+    procs = [subprocess.Popen([*CHARTGEN, "generate", str(chart)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    outs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    assert all("edited" not in out + err for out, err in outs)
+    assert files_under(chart) == files_under(expected)
