@@ -410,3 +410,47 @@ def test_concurrent_generates_on_one_chart_wait_for_each_other(chart, tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     assert all("edited" not in out + err for out, err in outs)
     assert files_under(chart) == files_under(expected)
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix under which permission bits bind: as root, drop the capabilities that bypass them."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.fail("running as root and setpriv (util-linux) is missing: cannot make permissions bind")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
+@pytest.mark.parametrize("read_only", [".", "templates"])
+def test_real_read_only_folder_is_exit_2_and_rolls_back(chart, read_only):
+    # a new chart name changes the root files and every template (their helpers are named after the chart)
+    _edit(chart / "chartgen.yaml", "name: user-api", "name: user-api-two")
+    before = files_under(chart)
+    folder = chart / read_only
+    folder.chmod(0o555)
+    try:
+        proc = subprocess.run([*_unprivileged(), *CHARTGEN, "generate", str(chart)], capture_output=True, text=True)
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert "Permission denied" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    # the chart folder refuses the staging folder (nothing changed); templates/ refuses a rename after Chart.yaml
+    # and values.yaml were replaced (all rolled back)
+    assert ("nothing was changed" if read_only == "." else "every change was rolled back") in proc.stderr
+    assert files_under(chart) == before
+    assert not (chart / STAGING_DIR).exists()
+
+
+def test_real_unwritable_output_folder_is_exit_2(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        proc = subprocess.run([*_unprivileged(), *CHARTGEN, "new", "demo", "--image", "r/x:1", "--no-input",
+                               "--output", str(out)], capture_output=True, text=True)
+    finally:
+        out.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert "Permission denied" in proc.stderr and str(out) in proc.stderr
+    assert list(out.iterdir()) == []
