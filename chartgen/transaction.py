@@ -194,7 +194,13 @@ def _unlink(path: Path) -> None:
 
 
 def _rollback(root: Path, staging: Path, done: list[tuple[str, str | None]], made: list[Path]) -> None:
-    """Undo the applied part of a transaction from its backups, newest first."""
+    """Undo the applied part of a transaction from its backups, newest first.
+
+    The journal goes first, so a kill during the rollback is never replayed forward over restored files (what is
+    left is a part of the new files beside the old lock; a merging generate reads them as the same change).
+    """
+    with contextlib.suppress(OSError):
+        (staging / COMMIT).unlink()
     for rel, backup in reversed(done):
         with contextlib.suppress(OSError):
             if backup is not None:
@@ -204,6 +210,4 @@ def _rollback(root: Path, staging: Path, done: list[tuple[str, str | None]], mad
     for d in reversed(made):
         with contextlib.suppress(OSError):
             d.rmdir()
-    with contextlib.suppress(OSError):
-        (staging / COMMIT).unlink()
     shutil.rmtree(staging, ignore_errors=True)
