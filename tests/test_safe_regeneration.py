@@ -220,7 +220,7 @@ def _state(chart: Path) -> dict[str, bytes]:
     return {p: b for p, b in files_under(chart).items() if not p.startswith(STAGING_DIR)}
 
 
-RUNS = 12
+RUNS = 10
 # chartgen with every rename of the apply step slowed down (by the test, not by chartgen), so that random kills
 # also land between the commit and the end of the apply
 SLOW_CHARTGEN = [sys.executable, "-c", "import os, time, sys; from chartgen import transaction as t; r = os.replace; "
