@@ -44,17 +44,25 @@ MAX_NODES = 100_000  # after expanding aliases; a real chartgen.yaml has a few h
 MAX_DEPTH = 100
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+def _walk(node: yaml.Node, path: str, lines: dict[str, int], name: str = "") -> None:
+    """Record the line of every field path; refuse a key given twice in one mapping (naming both lines)."""
     if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
         for k, v in node.value:
             p = join(path, str(k.value))
-            lines[p] = k.start_mark.line + 1
-            _walk(v, p, lines)
+            line = k.start_mark.line + 1
+            if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                if k.value in first:
+                    raise SpecError(name, p, f"is given twice (lines {first[k.value]} and {line}); allowed: each "
+                                             "key once per mapping", line)
+                first[k.value] = line
+            lines[p] = line
+            _walk(v, p, lines, name)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             p = join(path, i)
             lines[p] = v.start_mark.line + 1
-            _walk(v, p, lines)
+            _walk(v, p, lines, name)
 
 
 def read_yaml(path: Path, display: str | None = None) -> YamlSource:
@@ -77,7 +85,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_shape(node: yaml.Node, name: str) -> None:
-    """Refuse alias bombs, deep nesting and duplicate keys, in time linear in the number of distinct nodes."""
+    """Refuse alias bombs and deep nesting, in time linear in the number of distinct nodes."""
     sizes: dict[int, int] = {}
     depths: dict[int, int] = {}
     order: list[yaml.Node] = []
@@ -95,27 +103,12 @@ def _check_shape(node: yaml.Node, name: str) -> None:
         if id(current) not in seen:
             seen.add(id(current))
             order.append(current)
-            _check_duplicates(current, name)
         stack.extend((child, depth + 1) for child in _children(current))
     for current in reversed(order):  # children before parents
         sizes[id(current)] = 1 + sum(sizes.get(id(c), 1) for c in _children(current))
         if sizes[id(current)] > MAX_NODES:
             raise SpecError(name, None, f"expands (through aliases) to more than {MAX_NODES} nodes; allowed: "
                                         f"at most {MAX_NODES} (an alias bomb?)", current.start_mark.line + 1)
-
-
-def _check_duplicates(node: yaml.Node, name: str) -> None:
-    if not isinstance(node, yaml.MappingNode):
-        return
-    first: dict[str, int] = {}
-    for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
-            continue
-        line = key.start_mark.line + 1
-        if key.value in first:
-            raise SpecError(name, None, f"key {key.value!r} is given twice (lines {first[key.value]} and {line}); "
-                                        "allowed: each key once per mapping", line)
-        first[key.value] = line
 
 
 def parse_yaml(text: str, name: str) -> YamlSource:
@@ -138,5 +131,5 @@ def parse_yaml(text: str, name: str) -> YamlSource:
         raise SpecError(name, None, f"invalid YAML: {exc}") from None
     lines: dict[str, int] = {}
     if node is not None:
-        _walk(node, "", lines)
+        _walk(node, "", lines, name)
     return YamlSource(name, data, lines)

@@ -56,11 +56,11 @@ def test_duplicate_keys_are_refused_with_both_lines(tmp_path):
     chart = write_spec(tmp_path, BASE + "replicas: 2\nenv:\n  A: x\nreplicas: 3\n")
     code, out = generate_exit(chart)
     assert code == 2
-    assert "key 'replicas' is given twice (lines 11 and 14)" in out
+    assert "chartgen.yaml:14: replicas: is given twice (lines 11 and 14)" in out
     assert sorted(p.name for p in chart.iterdir()) == ["chartgen.yaml"]
     nested = write_spec(tmp_path, BASE + "env:\n  A: x\n  A: y\n")
     code, out = generate_exit(nested)
-    assert code == 2 and "'A' is given twice (lines 12 and 13)" in out
+    assert code == 2 and "env.A: is given twice (lines 12 and 13)" in out
 
 
 def test_alias_bomb_is_refused_before_it_expands(tmp_path):
