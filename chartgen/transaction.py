@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chartgen.errors import ChartgenError, UnsafePath, from_os_error
-from chartgen.lockfile import STAGING_DIR
+from chartgen.lockfile import STAGING_DIR, normalise
 
 COMMIT = "COMMIT"
 
@@ -100,6 +100,9 @@ def recover(root: Path) -> str | None:
             plan = json.loads(journal.read_text(encoding="utf-8"))
             writes = [(str(rel), str(name)) for rel, name in plan["writes"]]
             deletes = [str(rel) for rel in plan["deletes"]]
+            if any(normalise(rel) != rel for rel in [r for r, _ in writes] + deletes) or \
+                    any(not name.isdigit() for _, name in writes):
+                raise ValueError("a path in the journal leaves the chart")
             check_no_links(root, [rel for rel, _ in writes] + deletes)
             for rel, name in writes:
                 staged = staging / "new" / name

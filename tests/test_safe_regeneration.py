@@ -454,3 +454,16 @@ def test_real_unwritable_output_folder_is_exit_2(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "Permission denied" in proc.stderr and str(out) in proc.stderr
     assert list(out.iterdir()) == []
+
+
+def test_a_forged_journal_cannot_write_outside_the_chart(chart):
+    victim = chart.parent / "victim.txt"
+    victim.write_text("precious\n")
+    staging = chart / STAGING_DIR
+    (staging / "new").mkdir(parents=True)
+    (staging / "new" / "0").write_text("owned\n")
+    (staging / transaction.COMMIT).write_text(json.dumps({"writes": [["../victim.txt", "0"]], "deletes": [],
+                                                          "backups": []}))
+    res = runner.invoke(app, ["generate", str(chart)])
+    assert res.exit_code == 2 and "journal" in res.output
+    assert victim.read_text() == "precious\n"
