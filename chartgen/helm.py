@@ -54,7 +54,7 @@ class Helm:
 
     @cached_property
     def version(self) -> str:
-        out = subprocess.run([self.path, "version", "--short"], capture_output=True, text=True, timeout=60)
+        out = self.run("version", "--short", timeout=60)
         m = re.search(r"v(\d+\.\d+\.\d+)", out.stdout)
         return m.group(1) if m else "unknown"
 
