@@ -191,7 +191,7 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
     - destination:
         host: {{ $fullname }}
         {{- with .subset }}
-        subset: {{ . }}
+        subset: {{ . | quote }}
         {{- end }}
         {{- if $withPort }}
         port:
@@ -227,7 +227,7 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
   mirror:
     host: {{ $fullname }}
     {{- with .version }}
-    subset: {{ . }}
+    subset: {{ . | quote }}
     {{- end }}
     {{- if $withPort }}
     port:
