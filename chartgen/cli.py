@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from chartgen.blueprint_root import quick_choices
 from chartgen.errors import ChartgenError
+
+if TYPE_CHECKING:
+    from chartgen.writer import Plan
 
 app = typer.Typer(
     add_completion=False,
@@ -88,34 +91,63 @@ def new(
 def generate_cmd(
     charts: list[Path] = typer.Argument(..., help="Chart folders (each holding chartgen.yaml)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing files that differ."),
-    force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand (no merge)."),
+    conflict: str = typer.Option("merge", "--conflict", help="A hand edit that clashes with chartgen's change: "
+                                 "merge (conflict markers in the file) or rej (file kept, change in <file>.rej)."),
 ) -> None:
-    """Re-render charts from their chartgen.yaml."""
+    """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand."""
     from chartgen.engine import generate
     from chartgen.spec import load_spec
-    from chartgen.writer import drift, write
+    from chartgen.writer import CONFLICT_MODES, preview, write
 
-    stale = False
+    if conflict not in CONFLICT_MODES:
+        raise _fail(ChartgenError("chartgen generate", "--conflict",
+                                  f"{conflict!r} is not allowed; allowed: {', '.join(CONFLICT_MODES)}"))
+    stale = unmerged = False
     for chart in charts:
         chart = _spec_dir(chart)
         try:
             tree = generate(load_spec(chart))
             if check:
-                differing = drift(tree, chart)
-                for rel in differing:
-                    typer.echo(f"{chart / rel}: out of date with chartgen.yaml")
-                stale = stale or bool(differing)
-                if not differing:
-                    typer.echo(f"{chart}: up to date")
-            else:
-                result = write(tree, chart, force=force)
-                typer.echo(f"{chart}: {len(result.create)} created, {len(result.update)} updated, "
-                           f"{len(result.delete)} removed, {len(result.unchanged)} unchanged")
+                stale = _report_check(chart, preview(tree, chart, conflict)) or stale
+                continue
+            result = write(tree, chart, force=force, conflict=conflict)
         except ChartgenError as exc:
             raise _fail(exc)
+        _report_write(chart, result)
+        unmerged = unmerged or bool(result.unmerged)
     if stale:
         typer.echo("run `chartgen generate` to update", err=True)
+    if stale or unmerged:
         raise typer.Exit(1)
+
+
+def _report_check(chart: Path, plan: Plan) -> bool:
+    """Print what generate would do; True when it would change something (False: up to date or refused)."""
+    for rel, reason in plan.conflicts:
+        typer.echo(f"{chart / rel}: {reason}; `chartgen generate` refuses it: move it aside or use --force")
+    changes = sorted(set(plan.create + plan.update + plan.delete) - {".chartgen.lock"})
+    for rel in changes:
+        note = " (your edits are merged)" if rel in plan.merged else \
+            " (conflicts with your edits)" if rel in plan.unmerged else ""
+        typer.echo(f"{chart / rel}: out of date with chartgen.yaml{note}")
+    if not changes and not plan.conflicts:
+        typer.echo(f"{chart}: up to date")
+    if plan.conflicts:
+        raise typer.Exit(1)
+    return bool(changes)
+
+
+def _report_write(chart: Path, result: Plan) -> None:
+    for rel in result.merged:
+        typer.echo(f"{chart / rel}: merged chartgen's changes into your edits")
+    for rel in result.unmerged:
+        typer.echo(f"{chart / rel}: CONFLICT: your edits and chartgen's changes overlap; resolve the conflict "
+                   f"markers (or apply {rel}.rej) by hand", err=True)
+    for rel in result.orphaned:
+        typer.echo(f"{chart / rel}: no longer generated; kept because you edited it (it is yours now)")
+    typer.echo(f"{chart}: {len(result.create)} created, {len(result.update)} updated, "
+               f"{len(result.delete)} removed, {len(result.unchanged)} unchanged")
 
 
 @app.command()
@@ -336,6 +368,10 @@ def main() -> None:
     except ChartgenError as exc:  # raised outside a command's own handling
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the file system said no (permissions, full disk): the user's to fix, not a bug
+        where = exc.filename if exc.filename is not None else "chartgen"
+        typer.echo(f"error: {where}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     except Exception as exc:  # a bug in chartgen: say so in one line (CHARTGEN_DEBUG=1 for the traceback)
         if os.environ.get("CHARTGEN_DEBUG"):
             raise

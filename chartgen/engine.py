@@ -22,6 +22,7 @@ from chartgen.settings import CATALOG
 from chartgen.spec import Environment, Settings, Spec
 from chartgen.values import HEADER as GENERATED_HEADER
 from chartgen.values import RenderedValues, ValuesModel, build_values
+from chartgen.yamlout import json_text
 
 
 def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
@@ -39,8 +40,8 @@ def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
-    env.filters["quote"] = lambda v: json.dumps(str(v), ensure_ascii=False)
+    env.filters["tojson"] = json_text  # YAML-safe JSON: control characters are escaped
+    env.filters["quote"] = lambda v: json_text(str(v))
     # declared("autoscaling.minReplicas"): a setting's values.schema.json entry, from its one declaration
     env.globals["declared"] = lambda key: json.dumps(catalog.values_schema(key), ensure_ascii=False)
     # describe("autoscaling"): the declared description of a group of settings, as a YAML/JSON string

@@ -42,3 +42,33 @@ class WriteConflict(ChartgenError):
 
 class HelmNotFound(ChartgenError):
     pass
+
+
+class LockError(ChartgenError):
+    """A .chartgen.lock that is not what chartgen writes (wrong shape, a folder, a path outside the chart)."""
+
+
+class UnsafePath(ChartgenError):
+    """A path chartgen refuses to write or delete through (a symbolic link inside the chart)."""
+
+
+class FileSystemError(ChartgenError):
+    """The file system refused an operation: permissions, a read-only folder, a full disk, a file too large."""
+
+
+def from_os_error(exc: OSError, fallback: str, action: str) -> FileSystemError:
+    """One line for an OSError: the file, what chartgen was doing, and the system's reason."""
+    import errno
+
+    file = exc.filename if exc.filename is not None else fallback
+    reason = exc.strerror or type(exc).__name__
+    hints = {
+        errno.EACCES: "give the current user write access, or choose another folder",
+        errno.EPERM: "give the current user write access, or choose another folder",
+        errno.EROFS: "the file system is read-only; choose a writable folder",
+        errno.ENOSPC: "the disk is full; free some space and run again (nothing was changed)",
+        errno.EDQUOT: "the disk quota is exhausted; free some space and run again (nothing was changed)",
+        errno.EFBIG: "a file is larger than the file system allows; free space or raise the limit (ulimit -f)",
+    }
+    hint = hints.get(exc.errno or 0)
+    return FileSystemError(str(file), None, f"cannot {action}: {reason}" + (f"; {hint}" if hint else ""))

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +15,25 @@ from chartgen import helm_install
 from chartgen.errors import HelmNotFound
 
 DEFAULT_KUBE_VERSION = "1.31.0"
+
+
+# Variables through which a user's setup could change what helm renders or lints.
+_HELM_VARS = ("HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_CACHE_HOME", "HELM_PLUGINS", "HELM_REPOSITORY_CONFIG",
+              "HELM_REPOSITORY_CACHE", "HELM_REGISTRY_CONFIG", "HELM_CONTENT_CACHE", "HELM_DRIVER",
+              "HELM_POST_RENDERER", "HELM_KUBECONTEXT", "HELM_NAMESPACE", "KUBECONFIG", "XDG_CONFIG_HOME",
+              "XDG_DATA_HOME", "XDG_CACHE_HOME")
+
+
+def isolated_env(home: str) -> dict[str, str]:
+    """os.environ with every helm home (config, data, plugins, cache, repositories) in the empty folder `home`."""
+    env = {k: v for k, v in os.environ.items() if k not in _HELM_VARS}
+    base = Path(home)
+    for var, sub in (("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data"), ("HELM_CACHE_HOME", "cache"),
+                     ("HELM_PLUGINS", "plugins"), ("HELM_REPOSITORY_CONFIG", "config/repositories.yaml"),
+                     ("HELM_REPOSITORY_CACHE", "cache/repository"), ("HELM_REGISTRY_CONFIG", "config/registry.json"),
+                     ("KUBECONFIG", "kubeconfig")):
+        env[var] = str(base / sub)
+    return env
 
 
 @dataclass(frozen=True)
@@ -34,7 +54,7 @@ class Helm:
 
     @cached_property
     def version(self) -> str:
-        out = subprocess.run([self.path, "version", "--short"], capture_output=True, text=True, timeout=60)
+        out = self.run("version", "--short", timeout=60)
         m = re.search(r"v(\d+\.\d+\.\d+)", out.stdout)
         return m.group(1) if m else "unknown"
 
@@ -44,10 +64,8 @@ class Helm:
 
     def run(self, *args: str, timeout: int = 300) -> HelmResult:
         cmd = (self.path, *args)
-        env = dict(os.environ)
-        # Keep helm away from the user's repositories, plugins and kube config.
-        env.setdefault("HELM_CACHE_HOME", str(helm_install.tools_dir() / "helm-cache"))
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        with tempfile.TemporaryDirectory(prefix="chartgen-helm-home-") as home:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=isolated_env(home))
         return HelmResult(proc.returncode == 0, proc.stdout, proc.stderr, cmd)
 
     def lint(self, chart: Path, values: list[Path], *, strict: bool = True,
@@ -88,6 +106,10 @@ def find_helm(explicit: str | None = None) -> Helm:
     for version in (helm_install.DEFAULT_VERSION, *sorted(helm_install.RELEASES)):
         p = helm_install.installed_path(version)
         if _executable(p):
+            if not helm_install.verified(version):
+                raise HelmNotFound(str(p), None, f"does not match the pinned sha256 of helm {version} (changed "
+                                                 f"since it was installed); run `chartgen helm install --force "
+                                                 f"{version}`")
             return Helm(str(p))
     on_path = shutil.which("helm")
     if on_path:

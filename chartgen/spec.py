@@ -33,6 +33,7 @@ from chartgen.workload_spec import (
     parse_probes,
     parse_storage,
 )
+from chartgen.spec_shape import check_sections
 from chartgen.yamlsource import YamlSource, join, parse_yaml, read_yaml
 
 __all__ = ["Autoscaling", "ContainerPort", "DisruptionBudget", "Environment", "Image", "LoadBalancer", "Probe",
@@ -154,6 +155,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     data = src.data
     if not isinstance(data, dict):
         raise SpecError(src.file, None, "must be a mapping with at least name, blueprint and image")
+    check_sections(src)
     _schema_errors(data, col, library)
     col.raise_if_any()
 

@@ -1,30 +1,39 @@
-"""Write a FileTree into a chart folder: all or nothing, and never over a file the user changed.
+"""Write a FileTree into a chart folder: all or nothing, confined to the chart, and never losing an edit.
 
-`.chartgen.lock` records the sha256 of every file chartgen wrote. On the next generate a file is replaced only
-if it still has the recorded content (the user did not edit it); an edited or unknown file in the way is a
-conflict, reported before anything is written. Files chartgen wrote before and no longer produces are removed,
-again only when unedited.
+`.chartgen.lock` records the sha256 of every file chartgen generated and `.chartgen/base/<path>` keeps the text
+itself (helmignored). On the next run, for each generated file:
 
-write() applies a whole generated tree; write_subset() applies only some of its files (e.g. the values-<env>.yaml
-files) and keeps every other file and lock entry as it is. A user file such as chartgen.yaml is written only when
-the caller says which text it expects on disk (`expect`), so a concurrent edit is a conflict, not lost.
+- unchanged on disk since chartgen wrote it: replaced by the new output;
+- edited by hand: with conflict="merge" (generate), a three-way merge of base (what chartgen last wrote), ours
+  (the file) and theirs (the new output); clean merges are written, conflicting ones get standard conflict
+  markers (or, with conflict="rej", the file stays as it is and <path>.rej holds chartgen's change) and are
+  listed in Plan.unmerged. With conflict=None (the values and env commands) an edit is a conflict that refuses
+  the whole run, as is a file in the way that chartgen did not write. --force overwrites either.
+- generated before, not any more: removed when unedited; when edited it is kept and becomes the user's file.
+
+Files in the chart that are not in the lock are the user's and never touched. Everything is planned in memory,
+then applied as one transaction (chartgen.transaction): the lock is written last, a failure rolls back, and a
+kill at any instant is finished or discarded by the next run.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chartgen.errors import WriteConflict
+from chartgen import threeway
+from chartgen.errors import FileSystemError, WriteConflict, from_os_error
 from chartgen.filetree import FileTree
+from chartgen.lockfile import BASE_DIR, LOCK_FILE, STATE_DIR, lock_json
+from chartgen.lockfile import read_lock as _read_lock
+from chartgen.transaction import Change, apply, chart_lock, check_no_links, recover
 
-LOCK_FILE = ".chartgen.lock"
 USER_FILES = frozenset({"chartgen.yaml"})
+CONFLICT_MODES = ("merge", "rej")
+
+__all__ = ["LOCK_FILE", "STATE_DIR", "USER_FILES", "Plan", "drift", "lock_text", "plan", "read_lock", "write",
+           "write_new", "write_subset"]
 
 
 @dataclass
@@ -33,7 +42,13 @@ class Plan:
     update: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): refuse the run
+    merged: list[str] = field(default_factory=list)  # edited by hand, chartgen's change merged in cleanly
+    unmerged: list[str] = field(default_factory=list)  # edited by hand, conflicting change (markers or .rej)
+    kept: list[str] = field(default_factory=list)  # edited by hand, chartgen's output unchanged: left as it is
+    orphaned: list[str] = field(default_factory=list)  # edited by hand, no longer generated: now the user's file
+    contents: dict[str, str] = field(default_factory=dict)  # what to write to each created/updated path
+    records: dict[str, str] = field(default_factory=dict)  # generated text to record (lock + base) per path
 
     @property
     def changed(self) -> list[str]:
@@ -41,77 +56,157 @@ class Plan:
 
 
 def read_lock(root: Path) -> dict[str, str]:
-    path = root / LOCK_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return dict(data.get("files", {}))
-    except (ValueError, AttributeError):
-        return {}
+    """path -> sha256 of the generated text. Raises LockError (exit 2) for a lock chartgen did not write."""
+    return dict(_read_lock(root).files)
 
 
 def _lock_json(files: Mapping[str, str]) -> str:
-    return json.dumps({"generator": "chartgen", "files": dict(files)}, indent=2, sort_keys=True) + "\n"
+    return lock_json(files)
 
 
 def lock_text(tree: FileTree) -> str:
-    return _lock_json({p: FileTree.digest(t) for p, t in tree if p not in USER_FILES and p != LOCK_FILE})
+    return lock_json({p: FileTree.digest(t) for p, t in tree if p not in USER_FILES and p != LOCK_FILE})
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        raise from_os_error(exc, str(path), "read") from None
+
+
+def _text(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _base(root: Path, rel: str, digest: str) -> str | None:
+    """What chartgen last generated at `rel`, when it is recorded intact."""
+    data = _read(root / BASE_DIR / rel)
+    if data is None or FileTree.digest(data) != digest:
+        return None
+    return _text(data)
 
 
 def plan(tree: FileTree, root: Path, *, select: Callable[[str], bool] | None = None,
-         expect: Mapping[str, str] | None = None) -> Plan:
-    """What writing `tree` into `root` would do. With `select`, lock entries it rejects are never deleted.
+         expect: Mapping[str, str] | None = None, conflict: str | None = None) -> Plan:
+    """What writing `tree` into `root` would do (nothing is written).
 
-    `expect` maps user files in `tree` (chartgen.yaml) to the text the caller read from them: such a file is
-    replaced only while it still holds exactly that text.
+    select: only lock entries it accepts may be deleted. expect: user files in `tree` (chartgen.yaml) with the
+    text the caller read from them; such a file is replaced only while it still holds exactly that text.
+    conflict: None (an edited file refuses the run), "merge" (three-way merge, markers) or "rej".
     """
-    lock = read_lock(root)
+    files = read_lock(root)
+    check_no_links(root, [*tree.paths(), *files, *(f"{BASE_DIR}/{p}" for p in files), LOCK_FILE, STATE_DIR])
     expect = expect or {}
     result = Plan()
     for rel, text in tree:
-        target = root / rel
+        data = _read(root / rel)
         if rel in expect:
-            if not target.is_file():
-                result.conflicts.append((rel, "was removed while chartgen was editing it"))
-            elif target.read_bytes() == text.encode("utf-8"):
-                result.unchanged.append(rel)
-            elif target.read_bytes() == expect[rel].encode("utf-8"):
-                result.update.append(rel)
-            else:
-                result.conflicts.append((rel, "changed while chartgen was editing it"))
-            continue
-        if not target.exists():
-            result.create.append(rel)
-            continue
-        current = target.read_bytes()
-        if current == text.encode("utf-8"):
-            result.unchanged.append(rel)
-        elif rel == LOCK_FILE or lock.get(rel) == FileTree.digest(current):
-            result.update.append(rel)
-        elif rel in lock:
-            result.conflicts.append((rel, "edited since chartgen wrote it"))
+            _plan_expected(result, rel, text, data, expect[rel])
+        elif rel == LOCK_FILE:
+            _plan_plain(result, rel, text, data)
         else:
-            result.conflicts.append((rel, "exists and was not written by chartgen"))
-    for rel in sorted(set(lock) - set(tree.paths())):
+            result.records[rel] = text
+            _plan_generated(result, root, rel, text, data, files.get(rel), conflict)
+    for rel in sorted(set(files) - set(tree.paths())):
         if select is not None and not select(rel):
             continue
-        target = root / rel
-        if target.is_file():
-            if FileTree.digest(target.read_bytes()) == lock[rel]:
-                result.delete.append(rel)
-            else:
-                result.conflicts.append((rel, "no longer generated but edited; remove it yourself"))
+        data = _read(root / rel)
+        if data is None:
+            continue
+        if FileTree.digest(data) == files[rel]:
+            result.delete.append(rel)
+        else:
+            result.orphaned.append(rel)  # no longer generated, edited: it is the user's file now
     return result
 
 
-def write(tree: FileTree, root: Path, *, force: bool = False, expect: Mapping[str, str] | None = None) -> Plan:
-    """Apply `tree` to `root`. Raises WriteConflict (writing nothing) when a user-edited file is in the way.
+def _plan_plain(result: Plan, rel: str, text: str, data: bytes | None) -> None:
+    if data is None:
+        result.create.append(rel)
+    elif data == text.encode("utf-8"):
+        result.unchanged.append(rel)
+    else:
+        result.update.append(rel)
+    result.contents[rel] = text
+
+
+def _plan_expected(result: Plan, rel: str, text: str, data: bytes | None, expected: str) -> None:
+    if data is None:
+        result.conflicts.append((rel, "was removed while chartgen was editing it"))
+    elif data == text.encode("utf-8"):
+        result.unchanged.append(rel)
+    elif data == expected.encode("utf-8"):
+        result.update.append(rel)
+        result.contents[rel] = text
+    else:
+        result.conflicts.append((rel, "changed while chartgen was editing it"))
+
+
+def _plan_generated(result: Plan, root: Path, rel: str, text: str, data: bytes | None, recorded: str | None,
+                    conflict: str | None) -> None:
+    if data is None or data == text.encode("utf-8") or recorded == FileTree.digest(data):
+        _plan_plain(result, rel, text, data)
+        return
+    if recorded is None:
+        result.conflicts.append((rel, "exists and was not written by chartgen"))
+        return
+    base = _base(root, rel, recorded)
+    ours = _text(data)
+    if conflict is None or base is None or ours is None:
+        why = "" if conflict is None else " (and no record of what chartgen last wrote to merge with)"
+        result.conflicts.append((rel, f"edited since chartgen wrote it{why}"))
+        return
+    if base == text:  # chartgen's output did not change: the user's edit stands
+        result.kept.append(rel)
+        return
+    merged = threeway.merge(base, ours, text)
+    if merged.clean:
+        result.merged.append(rel)
+        result.update.append(rel)
+        result.contents[rel] = merged.text
+        return
+    result.unmerged.append(rel)
+    if conflict == "rej":
+        result.records[rel] = base  # the change is not applied yet: the next run offers it again
+        rej = f"{rel}.rej"
+        result.create.append(rej) if not (root / rej).exists() else result.update.append(rej)
+        result.contents[rej] = threeway.rejected(rel, base, text)
+    else:
+        result.update.append(rel)
+        result.contents[rel] = merged.text
+
+
+def _refuse(root: Path, result: Plan) -> None:
+    first, reason = next(((p, r) for p, r in result.conflicts if p in USER_FILES), result.conflicts[0])
+    more = f" (and {len(result.conflicts) - 1} more: {', '.join(p for p, _ in result.conflicts if p != first)})" \
+        if len(result.conflicts) > 1 else ""
+    raise WriteConflict(str(root / first), None,
+                        f"{reason}; refusing to overwrite{more}. Move it aside or use --force")
+
+
+def _force(result: Plan, tree: FileTree) -> None:
+    for rel, _ in result.conflicts:
+        result.update.append(rel)
+        result.contents[rel] = tree[rel]
+    result.conflicts = []
+
+
+def write(tree: FileTree, root: Path, *, force: bool = False, expect: Mapping[str, str] | None = None,
+          conflict: str | None = None) -> Plan:
+    """Apply `tree` to `root`. Raises WriteConflict (writing nothing) when a file in the way cannot be merged.
 
     `expect`: user files in `tree` to replace, each with the text the caller read from it (see plan()).
+    `conflict`: how an edited generated file is handled (see plan()); --force overwrites it instead.
     """
     tree.add(LOCK_FILE, lock_text(tree))
-    return _apply(tree, root, plan(tree, root, expect=expect), force)
+    with chart_lock(root):
+        recover(root)
+        result = plan(tree, root, expect=expect, conflict=None if force else conflict)
+        return _apply(tree, root, result, force, keep_lock={})
 
 
 def write_subset(tree: FileTree, root: Path, select: Callable[[str], bool], *, force: bool = False) -> Plan:
@@ -120,86 +215,113 @@ def write_subset(tree: FileTree, root: Path, select: Callable[[str], bool], *, f
     Selected files chartgen wrote before and `tree` no longer has are removed (when unedited). Every other file,
     and its lock entry, is left exactly as it is; the lock records the new digests of the files written.
     """
+    subset = _subset(tree, select)
+    with chart_lock(root):
+        recover(root)
+        others = {p: d for p, d in read_lock(root).items() if not select(p)}
+        subset.add(LOCK_FILE, _lock_json(others | {p: FileTree.digest(t) for p, t in subset}))
+        result = plan(subset, root, select=select)
+        return _apply(subset, root, result, force, keep_lock=others)
+
+
+def _subset(tree: FileTree, select: Callable[[str], bool]) -> FileTree:
     subset = FileTree()
     for rel, text in tree:
         if rel != LOCK_FILE and rel not in USER_FILES and select(rel):
             subset.add(rel, text)
-    files = {p: d for p, d in read_lock(root).items() if not select(p)}
-    files.update({p: FileTree.digest(t) for p, t in subset})
-    subset.add(LOCK_FILE, _lock_json(files))
-    return _apply(subset, root, plan(subset, root, select=select), force)
+    return subset
 
 
-def _apply(tree: FileTree, root: Path, result: Plan, force: bool) -> Plan:
+def _apply(tree: FileTree, root: Path, result: Plan, force: bool, keep_lock: Mapping[str, str]) -> Plan:
     # --force overrides generated files only: a user file (chartgen.yaml) changed under us is never overwritten.
     if result.conflicts and (not force or any(p in USER_FILES for p, _ in result.conflicts)):
-        first, reason = next(((p, r) for p, r in result.conflicts if p in USER_FILES), result.conflicts[0])
-        more = f" (and {len(result.conflicts) - 1} more)" if len(result.conflicts) > 1 else ""
-        raise WriteConflict(str(root / first), None,
-                            f"{reason}; refusing to overwrite{more}. Move it aside or use --force")
+        _refuse(root, result)
     if force:
-        result.update.extend(p for p, _ in result.conflicts if p in tree)
-        result.delete.extend(p for p, _ in result.conflicts if p not in tree)
-        result.conflicts = []
-    # Stage every file first, then move into place: a failure while staging leaves the chart untouched.
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".chartgen-", dir=root))
+        _force(result, tree)
+    old = read_lock(root)
+    records = dict(result.records)
+    lock = dict(keep_lock) | {p: FileTree.digest(t) for p, t in records.items()}
+    result.contents[LOCK_FILE] = _lock_json(lock)
+    if LOCK_FILE in result.unchanged and _read(root / LOCK_FILE) != result.contents[LOCK_FILE].encode():
+        result.unchanged.remove(LOCK_FILE)
+        result.update.append(LOCK_FILE)
+    writes = [(rel, result.contents[rel].encode("utf-8")) for rel in result.create + result.update
+              if rel != LOCK_FILE]
+    for rel, text in records.items():
+        if _read(root / BASE_DIR / rel) != text.encode("utf-8"):
+            writes.append((f"{BASE_DIR}/{rel}", text.encode("utf-8")))
+    deletes = list(result.delete)
+    deletes += [f"{BASE_DIR}/{rel}" for rel in old if rel not in lock and (root / BASE_DIR / rel).exists()]
+    if not writes and not deletes and LOCK_FILE in result.unchanged:
+        return result
+    writes.append((LOCK_FILE, result.contents[LOCK_FILE].encode("utf-8")))  # the lock last
     try:
-        for rel in result.create + result.update:
-            staged = staging / rel
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_text(tree[rel], encoding="utf-8")
-        for rel in result.create + result.update:
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, target)
-        for rel in result.delete:
-            (root / rel).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise from_os_error(exc, str(root), "create the chart folder") from None
+    apply(root, Change(writes, deletes))
+    return result
+
+
+def preview(tree: FileTree, root: Path, conflict: str | None = "merge") -> Plan:
+    """What `generate` would do (for --check). Writes nothing; an interrupted run is reported, not recovered."""
+    from chartgen.lockfile import STAGING_DIR
+
+    if (root / STAGING_DIR).exists():
+        raise FileSystemError(str(root / STAGING_DIR), None, "an interrupted chartgen run left this folder; "
+                                                             "run `chartgen generate` to finish or discard it")
+    tree.add(LOCK_FILE, lock_text(tree))
+    result = plan(tree, root, conflict=conflict)
+    if not result.conflicts:
+        missing = [rel for rel, text in result.records.items()
+                   if _read(root / BASE_DIR / rel) != text.encode("utf-8")]
+        if missing:
+            result.update.append(f"{STATE_DIR}/")
     return result
 
 
 def drift(tree: FileTree, root: Path, select: Callable[[str], bool] | None = None) -> list[str]:
-    """Files that differ between `tree` and `root` (for --check). Writes nothing.
-
-    With `select`, only the files it accepts are compared (the lock file is then not compared).
-    """
+    """Files that `generate` (or, with `select`, `values`) would change or refuses to touch. Writes nothing."""
     if select is None:
-        tree.add(LOCK_FILE, lock_text(tree))
+        result = preview(tree, root)
     else:
-        subset = FileTree()
-        for rel, text in tree:
-            if rel != LOCK_FILE and rel not in USER_FILES and select(rel):
-                subset.add(rel, text)
-        tree = subset
-    out = []
-    for rel, text in tree:
-        target = root / rel
-        if not target.is_file() or target.read_bytes() != text.encode("utf-8"):
-            out.append(rel)
-    for rel in sorted(set(read_lock(root)) - set(tree.paths())):
-        if (select is None or select(rel)) and (root / rel).exists():
-            out.append(rel)
+        result = plan(_subset(tree, select), root, select=select)
+    out = set(result.create + result.update + result.delete + result.unmerged) | {p for p, _ in result.conflicts}
+    out.discard(LOCK_FILE)
+    if select is None and (result.create or result.update or result.delete):
+        lock = result.contents.get(LOCK_FILE)
+        if lock is not None and _read(root / LOCK_FILE) != lock.encode("utf-8"):
+            out.add(LOCK_FILE)
     return sorted(out)
 
 
 def write_new(tree: FileTree, root: Path) -> None:
     """Create a brand-new chart folder atomically: build it beside, then rename. Refuses an existing folder."""
-    if root.exists() and any(root.iterdir()):
-        raise WriteConflict(str(root), None, "already exists and is not empty; choose another --output or name")
-    tree.add(LOCK_FILE, lock_text(tree))
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
-    staging.chmod(0o755)
+    import os
+    import shutil
+    import tempfile
+
     try:
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise WriteConflict(str(root), None, "already exists and is not empty; choose another --output or name")
+        tree.add(LOCK_FILE, lock_text(tree))
+        for rel, text in list(tree):
+            if rel not in USER_FILES and rel != LOCK_FILE:
+                tree.add(f"{BASE_DIR}/{rel}", text)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    except OSError as exc:
+        raise from_os_error(exc, str(root), "create the chart folder") from None
+    try:
+        staging.chmod(0o755)
         for rel, text in tree:
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             (staging / rel).write_text(text, encoding="utf-8")
         if root.exists():
             root.rmdir()
         os.replace(staging, root)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise from_os_error(exc, str(root), "create the chart (nothing was created)") from None
         raise
-

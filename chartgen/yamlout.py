@@ -1,13 +1,40 @@
-"""Emit values files: stable key order, 2-space indent, every top-level and nested map key commented."""
+"""Emit values files: stable key order, 2-space indent, every top-level and nested map key commented.
+
+A string is written plain only when every YAML resolver helm or a user's tools might use (YAML 1.1 as Go's
+yaml.v2 and PyYAML read it, YAML 1.2 as yaml.v3 reads it) reads it back as that same string; anything that looks
+like a number, a boolean, null, a timestamp or YAML syntax (`1e3`, `yes`, `on`, `0x1F`, `012`, `~`, `1_000`,
+`.inf`, `2024-01-01`, `{{`, `: `, `#`, ...) is double-quoted, so the string reaches the manifest unchanged.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Plain scalars that stay strings under YAML 1.1 and 1.2 alike: start with a letter or '/', then letters,
+# digits and . _ / - only, and are not one of the words some resolver reads as a boolean or null.
+_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
+_WORDS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+
+
+def plain_is_safe(text: str) -> bool:
+    return bool(_PLAIN.match(text)) and text.lower() not in _WORDS and "\n" not in text
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Double-quotes every string that is not plainly a string to every resolver."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = None if plain_is_safe(data) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def _scalar(value: Any) -> str:
@@ -54,3 +81,12 @@ def _emit(data: Mapping[str, Any], path: str, indent: int, comments: Mapping[str
             lines.extend(_block(value, indent + 2))
         else:
             lines.append(f"{pad}{k}: {_scalar(value)}")
+
+
+# Characters YAML does not allow raw (C0/C1 controls, DEL, U+FFFE/FFFF) or reads as line breaks (NEL, LS, PS).
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def json_text(value: Any) -> str:
+    """JSON for `value` that is also YAML every parser reads back unchanged (unsafe characters \\u-escaped)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))

@@ -217,7 +217,8 @@ def test_values_check_detects_stale_file_and_values_rewrites_it(webapp):
     res = invoke("values", webapp)
     assert res.exit_code == 0, res.output
     after = files_under(webapp)
-    assert {p for p in after if after[p] != before.get(p)} == {"values-prod.yaml", LOCK_FILE}
+    assert {p for p in after if after[p] != before.get(p)} == {"values-prod.yaml", LOCK_FILE,
+                                                               ".chartgen/base/values-prod.yaml"}
     lock_after = read_lock(webapp)
     assert {p for p in lock_after if lock_after[p] != lock_before.get(p)} == {"values-prod.yaml"}
     assert lock_after["values-prod.yaml"] == FileTree.digest(after["values-prod.yaml"])

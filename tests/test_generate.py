@@ -106,6 +106,14 @@ def test_user_edited_file_is_never_silently_overwritten(tmp_path):
     (chart / "templates" / "service.yaml").write_text("# my own service\n")
     spec_text = (chart / "chartgen.yaml").read_text().replace('tag: "1.4.2"', 'tag: "1.5.0"')
     (chart / "chartgen.yaml").write_text(spec_text)
+    # chartgen's service.yaml did not change: the edit stands, the rest is regenerated
+    res = runner.invoke(app, ["generate", str(chart)])
+    assert res.exit_code == 0, res.output
+    assert (chart / "templates" / "service.yaml").read_text() == "# my own service\n"
+    assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "1.5.0"
+    # without a record of what chartgen last wrote there is nothing to merge with: refuse, write nothing
+    shutil.rmtree(chart / ".chartgen")
+    (chart / "chartgen.yaml").write_text(spec_text.replace('"1.5.0"', '"1.6.0"'))
     before = files_under(chart)
     res = runner.invoke(app, ["generate", str(chart)])
     assert res.exit_code == 2
@@ -114,7 +122,7 @@ def test_user_edited_file_is_never_silently_overwritten(tmp_path):
     res = runner.invoke(app, ["generate", str(chart), "--force"])
     assert res.exit_code == 0
     assert "# my own service" not in (chart / "templates" / "service.yaml").read_text()
-    assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "1.5.0"
+    assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "1.6.0"
 
 
 def test_unknown_file_in_the_way_is_a_conflict(tmp_path):

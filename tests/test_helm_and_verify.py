@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -37,6 +39,11 @@ def test_lookup_order(tmp_path, monkeypatch):
     assert find_helm().path == str(on_path)  # nothing installed: PATH
     installed = _fake_helm(helm_install.installed_path("3.17.2"))
     assert installed.is_relative_to(tools)
+    with pytest.raises(HelmNotFound, match="does not match the pinned sha256"):
+        find_helm()  # chartgen's copy is used only while it is the pinned binary
+    pinned = helm_install.RELEASES["3.17.2"]
+    monkeypatch.setitem(helm_install.RELEASES, "3.17.2", dataclasses.replace(
+        pinned, sha256=hashlib.sha256(installed.read_bytes()).hexdigest()))
     assert find_helm().path == str(installed)  # chartgen's copy beats PATH
     monkeypatch.setenv("CHARTGEN_HELM", str(from_env))
     assert find_helm().path == str(from_env)  # $CHARTGEN_HELM beats chartgen's copy

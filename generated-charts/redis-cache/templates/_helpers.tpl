@@ -60,12 +60,9 @@ Volume mounts beyond /tmp: a Deployment has none of its own.
 {{- end }}
 
 {{/*
-Service annotations: the cloud preset (when type is LoadBalancer) plus service.annotations.
+The cloud preset's Service annotations (when type is LoadBalancer), as YAML; service.yaml adds service.annotations.
 */}}
 {{- define "redis-cache.serviceAnnotations" -}}
 
-{{- with .Values.service.annotations }}
-{{ toYaml . }}
-{{- end }}
 {{- end }}
 

