@@ -23,3 +23,8 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HELM_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CHARTGEN_HELM", raising=False)
     yield
+
+
+def pytest_addoption(parser):
+    parser.addoption("--shared", default=None, help="path of shared/ (Istio CRDs, real-world renders) for "
+                     "tests/corpus/; default $CHARTGEN_SHARED, else ../shared beside the repo")

@@ -7,8 +7,7 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"  # CI always puts shared/ beside the repo
-REALWORLD = SHARED / "realworld"
+CLEAN = REPO / "bench" / "check_corpus" / "clean"  # realistic manifests we wrote; nothing in them is a fault
 
 if str(REPO) not in sys.path:  # until the project config puts the repo on the path
     sys.path.insert(0, str(REPO))
