@@ -12,7 +12,6 @@ import importlib.util
 import sys
 
 import pytest
-
 from support import REPO, helm_binary
 
 

@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import KUBE_VERSION, REPO
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from support import KUBE_VERSION, REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "charts" / "widget-operator"
 CRD_NAME = "widgets.demo.chartgen.example.yaml"
