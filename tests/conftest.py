@@ -22,6 +22,7 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HELM_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("HELM_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CHARTGEN_HELM", raising=False)
+    monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
     yield
 
 
