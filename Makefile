@@ -27,7 +27,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 -q --ignore=tests/corpus
 
 bench: setup
 	$(BIN)/python bench/generate.py

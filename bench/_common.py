@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"  # shared/ sits beside the repo
-REALWORLD = SHARED / "realworld"
+CLEAN_CORPUS = REPO / "bench" / "check_corpus" / "clean"  # realistic manifests we wrote
 GENERATED = REPO / "generated-charts"
 BIN = REPO / ".venv" / "bin"
 CHARTGEN_CLI = BIN / "chartgen"

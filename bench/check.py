@@ -1,8 +1,8 @@
 """Benchmark: `chartgen check` versus `kubernetes-validate --strict` on the same rendered manifests.
 
-Corpus: the charts under generated-charts/ (generated into a temp dir, then `helm template` for every environment)
-plus the real-world manifests in shared/realworld/ (bitnami nginx/postgresql/redis, istio bookinfo, helm create's
-default). To reach 10 / 1,000 / 10,000 documents the set is replicated; every copy renames each metadata.name of its
+Corpus: the charts under generated-charts/ (generated into a temp dir, then `helm template` for every environment),
+the clean manifests of bench/check_corpus/clean/, and with `--corpus PATH` the real-world renders of that folder
+(e.g. ../shared/realworld: bookinfo, bitnami, helm create, charts/; see bench/corpus_sets.py). To reach 10 / 1,000 / 10,000 documents the set is replicated; every copy renames each metadata.name of its
 unit (and every reference to it in that unit) with a suffix, so copies are distinct objects (no duplicate-object
 findings) and references inside a copy stay consistent. One file per unit copy, as a CI job rendering many charts
 would produce.
@@ -10,7 +10,8 @@ would produce.
 Both tools get the same files, in one process each, like a CI step: `chartgen check DIR` and
 `kubernetes-validate --strict -k 1.31.0 FILE...`.
 
-Usage: python bench/check.py [--sizes 10,1000,10000] [--quick] [--kv-full] [--kv-sample-docs 1000]
+Usage: python bench/check.py [--corpus ../shared/realworld] [--sizes 10,1000,10000] [--quick] [--kv-full]
+                             [--kv-sample-docs 1000]
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def split_docs(text: str) -> tuple[list[str], list[str]]:
     return docs, names
 
 
-def base_units(tmp: Path) -> list[Unit]:
-    """generated-charts/* rendered per environment, then shared/realworld/."""
+def base_units(tmp: Path, realworld: Path | None = None) -> list[Unit]:
+    """generated-charts/* rendered per environment, bench/check_corpus/clean/, then the real-world corpus if given."""
     from chartgen.helm import find_helm
     from chartgen.verify import ChartTarget
 
@@ -85,11 +86,17 @@ def base_units(tmp: Path) -> list[Unit]:
                 raise SystemExit(f"helm template {chart} ({env.name}) failed: {res.message}")
             docs, names = split_docs(res.stdout)
             units.append(Unit(f"{chart.name}-{env.name}", docs, names, "" if n == 0 else f"-{env.name}"))
-    if not C.REALWORLD.is_dir():
-        raise SystemExit(f"{C.REALWORLD} not found (shared/ must sit beside the repo)")
-    bookinfo = sorted((C.REALWORLD / "bookinfo").glob("*.yaml"))
-    groups = [("bookinfo", bookinfo)] + [(f"{p.parent.name}-{p.stem}", [p])
-                                         for p in sorted(C.REALWORLD.glob("*/*.yaml")) if p not in bookinfo]
+    groups = [(f"clean-{p.stem}", [p]) for p in sorted(C.CLEAN_CORPUS.glob("*.yaml"))]
+    if not groups:
+        raise SystemExit(f"no clean corpus files under {C.CLEAN_CORPUS}")
+    if realworld is not None:
+        import corpus_sets
+
+        try:
+            sets = {**corpus_sets.sets(realworld), **corpus_sets.chart_sets(realworld)}
+        except corpus_sets.CorpusMissing as err:
+            raise SystemExit(f"bench/check.py: {err}") from None
+        groups += [(name.replace("/", "-"), paths) for name, paths in sets.items()]
     for key, files in groups:
         docs, names = [], []
         for f in files:
@@ -252,6 +259,7 @@ def rules_summary() -> tuple[int, dict[str, int]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, help="real-world corpus folder to add (e.g. ../shared/realworld)")
     ap.add_argument("--sizes", help="comma-separated document counts (default 10,1000,10000)")
     ap.add_argument("--quick", action="store_true", help="small run: sizes 10,200")
     ap.add_argument("--kv-full", action="store_true", help="run kubernetes-validate on every size in full")
@@ -270,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     with C.tempdir("check") as tmp:
-        units = base_units(tmp)
+        units = base_units(tmp, args.corpus)
         per_copy = sum(len(u.docs) for u in units)
         print(f"# corpus unit set: {per_copy} documents per copy from {len(units)} units: "
               + ", ".join(f"{u.key} ({len(u.docs)})" for u in units), flush=True)

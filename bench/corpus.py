@@ -9,7 +9,12 @@ Corpus (bench/check_corpus/, see its README.md):
                      # also: <rule id> (why)      (optional; a rule the fault legitimately triggers as well)
                      # namespace: <ns>            (optional; as `chartgen check -n`)
                      # derived-from: <chart, env> (optional; helm output of generated-charts/ with one edit)
-  clean/*.yaml   third-party manifests that must not be flagged (helm create's default chart, bitnami, bookinfo)
+  clean/*.yaml   realistic manifests we wrote that must not be flagged (a StatefulSet database, an nginx-style
+                 frontend with HPA/PDB/NetworkPolicy/Ingress, a small Istio mesh app)
+  needs-istio-crds/*.yaml   faults only Istio's CRDs reveal (strict CRD schema, CEL rules): judged only when
+                 --istio-crds PATH gives the CRD file (e.g. ../shared/schemas/istio/crd-all.gen-1.30.3.yaml)
+  --corpus PATH  the real-world corpus (e.g. ../shared/realworld) as more clean cases: bookinfo, bitnami and helm
+                 create's renders (bench/corpus_sets.py)
   + rendered at run time, so they never go stale: every chart under generated-charts/ for every environment
     (helm template -n <env namespace> --kube-version 1.31.0), and `helm create`'s chart (defaults, and with
     autoscaling, ingress and httpRoute on). The prod environment of each generated chart is also checked under
@@ -28,6 +33,8 @@ Exit status: 0 when chartgen catches every fault (and reports no unexpected erro
 1 otherwise; 2 when a tool or the corpus is missing. The other tools' results never change the exit status.
 
 Usage: python bench/corpus.py [--tools chartgen,kubernetes-validate,helm] [--files] [--jobs N]
+                              [--istio-crds ../shared/schemas/istio/crd-all.gen-1.30.3.yaml]
+                              [--corpus ../shared/realworld]
 """
 
 from __future__ import annotations
@@ -41,15 +48,16 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "bench" / "check_corpus"
 FAULTY = CORPUS / "faulty"
 CLEAN = CORPUS / "clean"
+ISTIO_CRD_FAULTS = CORPUS / "needs-istio-crds"
 GENERATED = REPO / "generated-charts"
 KUBERNETES_VALIDATE = REPO / ".venv" / "bin" / "kubernetes-validate"
 KUBE_VERSION = "1.31.0"  # helm and kubernetes-validate
@@ -87,6 +95,7 @@ class Case:
     strict_warnings: bool = False  # clean under --profile prod: a warning is a flag too
     chart: Path | None = None  # helm lint the real chart (generated charts) instead of a wrapper
     values: Path | None = None
+    crds: tuple[str, ...] = ()  # CRD files chartgen check is given (--crds)
 
     @property
     def name(self) -> str:
@@ -109,7 +118,7 @@ def parse_header(text: str) -> dict[str, str]:
     return out
 
 
-def load_faults(folder: Path = FAULTY) -> list[Case]:
+def load_faults(folder: Path = FAULTY, crds: tuple[str, ...] = ()) -> list[Case]:
     cases = []
     for path in sorted(folder.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -124,7 +133,7 @@ def load_faults(folder: Path = FAULTY) -> list[Case]:
         cases.append(Case(f"faulty/{path.stem}", False, text, path, layer=h["layer"], expect=h["expect"],
                           also=frozenset(_RULE_ID.findall(h.get("also", ""))), profile=h.get("profile", "default"),
                           namespace=h.get("namespace") or None, description=h["fault"],
-                          derived_from=h.get("derived-from")))
+                          derived_from=h.get("derived-from"), crds=crds))
     if not cases:
         raise CorpusError(f"no faulty files under {folder}")
     return cases
@@ -137,10 +146,24 @@ def load_clean_files(folder: Path = CLEAN) -> list[Case]:
     return cases
 
 
+def load_realworld(root: Path) -> list[Case]:
+    """The real-world sets where chartgen must raise no error (bench/corpus_sets.py), one clean case each."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import corpus_sets
+
+    try:
+        sets = corpus_sets.sets(root)
+    except corpus_sets.CorpusMissing as err:
+        raise CorpusError(str(err)) from None
+    return [Case(f"realworld/{name}", True, "\n---\n".join(p.read_text(encoding="utf-8") for p in paths),
+                 paths[0] if len(paths) == 1 else None, namespace="demo") for name, paths in sets.items()]
+
+
 def find_helm():
     """helm 4.1.4 as installed by `chartgen helm install`, else whatever chartgen would use."""
     from chartgen import helm_install
-    from chartgen.helm import Helm, HelmNotFound, find_helm as chartgen_find_helm
+    from chartgen.helm import Helm, HelmNotFound
+    from chartgen.helm import find_helm as chartgen_find_helm
 
     pinned = helm_install.installed_path(HELM_VERSION)
     if pinned.is_file():
@@ -229,8 +252,8 @@ def chartgen_verdict(case: Case) -> Verdict:
     from chartgen.check.command import check_text
     from chartgen.check.model import CheckOptions, Severity
 
-    findings = check_text(case.text, case.id, CheckOptions(kube_version=CHECK_KUBE, profile=case.profile),
-                          case.namespace)
+    findings = check_text(case.text, case.id, CheckOptions(kube_version=CHECK_KUBE, profile=case.profile,
+                                                          crds=case.crds), case.namespace)
     threshold = Severity.WARNING if case.strict_warnings else Severity.ERROR
     failing = [f for f in findings if f.severity >= threshold]
     rules = sorted({f.rule for f in failing})
@@ -342,7 +365,8 @@ def report(faults: list[Case], cleans: list[Case], runs: list[Run], show_files: 
     table(rows, ["layer"] + [TOOL_TITLES[r.tool] for r in runs])
 
     print("\n== clean files flagged, by source")
-    sources = [("clean/ (helm create, bitnami, bookinfo)", [c for c in cleans if c.id.startswith("clean/")]),
+    sources = [("clean/ (our realistic manifests)", [c for c in cleans if c.id.startswith("clean/")]),
+               ("real-world corpus (--corpus)", [c for c in cleans if c.id.startswith("realworld/")]),
                ("helm create, rendered now", [c for c in cleans if c.id.startswith("helm-create/")]),
                ("generated-charts, every env", [c for c in cleans if c.id.startswith("generated/")
                                                 and not c.strict_warnings]),
@@ -393,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {', '.join(TOOLS)}")
     ap.add_argument("--files", action="store_true", help="also print the verdict of every tool on every file")
     ap.add_argument("--jobs", type=int, default=min(8, os.cpu_count() or 2), help="parallel processes per tool")
+    ap.add_argument("--istio-crds", type=Path, help="Istio CRD file: also judge the faults under needs-istio-crds/ "
+                    "(e.g. ../shared/schemas/istio/crd-all.gen-1.30.3.yaml)")
+    ap.add_argument("--corpus", type=Path, help="real-world corpus folder to add as clean cases (e.g. "
+                    "../shared/realworld)")
     args = ap.parse_args(argv)
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     try:
@@ -404,9 +432,15 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         helm = find_helm()
         faults = load_faults()
+        if args.istio_crds is not None:
+            if not args.istio_crds.is_file():
+                raise CorpusError(f"--istio-crds {args.istio_crds}: no such file")
+            faults += load_faults(ISTIO_CRD_FAULTS, (str(args.istio_crds),))
         workdir = Path(tempfile.mkdtemp(prefix="chartgen-corpus-"))
         try:
             cleans = load_clean_files() + render_helm_create(helm, workdir) + render_generated(helm, args.jobs)
+            if args.corpus is not None:
+                cleans += load_realworld(args.corpus)
             write_rendered(cleans, workdir / "rendered")
             print(f"# bench/corpus.py: {len(faults)} faulty files, {len(cleans)} clean cases "
                   f"({len([c for c in cleans if c.strict_warnings])} of them under --profile prod); "

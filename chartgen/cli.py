@@ -185,6 +185,8 @@ def verify(
                                          "(pip install 'chartgen[policy]')."),
     helm: Optional[str] = HelmOpt,
     fmt: str = typer.Option("text", "--format", help="text or json."),
+    crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder for custom resources "
+                                             "(repeatable; also CHARTGEN_CRDS and each chart's crds/)."),
 ) -> None:
     """helm lint --strict and helm template for every environment, then chartgen check on the output."""
     from chartgen.helm import find_helm
@@ -195,14 +197,29 @@ def verify(
     try:
         h = find_helm(helm)
         targets = [ChartTarget.load(c, kube_version) for c in charts]
+        crd_list = _crd_paths(crds)
     except ChartgenError as exc:
         raise _fail(exc)
     try:
-        results = verify_all(targets, h, envs=env, run_checks=not no_check, policy=policy)
+        results = verify_all(targets, h, envs=env, run_checks=not no_check, policy=policy, crds=crd_list)
     except ChartgenError as exc:
         raise _fail(exc)
     ok = print_report(results, h, fmt)
     raise typer.Exit(0 if ok else 1)
+
+
+def _crd_paths(crds: Optional[list[str]]) -> tuple[str, ...]:
+    """--crds plus CHARTGEN_CRDS, read once now so that a bad CRD path fails the run early (exit 2)."""
+    from chartgen.check.command import crd_paths
+    from chartgen.check.crd_source import load_paths
+    from chartgen.check.loader import InputError
+
+    paths = crd_paths(crds or [])
+    try:
+        load_paths(paths)
+    except InputError as exc:
+        raise ChartgenError(exc.file, None, exc.message, exc.line) from None
+    return paths
 
 
 @app.command()
@@ -215,13 +232,15 @@ def check(
     disable: Optional[list[str]] = typer.Option(None, "--disable", help="Rule ids to skip."),
     profile: str = typer.Option("default", "--profile", help="prod turns posture warnings into errors."),
     namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Namespace of unnamespaced objects."),
+    crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder to validate custom resources "
+                                             "against (repeatable; also CHARTGEN_CRDS and CRDs in the input)."),
 ) -> None:
     """Check rendered manifests (from any chart) for the mistakes that break real clusters."""
     from chartgen.check.command import run_check
 
     code = run_check(files or ["-"], kube_version=kube_version, istio_version=istio_version, fmt=fmt,
                      severity=severity, disabled=list(disable or []), profile=profile, namespace=namespace,
-                     out=sys.stdout, stdin=sys.stdin)
+                     out=sys.stdout, stdin=sys.stdin, crds=list(crds or []))
     raise typer.Exit(code)
 
 

@@ -97,7 +97,7 @@ class EnvResult:
 
 
 def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool = True,
-               policy: str | None = None) -> EnvResult:
+               policy: str | None = None, crds: tuple[str, ...] = ()) -> EnvResult:
     values = [env.values_file] if env.values_file else []
     result = EnvResult(str(target.path), env.name, env.namespace)
     result.lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
@@ -106,7 +106,7 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool
     if result.template.ok:
         result.manifests = result.template.stdout
         if run_checks:
-            from chartgen.check.command import check_text
+            from chartgen.check.command import check_text, crd_paths
             from chartgen.check.model import CheckOptions
 
             kube = ".".join(target.kube_version.split(".")[:2])
@@ -115,7 +115,8 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool
 
             source = f"{target.path.name}[{env.name}]"
             try:
-                result.findings = check_text(result.manifests, source, CheckOptions(kube_version=kube), env.namespace)
+                opts = CheckOptions(kube_version=kube, crds=crd_paths(crds, target.path))  # + the chart's crds/
+                result.findings = check_text(result.manifests, source, opts, env.namespace)
             except InputError as exc:  # helm rendered something that is not YAML
                 result.findings = [Finding("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc}",
                                            None, source, None, "fix the template that renders this document")]
@@ -127,7 +128,8 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool
 
 
 def verify_all(targets: list[ChartTarget], helm: Helm, envs: list[str] | None = None,
-               run_checks: bool = True, workers: int = 2, policy: str | None = None) -> list[EnvResult]:
+               run_checks: bool = True, workers: int = 2, policy: str | None = None,
+               crds: tuple[str, ...] = ()) -> list[EnvResult]:
     if policy is not None:
         if policy != "checkov":
             raise ChartgenError("--policy", "policy", f"unknown policy scanner {policy!r}; allowed: checkov")
@@ -136,7 +138,7 @@ def verify_all(targets: list[ChartTarget], helm: Helm, envs: list[str] | None = 
         find_checkov()  # fail early, once, with the install hint
     jobs = [(t, e) for t in targets for e in t.environments if not envs or e.name in envs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: verify_env(job[0], job[1], helm, run_checks, policy), jobs))
+        return list(pool.map(lambda job: verify_env(job[0], job[1], helm, run_checks, policy, crds), jobs))
 
 
 def _helm_lines(res: HelmResult | None) -> list[str]:

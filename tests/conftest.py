@@ -22,4 +22,10 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HELM_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("HELM_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CHARTGEN_HELM", raising=False)
+    monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
     yield
+
+
+def pytest_addoption(parser):
+    parser.addoption("--shared", default=None, help="path of shared/ (Istio CRDs, real-world renders) for "
+                     "tests/corpus/; default $CHARTGEN_SHARED, else ../shared beside the repo")

@@ -6,8 +6,10 @@ Exit codes: 0 no finding at or above the failing severity, 1 there are, 2 unread
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chartgen.check.model import CheckOptions, Finding, Severity
@@ -37,19 +39,38 @@ def split_ids(values: Iterable[str]) -> frozenset[str]:
     return frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
+def crd_paths(given: Iterable[str] = (), chart: Path | None = None) -> tuple[str, ...]:
+    """Where custom resources find their CRDs: the paths given (--crds, the config file), then CHARTGEN_CRDS, then
+    the chart's own crds/ folder (and its unpacked subcharts' ones) when a chart is verified."""
+    from chartgen.check.crd_source import env_paths
+
+    paths = [*given, *env_paths()]
+    if chart is not None:
+        paths += [str(p) for p in [chart / "crds", *sorted(chart.glob("charts/*/crds"))] if p.is_dir()]
+    return tuple(dict.fromkeys(paths))
+
+
 def make_options(*, kube_version: str = "1.31", istio_version: str = "1.30", profile: str = "default",
-                 disabled: Iterable[str] = (), node_port_range: tuple[int, int] | None = None) -> CheckOptions:
+                 disabled: Iterable[str] = (), node_port_range: tuple[int, int] | None = None,
+                 crds: Iterable[str] = ()) -> CheckOptions:
+    """Options from the command line; `crds` are the --crds paths (CHARTGEN_CRDS is added here)."""
+    from chartgen.check.crd_source import ENV_VAR, env_paths, missing_paths
     from chartgen.check.schema import parse_kube_version
 
     try:
         parse_kube_version(kube_version)
     except ValueError as err:
         raise UsageError(str(err)) from None
+    given = tuple(crds)
+    if missing := missing_paths(given):
+        raise UsageError(f"--crds {missing[0]}: no such file or directory (give CRD files or folders)")
+    if missing := missing_paths(env_paths()):
+        raise UsageError(f"{ENV_VAR}: {missing[0]}: no such file or directory (paths separated by {os.pathsep!r})")
     extra = {} if node_port_range is None else {"node_port_range": tuple(node_port_range)}
     if node_port_range is not None and not 1 <= node_port_range[0] <= node_port_range[1] <= 65535:
         raise UsageError(f"invalid node port range {node_port_range[0]}-{node_port_range[1]}")
     return CheckOptions(kube_version=kube_version, istio_version=istio_version, profile=profile,
-                        disabled=split_ids(disabled), **extra)
+                        disabled=split_ids(disabled), crds=crd_paths(given), **extra)
 
 
 def check_sources(sources: Mapping[str, str], opts: CheckOptions | None = None,
@@ -75,7 +96,7 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
               severity: str = "error", disabled: Iterable[str] = (), profile: str = "default",
               namespace: str | None = None, out: TextIO | None = None, stdin: TextIO | None = None,
               err: TextIO | None = None, node_port_range: tuple[int, int] | None = None,
-              color: bool | None = None) -> int:
+              color: bool | None = None, crds: Iterable[str] = ()) -> int:
     """Check files/directories/"-" and write the report to `out`; returns the exit code."""
     from chartgen.check.loader import InputError, load_paths
     from chartgen.check.report import FORMATS, write_report
@@ -88,13 +109,14 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
             raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
         fail_on = parse_severity(severity)
         opts = make_options(kube_version=kube_version, istio_version=istio_version, profile=profile,
-                            disabled=disabled, node_port_range=node_port_range)
+                            disabled=disabled, node_port_range=node_port_range, crds=crds)
         if not paths:
             raise UsageError("no input: give manifest files, directories, or - for standard input")
         stdin_text = None
         if "-" in paths:
             stdin_text = (sys.stdin if stdin is None else stdin).read()
         documents = load_paths(list(paths), stdin_text)
+        result = check(documents, opts, namespace)  # reads the CRD files when a custom resource needs them
     except InputError as error:
         print(str(error), file=err)
         return EXIT_INPUT
@@ -102,7 +124,6 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
         print(f"{PROG}: {error}", file=err)
         return EXIT_INPUT
 
-    result = check(documents, opts, namespace)
     _warn_unknown_disabled(opts.disabled, err)
     write_report(fmt, result.findings, result.documents, out, fail_on=fail_on,
                  suppressed=len(result.suppressed), color=color)

@@ -199,6 +199,9 @@ class CheckOptions:
     disabled: frozenset[str] = frozenset()
     # the API server's --service-node-port-range (nodePorts are checked against it)
     node_port_range: tuple[int, int] = (30000, 32767)
+    # CustomResourceDefinition files or folders custom resources are validated against (--crds, CHARTGEN_CRDS,
+    # the config file's crds:, a chart's crds/ folder); CRDs in the checked input are always used too
+    crds: tuple[str, ...] = ()
 
 
 def iter_findings(*groups: Iterable[Finding]) -> list[Finding]:

@@ -24,11 +24,11 @@ RULE_MODULES = (
     "chartgen.check.schema",
     "chartgen.check.cross",
     "chartgen.check.istio",
-    "chartgen.check.istio_schema",
+    "chartgen.check.crd_schema",
     "chartgen.check.posture",
 )
 OPTIONAL_RULE_MODULES = frozenset({
-    "chartgen.check.cross", "chartgen.check.istio", "chartgen.check.istio_schema", "chartgen.check.posture",
+    "chartgen.check.cross", "chartgen.check.istio", "chartgen.check.posture",
 })
 
 IGNORE_ANNOTATION = "chartgen.io/ignore"

@@ -4,7 +4,8 @@ The `vX.Y.0-local-strict` definitions file of the chosen Kubernetes version is r
 10 ms). Each kind gets a compiled ValidityScreen (a fast proof that a document is valid) and, for documents the
 screen cannot prove valid, a cached jsonschema Draft 2020-12 validator whose iter_errors reports every error.
 jsonschema and referencing are imported only when a document has errors (the CLI must start fast).
-Istio kinds are left to `chartgen.check.istio_schema`; other unknown kinds (CRDs) get one info finding per kind.
+Custom resources (any group the API server does not serve itself) are left to `chartgen.check.crd_schema`, which
+validates them against their CRDs and reports those without one (CG-SCHEMA-002).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_istio_group, is_object
+from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
@@ -295,9 +296,9 @@ def schemas_for(directory: str) -> KubeSchemas:
 
 
 def _k8s_documents(index: ManifestIndex) -> Iterator[Document]:
-    """Objects this layer is responsible for (Istio kinds belong to chartgen.check.istio_schema)."""
+    """Objects this layer looks at (built-in kinds are validated; custom resources belong to crd_schema)."""
     for doc in index:
-        if is_object(doc) and not is_istio_group(api_group(doc.api_version)):
+        if is_object(doc):
             yield doc
 
 
@@ -393,25 +394,7 @@ def _error_findings(doc: Document, error: Any) -> Iterator[Finding]:
                      "fix the value to match the Kubernetes API schema", field=where or None)
 
 
-# --- CG-SCHEMA-002 / 003 / 004 -------------------------------------------------------------------------------
-
-
-@rule("CG-SCHEMA-002", Severity.INFO, "No schema for this kind (a CRD): it is not schema-checked", LAYER)
-def no_schema(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    docs = list(_k8s_documents(index))
-    if not docs:
-        return
-    schemas = schemas_for(choose_version(opts.kube_version).directory)
-    unknown: dict[tuple[str, str], list[Document]] = {}
-    for doc in docs:
-        if not _is_builtin_group(api_group(doc.api_version), schemas):
-            unknown.setdefault((doc.api_version, doc.kind), []).append(doc)
-    for (api_version, kind), group_docs in unknown.items():
-        count = len(group_docs)
-        yield at(group_docs[0], "CG-SCHEMA-002", Severity.INFO,
-                         f"no schema for kind {kind} ({api_version}): {count} document{'s' if count > 1 else ''} "
-                         "not schema-checked", "a custom resource: validate it against its CRD in the cluster "
-                         "(e.g. kubectl apply --dry-run=server)", field="kind")
+# --- CG-SCHEMA-003 / 004 (CG-SCHEMA-002, a custom resource without a CRD, is in crd_schema) ---------------------
 
 
 @rule("CG-SCHEMA-003", Severity.ERROR, "apiVersion/kind not served by the target Kubernetes version", LAYER)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -14,8 +14,6 @@ from chartgen.check.registry import all_rules
 from chartgen.check.runner import load_rule_modules
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"  # CI clones the repo beside a copy of shared/
-REALWORLD = SHARED / "realworld"
 
 # The rules this part of chartgen owns (cross/istio/istio-schema/posture are tested in their own files).
 OWN_RULE_PREFIXES = ("CG-SCHEMA-", "CG-API-", "CG-SVC-", "CG-META-")
@@ -42,9 +40,3 @@ def own_rule_ids() -> frozenset[str]:
     assert len(ids) > 40
     return ids
 
-
-@pytest.fixture(scope="session")
-def realworld() -> Path:
-    if not REALWORLD.is_dir():
-        pytest.fail(f"the realworld corpus is missing: {REALWORLD} (shared/ must sit beside the repo)")
-    return REALWORLD

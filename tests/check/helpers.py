@@ -7,8 +7,7 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"  # CI always puts shared/ beside the repo
-REALWORLD = SHARED / "realworld"
+CLEAN = REPO / "bench" / "check_corpus" / "clean"  # realistic manifests we wrote; nothing in them is a fault
 
 if str(REPO) not in sys.path:  # until the project config puts the repo on the path
     sys.path.insert(0, str(REPO))
@@ -48,12 +47,15 @@ def index_from_files(*paths: Path) -> ManifestIndex:
     return ManifestIndex(docs)
 
 
-def realworld_sets() -> dict[str, list[Path]]:
-    """The realworld corpus as the sets to check: bookinfo's 4 files together, every other file alone."""
-    sets: dict[str, list[Path]] = {"bookinfo": sorted((REALWORLD / "bookinfo").glob("*.yaml"))}
-    for folder in ("bitnami", "helm-create"):
-        for p in sorted((REALWORLD / folder).glob("*.yaml")):
-            sets[f"{folder}/{p.stem}"] = [p]
+CLEAN_SETS = ("db-statefulset", "mesh-teashop", "web-frontend")
+
+
+def clean_sets() -> dict[str, list[Path]]:
+    """The clean corpus files, each one set. A missing file is an error here, at collection: never an empty list."""
+    sets = {name: [CLEAN / f"{name}.yaml"] for name in CLEAN_SETS}
+    missing = [str(p) for paths in sets.values() for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"test fixture missing: {', '.join(missing)}")
     return sets
 
 

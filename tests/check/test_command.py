@@ -212,30 +212,24 @@ def test_check_text_raises_input_error_on_bad_yaml():
         check_text("a: [", "mem.yaml")
 
 
-# --- the real-world corpus -------------------------------------------------------------------------------------
+# --- the clean corpus (the real-world one is checked the same way in tests/corpus/) ---------------------------
 
-def realworld_sets(root: Path) -> dict[str, list[Path]]:
-    """bookinfo's files belong together; every other file is one chart's output."""
-    sets = {"bookinfo": sorted((root / "bookinfo").glob("*.yaml"))}
-    for p in sorted(root.glob("*/*.yaml")):
-        if p.parent.name != "bookinfo":
-            sets[f"{p.parent.name}/{p.stem}"] = [p]
-    return sets
+CLEAN = Path(__file__).resolve().parents[2] / "bench" / "check_corpus" / "clean"
 
 
-def test_realworld_corpus_has_no_errors_from_schema_api_svc_or_meta_rules(realworld, own_rule_ids):
-    sets = realworld_sets(realworld)
-    assert len(sets) >= 6
-    for name, paths in sets.items():
-        docs = load_paths([str(p) for p in paths])
-        assert docs, name
+def test_clean_corpus_has_no_errors_from_schema_api_svc_or_meta_rules(own_rule_ids):
+    files = sorted(CLEAN.glob("*.yaml"))
+    assert len(files) >= 3, f"clean corpus missing under {CLEAN}"
+    for path in files:
+        docs = load_paths([str(path)])
+        assert docs, path
         findings = runner.run_checks(docs, CheckOptions(kube_version="1.31"), default_namespace="demo")
         own = [f for f in findings if f.rule in own_rule_ids and f.severity == Severity.ERROR]
-        assert own == [], f"{name}: {own}"
+        assert own == [], f"{path.name}: {own}"
 
 
-def test_realworld_corpus_exits_0_through_run_check(realworld):
-    code, out, err = call([str(realworld)])
+def test_clean_corpus_exits_0_through_run_check():
+    code, out, err = call([str(CLEAN)])
     assert (code, err) == (0, ""), out
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 try:
-    from helpers import errors, index_from_files, realworld_sets, run_rule, run_rules
+    from helpers import errors, index_from_files, clean_sets, run_rule, run_rules
 except ImportError:  # tests/ made a package
-    from tests.check.helpers import errors, index_from_files, realworld_sets, run_rule, run_rules
+    from tests.check.helpers import errors, index_from_files, clean_sets, run_rule, run_rules
 
 import chartgen.check.cross  # noqa: F401  (registers the rules)
 from chartgen.check.model import Severity
@@ -317,9 +317,9 @@ def test_route_backends(route, expected):
 # ---------------------------------------------------------------------------------------------------- corpus
 
 
-@pytest.mark.parametrize("name", sorted(realworld_sets()))
-def test_realworld_corpus_has_no_cross_findings(name):
-    found = run_rules(index_from_files(*realworld_sets()[name]), layers=("cross",))
+@pytest.mark.parametrize("name", sorted(clean_sets()))
+def test_clean_corpus_has_no_cross_findings(name):
+    found = run_rules(index_from_files(*clean_sets()[name]), layers=("cross",))
     assert errors(found) == []
     assert found == []  # the corpus is clean for this layer: no warnings either
 
@@ -331,7 +331,7 @@ MY_PREFIXES = ("CG-X-", "CG-ISTIO-", "CG-P-")  # cross, istio, istio schema, pos
 
 def _my_rules_findings(index, opts=None):
     import chartgen.check.istio  # noqa: F401
-    import chartgen.check.istio_schema  # noqa: F401
+    import chartgen.check.crd_schema  # noqa: F401
     import chartgen.check.posture  # noqa: F401
     from chartgen.check.model import CheckOptions
     from chartgen.check.registry import all_rules
@@ -340,9 +340,9 @@ def _my_rules_findings(index, opts=None):
     return run_rules(index, ids=ids, opts=opts or CheckOptions())
 
 
-@pytest.mark.parametrize("name", sorted(realworld_sets()))
-def test_realworld_corpus_no_errors_from_cross_istio_posture_layers(name):
-    found = _my_rules_findings(index_from_files(*realworld_sets()[name]))
+@pytest.mark.parametrize("name", sorted(clean_sets()))
+def test_clean_corpus_no_errors_from_cross_istio_posture_layers(name):
+    found = _my_rules_findings(index_from_files(*clean_sets()[name]))
     assert errors(found) == [], [f.message for f in errors(found)]
 
 
@@ -395,19 +395,14 @@ spec:
     return "---".join(parts)
 
 
-def test_thousand_documents_well_under_a_second():
-    import time
-
+def test_thousand_documents_give_no_errors():
+    """Scale without a clock: 1,000 consistent documents, no error (speed is measured in bench/check.py)."""
     try:
         from helpers import index_from_yaml
     except ImportError:
         from tests.check.helpers import index_from_yaml
 
-    _my_rules_findings(index_from_yaml(_big_set(1)))  # warm the per-process CRD/validator caches
     index = index_from_yaml(_big_set(250))
     assert len(index.documents) == 1000
-    start = time.perf_counter()
     found = _my_rules_findings(index)
-    elapsed = time.perf_counter() - start
     assert errors(found) == []
-    assert elapsed < 1.0, f"{elapsed:.2f}s"

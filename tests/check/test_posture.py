@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 try:
-    from helpers import errors, index_from_files, index_from_yaml, realworld_sets, run_rule, run_rules
+    from helpers import errors, index_from_files, index_from_yaml, clean_sets, run_rule, run_rules
 except ImportError:  # tests/ made a package
-    from tests.check.helpers import errors, index_from_files, index_from_yaml, realworld_sets, run_rule, run_rules
+    from tests.check.helpers import errors, index_from_files, index_from_yaml, clean_sets, run_rule, run_rules
 
 import chartgen.check.posture  # noqa: F401  (registers the rules)
 from chartgen.check.model import CheckOptions, Severity
@@ -189,16 +189,15 @@ def test_single_replica_without_pdb(texts, opts, n):
     assert sevs("CG-P-010", *texts, opts=opts) == [W] * n
 
 
-@pytest.mark.parametrize("name", sorted(realworld_sets()))
-def test_realworld_corpus_has_no_posture_errors(name):
+@pytest.mark.parametrize("name", sorted(clean_sets()))
+def test_clean_corpus_has_no_posture_errors(name):
     for opts in (CheckOptions(), CheckOptions(profile="prod")):
-        found = run_rules(index_from_files(*realworld_sets()[name]), layers=("posture",), opts=opts)
+        found = run_rules(index_from_files(*clean_sets()[name]), layers=("posture",), opts=opts)
         assert errors(found) == []
 
 
-def test_realworld_posture_warnings_where_expected():
-    sets = realworld_sets()
-    assert run_rules(index_from_files(*sets["bookinfo"]), layers=("posture",))
-    assert run_rules(index_from_files(*sets["helm-create/helm4-default"]), layers=("posture",))
-    for bitnami in ("bitnami/nginx", "bitnami/postgresql", "bitnami/redis"):
-        assert run_rules(index_from_files(*sets[bitnami]), layers=("posture",), opts=PROD) == []
+def test_clean_corpus_posture_warnings_where_expected():
+    sets = clean_sets()
+    assert run_rules(index_from_files(*sets["mesh-teashop"]), layers=("posture",))  # a sample app: not hardened
+    for hardened in ("db-statefulset", "web-frontend"):
+        assert run_rules(index_from_files(*sets[hardened]), layers=("posture",), opts=PROD) == []

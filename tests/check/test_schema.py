@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import pytest
@@ -89,9 +88,11 @@ def test_unknown_kind_gets_one_info_per_kind(check):
     assert "HTTPRoute" in found[0].message and "3 documents" in found[0].message
 
 
-def test_istio_kinds_are_left_to_the_istio_schema_module(check):
+def test_istio_kinds_are_left_to_the_crd_layer(check):
+    """No built-in schema applies to a custom resource: without its CRD it is reported once, as info."""
     text = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {bogusField: 1}\n"
-    assert [f for f in check(text) if f.rule in ("CG-SCHEMA-001", "CG-SCHEMA-002", "CG-SCHEMA-003")] == []
+    found = [f for f in check(text) if f.rule in ("CG-SCHEMA-001", "CG-SCHEMA-002", "CG-SCHEMA-003")]
+    assert [(f.rule, f.severity) for f in found] == [("CG-SCHEMA-002", Severity.INFO)]
 
 
 @pytest.mark.parametrize("api_version, kind, kube, fires, hint_part", [
@@ -174,10 +175,14 @@ def _mutations(obj: dict) -> list[dict]:
     return out
 
 
-def test_validity_screen_never_hides_an_error(realworld: Path):
-    """The fast screen may only say 'valid' where jsonschema finds no error (corpus + broken variants)."""
+CLEAN = Path(__file__).resolve().parents[2] / "bench" / "check_corpus" / "clean"
+
+
+def test_validity_screen_never_hides_an_error():
+    """The fast screen may only say 'valid' where jsonschema finds no error (clean corpus + broken variants; the
+    real-world corpus is screened the same way in tests/corpus/)."""
     schemas = schema.schemas_for(schema.choose_version("1.31").directory)
-    objects = [d.obj for d in load_paths([str(realworld)]) if d.kind]
+    objects = [d.obj for d in load_paths([str(CLEAN)]) if d.kind]
     objects += _mutations(load_text(DEPLOYMENT)[0].obj)
     checked = 0
     for obj in objects:
@@ -188,10 +193,11 @@ def test_validity_screen_never_hides_an_error(realworld: Path):
         assert schemas.screen(name)(obj) is (not full), obj.get("metadata")
         assert len(list(schemas.errors(name, obj))) == len(full)
         checked += 1
-    assert checked > 50
+    assert checked > 25
 
 
-def test_thousand_documents_are_checked_well_under_a_second():
+def test_thousand_documents_give_no_error():
+    """Scale without a clock (speed is measured in bench/check.py)."""
     load_rule_modules()
     parts = []
     for i in range(250):
@@ -204,11 +210,8 @@ def test_thousand_documents_are_checked_well_under_a_second():
     own = [r for r in all_rules() if r.layer in ("schema", "api")]
     opts = CheckOptions()
     list(schema.schema_violations(ManifestIndex(load_text(DEPLOYMENT)), opts))  # schemas loaded once per process
-    start = time.perf_counter()
     docs = load_text(text, "big.yaml")
     index = ManifestIndex(docs)
     findings = [f for r in own for f in r.fn(index, opts)]
-    elapsed = time.perf_counter() - start
     assert len(docs) == 1000
     assert [f for f in findings if f.severity == Severity.ERROR] == []
-    assert elapsed < 1.0, f"{elapsed:.2f}s for 1000 documents"
