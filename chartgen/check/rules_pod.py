@@ -1,0 +1,605 @@
+"""Layer "api", pod templates: what kube-apiserver's ValidatePodSpec / ValidatePodTemplateSpec rejects
+(kubernetes pkg/apis/core/validation/validation.go) and the OpenAPI schema cannot express: references inside the
+pod (volumeMounts to volumes), names and their uniqueness, env sources, ports, probes, resources, enums, and
+the image reference the kubelet must parse.
+
+Every pod template is checked: bare Pods and the templates of Deployments, StatefulSets, DaemonSets, ReplicaSets,
+Jobs, CronJobs (and Argo Rollouts, which reuse the pod template). Messages follow the API server's
+`field: reason` wording so they can be searched for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from chartgen import k8snames
+from chartgen.check.imageref import image_error
+from chartgen.check.model import CheckOptions, Finding, ManifestIndex, PodTemplate, Severity
+from chartgen.check.podwalk import Container, as_dict, as_list, containers, pod_spec_path, strict_int
+from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
+from chartgen.check.registry import finding, rule
+
+E, W = Severity.ERROR, Severity.WARNING
+LAYER = "api"
+SRC = "kubernetes pkg/apis/core/validation/validation.go"
+
+VOLUME_SOURCES = (
+    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
+    "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI", "fc",
+    "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "projected",
+    "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+)
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+ENV_NAME_STRICT = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+FIELD_PATHS = frozenset({
+    "metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels", "metadata.annotations",
+    "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs",
+})
+FIELD_PATH_SUBSCRIPT = re.compile(r"^metadata\.(labels|annotations)\['[^']+'\]$")
+RESOURCE_FIELDS = frozenset({"limits.cpu", "limits.memory", "limits.ephemeral-storage", "requests.cpu",
+                             "requests.memory", "requests.ephemeral-storage"})
+HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def _kube_minor(opts: CheckOptions) -> int:
+    m = re.match(r"^v?1\.(\d+)", opts.kube_version)
+    return int(m.group(1)) if m else 99
+
+
+def config_key_errors(key: str) -> list[str]:
+    """IsConfigMapKey: ConfigMap/Secret data keys, also used by key references and volume items."""
+    errs = []
+    if len(key) > 253:
+        errs.append("must be no more than 253 characters")
+    if not CONFIG_KEY.match(key):
+        errs.append("a valid config key must consist of alphanumeric characters, '-', '_' or '.'")
+    if key in (".", "..") or key.startswith(".."):
+        errs.append("must not be '.' or '..' or start with '..'")
+    return errs
+
+
+def env_name_errors(name: str, opts: CheckOptions) -> list[str]:
+    """Env var names: C-identifier-like before the RelaxedEnvironmentVariableValidation default (1.32)."""
+    if not name:
+        return ["must not be empty"]
+    if _kube_minor(opts) >= 32:
+        if "=" in name or not all(32 <= ord(ch) <= 126 for ch in name):
+            return ["must consist only of printable ASCII characters other than '='"]
+        return []
+    if not ENV_NAME_STRICT.match(name):
+        return ["a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or "
+                "'.', and must not start with a digit"]
+    return []
+
+
+def relative_path_errors(path: str) -> list[str]:
+    if path.startswith("/"):
+        return ["must be a relative path"]
+    if ".." in path.split("/"):
+        return ["must not contain '..'"]
+    return []
+
+
+def _templates(index: ManifestIndex) -> Iterator[tuple[PodTemplate, str]]:
+    for pt in index.pod_templates:
+        yield pt, pod_spec_path(pt.owner)
+
+
+def _all_containers(pt: PodTemplate) -> Iterator[Container]:
+    yield from containers(pt, ("initContainers", "containers", "ephemeralContainers"))
+
+
+# --- volumes -----------------------------------------------------------------------------------------------
+
+
+def _claim_template_names(pt: PodTemplate) -> set[str]:
+    if pt.owner.kind != "StatefulSet":
+        return set()
+    vcts = as_list(as_dict(pt.owner.obj.get("spec")).get("volumeClaimTemplates"))
+    return {str(as_dict(as_dict(v).get("metadata")).get("name")) for v in vcts if isinstance(v, dict)}
+
+
+@rule("CG-POD-001", E, "volumeMount or volumeDevice names a volume the pod does not define", LAYER,
+      why=f"ValidateVolumeMounts ({SRC}) rejects the pod: `volumeMounts[i].name: Not found`. A Deployment is "
+          "accepted but its ReplicaSet can never create a pod.",
+      fix="add the volume to spec.volumes (or a StatefulSet volumeClaimTemplate), or fix the mount's name",
+      example="containers:\n- name: web\n  volumeMounts: [{name: data, mountPath: /data}]\nvolumes: "
+              "[{name: tmp, emptyDir: {}}]")
+def undefined_volume(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, _ in _templates(index):
+        defined = {str(as_dict(v).get("name")) for v in as_list(pt.spec.get("volumes"))}
+        defined |= _claim_template_names(pt)
+        for c in _all_containers(pt):
+            for key in ("volumeMounts", "volumeDevices"):
+                for i, m in enumerate(as_list(c.obj.get(key))):
+                    name = as_dict(m).get("name")
+                    if name is None or str(name) in defined:
+                        continue
+                    yield finding("CG-POD-001", pt.owner,
+                                  f"{c.path}.{key}[{i}].name: Not found: {name!r} ({c.what}; volumes: "
+                                  f"{', '.join(sorted(defined)) or 'none'})", field=f"{c.path}.{key}[{i}].name")
+
+
+@rule("CG-POD-002", E, "Pod volume name duplicated or invalid, or a volume with zero or several sources", LAYER,
+      why=f"ValidateVolumes ({SRC}): volume names must be unique DNS-1123 labels and each volume needs exactly "
+          "one source (`must specify a volume type` / `may not specify more than 1 volume type`).",
+      fix="give every volume a unique lowercase name and exactly one source (emptyDir, configMap, secret, ...)",
+      example="volumes:\n- {name: config, configMap: {name: web}}\n- {name: config, emptyDir: {}}")
+def volume_definitions(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, base in _templates(index):
+        seen: set[str] = set()
+        for i, v in enumerate(as_list(pt.spec.get("volumes"))):
+            v = as_dict(v)
+            fld = f"{base}.volumes[{i}]"
+            name = v.get("name")
+            if isinstance(name, str):
+                if name in seen:
+                    yield finding("CG-POD-002", pt.owner, f"{fld}.name: Duplicate value: {name!r}",
+                                  field=f"{fld}.name")
+                elif errs := _dns_label_errors(name):
+                    yield finding("CG-POD-002", pt.owner, f"{fld}.name: Invalid value: {name!r}: {errs}",
+                                  field=f"{fld}.name")
+                seen.add(name)
+            sources = [k for k in VOLUME_SOURCES if v.get(k) is not None]
+            if not sources:
+                yield finding("CG-POD-002", pt.owner, f"{fld}: Required value: must specify a volume type",
+                              field=fld)
+            elif len(sources) > 1:
+                yield finding("CG-POD-002", pt.owner, f"{fld}: Forbidden: may not specify more than 1 volume type "
+                              f"(has {', '.join(sources)})", field=fld)
+
+
+def _dns_label_errors(name: str) -> str:
+    errs = []
+    if len(name) > 63:
+        errs.append("must be no more than 63 characters")
+    if not k8snames.DNS1123_LABEL.match(name):
+        errs.append("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+                    "start and end with an alphanumeric character")
+    return "; ".join(errs)
+
+
+@rule("CG-POD-003", E, "Volume source or mount fields invalid (keys, paths, modes, duplicate mountPath)", LAYER,
+      why=f"validateVolumeSource / ValidateVolumeMounts ({SRC}): configMap/secret items need a valid key and a "
+          "relative path without '..', modes are 0-0777, a mountPath may be used once per container and subPath "
+          "must be relative.",
+      fix="use relative item paths, valid keys, octal modes up to 0777 and one mount per path",
+      example="volumes:\n- name: config\n  configMap:\n    name: web\n    items: [{key: app.yaml, path: /etc/app.yaml}]")
+def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, base in _templates(index):
+        for i, v in enumerate(as_list(pt.spec.get("volumes"))):
+            v = as_dict(v)
+            fld = f"{base}.volumes[{i}]"
+            for source in ("configMap", "secret"):
+                src = v.get(source)
+                if isinstance(src, dict):
+                    yield from _source_items(pt, f"{fld}.{source}", src)
+            if isinstance(v.get("secret"), dict) and not v["secret"].get("secretName"):
+                yield finding("CG-POD-003", pt.owner, f"{fld}.secret.secretName: Required value",
+                              field=f"{fld}.secret.secretName")
+            if isinstance(v.get("persistentVolumeClaim"), dict) and not v["persistentVolumeClaim"].get("claimName"):
+                yield finding("CG-POD-003", pt.owner, f"{fld}.persistentVolumeClaim.claimName: Required value",
+                              field=f"{fld}.persistentVolumeClaim.claimName")
+            for j, s in enumerate(as_list(as_dict(v.get("projected")).get("sources"))):
+                for source in ("configMap", "secret"):
+                    src = as_dict(s).get(source)
+                    if isinstance(src, dict):
+                        yield from _source_items(pt, f"{fld}.projected.sources[{j}].{source}", src)
+        for c in _all_containers(pt):
+            paths: set[str] = set()
+            for i, m in enumerate(as_list(c.obj.get("volumeMounts"))):
+                m = as_dict(m)
+                fld = f"{c.path}.volumeMounts[{i}]"
+                mp = m.get("mountPath")
+                if isinstance(mp, str):
+                    if mp in paths:
+                        yield finding("CG-POD-003", pt.owner, f"{fld}.mountPath: Invalid value: {mp!r}: must be "
+                                      f"unique ({c.what})", field=f"{fld}.mountPath")
+                    paths.add(mp)
+                for key in ("subPath", "subPathExpr"):
+                    sp = m.get(key)
+                    if isinstance(sp, str) and sp and (errs := relative_path_errors(sp)):
+                        yield finding("CG-POD-003", pt.owner, f"{fld}.{key}: Invalid value: {sp!r}: {errs[0]}",
+                                      field=f"{fld}.{key}")
+                if m.get("subPath") and m.get("subPathExpr"):
+                    yield finding("CG-POD-003", pt.owner, f"{fld}.subPathExpr: Invalid value: subPathExpr and "
+                                  "subPath are mutually exclusive", field=f"{fld}.subPathExpr")
+
+
+def _source_items(pt: PodTemplate, fld: str, src: dict[str, Any]) -> Iterator[Finding]:
+    for key in ("defaultMode",):
+        mode = strict_int(src.get(key))
+        if mode is not None and not 0 <= mode <= 0o777:
+            yield finding("CG-POD-003", pt.owner, f"{fld}.{key}: Invalid value: {mode}: must be a number between 0 "
+                          "and 0777 (octal), both inclusive", field=f"{fld}.{key}")
+    for j, item in enumerate(as_list(src.get("items"))):
+        item = as_dict(item)
+        key, path = item.get("key"), item.get("path")
+        if isinstance(key, str) and (errs := config_key_errors(key)):
+            yield finding("CG-POD-003", pt.owner, f"{fld}.items[{j}].key: Invalid value: {key!r}: {errs[0]}",
+                          field=f"{fld}.items[{j}].key")
+        if isinstance(path, str) and (errs := relative_path_errors(path) or (["must not be empty"] if not path
+                                                                             else [])):
+            yield finding("CG-POD-003", pt.owner, f"{fld}.items[{j}].path: Invalid value: {path!r}: {errs[0]}",
+                          field=f"{fld}.items[{j}].path")
+        mode = strict_int(item.get("mode"))
+        if mode is not None and not 0 <= mode <= 0o777:
+            yield finding("CG-POD-003", pt.owner, f"{fld}.items[{j}].mode: Invalid value: {mode}: must be a number "
+                          "between 0 and 0777 (octal), both inclusive", field=f"{fld}.items[{j}].mode")
+
+
+# --- containers ----------------------------------------------------------------------------------------------
+
+
+@rule("CG-POD-004", E, "Container name missing, invalid or used twice in the pod", LAYER,
+      why=f"validateContainers ({SRC}): container names are required DNS-1123 labels, unique across containers, "
+          "initContainers and ephemeralContainers (`Duplicate value`).",
+      fix="give every container and init container its own lowercase name",
+      example="initContainers: [{name: web, image: busybox:1.36}]\ncontainers: [{name: web, image: nginx:1.27}]")
+def container_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, _ in _templates(index):
+        seen: dict[str, str] = {}
+        for c in _all_containers(pt):
+            name = c.obj.get("name")
+            fld = f"{c.path}.name"
+            if not isinstance(name, str) or not name:
+                yield finding("CG-POD-004", pt.owner, f"{fld}: Required value", field=fld)
+                continue
+            if name in seen:
+                yield finding("CG-POD-004", pt.owner, f"{fld}: Duplicate value: {name!r} (also {seen[name]})",
+                              field=fld)
+            elif errs := _dns_label_errors(name):
+                yield finding("CG-POD-004", pt.owner, f"{fld}: Invalid value: {name!r}: {errs}", field=fld)
+            seen.setdefault(name, c.path)
+
+
+@rule("CG-POD-005", E, "Container image missing or not a valid image reference", LAYER,
+      why="The API server rejects a pod without an image (a Deployment's ReplicaSet then never creates pods) and "
+          "whitespace around it; a reference that does not parse (uppercase repository, two tags, empty tag) "
+          "is rejected by the kubelet with InvalidImageName, so the pod never starts.",
+      fix="render image as [registry/]repository[:tag][@digest] in lowercase, e.g. ghcr.io/acme/web:1.4.2",
+      example="containers:\n- name: web\n  image: ghcr.io/Acme/web:1.4.2")
+def image_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, _ in _templates(index):
+        for c in _all_containers(pt):
+            image = c.obj.get("image")
+            if image is None:
+                if c.group != "ephemeralContainers":
+                    yield finding("CG-POD-005", pt.owner, f"{c.path}.image: Required value ({c.what})",
+                                  field=f"{c.path}.image")
+                continue
+            if isinstance(image, str) and (err := image_error(image)):
+                yield finding("CG-POD-005", pt.owner, f"{c.path}.image {image!r} {err} ({c.what})",
+                              field=f"{c.path}.image")
+
+
+@rule("CG-POD-006", E, "Env var name invalid, or value/valueFrom/envFrom source malformed", LAYER,
+      why=f"validateEnv / validateEnvFrom ({SRC}): `valueFrom` must name exactly one source and may not be "
+          "combined with `value`; configMapKeyRef/secretKeyRef need a name and a valid key; envFrom needs exactly "
+          "one of configMapRef/secretRef; fieldRef/resourceFieldRef only accept the documented paths.",
+      fix="give each env var either value or valueFrom with one source (configMapKeyRef: {name, key}, ...)",
+      example="env:\n- name: DB_URL\n  value: postgres://db\n  valueFrom:\n    secretKeyRef: {name: db, key: url}")
+def env_vars(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, _ in _templates(index):
+        for c in _all_containers(pt):
+            for i, env in enumerate(as_list(c.obj.get("env"))):
+                yield from _env_var(pt, f"{c.path}.env[{i}]", as_dict(env), opts)
+            for i, ef in enumerate(as_list(c.obj.get("envFrom"))):
+                yield from _env_from(pt, f"{c.path}.envFrom[{i}]", as_dict(ef), opts)
+
+
+def _env_var(pt: PodTemplate, fld: str, env: dict[str, Any], opts: CheckOptions) -> Iterator[Finding]:
+    name = env.get("name")
+    if isinstance(name, str) and (errs := env_name_errors(name, opts)):
+        yield finding("CG-POD-006", pt.owner, f"{fld}.name: Invalid value: {name!r}: {errs[0]}", field=f"{fld}.name")
+    vf = env.get("valueFrom")
+    if vf is None:
+        return
+    vf = as_dict(vf)
+    if env.get("value") not in (None, ""):
+        yield finding("CG-POD-006", pt.owner, f"{fld}.valueFrom: Invalid value: may not be specified when `value` "
+                      "is not empty", field=f"{fld}.valueFrom")
+    sources = [k for k in ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+               if vf.get(k) is not None]
+    if len(sources) != 1:
+        what = "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`" \
+            if not sources else f"may not have more than one field specified at a time (has {', '.join(sources)})"
+        yield finding("CG-POD-006", pt.owner, f"{fld}.valueFrom: Invalid value: {what}", field=f"{fld}.valueFrom")
+        return
+    src, ref = sources[0], as_dict(vf.get(sources[0]))
+    sfld = f"{fld}.valueFrom.{src}"
+    if src in ("configMapKeyRef", "secretKeyRef"):
+        if not ref.get("name"):
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.name: Required value", field=f"{sfld}.name")
+        key = ref.get("key")
+        if not key:
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.key: Required value", field=f"{sfld}.key")
+        elif isinstance(key, str) and (errs := config_key_errors(key)):
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.key: Invalid value: {key!r}: {errs[0]}",
+                          field=f"{sfld}.key")
+    elif src == "fieldRef":
+        path = str(ref.get("fieldPath", ""))
+        if path not in FIELD_PATHS and not FIELD_PATH_SUBSCRIPT.match(path):
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.fieldPath: Unsupported value: {path!r}: supported values: "
+                          f"{', '.join(sorted(FIELD_PATHS))}, metadata.labels['<KEY>'], "
+                          "metadata.annotations['<KEY>']", field=f"{sfld}.fieldPath")
+    elif src == "resourceFieldRef":
+        res = str(ref.get("resource", ""))
+        if res not in RESOURCE_FIELDS and not res.startswith(("limits.hugepages-", "requests.hugepages-")):
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.resource: Unsupported value: {res!r}: supported values: "
+                          f"{', '.join(sorted(RESOURCE_FIELDS))}", field=f"{sfld}.resource")
+
+
+def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions) -> Iterator[Finding]:
+    refs = [k for k in ("configMapRef", "secretRef") if ef.get(k) is not None]
+    if len(refs) != 1:
+        what = "must specify one of: `configMapRef` or `secretRef`" if not refs else \
+            "may not have more than one field specified at a time"
+        yield finding("CG-POD-006", pt.owner, f"{fld}: Invalid value: {what}", field=fld)
+    for k in refs:
+        if not as_dict(ef.get(k)).get("name"):
+            yield finding("CG-POD-006", pt.owner, f"{fld}.{k}.name: Required value", field=f"{fld}.{k}.name")
+    prefix = ef.get("prefix")
+    if isinstance(prefix, str) and prefix and (errs := env_name_errors(prefix, opts)):
+        yield finding("CG-POD-006", pt.owner, f"{fld}.prefix: Invalid value: {prefix!r}: {errs[0]}",
+                      field=f"{fld}.prefix")
+
+
+@rule("CG-POD-007", E, "Container port number, hostPort or protocol invalid, or a hostPort used twice", LAYER,
+      why=f"validateContainerPorts / AccumulateUniqueHostPorts ({SRC}): containerPort and hostPort must be "
+          "1-65535, protocol TCP, UDP or SCTP, and a hostPort/protocol pair may be used once per pod.",
+      fix="use port numbers 1-65535, protocol TCP/UDP/SCTP (upper case), and distinct hostPorts",
+      example="ports:\n- {name: http, containerPort: 80800, protocol: tcp}")
+def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, _ in _templates(index):
+        host_ports: dict[tuple[str, int, str], str] = {}
+        for c in _all_containers(pt):
+            for i, p in enumerate(as_list(c.obj.get("ports"))):
+                p = as_dict(p)
+                fld = f"{c.path}.ports[{i}]"
+                num = strict_int(p.get("containerPort"))
+                if num is not None and not 1 <= num <= 65535:
+                    yield finding("CG-POD-007", pt.owner, f"{fld}.containerPort: Invalid value: {num}: must be "
+                                  "between 1 and 65535, inclusive", field=f"{fld}.containerPort")
+                hp = strict_int(p.get("hostPort"))
+                if hp is not None and hp != 0 and not 1 <= hp <= 65535:
+                    yield finding("CG-POD-007", pt.owner, f"{fld}.hostPort: Invalid value: {hp}: must be between 1 "
+                                  "and 65535, inclusive", field=f"{fld}.hostPort")
+                proto = p.get("protocol")
+                if proto is not None and proto not in PROTOCOLS:
+                    yield finding("CG-POD-007", pt.owner, f"{fld}.protocol: Unsupported value: {proto!r}: supported "
+                                  "values: \"SCTP\", \"TCP\", \"UDP\"", field=f"{fld}.protocol")
+                if hp:
+                    key = (str(proto or "TCP"), hp, str(p.get("hostIP") or ""))
+                    if key in host_ports:
+                        yield finding("CG-POD-007", pt.owner, f"{fld}.hostPort: Duplicate value: \"{hp}/{key[0]}\" "
+                                      f"(also {host_ports[key]})", field=f"{fld}.hostPort")
+                    host_ports.setdefault(key, fld)
+
+
+def _handler_errors(handler: dict[str, Any], kinds: tuple[str, ...]) -> str | None:
+    present = [k for k in kinds if handler.get(k) is not None]
+    if not present:
+        return f"must specify a handler type (one of {', '.join(kinds)})"
+    if len(present) > 1:
+        return f"may not specify more than 1 handler type (has {', '.join(present)})"
+    return None
+
+
+@rule("CG-POD-008", E, "Probe or lifecycle hook without exactly one handler, or with invalid thresholds", LAYER,
+      why=f"validateProbe / validateHandler / validateLifecycle ({SRC}): a probe needs exactly one of exec, "
+          "httpGet, tcpSocket, grpc; liveness and startup probes must have successThreshold 1; durations may not "
+          "be negative; plain init containers may not have probes or lifecycle hooks.",
+      fix="give each probe one handler (e.g. httpGet on a named port) and successThreshold 1 for liveness/startup",
+      example="livenessProbe:\n  httpGet: {path: /healthz, port: http}\n  tcpSocket: {port: http}")
+def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, _ in _templates(index):
+        for c in containers(pt):
+            plain_init = c.group == "initContainers" and not c.native_sidecar
+            for probe_name in PROBES:
+                probe = c.obj.get(probe_name)
+                if probe is None:
+                    continue
+                fld = f"{c.path}.{probe_name}"
+                if plain_init:
+                    yield finding("CG-POD-008", pt.owner, f"{fld}: Forbidden: may not be set for init containers "
+                                  "without restartPolicy=Always", field=fld)
+                    continue
+                probe = as_dict(probe)
+                if err := _handler_errors(probe, HANDLERS):
+                    yield finding("CG-POD-008", pt.owner, f"{fld}: Required value: {err}", field=fld)
+                st = strict_int(probe.get("successThreshold"))
+                if probe_name != "readinessProbe" and st is not None and st != 1:
+                    yield finding("CG-POD-008", pt.owner, f"{fld}.successThreshold: Invalid value: {st}: must be 1",
+                                  field=f"{fld}.successThreshold")
+                for key in ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold",
+                            "failureThreshold", "terminationGracePeriodSeconds"):
+                    val = strict_int(probe.get(key))
+                    if val is not None and val < 0:
+                        yield finding("CG-POD-008", pt.owner, f"{fld}.{key}: Invalid value: {val}: must be greater "
+                                      "than or equal to 0", field=f"{fld}.{key}")
+                if probe_name == "readinessProbe" and probe.get("terminationGracePeriodSeconds") is not None:
+                    yield finding("CG-POD-008", pt.owner, f"{fld}.terminationGracePeriodSeconds: Invalid value: "
+                                  "must not be set for readinessProbes", field=f"{fld}.terminationGracePeriodSeconds")
+            lifecycle = c.obj.get("lifecycle")
+            if lifecycle is None:
+                continue
+            if plain_init:
+                yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle: Forbidden: may not be set for init "
+                              "containers without restartPolicy=Always", field=f"{c.path}.lifecycle")
+                continue
+            for hook in ("postStart", "preStop"):
+                h = as_dict(lifecycle).get(hook)
+                if h is not None and (err := _handler_errors(as_dict(h), LIFECYCLE_HANDLERS)):
+                    yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle.{hook}: Required value: {err}",
+                                  field=f"{c.path}.lifecycle.{hook}")
+
+
+@rule("CG-POD-009", E, "Resource quantity invalid or negative, or a request above its limit", LAYER,
+      why=f"ValidateResourceRequirements ({SRC}): quantities must parse (`quantities must match the regular "
+          "expression ...`), be >= 0, and each request must be less than or equal to its limit.",
+      fix="write quantities like 500m, 0.5, 256Mi, 1Gi and keep requests <= limits",
+      example="resources:\n  requests: {cpu: '2', memory: 512Mi}\n  limits: {cpu: '1', memory: 256MB}")
+def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, base in _templates(index):
+        items = [(c.path, c.what, as_dict(c.obj.get("resources"))) for c in containers(pt)]
+        if isinstance(pt.spec.get("resources"), dict):  # pod-level resources (1.32+)
+            items.append((base, "pod", as_dict(pt.spec.get("resources"))))
+        for path, what, res in items:
+            parsed: dict[str, dict[str, Any]] = {}
+            for section in ("requests", "limits"):
+                for name, value in as_dict(res.get(section)).items():
+                    fld = f"{path}.resources.{section}.{name}"
+                    q = parse_quantity(value)
+                    if q is None:
+                        yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {value!r}: quantities must "
+                                      f"match the regular expression ({what}; {QUANTITY_SYNTAX})", field=fld)
+                        continue
+                    if q < 0:
+                        yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {value!r}: must be greater "
+                                      f"than or equal to 0 ({what})", field=fld)
+                    parsed.setdefault(section, {})[name] = (q, value)
+            for name, (req, raw) in parsed.get("requests", {}).items():
+                lim = parsed.get("limits", {}).get(name)
+                if lim is not None and req > lim[0]:
+                    fld = f"{path}.resources.requests.{name}"
+                    yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {raw!r}: must be less than or "
+                                  f"equal to {name} limit of {lim[1]} ({what})", field=fld)
+
+
+RESTART_POLICIES = ("Always", "OnFailure", "Never")
+
+
+@rule("CG-POD-010", E, "restartPolicy not allowed for the workload kind (or for a container)", LAYER,
+      why="Deployments, StatefulSets, DaemonSets and ReplicaSets only accept template restartPolicy Always "
+          "(ValidatePodTemplateSpecForReplicaSet, pkg/apis/apps/validation); Jobs and CronJobs only OnFailure or "
+          "Never (pkg/apis/batch/validation); a container-level restartPolicy is only allowed on init containers, "
+          "and only as Always (native sidecars).",
+      fix="drop restartPolicy from long-running workloads (Always is the default) and use OnFailure or Never in Jobs",
+      example="kind: Job\nspec:\n  template:\n    spec:\n      restartPolicy: Always")
+def restart_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, base in _templates(index):
+        value = pt.spec.get("restartPolicy")
+        kind = pt.owner.kind
+        fld = f"{base}.restartPolicy"
+        if value is not None and value not in RESTART_POLICIES:
+            yield finding("CG-POD-010", pt.owner, f"{fld}: Unsupported value: {value!r}: supported values: "
+                          "\"Always\", \"OnFailure\", \"Never\"", field=fld)
+        elif kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout") and value not in (
+                None, "Always"):
+            yield finding("CG-POD-010", pt.owner, f"{fld}: Unsupported value: {value!r}: supported values: "
+                          f"\"Always\" (a {kind} restarts its pods itself)", field=fld)
+        elif kind in ("Job", "CronJob") and value in (None, "Always"):
+            what = "Required value: a Job's pods need restartPolicy OnFailure or Never (the default Always is " \
+                   "rejected)" if value is None else "Unsupported value: \"Always\": supported values: " \
+                                                     "\"OnFailure\", \"Never\""
+            yield finding("CG-POD-010", pt.owner, f"{fld}: {what}", field=fld)
+        for c in containers(pt):
+            crp = c.obj.get("restartPolicy")
+            if crp is None:
+                continue
+            if c.group == "containers":
+                yield finding("CG-POD-010", pt.owner, f"{c.path}.restartPolicy: Forbidden: may not be set for "
+                              "non-init containers", field=f"{c.path}.restartPolicy")
+            elif crp != "Always":
+                yield finding("CG-POD-010", pt.owner, f"{c.path}.restartPolicy: Unsupported value: {crp!r}: "
+                              "supported values: \"Always\"", field=f"{c.path}.restartPolicy")
+
+
+DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
+PULL_POLICIES = ("Always", "Never", "IfNotPresent")
+TERMINATION_MESSAGE_POLICIES = ("File", "FallbackToLogsOnError")
+SECCOMP_TYPES = ("RuntimeDefault", "Unconfined", "Localhost")
+TOLERATION_OPERATORS = ("Exists", "Equal")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
+
+
+@rule("CG-POD-011", E, "Pod spec field has a value the API server does not accept (enums and cross-field rules)",
+      LAYER,
+      why=f"ValidatePodSpec ({SRC}): dnsPolicy, imagePullPolicy, terminationMessagePolicy, seccompProfile.type, "
+          "tolerations and topologySpreadConstraints are closed sets with cross-field rules (dnsPolicy None needs "
+          "dnsConfig.nameservers, operator Exists takes no value, maxSkew > 0, ...); names must be DNS labels.",
+      fix="use the documented values (case-sensitive) and satisfy the field's companion requirements",
+      example="dnsPolicy: ClusterFirstWithHostNetwork\ntolerations:\n- {key: dedicated, operator: Exists, value: web}")
+def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, base in _templates(index):
+        spec = pt.spec
+        yield from _enum(pt, f"{base}.dnsPolicy", spec.get("dnsPolicy"), DNS_POLICIES)
+        if spec.get("dnsPolicy") == "None" and not as_list(as_dict(spec.get("dnsConfig")).get("nameservers")):
+            yield finding("CG-POD-011", pt.owner, f"{base}.dnsConfig.nameservers: Required value: must provide at "
+                          "least one DNS nameserver when dnsPolicy is None", field=f"{base}.dnsConfig")
+        for key in ("hostname", "subdomain"):
+            val = spec.get(key)
+            if isinstance(val, str) and val and (errs := _dns_label_errors(val)):
+                yield finding("CG-POD-011", pt.owner, f"{base}.{key}: Invalid value: {val!r}: {errs}",
+                              field=f"{base}.{key}")
+        tgp = strict_int(spec.get("terminationGracePeriodSeconds"))
+        if tgp is not None and tgp < 0:
+            yield finding("CG-POD-011", pt.owner, f"{base}.terminationGracePeriodSeconds: Invalid value: {tgp}: must "
+                          "be greater than or equal to 0", field=f"{base}.terminationGracePeriodSeconds")
+        yield from _seccomp(pt, f"{base}.securityContext", as_dict(spec.get("securityContext")))
+        for c in _all_containers(pt):
+            yield from _enum(pt, f"{c.path}.imagePullPolicy", c.obj.get("imagePullPolicy"), PULL_POLICIES)
+            yield from _enum(pt, f"{c.path}.terminationMessagePolicy", c.obj.get("terminationMessagePolicy"),
+                             TERMINATION_MESSAGE_POLICIES)
+            yield from _seccomp(pt, f"{c.path}.securityContext", as_dict(c.obj.get("securityContext")))
+        for i, t in enumerate(as_list(spec.get("tolerations"))):
+            yield from _toleration(pt, f"{base}.tolerations[{i}]", as_dict(t))
+        for i, tsc in enumerate(as_list(spec.get("topologySpreadConstraints"))):
+            yield from _spread(pt, f"{base}.topologySpreadConstraints[{i}]", as_dict(tsc))
+
+
+def _enum(pt: PodTemplate, fld: str, value: Any, allowed: tuple[str, ...]) -> Iterator[Finding]:
+    if value is not None and value not in allowed:
+        yield finding("CG-POD-011", pt.owner, f"{fld}: Unsupported value: {value!r}: supported values: "
+                      + ", ".join(f'"{a}"' for a in allowed), field=fld)
+
+
+def _seccomp(pt: PodTemplate, fld: str, sc: dict[str, Any]) -> Iterator[Finding]:
+    profile = sc.get("seccompProfile")
+    if not isinstance(profile, dict):
+        return
+    yield from _enum(pt, f"{fld}.seccompProfile.type", profile.get("type"), SECCOMP_TYPES)
+    if profile.get("type") == "Localhost" and not profile.get("localhostProfile"):
+        yield finding("CG-POD-011", pt.owner, f"{fld}.seccompProfile.localhostProfile: Required value: must be set "
+                      "when seccomp type is Localhost", field=f"{fld}.seccompProfile")
+    elif profile.get("type") in ("RuntimeDefault", "Unconfined") and profile.get("localhostProfile"):
+        yield finding("CG-POD-011", pt.owner, f"{fld}.seccompProfile.localhostProfile: Invalid value: can only be "
+                      "set when seccomp type is Localhost", field=f"{fld}.seccompProfile")
+
+
+def _toleration(pt: PodTemplate, fld: str, t: dict[str, Any]) -> Iterator[Finding]:
+    op = t.get("operator", "Equal")
+    yield from _enum(pt, f"{fld}.operator", op, TOLERATION_OPERATORS)
+    if op == "Exists" and t.get("value") not in (None, ""):
+        yield finding("CG-POD-011", pt.owner, f"{fld}.operator: Invalid value: \"Exists\": value must be empty when "
+                      "`operator` is 'Exists'", field=f"{fld}.value")
+    if not t.get("key") and op != "Exists":
+        yield finding("CG-POD-011", pt.owner, f"{fld}.operator: Invalid value: {op!r}: operator must be Exists when "
+                      "`key` is empty, which means \"match all values and all keys\"", field=f"{fld}.operator")
+    if t.get("tolerationSeconds") is not None and t.get("effect") not in (None, "", "NoExecute"):
+        yield finding("CG-POD-011", pt.owner, f"{fld}.effect: Invalid value: {t.get('effect')!r}: effect must be "
+                      "'NoExecute' when `tolerationSeconds` is set", field=f"{fld}.effect")
+    if t.get("effect") not in (None, ""):
+        yield from _enum(pt, f"{fld}.effect", t.get("effect"), TAINT_EFFECTS)
+
+
+def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]:
+    skew = strict_int(tsc.get("maxSkew"))
+    if skew is not None and skew <= 0:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.maxSkew: Invalid value: {skew}: must be greater than zero",
+                      field=f"{fld}.maxSkew")
+    if "topologyKey" in tsc and not tsc.get("topologyKey"):
+        yield finding("CG-POD-011", pt.owner, f"{fld}.topologyKey: Required value: can not be empty",
+                      field=f"{fld}.topologyKey")
+    yield from _enum(pt, f"{fld}.whenUnsatisfiable", tsc.get("whenUnsatisfiable"), UNSATISFIABLE)
+    min_domains = tsc.get("minDomains")
+    if min_domains is not None and tsc.get("whenUnsatisfiable") != "DoNotSchedule":
+        yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {min_domains}: can only use "
+                      "minDomains if whenUnsatisfiable=DoNotSchedule", field=f"{fld}.minDomains")
