@@ -128,7 +128,7 @@ def expressions_match(expressions: list[Any], labels: dict[str, Any]) -> bool:
     for expr in expressions:
         if not isinstance(expr, dict):
             continue
-        key, op = expr.get("key"), str(expr.get("operator", ""))
+        key, op = str(expr.get("key")), str(expr.get("operator", ""))
         values = [str(v) for v in as_list(expr.get("values"))]
         present = key in labels
         if op == "In" and not (present and str(labels[key]) in values):

@@ -126,7 +126,8 @@ def strategy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             parsed = int_or_percent(mu) if mu is not None else None
             if mu is not None and (parsed is None or parsed[0] <= 0):
                 yield finding("CG-APPS-002", doc, f"{fld}.rollingUpdate.maxUnavailable: Invalid value: {mu!r}: must "
-                              "be greater than 0 (an integer or a percentage)", field=f"{fld}.rollingUpdate.maxUnavailable")
+                              "be greater than 0 (an integer or a percentage)",
+                              field=f"{fld}.rollingUpdate.maxUnavailable")
             continue
         yield from _rolling_params(doc, f"{fld}.rollingUpdate", ru, doc.kind)
 

@@ -80,7 +80,7 @@ def cron_error(schedule: str) -> str | None:
     fields = text.split()
     if len(fields) != 5:
         return f"has {len(fields)} fields; expected exactly 5 (minute hour day-of-month month day-of-week)"
-    for value, (name, lo, hi, names) in zip(fields, CRON_FIELDS):
+    for value, (name, lo, hi, names) in zip(fields, CRON_FIELDS, strict=True):
         if err := _cron_field_error(value, name, lo, hi, names):
             return err
     return None

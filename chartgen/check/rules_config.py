@@ -63,11 +63,11 @@ def keys(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 if isinstance(key, str) and (errs := config_key_errors(key)):
                     yield finding("CG-CFG-001", doc, f"{fld}: Invalid value: {key!r}: {errs[0]}", field=fld)
                 size += len(str(key)) + len(str(value or ""))
-                if section in ("binaryData",) or (doc.kind == "Secret" and section == "data"):
-                    if value is not None and _decoded(value) is None:
-                        yield finding("CG-CFG-001", doc, f"{fld}: Invalid value: illegal base64 data (the API server "
-                                      "rejects the request)", field=fld,
-                                      hint="base64-encode the value (b64enc in Helm) or move it to stringData")
+                base64_section = section == "binaryData" or (doc.kind == "Secret" and section == "data")
+                if base64_section and value is not None and _decoded(value) is None:
+                    yield finding("CG-CFG-001", doc, f"{fld}: Invalid value: illegal base64 data (the API server "
+                                  "rejects the request)", field=fld,
+                                  hint="base64-encode the value (b64enc in Helm) or move it to stringData")
         if doc.kind == "ConfigMap":
             data = as_dict(doc.obj.get("data"))
             for key in as_dict(doc.obj.get("binaryData")):

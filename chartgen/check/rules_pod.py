@@ -169,7 +169,8 @@ def _dns_label_errors(name: str) -> str:
           "relative path without '..', modes are 0-0777, a mountPath may be used once per container and subPath "
           "must be relative.",
       fix="use relative item paths, valid keys, octal modes up to 0777 and one mount per path",
-      example="volumes:\n- name: config\n  configMap:\n    name: web\n    items: [{key: app.yaml, path: /etc/app.yaml}]")
+      example="volumes:\n- name: config\n  configMap:\n    name: web\n    items: [{key: app.yaml, "
+              "path: /etc/app.yaml}]")
 def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         for i, v in enumerate(as_list(pt.spec.get("volumes"))):
@@ -212,11 +213,10 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 
 
 def _source_items(pt: PodTemplate, fld: str, src: dict[str, Any]) -> Iterator[Finding]:
-    for key in ("defaultMode",):
-        mode = strict_int(src.get(key))
-        if mode is not None and not 0 <= mode <= 0o777:
-            yield finding("CG-POD-003", pt.owner, f"{fld}.{key}: Invalid value: {mode}: must be a number between 0 "
-                          "and 0777 (octal), both inclusive", field=f"{fld}.{key}")
+    mode = strict_int(src.get("defaultMode"))
+    if mode is not None and not 0 <= mode <= 0o777:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.defaultMode: Invalid value: {mode}: must be a number between 0 "
+                      "and 0777 (octal), both inclusive", field=f"{fld}.defaultMode")
     for j, item in enumerate(as_list(src.get("items"))):
         item = as_dict(item)
         key, path = item.get("key"), item.get("path")
