@@ -106,10 +106,14 @@ def regex_error(pattern: str) -> str | None:
         return "regex is too large, max length allowed is 1024"
     engine = _re2()
     if engine is not None:
+        options = engine.Options()
+        options.log_errors = False  # RE2 would print every parse error on stderr
         try:
-            engine.compile(pattern)
-        except Exception as err:  # re2.error
-            return str(err) or "invalid regular expression"
+            engine.compile(pattern, options)
+        except Exception as err:  # re2.error, whose argument is bytes
+            detail = err.args[0] if err.args else ""
+            return (detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)) \
+                or "invalid regular expression"
         return None
     if re.search(r"\(\?<?[=!]|\\[1-9]", pattern):
         return "lookarounds and backreferences are not supported by RE2"

@@ -154,6 +154,15 @@ def volume_definitions(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                               f"(has {', '.join(sources)})", field=fld)
 
 
+def _subdomain_errors(name: str) -> str:
+    if not name:
+        return "a name is required (a lowercase RFC 1123 subdomain)"
+    if len(name) > 253 or not k8snames.DNS1123_SUBDOMAIN.match(name):
+        return ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
+                "must start and end with an alphanumeric character")
+    return ""
+
+
 def _dns_label_errors(name: str) -> str:
     errs = []
     if len(name) > 63:
@@ -314,10 +323,12 @@ def _env_var(pt: PodTemplate, fld: str, env: dict[str, Any], opts: CheckOptions)
     src, ref = sources[0], as_dict(vf.get(sources[0]))
     sfld = f"{fld}.valueFrom.{src}"
     if src in ("configMapKeyRef", "secretKeyRef"):
-        if not ref.get("name"):
-            yield finding("CG-POD-006", pt.owner, f"{sfld}.name: Required value", field=f"{sfld}.name")
+        name = ref.get("name", "")
+        if isinstance(name, str) and (errs := _subdomain_errors(name)):
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.name: Invalid value: {name!r}: {errs}",
+                          field=f"{sfld}.name")
         key = ref.get("key")
-        if not key:
+        if key == "":  # a missing key is a schema error (CG-SCHEMA-001)
             yield finding("CG-POD-006", pt.owner, f"{sfld}.key: Required value", field=f"{sfld}.key")
         elif isinstance(key, str) and (errs := config_key_errors(key)):
             yield finding("CG-POD-006", pt.owner, f"{sfld}.key: Invalid value: {key!r}: {errs[0]}",
@@ -342,8 +353,10 @@ def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions)
             "may not have more than one field specified at a time"
         yield finding("CG-POD-006", pt.owner, f"{fld}: Invalid value: {what}", field=fld)
     for k in refs:
-        if not as_dict(ef.get(k)).get("name"):
-            yield finding("CG-POD-006", pt.owner, f"{fld}.{k}.name: Required value", field=f"{fld}.{k}.name")
+        name = as_dict(ef.get(k)).get("name", "")
+        if isinstance(name, str) and (errs := _subdomain_errors(name)):
+            yield finding("CG-POD-006", pt.owner, f"{fld}.{k}.name: Invalid value: {name!r}: {errs}",
+                          field=f"{fld}.{k}.name")
     prefix = ef.get("prefix")
     if isinstance(prefix, str) and prefix and (errs := env_name_errors(prefix, opts)):
         yield finding("CG-POD-006", pt.owner, f"{fld}.prefix: Invalid value: {prefix!r}: {errs[0]}",
@@ -412,7 +425,7 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     continue
                 probe = as_dict(probe)
                 if err := _handler_errors(probe, HANDLERS):
-                    yield finding("CG-POD-008", pt.owner, f"{fld}: Required value: {err}", field=fld)
+                    yield finding("CG-POD-008", pt.owner, f"{fld}: Invalid value: {err}", field=fld)
                 st = strict_int(probe.get("successThreshold"))
                 if probe_name != "readinessProbe" and st is not None and st != 1:
                     yield finding("CG-POD-008", pt.owner, f"{fld}.successThreshold: Invalid value: {st}: must be 1",
@@ -436,7 +449,7 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             for hook in ("postStart", "preStop"):
                 h = as_dict(lifecycle).get(hook)
                 if h is not None and (err := _handler_errors(as_dict(h), LIFECYCLE_HANDLERS)):
-                    yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle.{hook}: Required value: {err}",
+                    yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle.{hook}: Invalid value: {err}",
                                   field=f"{c.path}.lifecycle.{hook}")
 
 

@@ -280,7 +280,7 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 rules_text = ", ".join(f"{r.policy.name} {r.field}" for r in admitting)
                 yield finding("CG-REACH-003", svc, f"{via} sends edge traffic to {proto}/{num} of {pt.owner.kind} "
                               f"{pt.owner.name}, but the rules admitting it ({rules_text}) "
-                              "only allow pods of the same namespace; the gateway in its own namespace is blocked",
+                              "only allow pods of the same namespace; the gateway/controller in its own namespace is blocked",
                               field=f"spec.ports[{i}]")
                 break
 
