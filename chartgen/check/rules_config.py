@@ -33,8 +33,8 @@ SA_NAME_ANNOTATION = "kubernetes.io/service-account.name"
 def _decoded(value: Any) -> bytes | None:
     if not isinstance(value, str):
         return None
-    try:
-        return base64.b64decode(value, validate=True)
+    try:  # Go's decoder, which the API server uses, skips \r and \n
+        return base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True)
     except (binascii.Error, ValueError):
         return None
 

@@ -396,6 +396,7 @@ def _selector_labels(doc: Document) -> dict[str, Any] | None:
     return labels or None
 
 
+ROOT_NAMESPACE = "istio-system"  # meshConfig.rootNamespace default: selectors there apply to every namespace
 POLICY_KINDS = ("AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication", "Sidecar", "Telemetry",
                 "EnvoyFilter", "WasmPlugin")
 
@@ -495,9 +496,9 @@ def policy_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator
     for kind in POLICY_KINDS:
         for policy in _istio(index, kind):
             labels = _selector_labels(policy)
-            if labels is None:
-                continue
             ns = index.namespace_of(policy)
+            if labels is None or ns == ROOT_NAMESPACE:
+                continue
             pods = [pt for pt in index.pod_templates if same_namespace(index.namespace_of(pt.owner), ns)]
             if not pods or any(map_selector_matches(labels, pt.labels) for pt in pods):
                 continue

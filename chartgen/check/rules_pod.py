@@ -256,7 +256,9 @@ def container_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
         for c in _all_containers(pt):
             name = c.obj.get("name")
             fld = f"{c.path}.name"
-            if not isinstance(name, str) or not name:
+            if not isinstance(name, str):
+                continue  # missing or not a string: the schema layer (CG-SCHEMA-001) reports it
+            if not name:
                 yield finding("CG-POD-004", pt.owner, f"{fld}: Required value", field=fld)
                 continue
             if name in seen:
@@ -467,6 +469,8 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             parsed: dict[str, dict[str, Any]] = {}
             for section in ("requests", "limits"):
                 for name, value in as_dict(res.get(section)).items():
+                    if value is None:
+                        continue  # JSON null unmarshals to a zero Quantity
                     fld = f"{path}.resources.{section}.{name}"
                     q = parse_quantity(value)
                     if q is None:

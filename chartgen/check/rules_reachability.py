@@ -99,6 +99,13 @@ class Policies:
                 for i, r in enumerate(as_list(spec_of(p).get(direction)))]
 
 
+def _targets_declared_port(pt: PodTemplate, num: int, proto: str) -> bool:
+    """True unless the pods declare container ports and none of them is (num, proto)."""
+    declared = [(as_int(as_dict(p).get("containerPort")), protocol_of(as_dict(p).get("protocol")))
+                for c in serving_containers(pt) for p in as_list(c.get("ports"))]
+    return not declared or (num, proto) in declared
+
+
 def _admitted_text(rules: list[PolicyRule]) -> str:
     out = []
     for r in rules:
@@ -124,6 +131,8 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
         return
     for svc in index.kind("Service"):
         for pt in pods_of_service(index, svc):
+            if pt.spec.get("hostNetwork") is True:
+                continue  # NetworkPolicies do not apply to host-network pods
             isolating = policies.isolated(pt, "ingress")
             if not isolating:
                 continue
@@ -131,8 +140,8 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
             for i, port, target in service_target_ports(svc):
                 proto = protocol_of(port.get("protocol"))
                 num = resolve_port(pt, target, proto)
-                if num is None:
-                    continue  # an unresolvable named targetPort is CG-X-003's
+                if num is None or not _targets_declared_port(pt, num, proto):
+                    continue  # a targetPort the pods do not declare is CG-X-003's (one root cause, one finding)
                 if any(r.admits(pt, num, proto) for r in rules):
                     continue
                 yield finding("CG-REACH-001", svc, f"port {port.get('name') or port.get('port')} targets {proto}/{num} "
