@@ -86,7 +86,7 @@ CASES = {
         deployment("", CONTAINER + "  readinessProbe: {grpc: {port: 8080}, successThreshold: 2}\n")),
     "probe on a plain init container": (
         "CG-POD-008",
-        deployment("initContainers: [{name: wait, image: busybox:1.36, readinessProbe: {exec: {command: [true]}}}]"),
+        deployment("initContainers: [{name: wait, image: busybox:1.36, readinessProbe: {exec: {command: [\"true\"]}}}]"),
         # a native sidecar (restartPolicy Always) may have probes
         deployment("initContainers: [{name: proxy, image: envoyproxy/envoy:v1.31.0, restartPolicy: Always, "
                    "readinessProbe: {tcpSocket: {port: 9901}}}]")),
