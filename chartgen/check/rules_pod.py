@@ -326,8 +326,8 @@ def _env_var(pt: PodTemplate, fld: str, env: dict[str, Any], opts: CheckOptions)
     sfld = f"{fld}.valueFrom.{src}"
     if src in ("configMapKeyRef", "secretKeyRef"):
         name = ref.get("name", "")
-        if isinstance(name, str) and (errs := _subdomain_errors(name)):
-            yield finding("CG-POD-006", pt.owner, f"{sfld}.name: Invalid value: {name!r}: {errs}",
+        if isinstance(name, str) and (problem := _subdomain_errors(name)):
+            yield finding("CG-POD-006", pt.owner, f"{sfld}.name: Invalid value: {name!r}: {problem}",
                           field=f"{sfld}.name")
         key = ref.get("key")
         if key == "":  # a missing key is a schema error (CG-SCHEMA-001)
@@ -356,8 +356,8 @@ def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions)
         yield finding("CG-POD-006", pt.owner, f"{fld}: Invalid value: {what}", field=fld)
     for k in refs:
         name = as_dict(ef.get(k)).get("name", "")
-        if isinstance(name, str) and (errs := _subdomain_errors(name)):
-            yield finding("CG-POD-006", pt.owner, f"{fld}.{k}.name: Invalid value: {name!r}: {errs}",
+        if isinstance(name, str) and (problem := _subdomain_errors(name)):
+            yield finding("CG-POD-006", pt.owner, f"{fld}.{k}.name: Invalid value: {name!r}: {problem}",
                           field=f"{fld}.{k}.name")
     prefix = ef.get("prefix")
     if isinstance(prefix, str) and prefix and (errs := env_name_errors(prefix, opts)):
@@ -366,8 +366,9 @@ def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions)
 
 
 @rule("CG-POD-007", E, "Container port number, hostPort or protocol invalid, or a hostPort used twice", LAYER,
-      why=f"validateContainerPorts / AccumulateUniqueHostPorts ({SRC}): containerPort and hostPort must be "
-          "1-65535, protocol TCP, UDP or SCTP, and a hostPort/protocol pair may be used once per pod.",
+      why=f"validateContainerPorts / AccumulateUniqueHostPorts / validateHostNetwork ({SRC}): containerPort and "
+          "hostPort must be 1-65535, protocol TCP, UDP or SCTP, a hostPort/protocol pair may be used once per pod, "
+          "and with hostNetwork the hostPort must equal the containerPort.",
       fix="use port numbers 1-65535, protocol TCP/UDP/SCTP (upper case), and distinct hostPorts",
       example="ports:\n- {name: http, containerPort: 80800, protocol: tcp}")
 def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
@@ -389,6 +390,9 @@ def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                 if proto is not None and proto not in PROTOCOLS:
                     yield finding("CG-POD-007", pt.owner, f"{fld}.protocol: Unsupported value: {proto!r}: supported "
                                   "values: \"SCTP\", \"TCP\", \"UDP\"", field=f"{fld}.protocol")
+                if pt.spec.get("hostNetwork") is True and hp and num is not None and hp != num:
+                    yield finding("CG-POD-007", pt.owner, f"{fld}.containerPort: Invalid value: {num}: must match "
+                                  f"`hostPort` ({hp}) when `hostNetwork` is true", field=f"{fld}.containerPort")
                 if hp:
                     key = (str(proto or "TCP"), hp, str(p.get("hostIP") or ""))
                     if key in host_ports:
@@ -428,6 +432,7 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 probe = as_dict(probe)
                 if err := _handler_errors(probe, HANDLERS):
                     yield finding("CG-POD-008", pt.owner, f"{fld}: Invalid value: {err}", field=fld)
+                yield from _handler_fields(pt, fld, probe)
                 st = strict_int(probe.get("successThreshold"))
                 if probe_name != "readinessProbe" and st is not None and st != 1:
                     yield finding("CG-POD-008", pt.owner, f"{fld}.successThreshold: Invalid value: {st}: must be 1",
@@ -453,6 +458,39 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 if h is not None and (err := _handler_errors(as_dict(h), LIFECYCLE_HANDLERS)):
                     yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle.{hook}: Invalid value: {err}",
                                   field=f"{c.path}.lifecycle.{hook}")
+                elif h is not None:
+                    yield from _handler_fields(pt, f"{c.path}.lifecycle.{hook}", as_dict(h))
+
+
+def _port_error(port: Any, named: bool) -> str | None:
+    num = strict_int(port)
+    if num is not None:
+        return None if 1 <= num <= 65535 else "must be between 1 and 65535, inclusive"
+    if isinstance(port, str) and named:
+        if port.isdigit():
+            return None if 1 <= int(port) <= 65535 else "must be between 1 and 65535, inclusive"
+        return None if _port_name_ok(port) else "must contain only lower case letters, digits and '-' with a " \
+                                                  "letter, at most 15 characters (IANA_SVC_NAME)"
+    return "must be a port number" if port is not None else None
+
+
+def _port_name_ok(name: str) -> bool:
+    return (1 <= len(name) <= 15 and bool(re.match(r"^[-a-z0-9]+$", name)) and bool(re.search(r"[a-z]", name))
+            and "--" not in name and not name.startswith("-") and not name.endswith("-"))
+
+
+def _handler_fields(pt: PodTemplate, fld: str, handler: dict[str, Any]) -> Iterator[Finding]:
+    for kind, named in (("httpGet", True), ("tcpSocket", True), ("grpc", False)):
+        h = handler.get(kind)
+        if not isinstance(h, dict):
+            continue
+        if "port" in h and (err := _port_error(h.get("port"), named)):
+            yield finding("CG-POD-008", pt.owner, f"{fld}.{kind}.port: Invalid value: {h.get('port')!r}: {err}",
+                          field=f"{fld}.{kind}.port")
+        scheme = h.get("scheme")
+        if kind == "httpGet" and scheme is not None and scheme not in ("HTTP", "HTTPS"):
+            yield finding("CG-POD-008", pt.owner, f"{fld}.httpGet.scheme: Unsupported value: {scheme!r}: supported "
+                          "values: \"HTTP\", \"HTTPS\"", field=f"{fld}.httpGet.scheme")
 
 
 @rule("CG-POD-009", E, "Resource quantity invalid or negative, or a request above its limit", LAYER,
@@ -570,6 +608,75 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             yield from _toleration(pt, f"{base}.tolerations[{i}]", as_dict(t))
         for i, tsc in enumerate(as_list(spec.get("topologySpreadConstraints"))):
             yield from _spread(pt, f"{base}.topologySpreadConstraints[{i}]", as_dict(tsc))
+        yield from _affinity(pt, f"{base}.affinity", as_dict(spec.get("affinity")))
+        yield from _pod_security(pt, base, spec)
+        for i, v in enumerate(as_list(spec.get("volumes"))):
+            v = as_dict(v)
+            yield from _enum(pt, f"{base}.volumes[{i}].emptyDir.medium", as_dict(v.get("emptyDir")).get("medium"),
+                             ("", "Memory", "HugePages"))
+            yield from _enum(pt, f"{base}.volumes[{i}].hostPath.type", as_dict(v.get("hostPath")).get("type"),
+                             HOST_PATH_TYPES)
+        yield from _enum(pt, f"{base}.os.name", as_dict(spec.get("os")).get("name"), ("linux", "windows"))
+        for i, s in enumerate(as_list(spec.get("imagePullSecrets"))):
+            if not as_dict(s).get("name"):
+                yield finding("CG-POD-011", pt.owner, f"{base}.imagePullSecrets[{i}].name: Required value",
+                              field=f"{base}.imagePullSecrets[{i}].name")
+
+
+HOST_PATH_TYPES = ("", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice",
+                   "BlockDevice")
+MAX_ID = 2147483647
+
+
+def _affinity(pt: PodTemplate, fld: str, affinity: dict[str, Any]) -> Iterator[Finding]:
+    node = as_dict(affinity.get("nodeAffinity"))
+    required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(required, dict) and not as_list(required.get("nodeSelectorTerms")):
+        path = f"{fld}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+        yield finding("CG-POD-011", pt.owner, f"{path}: Required value: must have at least one node selector term",
+                      field=path)
+    for i, term in enumerate(as_list(node.get("preferredDuringSchedulingIgnoredDuringExecution"))):
+        yield from _weight(pt, f"{fld}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}]",
+                           as_dict(term))
+    for kind in ("podAffinity", "podAntiAffinity"):
+        section = as_dict(affinity.get(kind))
+        for i, term in enumerate(as_list(section.get("requiredDuringSchedulingIgnoredDuringExecution"))):
+            path = f"{fld}.{kind}.requiredDuringSchedulingIgnoredDuringExecution[{i}].topologyKey"
+            if not as_dict(term).get("topologyKey"):
+                yield finding("CG-POD-011", pt.owner, f"{path}: Required value: can not be empty", field=path)
+        for i, term in enumerate(as_list(section.get("preferredDuringSchedulingIgnoredDuringExecution"))):
+            path = f"{fld}.{kind}.preferredDuringSchedulingIgnoredDuringExecution[{i}]"
+            yield from _weight(pt, path, as_dict(term))
+            if not as_dict(as_dict(term).get("podAffinityTerm")).get("topologyKey"):
+                yield finding("CG-POD-011", pt.owner, f"{path}.podAffinityTerm.topologyKey: Required value: can not "
+                              "be empty", field=f"{path}.podAffinityTerm.topologyKey")
+
+
+def _weight(pt: PodTemplate, fld: str, term: dict[str, Any]) -> Iterator[Finding]:
+    weight = strict_int(term.get("weight"))
+    if weight is not None and not 1 <= weight <= 100:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.weight: Invalid value: {weight}: must be in the range 1-100",
+                      field=f"{fld}.weight")
+
+
+def _pod_security(pt: PodTemplate, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    if spec.get("shareProcessNamespace") is True and spec.get("hostPID") is True:
+        yield finding("CG-POD-011", pt.owner, f"{base}.securityContext.shareProcessNamespace: Invalid value: true: "
+                      "ShareProcessNamespace and HostPID cannot both be enabled", field=f"{base}.shareProcessNamespace")
+    contexts = [(f"{base}.securityContext", as_dict(spec.get("securityContext")))]
+    contexts += [(f"{c.path}.securityContext", as_dict(c.obj.get("securityContext"))) for c in _all_containers(pt)]
+    for fld, sc in contexts:
+        for key in ("runAsUser", "runAsGroup", "fsGroup"):
+            val = strict_int(sc.get(key))
+            if val is not None and not 0 <= val <= MAX_ID:
+                yield finding("CG-POD-011", pt.owner, f"{fld}.{key}: Invalid value: {val}: must be between 0 and "
+                              f"{MAX_ID}, inclusive", field=f"{fld}.{key}")
+        yield from _enum(pt, f"{fld}.appArmorProfile.type", as_dict(sc.get("appArmorProfile")).get("type"),
+                         ("RuntimeDefault", "Unconfined", "Localhost"))
+    active = strict_int(spec.get("activeDeadlineSeconds"))
+    if active is not None and active <= 0:
+        yield finding("CG-POD-011", pt.owner, f"{base}.activeDeadlineSeconds: Invalid value: {active}: must be "
+                      "between 1 and 2147483647, inclusive", field=f"{base}.activeDeadlineSeconds")
 
 
 def _enum(pt: PodTemplate, fld: str, value: Any, allowed: tuple[str, ...]) -> Iterator[Finding]:
@@ -620,3 +727,21 @@ def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]
     if min_domains is not None and tsc.get("whenUnsatisfiable") != "DoNotSchedule":
         yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {min_domains}: can only use "
                       "minDomains if whenUnsatisfiable=DoNotSchedule", field=f"{fld}.minDomains")
+
+
+@rule("CG-POD-012", E, "Container requires a non-root user but runs as UID 0", LAYER,
+      why="With runAsNonRoot: true and an effective runAsUser of 0 the kubelet refuses to start the container "
+          "(CreateContainerConfigError: `container's runAsUser breaks non-root policy`), so the pod never runs.",
+      fix="set runAsUser to a non-zero UID (e.g. 10001), or drop runAsUser: 0",
+      example="securityContext:\n  runAsNonRoot: true\n  runAsUser: 0")
+def non_root_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt, base in _templates(index):
+        pod_sc = as_dict(pt.spec.get("securityContext"))
+        for c in containers(pt):
+            sc = as_dict(c.obj.get("securityContext"))
+            non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
+            user = strict_int(sc.get("runAsUser", pod_sc.get("runAsUser")))
+            if non_root is True and user == 0:
+                where = f"{c.path}.securityContext" if "runAsUser" in sc else f"{base}.securityContext"
+                yield finding("CG-POD-012", pt.owner, f"{c.what}: runAsNonRoot is true but the effective runAsUser is "
+                              "0; the kubelet refuses to start it", field=f"{where}.runAsUser")

@@ -107,6 +107,12 @@ FAULTS: dict[str, tuple[str, Fault]] = {
         "CG-POD-011", lambda d: setitem(pod(d)["tolerations"][0], "operator", "Exists")),
     "unknown dnsPolicy": (
         "CG-POD-011", lambda d: setitem(pod(d), "dnsPolicy", "ClusterFirstWithHostNetwork")),
+    "runAsNonRoot with runAsUser 0": (
+        "CG-POD-012", lambda d: setitem(web(d)["securityContext"], "runAsUser", 0)),
+    "required anti-affinity without topologyKey": (
+        "CG-POD-011", lambda d: setitem(pod(d), "affinity", {"podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}]}})),
     "rolling update maxSurge 0 and maxUnavailable 0": (
         "CG-APPS-002", lambda d: setitem(obj(d, "Deployment", "web")["spec"]["strategy"]["rollingUpdate"],
                                          "maxSurge", 0)),

@@ -120,6 +120,31 @@ CASES = {
         "CG-POD-011",
         deployment("securityContext: {seccompProfile: {type: Localhost}}"),
         deployment("securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/web.json}}")),
+    "hostNetwork with a different hostPort": (
+        "CG-POD-007",
+        deployment("hostNetwork: true", CONTAINER.replace("containerPort: 8080}", "containerPort: 8080, "
+                                                                                   "hostPort: 80}")),
+        deployment("hostNetwork: true", CONTAINER.replace("containerPort: 8080}", "containerPort: 8080, "
+                                                                                   "hostPort: 8080}"))),
+    "probe port name too long": (
+        "CG-POD-008",
+        deployment("", CONTAINER + "  livenessProbe: {tcpSocket: {port: management-https}}\n"),
+        deployment("", CONTAINER + "  livenessProbe: {httpGet: {port: '8080', scheme: HTTPS}}\n")),
+    "required anti-affinity without topologyKey": (
+        "CG-POD-011",
+        deployment("affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: "
+                   "[{labelSelector: {matchLabels: {app: web}}}]}}"),
+        deployment("affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, "
+                   "podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: "
+                   "{app: web}}}}]}}")),
+    "negative runAsUser": (
+        "CG-POD-011",
+        deployment("securityContext: {runAsUser: -1}"), deployment("securityContext: {runAsUser: 0}")),
+    "runAsNonRoot with UID 0": (
+        "CG-POD-012",
+        deployment("securityContext: {runAsNonRoot: true}", CONTAINER + "  securityContext: {runAsUser: 0}\n"),
+        deployment("securityContext: {runAsNonRoot: true, runAsUser: 0}",
+                   CONTAINER + "  securityContext: {runAsUser: 10001}\n")),
 }
 
 
