@@ -613,3 +613,109 @@ def _service_port_map(index: ManifestIndex, pods: list[PodTemplate]) -> dict[int
                 if num is not None and resolved is not None and num != resolved:
                     out.setdefault(num, (svc.name, resolved))
     return out
+
+
+RETRY_ON = frozenset({
+    "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited", "retriable-4xx",
+    "refused-stream", "retriable-status-codes", "retriable-headers", "http3-post-connect-failure",
+    # gRPC status names
+    "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+})
+HTTP_STATUS_CODES = range(100, 600)
+
+
+@rule("CG-MESH-014", E, "VirtualService retries.retryOn names an unknown retry policy (IST0106)", LAYER,
+      why=f"validateHTTPRetry ({VALIDATION}) accepts only Envoy retry policies (5xx, gateway-error, reset, "
+          "connect-failure, retriable-4xx, refused-stream, retriable-status-codes, ...), gRPC status names "
+          "(cancelled, deadline-exceeded, internal, resource-exhausted, unavailable) and HTTP status codes; the "
+          "webhook rejects anything else (e.g. gateway_error, 503s).",
+      fix="use the exact policy names, comma-separated without spaces, e.g. retryOn: 5xx,reset,connect-failure",
+      example="http:\n- retries: {attempts: 3, retryOn: 'gateway_error,connect-failure'}\n  route: [{destination: "
+              "{host: web}}]")
+def retry_on(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for vs in _istio(index, "VirtualService"):
+        for ri, r in enumerate(as_list(spec_of(vs).get("http"))):
+            value = as_dict(as_dict(r).get("retries")).get("retryOn")
+            if not isinstance(value, str) or not value:
+                continue
+            for policy in value.split(","):
+                if policy in RETRY_ON or (policy.isdigit() and int(policy) in HTTP_STATUS_CODES):
+                    continue
+                yield finding("CG-MESH-014", vs, f"spec.http[{ri}].retries.retryOn: {policy!r} is not a valid "
+                              "retryOn policy (IST0106)", field=f"spec.http[{ri}].retries.retryOn")
+
+
+@rule("CG-MESH-015", E, "VirtualService delegate names a VirtualService that is not rendered or not a delegate "
+      "(IST0101)", LAYER,
+      why="A route with `delegate` hands the request to another VirtualService; when that VirtualService does not "
+          "exist in the namespace, or sets hosts (so it is not a delegate), the route has no destination and "
+          "requests get 404 (istioctl analyze: IST0101 ReferencedResourceNotFound). A delegate in a namespace the "
+          "chart does not render into is only a warning.",
+      fix="render the delegate VirtualService (with no hosts and no gateways) or fix delegate.name/namespace",
+      example="http:\n- match: [{uri: {prefix: /api}}]\n  delegate: {name: api-routes}")
+def delegate_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    namespaces = {d.namespace for d in index.documents if d.namespace} | (
+        {index.default_namespace} if index.default_namespace else set())
+    for vs in _istio(index, "VirtualService"):
+        for ri, r in enumerate(as_list(spec_of(vs).get("http"))):
+            delegate = as_dict(r).get("delegate")
+            if not isinstance(delegate, dict) or not delegate.get("name"):
+                continue
+            name = str(delegate["name"])
+            ns = str(delegate.get("namespace") or "") or index.namespace_of(vs)
+            target = index.get("VirtualService", name, ns)
+            fld = f"spec.http[{ri}].delegate"
+            if target is None:
+                local = ns is None or ns in namespaces or not namespaces
+                yield finding("CG-MESH-015", vs, f"{fld}: VirtualService {name!r}"
+                              f"{f' in namespace {ns}' if ns else ''} is not in the rendered manifests (IST0101)"
+                              + ("" if local else "; it may exist in that namespace"), field=fld,
+                              severity=E if local else W)
+            elif as_list(spec_of(target).get("hosts")):
+                yield finding("CG-MESH-015", vs, f"{fld}: VirtualService {name!r} sets hosts, so it is not a "
+                              "delegate and this route has no destination (IST0106)", field=fld)
+
+
+def _sidecar_host_error(host: str) -> str | None:
+    ns, sep, name = host.partition("/")
+    if not sep or not ns or not name:
+        return "hosts must be of form namespace/dnsName"
+    if ns not in ("*", ".", "~") and not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ns):
+        return f"invalid namespace {ns!r}"
+    return None
+
+
+@rule("CG-MESH-016", E, "Sidecar egress/ingress settings rejected by Istio validation (hosts form)", LAYER,
+      why=f"validateSidecar ({VALIDATION}): every egress host is `namespace/dnsName` (`./*`, `istio-system/*`, "
+          "`*/api.example.com`); a bare host name is rejected by the webhook (IST0106).",
+      fix="prefix each egress host with its namespace: ./*, istio-system/*, */api.example.com",
+      example="kind: Sidecar\nspec:\n  egress:\n  - hosts: ['istio-system/*', 'api.example.com']")
+def sidecar_hosts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for sc in _istio(index, "Sidecar"):
+        for ei, egress in enumerate(as_list(spec_of(sc).get("egress"))):
+            for hi, host in enumerate(as_list(as_dict(egress).get("hosts"))):
+                if isinstance(host, str) and (err := _sidecar_host_error(host)):
+                    yield finding("CG-MESH-016", sc, f"spec.egress[{ei}].hosts[{hi}] {host!r}: {err} (IST0106)",
+                                  field=f"spec.egress[{ei}].hosts[{hi}]")
+
+
+@rule("CG-MESH-017", W, "More than one namespace-wide Sidecar, Telemetry or PeerAuthentication in a namespace "
+      "(IST0111/IST0160)", LAYER,
+      why="Istio applies a single selector-less Sidecar, Telemetry or PeerAuthentication per namespace; with two "
+          "it picks one (the oldest), so which settings apply is undefined (istioctl analyze: IST0111 "
+          "MultipleSidecarsWithoutWorkloadSelectors, IST0160 MultipleTelemetriesWithoutWorkloadSelectors).",
+      fix="merge them into one namespace-wide object, or give the others a workload selector",
+      example="kind: Sidecar\nmetadata: {name: default}\nspec: {egress: [{hosts: ['./*']}]}\n---\nkind: Sidecar\n"
+              "metadata: {name: strict}\nspec: {egress: [{hosts: ['istio-system/*']}]}")
+def multiple_namespace_wide(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    codes = {"Sidecar": "IST0111", "Telemetry": "IST0160", "PeerAuthentication": "conflicting mTLS policy"}
+    for kind, code in codes.items():
+        seen: dict[str | None, Document] = {}
+        for doc in _istio(index, kind):
+            if _selector_labels(doc) is not None or (kind == "Sidecar" and spec_of(doc).get("workloadSelector")):
+                continue
+            ns = index.namespace_of(doc)
+            first = seen.setdefault(ns, doc)
+            if first is not doc:
+                yield finding("CG-MESH-017", doc, f"{kind} {first.name} already applies to the whole namespace; with "
+                              f"two, Istio picks one and the other is ignored ({code})", field="spec")

@@ -215,6 +215,23 @@ spec:
     "AuthorizationPolicy on the Service port": (
         "CG-MESH-013", lambda d: setitem(obj(d, "AuthorizationPolicy", "web")["spec"]["rules"][0]["to"][0]
                                          ["operation"], "ports", ["80"])),
+    "retryOn with a misspelt policy (IST0106)": (
+        "CG-MESH-014", lambda d: setitem(vs(d)["http"][0]["retries"], "retryOn", "5xx,gateway_error")),
+    "delegate to a VirtualService that is not rendered (IST0101)": (
+        "CG-MESH-015", lambda d: vs(d)["http"].insert(0, {"match": [{"uri": {"prefix": "/admin"}}],
+                                                          "delegate": {"name": "web-admin"}})),
+    "second namespace-wide PeerAuthentication": (
+        "CG-MESH-017", lambda d: add(d, """
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: shop}
+spec: {mtls: {mode: STRICT}}
+""") or add(d, """
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: permissive, namespace: shop}
+spec: {mtls: {mode: PERMISSIVE}}
+""")),
 }
 
 

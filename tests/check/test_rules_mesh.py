@@ -63,6 +63,13 @@ spec:
 
 
 ROUTE = "    route: [{destination: {host: web}}]"
+SIDECAR = """\
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {{name: default, namespace: shop}}
+spec:
+  egress: [{{hosts: {hosts}}}]
+"""
 NO_SIDECAR = "annotations: {sidecar.istio.io/inject: 'false'}"
 
 CASES = {
@@ -131,6 +138,24 @@ CASES = {
     "AuthorizationPolicy on the Service port": (
         "CG-MESH-013", Severity.WARNING,
         docs(*APP, authz(ports="['80']")), docs(*APP, authz(ports="['8080']"))),
+    "retryOn with an underscore": (
+        "CG-MESH-014", Severity.ERROR,
+        vs(f"  - retries: {{attempts: 2, retryOn: 'gateway_error,reset'}}\n{ROUTE}"),
+        vs(f"  - retries: {{attempts: 2, retryOn: 'gateway-error,reset,503,unavailable'}}\n{ROUTE}")),
+    "delegate not rendered": (
+        "CG-MESH-015", Severity.ERROR,
+        vs("  - delegate: {name: api-routes}"),
+        docs(vs("  - delegate: {name: api-routes}"),
+             vs(f"  - match: [{{uri: {{prefix: /api}}}}]\n{ROUTE}").replace("name: web,", "name: api-routes,")
+             .replace("  hosts: [web]\n  gateways: [mesh]\n", ""))),
+    "Sidecar egress host without namespace": (
+        "CG-MESH-016", Severity.ERROR,
+        SIDECAR.format(hosts="['istio-system/*', 'api.example.com']"),
+        SIDECAR.format(hosts="['istio-system/*', '*/api.example.com', './*']")),
+    "two namespace-wide PeerAuthentications": (
+        "CG-MESH-017", Severity.WARNING,
+        docs(pa("STRICT", selector=""), pa("PERMISSIVE", selector="").replace("name: web", "name: default")),
+        docs(pa("STRICT", selector=""), pa("PERMISSIVE").replace("name: web", "name: default"))),
 }
 
 
