@@ -6,9 +6,9 @@ Only public names of chartgen.check.model are used, so this module does not depe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from chartgen.check.model import Document, ManifestIndex, PodTemplate
 
@@ -161,22 +161,90 @@ def same_namespace(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
+T = TypeVar("T")
+
+
+def cached(index: ManifestIndex, key: str, factory: Callable[[], T]) -> T:
+    """A value derived from the index, computed once per index (kept on the instance)."""
+    store = index.__dict__
+    if key not in store:
+        store[key] = factory()
+    return cast(T, store[key])
+
+
+class PodIndex:
+    """The pod templates of one ManifestIndex by label pair, namespace and owner, so selector lookups cost the
+    size of the answer, not the size of the input."""
+
+    def __init__(self, index: ManifestIndex) -> None:
+        self.index = index
+        self.templates = list(index.pod_templates)
+        self.namespaces = [index.namespace_of(pt.owner) for pt in self.templates]
+        self.long_running = [pt.owner.kind not in ("Job", "CronJob") and not is_hook(pt.owner)
+                             for pt in self.templates]
+        self.by_label: dict[tuple[str, str], list[int]] = {}
+        self.by_owner: dict[int, PodTemplate] = {}
+        for i, pt in enumerate(self.templates):
+            self.by_owner[id(pt.owner)] = pt
+            for k, v in pt.labels.items():
+                self.by_label.setdefault((str(k), str(v)), []).append(i)
+
+    @classmethod
+    def of(cls, index: ManifestIndex) -> PodIndex:
+        return cached(index, "_cg_recall_pod_index", lambda: cls(index))
+
+    def template_of(self, owner: Document) -> PodTemplate | None:
+        return self.by_owner.get(id(owner))
+
+    def select(self, match_labels: dict[str, Any], namespace: str | None, *, expressions: list[Any] | None = None,
+               long_running: bool = True) -> list[PodTemplate]:
+        """Templates whose labels include match_labels (and satisfy expressions); {} selects every template."""
+        pairs = [(str(k), str(v)) for k, v in match_labels.items()]
+        if pairs:
+            lists = sorted((self.by_label.get(pair, []) for pair in pairs), key=len)
+            rest = [set(lst) for lst in lists[1:]]
+            candidates: list[int] = [i for i in lists[0] if all(i in r for r in rest)]
+        else:
+            candidates = list(range(len(self.templates)))
+        out = []
+        for i in candidates:
+            if long_running and not self.long_running[i]:
+                continue
+            if not same_namespace(self.namespaces[i], namespace):
+                continue
+            if expressions and not expressions_match(expressions, self.templates[i].labels):
+                continue
+            out.append(self.templates[i])
+        return out
+
+
 def long_running_pods(index: ManifestIndex, namespace: str | None) -> list[PodTemplate]:
     """Pod templates of a namespace that run continuously (not Jobs, CronJobs or Helm hooks)."""
-    return [pt for pt in index.pod_templates
-            if pt.owner.kind not in ("Job", "CronJob") and not is_hook(pt.owner)
-            and same_namespace(index.namespace_of(pt.owner), namespace)]
+    return PodIndex.of(index).select({}, namespace)
 
 
 def pods_for_selector(index: ManifestIndex, selector: Any, namespace: str | None, *,
                       plain_map: bool = False) -> list[PodTemplate]:
-    out = []
-    for pt in long_running_pods(index, namespace):
-        ok = map_selector_matches(as_dict(selector), pt.labels) if plain_map else \
-            label_selector_matches(selector, pt.labels)
-        if ok:
-            out.append(pt)
-    return out
+    """Long-running pod templates a selector picks: a metav1.LabelSelector, or a plain map when plain_map."""
+    pods = PodIndex.of(index)
+    if plain_map:
+        return pods.select(as_dict(selector), namespace)
+    sel = as_dict(selector)
+    return pods.select(as_dict(sel.get("matchLabels")), namespace, expressions=as_list(sel.get("matchExpressions")))
+
+
+def find(index: ManifestIndex, kind: str, name: str, namespace: str | None) -> Document | None:
+    """index.get through a (kind, name) map built once, for rules that look many objects up."""
+    def build() -> dict[tuple[str, str], list[Document]]:
+        out: dict[tuple[str, str], list[Document]] = {}
+        for doc in index.documents:
+            out.setdefault((doc.kind, doc.name), []).append(doc)
+        return out
+
+    for doc in cached(index, "_cg_recall_by_name", build).get((kind, name), []):
+        if same_namespace(index.namespace_of(doc), namespace):
+            return doc
+    return None
 
 
 def service_selector(svc: Document) -> dict[str, Any] | None:
@@ -193,6 +261,18 @@ def pods_of_service(index: ManifestIndex, svc: Document) -> list[PodTemplate]:
     if sel is None:
         return []
     return pods_for_selector(index, sel, index.namespace_of(svc), plain_map=True)
+
+
+def services_of_pods(index: ManifestIndex) -> dict[int, list[Document]]:
+    """id(pod template owner) -> the Services selecting its pods, built once."""
+    def build() -> dict[int, list[Document]]:
+        out: dict[int, list[Document]] = {}
+        for svc in index.kind("Service"):
+            for pt in pods_of_service(index, svc):
+                out.setdefault(id(pt.owner), []).append(svc)
+        return out
+
+    return cached(index, "_cg_recall_services_of_pods", build)
 
 
 # --- ports ---------------------------------------------------------------------------------------------------

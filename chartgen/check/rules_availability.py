@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import as_dict, as_int, pods_for_selector, spec_of, strict_int
+from chartgen.check.podwalk import as_dict, as_int, cached, pods_for_selector, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -66,13 +66,18 @@ def pdb_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                           field="spec.unhealthyPodEvictionPolicy")
 
 
-def expected_replicas(index: ManifestIndex, pts: list[PodTemplate]) -> int | None:
-    """How many pods the selected workloads run at least (HPA minReplicas wins); None when unknown (DaemonSet)."""
-    hpa_min: dict[tuple[str, str], int] = {}
+def _hpa_minimums(index: ManifestIndex) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
     for hpa in index.kind("HorizontalPodAutoscaler"):
         spec = spec_of(hpa)
         ref = as_dict(spec.get("scaleTargetRef"))
-        hpa_min[(str(ref.get("kind")), str(ref.get("name")))] = as_int(spec.get("minReplicas")) or 1
+        out[(str(ref.get("kind")), str(ref.get("name")))] = as_int(spec.get("minReplicas")) or 1
+    return out
+
+
+def expected_replicas(index: ManifestIndex, pts: list[PodTemplate]) -> int | None:
+    """How many pods the selected workloads run at least (HPA minReplicas wins); None when unknown (DaemonSet)."""
+    hpa_min = cached(index, "_cg_recall_hpa_min", lambda: _hpa_minimums(index))
     total = 0
     for pt in pts:
         owner = pt.owner

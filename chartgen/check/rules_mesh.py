@@ -17,17 +17,20 @@ from typing import Any
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.podwalk import (
+    PodIndex,
     as_dict,
     as_int,
     as_list,
+    cached,
+    find,
     injection_disabled,
-    long_running_pods,
     map_selector_matches,
     pods_of_service,
     protocol_of,
     resolve_port,
     same_namespace,
     service_target_ports,
+    services_of_pods,
     serving_containers,
     spec_of,
 )
@@ -82,7 +85,7 @@ def service_for_host(index: ManifestIndex, host: str, namespace: str | None) -> 
         name, ns = h, namespace
     else:
         return None
-    return index.get("Service", name, ns)
+    return find(index, "Service", name, ns)
 
 
 # --- IST0122 -------------------------------------------------------------------------------------------------
@@ -310,12 +313,27 @@ def tls_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 # --- mTLS consistency ----------------------------------------------------------------------------------------
 
 
+def _peer_authns(index: ManifestIndex) -> dict[tuple[str, str] | None, list[Document]]:
+    """PeerAuthentications by one selector label pair (None: namespace-wide), built once."""
+    def build() -> dict[tuple[str, str] | None, list[Document]]:
+        out: dict[tuple[str, str] | None, list[Document]] = {}
+        for pa in _istio(index, "PeerAuthentication"):
+            labels = as_dict(as_dict(spec_of(pa).get("selector")).get("matchLabels"))
+            key = (str(next(iter(labels))), str(next(iter(labels.values())))) if labels else None
+            out.setdefault(key, []).append(pa)
+        return out
+
+    return cached(index, "_cg_recall_peer_authns", build)
+
+
 def _peer_authn_mode(index: ManifestIndex, pt: PodTemplate, port: int | None) -> tuple[str, Document] | None:
     """The effective PeerAuthentication mode for a pod (and container port), from the rendered policies."""
     ns = index.namespace_of(pt.owner)
     workload: Document | None = None
     namespace_wide: Document | None = None
-    for pa in _istio(index, "PeerAuthentication"):
+    by_pair = _peer_authns(index)
+    candidates = [pa for k, v in pt.labels.items() for pa in by_pair.get((str(k), str(v)), [])]
+    for pa in candidates + by_pair.get(None, []):
         if not same_namespace(index.namespace_of(pa), ns):
             continue
         labels = as_dict(as_dict(spec_of(pa).get("selector")).get("matchLabels"))
@@ -411,13 +429,14 @@ POLICY_KINDS = ("AuthorizationPolicy", "PeerAuthentication", "RequestAuthenticat
       example="template:\n  metadata:\n    labels: {app: web, sidecar.istio.io/inject: 'false'}\n---\n"
               "kind: AuthorizationPolicy\nspec: {selector: {matchLabels: {app: web}}, rules: [...]}")
 def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for kind in POLICY_KINDS:
+    blind_pods = any(injection_disabled(pt) for pt in index.pod_templates)
+    for kind in POLICY_KINDS if blind_pods else ():
         for policy in _istio(index, kind):
             labels = _selector_labels(policy)
             if labels is None:
                 continue
-            for pt in long_running_pods(index, index.namespace_of(policy)):
-                if injection_disabled(pt) and map_selector_matches(labels, pt.labels):
+            for pt in PodIndex.of(index).select(labels, index.namespace_of(policy)):
+                if injection_disabled(pt):
                     yield finding("CG-MESH-007", policy, f"selects {pt.owner.kind} {pt.owner.name}, whose pods disable "
                                   "sidecar injection (sidecar.istio.io/inject: false); the policy is not enforced "
                                   "there", field="spec.selector" if kind not in ("Sidecar", "EnvoyFilter")
@@ -499,13 +518,15 @@ def policy_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator
             ns = index.namespace_of(policy)
             if labels is None or ns == ROOT_NAMESPACE:
                 continue
-            pods = [pt for pt in index.pod_templates if same_namespace(index.namespace_of(pt.owner), ns)]
-            if not pods or any(map_selector_matches(labels, pt.labels) for pt in pods):
+            pods = PodIndex.of(index)
+            if pods.select(labels, ns, long_running=False) or not pods.select({}, ns, long_running=False):
                 continue
             if any(gs and map_selector_matches(labels, gs) for gs in gateway_selectors):
                 continue  # a policy for the gateway's pods, which live elsewhere
+            owners = sorted({f"{pt.owner.kind} {pt.owner.name}" for pt in pods.select({}, ns, long_running=False)})
+            shown = ", ".join(owners[:5]) + (f", ... ({len(owners)} workloads)" if len(owners) > 5 else "")
             yield finding("CG-MESH-010", policy, f"selector {labels} matches none of the pods rendered in this "
-                          f"namespace ({', '.join(sorted({f'{pt.owner.kind} {pt.owner.name}' for pt in pods}))}) "
+                          f"namespace ({shown}) "
                           "(IST0127 NoMatchingWorkloadsFound); it has no effect",
                           field="spec.workloadSelector" if kind in ("Sidecar", "EnvoyFilter") else "spec.selector")
 
@@ -552,7 +573,7 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             name = tls.get("credentialName")
             if not name:
                 continue
-            secret = index.get("Secret", str(name), ns)
+            secret = find(index, "Secret", str(name), ns)
             if secret is None:
                 continue
             keys = set(as_dict(secret.obj.get("data"))) | set(as_dict(secret.obj.get("stringData")))
@@ -560,7 +581,7 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             if not any(all(k in keys for k in pair) for pair in CREDENTIAL_KEYS):
                 problems.append("tls.crt and tls.key (or cert and key)")
             mutual = str(tls.get("mode", "")).upper() in ("MUTUAL", "OPTIONAL_MUTUAL")
-            if mutual and not any(k in keys for k in CA_KEYS) and index.get("Secret", f"{name}-cacert", ns) is None:
+            if mutual and not any(k in keys for k in CA_KEYS) and find(index, "Secret", f"{name}-cacert", ns) is None:
                 problems.append("ca.crt (or a <name>-cacert Secret) for mode MUTUAL")
             if problems:
                 yield finding("CG-MESH-012", gw, f"spec.servers[{si}].tls.credentialName {name!r}: Secret {name} has "
@@ -582,7 +603,7 @@ def authz_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         if labels is None:
             continue
         ns = index.namespace_of(ap)
-        pods = [pt for pt in long_running_pods(index, ns) if map_selector_matches(labels, pt.labels)]
+        pods = PodIndex.of(index).select(labels, ns)
         if not pods:
             continue
         declared = {as_int(as_dict(p).get("containerPort")) for pt in pods for c in serving_containers(pt)
@@ -603,11 +624,9 @@ def authz_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 def _service_port_map(index: ManifestIndex, pods: list[PodTemplate]) -> dict[int, tuple[str, int]]:
     out: dict[int, tuple[str, int]] = {}
-    owners = {id(pt.owner) for pt in pods}
-    for svc in index.kind("Service"):
-        for pt in pods_of_service(index, svc):
-            if id(pt.owner) not in owners:
-                continue
+    by_pod = services_of_pods(index)
+    for pt in pods:
+        for svc in by_pod.get(id(pt.owner), []):
             for _, port, target in service_target_ports(svc):
                 num, resolved = as_int(port.get("port")), resolve_port(pt, target, protocol_of(port.get("protocol")))
                 if num is not None and resolved is not None and num != resolved:
@@ -663,7 +682,7 @@ def delegate_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                 continue
             name = str(delegate["name"])
             ns = str(delegate.get("namespace") or "") or index.namespace_of(vs)
-            target = index.get("VirtualService", name, ns)
+            target = find(index, "VirtualService", name, ns)
             fld = f"spec.http[{ri}].delegate"
             if target is None:
                 local = ns is None or ns in namespaces or not namespaces

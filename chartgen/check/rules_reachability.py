@@ -11,9 +11,11 @@ from typing import Any
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.podwalk import (
+    PodIndex,
     as_dict,
     as_int,
     as_list,
+    cached,
     label_selector_matches,
     pods_of_service,
     protocol_of,
@@ -79,24 +81,79 @@ def policy_types(policy: Document) -> list[str]:
 
 
 class Policies:
-    """NetworkPolicies of one index, with the pods each one selects."""
+    """NetworkPolicies of one index, bucketed by one matchLabels pair so finding the policies that select a pod
+    costs the number of its labels, not the number of policies. Built once per index."""
 
     def __init__(self, index: ManifestIndex) -> None:
         self.index = index
         self.policies = [p for p in index.kind("NetworkPolicy") if p.api_version.startswith("networking.k8s.io/")]
+        self.unkeyed: list[Document] = []  # no matchLabels, only matchExpressions
+        self.every_pod: dict[str | None, list[Document]] = {}  # podSelector {} per namespace
+        self.by_pair: dict[tuple[str, str], list[Document]] = {}
+        for p in self.policies:
+            sel = as_dict(spec_of(p).get("podSelector"))
+            labels = as_dict(sel.get("matchLabels"))
+            if labels:
+                k, v = next(iter(labels.items()))
+                self.by_pair.setdefault((str(k), str(v)), []).append(p)
+            elif as_list(sel.get("matchExpressions")):
+                self.unkeyed.append(p)
+            else:
+                self.every_pod.setdefault(index.namespace_of(p), []).append(p)
+        self._selecting: dict[int, list[Document]] = {}
+        self._isolated: dict[tuple[int, str], list[Document]] = {}
+        self._rules: dict[tuple[int, str], list[PolicyRule]] = {}
+        self._every_pod_cache: dict[tuple[str | None, str], tuple[list[Document], list[PolicyRule]]] = {}
+
+    @classmethod
+    def of(cls, index: ManifestIndex) -> Policies:
+        return cached(index, "_cg_recall_policies", lambda: cls(index))
 
     def selecting(self, pt: PodTemplate) -> list[Document]:
+        key = id(pt.owner)
+        if key not in self._selecting:
+            ns = self.index.namespace_of(pt.owner)
+            candidates = list(self.unkeyed)
+            for k, v in pt.labels.items():
+                candidates.extend(self.by_pair.get((str(k), str(v)), []))
+            self._selecting[key] = [p for p in candidates if same_namespace(self.index.namespace_of(p), ns)
+                                    and label_selector_matches(spec_of(p).get("podSelector"), pt.labels)]
+        return self._selecting[key]
+
+    def _every_pod(self, pt: PodTemplate, direction: str) -> tuple[list[Document], list[PolicyRule]]:
+        """Isolating policies with podSelector {} of the pod's namespace and their rules (shared per namespace)."""
         ns = self.index.namespace_of(pt.owner)
-        return [p for p in self.policies if same_namespace(self.index.namespace_of(p), ns)
-                and label_selector_matches(spec_of(p).get("podSelector"), pt.labels)]
+        key = (ns, direction)
+        if key not in self._every_pod_cache:
+            kind = "Ingress" if direction == "ingress" else "Egress"
+            policies = [p for pns, every in self.every_pod.items() if same_namespace(pns, ns)
+                        for p in every if kind in policy_types(p)]
+            rules = [PolicyRule(p, i, as_dict(r), direction) for p in policies
+                     for i, r in enumerate(as_list(spec_of(p).get(direction)))]
+            self._every_pod_cache[key] = (policies, rules)
+        return self._every_pod_cache[key]
+
+    def selected_by(self, policy: Document) -> list[PodTemplate]:
+        sel = as_dict(spec_of(policy).get("podSelector"))
+        return PodIndex.of(self.index).select(as_dict(sel.get("matchLabels")), self.index.namespace_of(policy),
+                                              expressions=as_list(sel.get("matchExpressions")), long_running=False)
 
     def isolated(self, pt: PodTemplate, direction: str) -> list[Document]:
-        kind = "Ingress" if direction == "ingress" else "Egress"
-        return [p for p in self.selecting(pt) if kind in policy_types(p)]
+        key = (id(pt.owner), direction)
+        if key not in self._isolated:
+            kind = "Ingress" if direction == "ingress" else "Egress"
+            own = [p for p in self.selecting(pt) if kind in policy_types(p)]
+            self._isolated[key] = own + self._every_pod(pt, direction)[0]
+        return self._isolated[key]
 
     def rules(self, pt: PodTemplate, direction: str) -> list[PolicyRule]:
-        return [PolicyRule(p, i, as_dict(r), direction) for p in self.isolated(pt, direction)
-                for i, r in enumerate(as_list(spec_of(p).get(direction)))]
+        key = (id(pt.owner), direction)
+        if key not in self._rules:
+            kind = "Ingress" if direction == "ingress" else "Egress"
+            own = [PolicyRule(p, i, as_dict(r), direction) for p in self.selecting(pt) if kind in policy_types(p)
+                   for i, r in enumerate(as_list(spec_of(p).get(direction)))]
+            self._rules[key] = own + self._every_pod(pt, direction)[1]
+        return self._rules[key]
 
 
 def _targets_declared_port(pt: PodTemplate, num: int, proto: str) -> bool:
@@ -106,9 +163,16 @@ def _targets_declared_port(pt: PodTemplate, num: int, proto: str) -> bool:
     return not declared or (num, proto) in declared
 
 
+def names_text(docs: list[Document], limit: int = 3) -> str:
+    names = [d.name for d in docs]
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def _admitted_text(rules: list[PolicyRule]) -> str:
-    out = []
+    out: list[str] = []
     for r in rules:
+        if len(out) >= 6:
+            return ", ".join(out) + ", ..."
         ports = as_list(r.rule.get("ports"))
         if not ports:
             out.append(f"all ports ({r.policy.name})")
@@ -126,7 +190,7 @@ def _admitted_text(rules: list[PolicyRule]) -> str:
       example="kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n"
               "  ingress:\n  - ports: [{port: 8081}]\n# while Service web targets containerPort 8080")
 def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    policies = Policies(index)
+    policies = Policies.of(index)
     if not policies.policies:
         return
     for svc in index.kind("Service"):
@@ -146,7 +210,7 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                     continue
                 yield finding("CG-REACH-001", svc, f"port {port.get('name') or port.get('port')} targets {proto}/{num} "
                               f"on {pt.owner.kind} {pt.owner.name}, but NetworkPolicies "
-                              f"{', '.join(p.name for p in isolating)} isolate those pods and admit only "
+                              f"{names_text(isolating)} isolate those pods and admit only "
                               f"{_admitted_text(rules)}; the Service is unreachable", field=f"spec.ports[{i}]")
 
 
@@ -158,11 +222,11 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
       example="spec:\n  ingress:\n  - ports: [{port: 80}]\n# the pods listen on containerPort 8080 "
               "(Service 80 -> 8080)")
 def policy_port_unused(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    policies = Policies(index)
+    policies = Policies.of(index)
     for policy in policies.policies:
         if "Ingress" not in policy_types(policy):
             continue
-        selected = _selected_by(policies, policy)
+        selected = policies.selected_by(policy)
         if not selected or not all(_declared_ports(pt) for pt in selected):
             continue
         for ri, r in enumerate(as_list(spec_of(policy).get("ingress"))):
@@ -179,13 +243,6 @@ def policy_port_unused(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                 yield finding("CG-REACH-002", policy, f"spec.ingress[{ri}].ports[{pi}] admits {proto}/{raw}, which "
                               f"none of the selected pods serves (declared: {', '.join(declared)}){hint}",
                               field=f"spec.ingress[{ri}].ports[{pi}].port")
-
-
-def _selected_by(policies: Policies, policy: Document) -> list[PodTemplate]:
-    ns = policies.index.namespace_of(policy)
-    sel = spec_of(policy).get("podSelector")
-    return [pt for pt in policies.index.pod_templates
-            if same_namespace(policies.index.namespace_of(pt.owner), ns) and label_selector_matches(sel, pt.labels)]
 
 
 def _declared_ports(pt: PodTemplate) -> list[tuple[int, str, str]]:
@@ -263,13 +320,15 @@ def _peer_allows_other_namespaces(peer: dict[str, Any]) -> bool:
       example="ingress:\n- from: [{podSelector: {}}]\n  ports: [{port: 8080}]\n# while a Gateway-bound VirtualService "
               "routes to this Service")
 def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    policies = Policies(index)
+    policies = Policies.of(index)
     if not policies.policies:
         return
-    edges = _edge_services(index)
+    edges: dict[str, list[tuple[str | None, str]]] = {}
+    for (name, ens), what in _edge_services(index).items():
+        edges.setdefault(name, []).append((ens, what))
     for svc in index.kind("Service"):
         ns = index.namespace_of(svc)
-        via = next((v for (name, ens), v in edges.items() if name == svc.name and same_namespace(ens, ns)), None)
+        via = next((v for ens, v in edges.get(svc.name, []) if same_namespace(ens, ns)), None)
         if via is None:
             continue
         for pt in pods_of_service(index, svc):
@@ -289,7 +348,8 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 rules_text = ", ".join(f"{r.policy.name} {r.field}" for r in admitting)
                 yield finding("CG-REACH-003", svc, f"{via} sends edge traffic to {proto}/{num} of {pt.owner.kind} "
                               f"{pt.owner.name}, but the rules admitting it ({rules_text}) "
-                              "only allow pods of the same namespace; the gateway/controller in its own namespace is blocked",
+                              "only allow pods of the same namespace; the gateway/controller in its own namespace "
+                              "is blocked",
                               field=f"spec.ports[{i}]")
                 break
 
@@ -304,7 +364,7 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
       example="kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: "
               "[{port: 5432}]")
 def egress_without_dns(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    policies = Policies(index)
+    policies = Policies.of(index)
     if not policies.policies:
         return
     for pt in index.pod_templates:
@@ -316,7 +376,7 @@ def egress_without_dns(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             continue
         if pt.spec.get("dnsPolicy") == "None" or pt.spec.get("hostNetwork") is True:
             continue
-        yield finding("CG-REACH-004", pt.owner, f"NetworkPolicies {', '.join(p.name for p in isolating)} isolate the "
+        yield finding("CG-REACH-004", pt.owner, f"NetworkPolicies {names_text(isolating)} isolate the "
                       f"egress of these pods and admit only {_admitted_text(rules)}: DNS (UDP/53) is blocked, so "
                       "name lookups fail", field="spec")
 
