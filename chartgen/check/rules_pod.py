@@ -16,8 +16,8 @@ from typing import Any
 
 from chartgen import k8snames
 from chartgen.check.imageref import image_error
-from chartgen.check.model import CheckOptions, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import Container, as_dict, as_list, containers, pod_spec_path, strict_int
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
+from chartgen.check.podwalk import Container, as_dict, as_list, containers, find, pod_spec_path, strict_int
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
 from chartgen.check.registry import finding, rule
 
@@ -374,6 +374,7 @@ def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions)
 def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         host_ports: dict[tuple[str, int, str], str] = {}
+        container_ports: dict[tuple[str, int], tuple[str, str]] = {}
         for c in _all_containers(pt):
             for i, p in enumerate(as_list(c.obj.get("ports"))):
                 p = as_dict(p)
@@ -390,6 +391,13 @@ def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                 if proto is not None and proto not in PROTOCOLS:
                     yield finding("CG-POD-007", pt.owner, f"{fld}.protocol: Unsupported value: {proto!r}: supported "
                                   "values: \"SCTP\", \"TCP\", \"UDP\"", field=f"{fld}.protocol")
+                other = container_ports.get((str(proto or "TCP"), num)) if num is not None else None
+                if other is not None and other[1] != c.path:
+                    yield finding("CG-POD-007", pt.owner, f"{fld}.containerPort: duplicate port definition with "
+                                  f"{other[0]} ({num}/{proto or 'TCP'}): both containers share the pod's network, "
+                                  "so the second cannot bind it", field=f"{fld}.containerPort", severity=W)
+                elif num is not None:
+                    container_ports.setdefault((str(proto or "TCP"), num), (fld, c.path))
                 if pt.spec.get("hostNetwork") is True and hp and num is not None and hp != num:
                     yield finding("CG-POD-007", pt.owner, f"{fld}.containerPort: Invalid value: {num}: must match "
                                   f"`hostPort` ({hp}) when `hostNetwork` is true", field=f"{fld}.containerPort")
@@ -745,3 +753,77 @@ def non_root_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
                 where = f"{c.path}.securityContext" if "runAsUser" in sc else f"{base}.securityContext"
                 yield finding("CG-POD-012", pt.owner, f"{c.what}: runAsNonRoot is true but the effective runAsUser is "
                               "0; the kubelet refuses to start it", field=f"{where}.runAsUser")
+
+
+def _config_keys(doc: Document) -> set[str]:
+    keys: set[str] = set()
+    for section in ("data", "binaryData", "stringData"):
+        keys |= {str(k) for k in as_dict(doc.obj.get(section))}
+    return keys
+
+
+def _config_refs(pt: PodTemplate) -> Iterator[tuple[str, str, str | None, bool, str]]:
+    """(kind, name, key or None, optional, field) of every ConfigMap/Secret the pod template reads."""
+    for c in containers(pt):
+        for i, env in enumerate(as_list(c.obj.get("env"))):
+            vf = as_dict(as_dict(env).get("valueFrom"))
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = as_dict(vf.get(key))
+                if ref.get("name") and ref.get("key"):
+                    yield (kind, str(ref["name"]), str(ref["key"]), ref.get("optional") is True,
+                           f"{c.path}.env[{i}].valueFrom.{key}")
+        for i, ef in enumerate(as_list(c.obj.get("envFrom"))):
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = as_dict(as_dict(ef).get(key))
+                if ref.get("name"):
+                    yield kind, str(ref["name"]), None, ref.get("optional") is True, f"{c.path}.envFrom[{i}].{key}"
+    base = pod_spec_path(pt.owner)
+    for i, v in enumerate(as_list(pt.spec.get("volumes"))):
+        v = as_dict(v)
+        sources = [(as_dict(v.get("configMap")), "ConfigMap", "name", f"{base}.volumes[{i}].configMap"),
+                   (as_dict(v.get("secret")), "Secret", "secretName", f"{base}.volumes[{i}].secret")]
+        for j, s in enumerate(as_list(as_dict(v.get("projected")).get("sources"))):
+            sources.append((as_dict(as_dict(s).get("configMap")), "ConfigMap", "name",
+                            f"{base}.volumes[{i}].projected.sources[{j}].configMap"))
+            sources.append((as_dict(as_dict(s).get("secret")), "Secret", "name",
+                            f"{base}.volumes[{i}].projected.sources[{j}].secret"))
+        for src, kind, name_key, fld in sources:
+            if not src.get(name_key):
+                continue
+            optional = src.get("optional") is True
+            items = [as_dict(item) for item in as_list(src.get("items"))]
+            if not items:
+                yield kind, str(src[name_key]), None, optional, fld
+            for k, item in enumerate(items):
+                if item.get("key"):
+                    yield kind, str(src[name_key]), str(item["key"]), optional, f"{fld}.items[{k}].key"
+
+
+@rule("CG-POD-013", E, "Pod reads a key that the rendered ConfigMap/Secret does not have (or an object that is "
+      "not rendered)", "cross",
+      why="The kubelet resolves configMapKeyRef/secretKeyRef, envFrom and configMap/secret volumes before starting "
+          "the container: a missing key (`couldn't find key X in ConfigMap`) or object leaves the pod in "
+          "CreateContainerConfigError / ContainerCreating forever unless the reference is optional. A key missing "
+          "from an object the chart renders is certain (error); a ConfigMap the render does not contain may be "
+          "created by someone else (warning); Secrets missing from the render are not judged (existingSecret).",
+      fix="add the key to the ConfigMap/Secret (same name helper in both templates), fix the key, or mark the "
+          "reference optional: true",
+      example="env:\n- name: MODE\n  valueFrom:\n    configMapKeyRef: {name: web, key: mode}\n---\nkind: ConfigMap\n"
+              "metadata: {name: web}\ndata: {MODE: prod}")
+def config_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt in index.pod_templates:
+        ns = index.namespace_of(pt.owner)
+        for kind, name, key, optional, fld in _config_refs(pt):
+            if optional:
+                continue
+            target = find(index, kind, name, ns)
+            if target is None:
+                if kind == "ConfigMap":  # Secrets are often made by other tools (existingSecret): not judged
+                    yield finding("CG-POD-013", pt.owner, f"{fld}: ConfigMap {name!r} is not in the rendered "
+                                  "manifests; the pod cannot start until it exists", field=fld, severity=W)
+                continue
+            if key is not None and key not in _config_keys(target):
+                keys = sorted(_config_keys(target))
+                yield finding("CG-POD-013", pt.owner, f"{fld}: {kind} {name} has no key {key!r} (keys: "
+                              f"{', '.join(keys[:8]) or 'none'}{', ...' if len(keys) > 8 else ''}); the container "
+                              "cannot start", field=fld)

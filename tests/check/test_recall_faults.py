@@ -107,6 +107,13 @@ FAULTS: dict[str, tuple[str, Fault]] = {
         "CG-POD-011", lambda d: setitem(pod(d)["tolerations"][0], "operator", "Exists")),
     "unknown dnsPolicy": (
         "CG-POD-011", lambda d: setitem(pod(d), "dnsPolicy", "ClusterFirstWithHostNetwork")),
+    "configMapKeyRef to a key the ConfigMap does not have": (
+        "CG-POD-013", lambda d: setitem(web(d)["env"][0]["valueFrom"]["configMapKeyRef"], "key", "APP_MOD")),
+    "sidecar container on the app's port": (
+        "CG-POD-007", lambda d: pod(d)["containers"].append({
+            "name": "metrics-proxy", "image": "registry.example.com/shop/proxy:0.9.1",
+            "ports": [{"name": "proxy", "containerPort": 9090}],
+            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi", "cpu": "1"}}})),
     "runAsNonRoot with runAsUser 0": (
         "CG-POD-012", lambda d: setitem(web(d)["securityContext"], "runAsUser", 0)),
     "required anti-affinity without topologyKey": (

@@ -13,6 +13,9 @@ from chartgen.check.model import Severity
 from chartgen.check.quantity import parse_quantity
 from chartgen.check.imageref import image_error
 
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: shop}\ndata: {MODE: prod}\n"
+SECRET = ("apiVersion: v1\nkind: Secret\nmetadata: {name: web-tls, namespace: shop}\ntype: kubernetes.io/tls\n"
+          "stringData: {tls.crt: x, tls.key: y}\n")
 WITH_MOUNT = CONTAINER + "  volumeMounts: [{name: data, mountPath: /data}]\n"
 
 # (rule, failing manifest, near-miss manifest that must stay clean for that rule)
@@ -140,12 +143,38 @@ CASES = {
     "negative runAsUser": (
         "CG-POD-011",
         deployment("securityContext: {runAsUser: -1}"), deployment("securityContext: {runAsUser: 0}")),
+    "missing key of a rendered ConfigMap": (
+        "CG-POD-013",
+        CONFIGMAP + "---\n" + deployment("", CONTAINER + "  env: [{name: MODE, valueFrom: {configMapKeyRef: "
+                                                       "{name: web, key: mode}}}]\n"),
+        CONFIGMAP + "---\n" + deployment("", CONTAINER + "  env: [{name: MODE, valueFrom: {configMapKeyRef: "
+                                                       "{name: web, key: MODE}}}, {name: X, valueFrom: "
+                                                       "{configMapKeyRef: {name: web, key: x, optional: true}}}]\n")),
+    "volume item key missing from a rendered Secret": (
+        "CG-POD-013",
+        SECRET + "---\n" + deployment("volumes: [{name: tls, secret: {secretName: web-tls, items: [{key: tls.pem, "
+                                      "path: tls.pem}]}}]"),
+        SECRET + "---\n" + deployment("volumes: [{name: tls, secret: {secretName: web-tls, items: [{key: tls.crt, "
+                                      "path: tls.pem}]}}, {name: ext, secret: {secretName: made-by-vault}}]")),
     "runAsNonRoot with UID 0": (
         "CG-POD-012",
         deployment("securityContext: {runAsNonRoot: true}", CONTAINER + "  securityContext: {runAsUser: 0}\n"),
         deployment("securityContext: {runAsNonRoot: true, runAsUser: 0}",
                    CONTAINER + "  securityContext: {runAsUser: 10001}\n")),
 }
+
+
+def test_a_configmap_that_is_not_rendered_is_a_warning(check):
+    found = check(deployment("volumes: [{name: c, configMap: {name: shared-config}}]"), rule="CG-POD-013")
+    assert [f.severity for f in found] == [Severity.WARNING]
+
+
+def test_two_containers_on_one_port_is_a_warning(check):
+    text = deployment("", CONTAINER + "- name: side\n  image: nginx:1.27\n  ports: [{containerPort: 8080}]\n")
+    found = check(text, rule="CG-POD-007")
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert check(deployment("", CONTAINER + "- name: side\n  image: nginx:1.27\n  ports: [{containerPort: 8080, "
+                                          "protocol: UDP}]\n"), rule="CG-POD-007") == []
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
