@@ -692,7 +692,7 @@ def delegate_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                               severity=E if local else W)
             elif as_list(spec_of(target).get("hosts")):
                 yield finding("CG-MESH-015", vs, f"{fld}: VirtualService {name!r} sets hosts, so it is not a "
-                              "delegate and this route has no destination (IST0106)", field=fld)
+                              "delegate: Istio ignores the delegation and this route has no destination", field=fld)
 
 
 def _sidecar_host_error(host: str) -> str | None:

@@ -412,9 +412,9 @@ def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
 def _handler_errors(handler: dict[str, Any], kinds: tuple[str, ...]) -> str | None:
     present = [k for k in kinds if handler.get(k) is not None]
     if not present:
-        return f"must specify a handler type (one of {', '.join(kinds)})"
+        return f"Required value: must specify a handler type (one of {', '.join(kinds)})"
     if len(present) > 1:
-        return f"may not specify more than 1 handler type (has {', '.join(present)})"
+        return f"Forbidden: may not specify more than 1 handler type (has {', '.join(present)})"
     return None
 
 
@@ -439,7 +439,7 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     continue
                 probe = as_dict(probe)
                 if err := _handler_errors(probe, HANDLERS):
-                    yield finding("CG-POD-008", pt.owner, f"{fld}: Invalid value: {err}", field=fld)
+                    yield finding("CG-POD-008", pt.owner, f"{fld}: {err}", field=fld)
                 yield from _handler_fields(pt, fld, probe)
                 st = strict_int(probe.get("successThreshold"))
                 if probe_name != "readinessProbe" and st is not None and st != 1:
@@ -464,7 +464,7 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             for hook in ("postStart", "preStop"):
                 h = as_dict(lifecycle).get(hook)
                 if h is not None and (err := _handler_errors(as_dict(h), LIFECYCLE_HANDLERS)):
-                    yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle.{hook}: Invalid value: {err}",
+                    yield finding("CG-POD-008", pt.owner, f"{c.path}.lifecycle.{hook}: {err}",
                                   field=f"{c.path}.lifecycle.{hook}")
                 elif h is not None:
                     yield from _handler_fields(pt, f"{c.path}.lifecycle.{hook}", as_dict(h))
@@ -620,15 +620,16 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         yield from _pod_security(pt, base, spec)
         for i, v in enumerate(as_list(spec.get("volumes"))):
             v = as_dict(v)
-            yield from _enum(pt, f"{base}.volumes[{i}].emptyDir.medium", as_dict(v.get("emptyDir")).get("medium"),
-                             ("", "Memory", "HugePages"))
+            medium = as_dict(v.get("emptyDir")).get("medium")
+            if not (isinstance(medium, str) and medium.startswith("HugePages-")):
+                yield from _enum(pt, f"{base}.volumes[{i}].emptyDir.medium", medium, ("", "Memory", "HugePages"))
             yield from _enum(pt, f"{base}.volumes[{i}].hostPath.type", as_dict(v.get("hostPath")).get("type"),
                              HOST_PATH_TYPES)
         yield from _enum(pt, f"{base}.os.name", as_dict(spec.get("os")).get("name"), ("linux", "windows"))
-        for i, s in enumerate(as_list(spec.get("imagePullSecrets"))):
-            if not as_dict(s).get("name"):
-                yield finding("CG-POD-011", pt.owner, f"{base}.imagePullSecrets[{i}].name: Required value",
-                              field=f"{base}.imagePullSecrets[{i}].name")
+        if pt.owner.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet") and \
+                spec.get("activeDeadlineSeconds") is not None:
+            yield finding("CG-POD-011", pt.owner, f"{base}.activeDeadlineSeconds: Invalid value: activeDeadlineSeconds "
+                          f"in {pt.owner.kind} is not Supported", field=f"{base}.activeDeadlineSeconds")
 
 
 HOST_PATH_TYPES = ("", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice",
