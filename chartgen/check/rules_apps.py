@@ -193,15 +193,20 @@ def _claim_template(doc: Document, fld: str, vct: dict[str, Any], seen: set[str]
                           "quantity greater than zero", field=f"{fld}.spec.resources.requests.storage")
 
 
-@rule("CG-APPS-004", W, "StatefulSet name too long for the labels of its pods", LAYER,
+@rule("CG-APPS-004", W, "StatefulSet name unusable for its pods (too long, or a dot)", LAYER,
       why="The StatefulSet controller labels each pod with statefulset.kubernetes.io/pod-name=<name>-<ordinal> "
           "and controller-revision-hash=<name>-<hash>; label values are limited to 63 characters, so above 52 "
-          "characters pod creation fails with `must be no more than 63 characters` (certain above 61).",
-      fix="shorten the StatefulSet name to at most 52 characters (truncate the fullname helper)",
+          "characters pod creation fails with `must be no more than 63 characters` (certain above 61). Pods also "
+          "get the hostname <name>-<ordinal>, a DNS label: a name with a dot is accepted for the StatefulSet but "
+          "every pod is rejected (error).",
+      fix="use a StatefulSet name of at most 52 lowercase letters, digits and '-' (truncate the fullname helper)",
       example="kind: StatefulSet\nmetadata:\n  name: a-very-long-release-name-and-chart-name-and-component-name-x")
 def statefulset_name(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _workloads(index, "StatefulSet"):
         name = doc.name
+        if "." in name:
+            yield finding("CG-APPS-004", doc, f"metadata.name {name!r} contains '.': the pods' hostname {name}-0 is "
+                          "not a DNS label, so the controller cannot create them", field="metadata.name", severity=E)
         if len(name) > 52:
             certain = len(name) > 61
             yield finding("CG-APPS-004", doc, f"metadata.name {name!r} has {len(name)} characters; the pods' "

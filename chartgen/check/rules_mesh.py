@@ -458,13 +458,15 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
 
 
 @rule("CG-MESH-008", W, "DestinationRule subsets that select the same pods (cannot be told apart)", LAYER,
-      why="Two subsets with identical labels route to exactly the same pods, so a canary or version split "
-          "between them changes nothing; usually one label value was copied and not edited.",
+      why="Two subsets with identical labels, or whose labels pick exactly the same rendered workloads behind the "
+          "Service, route to the same pods, so a canary or version split between them changes nothing; usually "
+          "one label value was copied and not edited.",
       fix="give each subset the label that distinguishes its pods (e.g. version: v1 / version: v2)",
       example="subsets:\n- {name: v1, labels: {version: v1}}\n- {name: v2, labels: {version: v1}}")
 def identical_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for dr in _istio(index, "DestinationRule"):
         seen: dict[str, str] = {}
+        yield from _same_workloads(index, dr)
         for si, s in enumerate(as_list(spec_of(dr).get("subsets"))):
             s = as_dict(s)
             labels = {str(k): str(v) for k, v in as_dict(s.get("labels")).items()}
@@ -477,6 +479,33 @@ def identical_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
                               field=f"spec.subsets[{si}].labels")
             else:
                 seen[key] = str(s.get("name"))
+
+
+def _same_workloads(index: ManifestIndex, dr: Document) -> Iterator[Finding]:
+    """Subsets with different labels that select the same non-empty set of rendered workloads."""
+    svc = service_for_host(index, str(spec_of(dr).get("host", "")), index.namespace_of(dr))
+    if svc is None:
+        return
+    behind = pods_of_service(index, svc)
+    seen: dict[frozenset[int], str] = {}
+    labelsets: set[str] = set()
+    for si, s in enumerate(as_list(spec_of(dr).get("subsets"))):
+        s = as_dict(s)
+        labels = as_dict(s.get("labels"))
+        key = json.dumps({str(k): str(v) for k, v in labels.items()}, sort_keys=True)
+        if not labels or key in labelsets:
+            continue  # identical labels: reported below
+        labelsets.add(key)
+        owners = frozenset(id(pt.owner) for pt in behind if map_selector_matches(labels, pt.labels))
+        if not owners:
+            continue  # CG-ISTIO-011
+        if owners in seen:
+            names = sorted({f"{pt.owner.kind} {pt.owner.name}" for pt in behind if id(pt.owner) in owners})
+            yield finding("CG-MESH-008", dr, f"spec.subsets[{si}] {s.get('name')!r} selects the same workloads as "
+                          f"subset {seen[owners]!r} ({', '.join(names)}); traffic split between them changes nothing",
+                          field=f"spec.subsets[{si}].labels")
+        else:
+            seen[owners] = str(s.get("name"))
 
 
 @rule("CG-MESH-009", W, "Retries cannot fit in the route timeout (perTryTimeout x attempts > timeout)", LAYER,

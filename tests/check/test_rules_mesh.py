@@ -121,6 +121,11 @@ CASES = {
         "CG-MESH-008", Severity.WARNING,
         dr(subsets="[{name: v1, labels: {version: v1}}, {name: canary, labels: {version: v1}}]"),
         dr(subsets="[{name: v1, labels: {version: v1}}, {name: canary, labels: {version: v1, track: canary}}]")),
+    "subsets whose labels pick the same workloads": (
+        "CG-MESH-008", Severity.WARNING,
+        docs(*APP, dr(subsets="[{name: v1, labels: {version: v1}}, {name: stable, labels: {app: web}}]")),
+        docs(*APP, deployment(name="web-v2", labels="app: web, version: v2"),
+             dr(subsets="[{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]"))),
     "per-try timeout longer than the route": (
         "CG-MESH-009", Severity.WARNING,
         vs(f"  - timeout: 1s\n    retries: {{attempts: 1, perTryTimeout: 1500ms}}\n{ROUTE}"),

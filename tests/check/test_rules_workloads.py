@@ -68,6 +68,10 @@ CASES = {
         "CG-APPS-004", Severity.WARNING,
         deployment(kind="StatefulSet", name="shop-" + "x" * 50, spec="serviceName: web"),
         deployment(kind="StatefulSet", name="shop-" + "x" * 47, spec="serviceName: web")),
+    "StatefulSet name with a dot": (
+        "CG-APPS-004", Severity.ERROR,
+        deployment(kind="StatefulSet", name="web.v2", spec="serviceName: web"),
+        deployment(kind="StatefulSet", name="web-v2", spec="serviceName: web")),
     "Indexed Job without completions": (
         "CG-BATCH-001", Severity.ERROR,
         cronjob(job="completionMode: Indexed\nparallelism: 3"),
