@@ -365,7 +365,7 @@ def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions)
                       field=f"{fld}.prefix")
 
 
-@rule("CG-POD-007", E, "Container port number, hostPort or protocol invalid, or a hostPort used twice", LAYER,
+@rule("CG-POD-007", E, "Container port number, hostPort or protocol invalid, or a port used twice in the pod", LAYER,
       why=f"validateContainerPorts / AccumulateUniqueHostPorts / validateHostNetwork ({SRC}): containerPort and "
           "hostPort must be 1-65535, protocol TCP, UDP or SCTP, a hostPort/protocol pair may be used once per pod, "
           "and with hostNetwork the hostPort must equal the containerPort.",
