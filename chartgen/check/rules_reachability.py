@@ -51,7 +51,11 @@ class PolicyRule:
         ports = as_list(self.rule.get("ports"))
         if not ports:
             return True
-        return any(port_entry_matches(as_dict(p), pt, port, protocol) for p in ports)
+        # an egress port name refers to the destination pods, which are unknown here: assume it may match
+        target = pt if self.direction == "ingress" else None
+        return any(port_entry_matches(as_dict(p), target, port, protocol) or (
+            target is None and as_int(as_dict(p).get("port")) is None and as_dict(p).get("port") is not None
+            and protocol_of(as_dict(p).get("protocol")) == protocol) for p in ports)
 
 
 def port_entry_matches(entry: dict[str, Any], pt: PodTemplate | None, port: int, protocol: str) -> bool:

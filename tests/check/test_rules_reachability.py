@@ -86,6 +86,11 @@ def test_rule_fires_on_the_fault_and_not_on_the_near_miss(check, name):
     assert check(good, rule=rule_id) == [], name
 
 
+def test_a_named_egress_port_may_be_dns(check):
+    text = docs(*APP, DENY_ALL, allow("  - ports: [{port: http}]", "  - ports: [{port: dns, protocol: UDP}]\n"))
+    assert check(text, rule="CG-REACH-004") == []
+
+
 def test_no_policy_means_no_isolation(check):
     findings = check(docs(*APP))
     assert [f for f in findings if f.rule.startswith("CG-REACH")] == []
