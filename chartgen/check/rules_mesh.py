@@ -387,6 +387,8 @@ def mtls_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
             continue
         reported = False
         for pt in pods_of_service(index, svc):
+            if injection_disabled(pt):
+                continue  # no sidecar: PeerAuthentication does not apply (ISTIO_MUTUAL there is CG-MESH-007)
             for _, port, target in service_target_ports(svc):
                 dr_mode = _dr_mode_for_port(dr, as_int(port.get("port")))
                 if dr_mode is None:
