@@ -48,10 +48,6 @@ def is_hook(doc: Document) -> bool:
     return bool(doc.annotations.get(HOOK_ANNOTATION))
 
 
-def labels_text(labels: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {v}" for k, v in labels.items()) + "}"
-
-
 # --- pod templates -------------------------------------------------------------------------------------------
 
 
@@ -62,11 +58,6 @@ def pod_spec_path(owner: Document) -> str:
     if owner.kind == "CronJob":
         return "spec.jobTemplate.spec.template.spec"
     return "spec.template.spec"
-
-
-def template_path(owner: Document) -> str:
-    """Field path of the pod template (metadata + spec) inside its owner document."""
-    return pod_spec_path(owner).rsplit(".", 1)[0] if owner.kind != "Pod" else ""
 
 
 @dataclass(frozen=True)
