@@ -85,7 +85,7 @@ class Container:
 def containers(pt: PodTemplate, groups: tuple[str, ...] = ("initContainers", "containers")) -> Iterator[Container]:
     base = pod_spec_path(pt.owner)
     for group in groups:
-        for i, c in enumerate(as_list(pt.spec.get(group))):
+        for i, c in enumerate(as_list(as_dict(pt.spec).get(group))):
             if isinstance(c, dict):
                 yield Container(group, i, c, f"{base}.{group}[{i}]")
 

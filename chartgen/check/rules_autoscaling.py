@@ -63,7 +63,7 @@ def hpa_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 def _metric(doc: Document, fld: str, m: dict[str, Any]) -> Iterator[Finding]:
     mtype = m.get("type")
-    if mtype not in METRIC_SOURCES:
+    if not isinstance(mtype, str) or mtype not in METRIC_SOURCES:
         yield finding("CG-HPA-001", doc, f"{fld}.type: Unsupported value: {mtype!r}: supported values: "
                       + ", ".join(f'"{t}"' for t in METRIC_SOURCES), field=f"{fld}.type")
         return

@@ -112,7 +112,7 @@ def _claim_template_names(pt: PodTemplate) -> set[str]:
               "[{name: tmp, emptyDir: {}}]")
 def undefined_volume(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
-        defined = {str(as_dict(v).get("name")) for v in as_list(pt.spec.get("volumes"))}
+        defined = {str(as_dict(v).get("name")) for v in as_list(as_dict(pt.spec).get("volumes"))}
         defined |= _claim_template_names(pt)
         for c in _all_containers(pt):
             for key in ("volumeMounts", "volumeDevices"):
@@ -133,7 +133,7 @@ def undefined_volume(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
 def volume_definitions(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         seen: set[str] = set()
-        for i, v in enumerate(as_list(pt.spec.get("volumes"))):
+        for i, v in enumerate(as_list(as_dict(pt.spec).get("volumes"))):
             v = as_dict(v)
             fld = f"{base}.volumes[{i}]"
             name = v.get("name")
@@ -182,7 +182,7 @@ def _dns_label_errors(name: str) -> str:
               "path: /etc/app.yaml}]")
 def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
-        for i, v in enumerate(as_list(pt.spec.get("volumes"))):
+        for i, v in enumerate(as_list(as_dict(pt.spec).get("volumes"))):
             v = as_dict(v)
             fld = f"{base}.volumes[{i}]"
             for source in ("configMap", "secret"):
@@ -398,7 +398,7 @@ def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                                   "so the second cannot bind it", field=f"{fld}.containerPort", severity=W)
                 elif num is not None:
                     container_ports.setdefault((str(proto or "TCP"), num), (fld, c.path))
-                if pt.spec.get("hostNetwork") is True and hp and num is not None and hp != num:
+                if as_dict(pt.spec).get("hostNetwork") is True and hp and num is not None and hp != num:
                     yield finding("CG-POD-007", pt.owner, f"{fld}.containerPort: Invalid value: {num}: must match "
                                   f"`hostPort` ({hp}) when `hostNetwork` is true", field=f"{fld}.containerPort")
                 if hp:
@@ -509,8 +509,8 @@ def _handler_fields(pt: PodTemplate, fld: str, handler: dict[str, Any]) -> Itera
 def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         items = [(c.path, c.what, as_dict(c.obj.get("resources"))) for c in containers(pt)]
-        if isinstance(pt.spec.get("resources"), dict):  # pod-level resources (1.32+)
-            items.append((base, "pod", as_dict(pt.spec.get("resources"))))
+        if isinstance(as_dict(pt.spec).get("resources"), dict):  # pod-level resources (1.32+)
+            items.append((base, "pod", as_dict(as_dict(pt.spec).get("resources"))))
         for path, what, res in items:
             parsed: dict[str, dict[str, Any]] = {}
             for section in ("requests", "limits"):
@@ -547,7 +547,7 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")
       example="kind: Job\nspec:\n  template:\n    spec:\n      restartPolicy: Always")
 def restart_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
-        value = pt.spec.get("restartPolicy")
+        value = as_dict(pt.spec).get("restartPolicy")
         kind = pt.owner.kind
         fld = f"{base}.restartPolicy"
         if value is not None and value not in RESTART_POLICIES:
@@ -592,7 +592,7 @@ UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
       example="dnsPolicy: ClusterFirstWithHostNetwork\ntolerations:\n- {key: dedicated, operator: Exists, value: web}")
 def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
-        spec = pt.spec
+        spec = as_dict(pt.spec)
         yield from _enum(pt, f"{base}.dnsPolicy", spec.get("dnsPolicy"), DNS_POLICIES)
         if spec.get("dnsPolicy") == "None" and not as_list(as_dict(spec.get("dnsConfig")).get("nameservers")):
             yield finding("CG-POD-011", pt.owner, f"{base}.dnsConfig.nameservers: Required value: must provide at "
@@ -745,7 +745,7 @@ def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]
       example="securityContext:\n  runAsNonRoot: true\n  runAsUser: 0")
 def non_root_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
-        pod_sc = as_dict(pt.spec.get("securityContext"))
+        pod_sc = as_dict(as_dict(pt.spec).get("securityContext"))
         for c in containers(pt):
             sc = as_dict(c.obj.get("securityContext"))
             non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
@@ -779,7 +779,7 @@ def _config_refs(pt: PodTemplate) -> Iterator[tuple[str, str, str | None, bool, 
                 if ref.get("name"):
                     yield kind, str(ref["name"]), None, ref.get("optional") is True, f"{c.path}.envFrom[{i}].{key}"
     base = pod_spec_path(pt.owner)
-    for i, v in enumerate(as_list(pt.spec.get("volumes"))):
+    for i, v in enumerate(as_list(as_dict(pt.spec).get("volumes"))):
         v = as_dict(v)
         sources = [(as_dict(v.get("configMap")), "ConfigMap", "name", f"{base}.volumes[{i}].configMap"),
                    (as_dict(v.get("secret")), "Secret", "secretName", f"{base}.volumes[{i}].secret")]

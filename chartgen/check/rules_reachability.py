@@ -199,7 +199,7 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
         return
     for svc in index.kind("Service"):
         for pt in pods_of_service(index, svc):
-            if pt.spec.get("hostNetwork") is True:
+            if as_dict(pt.spec).get("hostNetwork") is True:
                 continue  # NetworkPolicies do not apply to host-network pods
             isolating = policies.isolated(pt, "ingress")
             if not isolating:
@@ -378,7 +378,7 @@ def egress_without_dns(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
         rules = policies.rules(pt, "egress")
         if any(r.admits(pt, 53, "UDP") for r in rules):
             continue
-        if pt.spec.get("dnsPolicy") == "None" or pt.spec.get("hostNetwork") is True:
+        if as_dict(pt.spec).get("dnsPolicy") == "None" or as_dict(pt.spec).get("hostNetwork") is True:
             continue
         yield finding("CG-REACH-004", pt.owner, f"NetworkPolicies {names_text(isolating)} isolate the "
                       f"egress of these pods and admit only {_admitted_text(rules)}: DNS (UDP/53) is blocked, so "

@@ -298,3 +298,26 @@ def test_the_fault_catalogue_covers_every_recall_family() -> None:
     assert families >= {"CG-POD", "CG-APPS", "CG-BATCH", "CG-NET", "CG-CFG", "CG-OBJ", "CG-HPA", "CG-AVAIL",
                         "CG-REACH", "CG-MESH"}
     assert len(FAULTS) >= 40
+
+
+MALFORMED: dict[str, Fault] = {
+    "pod spec is a list": lambda d: setitem(obj(d, "Deployment", "web")["spec"]["template"], "spec", []),
+    "containers is a string": lambda d: setitem(pod(d), "containers", "web"),
+    "env entries are scalars": lambda d: setitem(web(d), "env", [1, "A=b", None]),
+    "ports is a mapping": lambda d: setitem(web(d), "ports", {"http": 8080}),
+    "resources hold lists": lambda d: setitem(web(d), "resources", {"requests": [1], "limits": "1Gi"}),
+    "HPA metric type is a list": lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"]["metrics"][0],
+                                                   "type", ["Resource"]),
+    "NetworkPolicy rules are strings": lambda d: setitem(np_web(d), "ingress", ["allow-all"]),
+    "VirtualService http is a mapping": lambda d: setitem(vs(d), "http", {"route": []}),
+    "DestinationRule tls is a string": lambda d: setitem(dr(d)["trafficPolicy"], "tls", "ISTIO_MUTUAL"),
+    "Secret data is a list": lambda d: setitem(obj(d, "Secret", "web-tls"), "data", ["tls.crt"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_shapes_are_reported_not_crashed_on(name: str) -> None:
+    docs = load_app()
+    MALFORMED[name](docs)
+    findings = run(docs)  # must not raise: the schema layer reports the shape
+    assert all(f.rule and f.message for f in findings)
