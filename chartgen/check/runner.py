@@ -26,6 +26,16 @@ RULE_MODULES = (
     "chartgen.check.istio",
     "chartgen.check.crd_schema",
     "chartgen.check.posture",
+    "chartgen.check.rules_pod",
+    "chartgen.check.rules_apps",
+    "chartgen.check.rules_batch",
+    "chartgen.check.rules_networking",
+    "chartgen.check.rules_config",
+    "chartgen.check.rules_metadata",
+    "chartgen.check.rules_autoscaling",
+    "chartgen.check.rules_availability",
+    "chartgen.check.rules_reachability",
+    "chartgen.check.rules_mesh",
 )
 OPTIONAL_RULE_MODULES = frozenset({
     "chartgen.check.cross", "chartgen.check.istio", "chartgen.check.posture",

@@ -28,7 +28,7 @@ spec:
         - name: app
           image: nginx:1.27
           ports: [{name: http, containerPort: 8080}]
-          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 1}}
+          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 1073741824}}
 """
 
 

@@ -1,0 +1,214 @@
+"""Layer "api", apps/v1 workloads: what kubernetes pkg/apis/apps/validation/validation.go rejects beyond the
+schema: negative counts, rollout strategies that can never progress, StatefulSet claim templates and policies.
+(Selector vs template labels is CG-X-002; the pod template itself is rules_pod.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
+from chartgen.check.podwalk import as_dict, as_list, spec_of, strict_int
+from chartgen.check.quantity import parse_quantity
+from chartgen.check.registry import finding, rule
+
+E, W = Severity.ERROR, Severity.WARNING
+LAYER = "api"
+SRC = "kubernetes pkg/apis/apps/validation/validation.go"
+PERCENT = re.compile(r"^(\d+)%$")
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+
+
+def int_or_percent(value: Any) -> tuple[int, bool] | None:
+    """(number, is percent) of an IntOrString like 1 or "25%"; None when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value, False
+    if isinstance(value, str):
+        m = PERCENT.match(value)
+        if m:
+            return int(m.group(1)), True
+        if value.isdigit():
+            return None  # a digit string is not an int for an IntOrString: "must be an integer or percentage"
+    return None
+
+
+def _workloads(index: ManifestIndex, *kinds: str) -> Iterator[Document]:
+    for kind in kinds:
+        for doc in index.kind(kind):
+            if doc.api_version.startswith("apps/"):
+                yield doc
+
+
+@rule("CG-APPS-001", E, "Workload count field negative, or progressDeadlineSeconds not above minReadySeconds", LAYER,
+      why=f"ValidateDeploymentSpec / ValidateStatefulSetSpec / ValidateDaemonSetSpec ({SRC}): replicas, "
+          "revisionHistoryLimit and minReadySeconds must be >= 0 and progressDeadlineSeconds must be greater than "
+          "minReadySeconds.",
+      fix="use non-negative counts and a progressDeadlineSeconds larger than minReadySeconds",
+      example="kind: Deployment\nspec:\n  replicas: -1\n  minReadySeconds: 600\n  progressDeadlineSeconds: 300")
+def counts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in _workloads(index, "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        spec = spec_of(doc)
+        for key in ("replicas", "revisionHistoryLimit", "minReadySeconds"):
+            val = strict_int(spec.get(key))
+            if val is not None and val < 0:
+                yield finding("CG-APPS-001", doc, f"spec.{key}: Invalid value: {val}: must be greater than or equal "
+                              "to 0", field=f"spec.{key}")
+        pds, mrs = strict_int(spec.get("progressDeadlineSeconds")), strict_int(spec.get("minReadySeconds"))
+        if doc.kind == "Deployment" and pds is not None and pds <= (mrs or 0):
+            yield finding("CG-APPS-001", doc, f"spec.progressDeadlineSeconds: Invalid value: {pds}: must be greater "
+                          f"than minReadySeconds ({mrs or 0})", field="spec.progressDeadlineSeconds")
+
+
+def _rolling_params(doc: Document, fld: str, ru: dict[str, Any], kind: str) -> Iterator[Finding]:
+    parsed: dict[str, tuple[int, bool]] = {}
+    for key in ("maxSurge", "maxUnavailable"):
+        if key not in ru or ru[key] is None:
+            continue
+        val = int_or_percent(ru[key])
+        if val is None:
+            yield finding("CG-APPS-002", doc, f"{fld}.{key}: Invalid value: {ru[key]!r}: must be an integer or "
+                          "percentage (e.g. '5%')", field=f"{fld}.{key}")
+            continue
+        if val[0] < 0:
+            yield finding("CG-APPS-002", doc, f"{fld}.{key}: Invalid value: {ru[key]!r}: must be greater than or "
+                          "equal to 0", field=f"{fld}.{key}")
+        if key == "maxUnavailable" and val[1] and val[0] > 100:
+            yield finding("CG-APPS-002", doc, f"{fld}.{key}: Invalid value: {ru[key]!r}: must not be greater than "
+                          "100%", field=f"{fld}.{key}")
+        parsed[key] = val
+    default_surge = (25, True) if kind == "Deployment" else (0, False)
+    default_unavail = (25, True) if kind == "Deployment" else (1, False)
+    surge = parsed.get("maxSurge", default_surge)
+    unavailable = parsed.get("maxUnavailable", default_unavail)
+    if surge[0] == 0 and unavailable[0] == 0 and ("maxSurge" in parsed or "maxUnavailable" in parsed):
+        yield finding("CG-APPS-002", doc, f"{fld}.maxUnavailable: Invalid value: {ru.get('maxUnavailable', 0)!r}: may "
+                      "not be 0 when `maxSurge` is 0 (the rollout could never replace a pod)",
+                      field=f"{fld}.maxUnavailable")
+
+
+@rule("CG-APPS-002", E, "Rollout strategy invalid: unknown type, rollingUpdate with Recreate/OnDelete, or "
+      "maxSurge and maxUnavailable both 0", LAYER,
+      why=f"ValidateDeploymentStrategy / ValidateRollingUpdateDeployment / ValidateRollingUpdateDaemonSet ({SRC}): "
+          "maxUnavailable may not be 0 when maxSurge is 0 (no pod could ever be replaced), values are integers or "
+          "percentages, maxUnavailable at most 100%, and rollingUpdate is forbidden with type Recreate/OnDelete.",
+      fix="keep maxUnavailable 0 with maxSurge >= 1 (or 25%), or allow maxUnavailable 1 with maxSurge 0",
+      example="strategy:\n  type: RollingUpdate\n  rollingUpdate: {maxSurge: 0, maxUnavailable: 0}")
+def strategy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in _workloads(index, "Deployment", "DaemonSet", "StatefulSet"):
+        key = "strategy" if doc.kind == "Deployment" else "updateStrategy"
+        strat = spec_of(doc).get(key)
+        if not isinstance(strat, dict):
+            continue
+        types = ("RollingUpdate", "Recreate") if doc.kind == "Deployment" else ("RollingUpdate", "OnDelete")
+        stype = strat.get("type", "RollingUpdate")
+        fld = f"spec.{key}"
+        if stype not in types:
+            yield finding("CG-APPS-002", doc, f"{fld}.type: Unsupported value: {stype!r}: supported values: "
+                          + ", ".join(f'"{t}"' for t in types), field=f"{fld}.type")
+            continue
+        ru = strat.get("rollingUpdate")
+        if ru is None:
+            continue
+        if stype != "RollingUpdate":
+            yield finding("CG-APPS-002", doc, f"{fld}.rollingUpdate: Forbidden: may not be specified when strategy "
+                          f"`type` is '{stype}'", field=f"{fld}.rollingUpdate")
+            continue
+        ru = as_dict(ru)
+        if doc.kind == "StatefulSet":
+            part = strict_int(ru.get("partition"))
+            if part is not None and part < 0:
+                yield finding("CG-APPS-002", doc, f"{fld}.rollingUpdate.partition: Invalid value: {part}: must be "
+                              "greater than or equal to 0", field=f"{fld}.rollingUpdate.partition")
+            mu = ru.get("maxUnavailable")
+            parsed = int_or_percent(mu) if mu is not None else None
+            if mu is not None and (parsed is None or parsed[0] <= 0):
+                yield finding("CG-APPS-002", doc, f"{fld}.rollingUpdate.maxUnavailable: Invalid value: {mu!r}: must "
+                              "be greater than 0 (an integer or a percentage)",
+                              field=f"{fld}.rollingUpdate.maxUnavailable")
+            continue
+        yield from _rolling_params(doc, f"{fld}.rollingUpdate", ru, doc.kind)
+
+
+@rule("CG-APPS-003", E, "StatefulSet policy or volumeClaimTemplate invalid", LAYER,
+      why=f"ValidateStatefulSetSpec ({SRC}) and ValidatePersistentVolumeClaimSpec: podManagementPolicy is OrderedReady "
+          "or Parallel; every volumeClaimTemplate needs a DNS-1123 name, at least one valid access mode and "
+          "resources.requests.storage; retention policies are Retain or Delete; ordinals.start >= 0.",
+      fix="give each claim template a name, accessModes: [ReadWriteOnce] and resources.requests.storage",
+      example="volumeClaimTemplates:\n- metadata: {name: data}\n  spec:\n    accessModes: []\n    resources: "
+              "{requests: {storage: 10Gi}}")
+def statefulset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in _workloads(index, "StatefulSet"):
+        spec = spec_of(doc)
+        pmp = spec.get("podManagementPolicy")
+        if pmp is not None and pmp not in ("OrderedReady", "Parallel"):
+            yield finding("CG-APPS-003", doc, f"spec.podManagementPolicy: Unsupported value: {pmp!r}: supported "
+                          "values: \"OrderedReady\", \"Parallel\"", field="spec.podManagementPolicy")
+        retention = as_dict(spec.get("persistentVolumeClaimRetentionPolicy"))
+        for key in ("whenDeleted", "whenScaled"):
+            val = retention.get(key)
+            if val is not None and val not in ("Retain", "Delete"):
+                yield finding("CG-APPS-003", doc, f"spec.persistentVolumeClaimRetentionPolicy.{key}: Unsupported "
+                              f"value: {val!r}: supported values: \"Retain\", \"Delete\"",
+                              field=f"spec.persistentVolumeClaimRetentionPolicy.{key}")
+        start = strict_int(as_dict(spec.get("ordinals")).get("start"))
+        if start is not None and start < 0:
+            yield finding("CG-APPS-003", doc, f"spec.ordinals.start: Invalid value: {start}: must be greater than or "
+                          "equal to 0", field="spec.ordinals.start")
+        seen: set[str] = set()
+        for i, vct in enumerate(as_list(spec.get("volumeClaimTemplates"))):
+            yield from _claim_template(doc, f"spec.volumeClaimTemplates[{i}]", as_dict(vct), seen)
+
+
+def _claim_template(doc: Document, fld: str, vct: dict[str, Any], seen: set[str]) -> Iterator[Finding]:
+    name = as_dict(vct.get("metadata")).get("name")
+    if not name:
+        yield finding("CG-APPS-003", doc, f"{fld}.metadata.name: Required value", field=f"{fld}.metadata.name")
+    elif str(name) in seen:
+        yield finding("CG-APPS-003", doc, f"{fld}.metadata.name: Duplicate value: {name!r}",
+                      field=f"{fld}.metadata.name")
+    else:
+        seen.add(str(name))
+    pvc = as_dict(vct.get("spec"))
+    modes = as_list(pvc.get("accessModes"))
+    if not modes:
+        yield finding("CG-APPS-003", doc, f"{fld}.spec.accessModes: Required value: at least 1 access mode is "
+                      "required", field=f"{fld}.spec.accessModes")
+    for j, mode in enumerate(modes):
+        if mode not in ACCESS_MODES:
+            yield finding("CG-APPS-003", doc, f"{fld}.spec.accessModes[{j}]: Unsupported value: {mode!r}: supported "
+                          "values: " + ", ".join(f'"{m}"' for m in ACCESS_MODES), field=f"{fld}.spec.accessModes[{j}]")
+    if "ReadWriteOncePod" in modes and len(modes) > 1:
+        yield finding("CG-APPS-003", doc, f"{fld}.spec.accessModes: Forbidden: may not use ReadWriteOncePod with other "
+                      "access modes", field=f"{fld}.spec.accessModes")
+    if pvc.get("dataSource") is None and pvc.get("dataSourceRef") is None:
+        storage = as_dict(as_dict(pvc.get("resources")).get("requests")).get("storage")
+        if storage is None:
+            yield finding("CG-APPS-003", doc, f"{fld}.spec.resources[storage]: Required value",
+                          field=f"{fld}.spec.resources.requests.storage")
+        elif (q := parse_quantity(storage)) is None or q <= 0:
+            yield finding("CG-APPS-003", doc, f"{fld}.spec.resources[storage]: Invalid value: {storage!r}: must be a "
+                          "quantity greater than zero", field=f"{fld}.spec.resources.requests.storage")
+
+
+@rule("CG-APPS-004", W, "StatefulSet name unusable for its pods (too long, or a dot)", LAYER,
+      why="The StatefulSet controller labels each pod with statefulset.kubernetes.io/pod-name=<name>-<ordinal> "
+          "and controller-revision-hash=<name>-<hash>; label values are limited to 63 characters, so above 52 "
+          "characters pod creation fails with `must be no more than 63 characters` (certain above 61). Pods also "
+          "get the hostname <name>-<ordinal>, a DNS label: a name with a dot is accepted for the StatefulSet but "
+          "every pod is rejected (error).",
+      fix="use a StatefulSet name of at most 52 lowercase letters, digits and '-' (truncate the fullname helper)",
+      example="kind: StatefulSet\nmetadata:\n  name: a-very-long-release-name-and-chart-name-and-component-name-x")
+def statefulset_name(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in _workloads(index, "StatefulSet"):
+        name = doc.name
+        if "." in name:
+            yield finding("CG-APPS-004", doc, f"metadata.name {name!r} contains '.': the pods' hostname {name}-0 is "
+                          "not a DNS label, so the controller cannot create them", field="metadata.name", severity=E)
+        if len(name) > 52:
+            certain = len(name) > 61
+            yield finding("CG-APPS-004", doc, f"metadata.name {name!r} has {len(name)} characters; the pods' "
+                          f"controller-revision-hash label ({name}-<hash>) exceeds 63 characters, so the controller "
+                          "cannot create pods", field="metadata.name", severity=E if certain else W)

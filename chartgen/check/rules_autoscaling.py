@@ -1,0 +1,206 @@
+"""HorizontalPodAutoscalers: what kubernetes pkg/apis/autoscaling/validation/validation.go rejects (layer "api"),
+and autoscalers that are accepted but cannot work against the rendered workload (layer "cross")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
+from chartgen.check.podwalk import PodIndex, as_dict, as_list, containers, find, spec_of, strict_int
+from chartgen.check.registry import finding, rule
+
+E, W = Severity.ERROR, Severity.WARNING
+SRC = "kubernetes pkg/apis/autoscaling/validation/validation.go"
+METRIC_SOURCES = {"Object": "object", "Pods": "pods", "Resource": "resource",
+                  "ContainerResource": "containerResource", "External": "external"}
+TARGET_TYPES = ("Utilization", "Value", "AverageValue")
+MAX_PERIOD_SECONDS = 1800
+MAX_STABILIZATION_WINDOW = 3600
+
+
+def _hpas(index: ManifestIndex) -> Iterator[Document]:
+    for doc in index.kind("HorizontalPodAutoscaler"):
+        if doc.api_version.startswith("autoscaling/"):
+            yield doc
+
+
+@rule("CG-HPA-001", E, "HorizontalPodAutoscaler replicas, metrics or behavior invalid", "api",
+      why=f"ValidateHorizontalPodAutoscalerSpec ({SRC}): minReplicas >= 1, maxReplicas >= 1 and >= minReplicas; "
+          "each metric populates exactly the source its type names, with a target whose type (Utilization, "
+          "Value, AverageValue) carries the matching value, Utilization only for resource metrics and > 0; "
+          "behavior policies are Pods/Percent with value > 0 and periodSeconds 1-1800, stabilization 0-3600.",
+      fix="set minReplicas <= maxReplicas, and metrics like {type: Resource, resource: {name: cpu, target: "
+          "{type: Utilization, averageUtilization: 70}}}",
+      example="spec:\n  minReplicas: 5\n  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n"
+              "      name: cpu"
+              "\n      target: {type: Utilization, averageValue: 500m}")
+def hpa_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in _hpas(index):
+        spec = spec_of(doc)
+        lo, hi = strict_int(spec.get("minReplicas")), strict_int(spec.get("maxReplicas"))
+        if lo is not None and lo < 1:
+            yield finding("CG-HPA-001", doc, f"spec.minReplicas: Invalid value: {lo}: must be greater than or equal "
+                          "to 1 (0 needs the alpha HPAScaleToZero feature gate)", field="spec.minReplicas")
+        if hi is not None and hi < 1:
+            yield finding("CG-HPA-001", doc, f"spec.maxReplicas: Invalid value: {hi}: must be greater than 0",
+                          field="spec.maxReplicas")
+        elif hi is not None and hi < (lo if lo is not None else 1):
+            yield finding("CG-HPA-001", doc, f"spec.maxReplicas: Invalid value: {hi}: must be greater than or equal "
+                          f"to `minReplicas` ({lo if lo is not None else 1})", field="spec.maxReplicas")
+        cpu = strict_int(spec.get("targetCPUUtilizationPercentage"))
+        if cpu is not None and cpu < 1:
+            yield finding("CG-HPA-001", doc, f"spec.targetCPUUtilizationPercentage: Invalid value: {cpu}: must be "
+                          "greater than or equal to 1", field="spec.targetCPUUtilizationPercentage")
+        for i, m in enumerate(as_list(spec.get("metrics"))):
+            yield from _metric(doc, f"spec.metrics[{i}]", as_dict(m))
+        behavior = as_dict(spec.get("behavior"))
+        for direction in ("scaleUp", "scaleDown"):
+            rules = behavior.get(direction)
+            if isinstance(rules, dict):
+                yield from _scaling_rules(doc, f"spec.behavior.{direction}", rules)
+
+
+def _metric(doc: Document, fld: str, m: dict[str, Any]) -> Iterator[Finding]:
+    mtype = m.get("type")
+    if not isinstance(mtype, str) or mtype not in METRIC_SOURCES:
+        yield finding("CG-HPA-001", doc, f"{fld}.type: Unsupported value: {mtype!r}: supported values: "
+                      + ", ".join(f'"{t}"' for t in METRIC_SOURCES), field=f"{fld}.type")
+        return
+    key = METRIC_SOURCES[str(mtype)]
+    others = [k for k in METRIC_SOURCES.values() if k != key and m.get(k) is not None]
+    if m.get(key) is None:
+        yield finding("CG-HPA-001", doc, f"{fld}.{key}: Required value: must populate information for the given "
+                      f"metric source (type {mtype})", field=f"{fld}.{key}")
+        return
+    if others:
+        yield finding("CG-HPA-001", doc, f"{fld}.{others[0]}: Forbidden: must populate the given metric source only "
+                      f"(type {mtype})", field=f"{fld}.{others[0]}")
+    source = as_dict(m.get(key))
+    target = source.get("target")
+    if target is None:
+        return  # autoscaling/v2beta1-style fields or a schema error
+    target = as_dict(target)
+    tfld = f"{fld}.{key}.target"
+    ttype = target.get("type")
+    if ttype not in TARGET_TYPES:
+        yield finding("CG-HPA-001", doc, f"{tfld}.type: Unsupported value: {ttype!r}: supported values: "
+                      "\"Utilization\", \"Value\", \"AverageValue\"", field=f"{tfld}.type")
+        return
+    value_key = {"Utilization": "averageUtilization", "Value": "value", "AverageValue": "averageValue"}[str(ttype)]
+    if target.get(value_key) is None:
+        yield finding("CG-HPA-001", doc, f"{tfld}.{value_key}: Required value: must set {value_key} when the target "
+                      f"type is {ttype}", field=f"{tfld}.{value_key}")
+    if ttype == "Utilization" and key not in ("resource", "containerResource"):
+        yield finding("CG-HPA-001", doc, f"{tfld}.type: Invalid value: \"Utilization\": only resource metrics can "
+                      "use a utilization target", field=f"{tfld}.type")
+    util = strict_int(target.get("averageUtilization"))
+    if util is not None and util <= 0:
+        yield finding("CG-HPA-001", doc, f"{tfld}.averageUtilization: Invalid value: {util}: must be greater than 0",
+                      field=f"{tfld}.averageUtilization")
+
+
+def _scaling_rules(doc: Document, fld: str, rules: dict[str, Any]) -> Iterator[Finding]:
+    window = strict_int(rules.get("stabilizationWindowSeconds"))
+    if window is not None and not 0 <= window <= MAX_STABILIZATION_WINDOW:
+        yield finding("CG-HPA-001", doc, f"{fld}.stabilizationWindowSeconds: Invalid value: {window}: must be between "
+                      f"0 and {MAX_STABILIZATION_WINDOW}", field=f"{fld}.stabilizationWindowSeconds")
+    select = rules.get("selectPolicy")
+    if select is not None and select not in ("Max", "Min", "Disabled"):
+        yield finding("CG-HPA-001", doc, f"{fld}.selectPolicy: Unsupported value: {select!r}: supported values: "
+                      "\"Disabled\", \"Max\", \"Min\"", field=f"{fld}.selectPolicy")
+    policies = rules.get("policies")
+    if policies is not None and not as_list(policies) and select != "Disabled":
+        yield finding("CG-HPA-001", doc, f"{fld}.policies: Required value: must specify at least one Policy",
+                      field=f"{fld}.policies")
+    for i, p in enumerate(as_list(policies)):
+        p = as_dict(p)
+        pfld = f"{fld}.policies[{i}]"
+        if p.get("type") not in ("Pods", "Percent"):
+            yield finding("CG-HPA-001", doc, f"{pfld}.type: Unsupported value: {p.get('type')!r}: supported values: "
+                          "\"Percent\", \"Pods\"", field=f"{pfld}.type")
+        value = strict_int(p.get("value"))
+        if value is not None and value <= 0:
+            yield finding("CG-HPA-001", doc, f"{pfld}.value: Invalid value: {value}: must be greater than zero",
+                          field=f"{pfld}.value")
+        period = strict_int(p.get("periodSeconds"))
+        if period is not None and not 0 < period <= MAX_PERIOD_SECONDS:
+            yield finding("CG-HPA-001", doc, f"{pfld}.periodSeconds: Invalid value: {period}: must be between 1 and "
+                          f"{MAX_PERIOD_SECONDS}", field=f"{pfld}.periodSeconds")
+
+
+def hpa_target(index: ManifestIndex, hpa: Document) -> Document | None:
+    ref = as_dict(spec_of(hpa).get("scaleTargetRef"))
+    kind, name = ref.get("kind"), ref.get("name")
+    if not kind or not name:
+        return None
+    return find(index, str(kind), str(name), index.namespace_of(hpa))
+
+
+def _template(index: ManifestIndex, owner: Document) -> PodTemplate | None:
+    return PodIndex.of(index).template_of(owner)
+
+
+def _utilization_resources(hpa: Document) -> list[tuple[str, str, str | None]]:
+    """(resource name, field, container or None) of every Utilization target of the HPA."""
+    spec = spec_of(hpa)
+    out: list[tuple[str, str, str | None]] = []
+    if strict_int(spec.get("targetCPUUtilizationPercentage")) is not None:
+        out.append(("cpu", "spec.targetCPUUtilizationPercentage", None))
+    for i, m in enumerate(as_list(spec.get("metrics"))):
+        m = as_dict(m)
+        for key in ("resource", "containerResource"):
+            src = as_dict(m.get(key))
+            if as_dict(src.get("target")).get("type") == "Utilization" or src.get("targetAverageUtilization"):
+                out.append((str(src.get("name")), f"spec.metrics[{i}].{key}",
+                            str(src.get("container")) if key == "containerResource" else None))
+    return out
+
+
+@rule("CG-HPA-002", W, "Autoscaler on CPU/memory utilisation while target containers request none", "cross",
+      why="Utilisation is usage divided by the request: the HPA controller cannot compute it when a container of "
+          "the target pods has no request for that resource (FailedGetResourceMetric / `missing request for cpu`), "
+          "so the autoscaler never scales. Certain unless a LimitRange in the namespace defaults the request.",
+      fix="set resources.requests.<cpu|memory> on every container of the scaled workload, or scale on "
+          "AverageValue instead",
+      example="kind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  metrics:\n"
+              "  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}\n"
+              "# and Deployment web's containers set no resources.requests.cpu")
+def utilization_without_requests(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for hpa in _hpas(index):
+        targets = _utilization_resources(hpa)
+        if not targets:
+            continue
+        workload = hpa_target(index, hpa)
+        pt = _template(index, workload) if workload is not None else None
+        if workload is None or pt is None:
+            continue
+        for resource, fld, only in targets:
+            missing = []
+            for c in containers(pt, ("containers",)):
+                if only is not None and c.name != only:
+                    continue
+                res = as_dict(c.obj.get("resources"))
+                # the API server defaults a missing request to the limit
+                if resource not in as_dict(res.get("requests")) and resource not in as_dict(res.get("limits")):
+                    missing.append(c.name)
+            if missing:
+                yield finding("CG-HPA-002", hpa, f"{fld} scales on {resource} utilisation, but container(s) "
+                              f"{', '.join(missing)} of {workload.kind} {workload.name} request no {resource}; the "
+                              "HPA cannot compute utilisation and never scales", field=fld)
+
+
+@rule("CG-HPA-003", W, "Workload sets spec.replicas while an autoscaler scales it", "cross",
+      why="Every `helm upgrade` (or kubectl apply) resets spec.replicas to the rendered value, undoing the "
+          "autoscaler's decision until it scales again: replicas jump on each deploy.",
+      fix="omit spec.replicas from the workload when the HPA is enabled (`{{- if not .Values.autoscaling.enabled }}`)",
+      example="kind: Deployment\nspec:\n  replicas: 2\n---\nkind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef: "
+              "{kind: Deployment, name: web}")
+def replicas_and_hpa(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for hpa in _hpas(index):
+        workload = hpa_target(index, hpa)
+        if workload is None or "replicas" not in spec_of(workload):
+            continue
+        yield finding("CG-HPA-003", workload, f"spec.replicas is {spec_of(workload).get('replicas')!r} but "
+                      f"HorizontalPodAutoscaler {hpa.name} scales this {workload.kind}; each upgrade resets the "
+                      "replica count", field="spec.replicas")
