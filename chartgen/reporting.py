@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, Protocol, TextIO
+from typing import IO, Any, Protocol
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
@@ -349,7 +349,7 @@ def render(fmt: str, report: Report) -> str:
     return formatter(report)
 
 
-def use_color(out: TextIO) -> bool:
+def use_color(out: IO[str]) -> bool:
     """Colour only for a person at a terminal: never when piped, in CI, with NO_COLOR or TERM=dumb."""
     if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
         return False
@@ -357,7 +357,7 @@ def use_color(out: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-def write(fmt: str, report: Report, out: TextIO, *, color: bool | None = None) -> None:
+def write(fmt: str, report: Report, out: IO[str], *, color: bool | None = None) -> None:
     """Write the report; text is coloured (rich) when `color`, by default when `out` is a terminal."""
     if fmt == "text":
         if color is None:
@@ -369,7 +369,7 @@ def write(fmt: str, report: Report, out: TextIO, *, color: bool | None = None) -
     out.write(render(fmt, report))
 
 
-def write_rich(lines: Sequence[Line], out: TextIO) -> None:
+def write_rich(lines: Sequence[Line], out: IO[str]) -> None:
     from rich.console import Console
     from rich.text import Text
 
