@@ -150,32 +150,58 @@ def render(
 
 @app.command()
 def verify(
-    charts: list[Path] = typer.Argument(..., help="Chart folders."),
+    charts: list[Path] = typer.Argument(..., help="Charts, or folders to discover charts below (any folder with a "
+                                        "Chart.yaml)."),
     env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     no_check: bool = typer.Option(False, "--no-check", help="Skip chartgen check on the rendered manifests."),
     policy: Optional[str] = typer.Option(None, "--policy", help="Also run a policy scanner: checkov "
-                                         "(pip install 'chartgen[policy]')."),
+                                         "(pip install 'chartgen[policy]'); one process for all renderings."),
     helm: Optional[str] = HelmOpt,
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    fmt: str = typer.Option("text", "--format", help="text, json, junit, github or sarif."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel helm calls (default: the CPU count)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Verify everything; do not read or write the cache."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Only charts with files changed "
+                                                "since the merge base of REF and HEAD."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="I/N: only the I-th of N deterministic shares."),
+    helm_matrix: bool = typer.Option(False, "--helm-matrix", help="Also render with helm 3; report differences."),
+    snapshots: bool = typer.Option(False, "--snapshots", help="Require snapshots for every chart (default: charts "
+                                   "with a tests/__snapshots__ folder)."),
+    release: Optional[str] = typer.Option(None, "--release", help="Release name (default: the chart name)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: each environment's."),
+    severity: str = typer.Option("error", "--severity", help="Fail on findings at or above: error, warning, info."),
 ) -> None:
-    """helm lint --strict and helm template for every environment, then chartgen check on the output."""
-    from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget, print_report, verify_all
+    """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
+    from chartgen.verify_command import VerifyArgs, run_verify
 
-    if fmt not in ("text", "json"):
-        raise _fail(ChartgenError("chartgen verify", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
+    args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
+                      changed_since, shard, helm_matrix, snapshots, release, namespace, severity)
     try:
-        h = find_helm(helm)
-        targets = [ChartTarget.load(c, kube_version) for c in charts]
+        code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def snapshot(
+    charts: list[Path] = typer.Argument(..., help="Charts, or folders to discover charts below."),
+    update: bool = typer.Option(False, "--update", help="Write the snapshots (and remove obsolete ones)."),
+    env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
+    kube_version: Optional[str] = typer.Option(None, "--kube-version"),
+    release: Optional[str] = typer.Option(None, "--release", help="Release name (default: the chart name)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: each environment's."),
+    helm: Optional[str] = HelmOpt,
+) -> None:
+    """Snapshot tests: the normalised rendering per environment under the chart's tests/__snapshots__/."""
+    from chartgen.verify_command import run_snapshot
+
     try:
-        results = verify_all(targets, h, envs=env, run_checks=not no_check, policy=policy)
+        code = run_snapshot(charts, update=update, envs=tuple(env or ()), kube_version=kube_version,
+                            release=release, namespace=namespace, helm=helm, out=sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc)
-    ok = print_report(results, h, fmt)
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(code)
 
 
 @app.command()

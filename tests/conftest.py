@@ -22,4 +22,7 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HELM_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("HELM_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CHARTGEN_HELM", raising=False)
+    # the verify cache of a test run is its own (never the developer's ~/.cache/chartgen/verify)
+    monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(home / "verify-cache"))
+    monkeypatch.delenv("CI", raising=False)
     yield
