@@ -95,32 +95,45 @@ def generate_cmd(
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing files that differ."),
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand."),
 ) -> None:
-    """Re-render charts from their chartgen.yaml."""
-    from chartgen.engine import generate
-    from chartgen.spec import load_spec
-    from chartgen.writer import drift, write
+    """Re-render charts from their chartgen.yaml (skipped for a chart unchanged since the last run)."""
+    from chartgen import uptodate
 
     stale = False
     for chart in charts:
         chart = _spec_dir(chart)
+        if not force and uptodate.is_up_to_date(chart):
+            typer.echo(f"{chart}: up to date (unchanged since the last generate)")
+            continue
         try:
-            tree = generate(load_spec(chart))
-            if check:
-                differing = drift(tree, chart)
-                for rel in differing:
-                    typer.echo(f"{chart / rel}: out of date with chartgen.yaml")
-                stale = stale or bool(differing)
-                if not differing:
-                    typer.echo(f"{chart}: up to date")
-            else:
-                result = write(tree, chart, force=force)
-                typer.echo(f"{chart}: {len(result.create)} created, {len(result.update)} updated, "
-                           f"{len(result.delete)} removed, {len(result.unchanged)} unchanged")
+            stale = _generate_one(chart, check, force) or stale
         except ChartgenError as exc:
-            raise _fail(exc)
+            raise _fail(exc) from None
     if stale:
         typer.echo("run `chartgen generate` to update", err=True)
         raise typer.Exit(1)
+
+
+def _generate_one(chart: Path, check: bool, force: bool) -> bool:
+    """Render and write (or with check, compare) one chart; True when --check found it out of date."""
+    from chartgen import uptodate
+    from chartgen.engine import generate
+    from chartgen.spec import load_spec
+    from chartgen.writer import drift, write
+
+    tree = generate(load_spec(chart))
+    if check:
+        differing = drift(tree, chart)
+        for rel in differing:
+            typer.echo(f"{chart / rel}: out of date with chartgen.yaml")
+        if not differing:
+            typer.echo(f"{chart}: up to date")
+            uptodate.record(chart)
+        return bool(differing)
+    result = write(tree, chart, force=force)
+    uptodate.record(chart)
+    typer.echo(f"{chart}: {len(result.create)} created, {len(result.update)} updated, "
+               f"{len(result.delete)} removed, {len(result.unchanged)} unchanged")
+    return False
 
 
 @app.command()
