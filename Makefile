@@ -19,7 +19,7 @@ setup: $(STAMP)
 
 examples: setup
 	$(BIN)/chartgen generate generated-charts/*/
-	$(BIN)/chartgen verify generated-charts/*/
+	$(BIN)/chartgen verify generated-charts
 
 test: setup
 	$(BIN)/pytest -n 2 -q
@@ -27,7 +27,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/check.py
-	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/verify.py --sizes 10,100
 	$(BIN)/python bench/corpus.py
 
 clean:

@@ -14,13 +14,26 @@ import typer
 from chartgen.errors import ChartgenError
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help and errors: importing rich for them costs more than the command (bench)
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Generate, and prove correct, Helm charts for Kubernetes Services and Istio traffic management.",
 )
-helm_app = typer.Typer(no_args_is_help=True, help="Manage the helm binaries chartgen uses.")
+helm_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="Manage the helm binaries chartgen uses.")
 app.add_typer(helm_app, name="helm")
+
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", "-V", is_eager=True,
+                                       help="Print chartgen's version and exit.")) -> None:
+    if version:  # `chartgen --version` alone is answered by chartgen.entry before this module is imported
+        from chartgen import __version__
+
+        typer.echo(f"chartgen {__version__}")
+        raise typer.Exit()
+
 
 HelmOpt = typer.Option(None, "--helm", help="helm binary (default: $CHARTGEN_HELM, chartgen's copy, then PATH).")
 
@@ -311,7 +324,8 @@ def diff_cmd(
         d.render_text(result, sys.stdout)
 
 
-env_app = typer.Typer(no_args_is_help=True, help="Manage a chart's environments (dev, staging, prod, ...).")
+env_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
+                      help="Manage a chart's environments (dev, staging, prod, ...).")
 app.add_typer(env_app, name="env")
 
 
