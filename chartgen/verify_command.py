@@ -13,7 +13,6 @@ from typing import IO
 
 from chartgen.errors import ChartgenError
 
-REPORT_FORMATS = ("text", "json", "junit", "github", "sarif")
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,11 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
     from chartgen.verify import VerifyOptions, run
     from chartgen.verify_cache import Cache
 
-    if args.fmt not in REPORT_FORMATS:
+    from chartgen.reporting import FORMATS
+
+    if args.fmt not in FORMATS:
         raise ChartgenError("chartgen verify", "--format", f"{args.fmt!r} is not allowed; allowed: "
-                            f"{', '.join(REPORT_FORMATS)}")
+                            f"{', '.join(FORMATS)}")
     if args.jobs is not None and args.jobs < 1:
         raise ChartgenError("chartgen verify", "--jobs", f"{args.jobs} is not allowed; allowed: 1 or more")
     fail_on = _severity(args.severity)
