@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {k: [] for k in ("new", "helm", "gen_full", "gen_skip", "help", "version",
                                                       "py", "typer", "schema")}
     with C.tempdir("generate") as tmp:
-        env = {**C.helm_env(), "CHARTGEN_CACHE_DIR": str(tmp / "cache")}
+        env = C.installed_env({**C.helm_env(), "CHARTGEN_CACHE_DIR": str(tmp / "cache")}, tmp / "pycache")
         # warm-up (bytecode, page cache) for every command
         timed([cg, "new", "warm", "--image", "nginx:1.27", "--no-input"], tmp, env)
         timed([helm, "create", "warmhelm"], tmp, env)
