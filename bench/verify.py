@@ -34,6 +34,7 @@ import _common as C  # noqa: E402
 KUBE = C.KUBE_VERSION
 TARGETS = {"cold": 0.6, "warm": 0.05, "changed": 0.05}
 MEMORY_MB = 300
+CHANGED_TARGET_N = 300
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Run:
     rc: int
     peak_mb: float
     tail: str
+    cpu: float = 0.0  # user+sys seconds of the whole process tree
 
 
 def make_repo(root: Path, n: int) -> list[Path]:
@@ -87,11 +89,14 @@ def baseline_script(charts: list[Path], helm: str, out: Path) -> str:
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    before = os.times()
     proc, wall, rss = C.run_child(cmd, cwd=cwd, env=env)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     tail = (proc.stdout.strip().splitlines() or [""])[-1]
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd[:3]} crashed (exit {proc.returncode}): {proc.stderr.strip()[:2000]}")
-    return Run(wall, proc.returncode, rss, tail)
+    return Run(wall, proc.returncode, rss, tail, cpu)
 
 
 def chartgen(root: Path, cache: Path, *extra: str) -> Run:
@@ -119,14 +124,18 @@ def bench_size(n: int, policy: bool) -> dict[str, float]:
     n_envs = 3 * n
     print(f"  N={n} ({n_envs} chart environments)")
     print(f"    baseline (naive CI loop, exit {base.rc}): {C.fmt_s(base.wall)}  "
-          f"[{C.fmt_s(base.wall / n_envs)} per chart environment]")
+          f"[{C.fmt_s(base.wall / n_envs)} per chart environment; CPU {base.cpu:.1f} s]")
     ratios = {}
     for label, r in (("cold", cold), ("warm", warm), ("changed", changed)):
         ratio = r.wall / base.wall
-        ratios[label] = ratio
-        verdict = "met" if ratio <= TARGETS[label] else "NOT met"
+        if label == "changed" and n < CHANGED_TARGET_N:  # the target is one changed chart in 300
+            verdict = f"target applies to N={CHANGED_TARGET_N}"
+        else:
+            ratios[label] = ratio
+            verdict = "met" if ratio <= TARGETS[label] else "NOT met"
         print(f"    chartgen verify {label:8s} {C.fmt_s(r.wall):>9s}  ratio {ratio:.3f}x (target <= "
-              f"{TARGETS[label]}x: {verdict}); exit {r.rc}; peak {r.peak_mb:.0f} MiB; {r.tail}")
+              f"{TARGETS[label]}x: {verdict}); CPU {r.cpu:.1f} s ({r.cpu / base.cpu:.2f}x); exit {r.rc}; "
+              f"peak {r.peak_mb:.0f} MiB; {r.tail}")
     peak = max(cold.peak_mb, warm.peak_mb, changed.peak_mb)
     print(f"    peak memory (largest process in chartgen's tree): {peak:.0f} MiB (target < {MEMORY_MB}: "
           f"{'met' if peak < MEMORY_MB else 'NOT met'}); baseline's largest process {base.peak_mb:.0f} MiB")
@@ -152,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for n in (int(x) for x in args.sizes.split(",")):
         ratios = bench_size(n, args.policy)
-        failed = failed or any(ratios[k] > TARGETS[k] for k in TARGETS)
+        failed = failed or any(ratios[k] > TARGETS[k] for k in ratios)
     print(f"# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 1 if failed else 0
 

@@ -39,8 +39,7 @@ HelmOpt = typer.Option(None, "--helm", help="helm binary (default: $CHARTGEN_HEL
 
 
 def _fail(exc: ChartgenError) -> typer.Exit:
-    typer.echo(f"error: {exc}" if "\n" not in str(exc) else "\n".join(f"error: {l}" for l in str(exc).splitlines()),
-               err=True)
+    typer.echo("\n".join(f"error: {line}" for line in str(exc).splitlines()) or f"error: {exc}", err=True)
     return typer.Exit(exc.exit_code)
 
 
@@ -67,7 +66,7 @@ def new(
     from chartgen.spec import DNS1035, parse_spec_text
     from chartgen.writer import write_new
 
-    answers = {"name": name, "type": type, "image": image,
+    answers: dict[str, str | None] = {"name": name, "type": type, "image": image,
                "port": None if port is None else str(port),
                "target_port": None if target_port is None else str(target_port),
                "external_name": external_name,
@@ -86,18 +85,18 @@ def new(
                 raise ChartgenError("chartgen new", missing[0], "is required with --no-input")
             if answers["image"] is None:  # externalname: no workload, the scaffold writes no image
                 answers["image"] = "none:0"
-        answers = scaffold.ask_missing(answers)
-        if not DNS1035.match(answers["name"]) or len(answers["name"]) > 63:
-            raise ChartgenError("chartgen new", "name", f"{answers['name']!r} is not a DNS-1035 label: at most 63 "
+        filled = scaffold.ask_missing(answers)
+        if not DNS1035.match(filled["name"]) or len(filled["name"]) > 63:
+            raise ChartgenError("chartgen new", "name", f"{filled['name']!r} is not a DNS-1035 label: at most 63 "
                                 "lowercase letters, digits and '-', starting with a letter")
-        target = output / answers["name"]
-        text = scaffold.render_spec(answers)
+        target = output / filled["name"]
+        text = scaffold.render_spec(filled)
         spec = parse_spec_text(text, str(target / "chartgen.yaml"))
         tree = generate(spec)
         tree.add("chartgen.yaml", text)
         write_new(tree, target)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     typer.echo(f"created {target} ({spec.blueprint.name}, environments: "
                f"{', '.join(e.name for e in spec.environments)})")
 
@@ -167,7 +166,7 @@ def render(
         h = find_helm(helm)
         result = target.template(h, env, release=release, namespace=namespace)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     if not result.ok:
         typer.echo(result.message, err=True)
         raise typer.Exit(1)
@@ -205,7 +204,7 @@ def verify(
     try:
         code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     raise typer.Exit(code)
 
 
@@ -226,7 +225,7 @@ def snapshot(
         code = run_snapshot(charts, update=update, envs=tuple(env or ()), kube_version=kube_version,
                             release=release, namespace=namespace, helm=helm, out=sys.stdout)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     raise typer.Exit(code)
 
 
@@ -271,7 +270,7 @@ def values_cmd(
     try:
         result = regenerate_values(chart, env, check=check, force=force)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     if result.values_yaml_stale:
         typer.echo(f"warning: {result.chart / 'values.yaml'} is out of date with chartgen.yaml and the "
                    "values-<env>.yaml files are differences from it; run `chartgen generate`", err=True)
@@ -309,6 +308,7 @@ def diff_cmd(
 
     if fmt not in ("text", "json"):
         raise _fail(ChartgenError("chartgen diff", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
+    result: d.ManifestDiff | d.ValuesDiff
     try:
         if values:
             result = d.diff_values(chart, from_env, to_env)
@@ -317,11 +317,12 @@ def diff_cmd(
 
             result = d.diff_chart(chart, from_env, to_env, find_helm(helm), kube_version=kube_version)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     if fmt == "json":
         d.render_json(result, sys.stdout)
     else:
         d.render_text(result, sys.stdout)
+
 
 
 env_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
@@ -343,7 +344,7 @@ def env_add(
     try:
         result = add_environment(chart, name, from_env, namespace, force=force)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     profile = f"profile {result.profile}" if result.profile else "no profile"
     typer.echo(f"{result.chart}: added environment {result.name} ({profile}, namespace {result.namespace}, "
                f"copied from {from_env}); wrote values-{result.name}.yaml, "
@@ -365,7 +366,7 @@ def helm_install_cmd(
             helm_install.install(v, force=force, log=typer.echo)
     except helm_install.HelmInstallError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @helm_app.command("which")
@@ -376,7 +377,7 @@ def helm_which(helm: Optional[str] = HelmOpt) -> None:
     try:
         h = find_helm(helm)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     typer.echo(f"{h.path} (v{h.version})")
 
 

@@ -44,7 +44,7 @@ def tree_digest(root: Path, suffixes: tuple[str, ...] | None = None) -> str:
 
 
 def _files(root: Path) -> Iterable[Path]:
-    out = []
+    out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
         out.extend(Path(dirpath) / f for f in filenames if not f.endswith(".pyc"))

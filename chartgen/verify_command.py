@@ -14,7 +14,6 @@ from typing import IO
 from chartgen.errors import ChartgenError
 
 
-
 @dataclass(frozen=True)
 class VerifyArgs:
     paths: Sequence[Path]
@@ -93,10 +92,9 @@ def find_helms(explicit: str | None, matrix: bool):  # -> Helms
 
 def run_verify(args: VerifyArgs, out: IO[str]) -> int:
     from chartgen import progress, verify_report
+    from chartgen.reporting import FORMATS
     from chartgen.verify import VerifyOptions, run
     from chartgen.verify_cache import Cache
-
-    from chartgen.reporting import FORMATS
 
     if args.fmt not in FORMATS:
         raise ChartgenError("chartgen verify", "--format", f"{args.fmt!r} is not allowed; allowed: "

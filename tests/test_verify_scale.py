@@ -268,3 +268,20 @@ def test_junit_sarif_github_for_a_whole_run(tmp_path, sarif_validator):
     assert out.splitlines()[0].startswith(f"::error file={bad / 'templates' / 'service.yaml'},title=CG-SVC-")
     res = runner.invoke(app, ["verify", str(tmp_path), "--format", "xml"])
     assert res.exit_code == 2 and "allowed: text, json, junit, github, sarif" in res.output
+
+
+def test_results_in_stable_order_whatever_the_jobs_and_plain_progress_in_ci(tmp_path):
+    for name in ("b", "a", "c"):
+        plain_chart(tmp_path, name)
+    outputs = []
+    for jobs in ("1", "4"):
+        res = runner.invoke(app, ["verify", str(tmp_path), "--no-cache", "--jobs", jobs, "--format", "json",
+                                  "--helm", helm_binary(HELM4).path], env={"CI": "true"})
+        assert res.exit_code == 0, res.output
+        report = json.loads(res.stdout)
+        outputs.append([(r["chart"], r["environment"]) for r in report["results"]])
+        assert [line.split("] ")[1] for line in res.stderr.splitlines()] == [
+            f"{tmp_path / n}: ok" for n in ("a", "b", "c")]  # one plain progress line per chart on stderr
+    assert outputs[0] == outputs[1] == [(str(tmp_path / n), e) for n in ("a", "b", "c") for e in ("dev", "prod")]
+    res = runner.invoke(app, ["verify", str(tmp_path), "--jobs", "0"])
+    assert res.exit_code == 2 and "--jobs" in res.output
