@@ -285,3 +285,28 @@ def test_results_in_stable_order_whatever_the_jobs_and_plain_progress_in_ci(tmp_
     assert outputs[0] == outputs[1] == [(str(tmp_path / n), e) for n in ("a", "b", "c") for e in ("dev", "prod")]
     res = runner.invoke(app, ["verify", str(tmp_path), "--jobs", "0"])
     assert res.exit_code == 2 and "--jobs" in res.output
+
+
+def test_progress_is_a_bar_on_a_terminal_plain_lines_in_ci_and_silent_otherwise(monkeypatch):
+    import io
+
+    from chartgen import progress
+    from chartgen.verify import ChartResult, Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    tty = Tty()
+    bar = progress.for_stream(tty)
+    assert isinstance(bar, progress.BarProgress)
+    bar.start(2)
+    bar.done(ChartResult("charts/a"), True)
+    bar.done(ChartResult("charts/b"), False)
+    bar.stop()
+    assert "2/2" in tty.getvalue() and "\x1b[" in tty.getvalue()
+    assert type(progress.for_stream(io.StringIO())) is Progress  # piped, not CI: nothing
+    monkeypatch.setenv("CI", "true")
+    assert isinstance(progress.for_stream(Tty()), progress.PlainProgress)
