@@ -310,3 +310,25 @@ def test_progress_is_a_bar_on_a_terminal_plain_lines_in_ci_and_silent_otherwise(
     assert type(progress.for_stream(io.StringIO())) is Progress  # piped, not CI: nothing
     monkeypatch.setenv("CI", "true")
     assert isinstance(progress.for_stream(Tty()), progress.PlainProgress)
+
+
+def test_two_runs_sharing_a_cache_at_the_same_time(tmp_path):
+    import os
+    import sys
+
+    for i in range(4):
+        plain_chart(tmp_path / "repo", f"c{i}")
+    env = {**os.environ, "CHARTGEN_CACHE_DIR": str(tmp_path / "cache"), "CHARTGEN_HELM": helm_binary(HELM4).path}
+    env.pop("CI", None)
+    cmd = [str(Path(sys.executable).parent / "chartgen"), "verify", str(tmp_path / "repo"), "--format", "json",
+           "--jobs", "2"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    entries = list((tmp_path / "cache").rglob("*.json"))
+    assert entries and not [p for p in (tmp_path / "cache").rglob(".tmp-*")]  # no half-written entry left
+    for entry in entries:
+        json.loads(entry.read_text())  # every entry is whole
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert json.loads(res.stdout)["summary"]["cached"] == 4
