@@ -19,7 +19,7 @@ setup: $(STAMP)
 
 examples: setup
 	$(BIN)/chartgen generate generated-charts/*/
-	$(BIN)/chartgen verify generated-charts/*/
+	$(BIN)/chartgen verify generated-charts
 
 # ruff and mypy (configured in pyproject.toml) must be clean on chartgen/ before the tests run.
 lint: setup
@@ -32,7 +32,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/check.py
-	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/verify.py --sizes 10,100
 	$(BIN)/python bench/corpus.py
 
 clean:

@@ -231,6 +231,14 @@ def helm_env() -> dict[str, str]:
     return env
 
 
+def installed_env(base: dict[str, str], pycache: Path) -> dict[str, str]:
+    """`base` as a normal install runs chartgen: with bytecode (this sandbox sets PYTHONDONTWRITEBYTECODE=1, which
+    would recompile chartgen's modules in every process). The bytecode goes to `pycache`, never into the repo."""
+    env = {k: v for k, v in base.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
 @contextlib.contextmanager
 def tempdir(prefix: str) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix=f"chartgen-bench-{prefix}-"))

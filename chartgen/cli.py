@@ -18,20 +18,32 @@ if TYPE_CHECKING:
     from chartgen.writer import Plan
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help and errors: importing rich for them costs more than the command (bench)
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Generate, and prove correct, Helm charts for Kubernetes Services and Istio traffic management.",
 )
-helm_app = typer.Typer(no_args_is_help=True, help="Manage the helm binaries chartgen uses.")
+helm_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="Manage the helm binaries chartgen uses.")
 app.add_typer(helm_app, name="helm")
+
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", "-V", is_eager=True,
+                                       help="Print chartgen's version and exit.")) -> None:
+    if version:  # `chartgen --version` alone is answered by chartgen.entry before this module is imported
+        from chartgen import __version__
+
+        typer.echo(f"chartgen {__version__}")
+        raise typer.Exit()
+
 
 HelmOpt = typer.Option(None, "--helm", help="helm binary (default: $CHARTGEN_HELM, chartgen's copy, then PATH).")
 
 
 def _fail(exc: ChartgenError) -> typer.Exit:
-    typer.echo(f"error: {exc}" if "\n" not in str(exc) else "\n".join(f"error: {l}" for l in str(exc).splitlines()),
-               err=True)
+    typer.echo("\n".join(f"error: {line}" for line in str(exc).splitlines()) or f"error: {exc}", err=True)
     return typer.Exit(exc.exit_code)
 
 
@@ -95,10 +107,10 @@ def generate_cmd(
     conflict: str = typer.Option("merge", "--conflict", help="A hand edit that clashes with chartgen's change: "
                                  "merge (conflict markers in the file) or rej (file kept, change in <file>.rej)."),
 ) -> None:
-    """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand."""
-    from chartgen.engine import generate
-    from chartgen.spec import load_spec
-    from chartgen.writer import CONFLICT_MODES, preview, write
+    """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand (a chart
+    whose inputs did not change since the last run is skipped)."""
+    from chartgen import uptodate
+    from chartgen.writer import CONFLICT_MODES
 
     if conflict not in CONFLICT_MODES:
         raise _fail(ChartgenError("chartgen generate", "--conflict",
@@ -106,20 +118,39 @@ def generate_cmd(
     stale = unmerged = False
     for chart in charts:
         chart = _spec_dir(chart)
+        if not force and uptodate.is_up_to_date(chart):
+            typer.echo(f"{chart}: up to date (unchanged since the last generate)")
+            continue
         try:
-            tree = generate(load_spec(chart))
-            if check:
-                stale = _report_check(chart, preview(tree, chart, conflict)) or stale
-                continue
-            result = write(tree, chart, force=force, conflict=conflict)
+            stale_one, unmerged_one = _generate_one(chart, check, force, conflict)
         except ChartgenError as exc:
-            raise _fail(exc)
-        _report_write(chart, result)
-        unmerged = unmerged or bool(result.unmerged)
+            raise _fail(exc) from None
+        stale, unmerged = stale or stale_one, unmerged or unmerged_one
     if stale:
         typer.echo("run `chartgen generate` to update", err=True)
     if stale or unmerged:
         raise typer.Exit(1)
+
+
+def _generate_one(chart: Path, check: bool, force: bool, conflict: str) -> tuple[bool, bool]:
+    """Render and write (or with check, compare) one chart: (out of date under --check, left with conflicts)."""
+    from chartgen import uptodate
+    from chartgen.engine import generate
+    from chartgen.spec import load_spec
+    from chartgen.writer import preview, write
+
+    tree = generate(load_spec(chart))
+    if check:
+        plan = preview(tree, chart, conflict)
+        stale = _report_check(chart, plan)
+        if not stale and not plan.conflicts:
+            uptodate.record(chart)
+        return stale, False
+    result = write(tree, chart, force=force, conflict=conflict)
+    _report_write(chart, result)
+    if not result.unmerged:
+        uptodate.record(chart)
+    return False, bool(result.unmerged)
 
 
 def _report_check(chart: Path, plan: Plan) -> bool:
@@ -168,7 +199,7 @@ def render(
         h = find_helm(helm)
         result = target.template(h, env, release=release, namespace=namespace)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     if not result.ok:
         typer.echo(result.message, err=True)
         raise typer.Exit(1)
@@ -177,35 +208,60 @@ def render(
 
 @app.command()
 def verify(
-    charts: list[Path] = typer.Argument(..., help="Chart folders."),
+    charts: list[Path] = typer.Argument(..., help="Charts, or folders to discover charts below (any folder with a "
+                                        "Chart.yaml)."),
     env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     no_check: bool = typer.Option(False, "--no-check", help="Skip chartgen check on the rendered manifests."),
     policy: Optional[str] = typer.Option(None, "--policy", help="Also run a policy scanner: checkov "
-                                         "(pip install 'chartgen[policy]')."),
+                                         "(pip install 'chartgen[policy]'); one process for all renderings."),
     helm: Optional[str] = HelmOpt,
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    fmt: str = typer.Option("text", "--format", help="text, json, junit, github or sarif."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel helm calls (default: the CPU count)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Verify everything; do not read or write the cache."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Only charts with files changed "
+                                                "since the merge base of REF and HEAD."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="I/N: only the I-th of N deterministic shares."),
+    helm_matrix: bool = typer.Option(False, "--helm-matrix", help="Also render with helm 3; report differences."),
+    snapshots: bool = typer.Option(False, "--snapshots", help="Require snapshots for every chart (default: charts "
+                                   "with a tests/__snapshots__ folder)."),
+    release: Optional[str] = typer.Option(None, "--release", help="Release name (default: the chart name)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: each environment's."),
+    severity: str = typer.Option("error", "--severity", help="Fail on findings at or above: error, warning, info."),
     crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder for custom resources "
                                              "(repeatable; also CHARTGEN_CRDS and each chart's crds/)."),
 ) -> None:
-    """helm lint --strict and helm template for every environment, then chartgen check on the output."""
-    from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget, print_report, verify_all
+    """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
+    from chartgen.verify_command import VerifyArgs, run_verify
 
-    if fmt not in ("text", "json"):
-        raise _fail(ChartgenError("chartgen verify", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
     try:
-        h = find_helm(helm)
-        targets = [ChartTarget.load(c, kube_version) for c in charts]
-        crd_list = _crd_paths(crds)
+        args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
+                          changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds))
+        code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def snapshot(
+    charts: list[Path] = typer.Argument(..., help="Charts, or folders to discover charts below."),
+    update: bool = typer.Option(False, "--update", help="Write the snapshots (and remove obsolete ones)."),
+    env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments."),
+    kube_version: Optional[str] = typer.Option(None, "--kube-version"),
+    release: Optional[str] = typer.Option(None, "--release", help="Release name (default: the chart name)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: each environment's."),
+    helm: Optional[str] = HelmOpt,
+) -> None:
+    """Snapshot tests: the normalised rendering per environment under the chart's tests/__snapshots__/."""
+    from chartgen.verify_command import run_snapshot
+
     try:
-        results = verify_all(targets, h, envs=env, run_checks=not no_check, policy=policy, crds=crd_list)
+        code = run_snapshot(charts, update=update, envs=tuple(env or ()), kube_version=kube_version,
+                            release=release, namespace=namespace, helm=helm, out=sys.stdout)
     except ChartgenError as exc:
-        raise _fail(exc)
-    ok = print_report(results, h, fmt)
-    raise typer.Exit(0 if ok else 1)
+        raise _fail(exc) from None
+    raise typer.Exit(code)
 
 
 def _crd_paths(crds: Optional[list[str]]) -> tuple[str, ...]:
@@ -269,7 +325,7 @@ def values_cmd(
     try:
         result = regenerate_values(chart, env, check=check, force=force)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     if result.values_yaml_stale:
         typer.echo(f"warning: {result.chart / 'values.yaml'} is out of date with chartgen.yaml and the "
                    "values-<env>.yaml files are differences from it; run `chartgen generate`", err=True)
@@ -307,6 +363,7 @@ def diff_cmd(
 
     if fmt not in ("text", "json"):
         raise _fail(ChartgenError("chartgen diff", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
+    result: d.ManifestDiff | d.ValuesDiff
     try:
         if values:
             result = d.diff_values(chart, from_env, to_env)
@@ -315,14 +372,16 @@ def diff_cmd(
 
             result = d.diff_chart(chart, from_env, to_env, find_helm(helm), kube_version=kube_version)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     if fmt == "json":
         d.render_json(result, sys.stdout)
     else:
         d.render_text(result, sys.stdout)
 
 
-env_app = typer.Typer(no_args_is_help=True, help="Manage a chart's environments (dev, staging, prod, ...).")
+
+env_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
+                      help="Manage a chart's environments (dev, staging, prod, ...).")
 app.add_typer(env_app, name="env")
 
 
@@ -340,7 +399,7 @@ def env_add(
     try:
         result = add_environment(chart, name, from_env, namespace, force=force)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     profile = f"profile {result.profile}" if result.profile else "no profile"
     typer.echo(f"{result.chart}: added environment {result.name} ({profile}, namespace {result.namespace}, "
                f"copied from {from_env}); wrote values-{result.name}.yaml, "
@@ -362,7 +421,7 @@ def helm_install_cmd(
             helm_install.install(v, force=force, log=typer.echo)
     except helm_install.HelmInstallError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @helm_app.command("which")
@@ -373,7 +432,7 @@ def helm_which(helm: Optional[str] = HelmOpt) -> None:
     try:
         h = find_helm(helm)
     except ChartgenError as exc:
-        raise _fail(exc)
+        raise _fail(exc) from None
     typer.echo(f"{h.path} (v{h.version})")
 
 

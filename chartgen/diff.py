@@ -10,7 +10,6 @@ namespaces differ. Changed fields are given as paths (`spec.ports[name=http].nod
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from typing import IO, Any
 import yaml
 
 from chartgen.errors import ChartgenError
+from chartgen.reporting import Line, Report, Summary, line, plain, write
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -83,7 +83,7 @@ def _deep_types(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return all(_deep_types(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return all(_deep_types(x, y) for x, y in zip(a, b))
+        return all(_deep_types(x, y) for x, y in zip(a, b, strict=False))
     return type(a) is type(b)
 
 
@@ -105,8 +105,8 @@ def field_changes(old: Any, new: Any, path: str = "") -> list[Change]:
             return []
         old_names, new_names = _names(old), _names(new)
         if old_names is not None and new_names is not None and old and new:
-            by_old = dict(zip(old_names, old))
-            by_new = dict(zip(new_names, new))
+            by_old = dict(zip(old_names, old, strict=False))
+            by_new = dict(zip(new_names, new, strict=False))
             out = []
             for name in _union(old_names, new_names):
                 p = f"{path}[name={name}]"
@@ -116,7 +116,7 @@ def field_changes(old: Any, new: Any, path: str = "") -> list[Change]:
             return out
         if len(old) == len(new) and all(isinstance(x, dict) for x in old + new):
             out = []
-            for i, (a, b) in enumerate(zip(old, new)):
+            for i, (a, b) in enumerate(zip(old, new, strict=False)):
                 out.extend(field_changes(a, b, f"{path}[{i}]"))
             return out
         return [Change(path, old, new)]
@@ -279,9 +279,9 @@ def diff_chart(chart: Path, from_env: str, to_env: str, helm: Any, *, kube_versi
     envs = [target.env(from_env), target.env(to_env)]  # unknown names fail here, before helm runs
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda e: target.template(helm, e.name, release=release), envs))
-    for env, res in zip(envs, results):
+    for env, res in zip(envs, results, strict=False):
         if not res.ok:
-            lines = [l for l in res.message.splitlines() if l.strip()]
+            lines = [text for text in res.message.splitlines() if text.strip()]
             raise RenderFailed(str(target.path), None, f"helm template failed for {env.name}: "
                                                        f"{' '.join(lines) or 'no message'}")
     return diff_manifests(results[0].stdout, results[1].stdout, chart=target.name, from_env=from_env,
@@ -331,15 +331,14 @@ def diff_values(chart: Path, from_env: str, to_env: str) -> ValuesDiff:
     return ValuesDiff(name, from_env, to_env, field_changes(envs[from_env], envs[to_env]))
 
 
-# ---------------------------------------------------------------------------------------------- output
+# ------------------------------------------------------------------------------ output (chartgen.reporting)
 
 
 def use_color(out: IO[str]) -> bool:
     """Colour only for a person at a terminal: never when piped, in CI, with NO_COLOR or TERM=dumb."""
-    if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(out, "isatty", None)
-    return bool(isatty and isatty())
+    from chartgen.reporting import use_color as _use_color
+
+    return _use_color(out)
 
 
 def fmt_value(value: Any) -> str:
@@ -350,58 +349,48 @@ def fmt_value(value: Any) -> str:
     return text[: -len("...")].strip() if text.endswith("...") else text
 
 
-def _text_lines(diff: ManifestDiff | ValuesDiff) -> Iterator[tuple[str, str, Change | None]]:
-    """(style, line, change) triples; style is a rich style name or '', change set on a field-change line."""
+def _text_lines(diff: ManifestDiff | ValuesDiff) -> Iterator[Line]:
+    """The diff as styled lines; the last one is the summary."""
     if isinstance(diff, ValuesDiff):
-        yield "bold", f"values of {diff.chart}: {diff.from_env} -> {diff.to_env}", None
+        yield line(f"values of {diff.chart}: {diff.from_env} -> {diff.to_env}", "bold")
         yield from _change_lines(diff.changes, "  ")
-        yield "", (f"{len(diff.changes)} value(s) differ" if diff.changes else "no differences"), None
+        yield line(f"{len(diff.changes)} value(s) differ" if diff.changes else "no differences")
         return
     ns = "" if diff.from_namespace == diff.to_namespace else \
         f" (namespace {diff.from_namespace} -> {diff.to_namespace})"
-    yield "bold", f"{diff.chart}: {diff.from_env} -> {diff.to_env}{ns}", None
+    yield line(f"{diff.chart}: {diff.from_env} -> {diff.to_env}{ns}", "bold")
     for key in diff.added:
-        yield "green", f"+ {key.label} (only in {diff.to_env})", None
+        yield line(f"+ {key.label} (only in {diff.to_env})", "green")
     for key in diff.removed:
-        yield "red", f"- {key.label} (only in {diff.from_env})", None
+        yield line(f"- {key.label} (only in {diff.from_env})", "red")
     for rd in diff.changed:
-        yield "yellow", f"~ {rd.resource.label}", None
+        yield line(f"~ {rd.resource.label}", "yellow")
         yield from _change_lines(rd.changes, "    ")
     if diff.empty:
-        yield "", f"no differences ({len(diff.unchanged)} resources identical)", None
+        yield line(f"no differences ({len(diff.unchanged)} resources identical)")
     else:
-        yield "", (f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed, "
-                   f"{len(diff.unchanged)} unchanged"), None
+        yield line(f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed, "
+                   f"{len(diff.unchanged)} unchanged")
 
 
-def _change_lines(changes: list[Change], pad: str) -> Iterator[tuple[str, str, Change | None]]:
+def _change_lines(changes: list[Change], pad: str) -> Iterator[Line]:
     for c in changes:
-        yield "", f"{pad}{c.path}: {fmt_value(c.old)} -> {fmt_value(c.new)}", c
+        yield ((pad, ""), (c.path, "bold"), (": ", ""),
+               (fmt_value(c.old), "dim" if c.old is MISSING else "red"), (" -> ", ""),
+               (fmt_value(c.new), "dim" if c.new is MISSING else "green"))
+
+
+def diff_report(diff: ManifestDiff | ValuesDiff) -> Report:
+    """The diff as a reporting.Report: text lines, the summary line, and the diff itself as the JSON document."""
+    lines = list(_text_lines(diff))
+    return Report("chartgen diff", (), Summary(plain(lines[-1]), True), preamble=tuple(lines[:-1]),
+                  json_body=diff.to_dict())
 
 
 def render_text(diff: ManifestDiff | ValuesDiff, out: IO[str], color: bool | None = None) -> None:
     """Readable text; coloured (rich) when `color`, which defaults to use_color(out)."""
-    color = use_color(out) if color is None else color
-    if not color:
-        for _, line, _ in _text_lines(diff):
-            out.write(line + "\n")
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
-    for style, line, c in _text_lines(diff):
-        if c is None:
-            console.print(Text(line, style=style))
-            continue
-        text = Text(line[: len(line) - len(line.lstrip(" "))])
-        text.append(c.path, style="bold")
-        text.append(": ")
-        text.append(fmt_value(c.old), style="dim" if c.old is MISSING else "red")
-        text.append(" -> ")
-        text.append(fmt_value(c.new), style="dim" if c.new is MISSING else "green")
-        console.print(text)
+    write("text", diff_report(diff), out, color=use_color(out) if color is None else color)
 
 
 def render_json(diff: ManifestDiff | ValuesDiff, out: IO[str]) -> None:
-    out.write(json.dumps(diff.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
+    write("json", diff_report(diff), out)

@@ -1,20 +1,42 @@
-"""chart -> helm (lint --strict, template per environment) -> manifests -> checks -> report.
+"""chart -> helm (lint --strict, template per environment) -> manifests -> checks, snapshots -> result.
 
-Works on any chart folder: environments come from chartgen.yaml when there is one, else from values-*.yaml.
+Per chart: drift check when it has a chartgen.yaml; then per environment `helm lint --strict`, `helm template`
+(and with a helm 3 binary for the matrix, a second rendering that must be the same), `chartgen check` on the
+rendering, and the snapshot comparison. Works on any chart folder: environments come from chartgen.yaml when there
+is one, else from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by
+chartgen.discovery, skipped when the verify cache (chartgen.verify_cache) holds their result, the rest run on a
+thread pool (helm is a subprocess); results come back in chart order. chartgen.verify_report turns them into a
+report.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from concurrent.futures import ThreadPoolExecutor
+import bisect
+import re
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from chartgen import snapshot
+from chartgen.check.model import CheckOptions, Finding, ResourceRef, Severity
 from chartgen.errors import ChartgenError
 from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult
+from chartgen.verify_cache import Cache, chartgen_fingerprint, check_config_fingerprint, key, tree_digest
+
+# Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
+DRIFT = "VERIFY-DRIFT"
+LINT = "HELM-LINT"
+TEMPLATE = "HELM-TEMPLATE"
+MATRIX = "HELM-MATRIX"
+SNAPSHOT_CHANGED = "SNAPSHOT-CHANGED"
+SNAPSHOT_MISSING = "SNAPSHOT-MISSING"
+SNAPSHOT_OBSOLETE = "SNAPSHOT-OBSOLETE"
+POLICY = "POLICY"
 
 
 @dataclass(frozen=True)
@@ -30,6 +52,7 @@ class ChartTarget:
     name: str
     kube_version: str
     environments: tuple[EnvTarget, ...]
+    has_spec: bool = False
 
     @classmethod
     def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
@@ -43,7 +66,8 @@ class ChartTarget:
             raise ChartgenError(str(chart_yaml), "name", f"cannot read the chart name: {exc}") from None
         envs: list[EnvTarget] = []
         spec_kube = None
-        if (path / "chartgen.yaml").is_file():
+        has_spec = (path / "chartgen.yaml").is_file()
+        if has_spec:
             from chartgen.spec import load_spec
 
             spec = load_spec(path)
@@ -55,7 +79,7 @@ class ChartTarget:
                 envs.append(EnvTarget(vf.stem.removeprefix("values-"), "default", vf))
         if not envs:
             envs.append(EnvTarget("default", "default", None))
-        return cls(path, name, kube_version or spec_kube or DEFAULT_KUBE_VERSION, tuple(envs))
+        return cls(path, name, kube_version or spec_kube or DEFAULT_KUBE_VERSION, tuple(envs), has_spec)
 
     def env(self, name: str) -> EnvTarget:
         for e in self.environments:
@@ -72,123 +96,356 @@ class ChartTarget:
                              kube_version=self.kube_version)
 
 
+@dataclass(frozen=True)
+class VerifyOptions:
+    envs: tuple[str, ...] = ()  # only these environments (empty: all)
+    kube_version: str | None = None
+    release: str | None = None  # default: the chart name
+    namespace: str | None = None  # default: the environment's
+    run_checks: bool = True
+    policy: str | None = None  # "checkov"
+    snapshots: bool = False  # enforce snapshots for every chart (else: charts with tests/__snapshots__)
+    crds: tuple[str, ...] = ()  # --crds (CHARTGEN_CRDS and each chart's crds/ are added per chart)
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"envs": list(self.envs), "kube": self.kube_version, "release": self.release,
+                "namespace": self.namespace, "checks": self.run_checks, "policy": self.policy,
+                "snapshots": self.snapshots, "crds": _files_digest(self.crds)}
+
+
+def _files_digest(paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(path, sha256) of every file below the given paths, so that a changed CRD invalidates cached results."""
+    import hashlib
+
+    from chartgen.check.command import crd_paths
+
+    out = []
+    for given in crd_paths(paths):
+        root = Path(given)
+        for f in sorted([root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())):
+            out.append((str(f), hashlib.sha256(f.read_bytes()).hexdigest()))
+    return out
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+
 @dataclass
 class EnvResult:
     chart: str
     env: str
     namespace: str
-    lint: HelmResult | None = None
-    template: HelmResult | None = None
-    findings: list = field(default_factory=list)  # list[chartgen.check.model.Finding]
-    manifests: str = ""
-    policy: object | None = None  # chartgen.policy.PolicyReport when --policy ran
+    lint_ok: bool = False
+    template_ok: bool = False
+    lint_messages: list[str] = field(default_factory=list)
+    template_messages: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    policy: dict[str, Any] | None = None  # {"passed": n, "failed": [...], "waived": [...]} when --policy ran
+    snapshot_diff: str = ""
+    seconds: float = 0.0
+    manifests: str = ""  # the rendering (not cached)
 
-    @property
-    def errors(self) -> list:
-        from chartgen.check.model import Severity
+    def failing(self, fail_on: Severity = Severity.ERROR) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= fail_on]
 
-        return [f for f in self.findings if f.severity >= Severity.ERROR]
+    def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
+        return self.lint_ok and self.template_ok and not self.failing(fail_on)
 
-    @property
-    def ok(self) -> bool:
-        policy_ok = self.policy is None or not self.policy.failed
-        return bool(self.lint and self.lint.ok and self.template and self.template.ok and not self.errors
-                    and policy_ok)
+    def to_dict(self) -> dict[str, Any]:
+        return {"chart": self.chart, "env": self.env, "namespace": self.namespace, "lint_ok": self.lint_ok,
+                "template_ok": self.template_ok, "lint_messages": self.lint_messages,
+                "template_messages": self.template_messages, "findings": [f.to_dict() for f in self.findings],
+                "policy": self.policy, "snapshot_diff": self.snapshot_diff, "seconds": self.seconds}
 
-
-def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, run_checks: bool = True,
-               policy: str | None = None, crds: tuple[str, ...] = ()) -> EnvResult:
-    values = [env.values_file] if env.values_file else []
-    result = EnvResult(str(target.path), env.name, env.namespace)
-    result.lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
-    result.template = helm.template(target.path, target.name, env.namespace, values,
-                                    kube_version=target.kube_version)
-    if result.template.ok:
-        result.manifests = result.template.stdout
-        if run_checks:
-            from chartgen.check.command import check_text, crd_paths
-            from chartgen.check.model import CheckOptions
-
-            kube = ".".join(target.kube_version.split(".")[:2])
-            from chartgen.check.loader import InputError
-            from chartgen.check.model import Finding, Severity
-
-            source = f"{target.path.name}[{env.name}]"
-            try:
-                opts = CheckOptions(kube_version=kube, crds=crd_paths(crds, target.path))  # + the chart's crds/
-                result.findings = check_text(result.manifests, source, opts, env.namespace)
-            except InputError as exc:  # helm rendered something that is not YAML
-                result.findings = [Finding("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc}",
-                                           None, source, None, "fix the template that renders this document")]
-        if policy == "checkov":
-            from chartgen.policy import run_checkov
-
-            result.policy = run_checkov(result.manifests, env.namespace)
-    return result
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EnvResult:
+        return cls(d["chart"], d["env"], d["namespace"], d["lint_ok"], d["template_ok"], list(d["lint_messages"]),
+                   list(d["template_messages"]), [finding_from_dict(f) for f in d["findings"]], d["policy"],
+                   d["snapshot_diff"], d["seconds"])
 
 
-def verify_all(targets: list[ChartTarget], helm: Helm, envs: list[str] | None = None,
-               run_checks: bool = True, workers: int = 2, policy: str | None = None,
-               crds: tuple[str, ...] = ()) -> list[EnvResult]:
-    if policy is not None:
-        if policy != "checkov":
-            raise ChartgenError("--policy", "policy", f"unknown policy scanner {policy!r}; allowed: checkov")
-        from chartgen.policy import find_checkov
+@dataclass
+class ChartResult:
+    chart: str
+    findings: list[Finding] = field(default_factory=list)  # chart-level: drift, obsolete snapshots
+    envs: list[EnvResult] = field(default_factory=list)
+    cached: bool = False
 
-        find_checkov()  # fail early, once, with the install hint
-    jobs = [(t, e) for t in targets for e in t.environments if not envs or e.name in envs]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: verify_env(job[0], job[1], helm, run_checks, policy, crds), jobs))
+    def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
+        return not any(f.severity >= fail_on for f in self.findings) and all(e.ok(fail_on) for e in self.envs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chart": self.chart, "findings": [f.to_dict() for f in self.findings],
+                "envs": [e.to_dict() for e in self.envs]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ChartResult:
+        return cls(d["chart"], [finding_from_dict(f) for f in d["findings"]],
+                   [EnvResult.from_dict(e) for e in d["envs"]], cached=True)
 
 
-def _helm_lines(res: HelmResult | None) -> list[str]:
-    if res is None or res.ok:
+def finding_from_dict(d: Mapping[str, Any]) -> Finding:
+    r = d.get("resource")
+    return Finding(d["rule"], Severity.parse(d["severity"]), d["message"],
+                   None if r is None else ResourceRef(r["kind"], r["name"], r.get("namespace")),
+                   d.get("file"), d.get("docIndex"), d.get("hint", ""), d.get("field"), d.get("line"))
+
+
+def _step(rule: str, severity: Severity, message: str, file: str | None, hint: str,
+          resource: ResourceRef | None = None) -> Finding:
+    return Finding(rule, severity, message, resource, file, None, hint)
+
+
+# --- one environment -------------------------------------------------------------------------------------------
+
+
+def helm_lines(res: HelmResult) -> list[str]:
+    if res.ok:
         return []
     # helm lint prints its findings ([ERROR] ..., [WARNING] ...) on stdout and only a summary on stderr
-    findings = [l.strip() for l in res.stdout.splitlines() if l.strip().startswith(("[ERROR]", "[WARNING]"))]
-    lines = findings + [l for l in res.stderr.splitlines() if l.strip() and not l.startswith("==>")]
+    found = [s.strip() for s in res.stdout.splitlines() if s.strip().startswith(("[ERROR]", "[WARNING]"))]
+    lines = found + [s for s in res.stderr.splitlines() if s.strip() and not s.startswith("==>")]
     return lines or ["helm failed with no message"]
 
 
-def print_report(results: list[EnvResult], helm: Helm, fmt: str = "text", out=None) -> bool:
-    out = out or sys.stdout
-    ok = all(r.ok for r in results)
-    if fmt == "json":
-        data = {
-            "ok": ok,
-            "helm": helm.version,
-            "results": [
-                {"chart": r.chart, "environment": r.env, "namespace": r.namespace, "ok": r.ok,
-                 "lint": {"ok": bool(r.lint and r.lint.ok), "messages": _helm_lines(r.lint)},
-                 "template": {"ok": bool(r.template and r.template.ok), "messages": _helm_lines(r.template)},
-                 "findings": [f.to_dict() for f in r.findings],
-                 "policy": None if r.policy is None else {
-                     "passed": r.policy.passed,
-                     "failed": [{"check": c.check_id, "name": c.name, "resource": c.resource} for c in r.policy.failed],
-                     "waived": [{"check": c.check_id, "resource": c.resource, "reason": c.reason}
-                                for c in r.policy.skipped]}}
-                for r in results
-            ],
-        }
-        out.write(json.dumps(data, indent=2) + "\n")
-        return ok
-    out.write(f"helm v{helm.version}\n")
-    for r in results:
-        status = "ok" if r.ok else "FAILED"
-        warn = len(r.findings) - len(r.errors)
-        extra = f" ({warn} warning(s))" if warn else ""
-        if r.policy is not None:
-            extra += (f" [checkov: {r.policy.passed} passed, {len(r.policy.failed)} failed, "
-                      f"{len(r.policy.skipped)} waived]")
-        out.write(f"{r.chart} [{r.env}, namespace {r.namespace}]: {status}{extra}\n")
-        for line in _helm_lines(r.lint):
-            out.write(f"  lint: {line}\n")
-        for line in _helm_lines(r.template):
-            out.write(f"  template: {line}\n")
-        for f in r.errors:
-            out.write(f"  {f.rule} {f.resource}: {f.message} (hint: {f.hint})\n")
-        for c in (r.policy.failed if r.policy is not None else ()):
-            out.write(f"  checkov {c.check_id} {c.resource}: {c.name}\n")
-    passed = sum(r.ok for r in results)
-    out.write(f"{passed} of {len(results)} chart environments passed\n")
-    return ok
+def check_options(target: ChartTarget, env: EnvTarget, crds: tuple[str, ...] = ()) -> CheckOptions:
+    """The CheckOptions for one chart environment (the one place to add per-chart check inputs): the --crds paths,
+    CHARTGEN_CRDS and the chart's own crds/ folder."""
+    from chartgen.check.command import crd_paths
+
+    return CheckOptions(kube_version=".".join(target.kube_version.split(".")[:2]), crds=crd_paths(crds, target.path))
+
+
+_LINT_TOTAL = re.compile(r"^Error: \d+ chart\(s\) linted")
+_SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
+
+
+def source_files(target: ChartTarget, rendering: str) -> tuple[list[int], list[str]]:
+    """(line numbers, template files) of helm's `# Source:` comments, for mapping a rendered line to its template."""
+    lines: list[int] = []
+    files: list[str] = []
+    for m in _SOURCE.finditer(rendering):
+        rel = m.group(1).strip().split("/", 1)[-1]  # "<chart>/templates/x.yaml" -> "templates/x.yaml"
+        lines.append(rendering.count("\n", 0, m.start()) + 1)
+        files.append((target.path / rel).as_posix())
+    return lines, files
+
+
+def _locate(f: Finding, sources: tuple[list[int], list[str]], env: str) -> Finding:
+    lines, files = sources
+    file = f.file
+    if f.line is not None and lines:
+        i = bisect.bisect_right(lines, f.line) - 1
+        if i >= 0:
+            file = files[i]
+    return Finding(f.rule, f.severity, f"{f.message} (environment {env})", f.resource, file, f.doc_index, f.hint,
+                   f.field, None)
+
+
+def run_check(target: ChartTarget, env: EnvTarget, rendering: str, namespace: str,
+              crds: tuple[str, ...] = ()) -> list[Finding]:
+    from chartgen.check.command import check_text
+    from chartgen.check.loader import InputError
+
+    source = f"{target.path.name}[{env.name}]"
+    try:
+        found = check_text(rendering, source, check_options(target, env, crds), namespace)
+    except InputError as exc:  # helm rendered something that is not YAML
+        return [_step("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc} (environment "
+                      f"{env.name})", str(target.path), "fix the template that renders this document")]
+    sources = source_files(target, rendering)
+    return [_locate(f, sources, env.name) for f in found]
+
+
+def matrix_differences(a: str, b: str, namespace: str) -> list[str]:
+    """Resources that differ between two renderings (helm 4 vs helm 3), as labels."""
+    from chartgen.diff import index_manifests
+
+    old, new = index_manifests(a, namespace), index_manifests(b, namespace)
+    return [k.label for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions,
+               helm3: Helm | None = None) -> EnvResult:
+    start = time.perf_counter()
+    namespace = opts.namespace or env.namespace
+    release = opts.release or target.name
+    values = [env.values_file] if env.values_file else []
+    values_file = str(env.values_file or target.path / "values.yaml")
+    result = EnvResult(str(target.path), env.name, namespace)
+    lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
+    result.lint_ok, result.lint_messages = lint.ok, helm_lines(lint)
+    result.findings += [_step(LINT, Severity.ERROR, f"helm lint: {m} (environment {env.name})", values_file,
+                              "fix the chart or the environment's values so that helm lint --strict passes")
+                        for m in result.lint_messages if not _LINT_TOTAL.match(m)]
+    tpl = helm.template(target.path, release, namespace, values, kube_version=target.kube_version)
+    result.template_ok, result.template_messages = tpl.ok, helm_lines(tpl)
+    if not tpl.ok:
+        result.findings.append(_step(TEMPLATE, Severity.ERROR, f"helm template: {' '.join(result.template_messages)} "
+                                     f"(environment {env.name})", values_file,
+                                     "fix the template or values so that helm template renders"))
+    if tpl.ok:
+        result.manifests = tpl.stdout
+        if opts.run_checks:
+            result.findings += run_check(target, env, tpl.stdout, namespace, opts.crds)
+        if helm3 is not None:
+            result.findings += _matrix(target, env, helm3, release, namespace, values, tpl.stdout)
+        if snapshot.enabled(target.path, opts.snapshots):
+            result.findings += _snapshot(target, env, tpl.stdout, result)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, release: str, namespace: str, values: list[Path],
+            rendering: str) -> list[Finding]:
+    other = helm3.template(target.path, release, namespace, values, kube_version=target.kube_version)
+    where = str(env.values_file or target.path / "Chart.yaml")
+    if not other.ok:
+        return [_step(MATRIX, Severity.ERROR, f"renders with helm 4 but not with helm {helm3.version}: "
+                      f"{' '.join(helm_lines(other))} (environment {env.name})", where,
+                      "make the templates work with both helm majors, or drop helm 3 from the matrix")]
+    return [_step(MATRIX, Severity.ERROR, f"{label} renders differently under helm 4 and helm {helm3.version} "
+                  f"(environment {env.name})", where, "compare `helm template` of both versions for this resource")
+            for label in matrix_differences(rendering, other.stdout, namespace)]
+
+
+def _snapshot(target: ChartTarget, env: EnvTarget, rendering: str, result: EnvResult) -> list[Finding]:
+    cmp = snapshot.compare(target.path, env.name, rendering)
+    if cmp.status == "missing":
+        return [_step(SNAPSHOT_MISSING, Severity.ERROR, f"no snapshot for environment {env.name}", str(cmp.path),
+                      f"run `chartgen snapshot {target.path} --update` and commit the snapshot")]
+    if cmp.status == "changed":
+        result.snapshot_diff = cmp.diff
+        return [_step(SNAPSHOT_CHANGED, Severity.ERROR, f"the rendering of environment {env.name} differs from its "
+                      "snapshot", str(cmp.path), f"if the change is intended: `chartgen snapshot {target.path} "
+                      "--update`, review the diff, commit")]
+    return []
+
+
+# --- one chart -------------------------------------------------------------------------------------------------
+
+
+def drift_findings(target: ChartTarget) -> list[Finding]:
+    from chartgen.engine import generate
+    from chartgen.spec import load_spec
+    from chartgen.writer import drift
+
+    return [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
+                  f"run `chartgen generate {target.path}` and commit the result")
+            for rel in drift(generate(load_spec(target.path)), target.path)]
+
+
+def obsolete_findings(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
+    if opts.envs:  # a partial run cannot tell which snapshots are obsolete
+        return []
+    return [_step(SNAPSHOT_OBSOLETE, Severity.WARNING, f"snapshot of an environment the chart does not have "
+                  f"({p.stem})", str(p), "delete it, or run `chartgen snapshot --update`")
+            for p in snapshot.obsolete(target.path, [e.name for e in target.environments])]
+
+
+def selected_envs(target: ChartTarget, opts: VerifyOptions) -> list[EnvTarget]:
+    return [e for e in target.environments if not opts.envs or e.name in opts.envs]
+
+
+# --- many charts -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Helms:
+    primary: Helm
+    matrix: Helm | None = None  # helm 3, with --helm-matrix
+
+    def fingerprint(self) -> str:
+        return f"{self.primary.version}+{self.matrix.version if self.matrix else ''}"
+
+
+class Progress:
+    """Receives one call per finished chart; the CLI shows a bar on a terminal and plain lines in CI."""
+
+    def start(self, total: int) -> None: ...
+    def done(self, result: ChartResult, ok: bool) -> None: ...
+    def stop(self) -> None: ...
+
+
+def chart_key(chart: Path, helms: Helms, opts: VerifyOptions) -> str:
+    return key(tree_digest(chart), helms.fingerprint(), chartgen_fingerprint(), check_config_fingerprint(chart),
+               opts.fingerprint())
+
+
+def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int = 2, cache: Cache | None = None,
+        progress: Progress | None = None) -> list[ChartResult]:
+    """Verify charts (cached results reused); results in the order of `charts`."""
+    cache = cache or Cache(enabled=False)
+    progress = progress or Progress()
+    if opts.policy is not None:
+        _require_policy(opts.policy)
+    keys = {c: chart_key(c, helms, opts) for c in charts}
+    results: dict[Path, ChartResult] = {}
+    todo: list[ChartTarget] = []
+    for c in charts:
+        hit = cache.get(keys[c])
+        if hit is not None:
+            results[c] = ChartResult.from_dict(hit)
+        else:
+            todo.append(ChartTarget.load(c, opts.kube_version))
+    progress.start(len(charts))
+    for c in charts:
+        if c in results:
+            progress.done(results[c], results[c].ok())
+    fresh = _run_targets(todo, helms, opts, jobs, progress)
+    if opts.policy is not None:
+        _scan_policy(fresh, opts.policy)
+    for target, result in zip(todo, fresh, strict=True):
+        for e in result.envs:
+            e.manifests = ""  # keep memory flat; renderings are not cached
+        cache.put(keys[target.path], result.to_dict())
+        results[target.path] = result
+    progress.stop()
+    return [results[c] for c in charts]
+
+
+def _require_policy(policy: str) -> None:
+    if policy != "checkov":
+        raise ChartgenError("--policy", "policy", f"unknown policy scanner {policy!r}; allowed: checkov")
+    from chartgen.policy import find_checkov
+
+    find_checkov()  # fail early, once, with the install hint
+
+
+def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int,
+                 progress: Progress) -> list[ChartResult]:
+    out = [ChartResult(str(t.path)) for t in targets]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        submitted: list[tuple[Future[list[Finding]], list[Future[EnvResult]]]] = [
+            (pool.submit(_chart_level, t, opts),
+             [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix) for e in selected_envs(t, opts)])
+            for t in targets]
+        for result, (chart_job, env_jobs) in zip(out, submitted, strict=True):
+            result.findings = chart_job.result()
+            result.envs = [j.result() for j in env_jobs]
+            progress.done(result, result.ok())
+    return out
+
+
+def _chart_level(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
+    found = drift_findings(target) if target.has_spec else []
+    return found + obsolete_findings(target, opts)
+
+
+def _scan_policy(results: list[ChartResult], policy: str) -> None:
+    """All renderings in ONE checkov process; failed checks become findings."""
+    from chartgen.policy import scan
+
+    envs = {f"{e.chart}[{e.env}]": e for r in results for e in r.envs if e.template_ok}
+    if not envs:
+        return
+    reports = scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
+    for label, e in envs.items():
+        rep = reports[label]
+        e.policy = {"passed": rep.passed,
+                    "failed": [{"check": c.check_id, "name": c.name, "resource": c.resource} for c in rep.failed],
+                    "waived": [{"check": c.check_id, "resource": c.resource, "reason": c.reason}
+                               for c in rep.skipped]}
+        e.findings += [_step(f"{POLICY}-{c.check_id}", Severity.ERROR, f"checkov {c.check_id} {c.resource}: "
+                             f"{c.name} (environment {e.env})", e.chart, "fix it, or waive it with a reason")
+                       for c in rep.failed]

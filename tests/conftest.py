@@ -23,6 +23,9 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HELM_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CHARTGEN_HELM", raising=False)
     monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
+    # the verify cache of a test run is its own (never the developer's ~/.cache/chartgen/verify)
+    monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(home / "verify-cache"))
+    monkeypatch.delenv("CI", raising=False)
     yield
 
 

@@ -141,11 +141,13 @@ def test_add_a_check_rule(monkeypatch):
 
 
 def test_add_an_output_format(copy, tmp_path):
-    report = copy / "chartgen" / "check" / "report.py"
-    text = report.read_text().replace('FORMATS = ("text",', 'FORMATS = ("csv", "text",', 1)
-    report.write_text(text)
-    edit(report, '    if fmt == "text":\n        return render_text',
-         '    if fmt == "csv":\n        return "".join(f"{f.rule},{f.severity},{f.resource}\\n" for f in findings)\n')
+    reporting = copy / "chartgen" / "reporting.py"
+    reporting.write_text(reporting.read_text() + '''
+
+@output_format("csv")
+def render_csv(report: Report) -> str:
+    return "".join(f"{f.rule},{f.severity},{f.resource}\\n" for f in report.findings)
+''')
     manifest = tmp_path / "svc.yaml"
     manifest.write_text(SERVICE.replace("targetPort: 8080", "targetPort: 70000"))
     res = run(copy, "check", "--format", "csv", str(manifest))

@@ -99,7 +99,8 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
               color: bool | None = None, crds: Iterable[str] = ()) -> int:
     """Check files/directories/"-" and write the report to `out`; returns the exit code."""
     from chartgen.check.loader import InputError, load_paths
-    from chartgen.check.report import FORMATS, write_report
+    from chartgen.check.report import write_report
+    from chartgen.reporting import FORMATS  # every registered format, including ones added later
     from chartgen.check.runner import check
 
     out = sys.stdout if out is None else out

@@ -1,0 +1,152 @@
+"""`chartgen verify` and `chartgen snapshot` as plain functions (cli.py parses options and calls these).
+
+Exit codes: 0 every chart environment passed, 1 findings, 2 bad input (raised as ChartgenError).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from chartgen.errors import ChartgenError
+
+
+@dataclass(frozen=True)
+class VerifyArgs:
+    paths: Sequence[Path]
+    envs: tuple[str, ...] = ()
+    kube_version: str | None = None
+    run_checks: bool = True
+    policy: str | None = None
+    helm: str | None = None
+    fmt: str = "text"
+    jobs: int | None = None
+    use_cache: bool = True
+    changed_since: str | None = None
+    shard: str | None = None
+    helm_matrix: bool = False
+    snapshots: bool = False
+    release: str | None = None
+    namespace: str | None = None
+    severity: str = "error"
+    crds: tuple[str, ...] = ()  # --crds, already read once by the CLI (a bad path is exit 2 before any work)
+
+
+def _severity(text: str):  # -> Severity
+    from chartgen.check.model import Severity
+
+    try:
+        return Severity.parse(text)
+    except KeyError:
+        raise ChartgenError("chartgen verify", "--severity", f"{text!r} is not allowed; allowed: error, warning, "
+                            "info") from None
+
+
+def select_charts(paths: Sequence[Path], changed_since: str | None = None, shard: str | None = None) -> list[Path]:
+    """Discovery, then --changed-since, then --shard (so shards split the changed charts)."""
+    from chartgen.discovery import Shard, changed_charts, discover_charts
+
+    charts = discover_charts(paths)
+    if changed_since:
+        charts = changed_charts(charts, changed_since, Path.cwd())
+    if shard:
+        charts = Shard.parse(shard).select(charts)
+    return charts
+
+
+def known_version(helm):  # (Helm) -> Helm
+    """The helm binary with its version filled in from the cache when the file is unchanged (saves a process)."""
+    from chartgen.verify_cache import Cache, cache_dir, key
+
+    try:
+        st = Path(helm.path).resolve().stat()
+    except OSError:
+        return helm
+    cache = Cache(cache_dir() / "helm-version")
+    k = key(str(Path(helm.path).resolve()), str(st.st_mtime_ns), str(st.st_size))
+    hit = cache.get(k)
+    if hit and isinstance(hit.get("version"), str):
+        helm.__dict__["version"] = hit["version"]  # Helm.version is a cached_property
+    else:
+        cache.put(k, {"version": helm.version})
+    return helm
+
+
+def find_helms(explicit: str | None, matrix: bool):  # -> Helms
+    from chartgen import helm_install
+    from chartgen.helm import Helm, find_helm
+    from chartgen.verify import Helms
+
+    primary = known_version(find_helm(explicit))
+    if not matrix:
+        return Helms(primary)
+    want = "3" if primary.major != 3 else "4"
+    for version in sorted(helm_install.RELEASES):
+        path = helm_install.installed_path(version)
+        if version.startswith(want + ".") and path.is_file():
+            return Helms(primary, known_version(Helm(str(path))))
+    raise ChartgenError("--helm-matrix", None, f"no helm {want} installed; run `chartgen helm install`")
+
+
+def run_verify(args: VerifyArgs, out: IO[str]) -> int:
+    from chartgen import progress, verify_report
+    from chartgen.reporting import FORMATS
+    from chartgen.verify import VerifyOptions, run
+    from chartgen.verify_cache import Cache
+
+    if args.fmt not in FORMATS:
+        raise ChartgenError("chartgen verify", "--format", f"{args.fmt!r} is not allowed; allowed: "
+                            f"{', '.join(FORMATS)}")
+    if args.jobs is not None and args.jobs < 1:
+        raise ChartgenError("chartgen verify", "--jobs", f"{args.jobs} is not allowed; allowed: 1 or more")
+    fail_on = _severity(args.severity)
+    charts = select_charts(args.paths, args.changed_since, args.shard)
+    helms = find_helms(args.helm, args.helm_matrix)
+    opts = VerifyOptions(args.envs, args.kube_version, args.release, args.namespace, args.run_checks, args.policy,
+                         args.snapshots, args.crds)
+    results = run(charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1, cache=Cache(enabled=args.use_cache),
+                  progress=progress.for_stream())
+    ok = verify_report.write(args.fmt, results, helms, out, fail_on)
+    return 0 if ok else 1
+
+
+def run_snapshot(paths: Sequence[Path], *, update: bool, envs: tuple[str, ...] = (), kube_version: str | None = None,
+                 release: str | None = None, namespace: str | None = None, helm: str | None = None,
+                 out: IO[str]) -> int:
+    """Compare (or with update, write) the snapshots of every chart below paths."""
+    from chartgen import snapshot
+    from chartgen.discovery import discover_charts
+    from chartgen.helm import find_helm
+    from chartgen.verify import ChartTarget, helm_lines
+
+    h = find_helm(helm)
+    failed = False
+    for chart in discover_charts(paths):
+        target = ChartTarget.load(chart, kube_version)
+        renderings: dict[str, str] = {}
+        for e in target.environments:
+            if envs and e.name not in envs:
+                continue
+            res = target.template(h, e.name, release=release, namespace=namespace)
+            if not res.ok:
+                out.write(f"{chart} [{e.name}]: helm template failed: {' '.join(helm_lines(res))}\n")
+                failed = True
+                continue
+            renderings[e.name] = res.stdout
+        if update:
+            result = snapshot.update(chart, renderings, prune=not envs)
+            for verb, paths_ in (("written", result.written), ("unchanged", result.unchanged),
+                                 ("removed (obsolete)", result.removed)):
+                for p in paths_:
+                    out.write(f"{p}: {verb}\n")
+            continue
+        for env, text in renderings.items():
+            cmp = snapshot.compare(chart, env, text)
+            out.write(f"{cmp.path}: {cmp.status}\n" + cmp.diff)
+            failed = failed or cmp.status != "same"
+        for p in ([] if envs else snapshot.obsolete(chart, [e.name for e in target.environments])):
+            out.write(f"{p}: obsolete (no such environment)\n")
+    return 1 if failed else 0
