@@ -1,111 +1,40 @@
 """Run every registered rule once over one index, then suppress, promote and sort the findings.
 
-Suppression: a resource opts out of rules with the annotation
-    chartgen.io/ignore: "CG-SVC-004,CG-X-001: reason text"
-The reason is required; an annotation without one is itself a finding (CG-META-001) and suppresses nothing.
+Suppression: see chartgen.check.suppress (the chartgen.io/ignore annotation) and chartgen.check.config
+(per-path ignores of .chartgen-check.yaml).
 Profile "prod": findings of rules in layer "posture" at WARNING become ERROR.
+Severity overrides (CheckOptions.severity_overrides, from the config file) apply last.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from chartgen.check.api_rules import at
 from chartgen.check.loader import SourceDocument, parse_field
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.registry import Rule, all_rules, rule
+from chartgen.check.registry import Rule, all_rules
+from chartgen.check.suppress import IGNORE_ANNOTATION, Ignore, ignores_of, parse_ignore  # noqa: F401 (re-export)
 
-# Rule modules, imported in this order. The optional ones are written in parallel and may not exist yet.
+# Schema layers (chartgen/check/*schema.py) plus every module of the chartgen.check.rules package.
 RULE_MODULES = (
-    "chartgen.check.api_rules",
     "chartgen.check.schema",
-    "chartgen.check.cross",
-    "chartgen.check.istio",
     "chartgen.check.istio_schema",
-    "chartgen.check.posture",
 )
-OPTIONAL_RULE_MODULES = frozenset({
-    "chartgen.check.cross", "chartgen.check.istio", "chartgen.check.istio_schema", "chartgen.check.posture",
-})
-
-IGNORE_ANNOTATION = "chartgen.io/ignore"
-_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 PROMOTED_LAYER = "posture"
 
 
 def load_rule_modules() -> list[str]:
-    """Import the rule modules (registering their rules); returns the names that are present."""
-    loaded = []
+    """Import the rule modules (registering their rules); returns their names."""
+    from chartgen.check import rules
+
     for name in RULE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            # Only "this optional module does not exist yet" is tolerated, never a missing import inside it.
-            if name in OPTIONAL_RULE_MODULES and err.name == name:
-                continue
-            raise
-        loaded.append(name)
-    return loaded
+        importlib.import_module(name)
+    return list(RULE_MODULES) + rules.load()
 
 
-# --- suppression annotation ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ignore:
-    rules: frozenset[str]
-    reason: str
-
-
-def parse_ignore(value: object) -> Ignore | str:
-    """The annotation's rules and reason, or a one-line description of what is wrong with it."""
-    if not isinstance(value, str):
-        return f"must be a string, not {type(value).__name__}"
-    ids_text, sep, reason = value.partition(":")
-    ids = [part.strip() for part in ids_text.split(",") if part.strip()]
-    bad = [i for i in ids if not _RULE_ID.match(i)]
-    if not ids or bad:
-        return f"{value!r} does not start with rule ids (e.g. CG-SVC-004,CG-SVC-010)"
-    if not sep or not reason.strip():
-        return f"{value!r} gives no reason after the rule ids"
-    return Ignore(frozenset(ids), reason.strip())
-
-
-def _ignores(doc: Document) -> Ignore | str | None:
-    annotations = doc.annotations
-    if IGNORE_ANNOTATION not in annotations:
-        return None
-    return parse_ignore(annotations[IGNORE_ANNOTATION])
-
-
-_IGNORE_FIELD = f"metadata.annotations[{IGNORE_ANNOTATION}]"
-
-
-@rule("CG-META-001", Severity.WARNING, "chartgen.io/ignore annotation is malformed or gives no reason "
-      "(it suppresses nothing)", "meta")
-def malformed_ignore(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for doc in index:
-        parsed = _ignores(doc)
-        if isinstance(parsed, str):
-            yield at(doc, "CG-META-001", Severity.WARNING, f"annotation {IGNORE_ANNOTATION} {parsed}; "
-                     "nothing is suppressed", f'write {IGNORE_ANNOTATION}: "RULE-ID[,RULE-ID]: why this is '
-                     'fine here"', field=_IGNORE_FIELD)
-
-
-@rule("CG-META-002", Severity.WARNING, "chartgen.io/ignore names a rule id that does not exist", "meta")
-def unknown_ignored_rule(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    known = {r.id for r in all_rules()}
-    for doc in index:
-        parsed = _ignores(doc)
-        if isinstance(parsed, Ignore):
-            for rule_id in sorted(parsed.rules - known):
-                yield at(doc, "CG-META-002", Severity.WARNING,
-                         f"annotation {IGNORE_ANNOTATION} names unknown rule {rule_id}",
-                         "fix the rule id (see `chartgen check` output or the SARIF rules list)",
-                         field=_IGNORE_FIELD)
+_ignores = ignores_of
 
 
 # --- running -------------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ try:
 except ImportError:  # tests/ made a package
     from tests.check.helpers import errors, index_from_files, realworld_sets, run_rule, run_rules
 
-import chartgen.check.cross  # noqa: F401  (registers the rules)
+import chartgen.check.rules
+
+chartgen.check.rules.load()  # registers the rules
 from chartgen.check.model import Severity
 
 
@@ -330,9 +332,7 @@ MY_PREFIXES = ("CG-X-", "CG-ISTIO-", "CG-P-")  # cross, istio, istio schema, pos
 
 
 def _my_rules_findings(index, opts=None):
-    import chartgen.check.istio  # noqa: F401
     import chartgen.check.istio_schema  # noqa: F401
-    import chartgen.check.posture  # noqa: F401
     from chartgen.check.model import CheckOptions
     from chartgen.check.registry import all_rules
 

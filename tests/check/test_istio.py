@@ -12,8 +12,10 @@ except ImportError:  # tests/ made a package
     from tests.check.helpers import (docs_from_yaml, errors, index_from_files, index_from_objects, realworld_sets,
                                      run_rules)
 
-import chartgen.check.istio  # noqa: F401  (registers the rules)
-from chartgen.check.istio import hosts_overlap, parse_host
+import chartgen.check.rules
+from chartgen.check.mesh import hosts_overlap, parse_host
+
+chartgen.check.rules.load()  # registers the rules
 from chartgen.check.model import Severity
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO

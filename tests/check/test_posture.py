@@ -9,7 +9,9 @@ try:
 except ImportError:  # tests/ made a package
     from tests.check.helpers import errors, index_from_files, index_from_yaml, realworld_sets, run_rule, run_rules
 
-import chartgen.check.posture  # noqa: F401  (registers the rules)
+import chartgen.check.rules
+
+chartgen.check.rules.load()  # registers the rules
 from chartgen.check.model import CheckOptions, Severity
 
 HARDENED_SC = ("{runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, "

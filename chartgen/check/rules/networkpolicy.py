@@ -1,0 +1,32 @@
+"""NetworkPolicies against the rendered pods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from chartgen.check.helpers import PodLookup, as_dict, as_list, fmt_labels
+from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
+from chartgen.check.registry import finding, rule
+
+LAYER = "cross"
+
+
+@rule("CG-X-009", Severity.WARNING, "NetworkPolicy podSelector selects no pods", LAYER)
+def netpol_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    pods = PodLookup.of(index)
+    for np in index.kind("NetworkPolicy"):
+        sel = as_dict(np.obj.get("spec")).get("podSelector")
+        sel = as_dict(sel)
+        if not as_dict(sel.get("matchLabels")) and not as_list(sel.get("matchExpressions")):
+            continue  # {} applies to every pod of the namespace: intentional
+        if pods.select_label_selector(sel, index.namespace_of(np)):
+            continue
+        yield finding(
+            "CG-X-009",
+            np,
+            f"NetworkPolicy {np.name}: podSelector {fmt_labels(as_dict(sel.get('matchLabels')))} matches no "
+            "pod template in the rendered manifests; the policy has no effect on this chart's pods",
+            hint="use the workload's selector labels in spec.podSelector",
+            field="spec.podSelector",
+        )

@@ -1,0 +1,110 @@
+"""Pod reliability defaults: resources, image tags, probes. Warnings; errors under --profile prod.
+Helm hook pods get no probe check (they run to completion and serve no traffic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from chartgen.check.helpers import all_containers, as_dict, is_hook, pod_spec_field
+from chartgen.check.model import CheckOptions, Finding, ManifestIndex, PodTemplate, Severity
+from chartgen.check.registry import finding, rule
+
+LAYER = "posture"
+LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def _containers(pt: PodTemplate) -> Iterator[tuple[str, int, dict[str, Any], str]]:
+    """(list field, position, container, field path) for containers and initContainers."""
+    base = pod_spec_field(pt)
+    for field, i, c in all_containers(pt):
+        if field == "ephemeralContainers":
+            continue
+        yield field, i, c, f"{base}.{field}[{i}]"
+
+
+def _who(pt: PodTemplate, c: dict[str, Any], field: str) -> str:
+    kind = "init container" if field == "initContainers" else "container"
+    return f"{pt.owner.kind} {pt.owner.name} {kind} {c.get('name', '?')}"
+
+
+@rule("CG-P-001", Severity.WARNING, "Container sets no CPU/memory requests or memory limit", LAYER)
+def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    # Required: requests.cpu, requests.memory and limits.memory (what the scheduler and the OOM killer use).
+    # A CPU limit is deliberately NOT required: it throttles bursty services without protecting the node.
+    for pt in index.pod_templates:
+        for field, _, c, path in _containers(pt):
+            res = as_dict(c.get("resources"))
+            req, lim = as_dict(res.get("requests")), as_dict(res.get("limits"))
+            missing = [
+                name
+                for name, ok in (
+                    ("requests.cpu", "cpu" in req or "cpu" in lim),
+                    ("requests.memory", "memory" in req or "memory" in lim),
+                    ("limits.memory", "memory" in lim),
+                )
+                if not ok
+            ]
+            if missing:
+                yield finding(
+                    "CG-P-001",
+                    pt.owner,
+                    f"{_who(pt, c, field)}: no {', '.join(missing)}; the pod is scheduled blind and can be "
+                    "evicted or starve its neighbours",
+                    hint="set resources.requests.cpu/memory and resources.limits.memory (values.yaml `resources`)",
+                    field=f"{path}.resources",
+                )
+
+
+def image_tag(image: str) -> tuple[str | None, bool]:
+    """(tag, pinned by digest) of an image reference."""
+    if "@" in image:
+        return None, True
+    last = image.rsplit("/", 1)[-1]
+    if ":" in last:
+        return last.rsplit(":", 1)[1], False
+    return None, False
+
+
+@rule("CG-P-002", Severity.WARNING, "Image uses the latest tag or no tag", LAYER)
+def image_tags(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt in index.pod_templates:
+        for field, _, c, path in _containers(pt):
+            image = c.get("image")
+            if not isinstance(image, str) or not image:
+                continue
+            tag, digest = image_tag(image)
+            if digest or (tag and tag != "latest"):
+                continue
+            what = "the `latest` tag" if tag else "no tag (implicitly `latest`)"
+            yield finding(
+                "CG-P-002",
+                pt.owner,
+                f"{_who(pt, c, field)}: image {image!r} uses {what}; rollouts are not reproducible",
+                hint="pin a version tag (default it to .Chart.AppVersion) or a digest (@sha256:...)",
+                field=f"{path}.image",
+            )
+
+
+@rule("CG-P-009", Severity.WARNING, "Long-running container without readiness/liveness probe", LAYER)
+def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for pt in index.pod_templates:
+        if pt.owner.kind not in LONG_RUNNING or is_hook(pt.owner):
+            continue
+        for i, c in enumerate(pt.containers):
+            missing = [p for p in ("readinessProbe", "livenessProbe") if not isinstance(c.get(p), dict)]
+            if not missing:
+                continue
+            yield finding(
+                "CG-P-009",
+                pt.owner,
+                f"{_who(pt, c, 'containers')}: no {' and no '.join(missing)}; "
+                + (
+                    "traffic is sent before the app is ready"
+                    if "readinessProbe" in missing
+                    else "a hung process is never restarted"
+                ),
+                hint="add readinessProbe and livenessProbe (httpGet on a named port, or tcpSocket)",
+                field=f"{pod_spec_field(pt)}.containers[{i}]",
+            )
