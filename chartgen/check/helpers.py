@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from chartgen import k8snames
 from chartgen.check.model import Document, ManifestIndex, PodTemplate
+from chartgen.check.model import api_group_of as api_group
 
 T = TypeVar("T")
 
@@ -122,6 +123,7 @@ class PodLookup:
         self.ns = [index.namespace_of(pt.owner) for pt in self.templates]
         self.by_label: dict[tuple[str, str], set[int]] = {}
         self.by_owner: dict[int, PodTemplate] = {}
+        self._cache: dict[tuple[Any, ...], list[PodTemplate]] = {}
         for i, pt in enumerate(self.templates):
             self.by_owner[id(pt.owner)] = pt
             for k, v in pt.labels.items():
@@ -148,6 +150,16 @@ class PodLookup:
         for which an empty selector means "nothing" (a Service) must check that themselves.
         """
         ml = {str(k): str(v) for k, v in as_dict(match_labels).items()}
+        # Repeated selectors (copies of one chart, many Services over one workload) are answered once: a set
+        # of N identical Services costs N lookups, not N intersections of N-element sets.
+        key = (tuple(sorted(ml.items())), namespace, repr(expressions) if expressions else "", include_hooks)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._select(ml, namespace, expressions, include_hooks)
+        return cached
+
+    def _select(self, ml: dict[str, str], namespace: str | None, expressions: list[Any] | None,
+                include_hooks: bool) -> list[PodTemplate]:
         if ml:
             sets = []
             for pair in ml.items():
@@ -363,11 +375,6 @@ CLUSTER_SCOPED_KINDS = frozenset(
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
 
 
-def api_group(api_version: str) -> str:
-    """ "apps/v1" -> "apps", "v1" -> "" (core)."""
-    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-
-
 def is_istio_group(group: str) -> bool:
     return group == "istio.io" or group.endswith(".istio.io")
 
@@ -530,3 +537,25 @@ def renders_custom_resources(index: ManifestIndex) -> bool:
 def on(doc: Document, message: str) -> str:
     """A message prefixed by its resource: `Service demo/web: spec.type ...`."""
     return f"{subject(doc)}: {message}"
+
+
+# API groups of the kinds the rules look up: the same kind name in another group is another thing (a
+# gateway.networking.k8s.io Gateway has listeners, not Istio's servers).
+CORE = ("",)
+APPS = ("apps", "extensions")
+NETWORKING = ("networking.k8s.io",)
+INGRESS_GROUPS = ("networking.k8s.io", "extensions")
+AUTOSCALING = ("autoscaling",)
+POLICY = ("policy",)
+GATEWAY_API = ("gateway.networking.k8s.io",)
+ISTIO_NETWORKING = ("networking.istio.io",)
+ISTIO_SECURITY = ("security.istio.io",)
+
+
+def renders_kind_in(index: ManifestIndex, kind: str, groups: tuple[str, ...], namespace: str | None) -> bool:
+    """Does the input hold objects of this kind in exactly this namespace? Then it is complete for them, and a
+    reference to a missing one is a certain naming bug; otherwise the object may live outside the input."""
+    def build() -> set[str | None]:
+        return {index.namespace_of(d) for d in index.kind(kind, groups)}
+
+    return namespace in index_cache(index, f"_cg_ns_of_{kind}_{'+'.join(groups)}", build)

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_int, as_list, index_cache, rendered_namespaces, service_ports
+from chartgen.check.helpers import CORE, ISTIO_NETWORKING, as_dict, as_int, as_list, index_cache, rendered_namespaces, service_ports
 from chartgen.check.model import Document, ManifestIndex
 
 MESH = "mesh"
@@ -132,10 +132,10 @@ class Mesh:
         self.index = index
         self.namespaces = rendered_namespaces(index)
         self.services: dict[str, list[Document]] = {}
-        for svc in index.kind("Service"):
+        for svc in index.kind("Service", CORE):
             self.services.setdefault(svc.name, []).append(svc)
         self.se_hosts: list[tuple[str, Document]] = []
-        for se in index.kind("ServiceEntry"):
+        for se in index.kind("ServiceEntry", ISTIO_NETWORKING):
             se_ns = index.namespace_of(se)
             for h in as_list(spec_of(se).get("hosts")):
                 ph = parse_host(str(h), se_ns)
@@ -144,7 +144,7 @@ class Mesh:
         self.drs: list[tuple[Document, Host]] = []
         self.drs_by_name: dict[str, list[tuple[Document, Host]]] = {}
         self.drs_other: list[tuple[Document, Host]] = []  # wildcard / external hosts
-        for dr in index.kind("DestinationRule"):
+        for dr in index.kind("DestinationRule", ISTIO_NETWORKING):
             host = spec_of(dr).get("host")
             if host:
                 entry = (dr, parse_host(str(host), index.namespace_of(dr)))

@@ -2,7 +2,8 @@
 
 Suppression: see chartgen.check.suppress (the chartgen.io/ignore annotation) and chartgen.check.config
 (per-path ignores of .chartgen-check.yaml).
-Profile "prod": findings of rules in layer "posture" at WARNING become ERROR.
+Profile "prod": a finding of a rule in layer "posture" at the rule's declared severity (info or warning) becomes an
+ERROR; a finding the rule deliberately lowered below its declared severity stays as it is.
 Severity overrides (CheckOptions.severity_overrides, from the config file) apply last.
 """
 
@@ -67,7 +68,7 @@ def _run_rule(r: Rule, index: ManifestIndex, opts: CheckOptions, promote: bool) 
     for finding in r.fn(index, opts):
         if finding.rule in opts.disabled:
             continue
-        if promote and r.layer == PROMOTED_LAYER and finding.severity == Severity.WARNING:
+        if promote and r.layer == PROMOTED_LAYER and r.severity <= finding.severity < Severity.ERROR:
             finding = replace(finding, severity=Severity.ERROR)
         yield finding
 

@@ -117,9 +117,10 @@ def test_workload_selector_match_expressions():
 
 @pytest.mark.parametrize("svc_ports,ctr_ports,expected", [
     ("[{name: http, port: 80, targetPort: web}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),  # defaulted
-    ("[{name: http, port: 80, targetPort: 9090}]", "[]", [Severity.WARNING]),  # nothing declared
+    # a numeric targetPort is forwarded whether declared or not (containerPort is informational): info only
+    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.INFO]),
+    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.INFO]),  # defaulted
+    ("[{name: http, port: 80, targetPort: 9090}]", "[]", []),  # nothing declared: nothing to compare
     ("[{name: dns, port: 53, targetPort: dns, protocol: UDP}]", "[{name: dns, containerPort: 53}]",
      [Severity.ERROR]),  # protocol differs
     ("[{name: http, port: 80, targetPort: http}]", "[{name: http, containerPort: 8080}]", []),
@@ -144,8 +145,9 @@ def test_service_target_port_partial_selection_warns():
 
 @pytest.mark.parametrize("probe,expected", [
     ("readinessProbe: {httpGet: {path: /, port: web}}", [Severity.ERROR]),
-    ("livenessProbe: {tcpSocket: {port: 9999}}", [Severity.WARNING]),
-    ("startupProbe: {grpc: {port: 9999}}", [Severity.WARNING]),
+    # the kubelet probes a number whether declared or not (health endpoints often sit on a management port)
+    ("livenessProbe: {tcpSocket: {port: 9999}}", [Severity.INFO]),
+    ("startupProbe: {grpc: {port: 9999}}", [Severity.INFO]),
     ("readinessProbe: {httpGet: {path: /, port: http}}", []),
     ("livenessProbe: {tcpSocket: {port: 8080}}", []),
     ("livenessProbe: {exec: {command: [true]}}", []),
@@ -177,9 +179,18 @@ STS = deployment(kind="StatefulSet", name="db", labels="app: db", selector="app:
     ((STS.replace("serviceName: db-hl", ""),), 0),  # no serviceName: not checked
 ])
 def test_statefulset_service(texts, n):
+    # warnings: the StatefulSet runs either way, only its per-pod DNS names are missing
     found = run_rule("CG-X-005", *texts)
     assert len(found) == n
-    assert all(f.severity == Severity.ERROR for f in found)
+    assert all(f.severity == Severity.WARNING for f in found)
+
+
+def test_statefulset_service_declared_external_is_not_reported():
+    from chartgen.check.model import CheckOptions, ExternalObject
+
+    opts = CheckOptions(external=(ExternalObject("Service", "db-hl"),))
+    assert run_rule("CG-X-005", STS, opts=opts) == []
+    assert len(run_rule("CG-X-005", STS, opts=CheckOptions(external=(ExternalObject("Service", "x"),)))) == 1
 
 
 # ---------------------------------------------------------------------------------------------------- CG-X-006

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chartgen.check.helpers import (
+    AUTOSCALING,
+    POLICY,
     WORKLOAD_SELECTOR_KINDS,
     PodLookup,
     as_dict,
@@ -30,7 +32,7 @@ SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationControl
 def hpa_target(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # Built-in scalable kinds are rendered by the chart itself, so a miss is a naming bug (ERROR). Other kinds
     # (Argo Rollout, custom resources with a scale subresource) may be created by an operator: WARNING.
-    for hpa in index.kind("HorizontalPodAutoscaler"):
+    for hpa in index.kind("HorizontalPodAutoscaler", AUTOSCALING):
         ref = as_dict(as_dict(hpa.obj.get("spec")).get("scaleTargetRef"))
         kind, name = ref.get("kind"), ref.get("name")
         if not kind or not name:
@@ -57,7 +59,7 @@ def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
     # WARNING otherwise: charts legitimately ship PDBs for pods an operator creates from a custom resource (not
     # visible in the rendered set), or for pods of another release.
     pods = PodLookup.of(index)
-    for pdb in index.kind("PodDisruptionBudget"):
+    for pdb in index.kind("PodDisruptionBudget", POLICY):
         spec = as_dict(pdb.obj.get("spec"))
         sel = spec.get("selector")
         if sel is None:
@@ -98,11 +100,11 @@ def single_replica(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
         return
     pods = PodLookup.of(index)
     hpa_min: dict[tuple[str, str], int] = {}
-    for hpa in index.kind("HorizontalPodAutoscaler"):
+    for hpa in index.kind("HorizontalPodAutoscaler", AUTOSCALING):
         spec = as_dict(hpa.obj.get("spec"))
         ref = as_dict(spec.get("scaleTargetRef"))
         hpa_min[(str(ref.get("kind")), str(ref.get("name")))] = as_int(spec.get("minReplicas")) or 1
-    pdbs = [(p, index.namespace_of(p)) for p in index.kind("PodDisruptionBudget")]
+    pdbs = [(p, index.namespace_of(p)) for p in index.kind("PodDisruptionBudget", POLICY)]
     for kind in ("Deployment", "StatefulSet"):
         for doc in index.kind(kind):
             if is_hook(doc):

@@ -1,12 +1,11 @@
-"""Ingress and Gateway API HTTPRoute backends against the rendered Services and their ports.
-"""
+"""Ingress and Gateway API HTTPRoute backends against the rendered Services and their ports."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_int, as_list, service_ports
+from chartgen.check.helpers import CORE, GATEWAY_API, INGRESS_GROUPS, as_dict, as_int, as_list, service_ports
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 
@@ -75,14 +74,14 @@ def route_backends(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
     # The backend Service missing from the render is only a WARNING (another release in the namespace may own
     # it); a rendered Service without the referenced port is a certain 503 -> ERROR.
     refs: list[tuple[Document, str, Any, str, str | None]] = []
-    for ing in index.kind("Ingress"):
+    for ing in index.kind("Ingress", INGRESS_GROUPS):
         for name, port, field in _ingress_backends(ing):
             refs.append((ing, name, port, field, index.namespace_of(ing)))
-    for hr in index.kind("HTTPRoute"):
+    for hr in index.kind("HTTPRoute", GATEWAY_API):
         for name, port, field, ns in _httproute_backends(hr, index):
             refs.append((hr, name, port, field, ns))
     for doc, name, port, field, ns in refs:
-        svc = index.get("Service", name, ns)
+        svc = index.get("Service", name, ns, CORE)
         if svc is None:
             yield finding(
                 "CG-X-010",

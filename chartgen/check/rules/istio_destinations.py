@@ -1,12 +1,20 @@
-"""Istio DestinationRules (hosts, subsets) and Service port naming for protocol selection.
-"""
+"""Istio DestinationRules (hosts, subsets) and Service port naming for protocol selection."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
 
-from chartgen.check.helpers import PodLookup, as_dict, as_list, fmt_labels, service_ports, service_selector
+from chartgen.check.helpers import (
+    CORE,
+    ISTIO_NETWORKING,
+    PodLookup,
+    as_dict,
+    as_list,
+    fmt_labels,
+    service_ports,
+    service_selector,
+)
 from chartgen.check.mesh import Host, Mesh, is_istio, istio_port_name_ok, spec_of
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
@@ -93,7 +101,7 @@ def dr_subset_pods(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 
 @rule("CG-ISTIO-012", Severity.ERROR, "DestinationRule defines a subset name twice", LAYER)
 def dr_duplicate_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for dr in index.kind("DestinationRule"):
+    for dr in index.kind("DestinationRule", ISTIO_NETWORKING):
         seen: set[str] = set()
         for si, s in enumerate(as_list(spec_of(dr).get("subsets"))):
             name = as_dict(s).get("name")
@@ -117,7 +125,7 @@ def service_port_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
     # Istio falls back to protocol sniffing, which works but loses explicit protocol selection.
     if not any(is_istio(d) for d in index.documents):
         return
-    for svc in index.kind("Service"):
+    for svc in index.kind("Service", CORE):
         external = spec_of(svc).get("type") == "ExternalName"
         for i, p in enumerate(service_ports(svc)):
             if p.get("appProtocol"):

@@ -1,11 +1,10 @@
-"""Istio Gateways (networking.istio.io; Gateway API Gateways are another kind): servers, TLS, conflicts.
-"""
+"""Istio Gateways (networking.istio.io; Gateway API Gateways are another kind): servers, TLS, conflicts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import as_dict, as_int, as_list, fmt_labels
+from chartgen.check.helpers import ISTIO_NETWORKING, as_dict, as_int, as_list, fmt_labels
 from chartgen.check.mesh import TLS_PROTOCOLS, hosts_overlap, servers_of, spec_of, strip_ns
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
@@ -18,7 +17,7 @@ LAYER = "istio"
 )
 def gateway_conflicts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     groups: dict[frozenset[tuple[str, str]], list[Document]] = {}
-    for gw in index.kind("Gateway"):
+    for gw in index.kind("Gateway", ISTIO_NETWORKING):
         sel = frozenset((str(k), str(v)) for k, v in as_dict(spec_of(gw).get("selector")).items())
         groups.setdefault(sel, []).append(gw)
     for sel, gws in groups.items():
@@ -55,7 +54,7 @@ def _gateway_clash(a: Document, b: Document) -> tuple[int, str] | None:
 
 @rule("CG-ISTIO-016", Severity.ERROR, "Gateway server TLS settings are inconsistent with its protocol", LAYER)
 def gateway_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for gw in index.kind("Gateway"):
+    for gw in index.kind("Gateway", ISTIO_NETWORKING):
         for si, s in enumerate(as_list(spec_of(gw).get("servers"))):
             s = as_dict(s)
             proto = str(as_dict(s.get("port")).get("protocol", "")).upper()
@@ -122,7 +121,7 @@ def gateway_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 @rule("CG-ISTIO-017", Severity.ERROR, "Gateway fails Istio validation (servers, hosts, ports, port names)", LAYER)
 def gateway_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for gw in index.kind("Gateway"):
+    for gw in index.kind("Gateway", ISTIO_NETWORKING):
         servers = as_list(spec_of(gw).get("servers"))
         if not servers:
             yield finding(

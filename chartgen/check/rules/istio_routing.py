@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import as_dict, as_int, as_list
+from chartgen.check.helpers import CORE, ISTIO_NETWORKING, as_dict, as_int, as_list, renders_kind_in
 from chartgen.check.mesh import (
     CLUSTER_SUFFIX,
     DNS1123_LABEL,
@@ -36,7 +36,7 @@ LAYER = "istio"
 @rule("CG-ISTIO-001", Severity.ERROR, "VirtualService references a Gateway that is not rendered (IST0101)", LAYER)
 def vs_gateway_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         vs_ns = index.namespace_of(vs)
         seen: set[str] = set()
         for ref, field in gateway_refs(vs):
@@ -44,9 +44,23 @@ def vs_gateway_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                 continue
             seen.add(ref)
             name, ns, explicit = split_gateway(ref, vs_ns)
-            if index.get("Gateway", name, ns) is not None:
+            if index.get("Gateway", name, ns, ISTIO_NETWORKING) is not None or opts.is_external("Gateway", name, ns):
                 continue
-            if explicit and not mesh.local_namespace(ns):
+            if not renders_kind_in(index, "Gateway", ISTIO_NETWORKING, ns) and not (
+                explicit and not mesh.local_namespace(ns)
+            ):
+                yield finding(
+                    "CG-ISTIO-001",
+                    vs,
+                    f"VirtualService {vs.name}: gateway {ref!r} is not in the input, which holds no Istio Gateway "
+                    f"in {'namespace ' + ns if ns else 'the release namespace'}; the routes attach to nothing unless "
+                    "it exists there",
+                    hint="check it together with the manifests that define the Gateway, or declare it in "
+                    ".chartgen-check.yaml (external: [{kind: Gateway, namespace: ..., name: ...}])",
+                    field=field,
+                    severity=Severity.WARNING,
+                )
+            elif explicit and not mesh.local_namespace(ns):
                 yield finding(
                     "CG-ISTIO-001",
                     vs,
@@ -71,7 +85,7 @@ def vs_gateway_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
 @rule("CG-ISTIO-002", Severity.ERROR, "VirtualService destination host not found (IST0101)", LAYER)
 def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         vs_ns = index.namespace_of(vs)
         for d in destinations(vs):
             raw = d.dest.get("host")
@@ -96,8 +110,11 @@ def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
                         severity=Severity.WARNING,
                     )
                 continue
+            if h.service_like and opts.is_external("Service", h.name or "", h.namespace):
+                continue
             if h.form == "short" or h.form in ("fqdn", "svc", "name.ns") and h.namespace in mesh.namespaces:
-                sev = Severity.ERROR
+                # certain only when the input renders the Services of that namespace (it is complete for them)
+                sev = Severity.ERROR if renders_kind_in(index, "Service", CORE, h.namespace) else Severity.WARNING
             elif h.form in ("fqdn", "svc"):
                 sev = Severity.WARNING
             else:
@@ -116,9 +133,10 @@ def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
                 yield finding(
                     "CG-ISTIO-002",
                     vs,
-                    f"VirtualService {vs.name}: {what} {raw!r} is a Service in namespace {h.namespace}, which "
-                    "is not in the rendered manifests (IST0101 unless it exists there)",
-                    hint="make sure the Service exists in that namespace",
+                    f"VirtualService {vs.name}: {what} {raw!r} is a Service in namespace {h.namespace or '(release)'}"
+                    ", and the input renders no Service there (IST0101 unless it exists there)",
+                    hint="check it together with the manifests that define the Service, or declare it in "
+                    ".chartgen-check.yaml (external: [{kind: Service, namespace: ..., name: ...}])",
                     field=field,
                     severity=sev,
                 )
@@ -137,7 +155,7 @@ def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
 @rule("CG-ISTIO-003", Severity.ERROR, "VirtualService subset not defined by a DestinationRule (IST0101)", LAYER)
 def vs_subset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         vs_ns = index.namespace_of(vs)
         for d in destinations(vs):
             subset, raw = d.dest.get("subset"), d.dest.get("host")
@@ -157,7 +175,9 @@ def vs_subset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     + ("" if local else "; it may exist where the host lives"),
                     hint=f"render a DestinationRule with host {raw} and a subset named {subset}",
                     field=f"{d.field}.subset",
-                    severity=Severity.ERROR if local else Severity.WARNING,
+                    severity=Severity.ERROR
+                    if local and renders_kind_in(index, "DestinationRule", ISTIO_NETWORKING, h.namespace)
+                    else Severity.WARNING,
                 )
                 continue
             names = [str(as_dict(s).get("name")) for dr in drs for s in as_list(spec_of(dr).get("subsets"))]
@@ -176,7 +196,7 @@ def vs_subset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 @rule("CG-ISTIO-004", Severity.ERROR, "Destination Service has several ports and the route sets none (IST0112)", LAYER)
 def vs_port_required(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for d in destinations(vs):
             raw = d.dest.get("host")
             if not raw or d.dest.get("port") is not None:
@@ -197,7 +217,7 @@ def vs_port_required(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
 @rule("CG-ISTIO-005", Severity.ERROR, "Destination port is not a port of the destination Service", LAYER)
 def vs_port_exists(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for d in destinations(vs):
             raw, num = d.dest.get("host"), port_number(d.dest)
             if not raw or num is None:
@@ -224,7 +244,7 @@ def vs_port_exists(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 def vs_host_in_gateway(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # ERROR (istioctl reports IST0132 as a warning): both objects are in the chart, and a VirtualService whose
     # hosts the Gateway does not serve is never used for that gateway's traffic (404 at the edge).
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         vs_ns = index.namespace_of(vs)
         hosts = [str(h) for h in as_list(spec_of(vs).get("hosts"))]
         if not hosts:
@@ -234,7 +254,7 @@ def vs_host_in_gateway(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             if ref == MESH:
                 continue
             name, ns, _ = split_gateway(ref, vs_ns)
-            gw = index.get("Gateway", name, ns)
+            gw = index.get("Gateway", name, ns, ISTIO_NETWORKING)
             if gw is None:
                 continue
             ghosts = gateway_hosts(gw, index.namespace_of(gw), vs_ns)
@@ -253,7 +273,7 @@ def vs_host_in_gateway(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
 
 @rule("CG-ISTIO-007", Severity.ERROR, "Invalid route weights (negative, or all zero with several destinations)", LAYER)
 def vs_weights(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for field, route in routes_of(vs):
             total = 0
             for di, d in enumerate(route):
@@ -283,7 +303,7 @@ def vs_weights(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 @rule("CG-ISTIO-008", Severity.INFO, "Route weights do not add up to 100 (Istio treats them as relative)", LAYER)
 def vs_weights_sum(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for field, route in routes_of(vs):
             if len(route) < 2:
                 continue
@@ -306,7 +326,7 @@ def vs_weights_sum(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
     "CG-ISTIO-009", Severity.ERROR, "HTTP route needs exactly one of route, redirect, directResponse, delegate", LAYER
 )
 def vs_http_action(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for ri, r in enumerate(as_list(spec_of(vs).get("http"))):
             r = as_dict(r)
             present = [
@@ -336,7 +356,7 @@ def vs_http_action(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 @rule("CG-ISTIO-015", Severity.ERROR, "Two mesh VirtualServices claim the same host (IST0109)", LAYER)
 def vs_mesh_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     claims: dict[str, list[tuple[Document, Host]]] = {}
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         if not bound_to_mesh(vs):
             continue
         vs_ns = index.namespace_of(vs)
@@ -365,7 +385,7 @@ def vs_mesh_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
 
 @rule("CG-ISTIO-020", Severity.ERROR, "VirtualService fails Istio validation (IST0106)", LAYER)
 def vs_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for vs in index.kind("VirtualService"):
+    for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         spec = spec_of(vs)
         hosts = [str(h) for h in as_list(spec.get("hosts"))]
 

@@ -1,11 +1,10 @@
-"""Istio security policies: AuthorizationPolicy and PeerAuthentication.
-"""
+"""Istio security policies: AuthorizationPolicy and PeerAuthentication."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import as_dict, as_list
+from chartgen.check.helpers import ISTIO_SECURITY, as_dict, as_list
 from chartgen.check.mesh import spec_of
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
@@ -15,7 +14,7 @@ LAYER = "istio"
 
 @rule("CG-ISTIO-018", Severity.ERROR, "AuthorizationPolicy action/rules/provider are inconsistent", LAYER)
 def authz_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for ap in index.kind("AuthorizationPolicy"):
+    for ap in index.kind("AuthorizationPolicy", ISTIO_SECURITY):
         spec = spec_of(ap)
         action = str(spec.get("action") or "ALLOW").upper()
         rules = as_list(spec.get("rules"))
@@ -49,7 +48,7 @@ def authz_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 @rule("CG-ISTIO-019", Severity.ERROR, "PeerAuthentication portLevelMtls without a workload selector", LAYER)
 def peer_authn(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for pa in index.kind("PeerAuthentication"):
+    for pa in index.kind("PeerAuthentication", ISTIO_SECURITY):
         spec = spec_of(pa)
         if as_dict(spec.get("portLevelMtls")) and not as_dict(as_dict(spec.get("selector")).get("matchLabels")):
             yield finding(

@@ -1,11 +1,10 @@
-"""NetworkPolicies against the rendered pods.
-"""
+"""NetworkPolicies against the rendered pods."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import PodLookup, as_dict, as_list, fmt_labels
+from chartgen.check.helpers import NETWORKING, PodLookup, as_dict, as_list, fmt_labels
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 
@@ -15,7 +14,7 @@ LAYER = "cross"
 @rule("CG-X-009", Severity.WARNING, "NetworkPolicy podSelector selects no pods", LAYER)
 def netpol_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     pods = PodLookup.of(index)
-    for np in index.kind("NetworkPolicy"):
+    for np in index.kind("NetworkPolicy", NETWORKING):
         sel = as_dict(np.obj.get("spec")).get("podSelector")
         sel = as_dict(sel)
         if not as_dict(sel.get("matchLabels")) and not as_list(sel.get("matchExpressions")):

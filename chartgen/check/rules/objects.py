@@ -104,6 +104,8 @@ def duplicate_objects(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
         )
 
 
+# Subtrees that are JSON schemas (property names, not data): never walked for label maps.
+SCHEMA_KEYS = frozenset({"openAPIV3Schema", "properties"})
 _SELECTOR_MAP_KINDS = {"Service", "ReplicationController"}  # spec.selector is a plain map for these
 
 
@@ -135,7 +137,7 @@ def _label_maps(doc: Document, deep: bool) -> Iterator[tuple[tuple[Any, ...], An
                     yield sub, value, "labels"
                 elif key == "matchExpressions":
                     yield sub, value, "node-expressions" if "nodeAffinity" in path else "expressions"
-                if isinstance(value, (dict, list)):
+                if isinstance(value, (dict, list)) and key not in SCHEMA_KEYS:
                     stack.append((sub, value))
         elif isinstance(node, list):
             stack.extend((path + (i,), item) for i, item in enumerate(node))
@@ -221,7 +223,8 @@ def invalid_labels(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             continue
         group = api_group(doc.api_version)
         # Inside unknown CRDs a "labels" key can be free-form user data: only look at their metadata.
-        deep = group in BUILTIN_GROUPS or is_istio_group(group)
+        # A CustomResourceDefinition holds a schema: a property *named* matchLabels is not a label map.
+        deep = (group in BUILTIN_GROUPS or is_istio_group(group)) and group != "apiextensions.k8s.io"
         for path, value, what in _label_maps(doc, deep):
             yield from _label_findings(doc, path, value, what)
 

@@ -29,7 +29,7 @@ def _who(pt: PodTemplate, c: dict[str, Any], field: str) -> str:
     return f"{pt.owner.kind} {pt.owner.name} {kind} {c.get('name', '?')}"
 
 
-@rule("CG-P-001", Severity.WARNING, "Container sets no CPU/memory requests or memory limit", LAYER)
+@rule("CG-P-001", Severity.INFO, "Container sets no CPU/memory requests or memory limit", LAYER)
 def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # Required: requests.cpu, requests.memory and limits.memory (what the scheduler and the OOM killer use).
     # A CPU limit is deliberately NOT required: it throttles bursty services without protecting the node.

@@ -36,7 +36,7 @@ def _pod_sc(pt: PodTemplate) -> dict[str, Any]:
     return as_dict(pt.spec.get("securityContext"))
 
 
-@rule("CG-P-003", Severity.WARNING, "Container may run as root (runAsNonRoot not true)", LAYER)
+@rule("CG-P-003", Severity.INFO, "Container may run as root (runAsNonRoot not true)", LAYER)
 def run_as_non_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         pod = _pod_sc(pt)
@@ -64,7 +64,7 @@ def run_as_non_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
             )
 
 
-@rule("CG-P-004", Severity.WARNING, "Root filesystem is writable (readOnlyRootFilesystem not true)", LAYER)
+@rule("CG-P-004", Severity.INFO, "Root filesystem is writable (readOnlyRootFilesystem not true)", LAYER)
 def read_only_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -80,7 +80,7 @@ def read_only_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             )
 
 
-@rule("CG-P-005", Severity.WARNING, "Privilege escalation allowed (allowPrivilegeEscalation not false)", LAYER)
+@rule("CG-P-005", Severity.INFO, "Privilege escalation allowed (allowPrivilegeEscalation not false)", LAYER)
 def privilege_escalation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -95,7 +95,7 @@ def privilege_escalation(index: ManifestIndex, opts: CheckOptions) -> Iterator[F
             )
 
 
-@rule("CG-P-006", Severity.WARNING, "Capabilities do not drop ALL", LAYER)
+@rule("CG-P-006", Severity.INFO, "Capabilities do not drop ALL", LAYER)
 def drop_all(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -112,7 +112,7 @@ def drop_all(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             )
 
 
-@rule("CG-P-007", Severity.ERROR, "Privileged container", LAYER)
+@rule("CG-P-007", Severity.WARNING, "Privileged container", LAYER)
 def privileged(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -126,7 +126,7 @@ def privileged(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
-@rule("CG-P-008", Severity.ERROR, "Pod shares a host namespace (hostNetwork/hostPID/hostIPC)", LAYER)
+@rule("CG-P-008", Severity.WARNING, "Pod shares a host namespace (hostNetwork/hostPID/hostIPC)", LAYER)
 def host_namespaces(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for key in ("hostNetwork", "hostPID", "hostIPC"):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chartgen.check.helpers import (
+    APPS,
+    CORE,
     WORKLOAD_SELECTOR_KINDS,
     PodLookup,
     all_containers,
@@ -154,22 +156,23 @@ def probe_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                             f"{pt.owner.kind} {pt.owner.name} container {cname}: {probe_name}.{handler} "
                             f"probes port {port}, which is not among the declared container ports "
                             f"({container_ports_text(c)})",
-                            hint="probe a declared port (preferably by name); if the health endpoint really is on "
-                            "a separate management port, declare that port too",
+                            hint="the kubelet probes any port, declared or not; declaring it (by name) documents it",
                             field=fpath,
-                            severity=Severity.WARNING,
+                            severity=Severity.INFO,
                         )
 
 
-@rule("CG-X-005", Severity.ERROR, "StatefulSet serviceName is not a headless Service selecting its pods", LAYER)
+@rule("CG-X-005", Severity.WARNING, "StatefulSet serviceName is not a headless Service selecting its pods", LAYER)
 def statefulset_service(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     pods = PodLookup.of(index)
-    for sts in index.kind("StatefulSet"):
+    for sts in index.kind("StatefulSet", APPS):
         name = as_dict(sts.obj.get("spec")).get("serviceName")
         if not name:
             continue
         ns = index.namespace_of(sts)
-        svc = index.get("Service", str(name), ns)
+        svc = index.get("Service", str(name), ns, CORE)
+        if svc is None and opts.is_external("Service", str(name), ns):
+            continue
         if svc is None:
             yield finding(
                 "CG-X-005",
@@ -208,7 +211,7 @@ def statefulset_service(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
 
 @rule("CG-X-006", Severity.WARNING, "Pod uses a ServiceAccount that is not rendered", LAYER)
 def service_account(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    names = {(d.name, index.namespace_of(d)) for d in index.kind("ServiceAccount")}
+    names = {(d.name, index.namespace_of(d)) for d in index.kind("ServiceAccount", CORE)}
     for pt in index.pod_templates:
         spec = pt.spec
         field = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"
