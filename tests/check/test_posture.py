@@ -161,19 +161,40 @@ def test_init_containers_get_security_checks():
     assert found[0].field == "spec.template.spec.initContainers[0].securityContext.privileged"
 
 
-@pytest.mark.parametrize("kind,probes,annotations,n", [
-    ("Deployment", "", "{}", 1),
-    ("StatefulSet", "readinessProbe: {tcpSocket: {port: http}}", "{}", 1),  # liveness missing
-    ("DaemonSet", "", "{}", 1),
-    ("Deployment", PROBES, "{}", 0),
-    ("Job", "", "{}", 0),  # runs to completion
-    ("Deployment", "", "{helm.sh/hook: pre-install}", 0),  # hooks are not long-running
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}]}"
+
+
+@pytest.mark.parametrize("kind,probes,annotations,expected", [
+    ("Deployment", "", "{}", [W]),
+    ("StatefulSet", "readinessProbe: {tcpSocket: {port: http}}", "{}", [I]),  # liveness missing: advice
+    ("DaemonSet", "", "{}", [W]),
+    ("Deployment", PROBES, "{}", []),
+    ("Job", "", "{}", []),  # runs to completion
+    ("Deployment", "", "{helm.sh/hook: pre-install}", []),  # hooks are not long-running
 ])
-def test_probes(kind, probes, annotations, n):
+def test_probes(kind, probes, annotations, expected):
     text = workload(kind=kind, probes=probes, annotations=annotations)
     if kind == "Job":
         text = text.replace("apps/v1", "batch/v1")
-    assert sevs("CG-P-009", text) == [W] * n
+    assert sevs("CG-P-009", text, SERVICE) == expected
+
+
+def test_missing_readiness_probe_is_advice_when_no_service_sends_traffic():
+    # a controller/worker no Service selects gets no traffic: nothing is "sent before it is ready"
+    assert sevs("CG-P-009", workload(probes="")) == [I]
+    assert sevs("CG-P-009", workload(probes=""), SERVICE.replace("app: web", "app: other")) == [I]
+
+
+def test_host_namespaces_of_node_agents_are_info():
+    # node exporters, CNI and log shippers run as DaemonSets and need the host's network/PID namespace
+    assert sevs("CG-P-008", workload(kind="DaemonSet", pod_extra="hostNetwork: true")) == [I]
+
+
+def test_istio_injected_auto_image_is_not_an_unpinned_image():
+    text = workload(image="auto").replace("metadata: {labels: {app: web}}",
+                                          "metadata: {labels: {app: web, sidecar.istio.io/inject: 'true'}}")
+    assert sevs("CG-P-002", text) == []
+    assert sevs("CG-P-002", workload(image="auto")) == [W]
 
 
 def test_helm_test_pod_gets_security_but_not_probe_checks():

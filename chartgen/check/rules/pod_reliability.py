@@ -7,7 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import all_containers, as_dict, is_hook, pod_spec_field
+from chartgen.check.helpers import (
+    CORE,
+    PodLookup,
+    all_containers,
+    as_dict,
+    index_cache,
+    is_hook,
+    pod_spec_field,
+    service_selector,
+)
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
@@ -57,6 +66,13 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
+def _injected(pt: PodTemplate) -> bool:
+    tpl = as_dict(as_dict(pt.owner.obj.get("spec")).get("template"))
+    md = as_dict(tpl.get("metadata"))
+    keys = list(as_dict(md.get("labels"))) + list(as_dict(md.get("annotations")))
+    return any(k.startswith(("sidecar.istio.io/inject", "inject.istio.io/")) for k in keys)
+
+
 def image_tag(image: str) -> tuple[str | None, bool]:
     """(tag, pinned by digest) of an image reference."""
     if "@" in image:
@@ -74,6 +90,8 @@ def image_tags(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             image = c.get("image")
             if not isinstance(image, str) or not image:
                 continue
+            if image == "auto" and _injected(pt):
+                continue  # Istio's injector replaces the "auto" image of a gateway/sidecar template
             tag, digest = image_tag(image)
             if digest or (tag and tag != "latest"):
                 continue
@@ -96,6 +114,9 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             missing = [p for p in ("readinessProbe", "livenessProbe") if not isinstance(c.get(p), dict)]
             if not missing:
                 continue
+            # Without a readiness probe a Service sends traffic to a pod that is not ready: a warning when a
+            # Service selects the pods; a missing liveness probe, or pods no Service serves, is advice (info).
+            served = "readinessProbe" in missing and _served(index, pt)
             yield finding(
                 "CG-P-009",
                 pt.owner,
@@ -107,4 +128,19 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 ),
                 hint="add readinessProbe and livenessProbe (httpGet on a named port, or tcpSocket)",
                 field=f"{pod_spec_field(pt)}.containers[{i}]",
+                severity=None if served else Severity.INFO,
             )
+
+
+def _served(index: ManifestIndex, pt: PodTemplate) -> bool:
+    """Does a rendered Service select these pods? (one selector lookup per Service, cached per index)"""
+    def build() -> set[int]:
+        pods = PodLookup.of(index)
+        out: set[int] = set()
+        for svc in index.kind("Service", CORE):
+            sel = service_selector(svc)
+            if sel:
+                out.update(id(p.owner) for p in pods.select(sel, index.namespace_of(svc)))
+        return out
+
+    return id(pt.owner) in index_cache(index, "_cg_served_pods", build)

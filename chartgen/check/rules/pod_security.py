@@ -137,4 +137,6 @@ def host_namespaces(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                     f"{pt.owner.kind} {pt.owner.name}: {key}: true shares the node's namespace with the pod",
                     hint=f"remove {key}: true (use a Service / hostPort-free design)",
                     field=f"{pod_spec_field(pt)}.{key}",
+                    # a DaemonSet is a node agent (exporters, CNI, log shippers): host access is its job
+                    severity=Severity.INFO if pt.owner.kind == "DaemonSet" else None,
                 )
