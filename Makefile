@@ -22,7 +22,7 @@ examples: setup
 	$(BIN)/chartgen verify generated-charts/*/
 
 test: setup
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 -q --ignore=tests/corpus
 
 bench: setup
 	$(BIN)/python bench/generate.py
