@@ -10,9 +10,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from chartgen.check.model import CheckOptions, Finding, Severity
+from chartgen.check.model import CheckOptions, Document, Finding, Severity
 
 if TYPE_CHECKING:
+    from chartgen.check.config import CheckConfig
     from chartgen.check.runner import CheckResult
 
 EXIT_OK = 0
@@ -37,19 +38,91 @@ def split_ids(values: Iterable[str]) -> frozenset[str]:
     return frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def make_options(*, kube_version: str = "1.31", istio_version: str = "1.30", profile: str = "default",
-                 disabled: Iterable[str] = (), node_port_range: tuple[int, int] | None = None) -> CheckOptions:
-    from chartgen.check.schema import parse_kube_version
+PROFILES = ("default", "prod")
+
+
+def check_kube_version(text: str) -> None:
+    """A MAJOR.MINOR the bundled Kubernetes schemas cover (anything else would check against the wrong API)."""
+    from chartgen.check.schema import available_versions, parse_kube_version
 
     try:
-        parse_kube_version(kube_version)
+        version = parse_kube_version(text)
     except ValueError as err:
         raise UsageError(str(err)) from None
+    known = sorted(available_versions())
+    if known and not known[0] <= version <= known[-1]:
+        raise UsageError(f"unsupported --kube-version {text}: use {known[0][0]}.{known[0][1]} to "
+                         f"{known[-1][0]}.{known[-1][1]}")
+
+
+def check_rule_ids(ids: Iterable[str], where: str) -> None:
+    from chartgen.check.registry import all_rules
+    from chartgen.check.runner import load_rule_modules
+
+    load_rule_modules()
+    unknown = sorted(set(ids) - {r.id for r in all_rules()})
+    if unknown:
+        raise UsageError(f"{where}: unknown rule id {', '.join(unknown)} (`chartgen rules` lists them)")
+
+
+def make_options(*, kube_version: str = "1.31", istio_version: str = "1.30", profile: str = "default",
+                 disabled: Iterable[str] = (), node_port_range: tuple[int, int] | None = None,
+                 config: CheckConfig | None = None) -> CheckOptions:
+    if profile not in PROFILES:
+        raise UsageError(f"unknown profile {profile!r}: use {' or '.join(PROFILES)}")
+    check_kube_version(kube_version)
+    disabled_ids = split_ids(disabled)
+    check_rule_ids(disabled_ids, "--disable")
+    if config is not None:
+        for rid in sorted(set(config.rule_lines) - _known_ids()):
+            line, where = config.rule_lines[rid]
+            raise UsageError(f"{config.path}:{line}: {where}: unknown rule id {rid} (`chartgen rules` lists them)")
     extra = {} if node_port_range is None else {"node_port_range": tuple(node_port_range)}
     if node_port_range is not None and not 1 <= node_port_range[0] <= node_port_range[1] <= 65535:
         raise UsageError(f"invalid node port range {node_port_range[0]}-{node_port_range[1]}")
+    if config is not None:
+        extra.update(external=config.external, severity_overrides=config.severity, crds=config.crds)
+        disabled_ids |= config.disable
     return CheckOptions(kube_version=kube_version, istio_version=istio_version, profile=profile,
-                        disabled=split_ids(disabled), **extra)
+                        disabled=disabled_ids, **extra)  # type: ignore[arg-type]
+
+
+def _known_ids() -> set[str]:
+    from chartgen.check.registry import all_rules
+    from chartgen.check.runner import load_rule_modules
+
+    load_rule_modules()
+    return {r.id for r in all_rules()}
+
+
+def load_check_config(paths: Sequence[str], config: str | None) -> CheckConfig | None:
+    """--config PATH, else the nearest .chartgen-check.yaml above the first input; None when there is none."""
+    from pathlib import Path
+
+    from chartgen.check.config import ConfigError, find_config, load_config
+
+    path = Path(config) if config else find_config(paths)
+    if path is None:
+        return None
+    if config and not path.is_file():
+        raise UsageError(f"--config {config}: no such file")
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+
+
+def check_ignore_annotations(documents: Sequence[Document]) -> None:
+    """An ignore annotation naming an unknown rule id is a user mistake: exit 2, naming file and line."""
+    from chartgen.check.suppress import IGNORE_FIELD, Ignore, ignores_of
+
+    known = _known_ids()
+    for doc in documents:
+        parsed = ignores_of(doc)
+        if isinstance(parsed, Ignore) and (unknown := sorted(parsed.rules - known)):
+            where = f"{doc.file}:{doc.line}" if doc.line else f"{doc.file} document {doc.index}"
+            raise UsageError(f"{where}: {IGNORE_FIELD}: unknown rule id {', '.join(unknown)} "
+                             "(`chartgen rules` lists them)")
 
 
 def check_sources(sources: Mapping[str, str], opts: CheckOptions | None = None,
@@ -75,7 +148,7 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
               severity: str = "error", disabled: Iterable[str] = (), profile: str = "default",
               namespace: str | None = None, out: TextIO | None = None, stdin: TextIO | None = None,
               err: TextIO | None = None, node_port_range: tuple[int, int] | None = None,
-              color: bool | None = None) -> int:
+              color: bool | None = None, config: str | None = None) -> int:
     """Check files/directories/"-" and write the report to `out`; returns the exit code."""
     from chartgen.check.loader import InputError, load_paths
     from chartgen.check.report import FORMATS, write_report
@@ -87,14 +160,16 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
         fail_on = parse_severity(severity)
-        opts = make_options(kube_version=kube_version, istio_version=istio_version, profile=profile,
-                            disabled=disabled, node_port_range=node_port_range)
         if not paths:
             raise UsageError("no input: give manifest files, directories, or - for standard input")
+        cfg = load_check_config(paths, config)
+        opts = make_options(kube_version=kube_version, istio_version=istio_version, profile=profile,
+                            disabled=disabled, node_port_range=node_port_range, config=cfg)
         stdin_text = None
         if "-" in paths:
             stdin_text = (sys.stdin if stdin is None else stdin).read()
         documents = load_paths(list(paths), stdin_text)
+        check_ignore_annotations(documents)
     except InputError as error:
         print(str(error), file=err)
         return EXIT_INPUT
@@ -103,15 +178,16 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
         return EXIT_INPUT
 
     result = check(documents, opts, namespace)
-    _warn_unknown_disabled(opts.disabled, err)
+    if cfg is not None and cfg.ignore:
+        result = apply_path_ignores(result, cfg)
     write_report(fmt, result.findings, result.documents, out, fail_on=fail_on,
                  suppressed=len(result.suppressed), color=color)
     return EXIT_FINDINGS if result.failing(fail_on) else EXIT_OK
 
 
-def _warn_unknown_disabled(disabled: frozenset[str], err: TextIO) -> None:
-    from chartgen.check.registry import all_rules
+def apply_path_ignores(result: CheckResult, cfg: CheckConfig) -> CheckResult:
+    from chartgen.check.runner import CheckResult, sort_key
 
-    unknown = sorted(disabled - {r.id for r in all_rules()})
-    if unknown:
-        print(f"{PROG}: warning: --disable names unknown rule(s) {', '.join(unknown)}", file=err)
+    kept = [f for f in result.findings if not cfg.ignored(f.file, f.rule)]
+    dropped = [f for f in result.findings if cfg.ignored(f.file, f.rule)]
+    return CheckResult(result.documents, kept, sorted(result.suppressed + dropped, key=sort_key))

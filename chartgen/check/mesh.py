@@ -27,7 +27,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.helpers import CORE, ISTIO_NETWORKING, as_dict, as_int, as_list, index_cache, rendered_namespaces, service_ports
+from chartgen.check.helpers import (
+    CORE,
+    ISTIO_NETWORKING,
+    as_dict,
+    as_int,
+    as_list,
+    index_cache,
+    rendered_namespaces,
+    service_ports,
+)
 from chartgen.check.model import Document, ManifestIndex
 
 MESH = "mesh"

@@ -65,11 +65,14 @@ def sort_key(finding: Finding) -> tuple[str, int, str, str, str]:
 
 
 def _run_rule(r: Rule, index: ManifestIndex, opts: CheckOptions, promote: bool) -> Iterator[Finding]:
+    override = dict(opts.severity_overrides).get(r.id)
     for finding in r.fn(index, opts):
         if finding.rule in opts.disabled:
             continue
         if promote and r.layer == PROMOTED_LAYER and r.severity <= finding.severity < Severity.ERROR:
             finding = replace(finding, severity=Severity.ERROR)
+        if override is not None and finding.severity != override:
+            finding = replace(finding, severity=override)
         yield finding
 
 

@@ -28,7 +28,24 @@ LAYER = "cross"
 SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 
 
-@rule("CG-X-007", Severity.ERROR, "HorizontalPodAutoscaler scaleTargetRef names no rendered workload", LAYER)
+@rule(
+    "CG-X-007",
+    Severity.ERROR,
+    "HorizontalPodAutoscaler scaleTargetRef names no rendered workload",
+    LAYER,
+    why="An autoscaler whose scaleTargetRef names no workload scales nothing (FailedGetScale).",
+    fix="make scaleTargetRef.name the workload's rendered name (same fullname helper)",
+    example="""\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web-app}
+  minReplicas: 2
+  maxReplicas: 5
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}]
+""",
+)
 def hpa_target(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # Built-in scalable kinds are rendered by the chart itself, so a miss is a naming bug (ERROR). Other kinds
     # (Argo Rollout, custom resources with a scale subresource) may be created by an operator: WARNING.
@@ -52,7 +69,39 @@ def hpa_target(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         )
 
 
-@rule("CG-X-008", Severity.ERROR, "PodDisruptionBudget selects no pods", LAYER)
+@rule(
+    "CG-X-008",
+    Severity.ERROR,
+    "PodDisruptionBudget selects no pods",
+    LAYER,
+    why=(
+        "A PodDisruptionBudget that selects none of the chart's pods protects nothing: drains take the "
+        "workload down. An error when the render holds its own pods there; a warning when the pods may come "
+        "from an operator or another release."
+    ),
+    fix="use the workload's selector labels in spec.selector",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: webb}}
+""",
+)
 def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # ERROR when the set renders its own pods in the PDB's namespace and no custom resource: nothing else in the
     # release can create the pods it was meant for, so it is a label bug and drains take the workload down.
@@ -94,7 +143,29 @@ def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
         )
 
 
-@rule("CG-P-010", Severity.WARNING, "Single-replica workload without a PodDisruptionBudget (profile prod)", LAYER)
+@rule(
+    "CG-P-010",
+    Severity.WARNING,
+    "Single-replica workload without a PodDisruptionBudget (profile prod)",
+    LAYER,
+    why="Under --profile prod a single replica without a PodDisruptionBudget means every node drain is an outage.",
+    fix="run >= 2 replicas (or an HPA with minReplicas >= 2) and render a PodDisruptionBudget (maxUnavailable: 1)",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def single_replica(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     if opts.profile != "prod":
         return

@@ -69,7 +69,37 @@ def _httproute_backends(doc: Document, index: ManifestIndex) -> Iterator[tuple[s
             )
 
 
-@rule("CG-X-010", Severity.ERROR, "Ingress/HTTPRoute backend Service or port not found", LAYER)
+@rule(
+    "CG-X-010",
+    Severity.ERROR,
+    "Ingress/HTTPRoute backend Service or port not found",
+    LAYER,
+    why=(
+        "An Ingress or HTTPRoute backend port that the Service does not have fails every request with 503; a "
+        "backend Service missing from the input is a warning (another release may own it)."
+    ),
+    fix=(
+        "use the Service's port number or name (not the containerPort); reference the chart's Service by its "
+        "rendered name"
+    ),
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+  - host: web.example.com
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 8080}}}}]
+""",
+)
 def route_backends(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # The backend Service missing from the render is only a WARNING (another release in the namespace may own
     # it); a rendered Service without the referenced port is a certain 503 -> ERROR.
@@ -82,6 +112,8 @@ def route_backends(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             refs.append((hr, name, port, field, ns))
     for doc, name, port, field, ns in refs:
         svc = index.get("Service", name, ns, CORE)
+        if svc is None and opts.is_external("Service", name, ns):
+            continue
         if svc is None:
             yield finding(
                 "CG-X-010",

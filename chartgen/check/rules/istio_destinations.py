@@ -38,7 +38,32 @@ def _near_miss_service(mesh: Mesh, h: Host) -> str | None:
     return close[0] if close else None
 
 
-@rule("CG-ISTIO-010", Severity.WARNING, "DestinationRule host matches no Service or ServiceEntry (IST0174)", LAYER)
+@rule(
+    "CG-ISTIO-010",
+    Severity.WARNING,
+    "DestinationRule host matches no Service or ServiceEntry (IST0174)",
+    LAYER,
+    why=(
+        "A DestinationRule whose host matches nothing applies its policy to nothing (IST0174); it breaks no "
+        "traffic, so a warning."
+    ),
+    fix="set host to the Service's name (short name or FQDN) or a ServiceEntry host",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: wbe
+  subsets: [{name: v1, labels: {app: web}}]
+""",
+)
 def dr_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # WARNING as in istioctl: the Service may belong to another release. ERROR when the host is a near-miss of a
     # Service the chart renders in that namespace: a typo, and the traffic policy (mTLS, subsets) silently applies
@@ -64,7 +89,42 @@ def dr_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         )
 
 
-@rule("CG-ISTIO-011", Severity.WARNING, "DestinationRule subset selects no pods (IST0173)", LAYER)
+@rule(
+    "CG-ISTIO-011",
+    Severity.WARNING,
+    "DestinationRule subset selects no pods (IST0173)",
+    LAYER,
+    why="A subset whose labels match no pod has no endpoints: traffic routed to it fails (IST0173).",
+    fix="make the subset labels match the pod template labels of a version of the workload",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets: [{name: v1, labels: {app: web, version: v9}}]
+""",
+)
 def dr_subset_pods(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
     pods = PodLookup.of(index)
@@ -99,7 +159,22 @@ def dr_subset_pods(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             )
 
 
-@rule("CG-ISTIO-012", Severity.ERROR, "DestinationRule defines a subset name twice", LAYER)
+@rule(
+    "CG-ISTIO-012",
+    Severity.ERROR,
+    "DestinationRule defines a subset name twice",
+    LAYER,
+    why="Istio rejects a DestinationRule that defines the same subset name twice.",
+    fix="give each subset a unique name",
+    example="""\
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets: [{name: v1, labels: {app: web}}, {name: v1, labels: {version: v1}}]
+""",
+)
 def dr_duplicate_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for dr in index.kind("DestinationRule", ISTIO_NETWORKING):
         seen: set[str] = set()
@@ -119,7 +194,32 @@ def dr_duplicate_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[F
             seen.add(str(name))
 
 
-@rule("CG-ISTIO-013", Severity.INFO, "Service port name does not follow Istio protocol naming (IST0118)", LAYER)
+@rule(
+    "CG-ISTIO-013",
+    Severity.INFO,
+    "Service port name does not follow Istio protocol naming (IST0118)",
+    LAYER,
+    why=(
+        "Istio picks the protocol from the port name (`http-*`, `grpc-*`, ...) or appProtocol; other names "
+        "are treated as opaque TCP (IST0118, info)."
+    ),
+    fix="name Service ports `<protocol>[-suffix]` (http, http-web, grpc, tcp-db) or set appProtocol",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: web, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: web}}]}]
+""",
+)
 def service_port_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # Only for charts that use Istio: elsewhere the naming convention is irrelevant. INFO, as in istioctl:
     # Istio falls back to protocol sniffing, which works but loses explicit protocol selection.

@@ -13,7 +13,30 @@ LAYER = "istio"
 
 
 @rule(
-    "CG-ISTIO-014", Severity.ERROR, "Two Gateways with the same selector claim the same host and port (IST0145)", LAYER
+    "CG-ISTIO-014",
+    Severity.ERROR,
+    "Two Gateways with the same selector claim the same host and port (IST0145)",
+    LAYER,
+    why=(
+        "Two Gateways selecting the same gateway pods claim the same host and port: Envoy keeps one and "
+        "rejects the other (IST0145)."
+    ),
+    fix="serve each host:port from one Gateway (merge the servers) or use distinct hosts",
+    example="""\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [web.example.com]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public-2}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [web.example.com]}]
+""",
 )
 def gateway_conflicts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     groups: dict[frozenset[tuple[str, str]], list[Document]] = {}
@@ -52,7 +75,28 @@ def _gateway_clash(a: Document, b: Document) -> tuple[int, str] | None:
     return None
 
 
-@rule("CG-ISTIO-016", Severity.ERROR, "Gateway server TLS settings are inconsistent with its protocol", LAYER)
+@rule(
+    "CG-ISTIO-016",
+    Severity.ERROR,
+    "Gateway server TLS settings are inconsistent with its protocol",
+    LAYER,
+    why=(
+        "HTTPS/TLS servers need tls settings (mode and credentials), plain protocols must not have them: "
+        "Istio rejects or ignores the server."
+    ),
+    fix=(
+        "give HTTPS/TLS servers tls.mode (SIMPLE/MUTUAL with credentialName, or PASSTHROUGH); remove tls from"
+        " HTTP servers"
+    ),
+    example="""\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [web.example.com]}]
+""",
+)
 def gateway_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for gw in index.kind("Gateway", ISTIO_NETWORKING):
         for si, s in enumerate(as_list(spec_of(gw).get("servers"))):
@@ -119,7 +163,25 @@ def gateway_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
-@rule("CG-ISTIO-017", Severity.ERROR, "Gateway fails Istio validation (servers, hosts, ports, port names)", LAYER)
+@rule(
+    "CG-ISTIO-017",
+    Severity.ERROR,
+    "Gateway fails Istio validation (servers, hosts, ports, port names)",
+    LAYER,
+    why=(
+        "Istio rejects an Istio Gateway (networking.istio.io) without servers, hosts or valid ports (Gateway "
+        "API Gateways are a different kind and are not checked here)."
+    ),
+    fix="give every server a port (number, name, protocol) and at least one host",
+    example="""\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public}
+spec:
+  selector: {istio: ingressgateway}
+  servers: []
+""",
+)
 def gateway_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for gw in index.kind("Gateway", ISTIO_NETWORKING):
         servers = as_list(spec_of(gw).get("servers"))

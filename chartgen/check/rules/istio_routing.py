@@ -33,7 +33,44 @@ from chartgen.check.registry import finding, rule
 LAYER = "istio"
 
 
-@rule("CG-ISTIO-001", Severity.ERROR, "VirtualService references a Gateway that is not rendered (IST0101)", LAYER)
+@rule(
+    "CG-ISTIO-001",
+    Severity.ERROR,
+    "VirtualService references a Gateway that is not rendered (IST0101)",
+    LAYER,
+    why=(
+        "A VirtualService bound to a Gateway that does not exist is never attached to any gateway (IST0101): "
+        "its routes serve nothing. An error when the input renders the Gateways of that namespace; a warning "
+        "when the Gateway may live elsewhere."
+    ),
+    fix=(
+        "use the rendered Gateway's name, `<namespace>/<name>` for a shared gateway, or `mesh`; declare "
+        "shared gateways in .chartgen-check.yaml (external)"
+    ),
+    example="""\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [web.example.com]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web.example.com]
+  gateways: [publc]
+  http: [{route: [{destination: {host: web}}]}]
+""",
+)
 def vs_gateway_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -82,7 +119,33 @@ def vs_gateway_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                 )
 
 
-@rule("CG-ISTIO-002", Severity.ERROR, "VirtualService destination host not found (IST0101)", LAYER)
+@rule(
+    "CG-ISTIO-002",
+    Severity.ERROR,
+    "VirtualService destination host not found (IST0101)",
+    LAYER,
+    why=(
+        "A destination host that matches no Service or ServiceEntry has no endpoints: requests fail with 503 "
+        "(IST0101). An error when the input renders the Services of that namespace; a warning otherwise; info"
+        " for hosts outside the cluster."
+    ),
+    fix="use the rendered Service's name (short name = same namespace), or render a ServiceEntry",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: wbe}}]}]
+""",
+)
 def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -152,7 +215,40 @@ def vs_destination_host(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
                 )
 
 
-@rule("CG-ISTIO-003", Severity.ERROR, "VirtualService subset not defined by a DestinationRule (IST0101)", LAYER)
+@rule(
+    "CG-ISTIO-003",
+    Severity.ERROR,
+    "VirtualService subset not defined by a DestinationRule (IST0101)",
+    LAYER,
+    why=(
+        "A route to a subset no DestinationRule defines fails with 503 (IST0101). An error when a "
+        "DestinationRule for the host is rendered without that subset, or the input renders DestinationRules "
+        "in the namespace; a warning when the DestinationRule may be elsewhere."
+    ),
+    fix="add the subset to the DestinationRule or fix the subset name",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets: [{name: v1, labels: {app: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: web, subset: v2}}]}]
+""",
+)
 def vs_subset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -193,7 +289,32 @@ def vs_subset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
-@rule("CG-ISTIO-004", Severity.ERROR, "Destination Service has several ports and the route sets none (IST0112)", LAYER)
+@rule(
+    "CG-ISTIO-004",
+    Severity.ERROR,
+    "Destination Service has several ports and the route sets none (IST0112)",
+    LAYER,
+    why=(
+        "When the destination Service has several ports, Istio cannot pick one: the route needs "
+        "destination.port (IST0112)."
+    ),
+    fix="set destination.port.number to one of the Service's ports",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}, {name: grpc, port: 9090}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: web}}]}]
+""",
+)
 def vs_port_required(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -214,7 +335,29 @@ def vs_port_required(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                 )
 
 
-@rule("CG-ISTIO-005", Severity.ERROR, "Destination port is not a port of the destination Service", LAYER)
+@rule(
+    "CG-ISTIO-005",
+    Severity.ERROR,
+    "Destination port is not a port of the destination Service",
+    LAYER,
+    why="A destination port the Service does not expose routes to nothing: requests fail with 503.",
+    fix="use a port of the destination Service (the Service port, not the targetPort)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: web, port: {number: 8080}}}]}]
+""",
+)
 def vs_port_exists(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     mesh = Mesh.of(index)
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -240,7 +383,37 @@ def vs_port_exists(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             )
 
 
-@rule("CG-ISTIO-006", Severity.ERROR, "VirtualService host not served by its Gateway (IST0132)", LAYER)
+@rule(
+    "CG-ISTIO-006",
+    Severity.ERROR,
+    "VirtualService host not served by its Gateway (IST0132)",
+    LAYER,
+    why="A VirtualService host its Gateway does not serve is never reached through that gateway (IST0132).",
+    fix="add the host to the Gateway's servers, or fix the VirtualService host",
+    example="""\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [web.example.com]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [api.example.com]
+  gateways: [public]
+  http: [{route: [{destination: {host: web}}]}]
+""",
+)
 def vs_host_in_gateway(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # ERROR (istioctl reports IST0132 as a warning): both objects are in the chart, and a VirtualService whose
     # hosts the Gateway does not serve is never used for that gateway's traffic (404 at the edge).
@@ -271,7 +444,39 @@ def vs_host_in_gateway(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             )
 
 
-@rule("CG-ISTIO-007", Severity.ERROR, "Invalid route weights (negative, or all zero with several destinations)", LAYER)
+@rule(
+    "CG-ISTIO-007",
+    Severity.ERROR,
+    "Invalid route weights (negative, or all zero with several destinations)",
+    LAYER,
+    why="Istio rejects negative weights; all-zero weights over several destinations send no traffic anywhere.",
+    fix="use non-negative weights with at least one above zero",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets: [{name: v1, labels: {app: web}}, {name: v2, labels: {app: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - route:
+    - {destination: {host: web, subset: v1}, weight: -10}
+    - {destination: {host: web, subset: v2}, weight: 110}
+""",
+)
 def vs_weights(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for field, route in routes_of(vs):
@@ -301,7 +506,39 @@ def vs_weights(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
-@rule("CG-ISTIO-008", Severity.INFO, "Route weights do not add up to 100 (Istio treats them as relative)", LAYER)
+@rule(
+    "CG-ISTIO-008",
+    Severity.INFO,
+    "Route weights do not add up to 100 (Istio treats them as relative)",
+    LAYER,
+    why="Istio normalises weights that do not add up to 100; a sum other than 100 is often a typo (info only).",
+    fix="make the weights add up to 100 (or ignore: Istio treats them as relative)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets: [{name: v1, labels: {app: web}}, {name: v2, labels: {app: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - route:
+    - {destination: {host: web, subset: v1}, weight: 80}
+    - {destination: {host: web, subset: v2}, weight: 30}
+""",
+)
 def vs_weights_sum(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         for field, route in routes_of(vs):
@@ -323,7 +560,29 @@ def vs_weights_sum(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 
 
 @rule(
-    "CG-ISTIO-009", Severity.ERROR, "HTTP route needs exactly one of route, redirect, directResponse, delegate", LAYER
+    "CG-ISTIO-009",
+    Severity.ERROR,
+    "HTTP route needs exactly one of route, redirect, directResponse, delegate",
+    LAYER,
+    why="Istio rejects an HTTP route with none or several of route, redirect, directResponse and delegate.",
+    fix="give each http route exactly one of route, redirect, directResponse or delegate",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - route: [{destination: {host: web}}]
+    redirect: {uri: /new}
+""",
 )
 def vs_http_action(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -353,7 +612,36 @@ def vs_http_action(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             )
 
 
-@rule("CG-ISTIO-015", Severity.ERROR, "Two mesh VirtualServices claim the same host (IST0109)", LAYER)
+@rule(
+    "CG-ISTIO-015",
+    Severity.ERROR,
+    "Two mesh VirtualServices claim the same host (IST0109)",
+    LAYER,
+    why="Two mesh VirtualServices for the same host: only one is applied, the other is ignored (IST0109).",
+    fix="merge the routes into one VirtualService per host",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: web}}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web-2}
+spec:
+  hosts: [web]
+  http: [{route: [{destination: {host: web}}]}]
+""",
+)
 def vs_mesh_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     claims: dict[str, list[tuple[Document, Host]]] = {}
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
@@ -383,7 +671,32 @@ def vs_mesh_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                 break
 
 
-@rule("CG-ISTIO-020", Severity.ERROR, "VirtualService fails Istio validation (IST0106)", LAYER)
+@rule(
+    "CG-ISTIO-020",
+    Severity.ERROR,
+    "VirtualService fails Istio validation (IST0106)",
+    LAYER,
+    why=(
+        "Istio's admission validation rejects the VirtualService (IST0106): e.g. a host listed twice, a `*` "
+        "destination host, no routes."
+    ),
+    fix="fix the field named in the message (see Istio's VirtualService reference)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web, web]
+  http: [{route: [{destination: {host: web}}]}]
+""",
+)
 def vs_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in index.kind("VirtualService", ISTIO_NETWORKING):
         spec = spec_of(vs)

@@ -12,7 +12,25 @@ from chartgen.check.registry import finding, rule
 LAYER = "istio"
 
 
-@rule("CG-ISTIO-018", Severity.ERROR, "AuthorizationPolicy action/rules/provider are inconsistent", LAYER)
+@rule(
+    "CG-ISTIO-018",
+    Severity.ERROR,
+    "AuthorizationPolicy action/rules/provider are inconsistent",
+    LAYER,
+    why=(
+        "Istio rejects an AuthorizationPolicy whose action, rules and provider contradict each other (CUSTOM "
+        "without a provider, a provider without CUSTOM)."
+    ),
+    fix="use action CUSTOM with provider.name, or another action without provider",
+    example="""\
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz}
+spec:
+  action: CUSTOM
+  rules: [{to: [{operation: {paths: [/admin]}}]}]
+""",
+)
 def authz_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for ap in index.kind("AuthorizationPolicy", ISTIO_SECURITY):
         spec = spec_of(ap)
@@ -46,7 +64,24 @@ def authz_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             )
 
 
-@rule("CG-ISTIO-019", Severity.ERROR, "PeerAuthentication portLevelMtls without a workload selector", LAYER)
+@rule(
+    "CG-ISTIO-019",
+    Severity.ERROR,
+    "PeerAuthentication portLevelMtls without a workload selector",
+    LAYER,
+    why=(
+        "Istio rejects port-level mTLS on a PeerAuthentication without a workload selector (ports belong to workloads)."
+    ),
+    fix="add spec.selector.matchLabels, or set the mode for the whole namespace with spec.mtls",
+    example="""\
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default}
+spec:
+  mtls: {mode: STRICT}
+  portLevelMtls: {'8080': {mode: PERMISSIVE}}
+""",
+)
 def peer_authn(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pa in index.kind("PeerAuthentication", ISTIO_SECURITY):
         spec = spec_of(pa)

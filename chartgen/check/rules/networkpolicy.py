@@ -11,7 +11,35 @@ from chartgen.check.registry import finding, rule
 LAYER = "cross"
 
 
-@rule("CG-X-009", Severity.WARNING, "NetworkPolicy podSelector selects no pods", LAYER)
+@rule(
+    "CG-X-009",
+    Severity.WARNING,
+    "NetworkPolicy podSelector selects no pods",
+    LAYER,
+    why="A NetworkPolicy whose podSelector matches none of the chart's pods has no effect on them.",
+    fix="use the workload's selector labels in spec.podSelector",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec:
+  podSelector: {matchLabels: {app: webb}}
+  policyTypes: [Ingress]
+""",
+)
 def netpol_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     pods = PodLookup.of(index)
     for np in index.kind("NetworkPolicy", NETWORKING):

@@ -33,7 +33,21 @@ E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
 
 
-@rule("CG-API-001", E, "Document is not a Kubernetes object (not a mapping, or apiVersion/kind missing)", LAYER)
+@rule(
+    "CG-API-001",
+    E,
+    "Document is not a Kubernetes object (not a mapping, or apiVersion/kind missing)",
+    LAYER,
+    why="The API server accepts only objects with apiVersion and kind; kubectl/helm stop at such a document.",
+    fix=(
+        "make every YAML document one object with apiVersion, kind and metadata (a template that renders part"
+        " of an object usually lost an `if` around the whole document)"
+    ),
+    example="""\
+metadata: {name: orphan}
+data: {key: value}
+""",
+)
 def not_an_object(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index:
         yaml_type = doc.yaml_type if isinstance(doc, SourceDocument) else None
@@ -60,7 +74,25 @@ def not_an_object(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
                 )
 
 
-@rule("CG-API-002", E, "Duplicate key in a YAML mapping (the first value is silently dropped)", LAYER)
+@rule(
+    "CG-API-002",
+    E,
+    "Duplicate key in a YAML mapping (the first value is silently dropped)",
+    LAYER,
+    why=(
+        "YAML keeps only the last of two equal keys, so the first value is silently lost; strict decoding "
+        "rejects the object."
+    ),
+    fix="remove one of the duplicate keys (often a value set twice by two template blocks)",
+    example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data:
+  mode: fast
+  mode: safe
+""",
+)
 def duplicate_keys(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index:
         if not isinstance(doc, SourceDocument):
@@ -82,7 +114,25 @@ def _with_line(finding: Finding, line: int) -> Finding:
     return replace(finding, line=line)
 
 
-@rule("CG-API-003", E, "Two objects with the same API group, kind, namespace and name", LAYER)
+@rule(
+    "CG-API-003",
+    E,
+    "Two objects with the same API group, kind, namespace and name",
+    LAYER,
+    why="Two objects with the same group, kind, namespace and name: one silently replaces the other on apply.",
+    fix="rename one of them (check fullnameOverride/nameOverride and per-component name suffixes)",
+    example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {a: '1'}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {a: '2'}
+""",
+)
 def duplicate_objects(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     seen: dict[tuple[str, str, str | None, str], Document] = {}
     for doc in index:
@@ -216,7 +266,27 @@ def _label_findings(doc: Document, path: tuple[Any, ...], value: Any, what: str)
                     )
 
 
-@rule("CG-API-004", E, "Invalid label key or value in metadata.labels or a selector", LAYER)
+@rule(
+    "CG-API-004",
+    E,
+    "Invalid label key or value in metadata.labels or a selector",
+    LAYER,
+    why=(
+        "The API server rejects label keys/values and selector requirements that break the label syntax (63 "
+        "characters, [A-Za-z0-9-_.], operators In/NotIn/Exists/DoesNotExist)."
+    ),
+    fix=(
+        "label values are <= 63 characters of [A-Za-z0-9-_.] starting and ending alphanumeric; move free text"
+        " to an annotation"
+    ),
+    example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  labels: {version: 1.2.3+build/7}
+""",
+)
 def invalid_labels(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index:
         if not is_object(doc):
@@ -230,7 +300,20 @@ def invalid_labels(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
 
 
 @rule(
-    "CG-API-005", E, "metadata.name missing or not a valid object name; metadata.namespace not a DNS-1123 label", LAYER
+    "CG-API-005",
+    E,
+    "metadata.name missing or not a valid object name; metadata.namespace not a DNS-1123 label",
+    LAYER,
+    why=(
+        "Object names are validated by kind (DNS-1123 subdomain, label or path segment); a missing or invalid"
+        " name is rejected."
+    ),
+    fix="use lower case letters, digits, '-' and '.'; truncate generated names with `trunc 63 | trimSuffix \"-\"`",
+    example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: My_Settings}
+""",
 )
 def invalid_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index:

@@ -38,7 +38,32 @@ def _who(pt: PodTemplate, c: dict[str, Any], field: str) -> str:
     return f"{pt.owner.kind} {pt.owner.name} {kind} {c.get('name', '?')}"
 
 
-@rule("CG-P-001", Severity.INFO, "Container sets no CPU/memory requests or memory limit", LAYER)
+@rule(
+    "CG-P-001",
+    Severity.INFO,
+    "Container sets no CPU/memory requests or memory limit",
+    LAYER,
+    why=(
+        "Without requests the scheduler places the pod blind and it is evicted first; without a memory limit "
+        "one pod can starve its node. Advice by default (charts leave sizing to users); required under "
+        "--profile prod."
+    ),
+    fix="set resources.requests.cpu/memory and resources.limits.memory (values.yaml `resources`)",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # Required: requests.cpu, requests.memory and limits.memory (what the scheduler and the OOM killer use).
     # A CPU limit is deliberately NOT required: it throttles bursty services without protecting the node.
@@ -83,7 +108,28 @@ def image_tag(image: str) -> tuple[str | None, bool]:
     return None, False
 
 
-@rule("CG-P-002", Severity.WARNING, "Image uses the latest tag or no tag", LAYER)
+@rule(
+    "CG-P-002",
+    Severity.WARNING,
+    "Image uses the latest tag or no tag",
+    LAYER,
+    why="`latest` or no tag makes rollouts unreproducible: the same chart version runs different code over time.",
+    fix="pin a version tag (default it to .Chart.AppVersion) or a digest (@sha256:...)",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def image_tags(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -105,7 +151,38 @@ def image_tags(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             )
 
 
-@rule("CG-P-009", Severity.WARNING, "Long-running container without readiness/liveness probe", LAYER)
+@rule(
+    "CG-P-009",
+    Severity.WARNING,
+    "Long-running container without readiness/liveness probe",
+    LAYER,
+    why=(
+        "Without a readiness probe a Service sends traffic to pods that are not ready (a warning when a "
+        "Service selects them); without a liveness probe a hung process is never restarted (info)."
+    ),
+    fix="add readinessProbe and livenessProbe (httpGet on a named port, or tcpSocket)",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+""",
+)
 def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         if pt.owner.kind not in LONG_RUNNING or is_hook(pt.owner):
@@ -134,6 +211,7 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 def _served(index: ManifestIndex, pt: PodTemplate) -> bool:
     """Does a rendered Service select these pods? (one selector lookup per Service, cached per index)"""
+
     def build() -> set[int]:
         pods = PodLookup.of(index)
         out: set[int] = set()

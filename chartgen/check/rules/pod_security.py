@@ -36,7 +36,31 @@ def _pod_sc(pt: PodTemplate) -> dict[str, Any]:
     return as_dict(pt.spec.get("securityContext"))
 
 
-@rule("CG-P-003", Severity.INFO, "Container may run as root (runAsNonRoot not true)", LAYER)
+@rule(
+    "CG-P-003",
+    Severity.INFO,
+    "Container may run as root (runAsNonRoot not true)",
+    LAYER,
+    why=(
+        "A container that may run as root turns an application compromise into root in the container. Advice "
+        "by default; required under --profile prod."
+    ),
+    fix="set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser if the image has no USER",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def run_as_non_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         pod = _pod_sc(pt)
@@ -64,7 +88,34 @@ def run_as_non_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
             )
 
 
-@rule("CG-P-004", Severity.INFO, "Root filesystem is writable (readOnlyRootFilesystem not true)", LAYER)
+@rule(
+    "CG-P-004",
+    Severity.INFO,
+    "Root filesystem is writable (readOnlyRootFilesystem not true)",
+    LAYER,
+    why=(
+        "A writable root filesystem lets an attacker or a bug modify the image's files. Advice by default; "
+        "required under --profile prod."
+    ),
+    fix=(
+        "set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the application "
+        "writes (e.g. /tmp)"
+    ),
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def read_only_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -80,7 +131,31 @@ def read_only_root(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             )
 
 
-@rule("CG-P-005", Severity.INFO, "Privilege escalation allowed (allowPrivilegeEscalation not false)", LAYER)
+@rule(
+    "CG-P-005",
+    Severity.INFO,
+    "Privilege escalation allowed (allowPrivilegeEscalation not false)",
+    LAYER,
+    why=(
+        "allowPrivilegeEscalation lets a process gain more privileges than its parent (setuid binaries). "
+        "Advice by default; required under --profile prod."
+    ),
+    fix="set securityContext.allowPrivilegeEscalation: false",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def privilege_escalation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -95,7 +170,31 @@ def privilege_escalation(index: ManifestIndex, opts: CheckOptions) -> Iterator[F
             )
 
 
-@rule("CG-P-006", Severity.INFO, "Capabilities do not drop ALL", LAYER)
+@rule(
+    "CG-P-006",
+    Severity.INFO,
+    "Capabilities do not drop ALL",
+    LAYER,
+    why=(
+        "Default capabilities (NET_RAW, ...) are rarely needed and widen what a compromise can do. Advice by "
+        "default; required under --profile prod."
+    ),
+    fix="set securityContext.capabilities.drop: [ALL] and add back only what is needed (e.g. NET_BIND_SERVICE)",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def drop_all(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -112,7 +211,29 @@ def drop_all(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             )
 
 
-@rule("CG-P-007", Severity.WARNING, "Privileged container", LAYER)
+@rule(
+    "CG-P-007",
+    Severity.WARNING,
+    "Privileged container",
+    LAYER,
+    why="A privileged container has full access to the node. A warning (an error under --profile prod).",
+    fix="remove privileged: true; grant the specific capability the workload needs instead",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+        securityContext: {privileged: true}
+""",
+)
 def privileged(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for field, _, c, path in _containers(pt):
@@ -126,7 +247,32 @@ def privileged(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
-@rule("CG-P-008", Severity.WARNING, "Pod shares a host namespace (hostNetwork/hostPID/hostIPC)", LAYER)
+@rule(
+    "CG-P-008",
+    Severity.WARNING,
+    "Pod shares a host namespace (hostNetwork/hostPID/hostIPC)",
+    LAYER,
+    why=(
+        "hostNetwork/hostPID/hostIPC share the node's namespaces with the pod. A warning for ordinary "
+        "workloads (an error under --profile prod); info for DaemonSets, node agents whose job needs it."
+    ),
+    fix="remove hostNetwork/hostPID/hostIPC (use a Service, no hostPort)",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def host_namespaces(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         for key in ("hostNetwork", "hostPID", "hostIPC"):

@@ -37,24 +37,37 @@ LAYER = "cross"
 LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout")
 
 # Labels the controllers put on the pods they create; a template never carries them.
-CONTROLLER_LABELS = frozenset({
-    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "controller-revision-hash",
-    "pod-template-hash", "job-name", "controller-uid", "batch.kubernetes.io/job-name",
-    "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index",
-})
+CONTROLLER_LABELS = frozenset(
+    {
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "controller-revision-hash",
+        "pod-template-hash",
+        "job-name",
+        "controller-uid",
+        "batch.kubernetes.io/job-name",
+        "batch.kubernetes.io/controller-uid",
+        "batch.kubernetes.io/job-completion-index",
+    }
+)
 
 
 def _own_pods_in(index: ManifestIndex, namespace: str | None) -> bool:
     """Does the render run long-running pods of its own in exactly this namespace?"""
+
     def build() -> set[str | None]:
-        return {index.namespace_of(pt.owner) for pt in index.pod_templates
-                if pt.owner.kind in LONG_RUNNING and not is_hook(pt.owner)}
+        return {
+            index.namespace_of(pt.owner)
+            for pt in index.pod_templates
+            if pt.owner.kind in LONG_RUNNING and not is_hook(pt.owner)
+        }
 
     return namespace in index_cache(index, "_cg_own_pod_namespaces", build)
 
 
 def _custom_resource_names(index: ManifestIndex) -> dict[str, list[str | None]]:
     """Names (-> namespaces) of custom resources in the render: operators label their pods with them."""
+
     def build() -> dict[str, list[str | None]]:
         out: dict[str, list[str | None]] = {}
         for doc in index.documents:
@@ -77,18 +90,21 @@ def _operator_made(index: ManifestIndex, selector: dict[str, Any], namespace: st
 
 
 def _externally_declared(opts: CheckOptions, selector: dict[str, Any], namespace: str | None) -> bool:
-    return any(all(str(selector.get(k)) == v for k, v in ext.items())
-               for ext in opts.external_pod_selectors(namespace))
+    return any(all(str(selector.get(k)) == v for k, v in ext.items()) for ext in opts.external_pod_selectors(namespace))
 
 
-@rule("CG-X-001", Severity.ERROR, "Service selector matches no pod", LAYER,
-      why="A Service whose selector matches no pod has no endpoints: every connection to it is refused. An error "
-          "when the render holds the chart's own workloads in the Service's namespace and none matches; a "
-          "warning when the pods may come from elsewhere (another namespace, an operator, the control plane).",
-      fix="make spec.selector a subset of the pod template labels of the workload it fronts (use the same "
-          "selectorLabels helper in both templates); pods made elsewhere can be declared in .chartgen-check.yaml "
-          "(external: [{kind: Pod, selector: {...}}])",
-      example="""\
+@rule(
+    "CG-X-001",
+    Severity.ERROR,
+    "Service selector matches no pod",
+    LAYER,
+    why="A Service whose selector matches no pod has no endpoints: every connection to it is refused. An error "
+    "when the render holds the chart's own workloads in the Service's namespace and none matches; a "
+    "warning when the pods may come from elsewhere (another namespace, an operator, the control plane).",
+    fix="make spec.selector a subset of the pod template labels of the workload it fronts (use the same "
+    "selectorLabels helper in both templates); pods made elsewhere can be declared in .chartgen-check.yaml "
+    "(external: [{kind: Pod, selector: {...}}])",
+    example="""\
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -105,7 +121,8 @@ metadata: {name: web}
 spec:
   selector: {app: webb}
   ports: [{name: http, port: 80, targetPort: http}]
-""")
+""",
+)
 def service_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     pods = PodLookup.of(index)
     for svc in index.kind("Service", ("",)):
@@ -121,35 +138,56 @@ def service_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterato
         yield _no_pods(index, pods, svc, sel, template_sel, ns)
 
 
-def _no_pods(index: ManifestIndex, pods: PodLookup, svc: Document, sel: dict[str, Any],
-             template_sel: dict[str, Any], ns: str | None) -> Finding:
+def _no_pods(
+    index: ManifestIndex,
+    pods: PodLookup,
+    svc: Document,
+    sel: dict[str, Any],
+    template_sel: dict[str, Any],
+    ns: str | None,
+) -> Finding:
     hooks_only = bool(template_sel) and pods.select(template_sel, ns, include_hooks=True)
     extra = " (only Helm hook pods match, and they are not long-running)" if hooks_only else ""
     operator = _operator_made(index, sel, ns)
     base = f"Service {svc.name}: selector {fmt_labels(sel)} matches no pod template in the rendered manifests"
     if operator is not None:
-        return finding("CG-X-001", svc, f"{base}; its pods are presumably made by an operator from custom "
-                       f"resource {operator!r}, which the render cannot show", severity=Severity.WARNING,
-                       field="spec.selector",
-                       hint="if no operator makes these pods, fix spec.selector; otherwise declare them in "
-                            ".chartgen-check.yaml (external: [{kind: Pod, selector: {...}}])")
+        return finding(
+            "CG-X-001",
+            svc,
+            f"{base}; its pods are presumably made by an operator from custom "
+            f"resource {operator!r}, which the render cannot show",
+            severity=Severity.WARNING,
+            field="spec.selector",
+            hint="if no operator makes these pods, fix spec.selector; otherwise declare them in "
+            ".chartgen-check.yaml (external: [{kind: Pod, selector: {...}}])",
+        )
     if not hooks_only and not _own_pods_in(index, ns):
         where = f"namespace {ns}" if ns else "the release namespace"
-        return finding("CG-X-001", svc, f"{base}, and the render runs no workload of its own in {where}; the "
-                       "Service has no endpoints unless pods made elsewhere carry these labels",
-                       severity=Severity.WARNING, field="spec.selector",
-                       hint="declare the pods in .chartgen-check.yaml (external: [{kind: Pod, namespace: ..., "
-                            "selector: {...}}]) or check them together with the manifests that create them")
-    return finding("CG-X-001", svc, f"{base}{extra}; the Service has no endpoints and is not accessible",
-                   field="spec.selector")
+        return finding(
+            "CG-X-001",
+            svc,
+            f"{base}, and the render runs no workload of its own in {where}; the "
+            "Service has no endpoints unless pods made elsewhere carry these labels",
+            severity=Severity.WARNING,
+            field="spec.selector",
+            hint="declare the pods in .chartgen-check.yaml (external: [{kind: Pod, namespace: ..., "
+            "selector: {...}}]) or check them together with the manifests that create them",
+        )
+    return finding(
+        "CG-X-001", svc, f"{base}{extra}; the Service has no endpoints and is not accessible", field="spec.selector"
+    )
 
 
-@rule("CG-X-003", Severity.ERROR, "Service targetPort is not exposed by the selected containers", LAYER,
-      why="A named targetPort is resolved in every selected pod against its containers' port names: no such name "
-          "means no endpoint for that port. A numeric targetPort is forwarded whether or not a container declares "
-          "it (containerPort is informational), so it is only reported, as info, when it is not declared.",
-      fix="set targetPort to a containerPort name the selected containers declare (or declare that name)",
-      example="""\
+@rule(
+    "CG-X-003",
+    Severity.ERROR,
+    "Service targetPort is not exposed by the selected containers",
+    LAYER,
+    why="A named targetPort is resolved in every selected pod against its containers' port names: no such name "
+    "means no endpoint for that port. A numeric targetPort is forwarded whether or not a container declares "
+    "it (containerPort is informational), so it is only reported, as info, when it is not declared.",
+    fix="set targetPort to a containerPort name the selected containers declare (or declare that name)",
+    example="""\
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -166,7 +204,8 @@ metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: web}]
-""")
+""",
+)
 def service_target_port(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     pods = PodLookup.of(index)
     verdicts: dict[tuple[Any, ...], tuple[str, Severity, str] | None] = {}
@@ -192,8 +231,9 @@ def service_target_port(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             text, severity, hint = verdict
             field = f"spec.ports[{i}].targetPort" if "targetPort" in port else f"spec.ports[{i}].port"
             label = f"port {port.get('name') or port.get('port')}"
-            yield finding("CG-X-003", svc, f"Service {svc.name} {label}: {text}", hint=hint, field=field,
-                          severity=severity)
+            yield finding(
+                "CG-X-003", svc, f"Service {svc.name} {label}: {text}", hint=hint, field=field, severity=severity
+            )
 
 
 def _target_verdict(selected: list[PodTemplate], target: Any, protocol: str) -> tuple[str, Severity, str] | None:
@@ -204,19 +244,27 @@ def _target_verdict(selected: list[PodTemplate], target: Any, protocol: str) -> 
         missing = [pt for pt in selected if id(pt) not in ids]
         if not missing or num is not None:
             return None  # a number is forwarded to every pod whether declared or not
-        return (f"targetPort {target!r} is exposed by some selected pods but not by "
-                f"{', '.join(owner_text(pt) for pt in missing)}; traffic sent to those pods fails",
-                Severity.WARNING, "narrow spec.selector to the pods that serve this port, or declare the port on "
-                "every selected container")
+        return (
+            f"targetPort {target!r} is exposed by some selected pods but not by "
+            f"{', '.join(owner_text(pt) for pt in missing)}; traffic sent to those pods fails",
+            Severity.WARNING,
+            "narrow spec.selector to the pods that serve this port, or declare the port on every selected container",
+        )
     declared = declared_ports_text(selected)
     owners = ", ".join(owner_text(pt) for pt in selected)
     if num is None:
-        return (f"targetPort {target!r} names no {protocol} containerPort of the selected pods ({owners}; "
-                f"declared: {declared}); the Service has no endpoints for it", Severity.ERROR,
-                "set targetPort to a containerPort name the container declares (or add "
-                f"`ports: [{{name: {target}, containerPort: <n>}}]` to the container)")
+        return (
+            f"targetPort {target!r} names no {protocol} containerPort of the selected pods ({owners}; "
+            f"declared: {declared}); the Service has no endpoints for it",
+            Severity.ERROR,
+            "set targetPort to a containerPort name the container declares (or add "
+            f"`ports: [{{name: {target}, containerPort: <n>}}]` to the container)",
+        )
     if any(pod_declares_ports(pt) for pt in selected):
-        return (f"targetPort {num} is not among the declared {protocol} containerPorts of the selected pods "
-                f"({owners}; declared: {declared}); it works only if the process listens on {num}",
-                Severity.INFO, "declare the port (name it) and use the name as targetPort")
+        return (
+            f"targetPort {num} is not among the declared {protocol} containerPorts of the selected pods "
+            f"({owners}; declared: {declared}); it works only if the process listens on {num}",
+            Severity.INFO,
+            "declare the port (name it) and use the name as targetPort",
+        )
     return None

@@ -67,11 +67,11 @@ def _services(index: ManifestIndex) -> Iterator[_Service]:
         yield _Service(doc, spec, svc_type, headless, ports)
 
 
-def _svc_rule(id: str, title: str, severity: Severity = E):
+def _svc_rule(id: str, title: str, severity: Severity = E, *, why: str, fix: str, example: str):
     """Register a per-Service check: fn(svc, opts) -> findings."""
 
     def deco(fn):
-        @rule(id, severity, title, LAYER)
+        @rule(id, severity, title, LAYER, why=why, fix=fix, example=example)
         def run(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             for svc in _services(index):
                 yield from fn(svc, opts)
@@ -83,7 +83,22 @@ def _svc_rule(id: str, title: str, severity: Severity = E):
     return deco
 
 
-@_svc_rule("CG-SVC-001", "Service name is not a DNS-1035 label")
+@_svc_rule(
+    "CG-SVC-001",
+    "Service name is not a DNS-1035 label",
+    why=(
+        "Service names become DNS labels (DNS-1035: start with a letter, <= 63 characters); the API server "
+        "rejects others."
+    ),
+    fix="start with a letter, use lower case letters, digits and '-', at most 63 characters",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: 1web}
+spec:
+  ports: [{port: 80}]
+""",
+)
 def svc_name(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     name = as_dict(svc.doc.obj.get("metadata")).get("name")
     if isinstance(name, str) and name and (errs := dns1035_label_errors(name)):
@@ -97,7 +112,20 @@ def svc_name(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-002", "Service has no ports (required unless headless or ExternalName)")
+@_svc_rule(
+    "CG-SVC-002",
+    "Service has no ports (required unless headless or ExternalName)",
+    why="A Service needs at least one port unless it is headless or ExternalName.",
+    fix="add at least one port, or make the Service headless (clusterIP: None)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: []
+""",
+)
 def svc_ports_required(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if not as_list(svc.spec.get("ports")) and not svc.headless and svc.type != "ExternalName":
         yield finding(
@@ -109,7 +137,20 @@ def svc_ports_required(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-003", "Service port name missing although the Service has more than one port")
+@_svc_rule(
+    "CG-SVC-003",
+    "Service port name missing although the Service has more than one port",
+    why="With more than one port every Service port needs a name.",
+    fix="name every port (http, grpc, metrics)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}, {name: grpc, port: 9090}]
+""",
+)
 def svc_port_name_required(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if len(as_list(svc.spec.get("ports"))) > 1:
         for i, port in svc.ports:
@@ -123,7 +164,20 @@ def svc_port_name_required(svc: _Service, opts: CheckOptions) -> Iterable[Findin
                 )
 
 
-@_svc_rule("CG-SVC-004", "Service port name is not a DNS-1123 label")
+@_svc_rule(
+    "CG-SVC-004",
+    "Service port name is not a DNS-1123 label",
+    why="Service port names must be DNS-1123 labels.",
+    fix="use lower case letters, digits and '-'",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: HTTP_Web, port: 80}]
+""",
+)
 def svc_port_name_syntax(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, port in svc.ports:
         name = as_str(port.get("name"))
@@ -142,7 +196,20 @@ def _suggest_label(value: str) -> str:
     return out[:63].rstrip("-") or "port"
 
 
-@_svc_rule("CG-SVC-005", "Two Service ports with the same name")
+@_svc_rule(
+    "CG-SVC-005",
+    "Two Service ports with the same name",
+    why="Service port names must be unique.",
+    fix="give each port a unique name",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}, {name: http, port: 8080}]
+""",
+)
 def svc_port_name_unique(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     seen: dict[str, int] = {}
     for i, port in svc.ports:
@@ -161,7 +228,20 @@ def svc_port_name_unique(svc: _Service, opts: CheckOptions) -> Iterable[Finding]
             seen[name] = i
 
 
-@_svc_rule("CG-SVC-006", "Service port number outside 1-65535")
+@_svc_rule(
+    "CG-SVC-006",
+    "Service port number outside 1-65535",
+    why="Service port numbers must be 1-65535.",
+    fix="use a port number between 1 and 65535",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80000}]
+""",
+)
 def svc_port_range(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, port in svc.ports:
         number = strict_int(port.get("port"))
@@ -180,7 +260,20 @@ def _protocol(port: dict[str, Any]) -> str:
     return "TCP" if value in (None, "") else str(value)
 
 
-@_svc_rule("CG-SVC-007", "Two Service ports with the same protocol and port number")
+@_svc_rule(
+    "CG-SVC-007",
+    "Two Service ports with the same protocol and port number",
+    why="The same port number may appear once per protocol.",
+    fix="remove the duplicate or change its port",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}, {name: web, port: 80}]
+""",
+)
 def svc_port_unique(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     seen: dict[tuple[str, int], int] = {}
     for i, port in svc.ports:
@@ -200,7 +293,20 @@ def svc_port_unique(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             seen[key] = i
 
 
-@_svc_rule("CG-SVC-008", "Service port protocol is not TCP, UDP or SCTP")
+@_svc_rule(
+    "CG-SVC-008",
+    "Service port protocol is not TCP, UDP or SCTP",
+    why="protocol is the transport: TCP, UDP or SCTP (upper case).",
+    fix="write TCP, UDP or SCTP; put application protocols in appProtocol",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, protocol: HTTP}]
+""",
+)
 def svc_protocol(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, port in svc.ports:
         value = port.get("protocol")
@@ -221,7 +327,20 @@ def svc_protocol(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             )
 
 
-@_svc_rule("CG-SVC-009", "Service port appProtocol is not a qualified name")
+@_svc_rule(
+    "CG-SVC-009",
+    "Service port appProtocol is not a qualified name",
+    why="appProtocol must be a qualified name (IANA name or prefixed name).",
+    fix="use http, https, grpc, h2c or a prefixed name such as kubernetes.io/h2c",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, appProtocol: 'HTTP 1.1'}]
+""",
+)
 def svc_app_protocol(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, port in svc.ports:
         value = as_str(port.get("appProtocol"))
@@ -235,7 +354,23 @@ def svc_app_protocol(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             )
 
 
-@_svc_rule("CG-SVC-010", "Service targetPort is neither a port number 1-65535 nor a valid port name")
+@_svc_rule(
+    "CG-SVC-010",
+    "Service targetPort is neither a port number 1-65535 nor a valid port name",
+    why=(
+        "targetPort must be 1-65535 or a valid port name (<= 15 characters of [-a-z0-9] with a letter); a "
+        "quoted number is read as a name."
+    ),
+    fix="use the container port number or the container port's name",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: '8080'}]
+""",
+)
 def svc_target_port(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, port in svc.ports:
         value = port.get("targetPort")
@@ -271,7 +406,20 @@ def _node_port(port: dict[str, Any]) -> int | None:
     return number if number else None  # 0 / absent = allocate
 
 
-@_svc_rule("CG-SVC-011", "nodePort set on a ClusterIP Service")
+@_svc_rule(
+    "CG-SVC-011",
+    "nodePort set on a ClusterIP Service",
+    why="nodePort is forbidden on ClusterIP Services.",
+    fix="remove nodePort, or set type: NodePort",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, nodePort: 30080}]
+""",
+)
 def svc_node_port_on_cluster_ip(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type != "ClusterIP":
         return
@@ -287,7 +435,21 @@ def svc_node_port_on_cluster_ip(svc: _Service, opts: CheckOptions) -> Iterable[F
             )
 
 
-@_svc_rule("CG-SVC-012", "Two Service ports with the same protocol and nodePort")
+@_svc_rule(
+    "CG-SVC-012",
+    "Two Service ports with the same protocol and nodePort",
+    why="A nodePort may be used once per protocol.",
+    fix="use distinct nodePorts (or leave them to allocation)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80, nodePort: 30080}, {name: web, port: 8080, nodePort: 30080}]
+""",
+)
 def svc_node_port_unique(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     seen: dict[tuple[str, int], int] = {}
     for i, port in svc.ports:
@@ -308,7 +470,21 @@ def svc_node_port_unique(svc: _Service, opts: CheckOptions) -> Iterable[Finding]
             seen[key] = i
 
 
-@_svc_rule("CG-SVC-013", "nodePort outside the cluster's node port range (default 30000-32767)")
+@_svc_rule(
+    "CG-SVC-013",
+    "nodePort outside the cluster's node port range (default 30000-32767)",
+    why="nodePorts outside the API server's --service-node-port-range are rejected.",
+    fix="use a nodePort in the cluster's range (default 30000-32767) or leave it empty",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80, nodePort: 8080}]
+""",
+)
 def svc_node_port_range(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type not in ("NodePort", "LoadBalancer"):
         return
@@ -326,7 +502,21 @@ def svc_node_port_range(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             )
 
 
-@_svc_rule("CG-SVC-014", "Service type is not ClusterIP, NodePort, LoadBalancer or ExternalName")
+@_svc_rule(
+    "CG-SVC-014",
+    "Service type is not ClusterIP, NodePort, LoadBalancer or ExternalName",
+    why="type must be ClusterIP, NodePort, LoadBalancer or ExternalName (case-sensitive).",
+    fix="use one of ClusterIP, NodePort, LoadBalancer, ExternalName",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: Loadbalancer
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_type(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type not in SERVICE_TYPES:
         match = next((t for t in SERVICE_TYPES if t.lower() == svc.type.lower()), None)
@@ -340,7 +530,20 @@ def svc_type(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-015", "ExternalName Service without a valid spec.externalName (DNS-1123 subdomain)")
+@_svc_rule(
+    "CG-SVC-015",
+    "ExternalName Service without a valid spec.externalName (DNS-1123 subdomain)",
+    why="An ExternalName Service needs externalName, a DNS-1123 subdomain (an IP is not resolved).",
+    fix="set spec.externalName to a DNS name",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: ExternalName
+  externalName: db_host
+""",
+)
 def svc_external_name(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type != "ExternalName":
         return
@@ -386,7 +589,21 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-@_svc_rule("CG-SVC-016", "ExternalName Service sets clusterIP, clusterIPs, ipFamilies or ipFamilyPolicy")
+@_svc_rule(
+    "CG-SVC-016",
+    "ExternalName Service sets clusterIP, clusterIPs, ipFamilies or ipFamilyPolicy",
+    why="ExternalName Services have no cluster IPs: clusterIP(s), ipFamilies and ipFamilyPolicy are forbidden.",
+    fix="remove clusterIP/clusterIPs/ipFamilies/ipFamilyPolicy",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: ExternalName
+  externalName: db.example.com
+  clusterIP: 10.0.0.10
+""",
+)
 def svc_external_name_forbidden(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type != "ExternalName":
         return
@@ -402,7 +619,22 @@ def svc_external_name_forbidden(svc: _Service, opts: CheckOptions) -> Iterable[F
             )
 
 
-@_svc_rule("CG-SVC-017", "Headless Service (clusterIP: None) with type NodePort or LoadBalancer")
+@_svc_rule(
+    "CG-SVC-017",
+    "Headless Service (clusterIP: None) with type NodePort or LoadBalancer",
+    why="A headless Service (clusterIP: None) cannot be NodePort or LoadBalancer.",
+    fix="use type ClusterIP for headless Services",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_headless_type(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.headless and svc.type in ("NodePort", "LoadBalancer"):
         fld = "spec.clusterIP" if svc.spec.get("clusterIP") == "None" else "spec.clusterIPs[0]"
@@ -415,7 +647,21 @@ def svc_headless_type(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-018", "Invalid clusterIP/clusterIPs (bad IP, None not alone, mismatch, more than two)")
+@_svc_rule(
+    "CG-SVC-018",
+    "Invalid clusterIP/clusterIPs (bad IP, None not alone, mismatch, more than two)",
+    why="clusterIP/clusterIPs must be valid IPs (or None alone), agree with each other, at most two.",
+    fix="fix the IPs (or leave clusterIP empty for allocation)",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  clusterIP: 10.0.0.300
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_cluster_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type == "ExternalName":
         return  # CG-SVC-016
@@ -489,7 +735,22 @@ def _cidr_error(text: str) -> str | None:
     return None
 
 
-@_svc_rule("CG-SVC-019", "loadBalancerSourceRanges entry is not a valid CIDR")
+@_svc_rule(
+    "CG-SVC-019",
+    "loadBalancerSourceRanges entry is not a valid CIDR",
+    why="loadBalancerSourceRanges entries must be CIDRs.",
+    fix="write each range as a CIDR, e.g. 203.0.113.0/24",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: LoadBalancer
+  loadBalancerSourceRanges: [203.0.113.0]
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_source_ranges(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     hint = "use CIDR notation such as 203.0.113.0/24 or 10.0.0.0/8"
     ranges = as_list(svc.spec.get("loadBalancerSourceRanges"))
@@ -515,7 +776,24 @@ def svc_source_ranges(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
                 )
 
 
-@_svc_rule("CG-SVC-020", "LoadBalancer-only field on a Service that is not type LoadBalancer")
+@_svc_rule(
+    "CG-SVC-020",
+    "LoadBalancer-only field on a Service that is not type LoadBalancer",
+    why=(
+        "LoadBalancer-only fields (loadBalancerSourceRanges, loadBalancerClass, "
+        "allocateLoadBalancerNodePorts) are rejected on other types."
+    ),
+    fix="remove the field or set type: LoadBalancer",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  loadBalancerClass: example.com/lb
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_lb_only_fields(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type == "LoadBalancer":
         return
@@ -543,7 +821,22 @@ def svc_lb_only_fields(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-021", "loadBalancerClass is not a qualified name")
+@_svc_rule(
+    "CG-SVC-021",
+    "loadBalancerClass is not a qualified name",
+    why="loadBalancerClass must be a qualified name.",
+    fix="use a prefixed name such as example.com/internal-lb",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: 'internal lb'
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_lb_class(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = as_str(svc.spec.get("loadBalancerClass"))
     if svc.type == "LoadBalancer" and value is not None and (errs := qualified_name_errors(value)):
@@ -556,7 +849,21 @@ def svc_lb_class(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-022", "sessionAffinity is not None or ClientIP")
+@_svc_rule(
+    "CG-SVC-022",
+    "sessionAffinity is not None or ClientIP",
+    why="sessionAffinity is None or ClientIP.",
+    fix="use None or ClientIP",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  sessionAffinity: Cookie
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_session_affinity(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = svc.spec.get("sessionAffinity")
     if value not in (None, "", "None", "ClientIP"):
@@ -569,7 +876,22 @@ def svc_session_affinity(svc: _Service, opts: CheckOptions) -> Iterable[Finding]
         )
 
 
-@_svc_rule("CG-SVC-023", "ClientIP session affinity timeoutSeconds outside 1-86400")
+@_svc_rule(
+    "CG-SVC-023",
+    "ClientIP session affinity timeoutSeconds outside 1-86400",
+    why="ClientIP affinity timeoutSeconds must be 1-86400.",
+    fix="use a timeout between 1 and 86400 seconds",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_session_timeout(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.spec.get("sessionAffinity") != "ClientIP":
         return
@@ -585,7 +907,21 @@ def svc_session_timeout(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-024", "sessionAffinityConfig set while sessionAffinity is None")
+@_svc_rule(
+    "CG-SVC-024",
+    "sessionAffinityConfig set while sessionAffinity is None",
+    why="sessionAffinityConfig is forbidden when sessionAffinity is None.",
+    fix="set sessionAffinity: ClientIP or remove sessionAffinityConfig",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_session_config_forbidden(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.spec.get("sessionAffinity") in (None, "", "None") and svc.spec.get("sessionAffinityConfig") is not None:
         yield finding(
@@ -597,7 +933,23 @@ def svc_session_config_forbidden(svc: _Service, opts: CheckOptions) -> Iterable[
         )
 
 
-@_svc_rule("CG-SVC-025", "externalTrafficPolicy set on a Service that is not externally accessible")
+@_svc_rule(
+    "CG-SVC-025",
+    "externalTrafficPolicy set on a Service that is not externally accessible",
+    why=(
+        "externalTrafficPolicy is only allowed on externally accessible Services (NodePort, LoadBalancer, externalIPs)."
+    ),
+    fix="remove externalTrafficPolicy or set type: LoadBalancer/NodePort",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_etp_allowed(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = svc.spec.get("externalTrafficPolicy")
     if value not in (None, "") and not svc.externally_accessible:
@@ -614,7 +966,22 @@ def svc_etp_allowed(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-026", "externalTrafficPolicy is not Cluster or Local")
+@_svc_rule(
+    "CG-SVC-026",
+    "externalTrafficPolicy is not Cluster or Local",
+    why="externalTrafficPolicy is Cluster or Local.",
+    fix="use Cluster or Local",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Global
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_etp_value(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = svc.spec.get("externalTrafficPolicy")
     if value not in (None, "", "Cluster", "Local") and svc.externally_accessible:
@@ -627,7 +994,22 @@ def svc_etp_value(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-@_svc_rule("CG-SVC-027", "healthCheckNodePort set without type LoadBalancer and externalTrafficPolicy Local")
+@_svc_rule(
+    "CG-SVC-027",
+    "healthCheckNodePort set without type LoadBalancer and externalTrafficPolicy Local",
+    why="healthCheckNodePort needs type LoadBalancer with externalTrafficPolicy Local.",
+    fix="remove healthCheckNodePort or set type LoadBalancer and externalTrafficPolicy Local",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  healthCheckNodePort: 30100
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_health_check_node_port(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = strict_int(svc.spec.get("healthCheckNodePort"))
     if not value:
@@ -655,7 +1037,21 @@ def svc_health_check_node_port(svc: _Service, opts: CheckOptions) -> Iterable[Fi
         )
 
 
-@_svc_rule("CG-SVC-028", "internalTrafficPolicy is not Cluster or Local")
+@_svc_rule(
+    "CG-SVC-028",
+    "internalTrafficPolicy is not Cluster or Local",
+    why="internalTrafficPolicy is Cluster or Local.",
+    fix="use Cluster or Local",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  internalTrafficPolicy: Node
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_itp_value(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = svc.spec.get("internalTrafficPolicy")
     if value not in (None, "", "Cluster", "Local"):
@@ -685,7 +1081,21 @@ def _special_ip_error(text: str) -> str | None:
     return None
 
 
-@_svc_rule("CG-SVC-029", "externalIPs entry is not a valid, non-loopback, non-link-local IP")
+@_svc_rule(
+    "CG-SVC-029",
+    "externalIPs entry is not a valid, non-loopback, non-link-local IP",
+    why="externalIPs must be valid IPs that are not loopback, link-local or unspecified.",
+    fix="use routable IPs in externalIPs",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  externalIPs: [127.0.0.1]
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_external_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, value in enumerate(as_list(svc.spec.get("externalIPs"))):
         if isinstance(value, str) and (err := _special_ip_error(value)):
@@ -698,7 +1108,21 @@ def svc_external_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             )
 
 
-@_svc_rule("CG-SVC-030", "LoadBalancer Service exposes the kubelet port 10250")
+@_svc_rule(
+    "CG-SVC-030",
+    "LoadBalancer Service exposes the kubelet port 10250",
+    why="A LoadBalancer exposing port 10250 (the kubelet's) is rejected.",
+    fix="use another port",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{name: https, port: 10250}]
+""",
+)
 def svc_kubelet_port(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type != "LoadBalancer":
         return
@@ -716,7 +1140,25 @@ def svc_kubelet_port(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             )
 
 
-@_svc_rule("CG-SVC-031", "loadBalancerIP is deprecated (and ignored unless type is LoadBalancer)", W)
+@_svc_rule(
+    "CG-SVC-031",
+    "loadBalancerIP is deprecated (and ignored unless type is LoadBalancer)",
+    W,
+    why=(
+        "loadBalancerIP is deprecated and ignored unless type is LoadBalancer (implementations use "
+        "annotations now); a warning."
+    ),
+    fix="remove loadBalancerIP or use the implementation's annotation",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  loadBalancerIP: 203.0.113.5
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_lb_ip(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = svc.spec.get("loadBalancerIP")
     if value in (None, ""):
@@ -751,7 +1193,24 @@ IP_FAMILIES = ("IPv4", "IPv6")
 IP_FAMILY_POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
 
 
-@_svc_rule("CG-SVC-032", "Invalid ipFamilies or ipFamilyPolicy")
+@_svc_rule(
+    "CG-SVC-032",
+    "Invalid ipFamilies or ipFamilyPolicy",
+    why=(
+        "ipFamilies are IPv4/IPv6 (at most two, distinct) and ipFamilyPolicy "
+        "SingleStack/PreferDualStack/RequireDualStack."
+    ),
+    fix="fix ipFamilies/ipFamilyPolicy",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ipFamilies: [IPv5]
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_ip_families(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     if svc.type == "ExternalName":
         return  # CG-SVC-016
@@ -797,7 +1256,21 @@ def _kube_minor(opts: CheckOptions) -> int:
     return int(m.group(2)) if m and m.group(1) == "1" else 99
 
 
-@_svc_rule("CG-SVC-033", "trafficDistribution has a value this Kubernetes version does not accept")
+@_svc_rule(
+    "CG-SVC-033",
+    "trafficDistribution has a value this Kubernetes version does not accept",
+    why="trafficDistribution accepts PreferClose (and more values from newer Kubernetes versions only).",
+    fix="use PreferClose, or a value the target --kube-version accepts",
+    example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  trafficDistribution: Nearest
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+""",
+)
 def svc_traffic_distribution(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     value = svc.spec.get("trafficDistribution")
     if value in (None, ""):

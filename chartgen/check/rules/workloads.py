@@ -34,7 +34,34 @@ E, W = Severity.ERROR, Severity.WARNING
 LAYER = "cross"
 
 
-@rule("CG-API-006", E, "Container port name is not a valid port name, or repeats within the pod", LAYER)
+@rule(
+    "CG-API-006",
+    E,
+    "Container port name is not a valid port name, or repeats within the pod",
+    LAYER,
+    why=(
+        "Container port names must be IANA service names (<= 15 characters of [-a-z0-9] with a letter) and "
+        "unique in the pod, or the pod is rejected."
+    ),
+    fix=(
+        "use at most 15 lowercase letters, digits and '-' with at least one letter (http, metrics, grpc-web),"
+        " once per pod"
+    ),
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http-metrics-endpoint, containerPort: 8080}]
+""",
+)
 def invalid_container_port_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     """The API server rejects the pod (IsValidPortName): <= 15 chars of [-a-z0-9] with a letter, unique per pod."""
     for pt in index.pod_templates:
@@ -75,7 +102,31 @@ def invalid_container_port_names(index: ManifestIndex, opts: CheckOptions) -> It
                         seen[name] = fld
 
 
-@rule("CG-X-002", Severity.ERROR, "Workload selector does not match its own pod template labels", LAYER)
+@rule(
+    "CG-X-002",
+    Severity.ERROR,
+    "Workload selector does not match its own pod template labels",
+    LAYER,
+    why=(
+        "The API server rejects a Deployment/StatefulSet/DaemonSet/ReplicaSet whose selector does not match "
+        "its own template labels, or whose selector is empty."
+    ),
+    fix="render spec.selector.matchLabels and spec.template.metadata.labels from the same selectorLabels helper",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web-app}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def workload_selector_mismatch(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     kinds = list(WORKLOAD_SELECTOR_KINDS) + ["Job"]
     pods = PodLookup.of(index)
@@ -115,7 +166,33 @@ def workload_selector_mismatch(index: ManifestIndex, opts: CheckOptions) -> Iter
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 
-@rule("CG-X-004", Severity.ERROR, "Probe targets a port the container does not declare", LAYER)
+@rule(
+    "CG-X-004",
+    Severity.ERROR,
+    "Probe targets a port the container does not declare",
+    LAYER,
+    why=(
+        "The kubelet resolves a named probe port in the container's own ports: an unknown name fails the "
+        "probe forever (never Ready, or restarted in a loop). A number is probed whether declared or not "
+        "(info)."
+    ),
+    fix="use a name from the container's ports, or the port number",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /ready, port: admin}}
+""",
+)
 def probe_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     # A named probe port is resolved by the kubelet against the same container's ports: an unknown name makes
     # the probe fail forever (never Ready, or restarted in a loop) -> ERROR. A numeric probe port is probed
@@ -162,7 +239,35 @@ def probe_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                         )
 
 
-@rule("CG-X-005", Severity.WARNING, "StatefulSet serviceName is not a headless Service selecting its pods", LAYER)
+@rule(
+    "CG-X-005",
+    Severity.WARNING,
+    "StatefulSet serviceName is not a headless Service selecting its pods",
+    LAYER,
+    why=(
+        "A StatefulSet's pods get stable DNS names (<pod>.<service>) only from the headless Service named by "
+        "serviceName and selecting them; the StatefulSet runs without it, so this is a warning."
+    ),
+    fix=(
+        "render a headless Service (clusterIP: None) with that name selecting the StatefulSet's pods, or "
+        "declare it external in .chartgen-check.yaml"
+    ),
+    example="""\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web-headless
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def statefulset_service(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     pods = PodLookup.of(index)
     for sts in index.kind("StatefulSet", APPS):
@@ -209,9 +314,36 @@ def statefulset_service(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             )
 
 
-@rule("CG-X-006", Severity.WARNING, "Pod uses a ServiceAccount that is not rendered", LAYER)
+@rule(
+    "CG-X-006",
+    Severity.WARNING,
+    "Pod uses a ServiceAccount that is not rendered",
+    LAYER,
+    why=(
+        "Pods are not created until their ServiceAccount exists; it may be created outside the chart, so this"
+        " is a warning."
+    ),
+    fix="render the ServiceAccount (serviceAccount.create=true) or declare it external in .chartgen-check.yaml",
+    example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: web-sa
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+""",
+)
 def service_account(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    names = {(d.name, index.namespace_of(d)) for d in index.kind("ServiceAccount", CORE)}
+    names: dict[str, list[str | None]] = {}
+    for d in index.kind("ServiceAccount", CORE):
+        names.setdefault(d.name, []).append(index.namespace_of(d))
     for pt in index.pod_templates:
         spec = pt.spec
         field = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"
@@ -219,7 +351,9 @@ def service_account(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
         if not sa or sa == "default":
             continue
         ns = index.namespace_of(pt.owner)
-        if any(n == sa and ManifestIndex._same_ns(sns, ns) for n, sns in names):
+        if any(ManifestIndex._same_ns(sns, ns) for sns in names.get(str(sa), ())):
+            continue
+        if opts.is_external("ServiceAccount", str(sa), ns):
             continue
         yield finding(
             "CG-X-006",
