@@ -117,10 +117,11 @@ def test_workload_selector_match_expressions():
 
 @pytest.mark.parametrize("svc_ports,ctr_ports,expected", [
     ("[{name: http, port: 80, targetPort: web}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    # a numeric targetPort is forwarded whether declared or not (containerPort is informational): info only
-    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.INFO]),
-    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.INFO]),  # defaulted
-    ("[{name: http, port: 80, targetPort: 9090}]", "[]", []),  # nothing declared: nothing to compare
+    # the containers declare their ports and the number is not among them: the chart contradicts itself
+    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
+    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),  # defaulted
+    # nothing declared: a number is forwarded whether declared or not, nothing to compare with
+    ("[{name: http, port: 80, targetPort: 9090}]", "[]", []),
     ("[{name: dns, port: 53, targetPort: dns, protocol: UDP}]", "[{name: dns, containerPort: 53}]",
      [Severity.ERROR]),  # protocol differs
     ("[{name: http, port: 80, targetPort: http}]", "[{name: http, containerPort: 8080}]", []),

@@ -147,7 +147,7 @@ def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
     "CG-P-010",
     Severity.WARNING,
     "Single-replica workload without a PodDisruptionBudget (profile prod)",
-    LAYER,
+    "posture",  # promoted to an error under --profile prod like the other posture rules
     why="Under --profile prod a single replica without a PodDisruptionBudget means every node drain is an outage.",
     fix="run >= 2 replicas (or an HPA with minReplicas >= 2) and render a PodDisruptionBudget (maxUnavailable: 1)",
     example="""\

@@ -17,6 +17,7 @@ from chartgen.check.helpers import (
     BUILTIN_GROUPS,
     PodLookup,
     api_group,
+    as_dict,
     as_int,
     declared_ports_text,
     fmt_labels,
@@ -183,9 +184,13 @@ def _no_pods(
     Severity.ERROR,
     "Service targetPort is not exposed by the selected containers",
     LAYER,
-    why="A named targetPort is resolved in every selected pod against its containers' port names: no such name "
-    "means no endpoint for that port. A numeric targetPort is forwarded whether or not a container declares "
-    "it (containerPort is informational), so it is only reported, as info, when it is not declared.",
+    why=(
+        "A named targetPort is resolved in every selected pod against its containers' port names: no such name "
+        "means no endpoint for that port. A numeric targetPort is forwarded whether or not a container declares "
+        "it: it is an error only when the containers declare their ports and the number is not among them (the "
+        "chart contradicts itself); nothing is reported when they declare none, info when an admission webhook "
+        "completes the pod (an injected gateway)."
+    ),
     fix="set targetPort to a containerPort name the selected containers declare (or declare that name)",
     example="""\
 apiVersion: apps/v1
@@ -260,11 +265,29 @@ def _target_verdict(selected: list[PodTemplate], target: Any, protocol: str) -> 
             "set targetPort to a containerPort name the container declares (or add "
             f"`ports: [{{name: {target}, containerPort: <n>}}]` to the container)",
         )
-    if any(pod_declares_ports(pt) for pt in selected):
+    if not any(pod_declares_ports(pt) for pt in selected):
+        return None  # nothing declared: nothing to compare with (a number is forwarded whether declared or not)
+    if any(_completed_at_admission(pt) for pt in selected):
+        # an injected proxy (Istio gateway: image "auto") gets its real ports from the injector, not the render
         return (
             f"targetPort {num} is not among the declared {protocol} containerPorts of the selected pods "
-            f"({owners}; declared: {declared}); it works only if the process listens on {num}",
+            f"({owners}; declared: {declared}); the pod spec is completed at admission (injection), so it "
+            "cannot be judged here",
             Severity.INFO,
             "declare the port (name it) and use the name as targetPort",
         )
-    return None
+    return (
+        f"targetPort {num} is not a {protocol} containerPort of the selected pods ({owners}; declared: "
+        f"{declared}); the chart declares what its containers listen on and this is not among it, so traffic "
+        "goes to a port nothing listens on",
+        Severity.ERROR,
+        "point targetPort at the containerPort (prefer the port's name), or fix containerPort",
+    )
+
+
+def _completed_at_admission(pt: PodTemplate) -> bool:
+    """A template an admission webhook completes (Istio's injection templates, image: auto)."""
+    if any(c.get("image") == "auto" for c in pt.containers):
+        return True
+    tpl_md = as_dict(as_dict(as_dict(pt.owner.obj.get("spec")).get("template")).get("metadata"))
+    return any(str(k).startswith("inject.istio.io/") for k in as_dict(tpl_md.get("annotations")))
