@@ -117,9 +117,10 @@ def test_workload_selector_match_expressions():
 
 @pytest.mark.parametrize("svc_ports,ctr_ports,expected", [
     ("[{name: http, port: 80, targetPort: web}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    # the containers declare their ports and the number is not among them: the chart contradicts itself
-    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),  # defaulted
+    # the containers declare ports and the number is not among them: likely wrong, but a process may listen on
+    # an undeclared port (Istio's otel sample collector on 5317), so a warning
+    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.WARNING]),
+    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.WARNING]),  # defaulted
     # nothing declared: a number is forwarded whether declared or not, nothing to compare with
     ("[{name: http, port: 80, targetPort: 9090}]", "[]", []),
     ("[{name: dns, port: 53, targetPort: dns, protocol: UDP}]", "[{name: dns, containerPort: 53}]",

@@ -187,9 +187,9 @@ def _no_pods(
     why=(
         "A named targetPort is resolved in every selected pod against its containers' port names: no such name "
         "means no endpoint for that port. A numeric targetPort is forwarded whether or not a container declares "
-        "it: it is an error only when the containers declare their ports and the number is not among them (the "
-        "chart contradicts itself); nothing is reported when they declare none, info when an admission webhook "
-        "completes the pod (an injected gateway)."
+        "it (processes often listen on undeclared ports): a warning when the containers declare ports and the "
+        "number is not among them, info when an admission webhook completes the pod (an injected gateway), "
+        "nothing when they declare none."
     ),
     fix="set targetPort to a containerPort name the selected containers declare (or declare that name)",
     example="""\
@@ -278,10 +278,10 @@ def _target_verdict(selected: list[PodTemplate], target: Any, protocol: str) -> 
         )
     return (
         f"targetPort {num} is not a {protocol} containerPort of the selected pods ({owners}; declared: "
-        f"{declared}); the chart declares what its containers listen on and this is not among it, so traffic "
-        "goes to a port nothing listens on",
-        Severity.ERROR,
-        "point targetPort at the containerPort (prefer the port's name), or fix containerPort",
+        f"{declared}); traffic reaches nothing unless the process also listens on {num} (an undeclared port "
+        "works, so this is not certain)",
+        Severity.WARNING,
+        "point targetPort at the containerPort (prefer the port's name), or declare the port the process listens on",
     )
 
 
