@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chartgen.check.model import CheckOptions, Document, Finding, Severity
 
@@ -77,14 +77,14 @@ def make_options(*, kube_version: str = "1.31", istio_version: str = "1.30", pro
         for rid in sorted(set(config.rule_lines) - _known_ids()):
             line, where = config.rule_lines[rid]
             raise UsageError(f"{config.path}:{line}: {where}: unknown rule id {rid} (`chartgen rules` lists them)")
-    extra = {} if node_port_range is None else {"node_port_range": tuple(node_port_range)}
+    extra: dict[str, Any] = {} if node_port_range is None else {"node_port_range": tuple(node_port_range)}
     if node_port_range is not None and not 1 <= node_port_range[0] <= node_port_range[1] <= 65535:
         raise UsageError(f"invalid node port range {node_port_range[0]}-{node_port_range[1]}")
     if config is not None:
         extra.update(external=config.external, severity_overrides=config.severity, crds=config.crds)
         disabled_ids |= config.disable
     return CheckOptions(kube_version=kube_version, istio_version=istio_version, profile=profile,
-                        disabled=disabled_ids, **extra)  # type: ignore[arg-type]
+                        disabled=disabled_ids, **extra)
 
 
 def _known_ids() -> set[str]:

@@ -123,7 +123,7 @@ class _Parser:
     def mapping(self, node: yaml.Node, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, where, "must be a mapping")
-        out = {}
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for k, v in node.value:
             if not isinstance(k, yaml.ScalarNode):
                 raise self.fail(k, where, "keys must be strings")

@@ -36,7 +36,7 @@ def is_hook(doc: Document) -> bool:
 
 def is_test_hook(doc: Document) -> bool:
     hook = hook_of(doc)
-    return bool(hook) and any(h.strip().startswith("test") for h in hook.split(","))
+    return hook is not None and any(h.strip().startswith("test") for h in hook.split(","))
 
 
 def as_int(value: Any) -> int | None:
@@ -67,7 +67,7 @@ def expressions_match(expressions: list[Any], labels: dict[str, Any]) -> bool:
     for expr in expressions:
         if not isinstance(expr, dict):
             continue
-        key = expr.get("key")
+        key = str(expr.get("key"))
         op = str(expr.get("operator", ""))
         values = [str(v) for v in as_list(expr.get("values"))]
         present = key in labels

@@ -139,6 +139,9 @@ class Mesh:
 
     def __init__(self, index: ManifestIndex) -> None:
         self.index = index
+        self._dr_cache: dict[Host, list[Document]] = {}
+        self._subset_cache: dict[Host, list[str]] = {}
+        self._se_cache: dict[Host, Document | None] = {}
         self.namespaces = rendered_namespaces(index)
         self.services: dict[str, list[Document]] = {}
         for svc in index.kind("Service", CORE):
@@ -176,6 +179,11 @@ class Mesh:
         return None
 
     def service_entry(self, h: Host) -> Document | None:
+        if h not in self._se_cache:
+            self._se_cache[h] = self._service_entry(h)
+        return self._se_cache[h]
+
+    def _service_entry(self, h: Host) -> Document | None:
         names = h.names()
         for se_host, se in self.se_hosts:
             if any(hosts_overlap(se_host, n) if se_host.startswith("*") else se_host == n for n in names):
@@ -183,8 +191,19 @@ class Mesh:
         return None
 
     def destination_rules(self, h: Host) -> list[Document]:
-        candidates = (self.drs_by_name.get(h.name or "", []) + self.drs_other) if h.service_like else self.drs
-        return [dr for dr, dh in candidates if same_target(h, dh)]
+        """DestinationRules for a host; answered once per host (copies of a chart repeat the same hosts)."""
+        cached = self._dr_cache.get(h)
+        if cached is None:
+            candidates = (self.drs_by_name.get(h.name or "", []) + self.drs_other) if h.service_like else self.drs
+            cached = self._dr_cache[h] = [dr for dr, dh in candidates if same_target(h, dh)]
+        return cached
+
+    def subset_names(self, h: Host) -> list[str]:
+        cached = self._subset_cache.get(h)
+        if cached is None:
+            cached = self._subset_cache[h] = [str(as_dict(s).get("name")) for dr in self.destination_rules(h)
+                                              for s in as_list(spec_of(dr).get("subsets"))]
+        return cached
 
     def local_namespace(self, ns: str | None) -> bool:
         """Is this a namespace the chart renders into (or unknown, i.e. wherever the chart is installed)?"""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from chartgen.check.loader import SourceDocument, parse_field
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
@@ -51,11 +52,14 @@ class CheckResult:
         return [f for f in self.findings if f.severity >= threshold]
 
 
+_parse_field = lru_cache(maxsize=4096)(parse_field)  # the same fields recur in every copy of a chart
+
+
 def _refine_line(finding: Finding, doc: Document | None) -> Finding:
     """Point a finding made with Finding.at at the line of its field, when the loader recorded it."""
     if doc is None or not finding.field or finding.line != doc.line or not isinstance(doc, SourceDocument):
         return finding
-    line = doc.line_of(parse_field(finding.field))
+    line = doc.line_of(_parse_field(finding.field))
     return finding if line == finding.line else replace(finding, line=line)
 
 
@@ -80,7 +84,7 @@ def check(documents: Sequence[Document], opts: CheckOptions, default_namespace: 
     load_rule_modules()
     docs = list(documents)
     index = ManifestIndex(docs, default_namespace)
-    by_location = {(d.file, d.index): d for d in docs}
+    by_location: dict[tuple[str | None, int | None], Document] = {(d.file, d.index): d for d in docs}
     ignores = {key: parsed for key, d in by_location.items() if isinstance(parsed := _ignores(d), Ignore)}
     promote = opts.profile == "prod"
     kept: list[Finding] = []

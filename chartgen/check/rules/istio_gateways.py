@@ -105,7 +105,8 @@ def gateway_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             tls = s.get("tls")
             field = f"spec.servers[{si}]"
 
-            def err(msg: str, hint: str, where: str = field) -> Finding:
+            def err(msg: str, hint: str, where: str = field, gw: Document = gw, si: int = si,
+                    proto: str = proto) -> Finding:
                 return finding(
                     "CG-ISTIO-016",
                     gw,

@@ -276,13 +276,14 @@ def vs_subset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     else Severity.WARNING,
                 )
                 continue
-            names = [str(as_dict(s).get("name")) for dr in drs for s in as_list(spec_of(dr).get("subsets"))]
+            names = mesh.subset_names(h)
             if str(subset) not in names:
                 yield finding(
                     "CG-ISTIO-003",
                     vs,
                     f"VirtualService {vs.name}: subset {subset!r} is not defined by DestinationRule "
-                    f"{', '.join(dr.name for dr in drs)} for host {raw!r} (subsets: {', '.join(names) or 'none'}; "
+                    f"{', '.join(sorted({dr.name for dr in drs}))} for host {raw!r} "
+                    f"(subsets: {', '.join(names) or 'none'}; "
                     "IST0101); requests fail with 503",
                     hint="add the subset to the DestinationRule or fix the subset name",
                     field=f"{d.field}.subset",
@@ -652,7 +653,7 @@ def vs_mesh_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
             ph = parse_host(h, vs_ns)
             key = ph.name if ph.service_like else ph.raw
             claims.setdefault(key or "", []).append((vs, ph))
-    for key, entries in claims.items():
+    for entries in claims.values():
         for j in range(1, len(entries)):
             vs_b, hb = entries[j]
             for vs_a, ha in entries[:j]:
@@ -702,7 +703,7 @@ def vs_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
         spec = spec_of(vs)
         hosts = [str(h) for h in as_list(spec.get("hosts"))]
 
-        def err(msg: str, field: str, hint: str) -> Finding:
+        def err(msg: str, field: str, hint: str, vs: Document = vs) -> Finding:
             return finding("CG-ISTIO-020", vs, f"VirtualService {vs.name}: {msg} (IST0106)", hint=hint, field=field)
 
         if not any(as_list(spec.get(k)) for k in ("http", "tcp", "tls")):

@@ -203,7 +203,9 @@ def _label_findings(doc: Document, path: tuple[Any, ...], value: Any, what: str)
         "move free text to an annotation"
     )
     if what == "labels":
-        for key, val in as_dict(value).items():
+        label_key: Any
+        for label_key, val in as_dict(value).items():
+            key = label_key
             fld = format_path(path + (key,))
             if isinstance(key, str) and (errs := qualified_name_errors(key)):
                 yield finding(

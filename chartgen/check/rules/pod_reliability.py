@@ -215,9 +215,12 @@ def _served(index: ManifestIndex, pt: PodTemplate) -> bool:
     def build() -> set[int]:
         pods = PodLookup.of(index)
         out: set[int] = set()
+        seen: set[tuple[object, ...]] = set()
         for svc in index.kind("Service", CORE):
             sel = service_selector(svc)
-            if sel:
+            key = (tuple(sorted((str(k), str(v)) for k, v in (sel or {}).items())), index.namespace_of(svc))
+            if sel and key not in seen:  # identical Services (copies) select the same pods: once
+                seen.add(key)
                 out.update(id(p.owner) for p in pods.select(sel, index.namespace_of(svc)))
         return out
 
