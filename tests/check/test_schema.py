@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import pytest
@@ -191,7 +190,8 @@ def test_validity_screen_never_hides_an_error(realworld: Path):
     assert checked > 50
 
 
-def test_thousand_documents_are_checked_well_under_a_second():
+def test_thousand_documents_are_checked_without_errors():
+    # speed is measured by bench/check.py (ratios in one run), never asserted on the wall clock here
     load_rule_modules()
     parts = []
     for i in range(250):
@@ -204,11 +204,8 @@ def test_thousand_documents_are_checked_well_under_a_second():
     own = [r for r in all_rules() if r.layer in ("schema", "api")]
     opts = CheckOptions()
     list(schema.schema_violations(ManifestIndex(load_text(DEPLOYMENT)), opts))  # schemas loaded once per process
-    start = time.perf_counter()
     docs = load_text(text, "big.yaml")
     index = ManifestIndex(docs)
     findings = [f for r in own for f in r.fn(index, opts)]
-    elapsed = time.perf_counter() - start
     assert len(docs) == 1000
     assert [f for f in findings if f.severity == Severity.ERROR] == []
-    assert elapsed < 1.0, f"{elapsed:.2f}s for 1000 documents"
