@@ -10,9 +10,9 @@ except ImportError:  # tests/ made a package
     from tests.check.helpers import errors, index_from_files, realworld_sets, run_rule, run_rules
 
 import chartgen.check.rules
+from chartgen.check.model import Severity
 
 chartgen.check.rules.load()  # registers the rules
-from chartgen.check.model import Severity
 
 
 def deployment(labels="app: web", selector="app: web", ports="[{name: http, containerPort: 8080}]",

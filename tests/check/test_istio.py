@@ -14,9 +14,9 @@ except ImportError:  # tests/ made a package
 
 import chartgen.check.rules
 from chartgen.check.mesh import hosts_overlap, parse_host
+from chartgen.check.model import Severity
 
 chartgen.check.rules.load()  # registers the rules
-from chartgen.check.model import Severity
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 

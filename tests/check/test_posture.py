@@ -10,9 +10,9 @@ except ImportError:  # tests/ made a package
     from tests.check.helpers import errors, index_from_files, index_from_yaml, realworld_sets, run_rule, run_rules
 
 import chartgen.check.rules
+from chartgen.check.model import CheckOptions, Severity
 
 chartgen.check.rules.load()  # registers the rules
-from chartgen.check.model import CheckOptions, Severity
 
 HARDENED_SC = ("{runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, "
                "capabilities: {drop: [ALL]}}")
@@ -71,7 +71,7 @@ def sevs(rule_id, *texts, opts=None):
 W, E = Severity.WARNING, Severity.ERROR
 # Hardening advice (resources, non-root, read-only root, no privilege escalation, drop ALL) is info by default:
 # charts leave these to the user on purpose (helm create's values.yaml says so); --profile prod requires them.
-I = Severity.INFO
+I = Severity.INFO  # noqa: E741
 
 
 def test_hardened_workload_is_clean_even_in_prod():

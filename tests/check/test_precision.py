@@ -8,7 +8,7 @@ import textwrap
 from chartgen.check.command import check_text
 from chartgen.check.model import CheckOptions, ExternalObject, Finding, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 def run(text: str, rule: str, **options) -> list[Severity]:
@@ -161,7 +161,7 @@ def test_undeclared_numeric_target_port_is_not_an_error():
     assert run(GATEWAY_POD, "CG-X-003") == [W, W]
     # an injected gateway (image: auto) gets its ports from the injector: nothing to judge in the render
     injected = GATEWAY_POD.replace('image: "docker.io/istio/proxyv2:1.30.0"', "image: auto")
-    assert run(injected, "CG-X-003") == [I, I]
+    assert run(injected, "CG-X-003") == [INFO, INFO]
     # no container declares a port: a number is forwarded whether declared or not
     bare = GATEWAY_POD.replace("        ports: [{name: http-envoy-prom, containerPort: 15090}]\n", "")
     assert run(bare, "CG-X-003") == []
@@ -199,7 +199,7 @@ spec:
 
 
 def test_node_agent_host_namespaces_are_not_errors():
-    assert run(NODE_AGENT, "CG-P-008") == [I, I]
+    assert run(NODE_AGENT, "CG-P-008") == [INFO, INFO]
     deployment = NODE_AGENT.replace("kind: DaemonSet", "kind: Deployment")
     assert run(deployment, "CG-P-008") == [W, W]
     assert run(deployment, "CG-P-008", profile="prod") == [E, E]
@@ -224,6 +224,6 @@ spec:
 
 
 def test_probe_on_an_undeclared_management_port_is_not_a_warning():
-    assert run(PROBED, "CG-X-004") == [I, I]
+    assert run(PROBED, "CG-X-004") == [INFO, INFO]
     named = PROBED.replace("port: 8081}}\n        livenessProbe", "port: admin}}\n        livenessProbe")
-    assert sorted(run(named, "CG-X-004")) == [I, E]  # an unknown port *name* never resolves
+    assert sorted(run(named, "CG-X-004")) == [INFO, E]  # an unknown port *name* never resolves
