@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -243,6 +244,69 @@ def cli_one_core(corpus: Path, runs: int) -> tuple[float, float]:
     return statistics.median(walls), rss
 
 
+# -- scale: 10,000 / 50,000 documents on one core, and one document vs kubernetes-validate (issue 15) ---------------
+
+SCALE_RATE = 2000  # documents per second, one core, whole process
+SCALE_RSS_MB = 400
+ONE_DOC_RATIO = 1.2  # chartgen check / kubernetes-validate, one document, whole process vs whole process
+
+
+def write_plain_corpus(units: list[Unit], count: int, dest: Path) -> list[Path]:
+    """Like write_corpus, but every copy keeps the original names: plain repeated copies (duplicate objects, every
+    Service selecting every copy's pods): the case that was quadratic."""
+    dest.mkdir(parents=True)
+    files, left, k = [], count, 0
+    while left > 0:
+        for unit in units:
+            if left <= 0:
+                break
+            docs = list(unit.docs)[:left]
+            left -= len(docs)
+            path = dest / f"p{k:05d}-{unit.key}.yaml"
+            path.write_text("---\n".join(docs), encoding="utf-8")
+            files.append(path)
+        k += 1
+    return files
+
+
+def scale_section(units: list[Unit], tmp: Path, sizes: list[int], one_doc_runs: int) -> None:
+    C.header(f"scale on ONE core (pinned to CPU 0): targets >= {SCALE_RATE:,} documents/s and < {SCALE_RSS_MB} MB")
+    rows = []
+    for n in sizes:
+        for mode, writer in (("renamed copies", write_corpus), ("plain repeated copies", write_plain_corpus)):
+            corpus = tmp / f"scale-{mode.split()[0]}-{n}"
+            writer(units, n, corpus)
+            with C.one_core(0):
+                r = run_chartgen(corpus)
+            rate = r.docs / r.wall
+            rows.append([n, mode, r.docs, C.fmt_s(r.wall), f"{rate:,.0f}", f"{rate / SCALE_RATE:.2f}",
+                         f"{r.rss_mb:.0f}", "PASS" if rate >= SCALE_RATE and r.rss_mb < SCALE_RSS_MB else "FAIL"])
+            print(f"  {n} {mode}: {rate:,.0f} docs/s, {r.rss_mb:.0f} MB", flush=True)
+    C.table(rows, ["docs", "corpus", "docs read", "wall", "docs/s", f"rate / {SCALE_RATE}", "peak MB", "target"])
+
+    # one document: the first Deployment of the corpus, whole CLI process vs whole CLI process
+    one = tmp / "one-doc.yaml"
+    one.write_text(next(d for u in units for d in u.docs if "kind: Deployment" in d), encoding="utf-8")
+    # As the environment runs them, and with a bytecode cache for both (this sandbox sets PYTHONDONTWRITEBYTECODE=1,
+    # so the editable chartgen install recompiles its modules in every process while pip precompiled
+    # kubernetes-validate's; a normal install has .pyc files for both).
+    cache_env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": ""}
+    for label, env in (("as installed here", None), ("with a bytecode cache", cache_env)):
+        cg_cmd = [str(C.CHARTGEN_CLI), "check", str(one), "--format", "json", "--kube-version", CG_KUBE]
+        kv_cmd = [str(C.KUBERNETES_VALIDATE), "--strict", "-k", KV_VERSION, str(one)]
+        C.run_child(cg_cmd, env=env)
+        C.run_child(kv_cmd, env=env)  # warm-up (and fills the cache)
+        cg_walls, kv_walls = [], []
+        with C.one_core(0):
+            for _ in range(one_doc_runs):  # interleaved, so background load hits both alike
+                cg_walls.append(C.run_child(cg_cmd, env=env)[1])
+                kv_walls.append(C.run_child(kv_cmd, env=env)[1])
+        cg, kv = statistics.median(cg_walls), statistics.median(kv_walls)
+        print(f"  1 document, whole process, median of {one_doc_runs} (one core), {label}: chartgen check "
+              f"{C.fmt_s(cg)}, kubernetes-validate --strict {C.fmt_s(kv)}: ratio {cg / kv:.2f} "
+              f"(target <= {ONE_DOC_RATIO}) -> {'PASS' if cg / kv <= ONE_DOC_RATIO else 'FAIL'}")
+
+
 # -- main -----------------------------------------------------------------------------------------------------------
 
 
@@ -267,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="above this many documents kubernetes-validate runs on a sample of this size and its time "
                          "is extrapolated linearly (default 1000)")
     ap.add_argument("--one-core-runs", type=int, default=5, help="runs for the one-core 1,000-document timing")
+    ap.add_argument("--scale-sizes", default="10000,50000",
+                    help="one-core scale run sizes, renamed and plain copies (default 10000,50000; '' skips)")
+    ap.add_argument("--one-doc-runs", type=int, default=7, help="runs for the one-document comparison")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 200] if args.quick else [10, 1000, 10000])
 
@@ -317,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         one_core_cli, one_core_rss = cli_one_core(corpora[one_core_n][0], args.one_core_runs)
         ip_total, ip_load, ip_check, ip_find = inprocess_one_core(corpora[one_core_n][0], args.one_core_runs)
         cold = cold_breakdown(corpora[one_core_n][0], args.one_core_runs)
+        if args.scale_sizes:
+            scale_section(units, tmp, [int(s) for s in args.scale_sizes.split(",")], args.one_doc_runs)
 
     C.header("documents/second (higher is better); ratio = chartgen rate / kubernetes-validate rate (>1: chartgen "
              "faster)")

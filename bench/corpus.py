@@ -7,6 +7,7 @@ Corpus (bench/check_corpus/, see its README.md):
                      # layer: schema | api | cross | istio | posture
                      # profile: prod              (optional; posture faults are errors only under --profile prod)
                      # also: <rule id> (why)      (optional; a rule the fault legitimately triggers as well)
+                     # severity: warning          (optional; the fault is likely but not certain: caught at warning)
                      # namespace: <ns>            (optional; as `chartgen check -n`)
                      # derived-from: <chart, env> (optional; helm output of generated-charts/ with one edit)
   clean/*.yaml   realistic manifests we wrote that must not be flagged (a StatefulSet database, an nginx-style
@@ -93,6 +94,7 @@ class Case:
     description: str = ""
     derived_from: str | None = None
     strict_warnings: bool = False  # clean under --profile prod: a warning is a flag too
+    expect_warning: bool = False  # `severity: warning`: the input cannot prove the fault, a warning catches it
     chart: Path | None = None  # helm lint the real chart (generated charts) instead of a wrapper
     values: Path | None = None
     crds: tuple[str, ...] = ()  # CRD files chartgen check is given (--crds)
@@ -133,7 +135,8 @@ def load_faults(folder: Path = FAULTY, crds: tuple[str, ...] = ()) -> list[Case]
         cases.append(Case(f"faulty/{path.stem}", False, text, path, layer=h["layer"], expect=h["expect"],
                           also=frozenset(_RULE_ID.findall(h.get("also", ""))), profile=h.get("profile", "default"),
                           namespace=h.get("namespace") or None, description=h["fault"],
-                          derived_from=h.get("derived-from"), crds=crds))
+                          derived_from=h.get("derived-from"), crds=crds,
+                          expect_warning=h.get("severity") == "warning"))
     if not cases:
         raise CorpusError(f"no faulty files under {folder}")
     return cases
@@ -259,7 +262,8 @@ def chartgen_verdict(case: Case) -> Verdict:
     rules = sorted({f.rule for f in failing})
     if case.clean:
         return Verdict(bool(failing), "; ".join(f"{f.rule} {f.message}" for f in failing[:3]))
-    caught = any(f.rule == case.expect for f in failing)
+    caught = any(f.rule == case.expect for f in failing) or case.expect_warning and any(
+        f.rule == case.expect and f.severity >= Severity.WARNING for f in findings)
     unexpected = [r for r in rules if r != case.expect and r not in case.also]
     return Verdict(caught, ", ".join(rules) or "no errors", unexpected)
 

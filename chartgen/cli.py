@@ -290,14 +290,27 @@ def check(
     namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Namespace of unnamespaced objects."),
     crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder to validate custom resources "
                                              "against (repeatable; also CHARTGEN_CRDS and CRDs in the input)."),
+    config: Optional[str] = typer.Option(None, "--config", help="Config file (default: the nearest "
+                                         ".chartgen-check.yaml above the first input)."),
 ) -> None:
     """Check rendered manifests (from any chart) for the mistakes that break real clusters."""
     from chartgen.check.command import run_check
 
     code = run_check(files or ["-"], kube_version=kube_version, istio_version=istio_version, fmt=fmt,
                      severity=severity, disabled=list(disable or []), profile=profile, namespace=namespace,
-                     out=sys.stdout, stdin=sys.stdin, crds=list(crds or []))
+                     out=sys.stdout, stdin=sys.stdin, crds=list(crds or []), config=config)
     raise typer.Exit(code)
+
+
+@app.command("rules")
+def rules_cmd(fmt: str = typer.Option("md", "--format", help="md or json.")) -> None:
+    """Print the catalogue of `chartgen check` rules: id, severity, what, why, how to fix, an example."""
+    from chartgen.check.catalogue import FORMATS, render
+
+    if fmt not in FORMATS:
+        typer.echo(f"chartgen rules: unknown format {fmt!r}: use {' or '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    sys.stdout.write(render(fmt))
 
 
 @app.command("schema")

@@ -47,7 +47,8 @@ def find_checkov() -> str:
     found = shutil.which("checkov")
     if found:
         return found
-    raise ChartgenError("--policy", "checkov", "checkov is not installed; install it with: pip install 'chartgen[policy]'")
+    raise ChartgenError("--policy", "checkov",
+                        "checkov is not installed; install it with: pip install 'chartgen[policy]'")
 
 
 def with_namespace(manifests: str, namespace: str) -> str:

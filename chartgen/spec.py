@@ -23,6 +23,7 @@ from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServiceP
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Collector, LayerReport
 from chartgen.spec_schema import build as build_schema
+from chartgen.spec_shape import check_sections
 from chartgen.workload_spec import (
     Autoscaling,
     DisruptionBudget,
@@ -33,7 +34,6 @@ from chartgen.workload_spec import (
     parse_probes,
     parse_storage,
 )
-from chartgen.spec_shape import check_sections
 from chartgen.yamlsource import YamlSource, join, parse_yaml, read_yaml
 
 __all__ = ["Autoscaling", "ContainerPort", "DisruptionBudget", "Environment", "Image", "LoadBalancer", "Probe",

@@ -15,7 +15,6 @@ from typing import Any
 from chartgen.errors import SpecError
 from chartgen.yamlsource import YamlSource, join
 
-
 _NOT_CARRIED = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 

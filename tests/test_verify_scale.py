@@ -114,7 +114,9 @@ def test_a_broken_copy_names_chart_environment_file_and_resource(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(CHARTS, repo)
     prod = repo / "user-api" / "values-prod.yaml"
-    prod.write_text(prod.read_text() + "containerPorts:\n  - containerPort: 9090\n    protocol: TCP\n")
+    # a named targetPort no container declares: the Service certainly has no endpoints (an undeclared numeric port
+    # would only be a warning: the process may listen on it)
+    prod.write_text(prod.read_text() + "service:\n  ports:\n    - name: http\n      port: 80\n      targetPort: web\n")
     code, out = verify(repo, "--format", "json")
     assert code == 1
     report = json.loads(out)

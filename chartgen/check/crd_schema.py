@@ -34,9 +34,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.cel import CelNode, SkippedRule, build_cel_plan, evaluate_plan
 from chartgen.check.crd_source import Crd, CrdCatalog, crd_from_object
+from chartgen.check.helpers import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
 from chartgen.k8snames import json_type
@@ -291,7 +291,7 @@ def builtin_group(group: str, opts: CheckOptions) -> bool:
 
 
 def custom_resources(index: ManifestIndex, opts: CheckOptions) -> list[Document]:
-    from chartgen.check.cross import index_cache
+    from chartgen.check.helpers import index_cache
 
     def build() -> list[Document]:
         return [d for d in index if is_object(d) and "/" in d.api_version
@@ -302,7 +302,7 @@ def custom_resources(index: ManifestIndex, opts: CheckOptions) -> list[Document]
 
 def catalog(index: ManifestIndex, opts: CheckOptions) -> CrdCatalog:
     """The CRDs of this run: those in the input, then opts.crds (files read on first need)."""
-    from chartgen.check.cross import index_cache
+    from chartgen.check.helpers import index_cache
 
     def build() -> CrdCatalog:
         in_input = []
@@ -360,7 +360,7 @@ def _validate(doc: Document, crd: Crd, version: str, out: Results, skipped_seen:
 
 def _results(index: ManifestIndex, opts: CheckOptions) -> Results:
     """Every finding of this layer for the index; computed once per index and options."""
-    from chartgen.check.cross import index_cache
+    from chartgen.check.helpers import index_cache
 
     def build() -> Results:
         out = Results([], [], [], [])

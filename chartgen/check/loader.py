@@ -128,7 +128,7 @@ def _key_text(value: Any) -> Any:
     return value  # complex keys: left alone, the schema reports them
 
 
-class _ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type, unused-ignore]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
         if all(type(k) is str for k in mapping):

@@ -143,18 +143,25 @@ def pod_template_of(doc: Document) -> PodTemplate | None:
     return None
 
 
+def api_group_of(api_version: str) -> str:
+    """"apps/v1" -> "apps", "v1" -> "" (core)."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
 @dataclass
 class ManifestIndex:
-    """Built once per input; rules look things up here instead of scanning."""
+    """Built once per input; rules look things up here instead of scanning (every lookup is a dict access)."""
 
     documents: list[Document]
     default_namespace: str | None = None
     by_kind: dict[str, list[Document]] = field(default_factory=dict)
     pod_templates: list[PodTemplate] = field(default_factory=list)
+    by_name: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for doc in self.documents:
             self.by_kind.setdefault(doc.kind, []).append(doc)
+            self.by_name.setdefault((doc.kind, doc.name), []).append(doc)
             pt = pod_template_of(doc)
             if pt is not None:
                 self.pod_templates.append(pt)
@@ -162,12 +169,22 @@ class ManifestIndex:
     def namespace_of(self, doc: Document) -> str | None:
         return doc.namespace or self.default_namespace
 
-    def kind(self, kind: str) -> list[Document]:
-        return self.by_kind.get(kind, [])
+    def kind(self, kind: str, groups: Iterable[str] | None = None) -> list[Document]:
+        """Documents of a kind; with `groups`, only those whose API group is one of them (a Gateway of
+        networking.istio.io is not a Gateway of gateway.networking.k8s.io)."""
+        docs = self.by_kind.get(kind, [])
+        if groups is None:
+            return docs
+        allowed = set(groups)
+        return [d for d in docs if api_group_of(d.api_version) in allowed]
 
-    def get(self, kind: str, name: str, namespace: str | None) -> Document | None:
-        for doc in self.kind(kind):
-            if doc.name == name and self._same_ns(self.namespace_of(doc), namespace):
+    def get(self, kind: str, name: str, namespace: str | None,
+            groups: Iterable[str] | None = None) -> Document | None:
+        allowed = None if groups is None else set(groups)
+        for doc in self.by_name.get((kind, name), ()):
+            if allowed is not None and api_group_of(doc.api_version) not in allowed:
+                continue
+            if self._same_ns(self.namespace_of(doc), namespace):
                 return doc
         return None
 
@@ -192,6 +209,23 @@ class ManifestIndex:
 
 
 @dataclass(frozen=True)
+class ExternalObject:
+    """An object that exists outside the checked input (declared in .chartgen-check.yaml `external:`).
+
+    name/namespace None match any; for kind Pod, `selector` gives the labels of pods another controller (an
+    operator, the control plane) creates."""
+
+    kind: str
+    name: str | None = None
+    namespace: str | None = None
+    selector: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, kind: str, name: str, namespace: str | None) -> bool:
+        return (self.kind == kind and (self.name is None or self.name == name)
+                and (self.namespace is None or namespace is None or self.namespace == namespace))
+
+
+@dataclass(frozen=True)
 class CheckOptions:
     kube_version: str = "1.31"
     istio_version: str = "1.30"
@@ -202,6 +236,18 @@ class CheckOptions:
     # CustomResourceDefinition files or folders custom resources are validated against (--crds, CHARTGEN_CRDS,
     # the config file's crds:, a chart's crds/ folder); CRDs in the checked input are always used too
     crds: tuple[str, ...] = ()
+    # objects that exist elsewhere (config `external:`): references to them are resolved, not reported
+    external: tuple[ExternalObject, ...] = ()
+    # rule id -> severity (config `severity:`), applied after the profile
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+
+    def is_external(self, kind: str, name: str, namespace: str | None) -> bool:
+        return any(e.matches(kind, name, namespace) for e in self.external)
+
+    def external_pod_selectors(self, namespace: str | None) -> list[dict[str, str]]:
+        return [dict(e.selector) for e in self.external
+                if e.kind == "Pod" and e.selector and (e.namespace is None or namespace is None
+                                                       or e.namespace == namespace)]
 
 
 def iter_findings(*groups: Iterable[Finding]) -> list[Finding]:

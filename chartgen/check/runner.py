@@ -1,121 +1,42 @@
 """Run every registered rule once over one index, then suppress, promote and sort the findings.
 
-Suppression: a resource opts out of rules with the annotation
-    chartgen.io/ignore: "CG-SVC-004,CG-X-001: reason text"
-The reason is required; an annotation without one is itself a finding (CG-META-001) and suppresses nothing.
-Profile "prod": findings of rules in layer "posture" at WARNING become ERROR.
+Suppression: see chartgen.check.suppress (the chartgen.io/ignore annotation) and chartgen.check.config
+(per-path ignores of .chartgen-check.yaml).
+Profile "prod": a finding of a rule in layer "posture" at the rule's declared severity (info or warning) becomes an
+ERROR; a finding the rule deliberately lowered below its declared severity stays as it is.
+Severity overrides (CheckOptions.severity_overrides, from the config file) apply last.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from chartgen.check.api_rules import at
 from chartgen.check.loader import SourceDocument, parse_field
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.registry import Rule, all_rules, rule
+from chartgen.check.registry import Rule, all_rules
+from chartgen.check.suppress import IGNORE_ANNOTATION, Ignore, ignores_of, parse_ignore  # noqa: F401 (re-export)
 
-# Rule modules, imported in this order. The optional ones are written in parallel and may not exist yet.
+# Schema layers (chartgen/check/*schema.py) plus every module of the chartgen.check.rules package.
 RULE_MODULES = (
-    "chartgen.check.api_rules",
     "chartgen.check.schema",
-    "chartgen.check.cross",
-    "chartgen.check.istio",
     "chartgen.check.crd_schema",
-    "chartgen.check.posture",
-    "chartgen.check.rules_pod",
-    "chartgen.check.rules_apps",
-    "chartgen.check.rules_batch",
-    "chartgen.check.rules_networking",
-    "chartgen.check.rules_config",
-    "chartgen.check.rules_metadata",
-    "chartgen.check.rules_autoscaling",
-    "chartgen.check.rules_availability",
-    "chartgen.check.rules_reachability",
-    "chartgen.check.rules_mesh",
 )
-OPTIONAL_RULE_MODULES = frozenset({
-    "chartgen.check.cross", "chartgen.check.istio", "chartgen.check.posture",
-})
-
-IGNORE_ANNOTATION = "chartgen.io/ignore"
-_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 PROMOTED_LAYER = "posture"
 
 
 def load_rule_modules() -> list[str]:
-    """Import the rule modules (registering their rules); returns the names that are present."""
-    loaded = []
+    """Import the rule modules (registering their rules); returns their names."""
+    from chartgen.check import rules
+
     for name in RULE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            # Only "this optional module does not exist yet" is tolerated, never a missing import inside it.
-            if name in OPTIONAL_RULE_MODULES and err.name == name:
-                continue
-            raise
-        loaded.append(name)
-    return loaded
+        importlib.import_module(name)
+    return list(RULE_MODULES) + rules.load()
 
 
-# --- suppression annotation ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ignore:
-    rules: frozenset[str]
-    reason: str
-
-
-def parse_ignore(value: object) -> Ignore | str:
-    """The annotation's rules and reason, or a one-line description of what is wrong with it."""
-    if not isinstance(value, str):
-        return f"must be a string, not {type(value).__name__}"
-    ids_text, sep, reason = value.partition(":")
-    ids = [part.strip() for part in ids_text.split(",") if part.strip()]
-    bad = [i for i in ids if not _RULE_ID.match(i)]
-    if not ids or bad:
-        return f"{value!r} does not start with rule ids (e.g. CG-SVC-004,CG-SVC-010)"
-    if not sep or not reason.strip():
-        return f"{value!r} gives no reason after the rule ids"
-    return Ignore(frozenset(ids), reason.strip())
-
-
-def _ignores(doc: Document) -> Ignore | str | None:
-    annotations = doc.annotations
-    if IGNORE_ANNOTATION not in annotations:
-        return None
-    return parse_ignore(annotations[IGNORE_ANNOTATION])
-
-
-_IGNORE_FIELD = f"metadata.annotations[{IGNORE_ANNOTATION}]"
-
-
-@rule("CG-META-001", Severity.WARNING, "chartgen.io/ignore annotation is malformed or gives no reason "
-      "(it suppresses nothing)", "meta")
-def malformed_ignore(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for doc in index:
-        parsed = _ignores(doc)
-        if isinstance(parsed, str):
-            yield at(doc, "CG-META-001", Severity.WARNING, f"annotation {IGNORE_ANNOTATION} {parsed}; "
-                     "nothing is suppressed", f'write {IGNORE_ANNOTATION}: "RULE-ID[,RULE-ID]: why this is '
-                     'fine here"', field=_IGNORE_FIELD)
-
-
-@rule("CG-META-002", Severity.WARNING, "chartgen.io/ignore names a rule id that does not exist", "meta")
-def unknown_ignored_rule(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    known = {r.id for r in all_rules()}
-    for doc in index:
-        parsed = _ignores(doc)
-        if isinstance(parsed, Ignore):
-            for rule_id in sorted(parsed.rules - known):
-                yield at(doc, "CG-META-002", Severity.WARNING,
-                         f"annotation {IGNORE_ANNOTATION} names unknown rule {rule_id}",
-                         "fix the rule id (see `chartgen check` output or the SARIF rules list)",
-                         field=_IGNORE_FIELD)
+_ignores = ignores_of
 
 
 # --- running -------------------------------------------------------------------------------------------------
@@ -131,11 +52,14 @@ class CheckResult:
         return [f for f in self.findings if f.severity >= threshold]
 
 
+_parse_field = lru_cache(maxsize=4096)(parse_field)  # the same fields recur in every copy of a chart
+
+
 def _refine_line(finding: Finding, doc: Document | None) -> Finding:
     """Point a finding made with Finding.at at the line of its field, when the loader recorded it."""
     if doc is None or not finding.field or finding.line != doc.line or not isinstance(doc, SourceDocument):
         return finding
-    line = doc.line_of(parse_field(finding.field))
+    line = doc.line_of(_parse_field(finding.field))
     return finding if line == finding.line else replace(finding, line=line)
 
 
@@ -145,11 +69,14 @@ def sort_key(finding: Finding) -> tuple[str, int, str, str, str]:
 
 
 def _run_rule(r: Rule, index: ManifestIndex, opts: CheckOptions, promote: bool) -> Iterator[Finding]:
+    override = dict(opts.severity_overrides).get(r.id)
     for finding in r.fn(index, opts):
         if finding.rule in opts.disabled:
             continue
-        if promote and r.layer == PROMOTED_LAYER and finding.severity == Severity.WARNING:
+        if promote and r.layer == PROMOTED_LAYER and r.severity <= finding.severity < Severity.ERROR:
             finding = replace(finding, severity=Severity.ERROR)
+        if override is not None and finding.severity != override:
+            finding = replace(finding, severity=override)
         yield finding
 
 
@@ -157,7 +84,7 @@ def check(documents: Sequence[Document], opts: CheckOptions, default_namespace: 
     load_rule_modules()
     docs = list(documents)
     index = ManifestIndex(docs, default_namespace)
-    by_location = {(d.file, d.index): d for d in docs}
+    by_location: dict[tuple[str | None, int | None], Document] = {(d.file, d.index): d for d in docs}
     ignores = {key: parsed for key, d in by_location.items() if isinstance(parsed := _ignores(d), Ignore)}
     promote = opts.profile == "prod"
     kept: list[Finding] = []

@@ -21,7 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from chartgen.check.api_rules import BUILTIN_GROUPS, api_group, at, is_object
+from chartgen.check.helpers import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
@@ -104,6 +104,10 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 Check = Callable[[Any], bool]
 
 
+def _one_of(allowed: frozenset[str]) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, str) and value in allowed
+
+
 def _never(value: Any) -> bool:
     return False
 
@@ -160,7 +164,7 @@ class ValidityScreen:
             allowed = [v for v in schema["enum"] if isinstance(v, str)]
             if len(allowed) != len(schema["enum"]):
                 return _never
-            checks.append(lambda value, allowed=frozenset(allowed): isinstance(value, str) and value in allowed)
+            checks.append(_one_of(frozenset(allowed)))
         if keys & {"properties", "additionalProperties", "required"}:
             checks.append(self._object_check(schema))
         if "items" in schema:
@@ -380,7 +384,7 @@ def _error_findings(doc: Document, error: Any) -> Iterator[Finding]:
     if kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         expected = [t for t in expected if t != "null"]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected)
         yield at(doc, rule_id, sev,
                          f"{where or 'the document'} must be {words}, not {json_type(error.instance)} "
                          f"{_short(error.instance)}", _type_hint(expected, error.instance), field=where or None)

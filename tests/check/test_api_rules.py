@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chartgen.check.api_rules import (dns1035_label_errors, label_value_errors, port_name_errors,
+from chartgen.check.helpers import (dns1035_label_errors, label_value_errors, port_name_errors,
                                       qualified_name_errors)
 from chartgen.check.model import Severity
 

@@ -75,6 +75,10 @@ def test_exit_2_for_unreadable_input_with_one_line_on_stderr(tmp_path, setup, me
     ({"fmt": "xml"}, "unknown format 'xml'"),
     ({"severity": "fatal"}, "unknown severity 'fatal'"),
     ({"kube_version": "latest"}, "invalid Kubernetes version 'latest'"),
+    # accepted silently before issue 15
+    ({"kube_version": "1.99"}, "unsupported --kube-version 1.99"),
+    ({"profile": "strict"}, "unknown profile 'strict'"),
+    ({"disabled": ["CG-NOPE-1"]}, "--disable: unknown rule id CG-NOPE-1"),
 ])
 def test_exit_2_for_bad_options(tmp_path, kwargs, message):
     code, _, err = call([str(write(tmp_path, "ok.yaml", GOOD))], **kwargs)
@@ -98,9 +102,11 @@ def test_severity_threshold_and_disabled_rules(tmp_path):
     path = str(write(tmp_path, "lb.yaml", text))
     assert call([path])[0] == 0  # CG-SVC-031 is a warning
     assert call([path], severity="warning")[0] == 1
-    code, out, err = call([path], severity="warning", disabled=["CG-SVC-031,CG-NOPE-1"], fmt="json")
+    code, out, err = call([path], severity="warning", disabled=["CG-SVC-031,CG-SVC-014"], fmt="json")
     assert "CG-SVC-031" not in {f["rule"] for f in json.loads(out)["findings"]}
-    assert "unknown rule(s) CG-NOPE-1" in err
+    # an unknown id is a mistake (exit 2), not a warning that CI logs bury
+    code, out, err = call([path], disabled=["CG-SVC-031,CG-NOPE-1"])
+    assert code == 2 and out == "" and len(err.splitlines()) == 1 and "CG-NOPE-1" in err
 
 
 def test_every_format_is_written(tmp_path):
@@ -195,14 +201,11 @@ def test_default_namespace_is_used_for_unnamespaced_objects():
     assert check_text(text, "x.yaml", CheckOptions(), "other") == []
 
 
-def test_missing_optional_rule_modules_are_tolerated(monkeypatch):
-    monkeypatch.setattr(runner, "RULE_MODULES", runner.RULE_MODULES + ("chartgen.check.not_written_yet",))
-    monkeypatch.setattr(runner, "OPTIONAL_RULE_MODULES",
-                        runner.OPTIONAL_RULE_MODULES | {"chartgen.check.not_written_yet"})
-    assert "chartgen.check.not_written_yet" not in runner.load_rule_modules()
-    monkeypatch.setattr(runner, "OPTIONAL_RULE_MODULES", frozenset())
-    with pytest.raises(ModuleNotFoundError):
-        runner.load_rule_modules()
+def test_rule_modules_are_discovered_from_the_rules_package():
+    # a new module in chartgen/check/rules/ needs no registration; a broken import is never swallowed
+    names = runner.load_rule_modules()
+    assert "chartgen.check.rules.service_endpoints" in names and "chartgen.check.rules.istio_routing" in names
+    assert not hasattr(runner, "OPTIONAL_RULE_MODULES")
 
 
 def test_check_text_raises_input_error_on_bad_yaml():

@@ -9,8 +9,10 @@ try:
 except ImportError:  # tests/ made a package
     from tests.check.helpers import errors, index_from_files, clean_sets, run_rule, run_rules
 
-import chartgen.check.cross  # noqa: F401  (registers the rules)
+import chartgen.check.rules
 from chartgen.check.model import Severity
+
+chartgen.check.rules.load()  # registers the rules
 
 
 def deployment(labels="app: web", selector="app: web", ports="[{name: http, containerPort: 8080}]",
@@ -115,9 +117,12 @@ def test_workload_selector_match_expressions():
 
 @pytest.mark.parametrize("svc_ports,ctr_ports,expected", [
     ("[{name: http, port: 80, targetPort: web}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),
-    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.ERROR]),  # defaulted
-    ("[{name: http, port: 80, targetPort: 9090}]", "[]", [Severity.WARNING]),  # nothing declared
+    # the containers declare ports and the number is not among them: likely wrong, but a process may listen on
+    # an undeclared port (Istio's otel sample collector on 5317), so a warning
+    ("[{name: http, port: 80, targetPort: 9090}]", "[{name: http, containerPort: 8080}]", [Severity.WARNING]),
+    ("[{name: http, port: 8081}]", "[{name: http, containerPort: 8080}]", [Severity.WARNING]),  # defaulted
+    # nothing declared: a number is forwarded whether declared or not, nothing to compare with
+    ("[{name: http, port: 80, targetPort: 9090}]", "[]", []),
     ("[{name: dns, port: 53, targetPort: dns, protocol: UDP}]", "[{name: dns, containerPort: 53}]",
      [Severity.ERROR]),  # protocol differs
     ("[{name: http, port: 80, targetPort: http}]", "[{name: http, containerPort: 8080}]", []),
@@ -142,8 +147,9 @@ def test_service_target_port_partial_selection_warns():
 
 @pytest.mark.parametrize("probe,expected", [
     ("readinessProbe: {httpGet: {path: /, port: web}}", [Severity.ERROR]),
-    ("livenessProbe: {tcpSocket: {port: 9999}}", [Severity.WARNING]),
-    ("startupProbe: {grpc: {port: 9999}}", [Severity.WARNING]),
+    # the kubelet probes a number whether declared or not (health endpoints often sit on a management port)
+    ("livenessProbe: {tcpSocket: {port: 9999}}", [Severity.INFO]),
+    ("startupProbe: {grpc: {port: 9999}}", [Severity.INFO]),
     ("readinessProbe: {httpGet: {path: /, port: http}}", []),
     ("livenessProbe: {tcpSocket: {port: 8080}}", []),
     ("livenessProbe: {exec: {command: [true]}}", []),
@@ -175,9 +181,18 @@ STS = deployment(kind="StatefulSet", name="db", labels="app: db", selector="app:
     ((STS.replace("serviceName: db-hl", ""),), 0),  # no serviceName: not checked
 ])
 def test_statefulset_service(texts, n):
+    # warnings: the StatefulSet runs either way, only its per-pod DNS names are missing
     found = run_rule("CG-X-005", *texts)
     assert len(found) == n
-    assert all(f.severity == Severity.ERROR for f in found)
+    assert all(f.severity == Severity.WARNING for f in found)
+
+
+def test_statefulset_service_declared_external_is_not_reported():
+    from chartgen.check.model import CheckOptions, ExternalObject
+
+    opts = CheckOptions(external=(ExternalObject("Service", "db-hl"),))
+    assert run_rule("CG-X-005", STS, opts=opts) == []
+    assert len(run_rule("CG-X-005", STS, opts=CheckOptions(external=(ExternalObject("Service", "x"),)))) == 1
 
 
 # ---------------------------------------------------------------------------------------------------- CG-X-006
@@ -330,9 +345,7 @@ MY_PREFIXES = ("CG-X-", "CG-ISTIO-", "CG-P-")  # cross, istio, istio schema, pos
 
 
 def _my_rules_findings(index, opts=None):
-    import chartgen.check.istio  # noqa: F401
     import chartgen.check.crd_schema  # noqa: F401
-    import chartgen.check.posture  # noqa: F401
     from chartgen.check.model import CheckOptions
     from chartgen.check.registry import all_rules
 

@@ -10,7 +10,7 @@ except ImportError:  # tests/ made a package
     from tests.check.recall_docs import deployment, docs, service
 
 from chartgen.check.model import Severity
-from chartgen.check.rules_mesh import duration_seconds, regex_error
+from chartgen.check.rules.istio_mesh import duration_seconds, regex_error
 
 APP = (deployment(labels="app: web, version: v1"), service())
 

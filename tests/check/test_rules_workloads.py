@@ -10,7 +10,7 @@ except ImportError:  # tests/ made a package
     from tests.check.recall_docs import CONTAINER, cronjob, deployment, docs
 
 from chartgen.check.model import Severity
-from chartgen.check.rules_batch import cron_error
+from chartgen.check.rules.batch_spec import cron_error
 
 
 def hpa(spec: str = "minReplicas: 2\nmaxReplicas: 5", metrics: str = "", target: str = "Deployment") -> str:

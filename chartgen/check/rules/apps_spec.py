@@ -1,6 +1,6 @@
 """Layer "api", apps/v1 workloads: what kubernetes pkg/apis/apps/validation/validation.go rejects beyond the
 schema: negative counts, rollout strategies that can never progress, StatefulSet claim templates and policies.
-(Selector vs template labels is CG-X-002; the pod template itself is rules_pod.)"""
+(Selector vs template labels is CG-X-002; the pod template itself is rules/pod_spec.py.)"""
 
 from __future__ import annotations
 

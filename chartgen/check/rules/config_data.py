@@ -12,7 +12,7 @@ from typing import Any
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.podwalk import as_dict
 from chartgen.check.registry import finding, rule
-from chartgen.check.rules_pod import config_key_errors
+from chartgen.check.rules.pod_spec import config_key_errors
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"

@@ -1,0 +1,39 @@
+"""The rule modules, one per concern (as istioctl's analyzers): the rule for X lives in the module named for X.
+
+    objects.py             every object: apiVersion/kind, duplicate keys/objects, names, labels, selectors
+    service_spec.py        Service fields (ports, types, IPs, traffic policies) - CG-SVC-*
+    service_endpoints.py   Service selector -> pods, targetPort -> containers
+    workloads.py           pod templates: port names, workload selectors, probes, StatefulSet serviceName, SA
+    availability.py        HPA targets, PodDisruptionBudgets, single replicas
+    networkpolicy.py       NetworkPolicies
+    ingress.py             Ingress / HTTPRoute backends
+    istio_routing.py       VirtualServices
+    istio_destinations.py  DestinationRules, Service port naming
+    istio_gateways.py      Istio Gateways
+    istio_security.py      AuthorizationPolicy, PeerAuthentication
+    pod_security.py        securityContext posture
+    pod_reliability.py     resources, image tags, probes posture
+    meta.py                the chartgen.io/ignore annotation itself
+
+Every module in this package is imported by `load()`; a new module needs no registration. Each rule is declared
+once with `chartgen.check.registry.rule` (id, severity, title, layer, why, fix, example) and builds findings with
+`chartgen.check.registry.finding`; shared helpers live in `chartgen.check.helpers` (and `chartgen.check.mesh` for
+Istio).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+
+def module_names() -> list[str]:
+    return sorted(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
+def load() -> list[str]:
+    """Import every rule module (registering its rules); returns their names."""
+    names = module_names()
+    for name in names:
+        importlib.import_module(name)
+    return names
