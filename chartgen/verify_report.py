@@ -63,8 +63,9 @@ def _diff_lines(diff: str) -> tuple[Line, ...]:
 
 def env_section(e: EnvResult, fail_on: Severity) -> Section:
     ok = e.ok(fail_on)
-    warnings = sum(1 for f in e.findings if f.severity < fail_on)
-    extra = f" ({warnings} warning(s))" if warnings else ""
+    below = [f.severity for f in e.findings if f.severity < fail_on]
+    counts = [f"{below.count(sev)} {sev}" for sev in (Severity.WARNING, Severity.INFO) if below.count(sev)]
+    extra = f" ({', '.join(counts)} below --severity {fail_on})" if counts else ""
     if e.policy is not None:
         extra += (f" [checkov: {e.policy['passed']} passed, {len(e.policy['failed'])} failed, "
                   f"{len(e.policy['waived'])} waived]")
