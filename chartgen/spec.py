@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chartgen import k8snames
+from chartgen.name_limits import name_problem, version_problems
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
@@ -166,6 +167,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     defaults = _settings(default_raw, LayerReport(col, "", top), blueprint, istio)
     environments = [env for name, env_data in _environments(data).items()
                     if (env := _environment(name, env_data, default_raw, library, col, istio, image)) is not None]
+    _check_version_names(str(data["name"]), defaults, environments, col)
     col.raise_if_any()
 
     chart_version = str(CATALOG.get(data, "chartVersion"))
@@ -186,6 +188,8 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
 
 def _check_top(data: Mapping[str, Any], blueprint: Blueprint, col: Collector) -> None:
     image = data.get("image") or {}
+    if (problem := name_problem(str(data["name"]))) is not None:
+        col.add("name", problem)
     if blueprint.has_workload:
         if "image" not in data:
             col.add("image", f"required field 'image' is missing (blueprint {blueprint.name!r} deploys pods)")
@@ -193,6 +197,16 @@ def _check_top(data: Mapping[str, Any], blueprint: Blueprint, col: Collector) ->
     chart_version = str(CATALOG.get(data, "chartVersion"))
     if not SEMVER.match(chart_version):
         col.add("chartVersion", f"{chart_version!r} is not a SemVer 2 version (e.g. 0.1.0)")
+
+
+def _check_version_names(name: str, defaults: Settings, environments: list[Environment], col: Collector) -> None:
+    """Each version's Deployment (<name>-<version>) must keep a DNS label; reported once per version."""
+    seen: set[str] = set()
+    for prefix, settings in (("", defaults), *((join("environments", e.name), e.settings) for e in environments)):
+        for version, message in version_problems(name, (v.name for v in settings.istio.versions)):
+            if version not in seen:
+                seen.add(version)
+                col.add(join(join(prefix, "istio.versions"), version), message)
 
 
 def _top_settings(data: Mapping[str, Any]) -> dict[str, Any]:
