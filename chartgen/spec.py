@@ -7,6 +7,7 @@ Layers of a spec, lowest first (later wins, Helm merge rules):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,20 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from chartgen import k8snames
-from chartgen.name_limits import name_problem, version_problems
 from chartgen.blueprints import Blueprint, BlueprintLibrary
+from chartgen.container_spec import check_containers, check_service_monitor
 from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
+from chartgen.name_limits import name_problem, version_problems
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Collector, LayerReport
 from chartgen.spec_schema import build as build_schema
+from chartgen.traffic_spec import check_traffic
 from chartgen.workload_spec import (
     Autoscaling,
     DisruptionBudget,
     Probe,
     Storage,
+    check_volumes,
     parse_autoscaling,
     parse_disruption_budget,
     parse_probes,
@@ -164,9 +168,11 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     istio = IstioContext(blueprint, tuple(library.supporting("istio")))
     top = _top_settings(data)
     default_raw = merge(merge(CATALOG.base_layer(), blueprint.defaults), top)
-    defaults = _settings(default_raw, LayerReport(col, "", top), blueprint, istio)
+    meta = ChartMeta(str(data["name"]), str(CATALOG.get(data, "kubeVersion")))
+    defaults = _settings(default_raw, LayerReport(col, "", top), blueprint, istio, meta)
     environments = [env for name, env_data in _environments(data).items()
-                    if (env := _environment(name, env_data, default_raw, library, col, istio, image)) is not None]
+                    if (env := _environment(name, env_data, default_raw, library, col, istio, image, meta))
+                    is not None]
     _check_version_names(str(data["name"]), defaults, environments, col)
     col.raise_if_any()
 
@@ -225,7 +231,7 @@ def _environments(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dict[str, Any],
                  library: BlueprintLibrary, col: Collector, istio: IstioContext,
-                 image: Mapping[str, Any]) -> Environment | None:
+                 image: Mapping[str, Any], meta: ChartMeta) -> Environment | None:
     """One environment: the defaults, then its profile, then what it overrides (None when its profile is unknown)."""
     env_data = env_data or {}
     prefix = join("environments", name)
@@ -238,7 +244,7 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
                      need_ref=False)
     override = {k: v for k, v in env_data.items() if k not in ("profile", "namespace")}
     layered = merge(default_raw, library.profile(profile)) if profile else default_raw
-    settings = _settings(merge(layered, override), LayerReport(col, prefix, override), istio.blueprint, istio)
+    settings = _settings(merge(layered, override), LayerReport(col, prefix, override), istio.blueprint, istio, meta)
     return Environment(name, profile, str(env_data.get("namespace", CATALOG["namespace"].default)), settings)
 
 
@@ -307,11 +313,25 @@ def _check_image(image: Mapping[str, Any], path: str, col: Collector, *, allow_l
         col.add(join(path, "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
 
 
-def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx: IstioContext) -> Settings:
+@dataclass(frozen=True)
+class ChartMeta:
+    """What the per-layer checks need from the top level: the chart name and the Kubernetes version."""
+
+    name: str
+    kube_version: str
+
+
+def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx: IstioContext,
+              meta: ChartMeta) -> Settings:
     """Typed Settings of one merged layer; errors go to `report` (see spec_report.LayerReport)."""
     service = parse_service(raw, bp, report)
     ports = container_ports(raw, service, bp, report)
     image = raw.get("image") or {}
+    autoscaling = parse_autoscaling(raw, report)
+    check_traffic(raw, service, report)
+    check_service_monitor(raw, service, report)
+    volumes = check_volumes(raw, _reserved_volumes(raw, bp), report)
+    check_containers(raw, meta.name, volumes, meta.kube_version, report)
     return Settings(
         replicas=int(CATALOG.get(raw, "replicas")),
         image_tag=image.get("tag"),
@@ -321,7 +341,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
         container_ports=ports,
         resources=CATALOG.get(raw, "resources"),
         probes=parse_probes(raw, ports, report),
-        autoscaling=parse_autoscaling(raw, report),
+        autoscaling=autoscaling,
         pod_disruption_budget=parse_disruption_budget(raw),
         network_policy=bool(CATALOG.get(raw, "networkPolicy.enabled")),
         topology_spread=bool(CATALOG.get(raw, "topologySpread")),
@@ -330,9 +350,31 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
         writable_tmp=bool(CATALOG.get(raw, "writableTmp")),
         pod_management_policy=CATALOG.get(raw, "statefulSet.podManagementPolicy"),
         storage=parse_storage(raw),
-        istio=_istio(raw, service, report, istio_ctx),
+        istio=_sized(_istio(raw, service, report, istio_ctx), autoscaling, report),
         raw=raw,
     )
+
+
+def _sized(istio: IstioSettings, hpa: Autoscaling, report: LayerReport) -> IstioSettings:
+    """A version sized explicitly keeps its size: its replicas alone mean no HPA ({enabled: false}); its own
+    autoscaling is merged over the chart's at render time. Other versions follow the chart's replicas and HPA."""
+    chart = {"enabled": hpa.enabled, "minReplicas": hpa.min_replicas, "maxReplicas": hpa.max_replicas,
+             "targetCPUUtilizationPercentage": hpa.target_cpu_percent}
+    sized = []
+    for v in istio.versions:
+        own = dict(v.autoscaling) if v.autoscaling is not None else {"enabled": False} if v.replicas is not None \
+            else None
+        effective = chart | (own or {})
+        if effective["minReplicas"] > effective["maxReplicas"]:
+            report(f"istio.versions.{v.name}.autoscaling.minReplicas",
+                   f"{effective['minReplicas']} exceeds maxReplicas ({effective['maxReplicas']})")
+        sized.append(dataclasses.replace(v, autoscaling=own))
+    return dataclasses.replace(istio, versions=tuple(sized)) if sized else istio
+
+
+def _reserved_volumes(raw: Mapping[str, Any], bp: Blueprint) -> tuple[str, ...]:
+    own = (("tmp", CATALOG.get(raw, "writableTmp")), ("data", bp.workload_kind == "StatefulSet"))
+    return tuple(name for name, used in own if used)
 
 
 def _istio(raw: Mapping[str, Any], service: Service, report: LayerReport, ctx: IstioContext) -> IstioSettings:

@@ -77,3 +77,33 @@ Service annotations: the cloud preset (when type is LoadBalancer) plus service.a
 {{- end }}
 {{- end }}
 
+{{/*
+The versions traffic is split between (istio.versions, also without Istio: HTTPRoute backendRefs), when the chart
+runs one Deployment per version; empty otherwise.
+*/}}
+{{- define "user-api.trafficVersions" -}}
+{{- $istio := .Values.istio | default dict }}
+{{- if eq (dig "canary" "controller" "none" $istio) "none" }}
+{{- toJson ($istio.versions | default dict) }}
+{{- else }}
+{{- toJson dict }}
+{{- end }}
+{{- end }}
+
+{{/*
+HTTPRoute backendRefs: one per version (its own Service, weighted as istio.versions), else the chart's Service.
+*/}}
+{{- define "user-api.httpRouteBackends" -}}
+{{- $versions := include "user-api.trafficVersions" .ctx | fromJson }}
+{{- if $versions }}
+{{- range $name, $v := $versions }}
+- name: {{ printf "%s-%s" $.fullname $name | trunc 63 | trimSuffix "-" }}
+  port: {{ $.port }}
+  weight: {{ ($v | default dict).weight | default 0 }}
+{{- end }}
+{{- else }}
+- name: {{ .fullname }}
+  port: {{ .port }}
+{{- end }}
+{{- end }}
+
