@@ -88,8 +88,9 @@ VOLUME_MOUNT = closed({"name": LABEL_NAME, "mountPath": ABS_PATH, "subPath": STR
 TOLERATION = closed({"key": STRING, "operator": {"enum": ["Exists", "Equal"]}, "value": STRING,
                      "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"]},
                      "tolerationSeconds": {"type": "integer", "minimum": 0}})
-AFFINITY = closed({"nodeAffinity": {"type": "object"}, "podAffinity": {"type": "object"},
-                   "podAntiAffinity": {"type": "object"}})
+AFFINITY = closed({"nodeAffinity": _d({"type": "object"}, "Node affinity (Kubernetes' NodeAffinity)."),
+                   "podAffinity": _d({"type": "object"}, "Pod affinity (Kubernetes' PodAffinity)."),
+                   "podAntiAffinity": _d({"type": "object"}, "Pod anti-affinity (Kubernetes' PodAntiAffinity).")})
 TOPOLOGY_SPREAD = closed({
     "maxSkew": {"type": "integer", "minimum": 1}, "topologyKey": {"type": "string", "minLength": 1},
     "whenUnsatisfiable": {"enum": ["DoNotSchedule", "ScheduleAnyway"]}, "minDomains": {"type": "integer",
@@ -139,9 +140,13 @@ IMAGE_REF: dict[str, Any] = {"type": "string", "minLength": 1,
                              "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|"
                                         "@sha256:[a-f0-9]{64})$"}
 HANDLER = closed({
-    "exec": closed({"command": array(STRING, minItems=1)}, ["command"]),
-    "httpGet": closed({"path": ABS_PATH, "port": PORT_OR_NAME, "scheme": {"enum": ["HTTP", "HTTPS"]}}, ["port"]),
-    "sleep": closed({"seconds": {"type": "integer", "minimum": 1}}, ["seconds"]),
+    "exec": _d(closed({"command": _d(array(STRING, minItems=1), "Command and arguments (no shell).")},
+                      ["command"]), "Run a command in the container."),
+    "httpGet": _d(closed({"path": _d(ABS_PATH, "Request path."), "port": _d(PORT_OR_NAME, "Container port."),
+                          "scheme": _d({"enum": ["HTTP", "HTTPS"]}, "HTTP or HTTPS.")}, ["port"]),
+                  "Send an HTTP GET to the container."),
+    "sleep": _d(closed({"seconds": _d({"type": "integer", "minimum": 1}, "Seconds to wait.")}, ["seconds"]),
+                "Wait (Kubernetes >= 1.30), e.g. while endpoints drain."),
 }, minProperties=1, maxProperties=1)
 RESOURCE_LIST: dict[str, Any] = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
 RESOURCES: dict[str, Any] = closed({"requests": RESOURCE_LIST, "limits": RESOURCE_LIST})
