@@ -7,6 +7,7 @@ Layers of a spec, lowest first (later wins, Helm merge rules):
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Mapping
@@ -244,7 +245,8 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
                      need_ref=False)
     override = {k: v for k, v in env_data.items() if k not in ("profile", "namespace")}
     layered = merge(default_raw, library.profile(profile)) if profile else default_raw
-    settings = _settings(merge(layered, override), LayerReport(col, prefix, override), istio.blueprint, istio, meta)
+    settings = _settings(_atomic_env(merge(layered, override), override), LayerReport(col, prefix, override),
+                         istio.blueprint, istio, meta)
     return Environment(name, profile, str(env_data.get("namespace", CATALOG["namespace"].default)), settings)
 
 
@@ -353,6 +355,24 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
         istio=_sized(_istio(raw, service, report, istio_ctx), autoscaling, report),
         raw=raw,
     )
+
+
+ONE_OF_KEYS = ("preStop",)  # settings that hold exactly one of several keys: an override replaces them whole
+
+
+def _atomic_env(merged: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """An environment variable (and a preStop handler) an environment sets replaces the lower layers' whole: a
+    value source (secretKeyRef, fieldRef...) is never merged with another one (the values diff then nulls the old
+    source)."""
+    for key in ONE_OF_KEYS:
+        if isinstance(override.get(key), Mapping):
+            merged[key] = copy.deepcopy(dict(override[key]))
+    env = override.get("env")
+    if isinstance(env, Mapping) and isinstance(merged.get("env"), dict):
+        for name, value in env.items():
+            if isinstance(value, Mapping):
+                merged["env"][name] = copy.deepcopy(dict(value))
+    return merged
 
 
 def _sized(istio: IstioSettings, hpa: Autoscaling, report: LayerReport) -> IstioSettings:

@@ -7,7 +7,20 @@ from typing import Any
 
 import yaml
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_YAML11_BOOLS = {"y", "Y", "n", "N"}  # booleans to Helm's YAML 1.1 reader that PyYAML writes unquoted
+
+
+class _Dumper(_Base):  # type: ignore[misc,valid-type]
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "'" if value in _YAML11_BOOLS else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
 
 
 def _scalar(value: Any) -> str:

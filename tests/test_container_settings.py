@@ -174,3 +174,31 @@ def test_service_monitor_renders_when_the_api_is_served(helm, chart):
     assert sm["spec"]["endpoints"][0] == {"port": "http", "path": "/metrics", "interval": "30s",
                                           "scrapeTimeout": "10s"}
     assert sm["spec"]["namespaceSelector"] == {"matchNames": ["web"]}
+
+
+def test_an_environment_replaces_an_env_source_and_pre_stop_whole(helm, tmp_path):
+    """Found by the property test: maps merge across layers, so a source switched in an environment used to be
+    merged with the old one (two sources: refused by values.schema.json)."""
+    text = BASE + textwrap.dedent("""
+        env:
+          A: {fieldRef: {fieldPath: metadata.name}}
+          B: plain
+        preStop: {exec: {command: [sleep, "2"]}}
+        podLabels: {canary: "y"}
+        environments:
+          prod:
+            env:
+              A: {secretKeyRef: {name: s, key: k}}
+              B: {configMapKeyRef: {name: c, key: k}}
+            preStop: {sleep: {seconds: 3}}
+        """)
+    chart = tmp_path / "demo"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(text)
+    write(generate(parse_spec_text(text, str(chart / "chartgen.yaml"))), chart)
+    pod = find(render(helm, chart, "prod", "web"), "Deployment")["spec"]["template"]
+    env = {e["name"]: e for e in pod["spec"]["containers"][0]["env"]}
+    assert env["A"]["valueFrom"] == {"secretKeyRef": {"name": "s", "key": "k"}}
+    assert env["B"]["valueFrom"] == {"configMapKeyRef": {"name": "c", "key": "k"}}
+    assert pod["spec"]["containers"][0]["lifecycle"]["preStop"] == {"sleep": {"seconds": 3}}
+    assert pod["metadata"]["labels"]["canary"] == "y"  # not YAML 1.1's boolean
