@@ -53,8 +53,9 @@ def _meta() -> list[Setting | Group]:
                 where="top"),
         Setting("profile", STRING, "Profile to inherit (dev, staging, prod); defaults to the environment name when "
                                    "it is one.", where="env"),
-        Setting("namespace", STRING, "Namespace this environment is installed into (used by render/verify, never "
-                                     "written into templates).", "default", where="env"),
+        Setting("namespace", STRING, "Namespace this environment is installed into (helm -n for render/verify; "
+                                     "the templates take it from the release, or namespaceOverride).", "default",
+                where="env"),
     ]
 
 

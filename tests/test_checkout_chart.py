@@ -51,7 +51,13 @@ def test_prod_is_an_istio_canary_with_every_production_feature(helm):
     assert [c["name"] for c in spec["initContainers"]] == ["migrate", "otel-agent"]
     assert spec["initContainers"][1]["restartPolicy"] == "Always"
     env = {e["name"]: e for e in spec["containers"][0]["env"]}
-    assert env["STRIPE_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "checkout-stripe", "key": "api-key"}
+    assert env["STRIPE_API_KEY_FILE"]["value"] == "/var/run/secrets/checkout/stripe/api-key"
+    assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["stripe"]["secret"] == {"secretName": "checkout-stripe", "defaultMode": 0o440}
+    assert {"name": "stripe", "mountPath": "/var/run/secrets/checkout/stripe", "readOnly": True} in \
+        spec["containers"][0]["volumeMounts"]
+    assert spec["initContainers"][0]["volumeMounts"][0]["name"] == "db-credentials"
     assert find(docs, "ServiceAccount")["metadata"]["annotations"] == {
         "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/checkout"}
     assert find(docs, "ConfigMap", "checkout-config")["data"]["PAYMENT_TIMEOUT_MS"] == "3000"
@@ -62,7 +68,9 @@ def test_no_secret_value_in_any_values_file():
     for f in CHART.glob("values*.yaml"):
         data = yaml.safe_load(f.read_text()) or {}
         for name, value in (data.get("env") or {}).items():
-            assert isinstance(value, dict), (f.name, name)  # references only
+            assert isinstance(value, dict) or name.endswith("_FILE") or "PASSWORD" not in name, (f.name, name)
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert [v["secret"]["secretName"] for v in values["volumes"]] == ["checkout-db", "checkout-stripe"]
 
 
 @pytest.mark.parametrize("api", [False, True], ids=["plain", "with-servicemonitor-api"])
