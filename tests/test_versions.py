@@ -105,3 +105,15 @@ def test_version_hpa_min_above_max_is_refused():
         parse_spec_text(text, "charts/shop/chartgen.yaml")
     assert [str(e).split(": ", 1)[1] for e in info.value.errors] == [
         "environments.prod.istio.versions.v3.autoscaling.minReplicas: 5 exceeds maxReplicas (2)"]
+
+
+def test_chartgen_values_prints_the_effective_size_per_environment(chart):
+    from typer.testing import CliRunner
+
+    from chartgen.cli import app
+
+    res = CliRunner().invoke(app, ["values", str(chart)])
+    assert res.exit_code == 0, res.output
+    lines = [line.strip() for line in res.output.splitlines()]
+    assert "prod: shop-v1 HPA 3-10 weight 80%, shop-v2 1 replica(s) weight 20%, shop-v3 HPA 1-2 weight 0%" in lines
+    assert "staging: shop-v1 2 replica(s) weight 80%, shop-v2 1 replica(s) weight 20%" in lines
