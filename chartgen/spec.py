@@ -122,6 +122,12 @@ class Spec:
         """Istio is on in the defaults or in any environment (the istio blueprint parts are then used)."""
         return self.defaults.istio.enabled or any(e.settings.istio.enabled for e in self.environments)
 
+    @property
+    def uses_versions(self) -> bool:
+        """istio.versions are declared in the defaults or any environment: one Deployment per version, split by
+        Istio or, without it, by an HTTPRoute (the istio/common and istio/canary parts are then used)."""
+        return bool(self.defaults.istio.versions) or any(e.settings.istio.versions for e in self.environments)
+
     def environment(self, name: str) -> Environment:
         for env in self.environments:
             if env.name == name:

@@ -117,3 +117,22 @@ def test_chartgen_values_prints_the_effective_size_per_environment(chart):
     lines = [line.strip() for line in res.output.splitlines()]
     assert "prod: shop-v1 HPA 3-10 weight 80%, shop-v2 1 replica(s) weight 20%, shop-v3 HPA 1-2 weight 0%" in lines
     assert "staging: shop-v1 2 replica(s) weight 80%, shop-v2 1 replica(s) weight 20%" in lines
+
+
+def test_versions_without_istio_anywhere_split_by_http_route(helm, tmp_path):
+    """A chart that never enables Istio still deploys its versions and splits them with Gateway API."""
+    text = textwrap.dedent(SPEC.split("environments:")[0]) + textwrap.dedent("""
+        httpRoute:
+          enabled: true
+          parentRefs: [{name: public}]
+        """)
+    assert "enabled: true\n  versions" not in text  # istio.enabled is never set
+    chart = tmp_path / "shop"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(text)
+    write(generate(parse_spec_text(text, str(chart / "chartgen.yaml"))), chart)
+    docs = render(helm, chart, "dev", "shop")
+    assert sorted(d["metadata"]["name"] for d in docs if d["kind"] == "Deployment") == ["shop-v1", "shop-v2"]
+    assert [(b["name"], b["weight"]) for b in find(docs, "HTTPRoute")["spec"]["rules"][0]["backendRefs"]] == [
+        ("shop-v1", 80), ("shop-v2", 20)]
+    assert not [d for d in docs if "istio.io" in d["apiVersion"]]
