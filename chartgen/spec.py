@@ -172,6 +172,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     blueprint = library.service_blueprint(data["blueprint"])
     image = data.get("image") or {}
     _check_top(data, blueprint, col)
+    _check_parts(data, blueprint, library, col)
     istio = IstioContext(blueprint, tuple(library.supporting("istio")))
     top = _top_settings(data)
     default_raw = merge(merge(CATALOG.base_layer(), blueprint.defaults), top)
@@ -210,6 +211,26 @@ def _check_top(data: Mapping[str, Any], blueprint: Blueprint, col: Collector) ->
     chart_version = str(CATALOG.get(data, "chartVersion"))
     if not SEMVER.match(chart_version):
         col.add("chartVersion", f"{chart_version!r} is not a SemVer 2 version (e.g. 0.1.0)")
+
+
+NEW_PARTS_SETTINGS = ("ingress", "httpRoute", "serviceMonitor")  # settings a blueprint may lack the part for
+
+
+def _check_parts(data: Mapping[str, Any], blueprint: Blueprint, library: BlueprintLibrary, col: Collector) -> None:
+    """A setting whose part the blueprint does not use would be ignored silently: refused instead."""
+    parts = {p.id for p in library.parts_for(blueprint)}
+    layers = [("", data), *((join("environments", n), e) for n, e in (data.get("environments") or {}).items()
+                            if isinstance(e, Mapping))]
+    for key in NEW_PARTS_SETTINGS:
+        part = next(s.part for s in CATALOG if s.key.startswith(key + ".") and s.part)
+        if part in parts:
+            continue
+        allowed = [n for n in library.blueprint_names()
+                   if part in {p.id for p in library.parts_for(library.service_blueprint(n))}]
+        for prefix, layer in layers:
+            if layer.get(key) is not None:
+                col.add(join(prefix, key), f"not available with blueprint {blueprint.name!r} (it renders no "
+                                           f"{part} part); allowed with: {', '.join(allowed)}")
 
 
 def _check_version_names(name: str, defaults: Settings, environments: list[Environment], col: Collector) -> None:

@@ -179,3 +179,14 @@ def test_http_route_renders_in_staging(helm, chart):
     assert rule["backendRefs"] == [{"name": "demo", "port": 80}]  # the port name resolved to its number
     sa = find(docs, "ServiceAccount")
     assert "iam.gke.io/gcp-service-account" in sa["metadata"]["annotations"]
+
+
+@pytest.mark.parametrize("blueprint", ["headless", "externalname"])
+def test_traffic_settings_on_a_blueprint_without_them_are_refused(blueprint):
+    text = BASE.replace("blueprint: clusterip", f"blueprint: {blueprint}") + \
+        "environments:\n  prod:\n    ingress: {enabled: true, hosts: [{host: a.example.com}]}\n"
+    if blueprint == "externalname":
+        text = text.replace("service:\n", "service:\n  externalName: db.example.com\n")
+    errs = errors_of(text)
+    assert any(" environments.prod.ingress: not available with blueprint" in e and
+               "allowed with: clusterip, loadbalancer, nodeport" in e for e in errs), errs
