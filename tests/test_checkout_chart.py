@@ -86,3 +86,18 @@ def test_prod_render_passes_check_with_the_prod_profile(helm, tmp_path, api):
     result = CliRunner().invoke(app, ["check", str(out), "--profile", "prod", "--severity", "warning"])
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.output
+
+
+def test_values_schema_and_check_catch_what_a_values_override_breaks(helm, tmp_path):
+    base = ["template", "checkout", str(CHART), "-n", "checkout-dev", "--kube-version", KUBE_VERSION, "-f",
+            str(CHART / "values-dev.yaml")]
+    res = helm.run(*base, "--set", "ingress.hosts[0].host=checkout.dev.example.com",
+                   "--set", "ingress.hosts[0].paths[0].path=/", "--set", "ingress.hosts[0].paths[0].pathType=Glob")
+    assert not res.ok and "pathType" in res.message  # values.schema.json: the enum
+    res = helm.run(*base, "--set", "ingress.hosts[0].host=checkout.dev.example.com",
+                   "--set", "ingress.hosts[0].paths[0].path=/", "--set", "ingress.hosts[0].paths[0].port=grpc")
+    assert res.ok, res.message
+    out = tmp_path / "dev.yaml"
+    out.write_text(res.stdout)
+    result = CliRunner().invoke(app, ["check", str(out)])
+    assert result.exit_code == 1 and "CG-X-010" in result.output and "'grpc'" in result.output
