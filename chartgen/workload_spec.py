@@ -119,3 +119,19 @@ def check_volumes(raw: Mapping[str, Any], reserved: tuple[str, ...], report: Rep
             allowed = ", ".join(names) or "(no volumes declared)"
             report(f"volumeMounts[{i}].name", f"{mount.get('name')!r} names no volume; allowed: {allowed}")
     return [*reserved, *names]
+
+
+DEFAULT_SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")  # topologySpread: true (ScheduleAnyway)
+
+
+def check_topology_spread(raw: Mapping[str, Any], report: Report) -> None:
+    """The API server refuses two constraints with the same topologyKey and whenUnsatisfiable (the defaults of
+    topologySpread: true included)."""
+    seen = {(k, "ScheduleAnyway"): "topologySpread" for k in DEFAULT_SPREAD_KEYS} \
+        if CATALOG.get(raw, "topologySpread") else {}
+    for i, c in enumerate(CATALOG.get(raw, "topologySpreadConstraints")):
+        key = (c.get("topologyKey"), c.get("whenUnsatisfiable"))
+        if key in seen:
+            report(f"topologySpreadConstraints[{i}]", f"duplicates {seen[key]} ({key[0]}, {key[1]}); the API server "
+                                                      "refuses the pod template: change whenUnsatisfiable or drop it")
+        seen[key] = f"topologySpreadConstraints[{i}]"

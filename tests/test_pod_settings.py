@@ -93,6 +93,8 @@ def errors_of(text: str) -> list[str]:
     ("tolerations: [{key: a, operator: Maybe}]", "tolerations[0].operator", "allowed: Exists, Equal"),
     ("topologySpreadConstraints: [{maxSkew: 0, topologyKey: k, whenUnsatisfiable: DoNotSchedule}]",
      "topologySpreadConstraints[0].maxSkew", ">= 1"),
+    ("topologySpread: true\ntopologySpreadConstraints: [{maxSkew: 2, topologyKey: kubernetes.io/hostname, "
+     "whenUnsatisfiable: ScheduleAnyway}]", "topologySpreadConstraints[0]", "duplicates topologySpread"),
     ("ingress: {enabled: true}", "ingress.hosts", "at least one host"),
     ("ingress: {enabled: true, hosts: [{host: a.example.com, paths: [{path: /, port: grpc}]}]}",
      "ingress.hosts[0].paths[0].port", "allowed: 80, 9090, http, admin"),
