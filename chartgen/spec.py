@@ -321,7 +321,36 @@ def _explain(err: Any) -> str:
         return f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed)}"
     if v == "maxLength":
         return f"{inst!r} is longer than {err.validator_value} characters"
+    if v == "minLength":
+        return f"{inst!r} is shorter than {err.validator_value} characters"
+    if v in ("minProperties", "maxProperties"):
+        fields = sorted(err.schema.get("properties", {}))
+        lo, hi = err.schema.get("minProperties"), err.schema.get("maxProperties")
+        count = f"exactly {lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo or 0}-{hi}"
+        return f"has {len(inst)} field(s); allowed: {count} of {', '.join(fields)}" if fields else \
+            f"has {len(inst)} field(s); allowed: {count}"
+    if v == "oneOf":
+        return f"{_short(inst)} is not allowed; allowed: one of {' | '.join(_branch(b) for b in err.validator_value)}"
+    if v in ("minItems", "maxItems"):
+        return f"has {len(inst)} item(s); allowed: {'at least' if v == 'minItems' else 'at most'} {err.validator_value}"
     return str(err.message)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _branch(schema: Mapping[str, Any]) -> str:
+    """A oneOf branch in words: its type, or the one field it takes."""
+    props = sorted(schema.get("properties", {}))
+    if props and schema.get("maxProperties") == 1:
+        return "an object with one of " + ", ".join(props)
+    if "pattern" in schema:
+        return f"a {schema.get('type', 'value')} matching {schema['pattern']}"
+    if "minimum" in schema or "maximum" in schema:
+        return f"an {schema.get('type', 'number')} {_range(schema)}"
+    return f"a {schema.get('type', 'value')}"
 
 
 def _range(schema: Mapping[str, Any]) -> str:

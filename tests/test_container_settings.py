@@ -83,8 +83,9 @@ def errors_of(text: str) -> list[str]:
 
 @pytest.mark.parametrize(("extra", "path", "allowed"), [
     ("env: {DB_PASSWORD: hunter2}", "env.DB_PASSWORD", "secretKeyRef"),
-    ("env: {A: {secretKeyRef: {name: s}}}", "env.A", "is not valid"),
-    ("env: {A: {fieldRef: {fieldPath: x}, secretKeyRef: {name: s, key: k}}}", "env.A", "is not valid"),
+    ("env: {A: {secretKeyRef: {name: s}}}", "env.A", "allowed: one of a string | an object with one of "
+     "configMapKeyRef, fieldRef, resourceFieldRef, secretKeyRef"),
+    ("env: {A: {fieldRef: {fieldPath: x}, secretKeyRef: {name: s, key: k}}}", "env.A", "allowed: one of"),
     ("envFrom: [{secretRef: {}}]", "envFrom[0].secretRef", "required field 'name'"),
     ("initContainers: [{name: demo, image: 'busybox:1.36'}]", "initContainers[0].name", "already a container"),
     ("initContainers: [{name: x, image: busybox}]", "initContainers[0].image", "does not match"),
@@ -93,7 +94,8 @@ def errors_of(text: str) -> list[str]:
     ("kubeVersion: 1.28.0\nsidecars: [{name: x, image: 'busybox:1.36'}]", "sidecars", "Kubernetes >= 1.29"),
     ("kubeVersion: 1.29.0\npreStop: {sleep: {seconds: 5}}", "preStop.sleep", "Kubernetes >= 1.30"),
     ("preStop: {sleep: {seconds: 30}}", "preStop.sleep.seconds", "terminationGracePeriodSeconds (30)"),
-    ("preStop: {exec: {command: [sh]}, sleep: {seconds: 1}}", "preStop", "has too many properties"),
+    ("preStop: {exec: {command: [sh]}, sleep: {seconds: 1}}", "preStop", "has 2 field(s); allowed: exactly 1 of "
+     "exec, httpGet, sleep"),
     ("priorityClassName: High", "priorityClassName", "does not match"),
     ("serviceMonitor: {enabled: true, port: metrics}", "serviceMonitor.port", "allowed: http"),
     ("serviceMonitor: {interval: 30}", "serviceMonitor.interval", "wrong type"),

@@ -85,7 +85,7 @@ def errors_of(text: str) -> list[str]:
     ("podSecurityContext: {runAsUser: -1}", "podSecurityContext.runAsUser", "0-2147483647"),
     ("securityContext: {readOnly: true}", "securityContext", "allowPrivilegeEscalation"),
     ("volumes: [{name: x, hostPath: {path: /}}]", "volumes[0]", "unknown field(s) 'hostPath'"),
-    ("volumes: [{name: x}]", "volumes[0]", "does not have enough properties"),
+    ("volumes: [{name: x}]", "volumes[0]", "allowed: exactly 2 of configMap, emptyDir, name"),
     ("volumes: [{name: x, emptyDir: {}}]\nvolumeMounts: [{name: y, mountPath: /y}]", "volumeMounts[0].name",
      "allowed: x"),
     ("volumes: [{name: tmp, emptyDir: {}}]", "volumes[0].name", "chartgen's own volume"),
@@ -192,3 +192,22 @@ def test_traffic_settings_on_a_blueprint_without_them_are_refused(blueprint):
     errs = errors_of(text)
     assert any(" environments.prod.ingress: not available with blueprint" in e and
                "allowed with: clusterip, loadbalancer, nodeport" in e for e in errs), errs
+
+
+def test_policy_waivers_from_the_spec(helm, tmp_path):
+    text = textwrap.dedent(BASE) + textwrap.dedent("""
+        policyWaivers:
+          CKV_K8S_35: "The app reads credentials from env (12-factor); the Secrets are encrypted at rest"
+        environments:
+          prod:
+            policyWaivers: {CKV_K8S_15: null}
+        """)
+    chart = tmp_path / "demo"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(text)
+    write(generate(parse_spec_text(text, str(chart / "chartgen.yaml"))), chart)
+    annotations = find(render(helm, chart, "prod", "web"), "Deployment")["metadata"]["annotations"]
+    waived = sorted(v.split("=")[0] for k, v in annotations.items() if k.startswith("checkov.io/skip"))
+    assert waived == ["CKV_K8S_35", "CKV_K8S_43"]
+    assert errors_of(BASE + "policyWaivers: {CKV_K8S_35: short}") == [
+        "charts/demo/chartgen.yaml:9: policyWaivers.CKV_K8S_35: 'short' is shorter than 10 characters"]
