@@ -235,7 +235,8 @@ def _container() -> list[Setting | Group]:
                 values="command", part=WL),
         Setting("args", sp.STRINGS, "Container arguments (replace the image's CMD).", [], values="args", part=WL),
         Group("config", "A ConfigMap generated from chartgen.yaml; pods roll when it changes (checksum/config)."),
-        Setting("config.data", STRING_MAP, "Entries of the <fullname>-config ConfigMap (no secrets).", {},
+        Setting("config.data", {**STRING_MAP, "propertyNames": {"pattern": "^[-._a-zA-Z0-9]+$", "maxLength": 253}},
+                "Entries of the <fullname>-config ConfigMap (no secrets).", {},
                 values="config.data", part=WL),
         Setting("config.mountPath", {"type": "string", "pattern": "^$|^/"}, "Mount the entries as files here; "
                 "empty injects them as environment variables (envFrom).", "", values="config.mountPath", part=WL),

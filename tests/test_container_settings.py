@@ -100,6 +100,7 @@ def errors_of(text: str) -> list[str]:
     ("serviceMonitor: {enabled: true, port: metrics}", "serviceMonitor.port", "allowed: http"),
     ("serviceMonitor: {interval: 30}", "serviceMonitor.interval", "wrong type"),
     ("config: {data: {a: 1}}", "config.data.a", "wrong type"),
+    ("config: {data: {'a b': x}}", "config.data", "does not match ^[-._a-zA-Z0-9]+$"),
     ("config: {mountPath: etc}", "config.mountPath", "does not match"),
 ])
 def test_bad_setting_is_refused_with_path_and_what_is_allowed(extra, path, allowed):
