@@ -359,6 +359,8 @@ def values_cmd(
     values_files = [p for p in plan.unchanged if p != ".chartgen.lock"]
     changed = [p for p in plan.create + plan.update + plan.delete if p != ".chartgen.lock"]
     typer.echo(f"{result.chart}: {len(changed)} values file(s) written, {len(values_files)} unchanged")
+    for line in result.sizes:  # effective replicas / HPA per environment and version
+        typer.echo(f"  {line}")
 
 
 @app.command("diff")

@@ -258,12 +258,20 @@ def diff_manifests(old_text: str, new_text: str, *, chart: str, from_env: str, t
         elif key not in new:
             result.removed.append(_with_version(key, old[key]))
         else:
-            changes = field_changes(old[key], new[key])
+            changes = field_changes(_in_release_ns(old[key], from_namespace), _in_release_ns(new[key], to_namespace))
             if changes:
                 result.changed.append(ResourceDiff(_with_version(key, new[key]), changes))
             else:
                 result.unchanged.append(key)
     return result
+
+
+def _in_release_ns(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """The document without metadata.namespace when it is the release namespace (the header names both)."""
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or meta.get("namespace") != namespace:
+        return doc
+    return {**doc, "metadata": {k: v for k, v in meta.items() if k != "namespace"}}
 
 
 def _with_version(key: ResourceKey, doc: Mapping[str, Any]) -> ResourceKey:

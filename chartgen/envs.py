@@ -44,6 +44,7 @@ class ValuesResult:
     plan: Plan | None  # None with check=True
     stale: list[str]  # check=True: files that differ from the spec
     values_yaml_stale: bool  # values.yaml itself is out of date (the per-env files are diffs against it)
+    sizes: list[str] = field(default_factory=list)  # effective replicas/HPA per environment (sizing.py)
 
 
 def regenerate_values(chart: Path, envs: list[str] | None = None, *, check: bool = False,
@@ -66,7 +67,10 @@ def regenerate_values(chart: Path, envs: list[str] | None = None, *, check: bool
     values_stale = not values_yaml.is_file() or values_yaml.read_text(encoding="utf-8") != tree["values.yaml"]
     if check:
         return ValuesResult(chart, None, drift(tree, chart, select=select), values_stale)
-    return ValuesResult(chart, write_subset(tree, chart, select, force=force), [], values_stale)
+    from chartgen.sizing import effective_sizes
+
+    return ValuesResult(chart, write_subset(tree, chart, select, force=force), [], values_stale,
+                        effective_sizes(spec, envs))
 
 
 # ---------------------------------------------------------------------------------------------- env add

@@ -125,11 +125,15 @@ class Version:
     replicas: int | None = None
     image_tag: str | None = None
     image_digest: str | None = None
+    # as written: {enabled, minReplicas, ...} merged over the chart's; after sizing (spec.py): the effective HPA
+    autoscaling: Mapping[str, Any] | None = None
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {"weight": self.weight}
         if self.replicas is not None:
             out["replicas"] = self.replicas
+        if self.autoscaling is not None:
+            out["autoscaling"] = dict(self.autoscaling)
         image = {k: v for k, v in (("tag", self.image_tag), ("digest", self.image_digest)) if v}
         if image:
             out["image"] = image

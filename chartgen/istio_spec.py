@@ -365,7 +365,7 @@ def _version(name: str, v: Mapping[str, Any], default_weight: int, err: _Errors)
         err(_at(at, "image", "tag"), f"{tag!r} is not allowed; pin a version (a valid tag other than 'latest')")
     if digest is not None and not DIGEST.match(str(digest)):
         err(_at(at, "image", "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
-    return Version(name, weight, v.get("replicas"), tag, digest)
+    return Version(name, weight, v.get("replicas"), tag, digest, v.get("autoscaling"))
 
 
 def _route_context(service: Service, controller: str, versions: tuple[Version, ...]) -> _Ctx:

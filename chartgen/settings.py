@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartgen import settings_pod as sp
 from chartgen.setting import Catalog, Group, Setting
 
 PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
@@ -52,8 +53,9 @@ def _meta() -> list[Setting | Group]:
                 where="top"),
         Setting("profile", STRING, "Profile to inherit (dev, staging, prod); defaults to the environment name when "
                                    "it is one.", where="env"),
-        Setting("namespace", STRING, "Namespace this environment is installed into (used by render/verify, never "
-                                     "written into templates).", "default", where="env"),
+        Setting("namespace", STRING, "Namespace this environment is installed into (helm -n for render/verify; "
+                                     "the templates take it from the release, or namespaceOverride).", "default",
+                where="env"),
     ]
 
 
@@ -158,8 +160,9 @@ def _workload() -> list[Setting | Group]:
                 values="topologySpread.enabled", part=WL),
         Setting("logLevel", {"enum": ["debug", "info", "warn", "error"]},
                 "Application log level (LOG_LEVEL environment variable).", "info", values="logLevel", part=WL),
-        Setting("env", STRING_MAP, "Extra environment variables for the container.", values="env", part=WL,
-                layered=False, default={}),
+        Setting("env", sp.ENV_MAP, "Extra environment variables: a string, or one source (secretKeyRef, "
+                "configMapKeyRef, fieldRef, resourceFieldRef); secret values belong in a Secret, never here.",
+                values="env", part=WL, layered=False, default={}),
         Setting("writableTmp", BOOLEAN, "Mount the emptyDir at /tmp.", True, values="tmpVolume.enabled", part=WL),
         Setting("statefulSet.podManagementPolicy", {"enum": ["OrderedReady", "Parallel"]},
                 "OrderedReady starts pods one by one (0, 1, 2...); Parallel starts them together.", "OrderedReady",
@@ -177,6 +180,141 @@ def _workload() -> list[Setting | Group]:
         Setting("statefulSet.storage.accessModes", {"type": "array", "items": {"enum": ACCESS_MODES}},
                 "Volume access modes.", ["ReadWriteOnce"], values="persistence.accessModes", part=STS, layered=False,
                 values_schema={"type": "array", "minItems": 1, "items": {"enum": ACCESS_MODES}}),
+    ]
+
+
+def _pod() -> list[Setting | Group]:
+    """Everything `helm create` puts on the pod, settable at the top level and per environment."""
+    sa = "serviceAccount."
+    return [
+        Setting("imagePullSecrets", sp.array(sp.PULL_SECRET), "Secrets (in the release namespace) for pulling "
+                "from a private registry, e.g. [{name: regcred}].", [], values="imagePullSecrets", part=WL),
+        Group("serviceAccount", "ServiceAccount the pods run as."),
+        Setting(sa + "create", BOOLEAN, "Create a ServiceAccount for the chart.", True,
+                values="serviceAccount.create", part=WL),
+        Setting(sa + "name", {"type": "string", "pattern": "^$|" + sp.SUBDOMAIN["pattern"], "maxLength": 253},
+                "Name of the ServiceAccount; generated from the full name when empty.", "",
+                values="serviceAccount.name", part=WL),
+        Setting(sa + "annotations", STRING_MAP, "ServiceAccount annotations: workload identity, e.g. "
+                "eks.amazonaws.com/role-arn (IRSA), iam.gke.io/gcp-service-account (GKE), "
+                "azure.workload.identity/client-id (Azure).", {}, values="serviceAccount.annotations", part=WL),
+        Setting(sa + "automount", BOOLEAN, "Mount the ServiceAccount token into pods (off unless the app calls the "
+                "Kubernetes API or a workload identity needs it).", False, values="serviceAccount.automount",
+                part=WL),
+        Setting("podAnnotations", STRING_MAP, "Annotations added to every pod.", {}, values="podAnnotations",
+                part=WL),
+        Setting("podLabels", STRING_MAP, "Labels added to every pod.", {}, values="podLabels", part=WL),
+        Setting("podSecurityContext", sp.POD_SECURITY_CONTEXT, "Pod security context: hardened by default "
+                "(non-root uid 10001, RuntimeDefault seccomp); what you set is merged over the defaults.",
+                sp.HARDENED_POD, values="podSecurityContext", part=WL),
+        Setting("securityContext", sp.SECURITY_CONTEXT, "Container security context: hardened by default "
+                "(read-only root filesystem, no privilege escalation, all capabilities dropped); what you set is "
+                "merged over the defaults.", sp.HARDENED_CONTAINER, values="securityContext", part=WL),
+        Setting("volumes", sp.array(sp.VOLUME), "Extra pod volumes (emptyDir, configMap, secret, "
+                "persistentVolumeClaim, projected); mount them with volumeMounts.", [], values="volumes", part=WL),
+        Setting("volumeMounts", sp.array(sp.VOLUME_MOUNT), "Extra container mounts; each names a volume.", [],
+                values="volumeMounts", part=WL),
+        Setting("nodeSelector", STRING_MAP, "Node labels for pod assignment.", {}, values="nodeSelector", part=WL),
+        Setting("tolerations", sp.array(sp.TOLERATION), "Tolerations for pod assignment.", [],
+                values="tolerations", part=WL),
+        Setting("affinity", sp.AFFINITY, "Affinity rules for pod assignment (nodeAffinity, podAffinity, "
+                "podAntiAffinity).", {}, values="affinity", part=WL),
+        Setting("topologySpreadConstraints", sp.array(sp.TOPOLOGY_SPREAD), "Explicit topology spread constraints; "
+                "labelSelector defaults to the chart's selector labels.", [], values="topologySpreadConstraints",
+                part=WL),
+    ]
+
+
+def _container() -> list[Setting | Group]:
+    """Beyond helm create: what production containers need."""
+    sm = "serviceMonitor."
+    return [
+        Setting("envFrom", sp.array(sp.ENV_FROM), "Environment from existing Secrets (secretRef) or ConfigMaps "
+                "(configMapRef), each with an optional prefix.", [], values="envFrom", part=WL),
+        Setting("command", sp.STRINGS, "Container entrypoint (replaces the image's ENTRYPOINT).", [],
+                values="command", part=WL),
+        Setting("args", sp.STRINGS, "Container arguments (replace the image's CMD).", [], values="args", part=WL),
+        Group("config", "A ConfigMap generated from chartgen.yaml; pods roll when it changes (checksum/config)."),
+        Setting("config.data", {**STRING_MAP, "propertyNames": {"pattern": "^[-._a-zA-Z0-9]+$", "maxLength": 253}},
+                "Entries of the <fullname>-config ConfigMap (no secrets).", {},
+                values="config.data", part=WL),
+        Setting("config.mountPath", {"type": "string", "pattern": "^$|^/"}, "Mount the entries as files here; "
+                "empty injects them as environment variables (envFrom).", "", values="config.mountPath", part=WL),
+        Setting("initContainers", sp.array(sp.container(False)), "Containers run to completion before the app "
+                "starts (hardened like the app container; its resources by default).", [],
+                values="initContainers", part=WL),
+        Setting("sidecars", sp.array(sp.container(True)), "Native sidecars (initContainers with restartPolicy "
+                "Always, Kubernetes >= 1.29): started before the app, stopped after it.", [],
+                values="sidecars", part=WL),
+        Setting("preStop", sp.HANDLER, "lifecycle.preStop of the app container (exec, httpGet or sleep), e.g. "
+                "{sleep: {seconds: 5}} to let endpoints drain.", values="preStop", part=WL),
+        Setting("terminationGracePeriodSeconds", {"type": "integer", "minimum": 0, "maximum": 3600},
+                "Seconds a pod gets to stop (preStop included) before it is killed.", 30,
+                values="terminationGracePeriodSeconds", part=WL),
+        Setting("priorityClassName", {"type": "string", "pattern": "^$|" + sp.SUBDOMAIN["pattern"]},
+                "PriorityClass of the pods; empty for the cluster default.", "", values="priorityClassName",
+                part=WL),
+        Group("serviceMonitor", "A Prometheus Operator ServiceMonitor (monitoring.coreos.com/v1), rendered when "
+                                "the cluster serves that API (or when forced)."),
+        Setting(sm + "enabled", BOOLEAN, "Render the ServiceMonitor when the API is available.", False,
+                values="serviceMonitor.enabled", part=SVC),
+        Setting(sm + "force", BOOLEAN, "Render it even when helm does not see the API (helm template, GitOps).",
+                False, values="serviceMonitor.force", part=SVC),
+        Setting(sm + "port", {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},
+                "Name of the Service port to scrape; default: the first named port.", values="serviceMonitor.port",
+                part=SVC),
+        Setting(sm + "path", sp.ABS_PATH, "Metrics path.", "/metrics", values="serviceMonitor.path", part=SVC),
+        Setting(sm + "interval", sp.SERVICE_MONITOR_DURATION, "Scrape interval.", "30s",
+                values="serviceMonitor.interval", part=SVC),
+        Setting(sm + "scrapeTimeout", sp.SERVICE_MONITOR_DURATION, "Scrape timeout (at most the interval).", "10s",
+                values="serviceMonitor.scrapeTimeout", part=SVC),
+        Setting(sm + "labels", STRING_MAP, "Extra ServiceMonitor labels (e.g. release: prometheus for the "
+                "Prometheus serviceMonitorSelector).", {}, values="serviceMonitor.labels", part=SVC),
+        Setting("policyWaivers", {"type": "object", "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
+                                  "additionalProperties": {"type": ["string", "null"], "minLength": 10}},
+                "Policy checks waived on the workload, each with its reason (rendered as checkov.io/skip annotations "
+                "and listed in the README).", {
+                    "CKV_K8S_15": "imagePullPolicy IfNotPresent: images are pinned to immutable version tags (Helm "
+                                  "best practice); Always makes every pod restart depend on the registry",
+                    "CKV_K8S_43": "Images are pinned by an immutable version tag; set image.digest to pin by digest, "
+                                  "which drops this waiver"},
+                values="policyWaivers", part=WL,
+                values_schema={"type": "object", "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
+                               "additionalProperties": {"type": "string", "minLength": 10}}),
+        Setting("extraManifests", sp.array({"type": ["object", "string"]}), "More Kubernetes objects, rendered "
+                "through tpl (templates allowed), as Bitnami's extraDeploy.", [], values="extraManifests",
+                part="base"),
+    ]
+
+
+def _traffic() -> list[Setting | Group]:
+    """Ingress and Gateway API HTTPRoute in front of the Service."""
+    ing, rt = "ingress.", "httpRoute."
+    return [
+        Group("ingress", "An Ingress (networking.k8s.io/v1) in front of the Service."),
+        Setting(ing + "enabled", BOOLEAN, "Render the Ingress.", False, values="ingress.enabled", part=SVC),
+        Setting(ing + "className", STRING, "IngressClass (e.g. nginx); empty for the cluster default.", "",
+                values="ingress.className", part=SVC),
+        Setting(ing + "annotations", STRING_MAP, "Ingress annotations (controller options).", {},
+                values="ingress.annotations", part=SVC),
+        Setting(ing + "hosts", sp.array(sp.INGRESS_HOST), "Hosts and their paths (path, pathType Prefix by "
+                "default, port: a Service port name or number, the first port by default).", [],
+                values="ingress.hosts", part=SVC),
+        Setting(ing + "tls", sp.array(sp.INGRESS_TLS), "TLS: a Secret (tls.crt, tls.key) per list of hosts.", [],
+                values="ingress.tls", part=SVC),
+        Group("httpRoute", "A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) attached to existing "
+                           "Gateways; with versions, its backendRefs split traffic by weight."),
+        Setting(rt + "enabled", BOOLEAN, "Render the HTTPRoute.", False, values="httpRoute.enabled", part=SVC),
+        Setting(rt + "annotations", STRING_MAP, "HTTPRoute annotations.", {}, values="httpRoute.annotations",
+                part=SVC),
+        Setting(rt + "parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
+                "sectionName).", [], values="httpRoute.parentRefs", part=SVC),
+        Setting(rt + "hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
+                values="httpRoute.hostnames", part=SVC),
+        Setting(rt + "rules", sp.array(sp.ROUTE_RULE), "Rules (matches, filters, timeouts); each sends to the "
+                "Service (or its versions by weight). Empty: one rule for every request.", [],
+                values="httpRoute.rules", part=SVC),
+        Setting(rt + "port", sp.PORT_OR_NAME, "Service port the route sends to; default: the first port."),
     ]
 
 
@@ -260,4 +398,4 @@ def _istio() -> list[Setting | Group]:
     ]
 
 
-CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_istio()])
+CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(), *_istio()])

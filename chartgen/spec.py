@@ -7,6 +7,8 @@ Layers of a spec, lowest first (later wins, Helm merge rules):
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,19 +18,24 @@ from typing import Any
 
 from chartgen import k8snames
 from chartgen.blueprints import Blueprint, BlueprintLibrary
+from chartgen.container_spec import check_containers, check_service_monitor
 from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
+from chartgen.name_limits import name_problem, version_problems
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Collector, LayerReport
 from chartgen.spec_schema import build as build_schema
 from chartgen.spec_shape import check_sections
+from chartgen.traffic_spec import check_traffic
 from chartgen.workload_spec import (
     Autoscaling,
     DisruptionBudget,
     Probe,
     Storage,
+    check_topology_spread,
+    check_volumes,
     parse_autoscaling,
     parse_disruption_budget,
     parse_probes,
@@ -117,6 +124,12 @@ class Spec:
         """Istio is on in the defaults or in any environment (the istio blueprint parts are then used)."""
         return self.defaults.istio.enabled or any(e.settings.istio.enabled for e in self.environments)
 
+    @property
+    def uses_versions(self) -> bool:
+        """istio.versions are declared in the defaults or any environment: one Deployment per version, split by
+        Istio or, without it, by an HTTPRoute (the istio/common and istio/canary parts are then used)."""
+        return bool(self.defaults.istio.versions) or any(e.settings.istio.versions for e in self.environments)
+
     def environment(self, name: str) -> Environment:
         for env in self.environments:
             if env.name == name:
@@ -162,12 +175,16 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     blueprint = library.service_blueprint(data["blueprint"])
     image = data.get("image") or {}
     _check_top(data, blueprint, col)
+    _check_parts(data, blueprint, library, col)
     istio = IstioContext(blueprint, tuple(library.supporting("istio")))
     top = _top_settings(data)
     default_raw = merge(merge(CATALOG.base_layer(), blueprint.defaults), top)
-    defaults = _settings(default_raw, LayerReport(col, "", top), blueprint, istio)
+    meta = ChartMeta(str(data["name"]), str(CATALOG.get(data, "kubeVersion")))
+    defaults = _settings(default_raw, LayerReport(col, "", top), blueprint, istio, meta)
     environments = [env for name, env_data in _environments(data).items()
-                    if (env := _environment(name, env_data, default_raw, library, col, istio, image)) is not None]
+                    if (env := _environment(name, env_data, default_raw, library, col, istio, image, meta))
+                    is not None]
+    _check_version_names(str(data["name"]), defaults, environments, col)
     col.raise_if_any()
 
     chart_version = str(CATALOG.get(data, "chartVersion"))
@@ -188,6 +205,8 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
 
 def _check_top(data: Mapping[str, Any], blueprint: Blueprint, col: Collector) -> None:
     image = data.get("image") or {}
+    if (problem := name_problem(str(data["name"]))) is not None:
+        col.add("name", problem)
     if blueprint.has_workload:
         if "image" not in data:
             col.add("image", f"required field 'image' is missing (blueprint {blueprint.name!r} deploys pods)")
@@ -195,6 +214,36 @@ def _check_top(data: Mapping[str, Any], blueprint: Blueprint, col: Collector) ->
     chart_version = str(CATALOG.get(data, "chartVersion"))
     if not SEMVER.match(chart_version):
         col.add("chartVersion", f"{chart_version!r} is not a SemVer 2 version (e.g. 0.1.0)")
+
+
+NEW_PARTS_SETTINGS = ("ingress", "httpRoute", "serviceMonitor")  # settings a blueprint may lack the part for
+
+
+def _check_parts(data: Mapping[str, Any], blueprint: Blueprint, library: BlueprintLibrary, col: Collector) -> None:
+    """A setting whose part the blueprint does not use would be ignored silently: refused instead."""
+    parts = {p.id for p in library.parts_for(blueprint)}
+    layers = [("", data), *((join("environments", n), e) for n, e in (data.get("environments") or {}).items()
+                            if isinstance(e, Mapping))]
+    for key in NEW_PARTS_SETTINGS:
+        part = next(s.part for s in CATALOG if s.key.startswith(key + ".") and s.part)
+        if part in parts:
+            continue
+        allowed = [n for n in library.blueprint_names()
+                   if part in {p.id for p in library.parts_for(library.service_blueprint(n))}]
+        for prefix, layer in layers:
+            if layer.get(key) is not None:
+                col.add(join(prefix, key), f"not available with blueprint {blueprint.name!r} (it renders no "
+                                           f"{part} part); allowed with: {', '.join(allowed)}")
+
+
+def _check_version_names(name: str, defaults: Settings, environments: list[Environment], col: Collector) -> None:
+    """Each version's Deployment (<name>-<version>) must keep a DNS label; reported once per version."""
+    seen: set[str] = set()
+    for prefix, settings in (("", defaults), *((join("environments", e.name), e.settings) for e in environments)):
+        for version, message in version_problems(name, (v.name for v in settings.istio.versions)):
+            if version not in seen:
+                seen.add(version)
+                col.add(join(join(prefix, "istio.versions"), version), message)
 
 
 def _top_settings(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -213,7 +262,7 @@ def _environments(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dict[str, Any],
                  library: BlueprintLibrary, col: Collector, istio: IstioContext,
-                 image: Mapping[str, Any]) -> Environment | None:
+                 image: Mapping[str, Any], meta: ChartMeta) -> Environment | None:
     """One environment: the defaults, then its profile, then what it overrides (None when its profile is unknown)."""
     env_data = env_data or {}
     prefix = join("environments", name)
@@ -226,7 +275,8 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
                      need_ref=False)
     override = {k: v for k, v in env_data.items() if k not in ("profile", "namespace")}
     layered = merge(default_raw, library.profile(profile)) if profile else default_raw
-    settings = _settings(merge(layered, override), LayerReport(col, prefix, override), istio.blueprint, istio)
+    settings = _settings(_atomic_env(merge(layered, override), override), LayerReport(col, prefix, override),
+                         istio.blueprint, istio, meta)
     return Environment(name, profile, str(env_data.get("namespace", CATALOG["namespace"].default)), settings)
 
 
@@ -273,7 +323,36 @@ def _explain(err: Any) -> str:
         return f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed)}"
     if v == "maxLength":
         return f"{inst!r} is longer than {err.validator_value} characters"
+    if v == "minLength":
+        return f"{inst!r} is shorter than {err.validator_value} characters"
+    if v in ("minProperties", "maxProperties"):
+        fields = sorted(err.schema.get("properties", {}))
+        lo, hi = err.schema.get("minProperties"), err.schema.get("maxProperties")
+        count = f"exactly {lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo or 0}-{hi}"
+        return f"has {len(inst)} field(s); allowed: {count} of {', '.join(fields)}" if fields else \
+            f"has {len(inst)} field(s); allowed: {count}"
+    if v == "oneOf":
+        return f"{_short(inst)} is not allowed; allowed: one of {' | '.join(_branch(b) for b in err.validator_value)}"
+    if v in ("minItems", "maxItems"):
+        return f"has {len(inst)} item(s); allowed: {'at least' if v == 'minItems' else 'at most'} {err.validator_value}"
     return str(err.message)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _branch(schema: Mapping[str, Any]) -> str:
+    """A oneOf branch in words: its type, or the one field it takes."""
+    props = sorted(schema.get("properties", {}))
+    if props and schema.get("maxProperties") == 1:
+        return "an object with one of " + ", ".join(props)
+    if "pattern" in schema:
+        return f"a {schema.get('type', 'value')} matching {schema['pattern']}"
+    if "minimum" in schema or "maximum" in schema:
+        return f"an {schema.get('type', 'number')} {_range(schema)}"
+    return f"a {schema.get('type', 'value')}"
 
 
 def _range(schema: Mapping[str, Any]) -> str:
@@ -295,11 +374,26 @@ def _check_image(image: Mapping[str, Any], path: str, col: Collector, *, allow_l
         col.add(join(path, "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
 
 
-def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx: IstioContext) -> Settings:
+@dataclass(frozen=True)
+class ChartMeta:
+    """What the per-layer checks need from the top level: the chart name and the Kubernetes version."""
+
+    name: str
+    kube_version: str
+
+
+def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx: IstioContext,
+              meta: ChartMeta) -> Settings:
     """Typed Settings of one merged layer; errors go to `report` (see spec_report.LayerReport)."""
     service = parse_service(raw, bp, report)
     ports = container_ports(raw, service, bp, report)
     image = raw.get("image") or {}
+    autoscaling = parse_autoscaling(raw, report)
+    check_traffic(raw, service, report)
+    check_service_monitor(raw, service, report)
+    volumes = check_volumes(raw, _reserved_volumes(raw, bp), report)
+    check_topology_spread(raw, report)
+    check_containers(raw, meta.name, volumes, meta.kube_version, report)
     return Settings(
         replicas=int(CATALOG.get(raw, "replicas")),
         image_tag=image.get("tag"),
@@ -309,7 +403,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
         container_ports=ports,
         resources=CATALOG.get(raw, "resources"),
         probes=parse_probes(raw, ports, report),
-        autoscaling=parse_autoscaling(raw, report),
+        autoscaling=autoscaling,
         pod_disruption_budget=parse_disruption_budget(raw),
         network_policy=bool(CATALOG.get(raw, "networkPolicy.enabled")),
         topology_spread=bool(CATALOG.get(raw, "topologySpread")),
@@ -318,9 +412,49 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
         writable_tmp=bool(CATALOG.get(raw, "writableTmp")),
         pod_management_policy=CATALOG.get(raw, "statefulSet.podManagementPolicy"),
         storage=parse_storage(raw),
-        istio=_istio(raw, service, report, istio_ctx),
+        istio=_sized(_istio(raw, service, report, istio_ctx), autoscaling, report),
         raw=raw,
     )
+
+
+ONE_OF_KEYS = ("preStop",)  # settings that hold exactly one of several keys: an override replaces them whole
+
+
+def _atomic_env(merged: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """An environment variable (and a preStop handler) an environment sets replaces the lower layers' whole: a
+    value source (secretKeyRef, fieldRef...) is never merged with another one (the values diff then nulls the old
+    source)."""
+    for key in ONE_OF_KEYS:
+        if isinstance(override.get(key), Mapping):
+            merged[key] = copy.deepcopy(dict(override[key]))
+    env = override.get("env")
+    if isinstance(env, Mapping) and isinstance(merged.get("env"), dict):
+        for name, value in env.items():
+            if isinstance(value, Mapping):
+                merged["env"][name] = copy.deepcopy(dict(value))
+    return merged
+
+
+def _sized(istio: IstioSettings, hpa: Autoscaling, report: LayerReport) -> IstioSettings:
+    """A version sized explicitly keeps its size: its replicas alone mean no HPA ({enabled: false}); its own
+    autoscaling is merged over the chart's at render time. Other versions follow the chart's replicas and HPA."""
+    chart = {"enabled": hpa.enabled, "minReplicas": hpa.min_replicas, "maxReplicas": hpa.max_replicas,
+             "targetCPUUtilizationPercentage": hpa.target_cpu_percent}
+    sized = []
+    for v in istio.versions:
+        own = dict(v.autoscaling) if v.autoscaling is not None else {"enabled": False} if v.replicas is not None \
+            else None
+        effective = chart | (own or {})
+        if effective["minReplicas"] > effective["maxReplicas"]:
+            report(f"istio.versions.{v.name}.autoscaling.minReplicas",
+                   f"{effective['minReplicas']} exceeds maxReplicas ({effective['maxReplicas']})")
+        sized.append(dataclasses.replace(v, autoscaling=own))
+    return dataclasses.replace(istio, versions=tuple(sized)) if sized else istio
+
+
+def _reserved_volumes(raw: Mapping[str, Any], bp: Blueprint) -> tuple[str, ...]:
+    own = (("tmp", CATALOG.get(raw, "writableTmp")), ("data", bp.workload_kind == "StatefulSet"))
+    return tuple(name for name, used in own if used)
 
 
 def _istio(raw: Mapping[str, Any], service: Service, report: LayerReport, ctx: IstioContext) -> IstioSettings:

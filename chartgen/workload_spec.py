@@ -102,3 +102,36 @@ def parse_storage(raw: Mapping[str, Any]) -> Storage:
     return Storage(enabled=bool(get("enabled")), size=str(get("size")), storage_class_name=get("storageClassName"),
                    mount_path=get("mountPath"),
                    access_modes=tuple(get("accessModes") or CATALOG["statefulSet.storage.accessModes"].default))
+
+
+def check_volumes(raw: Mapping[str, Any], reserved: tuple[str, ...], report: Report) -> list[str]:
+    """Volume names are unique and not chartgen's own (tmp, data); every mount names a volume. Returns the names
+    a mount may use."""
+    names: list[str] = []
+    for i, volume in enumerate(CATALOG.get(raw, "volumes")):
+        name = volume.get("name")
+        if name in reserved or name in names:
+            why = "is chartgen's own volume" if name in reserved else "is used twice"
+            report(f"volumes[{i}].name", f"{name!r} {why}; choose another name")
+        names.append(name)
+    for i, mount in enumerate(CATALOG.get(raw, "volumeMounts")):
+        if mount.get("name") not in names:
+            allowed = ", ".join(names) or "(no volumes declared)"
+            report(f"volumeMounts[{i}].name", f"{mount.get('name')!r} names no volume; allowed: {allowed}")
+    return [*reserved, *names]
+
+
+DEFAULT_SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")  # topologySpread: true (ScheduleAnyway)
+
+
+def check_topology_spread(raw: Mapping[str, Any], report: Report) -> None:
+    """The API server refuses two constraints with the same topologyKey and whenUnsatisfiable (the defaults of
+    topologySpread: true included)."""
+    seen = {(k, "ScheduleAnyway"): "topologySpread" for k in DEFAULT_SPREAD_KEYS} \
+        if CATALOG.get(raw, "topologySpread") else {}
+    for i, c in enumerate(CATALOG.get(raw, "topologySpreadConstraints")):
+        key = (c.get("topologyKey"), c.get("whenUnsatisfiable"))
+        if key in seen:
+            report(f"topologySpreadConstraints[{i}]", f"duplicates {seen[key]} ({key[0]}, {key[1]}); the API server "
+                                                      "refuses the pod template: change whenUnsatisfiable or drop it")
+        seen[key] = f"topologySpreadConstraints[{i}]"

@@ -68,44 +68,44 @@ def edit(path: Path, anchor: str, insert: str) -> None:
 
 def test_add_a_setting(copy, tmp_path):
     edit(copy / "chartgen" / "settings.py", '        Group("autoscaling",',
-         '        Setting("terminationGracePeriodSeconds", {"type": "integer", "minimum": 0}, '
-         '"Seconds a pod gets to stop.", 30, values="terminationGracePeriodSeconds", part=WL),\n'
-         '        Group("ingress", "An Ingress in front of the Service."),\n'
-         '        Setting("ingress.enabled", BOOLEAN, "Render the Ingress.", False, values="ingress.enabled", '
+         '        Setting("minReadySeconds", {"type": "integer", "minimum": 0}, '
+         '"Seconds a new pod must be ready to count as available.", 30, values="minReadySeconds", part=WL),\n'
+         '        Group("dashboard", "A dashboard for the Service."),\n'
+         '        Setting("dashboard.enabled", BOOLEAN, "Render the dashboard.", False, values="dashboard.enabled", '
          'part=WL),\n'
-         '        Setting("ingress.className", STRING, "IngressClass name.", values="ingress.className", part=WL),\n')
+         '        Setting("dashboard.className", STRING, "Dashboard class name.", values="dashboard.className", part=WL),\n')
     res = run(copy, module="chartgen.spec_schema")
     assert res.returncode == 0, res.stderr
     schema = json.loads((copy / "chartgen" / "data" / "spec.schema.json").read_text())
-    assert schema["definitions"]["settings"]["properties"]["terminationGracePeriodSeconds"] == {
-        "type": "integer", "minimum": 0, "description": "Seconds a pod gets to stop."}
+    assert schema["definitions"]["settings"]["properties"]["minReadySeconds"] == {
+        "type": "integer", "minimum": 0, "description": "Seconds a new pod must be ready to count as available."}
 
     chart = tmp_path / "orders"
     chart.mkdir()
-    (chart / "chartgen.yaml").write_text(SPEC % "terminationGracePeriodSeconds: 60\n    ingress: {enabled: true, className: nginx}")
+    (chart / "chartgen.yaml").write_text(SPEC % "minReadySeconds: 60\n    dashboard: {enabled: true, className: nginx}")
     res = run(copy, "generate", str(chart))
     assert res.returncode == 0, res.stderr
     values = (chart / "values.yaml").read_text()
-    assert "# -- Seconds a pod gets to stop.\nterminationGracePeriodSeconds: 30\n" in values
-    assert yaml.safe_load((chart / "values-prod.yaml").read_text())["terminationGracePeriodSeconds"] == 60
-    assert "terminationGracePeriodSeconds" not in (yaml.safe_load((chart / "values-dev.yaml").read_text()) or {})
-    assert "# -- An Ingress in front of the Service.\ningress:\n  # -- Render the Ingress.\n  enabled: false\n" in values
-    assert yaml.safe_load((chart / "values-prod.yaml").read_text())["ingress"] == {"enabled": True,
+    assert "# -- Seconds a new pod must be ready to count as available.\nminReadySeconds: 30\n" in values
+    assert yaml.safe_load((chart / "values-prod.yaml").read_text())["minReadySeconds"] == 60
+    assert "minReadySeconds" not in (yaml.safe_load((chart / "values-dev.yaml").read_text()) or {})
+    assert "# -- A dashboard for the Service.\ndashboard:\n  # -- Render the dashboard.\n  enabled: false\n" in values
+    assert yaml.safe_load((chart / "values-prod.yaml").read_text())["dashboard"] == {"enabled": True,
                                                                                    "className": "nginx"}
     values_schema = json.loads((chart / "values.schema.json").read_text())
-    assert values_schema["properties"]["terminationGracePeriodSeconds"]["minimum"] == 0
-    assert values_schema["properties"]["ingress"] == {
-        "type": "object", "additionalProperties": False, "description": "An Ingress in front of the Service.",
-        "properties": {"enabled": {"type": "boolean", "description": "Render the Ingress."},
-                       "className": {"type": "string", "description": "IngressClass name."}}}
-    assert "| `terminationGracePeriodSeconds` | integer | `30` | Seconds a pod gets to stop. |" in \
+    assert values_schema["properties"]["minReadySeconds"]["minimum"] == 0
+    assert values_schema["properties"]["dashboard"] == {
+        "type": "object", "additionalProperties": False, "description": "A dashboard for the Service.",
+        "properties": {"enabled": {"type": "boolean", "description": "Render the dashboard."},
+                       "className": {"type": "string", "description": "Dashboard class name."}}}
+    assert "| `minReadySeconds` | integer | `30` | Seconds a new pod must be ready to count as available. |" in \
         (chart / "README.md").read_text()
 
-    (chart / "chartgen.yaml").write_text(SPEC % "terminationGracePeriodSeconds: -1")
+    (chart / "chartgen.yaml").write_text(SPEC % "minReadySeconds: -1")
     res = run(copy, "generate", str(chart))
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == [
-        f"error: {chart / 'chartgen.yaml'}:10: environments.prod.terminationGracePeriodSeconds: -1 is out of range; "
+        f"error: {chart / 'chartgen.yaml'}:10: environments.prod.minReadySeconds: -1 is out of range; "
         "allowed: >= 0"]
 
 

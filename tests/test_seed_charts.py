@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from chartgen.spec import load_spec
 
@@ -39,7 +40,7 @@ def test_seed_service_renders_exactly(helm, chart, env, namespace, want):
     assert len(services) == 1
     svc = services[0]
     assert svc["metadata"]["name"] == chart  # the release name
-    assert svc["metadata"].get("namespace", namespace) == namespace
+    assert svc["metadata"]["namespace"] == namespace  # kept by `helm template -n ns | kubectl apply -f -`
     assert svc["spec"].get("type") == want["type"]
     assert _ports(svc) == want["ports"]
     assert all(p.get("protocol", "TCP") == "TCP" for p in svc["spec"]["ports"])
@@ -142,3 +143,40 @@ def test_load_balancer_notes_explain_pending():
     assert "<pending>" in notes and "cloud-controller" in notes
     dev_notes = _install_dry_run("webapp", "development", "dev")
     assert "NodePort" in dev_notes and "<pending>" not in dev_notes
+
+
+# Kinds chartgen renders that are cluster-scoped: none today; a new one must be added here (and get no namespace).
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityClass", "StorageClass"}
+
+
+@pytest.mark.parametrize("chart", ["user-api", "postgres-cluster"])
+def test_every_namespaced_object_carries_the_namespace_and_override_wins(helm, chart):
+    docs = render(helm, CHARTS / chart, "prod", "backend")
+    assert len(docs) > 3
+    for d in docs:
+        if d["kind"] in CLUSTER_SCOPED:
+            assert "namespace" not in d["metadata"], d["metadata"]["name"]
+        else:
+            assert d["metadata"].get("namespace") == "backend", (d["kind"], d["metadata"]["name"])
+    res = helm.template(CHARTS / chart, chart, "backend", [CHARTS / chart / "values-prod.yaml"],
+                        kube_version=KUBE_VERSION, set_values=["namespaceOverride=payments"])
+    assert res.ok, res.message
+    other = [d for d in yaml.safe_load_all(res.stdout) if d]
+    assert {d["metadata"]["namespace"] for d in other} == {"payments"}
+
+
+def test_longest_accepted_name_installs_with_every_suffix(helm, tmp_path):
+    """47 characters (the spec limit) renders with helm as a release named after the chart; 54 would not."""
+    from chartgen.engine import generate
+    from chartgen.spec import parse_spec_text
+    from chartgen.writer import write
+
+    name = "a" + "b" * 46
+    text = (CHARTS / "user-api" / "chartgen.yaml").read_text().replace("name: user-api", f"name: {name}")
+    (tmp_path / "chartgen.yaml").write_text(text)
+    write(generate(parse_spec_text(text, str(tmp_path / "chartgen.yaml"))), tmp_path)
+    docs = render(helm, tmp_path, "prod", "backend", release=name)
+    assert max(len(d["metadata"]["name"]) for d in docs) <= 63
+    assert any(d["metadata"]["name"] == f"{name}-test-connection" for d in docs)
+    res = helm.template(tmp_path, name + "x" * 7, "backend", [], kube_version=KUBE_VERSION)
+    assert not res.ok and "53" in res.message

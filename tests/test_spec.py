@@ -183,3 +183,27 @@ def test_custom_environment_inherits_profile():
     assert env.settings.replicas == 5
     assert env.settings.pod_disruption_budget.enabled is True  # inherited from the prod profile
     assert env.settings.autoscaling.min_replicas == 3
+
+
+def test_name_too_long_for_helm_is_refused_with_the_limit():
+    errs = errors_of(BASE.replace("name: user-api", "name: " + "a" * 48))
+    assert len(errs) == 1
+    assert "charts/x/chartgen.yaml:2: name:" in errs[0]
+    assert "at most 47" in errs[0] and "53" in errs[0] and "-test-connection" in errs[0]
+    assert spec(BASE.replace("name: user-api", "name: " + "a" * 47)).name == "a" * 47
+
+
+def test_version_deployment_name_must_stay_a_dns_label():
+    name = "a" * 40
+    text = BASE.replace("name: user-api", f"name: {name}") + textwrap.dedent(f"""
+        istio:
+          enabled: true
+          versions:
+            v1: {{weight: 90}}
+            {"v" * 23}: {{weight: 10}}
+        """)
+    errs = errors_of(text)
+    assert len(errs) == 1
+    assert f"istio.versions.{'v' * 23}:" in errs[0] and "at most 63" in errs[0]
+    ok = spec(text.replace("v" * 23, "v" * 22))
+    assert len(ok.defaults.istio.versions) == 2

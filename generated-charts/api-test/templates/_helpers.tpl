@@ -27,6 +27,14 @@ If the release name contains the chart name it is used as the full name.
 {{- end }}
 
 {{/*
+The namespace of every namespaced object: .Values.namespaceOverride, else the release namespace (as Bitnami's
+common.names.namespace), so `helm template -n <ns> | kubectl apply -f -` and GitOps tools keep it.
+*/}}
+{{- define "api-test.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
 Chart name and version as used by the chart label.
 */}}
 {{- define "api-test.chart" -}}
@@ -64,5 +72,35 @@ The cloud preset's Service annotations (when type is LoadBalancer), as YAML; ser
 */}}
 {{- define "api-test.serviceAnnotations" -}}
 
+{{- end }}
+
+{{/*
+The versions traffic is split between (istio.versions, also without Istio: HTTPRoute backendRefs), when the chart
+runs one Deployment per version; empty otherwise.
+*/}}
+{{- define "api-test.trafficVersions" -}}
+{{- $istio := .Values.istio | default dict }}
+{{- if eq (dig "canary" "controller" "none" $istio) "none" }}
+{{- toJson ($istio.versions | default dict) }}
+{{- else }}
+{{- toJson dict }}
+{{- end }}
+{{- end }}
+
+{{/*
+HTTPRoute backendRefs: one per version (its own Service, weighted as istio.versions), else the chart's Service.
+*/}}
+{{- define "api-test.httpRouteBackends" -}}
+{{- $versions := include "api-test.trafficVersions" .ctx | fromJson }}
+{{- if $versions }}
+{{- range $name, $v := $versions }}
+- name: {{ printf "%s-%s" $.fullname $name | trunc 63 | trimSuffix "-" }}
+  port: {{ $.port }}
+  weight: {{ ($v | default dict).weight | default 0 }}
+{{- end }}
+{{- else }}
+- name: {{ .fullname }}
+  port: {{ .port }}
+{{- end }}
 {{- end }}
 

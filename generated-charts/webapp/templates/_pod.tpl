@@ -39,10 +39,93 @@ checkov.io/skip{{ $i }}: {{ printf "%s=%s" $check $reason | quote }}
 {{- end }}
 
 {{/*
+Environment variables from a map: a string is a value, a mapping is one valueFrom source.
+*/}}
+{{- define "webapp.envList" -}}
+{{- range $name, $value := . }}
+- name: {{ $name | quote }}
+  {{- if kindIs "string" $value }}
+  value: {{ $value | quote }}
+  {{- else }}
+  valueFrom:
+    {{- toYaml $value | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+envFrom of the app container: the generated ConfigMap (unless mounted as files), then .Values.envFrom.
+*/}}
+{{- define "webapp.envFrom" -}}
+{{- $sources := list }}
+{{- if and .Values.config.data (not .Values.config.mountPath) }}
+{{- $sources = append $sources (dict "configMapRef" (dict "name" (printf "%s-config" (include "webapp.fullname" .)))) }}
+{{- end }}
+{{- $sources = concat $sources (.Values.envFrom | default list) }}
+{{- with $sources }}
+envFrom:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+An init container or a native sidecar (restartPolicy Always): hardened like the app container, with the app's
+resources unless it sets its own.
+*/}}
+{{- define "webapp.extraContainer" -}}
+{{- $c := .c }}
+{{- $v := .ctx.Values }}
+- name: {{ $c.name }}
+  image: {{ $c.image | quote }}
+  imagePullPolicy: {{ $c.imagePullPolicy | default $v.image.pullPolicy }}
+  {{- if .sidecar }}
+  restartPolicy: Always
+  {{- end }}
+  {{- with $c.command }}
+  command:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $c.args }}
+  args:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  securityContext:
+    {{- toYaml (merge (deepCopy ($c.securityContext | default dict)) $v.securityContext) | nindent 4 }}
+  {{- with $c.ports }}
+  ports:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $c.env }}
+  env:
+    {{- include "webapp.envList" . | trim | nindent 4 }}
+  {{- end }}
+  {{- with $c.envFrom }}
+  envFrom:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- range $probe := list "readinessProbe" "livenessProbe" "startupProbe" }}
+  {{- with get $c $probe }}
+  {{ $probe }}:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- end }}
+  resources:
+    {{- toYaml ($c.resources | default $v.resources) | nindent 4 }}
+  {{- with $c.volumeMounts }}
+  volumeMounts:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+
+{{/*
 Pod template metadata shared by every workload kind.
 */}}
 {{- define "webapp.podMetadata" -}}
-{{- with .Values.podAnnotations }}
+{{- $annotations := .Values.podAnnotations | default dict }}
+{{- if .Values.config.data }}
+{{- $annotations = merge (dict "checksum/config" (toJson .Values.config.data | sha256sum)) $annotations }}
+{{- end }}
+{{- with $annotations }}
 annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
@@ -63,6 +146,10 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 serviceAccountName: {{ include "webapp.serviceAccountName" . }}
+terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
 automountServiceAccountToken: {{ .Values.serviceAccount.automount }}
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
@@ -77,12 +164,49 @@ topologySpreadConstraints:
         {{- include "webapp.selectorLabels" $ | nindent 8 }}
   {{- end }}
 {{- end }}
+{{- with .Values.topologySpreadConstraints }}
+{{- if not $.Values.topologySpread.enabled }}
+topologySpreadConstraints:
+{{- end }}
+  {{- range . }}
+  - labelSelector:
+      {{- if .labelSelector }}
+      {{- toYaml .labelSelector | nindent 6 }}
+      {{- else }}
+      matchLabels:
+        {{- include "webapp.selectorLabels" $ | nindent 8 }}
+      {{- end }}
+    {{- toYaml (omit . "labelSelector") | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- if or .Values.initContainers .Values.sidecars }}
+initContainers:
+  {{- range .Values.initContainers }}
+  {{- include "webapp.extraContainer" (dict "c" . "ctx" $) | trim | nindent 2 }}
+  {{- end }}
+  {{- range .Values.sidecars }}
+  {{- include "webapp.extraContainer" (dict "c" . "ctx" $ "sidecar" true) | trim | nindent 2 }}
+  {{- end }}
+{{- end }}
 containers:
   - name: {{ .Chart.Name }}
     image: {{ include "webapp.image" . | quote }}
     imagePullPolicy: {{ .Values.image.pullPolicy }}
+    {{- with .Values.command }}
+    command:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with .Values.args }}
+    args:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
     securityContext:
       {{- toYaml .Values.securityContext | nindent 6 }}
+    {{- with .Values.preStop }}
+    lifecycle:
+      preStop:
+        {{- toYaml . | nindent 8 }}
+    {{- end }}
     {{- with .Values.containerPorts }}
     ports:
       {{- range . }}
@@ -96,10 +220,8 @@ containers:
     env:
       - name: LOG_LEVEL
         value: {{ .Values.logLevel | quote }}
-      {{- range $name, $value := .Values.env }}
-      - name: {{ $name | quote }}
-        value: {{ $value | quote }}
-      {{- end }}
+      {{- include "webapp.envList" .Values.env | trim | nindent 6 }}
+    {{- include "webapp.envFrom" . | trim | nindent 4 }}
     {{- with .Values.livenessProbe }}
     livenessProbe:
       {{- toYaml . | nindent 6 }}
@@ -120,11 +242,27 @@ containers:
         mountPath: /tmp
       {{- end }}
       {{- include "webapp.extraVolumeMounts" . | nindent 6 }}
+      {{- with .Values.volumeMounts }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+      {{- if and .Values.config.data .Values.config.mountPath }}
+      - name: config
+        mountPath: {{ .Values.config.mountPath }}
+        readOnly: true
+      {{- end }}
 volumes:
   {{- if .Values.tmpVolume.enabled }}
   - name: tmp
     emptyDir:
       sizeLimit: {{ .Values.tmpVolume.sizeLimit }}
+  {{- end }}
+  {{- with .Values.volumes }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+  {{- if and .Values.config.data .Values.config.mountPath }}
+  - name: config
+    configMap:
+      name: {{ include "webapp.fullname" . }}-config
   {{- end }}
 {{- with .Values.nodeSelector }}
 nodeSelector:

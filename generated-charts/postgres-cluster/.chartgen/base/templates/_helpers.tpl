@@ -27,6 +27,14 @@ If the release name contains the chart name it is used as the full name.
 {{- end }}
 
 {{/*
+The namespace of every namespaced object: .Values.namespaceOverride, else the release namespace (as Bitnami's
+common.names.namespace), so `helm template -n <ns> | kubectl apply -f -` and GitOps tools keep it.
+*/}}
+{{- define "postgres-cluster.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
 Chart name and version as used by the chart label.
 */}}
 {{- define "postgres-cluster.chart" -}}

@@ -1,0 +1,171 @@
+"""Shapes (JSON Schema) of the pod and traffic settings `helm create` offers, inlined so that values.schema.json
+carries them too (a `$ref` into spec.types.json would not resolve there)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STRING: dict[str, Any] = {"type": "string"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+STRING_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
+UID: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 2147483647}
+LABEL_NAME: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
+SUBDOMAIN: dict[str, Any] = {"type": "string", "maxLength": 253,
+                             "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"}
+QUANTITY: dict[str, Any] = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$"}
+ABS_PATH: dict[str, Any] = {"type": "string", "pattern": "^/"}
+MODE: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 511}
+HOST: dict[str, Any] = {"type": "string",
+                        "pattern": "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"}
+PORT_OR_NAME: dict[str, Any] = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
+                                          {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                                           "maxLength": 15}]}
+
+
+def closed(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        out["required"] = required
+    return out | extra
+
+
+def array(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items} | extra
+
+
+def _d(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return schema | {"description": description}
+
+
+SECCOMP = closed({"type": _d({"enum": ["RuntimeDefault", "Localhost", "Unconfined"]}, "Seccomp profile type."),
+                  "localhostProfile": _d(STRING, "Localhost profile path.")}, ["type"])
+SECCOMP_D = _d(SECCOMP, "Seccomp profile (RuntimeDefault unless overridden).")
+NON_ROOT = _d(BOOLEAN, "Refuse to start a container running as root.")
+USER = _d(UID, "User id the processes run as.")
+GROUP = _d(UID, "Primary group id of the processes.")
+POD_SECURITY_CONTEXT = closed({
+    "runAsNonRoot": NON_ROOT, "runAsUser": USER, "runAsGroup": GROUP,
+    "fsGroup": _d(UID, "Group owning mounted volumes."),
+    "fsGroupChangePolicy": _d({"enum": ["Always", "OnRootMismatch"]}, "When volume ownership is changed."),
+    "supplementalGroups": _d(array(UID), "Extra group ids."), "seccompProfile": SECCOMP_D,
+    "sysctls": _d(array(closed({"name": STRING, "value": STRING}, ["name", "value"])), "Namespaced sysctls."),
+})
+CAPABILITY = {"type": "string", "pattern": "^[A-Z_]+$"}
+SECURITY_CONTEXT = closed({
+    "allowPrivilegeEscalation": _d(BOOLEAN, "Allow gaining more privileges than the parent process."),
+    "readOnlyRootFilesystem": _d(BOOLEAN, "Mount the root filesystem read-only."),
+    "runAsNonRoot": NON_ROOT, "runAsUser": USER, "runAsGroup": GROUP,
+    "privileged": _d(BOOLEAN, "Run privileged (host root)."), "seccompProfile": SECCOMP_D,
+    "capabilities": _d(closed({"add": _d(array(CAPABILITY), "Capabilities added."),
+                               "drop": _d(array(CAPABILITY), "Capabilities dropped (ALL by default).")}),
+                       "Linux capabilities."),
+})
+HARDENED_POD = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"}}
+HARDENED_CONTAINER = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+                      "runAsUser": 10001, "runAsGroup": 10001, "privileged": False,
+                      "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+KEY_TO_PATH = array(closed({"key": {"type": "string", "minLength": 1}, "path": STRING, "mode": MODE},
+                           ["key", "path"]))
+VOLUME_SOURCES: dict[str, Any] = {
+    "emptyDir": closed({"medium": {"enum": ["", "Memory"]}, "sizeLimit": QUANTITY}),
+    "configMap": closed({"name": SUBDOMAIN, "items": KEY_TO_PATH, "defaultMode": MODE, "optional": BOOLEAN},
+                        ["name"]),
+    "secret": closed({"secretName": SUBDOMAIN, "items": KEY_TO_PATH, "defaultMode": MODE, "optional": BOOLEAN},
+                     ["secretName"]),
+    "persistentVolumeClaim": closed({"claimName": SUBDOMAIN, "readOnly": BOOLEAN}, ["claimName"]),
+    "projected": closed({"sources": array({"type": "object", "minProperties": 1, "maxProperties": 1, "properties": {
+        "configMap": {"type": "object"}, "secret": {"type": "object"}, "downwardAPI": {"type": "object"},
+        "serviceAccountToken": {"type": "object"}, "clusterTrustBundle": {"type": "object"}},
+        "additionalProperties": False}, minItems=1), "defaultMode": MODE}, ["sources"]),
+}
+VOLUME = closed({"name": LABEL_NAME, **VOLUME_SOURCES}, ["name"], minProperties=2, maxProperties=2,
+                description="A pod volume: its name and exactly one source (emptyDir, configMap, secret, "
+                            "persistentVolumeClaim, projected).")
+VOLUME_MOUNT = closed({"name": LABEL_NAME, "mountPath": ABS_PATH, "subPath": STRING, "readOnly": BOOLEAN},
+                      ["name", "mountPath"])
+TOLERATION = closed({"key": STRING, "operator": {"enum": ["Exists", "Equal"]}, "value": STRING,
+                     "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"]},
+                     "tolerationSeconds": {"type": "integer", "minimum": 0}})
+AFFINITY = closed({"nodeAffinity": _d({"type": "object"}, "Node affinity (Kubernetes' NodeAffinity)."),
+                   "podAffinity": _d({"type": "object"}, "Pod affinity (Kubernetes' PodAffinity)."),
+                   "podAntiAffinity": _d({"type": "object"}, "Pod anti-affinity (Kubernetes' PodAntiAffinity).")})
+TOPOLOGY_SPREAD = closed({
+    "maxSkew": {"type": "integer", "minimum": 1}, "topologyKey": {"type": "string", "minLength": 1},
+    "whenUnsatisfiable": {"enum": ["DoNotSchedule", "ScheduleAnyway"]}, "minDomains": {"type": "integer",
+                                                                                         "minimum": 1},
+    "labelSelector": {"type": "object"}, "matchLabelKeys": array(STRING),
+    "nodeAffinityPolicy": {"enum": ["Honor", "Ignore"]}, "nodeTaintsPolicy": {"enum": ["Honor", "Ignore"]},
+}, ["maxSkew", "topologyKey", "whenUnsatisfiable"])
+PULL_SECRET = closed({"name": SUBDOMAIN}, ["name"])
+
+INGRESS_PATH = closed({"path": ABS_PATH, "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
+                       "port": PORT_OR_NAME}, ["path"])
+INGRESS_HOST = closed({"host": HOST, "paths": array(INGRESS_PATH, minItems=1)}, ["host"])
+INGRESS_TLS = closed({"secretName": SUBDOMAIN, "hosts": array(HOST)}, ["secretName"])
+PARENT_REF = closed({"name": SUBDOMAIN, "namespace": LABEL_NAME, "sectionName": LABEL_NAME,
+                     "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                     "group": STRING, "kind": STRING}, ["name"])
+ROUTE_MATCH = closed({
+    "path": closed({"type": {"enum": ["PathPrefix", "Exact", "RegularExpression"]}, "value": ABS_PATH}),
+    "headers": array(closed({"type": {"enum": ["Exact", "RegularExpression"]}, "name": STRING, "value": STRING},
+                            ["name", "value"])),
+    "queryParams": array(closed({"type": {"enum": ["Exact", "RegularExpression"]}, "name": STRING,
+                                 "value": STRING}, ["name", "value"])),
+    "method": {"enum": ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]},
+})
+ROUTE_RULE = closed({"matches": array(ROUTE_MATCH, maxItems=64), "filters": array({"type": "object"}),
+                     "timeouts": closed({"request": STRING, "backendRequest": STRING})})
+
+ENV_NAME = {"pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$"}
+KEY_REF = closed({"name": SUBDOMAIN, "key": {"type": "string", "minLength": 1}, "optional": BOOLEAN},
+                 ["name", "key"])
+ENV_SOURCE = closed({
+    "secretKeyRef": KEY_REF, "configMapKeyRef": KEY_REF,
+    "fieldRef": closed({"fieldPath": {"type": "string", "minLength": 1}, "apiVersion": STRING}, ["fieldPath"]),
+    "resourceFieldRef": closed({"resource": {"enum": ["limits.cpu", "limits.memory", "limits.ephemeral-storage",
+                                                      "requests.cpu", "requests.memory",
+                                                      "requests.ephemeral-storage"]},
+                                "divisor": QUANTITY, "containerName": STRING}, ["resource"]),
+}, minProperties=1, maxProperties=1)
+ENV_MAP: dict[str, Any] = {"type": "object", "propertyNames": ENV_NAME,
+                           "additionalProperties": {"oneOf": [{"type": "string"}, ENV_SOURCE]}}
+NAME_REF = closed({"name": SUBDOMAIN, "optional": BOOLEAN}, ["name"])
+ENV_FROM = closed({"secretRef": NAME_REF, "configMapRef": NAME_REF,
+                   "prefix": {"type": "string", "pattern": ENV_NAME["pattern"]}},
+                  minProperties=1)
+STRINGS = array(STRING)
+IMAGE_REF: dict[str, Any] = {"type": "string", "minLength": 1,
+                             "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|"
+                                        "@sha256:[a-f0-9]{64})$"}
+HANDLER = closed({
+    "exec": _d(closed({"command": _d(array(STRING, minItems=1), "Command and arguments (no shell).")},
+                      ["command"]), "Run a command in the container."),
+    "httpGet": _d(closed({"path": _d(ABS_PATH, "Request path."), "port": _d(PORT_OR_NAME, "Container port."),
+                          "scheme": _d({"enum": ["HTTP", "HTTPS"]}, "HTTP or HTTPS.")}, ["port"]),
+                  "Send an HTTP GET to the container."),
+    "sleep": _d(closed({"seconds": _d({"type": "integer", "minimum": 1}, "Seconds to wait.")}, ["seconds"]),
+                "Wait (Kubernetes >= 1.30), e.g. while endpoints drain."),
+}, minProperties=1, maxProperties=1)
+RESOURCE_LIST: dict[str, Any] = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
+RESOURCES: dict[str, Any] = closed({"requests": RESOURCE_LIST, "limits": RESOURCE_LIST})
+CONTAINER_PORT = closed({"containerPort": {"type": "integer", "minimum": 1, "maximum": 65535},
+                         "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 15},
+                         "protocol": {"enum": ["TCP", "UDP", "SCTP"]}}, ["containerPort"])
+
+
+def container(sidecar: bool) -> dict[str, Any]:
+    """An init container or a sidecar: its own image, command, env and mounts; hardened like the main one."""
+    props: dict[str, Any] = {
+        "name": LABEL_NAME, "image": IMAGE_REF, "imagePullPolicy": {"enum": ["IfNotPresent", "Always", "Never"]},
+        "command": STRINGS, "args": STRINGS, "env": ENV_MAP, "envFrom": array(ENV_FROM),
+        "volumeMounts": array(VOLUME_MOUNT), "resources": RESOURCES, "securityContext": SECURITY_CONTEXT,
+    }
+    if sidecar:
+        props |= {"ports": array(CONTAINER_PORT), "readinessProbe": {"type": "object"},
+                  "livenessProbe": {"type": "object"}, "startupProbe": {"type": "object"}}
+    return closed(props, ["name", "image"])
+
+
+SERVICE_MONITOR_DURATION: dict[str, Any] = {"type": "string", "pattern": "^([0-9]+(ms|s|m|h))+$"}
