@@ -38,7 +38,15 @@ def _int_or_percent(value: Any) -> tuple[int, bool] | None:
       why=f"ValidatePodDisruptionBudgetSpec ({SRC}): minAvailable and maxUnavailable cannot be both set; each is a "
           "non-negative integer or a percentage 0-100%; unhealthyPodEvictionPolicy is IfHealthyBudget or AlwaysAllow.",
       fix="keep exactly one of minAvailable / maxUnavailable (maxUnavailable: 1 is the usual choice)",
-      example="kind: PodDisruptionBudget\nspec:\n  minAvailable: 1\n  maxUnavailable: 1")
+      example="""\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  minAvailable: 1
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+""")
 def pdb_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _pdbs(index):
         spec = spec_of(doc)
@@ -98,7 +106,14 @@ def expected_replicas(index: ManifestIndex, pts: list[PodTemplate]) -> int | Non
           "workloads run, the eviction API refuses every eviction: `kubectl drain`, node upgrades and the "
           "cluster autoscaler hang on these pods until someone deletes the budget.",
       fix="use maxUnavailable: 1 (or minAvailable below the replica count) and run at least 2 replicas",
-      example="kind: Deployment\nspec:\n  replicas: 2\n---\nkind: PodDisruptionBudget\nspec:\n  minAvailable: 2")
+      example="""\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 0
+  selector: {matchLabels: {app: web}}
+""")
 def pdb_blocks_drains(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _pdbs(index):
         spec = spec_of(doc)
@@ -130,8 +145,32 @@ def pdb_blocks_drains(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
       why="The eviction subresource refuses pods matched by several budgets (`This pod has more than one "
           "PodDisruptionBudget, which the eviction subresource does not support`), so drains block on them.",
       fix="give each workload exactly one PodDisruptionBudget with a selector that matches only its pods",
-      example="kind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {selector: {matchLabels: {app: web}}}\n---\n"
-              "kind: PodDisruptionBudget\nmetadata: {name: all}\nspec: {selector: {matchLabels: {tier: frontend}}}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: frontend}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: frontend}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {tier: frontend}}
+""")
 def overlapping_pdbs(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     covered: dict[int, list[Document]] = {}
     owners: dict[int, PodTemplate] = {}
