@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
+from chartgen.check.helpers import as_dict
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict
 from chartgen.check.registry import finding, rule
 
 E = Severity.ERROR

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import as_dict, as_list, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict, as_list, spec_of, strict_int
 from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
 

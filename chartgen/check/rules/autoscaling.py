@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import PodLookup, as_dict, as_list, containers, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import PodIndex, as_dict, as_list, containers, find, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -150,11 +150,11 @@ def hpa_target(index: ManifestIndex, hpa: Document) -> Document | None:
     kind, name = ref.get("kind"), ref.get("name")
     if not kind or not name:
         return None
-    return find(index, str(kind), str(name), index.namespace_of(hpa))
+    return index.get(str(kind), str(name), index.namespace_of(hpa))
 
 
 def _template(index: ManifestIndex, owner: Document) -> PodTemplate | None:
-    return PodIndex.of(index).template_of(owner)
+    return PodLookup.of(index).template_of(owner)
 
 
 def _utilization_resources(hpa: Document) -> list[tuple[str, str, str | None]]:

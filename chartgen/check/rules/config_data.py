@@ -9,8 +9,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import as_dict
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict
 from chartgen.check.registry import finding, rule
 from chartgen.check.rules.pod_spec import config_key_errors
 

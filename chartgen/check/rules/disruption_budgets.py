@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import as_dict, as_int, index_cache, pods_for_selector, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import as_dict, as_int, cached, pods_for_selector, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -85,7 +85,7 @@ def _hpa_minimums(index: ManifestIndex) -> dict[tuple[str, str], int]:
 
 def expected_replicas(index: ManifestIndex, pts: list[PodTemplate]) -> int | None:
     """How many pods the selected workloads run at least (HPA minReplicas wins); None when unknown (DaemonSet)."""
-    hpa_min = cached(index, "_cg_recall_hpa_min", lambda: _hpa_minimums(index))
+    hpa_min = index_cache(index, "_cg_recall_hpa_min", lambda: _hpa_minimums(index))
     total = 0
     for pt in pts:
         owner = pt.owner

@@ -14,8 +14,9 @@ from chartgen.check.helpers import (
     fmt_labels,
     service_ports,
     service_selector,
+    spec_of,
 )
-from chartgen.check.mesh import Host, Mesh, is_istio, istio_port_name_ok, spec_of
+from chartgen.check.mesh import Host, Mesh, is_istio, istio_port_name_ok
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 

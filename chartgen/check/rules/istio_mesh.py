@@ -15,18 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import (
-    PodIndex,
+from chartgen.check.helpers import (
+    PodLookup,
     as_dict,
     as_int,
     as_list,
-    cached,
-    find,
+    index_cache,
     injection_disabled,
     map_selector_matches,
     pods_of_service,
-    protocol_of,
     resolve_port,
     same_namespace,
     service_target_ports,
@@ -34,17 +31,15 @@ from chartgen.check.podwalk import (
     serving_containers,
     spec_of,
 )
+from chartgen.check.helpers import proto as protocol_of
+from chartgen.check.mesh import CLUSTER_SUFFIX, is_istio
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "istio"
-CLUSTER_SUFFIX = ".svc.cluster.local"
 VALIDATION = "istio pkg/config/validation"
 ISTIO_PORT_PROTOCOLS = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
-
-
-def is_istio(doc: Document) -> bool:
-    return doc.api_version.split("/", 1)[0].endswith("istio.io")
 
 
 def _istio(index: ManifestIndex, kind: str) -> Iterator[Document]:
@@ -85,7 +80,7 @@ def service_for_host(index: ManifestIndex, host: str, namespace: str | None) -> 
         name, ns = h, namespace
     else:
         return None
-    return find(index, "Service", name, ns)
+    return index.get("Service", name, ns)
 
 
 # --- IST0122 -------------------------------------------------------------------------------------------------
@@ -368,7 +363,7 @@ def _peer_authns(index: ManifestIndex) -> dict[tuple[str, str] | None, list[Docu
             out.setdefault(key, []).append(pa)
         return out
 
-    return cached(index, "_cg_recall_peer_authns", build)
+    return index_cache(index, "_cg_recall_peer_authns", build)
 
 
 def _peer_authn_mode(index: ManifestIndex, pt: PodTemplate, port: int | None) -> tuple[str, Document] | None:
@@ -533,7 +528,7 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
             labels = _selector_labels(policy)
             if labels is None:
                 continue
-            for pt in PodIndex.of(index).select(labels, index.namespace_of(policy)):
+            for pt in PodLookup.of(index).select(labels, index.namespace_of(policy), include_jobs=False):
                 if injection_disabled(pt):
                     yield finding("CG-MESH-007", policy, f"selects {pt.owner.kind} {pt.owner.name}, whose pods disable "
                                   "sidecar injection (sidecar.istio.io/inject: false); the policy is not enforced "
@@ -683,12 +678,12 @@ def policy_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator
             ns = index.namespace_of(policy)
             if labels is None or ns == ROOT_NAMESPACE:
                 continue
-            pods = PodIndex.of(index)
-            if pods.select(labels, ns, long_running=False) or not pods.select({}, ns, long_running=False):
+            pods = PodLookup.of(index)
+            if pods.select(labels, ns, include_hooks=True) or not pods.select({}, ns, include_hooks=True):
                 continue
             if any(gs and map_selector_matches(labels, gs) for gs in gateway_selectors):
                 continue  # a policy for the gateway's pods, which live elsewhere
-            owners = sorted({f"{pt.owner.kind} {pt.owner.name}" for pt in pods.select({}, ns, long_running=False)})
+            owners = sorted({f"{pt.owner.kind} {pt.owner.name}" for pt in pods.select({}, ns, include_hooks=True)})
             shown = ", ".join(owners[:5]) + (f", ... ({len(owners)} workloads)" if len(owners) > 5 else "")
             yield finding("CG-MESH-010", policy, f"selector {labels} matches none of the pods rendered in this "
                           f"namespace ({shown}) "
@@ -767,7 +762,7 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             name = tls.get("credentialName")
             if not name:
                 continue
-            secret = find(index, "Secret", str(name), ns)
+            secret = index.get("Secret", str(name), ns)
             if secret is None:
                 continue
             keys = set(as_dict(secret.obj.get("data"))) | set(as_dict(secret.obj.get("stringData")))
@@ -775,7 +770,7 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             if not any(all(k in keys for k in pair) for pair in CREDENTIAL_KEYS):
                 problems.append("tls.crt and tls.key (or cert and key)")
             mutual = str(tls.get("mode", "")).upper() in ("MUTUAL", "OPTIONAL_MUTUAL")
-            if mutual and not any(k in keys for k in CA_KEYS) and find(index, "Secret", f"{name}-cacert", ns) is None:
+            if mutual and not any(k in keys for k in CA_KEYS) and index.get("Secret", f"{name}-cacert", ns) is None:
                 problems.append("ca.crt (or a <name>-cacert Secret) for mode MUTUAL")
             if problems:
                 yield finding("CG-MESH-012", gw, f"spec.servers[{si}].tls.credentialName {name!r}: Secret {name} has "
@@ -824,7 +819,7 @@ def authz_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         if labels is None:
             continue
         ns = index.namespace_of(ap)
-        pods = PodIndex.of(index).select(labels, ns)
+        pods = PodLookup.of(index).select(labels, ns, include_jobs=False)
         if not pods:
             continue
         declared = {as_int(as_dict(p).get("containerPort")) for pt in pods for c in serving_containers(pt)
@@ -920,7 +915,7 @@ def delegate_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                 continue
             name = str(delegate["name"])
             ns = str(delegate.get("namespace") or "") or index.namespace_of(vs)
-            target = find(index, "VirtualService", name, ns)
+            target = index.get("VirtualService", name, ns)
             fld = f"spec.http[{ri}].delegate"
             if target is None:
                 local = ns is None or ns in namespaces or not namespaces

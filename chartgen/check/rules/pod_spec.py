@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
+from chartgen.check.helpers import Container, as_dict, as_list, containers, pod_spec_field, strict_int
 from chartgen.check.imageref import image_error
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import Container, as_dict, as_list, containers, find, pod_spec_path, strict_int
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
 from chartgen.check.registry import finding, rule
 
@@ -87,7 +87,7 @@ def relative_path_errors(path: str) -> list[str]:
 
 def _templates(index: ManifestIndex) -> Iterator[tuple[PodTemplate, str]]:
     for pt in index.pod_templates:
-        yield pt, pod_spec_path(pt.owner)
+        yield pt, pod_spec_field(pt)
 
 
 def _all_containers(pt: PodTemplate) -> Iterator[Container]:
@@ -888,7 +888,7 @@ def _config_refs(pt: PodTemplate) -> Iterator[tuple[str, str, str | None, bool, 
                 ref = as_dict(as_dict(ef).get(key))
                 if ref.get("name"):
                     yield kind, str(ref["name"]), None, ref.get("optional") is True, f"{c.path}.envFrom[{i}].{key}"
-    base = pod_spec_path(pt.owner)
+    base = pod_spec_field(pt)
     for i, v in enumerate(as_list(as_dict(pt.spec).get("volumes"))):
         v = as_dict(v)
         sources = [(as_dict(v.get("configMap")), "ConfigMap", "name", f"{base}.volumes[{i}].configMap"),
@@ -943,7 +943,7 @@ def config_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
         for kind, name, key, optional, fld in _config_refs(pt):
             if optional:
                 continue
-            target = find(index, kind, name, ns)
+            target = index.get(kind, name, ns)
             if target is None:
                 if kind == "ConfigMap":  # Secrets are often made by other tools (existingSecret): not judged
                     yield finding("CG-POD-013", pt.owner, f"{fld}: ConfigMap {name!r} is not in the rendered "

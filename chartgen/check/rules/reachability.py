@@ -9,22 +9,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import (
-    PodIndex,
+from chartgen.check.helpers import (
+    PodLookup,
     as_dict,
     as_int,
     as_list,
-    cached,
-    label_selector_matches,
+    index_cache,
     pods_of_service,
-    protocol_of,
     resolve_port,
     same_namespace,
+    selector_matches,
     service_target_ports,
     serving_containers,
     spec_of,
 )
+from chartgen.check.helpers import proto as protocol_of
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -111,7 +111,7 @@ class Policies:
 
     @classmethod
     def of(cls, index: ManifestIndex) -> Policies:
-        return cached(index, "_cg_recall_policies", lambda: cls(index))
+        return index_cache(index, "_cg_recall_policies", lambda: cls(index))
 
     def selecting(self, pt: PodTemplate) -> list[Document]:
         key = id(pt.owner)
@@ -121,7 +121,7 @@ class Policies:
             for k, v in pt.labels.items():
                 candidates.extend(self.by_pair.get((str(k), str(v)), []))
             self._selecting[key] = [p for p in candidates if same_namespace(self.index.namespace_of(p), ns)
-                                    and label_selector_matches(spec_of(p).get("podSelector"), pt.labels)]
+                                    and selector_matches(spec_of(p).get("podSelector"), pt.labels)]
         return self._selecting[key]
 
     def _every_pod(self, pt: PodTemplate, direction: str) -> tuple[list[Document], list[PolicyRule]]:
@@ -139,8 +139,8 @@ class Policies:
 
     def selected_by(self, policy: Document) -> list[PodTemplate]:
         sel = as_dict(spec_of(policy).get("podSelector"))
-        return PodIndex.of(self.index).select(as_dict(sel.get("matchLabels")), self.index.namespace_of(policy),
-                                              expressions=as_list(sel.get("matchExpressions")), long_running=False)
+        return PodLookup.of(self.index).select(as_dict(sel.get("matchLabels")), self.index.namespace_of(policy),
+                                               expressions=as_list(sel.get("matchExpressions")), include_hooks=True)
 
     def isolated(self, pt: PodTemplate, direction: str) -> list[Document]:
         key = (id(pt.owner), direction)
