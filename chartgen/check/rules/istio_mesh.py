@@ -32,14 +32,13 @@ from chartgen.check.helpers import (
     spec_of,
 )
 from chartgen.check.helpers import proto as protocol_of
-from chartgen.check.mesh import CLUSTER_SUFFIX, is_istio
+from chartgen.check.mesh import CLUSTER_SUFFIX, is_istio, istio_port_name_ok
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "istio"
 VALIDATION = "istio pkg/config/validation"
-ISTIO_PORT_PROTOCOLS = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
 
 
 def _istio(index: ManifestIndex, kind: str) -> Iterator[Document]:
@@ -720,8 +719,7 @@ def external_name_port(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             continue
         for i, p in enumerate(as_list(spec_of(svc).get("ports"))):
             p = as_dict(p)
-            name = str(p.get("name") or "").lower()
-            if p.get("appProtocol") or any(name == x or name.startswith(x + "-") for x in ISTIO_PORT_PROTOCOLS):
+            if p.get("appProtocol") or istio_port_name_ok(str(p.get("name") or "")):
                 continue
             yield finding("CG-MESH-011", svc, f"spec.ports[{i}] name {p.get('name')!r} does not follow "
                           "`<protocol>[-suffix]` on an ExternalName Service (IST0150)", field=f"spec.ports[{i}].name")
