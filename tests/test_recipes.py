@@ -115,31 +115,18 @@ def test_add_a_blueprint(copy, tmp_path):
     assert "internal-api" in json.loads(run(copy, "schema").stdout)["properties"]["blueprint"]["enum"]
 
 
-RULE_MODULE = '''"""Ownership: every Service says who runs it."""
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-
-from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
-from chartgen.check.registry import finding, rule
-
-
-@rule("CG-OWN-001", Severity.WARNING, "Service has no owner annotation", "api",
-      why="on-call cannot tell who runs it", fix="add the acme.io/owner annotation",
-      example="apiVersion: v1\\nkind: Service\\nmetadata: {name: web}\\nspec:\\n  ports: [{port: 80}]\\n")
-def service_without_owner(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for doc in index.kind("Service"):
-        if "acme.io/owner" not in doc.annotations:
-            yield finding("CG-OWN-001", doc, f"Service {doc.name} has no acme.io/owner annotation",
-                          field="metadata.annotations")
-'''
+def recipe_code(title: str) -> str:
+    """The ```python block of an ARCHITECTURE.md recipe, as written there."""
+    section = (REPO / "ARCHITECTURE.md").read_text().split(f"### {title}\n", 1)[1].split("\n### ", 1)[0]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 def test_add_a_check_rule(copy, tmp_path):
     module = copy / "chartgen" / "check" / "rules" / "ownership.py"
     assert not module.exists()
-    module.write_text(RULE_MODULE)  # a new module in chartgen/check/rules/: nothing else to register
+    # the recipe's code as a new module in chartgen/check/rules/: nothing else is registered
+    module.write_text('"""Ownership: every Service says who runs it."""\n\nfrom __future__ import annotations\n\n'
+                      + recipe_code("Add a check rule"))
     manifest = tmp_path / "svc.yaml"
     manifest.write_text(SERVICE)
 
@@ -155,6 +142,11 @@ def test_add_a_check_rule(copy, tmp_path):
     listed = [r for r in json.loads(run(copy, "rules", "--format", "json").stdout) if r["id"] == "CG-OWN-001"]
     assert [(r["module"], r["why"], r["example"].splitlines()[1]) for r in listed] == [
         ("chartgen/check/rules/ownership.py", "on-call cannot tell who runs it", "kind: Service")]
+    # the example triggers the rule, as the catalogue test demands of every rule
+    example = tmp_path / "example.yaml"
+    example.write_text(listed[0]["example"])
+    res = run(copy, "check", "--format", "json", str(example))
+    assert [f["rule"] for f in json.loads(res.stdout)["findings"]] == ["CG-OWN-001"]
 
 
 def test_add_an_output_format(copy, tmp_path):
