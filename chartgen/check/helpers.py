@@ -51,6 +51,21 @@ def as_int(value: Any) -> int | None:
     return None
 
 
+_PERCENT = re.compile(r"^(\d+)%$")
+
+
+def int_or_percent(value: Any) -> tuple[int, bool] | None:
+    """(number, is percent) of an IntOrString such as 1 or "25%"; None otherwise (a digit string like "1" is not an
+    int for the API server: "must be an integer or percentage")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value, False
+    if isinstance(value, str) and (m := _PERCENT.match(value)):
+        return int(m.group(1)), True
+    return None
+
+
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 

@@ -4,11 +4,10 @@ schema: negative counts, rollout strategies that can never progress, StatefulSet
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_list, spec_of, strict_int
+from chartgen.check.helpers import as_dict, as_list, int_or_percent, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
@@ -16,23 +15,7 @@ from chartgen.check.registry import finding, rule
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
 SRC = "kubernetes pkg/apis/apps/validation/validation.go"
-PERCENT = re.compile(r"^(\d+)%$")
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
-
-
-def int_or_percent(value: Any) -> tuple[int, bool] | None:
-    """(number, is percent) of an IntOrString like 1 or "25%"; None when it is neither."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value, False
-    if isinstance(value, str):
-        m = PERCENT.match(value)
-        if m:
-            return int(m.group(1)), True
-        if value.isdigit():
-            return None  # a digit string is not an int for an IntOrString: "must be an integer or percentage"
-    return None
 
 
 def _workloads(index: ManifestIndex, *kinds: str) -> Iterator[Document]:

@@ -3,17 +3,14 @@ budgets that block every node drain (layer "cross")."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from typing import Any
 
-from chartgen.check.helpers import as_dict, as_int, index_cache, pods_for_selector, spec_of, strict_int
+from chartgen.check.helpers import as_dict, as_int, index_cache, int_or_percent, pods_for_selector, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 SRC = "kubernetes pkg/apis/policy/validation/validation.go"
-PERCENT = re.compile(r"^(\d+)%$")
 SCALED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Rollout")
 
 
@@ -21,16 +18,6 @@ def _pdbs(index: ManifestIndex) -> Iterator[Document]:
     for doc in index.kind("PodDisruptionBudget"):
         if doc.api_version.startswith("policy/"):
             yield doc
-
-
-def _int_or_percent(value: Any) -> tuple[int, bool] | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value, False
-    if isinstance(value, str) and (m := PERCENT.match(value)):
-        return int(m.group(1)), True
-    return None
 
 
 @rule("CG-AVAIL-001", E, "PodDisruptionBudget sets both minAvailable and maxUnavailable, or an invalid value",
@@ -57,7 +44,7 @@ def pdb_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             raw = spec.get(key)
             if raw is None:
                 continue
-            val = _int_or_percent(raw)
+            val = int_or_percent(raw)
             if val is None:
                 yield finding("CG-AVAIL-001", doc, f"spec.{key}: Invalid value: {raw!r}: a valid percent string must "
                               "be a numeric string followed by an ending '%' (or use an integer)", field=f"spec.{key}")
@@ -117,7 +104,7 @@ spec:
 def pdb_blocks_drains(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _pdbs(index):
         spec = spec_of(doc)
-        mu, ma = _int_or_percent(spec.get("maxUnavailable")), _int_or_percent(spec.get("minAvailable"))
+        mu, ma = int_or_percent(spec.get("maxUnavailable")), int_or_percent(spec.get("minAvailable"))
         if spec.get("minAvailable") is not None and spec.get("maxUnavailable") is not None:
             continue  # CG-AVAIL-001
         if mu is not None and mu[0] == 0:
