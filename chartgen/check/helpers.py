@@ -157,7 +157,7 @@ class PodLookup:
         for i, pt in enumerate(self.templates):
             self.by_owner[id(pt.owner)] = pt
             for k, v in pt.labels.items():
-                self.by_label.setdefault((k, str(v)), set()).add(i)
+                self.by_label.setdefault((str(k), str(v)), set()).add(i)
 
     @classmethod
     def of(cls, index: ManifestIndex) -> PodLookup:
