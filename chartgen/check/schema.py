@@ -458,7 +458,8 @@ def unserved_api(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
       LAYER,
       why="The built-in objects were checked against the nearest bundled Kubernetes schemas (older or newer than "
           "the requested version), so fields or apiVersions that differ between the two versions may be "
-          "misjudged. Raised for any input when the requested version (e.g. a chart's kubeVersion) is not bundled.",
+          "misjudged. Raised by `chartgen verify` for a chart whose Kubernetes version has no bundled schemas "
+          "(`chartgen check` refuses such a --kube-version).",
       fix="check with a bundled --kube-version, or upgrade kubernetes-validate to get schemas for newer versions",
       example="""\
 apiVersion: v1
