@@ -396,7 +396,35 @@ def _results(index: ManifestIndex, opts: CheckOptions) -> Results:
       "enums, required fields, served versions)", LAYER,
       why="The API server rejects the object (or silently drops unknown fields, so the setting never takes effect).",
       fix="Fix the field the finding names so that it matches the CRD's openAPIV3Schema.",
-      example="kind: DestinationRule\nspec:\n  trafficPolicy:\n    loadbalancer: {simple: ROUND_ROBIN}  # loadBalancer")
+      example="""\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: backups.acme.io}
+spec:
+  group: acme.io
+  names: {kind: Backup, plural: backups}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              schedule: {type: string}
+              retainDays: {type: integer}
+---
+apiVersion: acme.io/v1
+kind: Backup
+metadata: {name: nightly}
+spec:
+  schedule: '0 2 * * *'
+  retaindays: 7
+""")
 def crd_structure(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     yield from _results(index, opts).structural
 
@@ -404,14 +432,71 @@ def crd_structure(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
 @rule(RULE_CEL, Severity.ERROR, "Custom resource violates a CRD x-kubernetes-validations (CEL) rule", LAYER,
       why="The API server evaluates the CRD's CEL rules on create and rejects the object when one is false.",
       fix="Change the field so that the rule's message is satisfied.",
-      example="kind: VirtualService\nspec:\n  http:\n  - timeout: '30'   # needs a unit: 30s")
+      example="""\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: backups.acme.io}
+spec:
+  group: acme.io
+  names: {kind: Backup, plural: backups}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              retainDays: {type: integer}
+            x-kubernetes-validations:
+            - {rule: self.retainDays >= 1, message: retainDays must be at least 1}
+---
+apiVersion: acme.io/v1
+kind: Backup
+metadata: {name: nightly}
+spec:
+  retainDays: 0
+""")
 def crd_cel(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     yield from _results(index, opts).cel
 
 
 @rule(RULE_CEL_SKIPPED, Severity.INFO, "Some CRD x-kubernetes-validations rules cannot be evaluated by chartgen",
       LAYER, why="Rules using Kubernetes CEL libraries chartgen's CEL engine lacks are not checked here.",
-      fix="Check those rules against a cluster (kubectl apply --dry-run=server).")
+      fix="Check those rules against a cluster (kubectl apply --dry-run=server).",
+      example="""\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: backups.acme.io}
+spec:
+  group: acme.io
+  names: {kind: Backup, plural: backups}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              target: {type: string}
+            x-kubernetes-validations:
+            - {rule: isURL(self.target), message: target must be a URL}
+---
+apiVersion: acme.io/v1
+kind: Backup
+metadata: {name: nightly}
+spec:
+  target: s3://backups/nightly
+""")
 def crd_cel_skipped(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     yield from _results(index, opts).skipped
 
@@ -419,6 +504,15 @@ def crd_cel_skipped(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
 @rule(RULE_NO_SCHEMA, Severity.INFO, "No schema for this kind (a custom resource without a CRD): it is not "
       "schema-checked", LAYER,
       why="Without its CRD a custom resource cannot be validated: typos and wrong types go unnoticed.",
-      fix="Give its CRD with --crds PATH, CHARTGEN_CRDS or the config file, or render the CRD with the chart.")
+      fix="Give its CRD with --crds PATH, CHARTGEN_CRDS or the config file, or render the CRD with the chart.",
+      example="""\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web-tls}
+spec:
+  secretName: web-tls
+  dnsNames: [shop.example.com]
+  issuerRef: {name: letsencrypt, kind: ClusterIssuer}
+""")
 def no_schema(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     yield from _results(index, opts).unknown

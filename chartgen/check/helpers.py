@@ -11,7 +11,8 @@ app) are transient: they are never counted as the pods that back a Service, PDB 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chartgen import k8snames
@@ -47,6 +48,21 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
+    return None
+
+
+_PERCENT = re.compile(r"^(\d+)%$")
+
+
+def int_or_percent(value: Any) -> tuple[int, bool] | None:
+    """(number, is percent) of an IntOrString such as 1 or "25%"; None otherwise (a digit string like "1" is not an
+    int for the API server: "must be an integer or percentage")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value, False
+    if isinstance(value, str) and (m := _PERCENT.match(value)):
+        return int(m.group(1)), True
     return None
 
 
@@ -113,6 +129,19 @@ def rendered_namespaces(index: ManifestIndex) -> set[str]:
     return index_cache(index, "_cg_namespaces", build)
 
 
+RUN_TO_COMPLETION_KINDS = ("Job", "CronJob")
+
+
+def same_namespace(a: str | None, b: str | None) -> bool:
+    """Rendered charts often omit metadata.namespace: an absent namespace matches any."""
+    return ManifestIndex._same_ns(a, b)
+
+
+def map_selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
+    """A plain map selector (Service spec.selector, Istio workloadSelector / selector.matchLabels)."""
+    return all(k in labels and str(labels[k]) == str(v) for k, v in selector.items())
+
+
 class PodLookup:
     """Label index over the pod templates of one ManifestIndex, so selector lookups are set intersections."""
 
@@ -120,6 +149,7 @@ class PodLookup:
         self.index = index
         self.templates: list[PodTemplate] = list(index.pod_templates)
         self.hook = [is_hook(pt.owner) for pt in self.templates]
+        self.job = [pt.owner.kind in RUN_TO_COMPLETION_KINDS for pt in self.templates]
         self.ns = [index.namespace_of(pt.owner) for pt in self.templates]
         self.by_label: dict[tuple[str, str], set[int]] = {}
         self.by_owner: dict[int, PodTemplate] = {}
@@ -127,7 +157,7 @@ class PodLookup:
         for i, pt in enumerate(self.templates):
             self.by_owner[id(pt.owner)] = pt
             for k, v in pt.labels.items():
-                self.by_label.setdefault((k, str(v)), set()).add(i)
+                self.by_label.setdefault((str(k), str(v)), set()).add(i)
 
     @classmethod
     def of(cls, index: ManifestIndex) -> PodLookup:
@@ -143,23 +173,26 @@ class PodLookup:
         *,
         expressions: list[Any] | None = None,
         include_hooks: bool = False,
+        include_jobs: bool = True,
     ) -> list[PodTemplate]:
         """Pod templates whose labels satisfy matchLabels (+ matchExpressions) in a compatible namespace.
 
         An empty selector selects every pod template of the namespace (PDB / NetworkPolicy semantics); callers
-        for which an empty selector means "nothing" (a Service) must check that themselves.
+        for which an empty selector means "nothing" (a Service) must check that themselves. Helm hooks are left
+        out unless include_hooks, Jobs and CronJobs when not include_jobs (long-running pods only).
         """
         ml = {str(k): str(v) for k, v in as_dict(match_labels).items()}
         # Repeated selectors (copies of one chart, many Services over one workload) are answered once: a set
         # of N identical Services costs N lookups, not N intersections of N-element sets.
-        key = (tuple(sorted(ml.items())), namespace, repr(expressions) if expressions else "", include_hooks)
+        key = (tuple(sorted(ml.items())), namespace, repr(expressions) if expressions else "", include_hooks,
+               include_jobs)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = self._select(ml, namespace, expressions, include_hooks)
+            cached = self._cache[key] = self._select(ml, namespace, expressions, include_hooks, include_jobs)
         return cached
 
     def _select(self, ml: dict[str, str], namespace: str | None, expressions: list[Any] | None,
-                include_hooks: bool) -> list[PodTemplate]:
+                include_hooks: bool, include_jobs: bool) -> list[PodTemplate]:
         if ml:
             sets = []
             for pair in ml.items():
@@ -173,7 +206,7 @@ class PodLookup:
             candidates = range(len(self.templates))
         out = []
         for i in candidates:
-            if self.hook[i] and not include_hooks:
+            if (self.hook[i] and not include_hooks) or (self.job[i] and not include_jobs):
                 continue
             if not ManifestIndex._same_ns(self.ns[i], namespace):
                 continue
@@ -294,6 +327,112 @@ def pod_spec_field(pt: PodTemplate) -> str:
     if kind == "CronJob":
         return "spec.jobTemplate.spec.template.spec"
     return "spec.template.spec"
+
+
+def spec_of(doc: Document) -> dict[str, Any]:
+    return as_dict(doc.obj.get("spec"))
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a pod template, with its list, position and field path."""
+
+    group: str  # containers | initContainers | ephemeralContainers
+    position: int
+    obj: dict[str, Any]
+    path: str  # e.g. spec.template.spec.containers[0]
+
+    @property
+    def name(self) -> str:
+        return str(self.obj.get("name", self.position))
+
+    @property
+    def native_sidecar(self) -> bool:
+        return self.group == "initContainers" and self.obj.get("restartPolicy") == "Always"
+
+    @property
+    def what(self) -> str:
+        kind = {"containers": "container", "initContainers": "init container",
+                "ephemeralContainers": "ephemeral container"}[self.group]
+        return f"{kind} {self.name}"
+
+
+def containers(pt: PodTemplate, groups: tuple[str, ...] = ("initContainers", "containers")) -> Iterator[Container]:
+    base = pod_spec_field(pt)
+    for group in groups:
+        for i, c in enumerate(as_list(as_dict(pt.spec).get(group))):
+            if isinstance(c, dict):
+                yield Container(group, i, c, f"{base}.{group}[{i}]")
+
+
+SIDECAR_INJECT = "sidecar.istio.io/inject"
+
+
+def template_annotations(pt: PodTemplate) -> dict[str, Any]:
+    if pt.owner.kind == "Pod":
+        return pt.owner.annotations
+    spec = spec_of(pt.owner)
+    if pt.owner.kind == "CronJob":
+        spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
+    return as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("annotations"))
+
+
+def injection_disabled(pt: PodTemplate) -> bool:
+    """Does the pod template opt out of Istio sidecar injection (label or annotation sidecar.istio.io/inject)?"""
+    return any(str(source.get(SIDECAR_INJECT, "")).lower() == "false"
+               for source in (pt.labels, template_annotations(pt)))
+
+
+def pods_for_selector(index: ManifestIndex, selector: Any, namespace: str | None, *,
+                      plain_map: bool = False) -> list[PodTemplate]:
+    """Long-running pod templates (no Jobs, CronJobs or hooks) a selector picks: a metav1.LabelSelector, or a
+    plain map when plain_map."""
+    pods = PodLookup.of(index)
+    if plain_map:
+        return pods.select(as_dict(selector), namespace, include_jobs=False)
+    sel = as_dict(selector)
+    return pods.select(as_dict(sel.get("matchLabels")), namespace, expressions=as_list(sel.get("matchExpressions")),
+                       include_jobs=False)
+
+
+def pods_of_service(index: ManifestIndex, svc: Document) -> list[PodTemplate]:
+    sel = service_selector(svc)
+    if sel is None:
+        return []
+    return pods_for_selector(index, sel, index.namespace_of(svc), plain_map=True)
+
+
+def services_of_pods(index: ManifestIndex) -> dict[int, list[Document]]:
+    """id(pod template owner) -> the Services selecting its pods, built once."""
+    def build() -> dict[int, list[Document]]:
+        out: dict[int, list[Document]] = {}
+        for svc in index.kind("Service"):
+            for pt in pods_of_service(index, svc):
+                out.setdefault(id(pt.owner), []).append(svc)
+        return out
+
+    return index_cache(index, "_cg_services_of_pods", build)
+
+
+def resolve_port(pt: PodTemplate, port: Any, protocol: str = "TCP") -> int | None:
+    """The container port number a Service targetPort / NetworkPolicy port means for this pod (None: unresolved)."""
+    num = as_int(port)
+    if num is not None:
+        return num
+    for c in serving_containers(pt):
+        for p in container_ports(c):
+            if str(p.get("name", "")) == str(port) and proto(p.get("protocol")) == protocol:
+                return as_int(p.get("containerPort"))
+    return None
+
+
+def service_target_ports(svc: Document) -> list[tuple[int, dict[str, Any], Any]]:
+    """(position, Service port, targetPort after defaulting to port) for every Service port."""
+    out = []
+    for i, p in enumerate(as_list(spec_of(svc).get("ports"))):
+        if isinstance(p, dict):
+            out.append((i, p, p.get("targetPort", p.get("port"))))
+    return out
 
 
 WORKLOAD_SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")

@@ -36,6 +36,7 @@ from chartgen.check.helpers import (
     index_cache,
     rendered_namespaces,
     service_ports,
+    spec_of,
 )
 from chartgen.check.model import Document, ManifestIndex
 
@@ -67,10 +68,6 @@ ISTIO_PROTOCOLS = (
 
 def is_istio(doc: Document) -> bool:
     return doc.api_version.split("/", 1)[0].endswith(".istio.io")
-
-
-def spec_of(doc: Document) -> dict[str, Any]:
-    return as_dict(doc.obj.get("spec"))
 
 
 @dataclass(frozen=True)

@@ -123,24 +123,37 @@ class PodTemplate:
         return [c for c in (self.spec.get("containers") or []) if isinstance(c, dict)]
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _labels_of(metadata: Any) -> dict[str, str]:
+    """metadata.labels when both are mappings; anything else (a list, a string) gives no labels: the schema
+    layer reports the shape, the rules see a pod without labels."""
+    return dict(_mapping(_mapping(metadata).get("labels")))
+
+
 def pod_template_of(doc: Document) -> PodTemplate | None:
+    """The pod template of a workload (or a bare Pod); None when the kind has none or the spec is not a mapping.
+    Malformed parts (metadata or labels that are not mappings) never raise."""
     obj = doc.obj
     kind = doc.kind
     spec = obj.get("spec") or {}
     if not isinstance(spec, dict):
         return None
     if kind == "Pod":
-        md = obj.get("metadata") or {}
-        return PodTemplate(doc, dict(md.get("labels") or {}), spec)
+        return PodTemplate(doc, _labels_of(obj.get("metadata")), spec)
+    if kind not in WORKLOAD_KINDS:
+        return None
     if kind == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
-    if kind in WORKLOAD_KINDS:
-        tpl = spec.get("template") or {}
-        if not isinstance(tpl, dict):
-            return None
-        md = tpl.get("metadata") or {}
-        return PodTemplate(doc, dict((md or {}).get("labels") or {}), tpl.get("spec") or {})
-    return None
+        spec = _mapping(_mapping(spec.get("jobTemplate")).get("spec"))
+    tpl = spec.get("template") or {}
+    if not isinstance(tpl, dict):
+        return None
+    pod_spec = tpl.get("spec") or {}
+    if not isinstance(pod_spec, dict):
+        return None
+    return PodTemplate(doc, _labels_of(tpl.get("metadata")), pod_spec)
 
 
 def api_group_of(api_version: str) -> str:

@@ -314,7 +314,19 @@ def _is_builtin_group(group: str, schemas: KubeSchemas) -> bool:
 
 
 @rule("CG-SCHEMA-001", Severity.ERROR, "Kubernetes object does not match the API schema "
-      "(unknown field, wrong type, missing required field)", LAYER)
+      "(unknown field, wrong type, missing required field)", LAYER,
+      why="The API server validates every built-in object against its OpenAPI schema: a wrong type or a missing "
+          "required field is rejected, and with kubectl's strict field validation (the default since 1.27) so is "
+          "an unknown field; otherwise the unknown field is silently dropped and the setting never takes effect.",
+      fix="fix the field the finding names (spelling and case, indentation, quoting) to match the Kubernetes API "
+          "schema of --kube-version",
+      example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+data:
+  port: 8080
+""")
 def schema_violations(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     docs = list(_k8s_documents(index))
     if not docs:
@@ -401,7 +413,19 @@ def _error_findings(doc: Document, error: Any) -> Iterator[Finding]:
 # --- CG-SCHEMA-003 / 004 (CG-SCHEMA-002, a custom resource without a CRD, is in crd_schema) ---------------------
 
 
-@rule("CG-SCHEMA-003", Severity.ERROR, "apiVersion/kind not served by the target Kubernetes version", LAYER)
+@rule("CG-SCHEMA-003", Severity.ERROR, "apiVersion/kind not served by the target Kubernetes version", LAYER,
+      why="The API server of that Kubernetes version has no such apiVersion for the kind (removed, e.g. "
+          "policy/v1beta1 PodDisruptionBudget in 1.25, or never existed): `no matches for kind` and the whole "
+          "release fails to install. Only a warning when --kube-version is newer than the bundled schemas.",
+      fix="use the apiVersion the finding names (see the Kubernetes deprecated API migration guide), or fix the kind",
+      example="""\
+apiVersion: policy/v1beta1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+""")
 def unserved_api(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     docs = list(_k8s_documents(index))
     if not docs:
@@ -431,7 +455,18 @@ def unserved_api(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 
 @rule("CG-SCHEMA-004", Severity.INFO, "No schemas bundled for the requested Kubernetes version; the nearest was used",
-      LAYER)
+      LAYER,
+      why="The built-in objects were checked against the nearest bundled Kubernetes schemas (older or newer than "
+          "the requested version), so fields or apiVersions that differ between the two versions may be "
+          "misjudged. Raised by `chartgen verify` for a chart whose Kubernetes version has no bundled schemas "
+          "(`chartgen check` refuses such a --kube-version).",
+      fix="check with a bundled --kube-version, or upgrade kubernetes-validate to get schemas for newer versions",
+      example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+data: {mode: prod}
+""")
 def version_fallback(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     choice = choose_version(opts.kube_version)
     if choice.exact or not any(True for _ in _k8s_documents(index)):

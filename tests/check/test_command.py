@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -241,3 +242,42 @@ def test_importing_the_command_module_stays_light():
             "print(sorted(m for m in ('jsonschema', 'yaml', 'rich', 'referencing') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+POD_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+"""
+
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: [app=web]}
+spec:
+  containers: [{name: web, image: nginx:1.27}]
+"""
+
+
+@pytest.mark.parametrize("text, field", [
+    (POD_TEMPLATE.replace("metadata: {labels: {app: web}}", "metadata: [a]"), "spec.template.metadata"),
+    (POD_TEMPLATE.replace("{labels: {app: web}}", "{labels: [app=web]}"), "spec.template.metadata.labels"),
+    (POD_TEMPLATE.replace("{labels: {app: web}}", "{labels: app}"), "spec.template.metadata.labels"),
+    (POD, "metadata.labels"),
+], ids=["template metadata a list", "template labels a list", "template labels a string", "Pod labels a list"])
+def test_malformed_pod_template_metadata_is_a_finding_not_a_crash(tmp_path, text, field):
+    path = write(tmp_path, "web.yaml", text)
+    env = {**os.environ, "CHARTGEN_DEBUG": "1"}  # a bug would raise with its traceback instead of a one-liner
+    result = subprocess.run([sys.executable, "-m", "chartgen.cli", "check", "--kube-version", "1.31", "--format",
+                             "json", str(path)], capture_output=True, text=True, env=env)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    findings = json.loads(result.stdout)["findings"]
+    assert {"rule": "CG-SCHEMA-001", "field": field} in [{"rule": f["rule"], "field": f["field"]} for f in findings]

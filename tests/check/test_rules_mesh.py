@@ -249,3 +249,14 @@ def test_regex_errors_are_re2_errors():
     assert regex_error(r"\pL+") is None  # RE2 syntax Python's re rejects
     assert regex_error("(?<=a)b") is not None
     assert regex_error("[a-") is not None
+
+
+def test_externalname_port_naming_is_reported_once(check):
+    """IST0150 on an ExternalName Service is CG-MESH-011 (a warning); CG-ISTIO-013 (IST0118, info) keeps to the
+    Services whose traffic Istio can sniff, so one port is not reported twice."""
+    external = service(name="db", ports="[{name: postgres, port: 5432}]",
+                       extra="type: ExternalName\nexternalName: db.example.net")
+    ordinary = service(name="api", ports="[{name: web, port: 80}]")
+    found = check(docs(external, ordinary, dr()))
+    naming = sorted((f.rule, f.resource.name) for f in found if f.rule in ("CG-MESH-011", "CG-ISTIO-013"))
+    assert naming == [("CG-ISTIO-013", "api"), ("CG-MESH-011", "db")]

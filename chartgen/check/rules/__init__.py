@@ -1,16 +1,26 @@
 """The rule modules, one per concern (as istioctl's analyzers): the rule for X lives in the module named for X.
 
     objects.py             every object: apiVersion/kind, duplicate keys/objects, names, labels, selectors
+    annotations.py         annotation keys and total size - CG-OBJ-001
+    config_data.py         ConfigMap/Secret keys, base64 data, Secret types - CG-CFG-*
     service_spec.py        Service fields (ports, types, IPs, traffic policies) - CG-SVC-*
     service_endpoints.py   Service selector -> pods, targetPort -> containers
     workloads.py           pod templates: port names, workload selectors, probes, StatefulSet serviceName, SA
+    pod_spec.py            what ValidatePodSpec rejects: volumes, containers, env, ports, probes, resources - CG-POD-*
+    apps_spec.py           Deployment/StatefulSet/DaemonSet counts, strategies, claim templates - CG-APPS-*
+    batch_spec.py          Job and CronJob fields, cron schedules, time zones - CG-BATCH-*
     availability.py        HPA targets, PodDisruptionBudgets, single replicas
-    networkpolicy.py       NetworkPolicies
+    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA - CG-HPA-*
+    disruption_budgets.py  PDB fields, budgets that block drains, overlapping budgets - CG-AVAIL-*
+    networkpolicy.py       NetworkPolicies that select nothing
+    networking_spec.py     NetworkPolicy and Ingress fields - CG-NET-*
+    reachability.py        NetworkPolicies against Service, edge and DNS traffic - CG-REACH-*
     ingress.py             Ingress / HTTPRoute backends
     istio_routing.py       VirtualServices
     istio_destinations.py  DestinationRules, Service port naming
     istio_gateways.py      Istio Gateways
     istio_security.py      AuthorizationPolicy, PeerAuthentication
+    istio_mesh.py          istioctl analyze semantics and mesh consistency (regex, TLS, mTLS, retries) - CG-MESH-*
     pod_security.py        securityContext posture
     pod_reliability.py     resources, image tags, probes posture
     meta.py                the chartgen.io/ignore annotation itself

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
+from chartgen.check.helpers import as_dict
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict
 from chartgen.check.registry import finding, rule
 
 E = Severity.ERROR
@@ -56,7 +56,15 @@ def _annotation_maps(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
       why="ValidateAnnotations (k8s.io/apimachinery/pkg/api/validation/objectmeta.go): annotation keys are "
           "qualified names ([prefix/]name) and all keys plus values of one object may not exceed 262144 bytes.",
       fix="use keys like example.com/some-key (no spaces, at most one '/'); move large payloads to a ConfigMap",
-      example="metadata:\n  annotations:\n    'checksum config': abc123")
+      example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+  annotations:
+    checksum config: abc123
+data: {mode: prod}
+""")
 def annotation_keys(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index:
         if not doc.kind or not doc.api_version:

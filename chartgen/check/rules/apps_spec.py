@@ -4,35 +4,18 @@ schema: negative counts, rollout strategies that can never progress, StatefulSet
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import as_dict, as_list, int_or_percent, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict, as_list, spec_of, strict_int
 from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
 SRC = "kubernetes pkg/apis/apps/validation/validation.go"
-PERCENT = re.compile(r"^(\d+)%$")
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
-
-
-def int_or_percent(value: Any) -> tuple[int, bool] | None:
-    """(number, is percent) of an IntOrString like 1 or "25%"; None when it is neither."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value, False
-    if isinstance(value, str):
-        m = PERCENT.match(value)
-        if m:
-            return int(m.group(1)), True
-        if value.isdigit():
-            return None  # a digit string is not an int for an IntOrString: "must be an integer or percentage"
-    return None
 
 
 def _workloads(index: ManifestIndex, *kinds: str) -> Iterator[Document]:
@@ -47,7 +30,19 @@ def _workloads(index: ManifestIndex, *kinds: str) -> Iterator[Document]:
           "revisionHistoryLimit and minReadySeconds must be >= 0 and progressDeadlineSeconds must be greater than "
           "minReadySeconds.",
       fix="use non-negative counts and a progressDeadlineSeconds larger than minReadySeconds",
-      example="kind: Deployment\nspec:\n  replicas: -1\n  minReadySeconds: 600\n  progressDeadlineSeconds: 300")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  minReadySeconds: 600
+  progressDeadlineSeconds: 300
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+""")
 def counts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _workloads(index, "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
         spec = spec_of(doc)
@@ -95,7 +90,20 @@ def _rolling_params(doc: Document, fld: str, ru: dict[str, Any], kind: str) -> I
           "maxUnavailable may not be 0 when maxSurge is 0 (no pod could ever be replaced), values are integers or "
           "percentages, maxUnavailable at most 100%, and rollingUpdate is forbidden with type Recreate/OnDelete.",
       fix="keep maxUnavailable 0 with maxSurge >= 1 (or 25%), or allow maxUnavailable 1 with maxSurge 0",
-      example="strategy:\n  type: RollingUpdate\n  rollingUpdate: {maxSurge: 0, maxUnavailable: 0}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+""")
 def strategy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _workloads(index, "Deployment", "DaemonSet", "StatefulSet"):
         key = "strategy" if doc.kind == "Deployment" else "updateStrategy"
@@ -137,8 +145,25 @@ def strategy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
           "or Parallel; every volumeClaimTemplate needs a DNS-1123 name, at least one valid access mode and "
           "resources.requests.storage; retention policies are Retain or Delete; ordinals.start >= 0.",
       fix="give each claim template a name, accessModes: [ReadWriteOnce] and resources.requests.storage",
-      example="volumeClaimTemplates:\n- metadata: {name: data}\n  spec:\n    accessModes: []\n    resources: "
-              "{requests: {storage: 10Gi}}")
+      example="""\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+        volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+""")
 def statefulset(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _workloads(index, "StatefulSet"):
         spec = spec_of(doc)
@@ -200,7 +225,18 @@ def _claim_template(doc: Document, fld: str, vct: dict[str, Any], seen: set[str]
           "get the hostname <name>-<ordinal>, a DNS label: a name with a dot is accepted for the StatefulSet but "
           "every pod is rejected (error).",
       fix="use a StatefulSet name of at most 52 lowercase letters, digits and '-' (truncate the fullname helper)",
-      example="kind: StatefulSet\nmetadata:\n  name: a-very-long-release-name-and-chart-name-and-component-name-x")
+      example="""\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: my-release-postgresql.primary}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: postgres:16}]
+""")
 def statefulset_name(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _workloads(index, "StatefulSet"):
         name = doc.name

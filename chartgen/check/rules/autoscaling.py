@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import PodLookup, as_dict, as_list, containers, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import PodIndex, as_dict, as_list, containers, find, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -32,9 +32,25 @@ def _hpas(index: ManifestIndex) -> Iterator[Document]:
           "behavior policies are Pods/Percent with value > 0 and periodSeconds 1-1800, stabilization 0-3600.",
       fix="set minReplicas <= maxReplicas, and metrics like {type: Resource, resource: {name: cpu, target: "
           "{type: Utilization, averageUtilization: 70}}}",
-      example="spec:\n  minReplicas: 5\n  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n"
-              "      name: cpu"
-              "\n      target: {type: Utilization, averageValue: 500m}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 5
+  maxReplicas: 3
+""")
 def hpa_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _hpas(index):
         spec = spec_of(doc)
@@ -134,11 +150,11 @@ def hpa_target(index: ManifestIndex, hpa: Document) -> Document | None:
     kind, name = ref.get("kind"), ref.get("name")
     if not kind or not name:
         return None
-    return find(index, str(kind), str(name), index.namespace_of(hpa))
+    return index.get(str(kind), str(name), index.namespace_of(hpa))
 
 
 def _template(index: ManifestIndex, owner: Document) -> PodTemplate | None:
-    return PodIndex.of(index).template_of(owner)
+    return PodLookup.of(index).template_of(owner)
 
 
 def _utilization_resources(hpa: Document) -> list[tuple[str, str, str | None]]:
@@ -163,9 +179,27 @@ def _utilization_resources(hpa: Document) -> list[tuple[str, str, str | None]]:
           "so the autoscaler never scales. Certain unless a LimitRange in the namespace defaults the request.",
       fix="set resources.requests.<cpu|memory> on every container of the scaled workload, or scale on "
           "AverageValue instead",
-      example="kind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  metrics:\n"
-              "  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}\n"
-              "# and Deployment web's containers set no resources.requests.cpu")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 5
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+""")
 def utilization_without_requests(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for hpa in _hpas(index):
         targets = _utilization_resources(hpa)
@@ -194,8 +228,28 @@ def utilization_without_requests(index: ManifestIndex, opts: CheckOptions) -> It
       why="Every `helm upgrade` (or kubectl apply) resets spec.replicas to the rendered value, undoing the "
           "autoscaler's decision until it scales again: replicas jump on each deploy.",
       fix="omit spec.replicas from the workload when the HPA is enabled (`{{- if not .Values.autoscaling.enabled }}`)",
-      example="kind: Deployment\nspec:\n  replicas: 2\n---\nkind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef: "
-              "{kind: Deployment, name: web}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        resources: {requests: {cpu: 100m}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 5
+""")
 def replicas_and_hpa(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for hpa in _hpas(index):
         workload = hpa_target(index, hpa)

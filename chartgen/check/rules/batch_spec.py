@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from chartgen.check.helpers import as_dict, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -115,7 +115,18 @@ def _job_specs(index: ManifestIndex) -> Iterator[tuple[Document, str, dict[str, 
           "completions (at most 100000); backoffLimitPerIndex needs Indexed; podFailurePolicy needs the pod "
           "restartPolicy Never.",
       fix="use non-negative counters; set completions for Indexed Jobs; use restartPolicy Never with podFailurePolicy",
-      example="kind: Job\nspec:\n  completionMode: Indexed\n  parallelism: 3\n  template: ...")
+      example="""\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: shard}
+spec:
+  completionMode: Indexed
+  parallelism: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: shard, image: busybox:1.36}]
+""")
 def job_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc, base, spec in _job_specs(index):
         for key in ("parallelism", "completions", "backoffLimit", "activeDeadlineSeconds",
@@ -161,7 +172,19 @@ def job_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
           "Allow, Forbid or Replace; deadlines and history limits must be >= 0; the name at most 52 characters.",
       fix="write the schedule as 'minute hour day-of-month month day-of-week' (e.g. '15 3 * * 1-5') and put the "
           "zone in spec.timeZone",
-      example="kind: CronJob\nspec:\n  schedule: '0 25 * * *'\n  timeZone: Berlin")
+      example="""\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report}
+spec:
+  schedule: '0 25 * * *'
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: report, image: busybox:1.36}]
+""")
 def cronjob_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index.kind("CronJob"):
         if not doc.api_version.startswith("batch/"):

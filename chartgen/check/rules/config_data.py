@@ -9,8 +9,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from chartgen.check.helpers import as_dict
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict
 from chartgen.check.registry import finding, rule
 from chartgen.check.rules.pod_spec import config_key_errors
 
@@ -52,7 +52,14 @@ def _config_docs(index: ManifestIndex) -> Iterator[Document]:
           "must be base64 (the request is rejected as `illegal base64 data`); the whole object must be under 1 MiB.",
       fix="rename the key (e.g. app_config.yaml instead of app/config.yaml), base64-encode Secret data (or use "
           "stringData), and keep one copy of each key",
-      example="kind: ConfigMap\ndata:\n  config/app.yaml: |\n    debug: false")
+      example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+data:
+  config/app.yaml: |
+    debug: false
+""")
 def keys(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _config_docs(index):
         sections = ("data", "binaryData") if doc.kind == "ConfigMap" else ("data", "stringData")
@@ -92,7 +99,15 @@ def secret_keys(doc: Document) -> dict[str, bytes | None]:
           ".dockerconfigjson key holding JSON; dockercfg .dockercfg; ssh-auth ssh-privatekey; basic-auth username or "
           "password; service-account-token the kubernetes.io/service-account.name annotation.",
       fix="add the required keys for the Secret's type, or use type Opaque for free-form data",
-      example="kind: Secret\ntype: kubernetes.io/tls\ndata:\n  cert.pem: ...\n  key.pem: ...")
+      example="""\
+apiVersion: v1
+kind: Secret
+metadata: {name: web-tls}
+type: kubernetes.io/tls
+data:
+  cert.pem: LS0tLS1CRUdJTi0tLS0t
+  key.pem: LS0tLS1CRUdJTi0tLS0t
+""")
 def secret_type(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in index.kind("Secret"):
         if doc.api_version != "v1":

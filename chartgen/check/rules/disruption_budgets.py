@@ -3,17 +3,14 @@ budgets that block every node drain (layer "cross")."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from typing import Any
 
+from chartgen.check.helpers import as_dict, as_int, index_cache, int_or_percent, pods_for_selector, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import as_dict, as_int, cached, pods_for_selector, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 SRC = "kubernetes pkg/apis/policy/validation/validation.go"
-PERCENT = re.compile(r"^(\d+)%$")
 SCALED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Rollout")
 
 
@@ -23,22 +20,20 @@ def _pdbs(index: ManifestIndex) -> Iterator[Document]:
             yield doc
 
 
-def _int_or_percent(value: Any) -> tuple[int, bool] | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value, False
-    if isinstance(value, str) and (m := PERCENT.match(value)):
-        return int(m.group(1)), True
-    return None
-
-
 @rule("CG-AVAIL-001", E, "PodDisruptionBudget sets both minAvailable and maxUnavailable, or an invalid value",
       "api",
       why=f"ValidatePodDisruptionBudgetSpec ({SRC}): minAvailable and maxUnavailable cannot be both set; each is a "
           "non-negative integer or a percentage 0-100%; unhealthyPodEvictionPolicy is IfHealthyBudget or AlwaysAllow.",
       fix="keep exactly one of minAvailable / maxUnavailable (maxUnavailable: 1 is the usual choice)",
-      example="kind: PodDisruptionBudget\nspec:\n  minAvailable: 1\n  maxUnavailable: 1")
+      example="""\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  minAvailable: 1
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+""")
 def pdb_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _pdbs(index):
         spec = spec_of(doc)
@@ -49,7 +44,7 @@ def pdb_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             raw = spec.get(key)
             if raw is None:
                 continue
-            val = _int_or_percent(raw)
+            val = int_or_percent(raw)
             if val is None:
                 yield finding("CG-AVAIL-001", doc, f"spec.{key}: Invalid value: {raw!r}: a valid percent string must "
                               "be a numeric string followed by an ending '%' (or use an integer)", field=f"spec.{key}")
@@ -77,7 +72,7 @@ def _hpa_minimums(index: ManifestIndex) -> dict[tuple[str, str], int]:
 
 def expected_replicas(index: ManifestIndex, pts: list[PodTemplate]) -> int | None:
     """How many pods the selected workloads run at least (HPA minReplicas wins); None when unknown (DaemonSet)."""
-    hpa_min = cached(index, "_cg_recall_hpa_min", lambda: _hpa_minimums(index))
+    hpa_min = index_cache(index, "_cg_recall_hpa_min", lambda: _hpa_minimums(index))
     total = 0
     for pt in pts:
         owner = pt.owner
@@ -98,11 +93,18 @@ def expected_replicas(index: ManifestIndex, pts: list[PodTemplate]) -> int | Non
           "workloads run, the eviction API refuses every eviction: `kubectl drain`, node upgrades and the "
           "cluster autoscaler hang on these pods until someone deletes the budget.",
       fix="use maxUnavailable: 1 (or minAvailable below the replica count) and run at least 2 replicas",
-      example="kind: Deployment\nspec:\n  replicas: 2\n---\nkind: PodDisruptionBudget\nspec:\n  minAvailable: 2")
+      example="""\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 0
+  selector: {matchLabels: {app: web}}
+""")
 def pdb_blocks_drains(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _pdbs(index):
         spec = spec_of(doc)
-        mu, ma = _int_or_percent(spec.get("maxUnavailable")), _int_or_percent(spec.get("minAvailable"))
+        mu, ma = int_or_percent(spec.get("maxUnavailable")), int_or_percent(spec.get("minAvailable"))
         if spec.get("minAvailable") is not None and spec.get("maxUnavailable") is not None:
             continue  # CG-AVAIL-001
         if mu is not None and mu[0] == 0:
@@ -130,8 +132,32 @@ def pdb_blocks_drains(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
       why="The eviction subresource refuses pods matched by several budgets (`This pod has more than one "
           "PodDisruptionBudget, which the eviction subresource does not support`), so drains block on them.",
       fix="give each workload exactly one PodDisruptionBudget with a selector that matches only its pods",
-      example="kind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {selector: {matchLabels: {app: web}}}\n---\n"
-              "kind: PodDisruptionBudget\nmetadata: {name: all}\nspec: {selector: {matchLabels: {tier: frontend}}}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: frontend}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: frontend}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {tier: frontend}}
+""")
 def overlapping_pdbs(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     covered: dict[int, list[Document]] = {}
     owners: dict[int, PodTemplate] = {}

@@ -14,8 +14,9 @@ from chartgen.check.helpers import (
     fmt_labels,
     service_ports,
     service_selector,
+    spec_of,
 )
-from chartgen.check.mesh import Host, Mesh, is_istio, istio_port_name_ok, spec_of
+from chartgen.check.mesh import Host, Mesh, is_istio, istio_port_name_ok
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 
@@ -226,20 +227,20 @@ def service_port_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
     if not any(is_istio(d) for d in index.documents):
         return
     for svc in index.kind("Service", CORE):
-        external = spec_of(svc).get("type") == "ExternalName"
+        if spec_of(svc).get("type") == "ExternalName":
+            continue  # IST0150 for ExternalName Services is CG-MESH-011 (a warning there: no sniffing)
         for i, p in enumerate(service_ports(svc)):
             if p.get("appProtocol"):
                 continue
             name = str(p.get("name") or "")
             if istio_port_name_ok(name):
                 continue
-            code = "IST0150" if external else "IST0118"
             yield finding(
                 "CG-ISTIO-013",
                 svc,
                 f"Service {svc.name}: port {name or p.get('port')!r} does not follow Istio's "
                 "`<protocol>[-suffix]` "
-                f"naming and sets no appProtocol ({code} PortNameIsNotUnderNamingConvention); Istio sniffs the "
+                "naming and sets no appProtocol (IST0118 PortNameIsNotUnderNamingConvention); Istio sniffs the "
                 "protocol",
                 hint="name the port http, http2, grpc, tcp, tls, ... (e.g. `http-web`) or set appProtocol",
                 field=f"spec.ports[{i}].name",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import ISTIO_NETWORKING, as_dict, as_int, as_list, fmt_labels
-from chartgen.check.mesh import TLS_PROTOCOLS, hosts_overlap, servers_of, spec_of, strip_ns
+from chartgen.check.helpers import ISTIO_NETWORKING, as_dict, as_int, as_list, fmt_labels, spec_of
+from chartgen.check.mesh import TLS_PROTOCOLS, hosts_overlap, servers_of, strip_ns
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 

@@ -15,18 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import (
-    PodIndex,
+from chartgen.check.helpers import (
+    PodLookup,
     as_dict,
     as_int,
     as_list,
-    cached,
-    find,
+    index_cache,
     injection_disabled,
     map_selector_matches,
     pods_of_service,
-    protocol_of,
     resolve_port,
     same_namespace,
     service_target_ports,
@@ -34,17 +31,14 @@ from chartgen.check.podwalk import (
     serving_containers,
     spec_of,
 )
+from chartgen.check.helpers import proto as protocol_of
+from chartgen.check.mesh import CLUSTER_SUFFIX, is_istio, istio_port_name_ok
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "istio"
-CLUSTER_SUFFIX = ".svc.cluster.local"
 VALIDATION = "istio pkg/config/validation"
-ISTIO_PORT_PROTOCOLS = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
-
-
-def is_istio(doc: Document) -> bool:
-    return doc.api_version.split("/", 1)[0].endswith("istio.io")
 
 
 def _istio(index: ManifestIndex, kind: str) -> Iterator[Document]:
@@ -85,7 +79,7 @@ def service_for_host(index: ManifestIndex, host: str, namespace: str | None) -> 
         name, ns = h, namespace
     else:
         return None
-    return find(index, "Service", name, ns)
+    return index.get("Service", name, ns)
 
 
 # --- IST0122 -------------------------------------------------------------------------------------------------
@@ -140,7 +134,17 @@ def _string_matches(match: dict[str, Any], base: str) -> Iterator[tuple[str, Any
           f"VirtualService ({VALIDATION}, validateStringMatchRegexp); istioctl analyze reports IST0122 InvalidRegexp. "
           "RE2 has no lookarounds or backreferences.",
       fix="rewrite the pattern in RE2 syntax (https://github.com/google/re2/wiki/Syntax), e.g. without (?!...)",
-      example="http:\n- match:\n  - uri: {regex: '^/api/(?!internal).*'}\n  route: [{destination: {host: web}}]")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - match:
+    - uri: {regex: '^/api/(?!internal).*'}
+    route: [{destination: {host: web}}]
+""")
 def invalid_regex(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in _istio(index, "VirtualService"):
         for ri, r in enumerate(as_list(spec_of(vs).get("http"))):
@@ -179,8 +183,17 @@ def _is_catch_all(route: dict[str, Any]) -> bool:
           "takes every request, so the rules after it are never used; a rule whose matches all appeared earlier is "
           "never used either (istioctl analyze: IST0130 VirtualServiceUnreachableRule).",
       fix="order rules from the most specific to the catch-all, and put the rule without match last",
-      example="http:\n- route: [{destination: {host: web}}]\n- match: [{uri: {prefix: /api}}]\n  route: "
-              "[{destination: {host: api}}]")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - route: [{destination: {host: web}}]
+  - match: [{uri: {prefix: /api}}]
+    route: [{destination: {host: api}}]
+""")
 def unreachable_rule(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in _istio(index, "VirtualService"):
         for section in ("http", "tcp", "tls"):
@@ -212,8 +225,18 @@ def unreachable_rule(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
           "works through its other matches, so one of the two was probably meant to differ (istioctl analyze: "
           "IST0131 VirtualServiceIneffectiveMatch).",
       fix="remove the duplicated match or make it differ from the earlier rule's",
-      example="http:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: api}}]\n"
-              "- match: [{uri: {prefix: /api}}, {uri: {prefix: /v2}}]\n  route: [{destination: {host: api-v2}}]")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    route: [{destination: {host: api}}]
+  - match: [{uri: {prefix: /api}}, {uri: {prefix: /v2}}]
+    route: [{destination: {host: api-v2}}]
+""")
 def ineffective_match(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in _istio(index, "VirtualService"):
         for section in ("http", "tcp", "tls"):
@@ -271,7 +294,15 @@ def dr_tls_settings(dr: Document) -> Iterator[TlsSetting]:
           "the upstream's certificate unless the proxy's VERIFY_CERTIFICATE_AT_CLIENT default applies; istioctl "
           "analyze reports IST0128 (destination level) / IST0129 (port level).",
       fix="set tls.caCertificates (or credentialName with a ca.crt) and sni/subjectAltNames for the upstream",
-      example="kind: DestinationRule\nspec:\n  host: api.example.com\n  trafficPolicy:\n    tls: {mode: SIMPLE}")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: payments}
+spec:
+  host: api.payments.example.com
+  trafficPolicy:
+    tls: {mode: SIMPLE}
+""")
 def unverified_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for dr in _istio(index, "DestinationRule"):
         for s in dr_tls_settings(dr):
@@ -292,7 +323,15 @@ def unverified_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
           "caCertificates or credentialName. The webhook rejects the DestinationRule (IST0106).",
       fix="for MUTUAL set credentialName (a Secret with tls.crt, tls.key, ca.crt) or the three file paths; for "
           "ISTIO_MUTUAL drop the certificate fields",
-      example="trafficPolicy:\n  tls:\n    mode: MUTUAL\n    caCertificates: /etc/certs/ca.pem")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: payments}
+spec:
+  host: api.payments.example.com
+  trafficPolicy:
+    tls: {mode: MUTUAL, caCertificates: /etc/certs/ca.pem}
+""")
 def tls_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for dr in _istio(index, "DestinationRule"):
         for s in dr_tls_settings(dr):
@@ -323,7 +362,7 @@ def _peer_authns(index: ManifestIndex) -> dict[tuple[str, str] | None, list[Docu
             out.setdefault(key, []).append(pa)
         return out
 
-    return cached(index, "_cg_recall_peer_authns", build)
+    return index_cache(index, "_cg_recall_peer_authns", build)
 
 
 def _peer_authn_mode(index: ManifestIndex, pt: PodTemplate, port: int | None) -> tuple[str, Document] | None:
@@ -376,8 +415,42 @@ def _dr_mode_for_port(dr: Document, port: int | None) -> tuple[str, str] | None:
           "request through the mesh fails.",
       fix="use tls.mode ISTIO_MUTUAL (or omit tls: auto mTLS) with STRICT/PERMISSIVE servers, and DISABLE only "
           "together with PeerAuthentication DISABLE",
-      example="kind: PeerAuthentication\nspec: {selector: {matchLabels: {app: web}}, mtls: {mode: STRICT}}\n---\n"
-              "kind: DestinationRule\nspec: {host: web, trafficPolicy: {tls: {mode: DISABLE}}}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  mtls: {mode: STRICT}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  trafficPolicy:
+    tls: {mode: DISABLE}
+""")
 def mtls_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     if not index.kind("PeerAuthentication"):
         return
@@ -428,8 +501,25 @@ POLICY_KINDS = ("AuthorizationPolicy", "PeerAuthentication", "RequestAuthenticat
           "(certain failure: reported as an error).",
       fix="remove sidecar.istio.io/inject: \"false\" from the pod template, or drop the policies/ISTIO_MUTUAL for "
           "these pods",
-      example="template:\n  metadata:\n    labels: {app: web, sidecar.istio.io/inject: 'false'}\n---\n"
-              "kind: AuthorizationPolicy\nspec: {selector: {matchLabels: {app: web}}, rules: [...]}")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, sidecar.istio.io/inject: 'false'}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  action: DENY
+  rules: [{from: [{source: {notNamespaces: [shop]}}]}]
+""")
 def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     blind_pods = any(injection_disabled(pt) for pt in index.pod_templates)
     for kind in POLICY_KINDS if blind_pods else ():
@@ -437,7 +527,7 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
             labels = _selector_labels(policy)
             if labels is None:
                 continue
-            for pt in PodIndex.of(index).select(labels, index.namespace_of(policy)):
+            for pt in PodLookup.of(index).select(labels, index.namespace_of(policy), include_jobs=False):
                 if injection_disabled(pt):
                     yield finding("CG-MESH-007", policy, f"selects {pt.owner.kind} {pt.owner.name}, whose pods disable "
                                   "sidecar injection (sidecar.istio.io/inject: false); the policy is not enforced "
@@ -464,7 +554,16 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
           "Service, route to the same pods, so a canary or version split between them changes nothing; usually "
           "one label value was copied and not edited.",
       fix="give each subset the label that distinguishes its pods (e.g. version: v1 / version: v2)",
-      example="subsets:\n- {name: v1, labels: {version: v1}}\n- {name: v2, labels: {version: v1}}")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v1}}
+""")
 def identical_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for dr in _istio(index, "DestinationRule"):
         seen: dict[str, str] = {}
@@ -515,8 +614,17 @@ def _same_workloads(index: ManifestIndex, dr: Document) -> Iterator[Finding]:
           "it (or one try alone does), the later retries are cut off and clients see 504 instead of a retried "
           "success.",
       fix="raise the route timeout to at least attempts x perTryTimeout, or lower perTryTimeout/attempts",
-      example="http:\n- timeout: 2s\n  retries: {attempts: 3, perTryTimeout: 2s}\n"
-              "  route: [{destination: {host: web}}]")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - timeout: 2s
+    retries: {attempts: 3, perTryTimeout: 2s}
+    route: [{destination: {host: web}}]
+""")
 def retries_vs_timeout(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in _istio(index, "VirtualService"):
         for ri, r in enumerate(as_list(spec_of(vs).get("http"))):
@@ -539,8 +647,28 @@ def retries_vs_timeout(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
           "effect (istioctl analyze: IST0127 NoMatchingWorkloadsFound); the workload it was meant for stays "
           "unprotected. Certain when the chart renders every workload of that namespace.",
       fix="use the workload's pod labels (the chart's selectorLabels) in the policy's selector",
-      example="kind: AuthorizationPolicy\nspec:\n  selector: {matchLabels: {app: web-server}}\n# the pods are labelled "
-              "app: web")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web-server}}
+  action: ALLOW
+  rules: [{from: [{source: {namespaces: [shop]}}]}]
+""")
 def policy_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     gateway_selectors = [as_dict(spec_of(g).get("selector")) for g in _istio(index, "Gateway")]
     for kind in POLICY_KINDS:
@@ -549,12 +677,12 @@ def policy_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator
             ns = index.namespace_of(policy)
             if labels is None or ns == ROOT_NAMESPACE:
                 continue
-            pods = PodIndex.of(index)
-            if pods.select(labels, ns, long_running=False) or not pods.select({}, ns, long_running=False):
+            pods = PodLookup.of(index)
+            if pods.select(labels, ns, include_hooks=True) or not pods.select({}, ns, include_hooks=True):
                 continue
             if any(gs and map_selector_matches(labels, gs) for gs in gateway_selectors):
                 continue  # a policy for the gateway's pods, which live elsewhere
-            owners = sorted({f"{pt.owner.kind} {pt.owner.name}" for pt in pods.select({}, ns, long_running=False)})
+            owners = sorted({f"{pt.owner.kind} {pt.owner.name}" for pt in pods.select({}, ns, include_hooks=True)})
             shown = ", ".join(owners[:5]) + (f", ... ({len(owners)} workloads)" if len(owners) > 5 else "")
             yield finding("CG-MESH-010", policy, f"selector {labels} matches none of the pods rendered in this "
                           f"namespace ({shown}) "
@@ -567,8 +695,22 @@ def policy_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator
           "(and without appProtocol) may not be forwarded correctly (istioctl analyze: IST0150 "
           "ExternalNameServiceTypeInvalidPortName, a warning).",
       fix="name the port tcp-..., http-..., https-... or set appProtocol",
-      example="kind: Service\nspec:\n  type: ExternalName\n  externalName: db.example.com\n  ports: [{name: db, "
-              "port: 5432}]")
+      example="""\
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  type: ExternalName
+  externalName: db.example.com
+  ports: [{name: db, port: 5432}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: db}
+spec:
+  host: db
+  trafficPolicy: {connectionPool: {tcp: {maxConnections: 100}}}
+""")
 def external_name_port(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     if not any(is_istio(d) for d in index.documents):
         return
@@ -577,8 +719,7 @@ def external_name_port(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             continue
         for i, p in enumerate(as_list(spec_of(svc).get("ports"))):
             p = as_dict(p)
-            name = str(p.get("name") or "").lower()
-            if p.get("appProtocol") or any(name == x or name.startswith(x + "-") for x in ISTIO_PORT_PROTOCOLS):
+            if p.get("appProtocol") or istio_port_name_ok(str(p.get("name") or "")):
                 continue
             yield finding("CG-MESH-011", svc, f"spec.ports[{i}] name {p.get('name')!r} does not follow "
                           "`<protocol>[-suffix]` on an ExternalName Service (IST0150)", field=f"spec.ports[{i}].name")
@@ -594,8 +735,23 @@ CA_KEYS = ("ca.crt", "cacert")
           "a Secret without them leaves the listener without a certificate and TLS handshakes fail (istioctl "
           "analyze: IST0161 InvalidGatewayCredential).",
       fix="store the certificate as a kubernetes.io/tls Secret with tls.crt and tls.key (and ca.crt for MUTUAL)",
-      example="kind: Secret\nmetadata: {name: web-tls}\ndata: {cert.pem: ..., key.pem: ...}\n---\nkind: Gateway\n"
-              "spec:\n  servers:\n  - tls: {mode: SIMPLE, credentialName: web-tls}")
+      example="""\
+apiVersion: v1
+kind: Secret
+metadata: {name: web-tls}
+type: Opaque
+data: {cert.pem: LS0tLS1CRUdJTi0tLS0t, key.pem: LS0tLS1CRUdJTi0tLS0t}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [shop.example.com]
+    tls: {mode: SIMPLE, credentialName: web-tls}
+""")
 def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for gw in _istio(index, "Gateway"):
         ns = index.namespace_of(gw)
@@ -604,7 +760,7 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             name = tls.get("credentialName")
             if not name:
                 continue
-            secret = find(index, "Secret", str(name), ns)
+            secret = index.get("Secret", str(name), ns)
             if secret is None:
                 continue
             keys = set(as_dict(secret.obj.get("data"))) | set(as_dict(secret.obj.get("stringData")))
@@ -612,7 +768,7 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             if not any(all(k in keys for k in pair) for pair in CREDENTIAL_KEYS):
                 problems.append("tls.crt and tls.key (or cert and key)")
             mutual = str(tls.get("mode", "")).upper() in ("MUTUAL", "OPTIONAL_MUTUAL")
-            if mutual and not any(k in keys for k in CA_KEYS) and find(index, "Secret", f"{name}-cacert", ns) is None:
+            if mutual and not any(k in keys for k in CA_KEYS) and index.get("Secret", f"{name}-cacert", ns) is None:
                 problems.append("ca.crt (or a <name>-cacert Secret) for mode MUTUAL")
             if problems:
                 yield finding("CG-MESH-012", gw, f"spec.servers[{si}].tls.credentialName {name!r}: Secret {name} has "
@@ -626,15 +782,42 @@ def gateway_credential(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
           "Service has translated it; a Service port such as 80 in front of containerPort 8080 never matches, so an "
           "ALLOW rule admits nothing (requests get 403) and a DENY rule protects nothing.",
       fix="use the container port (the Service's targetPort), e.g. 8080 instead of 80",
-      example="kind: AuthorizationPolicy\nspec:\n  selector: {matchLabels: {app: web}}\n  rules:\n  - to: "
-              "[{operation: {ports: ['80']}}]\n# Service web: port 80 -> targetPort 8080")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  rules:
+  - to: [{operation: {ports: ['80']}}]
+""")
 def authz_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for ap in _istio(index, "AuthorizationPolicy"):
         labels = _selector_labels(ap)
         if labels is None:
             continue
         ns = index.namespace_of(ap)
-        pods = PodIndex.of(index).select(labels, ns)
+        pods = PodLookup.of(index).select(labels, ns, include_jobs=False)
         if not pods:
             continue
         declared = {as_int(as_dict(p).get("containerPort")) for pt in pods for c in serving_containers(pt)
@@ -680,8 +863,16 @@ HTTP_STATUS_CODES = range(100, 600)
           "(cancelled, deadline-exceeded, internal, resource-exhausted, unavailable) and HTTP status codes; the "
           "webhook rejects anything else (e.g. gateway_error, 503s).",
       fix="use the exact policy names, comma-separated without spaces, e.g. retryOn: 5xx,reset,connect-failure",
-      example="http:\n- retries: {attempts: 3, retryOn: 'gateway_error,connect-failure'}\n  route: [{destination: "
-              "{host: web}}]")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - retries: {attempts: 3, retryOn: 'gateway_error,connect-failure'}
+    route: [{destination: {host: web}}]
+""")
 def retry_on(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for vs in _istio(index, "VirtualService"):
         for ri, r in enumerate(as_list(spec_of(vs).get("http"))):
@@ -702,7 +893,16 @@ def retry_on(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
           "requests get 404 (istioctl analyze: IST0101 ReferencedResourceNotFound). A delegate in a namespace the "
           "chart does not render into is only a warning.",
       fix="render the delegate VirtualService (with no hosts and no gateways) or fix delegate.name/namespace",
-      example="http:\n- match: [{uri: {prefix: /api}}]\n  delegate: {name: api-routes}")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    delegate: {name: api-routes}
+""")
 def delegate_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     namespaces = {d.namespace for d in index.documents if d.namespace} | (
         {index.default_namespace} if index.default_namespace else set())
@@ -713,7 +913,7 @@ def delegate_missing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                 continue
             name = str(delegate["name"])
             ns = str(delegate.get("namespace") or "") or index.namespace_of(vs)
-            target = find(index, "VirtualService", name, ns)
+            target = index.get("VirtualService", name, ns)
             fld = f"spec.http[{ri}].delegate"
             if target is None:
                 local = ns is None or ns in namespaces or not namespaces
@@ -739,7 +939,14 @@ def _sidecar_host_error(host: str) -> str | None:
       why=f"validateSidecar ({VALIDATION}): every egress host is `namespace/dnsName` (`./*`, `istio-system/*`, "
           "`*/api.example.com`); a bare host name is rejected by the webhook (IST0106).",
       fix="prefix each egress host with its namespace: ./*, istio-system/*, */api.example.com",
-      example="kind: Sidecar\nspec:\n  egress:\n  - hosts: ['istio-system/*', 'api.example.com']")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec:
+  egress:
+  - hosts: [istio-system/*, api.example.com]
+""")
 def sidecar_hosts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for sc in _istio(index, "Sidecar"):
         for ei, egress in enumerate(as_list(spec_of(sc).get("egress"))):
@@ -755,8 +962,19 @@ def sidecar_hosts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
           "it picks one (the oldest), so which settings apply is undefined (istioctl analyze: IST0111 "
           "MultipleSidecarsWithoutWorkloadSelectors, IST0160 MultipleTelemetriesWithoutWorkloadSelectors).",
       fix="merge them into one namespace-wide object, or give the others a workload selector",
-      example="kind: Sidecar\nmetadata: {name: default}\nspec: {egress: [{hosts: ['./*']}]}\n---\nkind: Sidecar\n"
-              "metadata: {name: strict}\nspec: {egress: [{hosts: ['istio-system/*']}]}")
+      example="""\
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec:
+  egress: [{hosts: [./*]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: strict}
+spec:
+  egress: [{hosts: [istio-system/*]}]
+""")
 def multiple_namespace_wide(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     codes = {"Sidecar": "IST0111", "Telemetry": "IST0160", "PeerAuthentication": "conflicting mTLS policy"}
     for kind, code in codes.items():

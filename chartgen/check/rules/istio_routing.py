@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import CORE, ISTIO_NETWORKING, as_dict, as_int, as_list, renders_kind_in
+from chartgen.check.helpers import CORE, ISTIO_NETWORKING, as_dict, as_int, as_list, renders_kind_in, spec_of
 from chartgen.check.mesh import (
     CLUSTER_SUFFIX,
     DNS1123_LABEL,
@@ -24,7 +24,6 @@ from chartgen.check.mesh import (
     port_number,
     ports_list_text,
     routes_of,
-    spec_of,
     split_gateway,
 )
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import ISTIO_SECURITY, as_dict, as_list
-from chartgen.check.mesh import spec_of
+from chartgen.check.helpers import ISTIO_SECURITY, as_dict, as_list, spec_of
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 

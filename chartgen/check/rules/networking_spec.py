@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
+from chartgen.check.helpers import as_dict, as_list, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.podwalk import as_dict, as_list, spec_of, strict_int
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -53,7 +53,16 @@ def _networkpolicies(index: ManifestIndex) -> Iterator[Document]:
           "a peer sets ipBlock alone or pod/namespace selectors; ipBlock.cidr must be a CIDR and every except entry "
           "a strict subset of it.",
       fix="use valid CIDRs whose except ranges lie inside cidr, numeric ports with endPort, and one kind of peer",
-      example="ingress:\n- from:\n  - ipBlock: {cidr: 10.0.0.0/16, except: [10.1.0.0/24]}\n    podSelector: {}")
+      example="""\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from:
+    - ipBlock: {cidr: 10.0.0.0/16, except: [10.1.0.0/24]}
+""")
 def networkpolicy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _networkpolicies(index):
         spec = spec_of(doc)
@@ -160,8 +169,19 @@ def _ingresses(index: ManifestIndex) -> Iterator[Document]:
           "service port a name XOR a number (1-65535); ingressClassName and the kubernetes.io/ingress.class "
           "annotation may not both be set.",
       fix="use absolute paths with pathType Prefix, backend.service {name, port: {number|name}}, DNS hostnames",
-      example="rules:\n- host: shop.example.com\n  http:\n    paths:\n    - path: api\n      pathType: Prefix\n"
-              "      backend: {service: {name: web, port: {number: 80, name: http}}}")
+      example="""\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - path: api
+        pathType: Prefix
+        backend: {service: {name: web, port: {number: 80}}}
+""")
 def ingress(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _ingresses(index):
         spec = spec_of(doc)

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
+from chartgen.check.helpers import Container, as_dict, as_list, containers, pod_spec_field, strict_int
 from chartgen.check.imageref import image_error
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import Container, as_dict, as_list, containers, find, pod_spec_path, strict_int
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
 from chartgen.check.registry import finding, rule
 
@@ -87,7 +87,7 @@ def relative_path_errors(path: str) -> list[str]:
 
 def _templates(index: ManifestIndex) -> Iterator[tuple[PodTemplate, str]]:
     for pt in index.pod_templates:
-        yield pt, pod_spec_path(pt.owner)
+        yield pt, pod_spec_field(pt)
 
 
 def _all_containers(pt: PodTemplate) -> Iterator[Container]:
@@ -108,8 +108,17 @@ def _claim_template_names(pt: PodTemplate) -> set[str]:
       why=f"ValidateVolumeMounts ({SRC}) rejects the pod: `volumeMounts[i].name: Not found`. A Deployment is "
           "accepted but its ReplicaSet can never create a pod.",
       fix="add the volume to spec.volumes (or a StatefulSet volumeClaimTemplate), or fix the mount's name",
-      example="containers:\n- name: web\n  volumeMounts: [{name: data, mountPath: /data}]\nvolumes: "
-              "[{name: tmp, emptyDir: {}}]")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: tmp, emptyDir: {}}]
+""")
 def undefined_volume(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         defined = {str(as_dict(v).get("name")) for v in as_list(as_dict(pt.spec).get("volumes"))}
@@ -129,7 +138,16 @@ def undefined_volume(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
       why=f"ValidateVolumes ({SRC}): volume names must be unique DNS-1123 labels and each volume needs exactly "
           "one source (`must specify a volume type` / `may not specify more than 1 volume type`).",
       fix="give every volume a unique lowercase name and exactly one source (emptyDir, configMap, secret, ...)",
-      example="volumes:\n- {name: config, configMap: {name: web}}\n- {name: config, emptyDir: {}}")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers: [{name: web, image: nginx:1.27}]
+  volumes:
+  - {name: cache, emptyDir: {}}
+  - {name: cache, emptyDir: {medium: Memory}}
+""")
 def volume_definitions(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         seen: set[str] = set()
@@ -178,8 +196,17 @@ def _dns_label_errors(name: str) -> str:
           "relative path without '..', modes are 0-0777, a mountPath may be used once per container and subPath "
           "must be relative.",
       fix="use relative item paths, valid keys, octal modes up to 0777 and one mount per path",
-      example="volumes:\n- name: config\n  configMap:\n    name: web\n    items: [{key: app.yaml, "
-              "path: /etc/app.yaml}]")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    volumeMounts: [{name: tmp, mountPath: /etc/app, subPath: ../app}]
+  volumes: [{name: tmp, emptyDir: {}}]
+""")
 def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         for i, v in enumerate(as_list(as_dict(pt.spec).get("volumes"))):
@@ -249,7 +276,14 @@ def _source_items(pt: PodTemplate, fld: str, src: dict[str, Any]) -> Iterator[Fi
       why=f"validateContainers ({SRC}): container names are required DNS-1123 labels, unique across containers, "
           "initContainers and ephemeralContainers (`Duplicate value`).",
       fix="give every container and init container its own lowercase name",
-      example="initContainers: [{name: web, image: busybox:1.36}]\ncontainers: [{name: web, image: nginx:1.27}]")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers: [{name: web, image: busybox:1.36}]
+  containers: [{name: web, image: nginx:1.27}]
+""")
 def container_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         seen: dict[str, str] = {}
@@ -274,7 +308,13 @@ def container_names(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
           "whitespace around it; a reference that does not parse (uppercase repository, two tags, empty tag) "
           "is rejected by the kubelet with InvalidImageName, so the pod never starts.",
       fix="render image as [registry/]repository[:tag][@digest] in lowercase, e.g. ghcr.io/acme/web:1.4.2",
-      example="containers:\n- name: web\n  image: ghcr.io/Acme/web:1.4.2")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers: [{name: web, image: ghcr.io/Acme/web:1.4.2}]
+""")
 def image_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         for c in _all_containers(pt):
@@ -294,7 +334,20 @@ def image_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
           "combined with `value`; configMapKeyRef/secretKeyRef need a name and a valid key; envFrom needs exactly "
           "one of configMapRef/secretRef; fieldRef/resourceFieldRef only accept the documented paths.",
       fix="give each env var either value or valueFrom with one source (configMapKeyRef: {name, key}, ...)",
-      example="env:\n- name: DB_URL\n  value: postgres://db\n  valueFrom:\n    secretKeyRef: {name: db, key: url}")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    env:
+    - name: DB_URL
+      value: postgres://db
+      valueFrom:
+        secretKeyRef: {name: db, key: url}
+""")
 def env_vars(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         for c in _all_containers(pt):
@@ -370,7 +423,16 @@ def _env_from(pt: PodTemplate, fld: str, ef: dict[str, Any], opts: CheckOptions)
           "hostPort must be 1-65535, protocol TCP, UDP or SCTP, a hostPort/protocol pair may be used once per pod, "
           "and with hostNetwork the hostPort must equal the containerPort.",
       fix="use port numbers 1-65535, protocol TCP/UDP/SCTP (upper case), and distinct hostPorts",
-      example="ports:\n- {name: http, containerPort: 80800, protocol: tcp}")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    ports: [{name: http, containerPort: 80800}]
+""")
 def container_ports(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         host_ports: dict[tuple[str, int, str], str] = {}
@@ -423,7 +485,18 @@ def _handler_errors(handler: dict[str, Any], kinds: tuple[str, ...]) -> str | No
           "httpGet, tcpSocket, grpc; liveness and startup probes must have successThreshold 1; durations may not "
           "be negative; plain init containers may not have probes or lifecycle hooks.",
       fix="give each probe one handler (e.g. httpGet on a named port) and successThreshold 1 for liveness/startup",
-      example="livenessProbe:\n  httpGet: {path: /healthz, port: http}\n  tcpSocket: {port: http}")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    livenessProbe:
+      httpGet: {path: /healthz, port: 80}
+      tcpSocket: {port: 80}
+""")
 def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, _ in _templates(index):
         for c in containers(pt):
@@ -505,7 +578,18 @@ def _handler_fields(pt: PodTemplate, fld: str, handler: dict[str, Any]) -> Itera
       why=f"ValidateResourceRequirements ({SRC}): quantities must parse (`quantities must match the regular "
           "expression ...`), be >= 0, and each request must be less than or equal to its limit.",
       fix="write quantities like 500m, 0.5, 256Mi, 1Gi and keep requests <= limits",
-      example="resources:\n  requests: {cpu: '2', memory: 512Mi}\n  limits: {cpu: '1', memory: 256MB}")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    resources:
+      requests: {cpu: '2'}
+      limits: {cpu: '1'}
+""")
 def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         items = [(c.path, c.what, as_dict(c.obj.get("resources"))) for c in containers(pt)]
@@ -544,7 +628,16 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")
           "Never (pkg/apis/batch/validation); a container-level restartPolicy is only allowed on init containers, "
           "and only as Always (native sidecars).",
       fix="drop restartPolicy from long-running workloads (Always is the default) and use OnFailure or Never in Jobs",
-      example="kind: Job\nspec:\n  template:\n    spec:\n      restartPolicy: Always")
+      example="""\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  template:
+    spec:
+      restartPolicy: Always
+      containers: [{name: migrate, image: busybox:1.36}]
+""")
 def restart_policy(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         value = as_dict(pt.spec).get("restartPolicy")
@@ -589,7 +682,15 @@ UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
           "tolerations and topologySpreadConstraints are closed sets with cross-field rules (dnsPolicy None needs "
           "dnsConfig.nameservers, operator Exists takes no value, maxSkew > 0, ...); names must be DNS labels.",
       fix="use the documented values (case-sensitive) and satisfy the field's companion requirements",
-      example="dnsPolicy: ClusterFirstWithHostNetwork\ntolerations:\n- {key: dedicated, operator: Exists, value: web}")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers: [{name: web, image: nginx:1.27}]
+  tolerations:
+  - {key: dedicated, operator: Exists, value: web}
+""")
 def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         spec = as_dict(pt.spec)
@@ -742,7 +843,16 @@ def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]
       why="With runAsNonRoot: true and an effective runAsUser of 0 the kubelet refuses to start the container "
           "(CreateContainerConfigError: `container's runAsUser breaks non-root policy`), so the pod never runs.",
       fix="set runAsUser to a non-zero UID (e.g. 10001), or drop runAsUser: 0",
-      example="securityContext:\n  runAsNonRoot: true\n  runAsUser: 0")
+      example="""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    securityContext: {runAsNonRoot: true, runAsUser: 0}
+""")
 def non_root_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         pod_sc = as_dict(as_dict(pt.spec).get("securityContext"))
@@ -778,7 +888,7 @@ def _config_refs(pt: PodTemplate) -> Iterator[tuple[str, str, str | None, bool, 
                 ref = as_dict(as_dict(ef).get(key))
                 if ref.get("name"):
                     yield kind, str(ref["name"]), None, ref.get("optional") is True, f"{c.path}.envFrom[{i}].{key}"
-    base = pod_spec_path(pt.owner)
+    base = pod_spec_field(pt)
     for i, v in enumerate(as_list(as_dict(pt.spec).get("volumes"))):
         v = as_dict(v)
         sources = [(as_dict(v.get("configMap")), "ConfigMap", "name", f"{base}.volumes[{i}].configMap"),
@@ -809,15 +919,31 @@ def _config_refs(pt: PodTemplate) -> Iterator[tuple[str, str, str | None, bool, 
           "created by someone else (warning); Secrets missing from the render are not judged (existingSecret).",
       fix="add the key to the ConfigMap/Secret (same name helper in both templates), fix the key, or mark the "
           "reference optional: true",
-      example="env:\n- name: MODE\n  valueFrom:\n    configMapKeyRef: {name: web, key: mode}\n---\nkind: ConfigMap\n"
-              "metadata: {name: web}\ndata: {MODE: prod}")
+      example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+data: {MODE: prod}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    env:
+    - name: MODE
+      valueFrom:
+        configMapKeyRef: {name: web, key: mode}
+""")
 def config_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt in index.pod_templates:
         ns = index.namespace_of(pt.owner)
         for kind, name, key, optional, fld in _config_refs(pt):
             if optional:
                 continue
-            target = find(index, kind, name, ns)
+            target = index.get(kind, name, ns)
             if target is None:
                 if kind == "ConfigMap":  # Secrets are often made by other tools (existingSecret): not judged
                     yield finding("CG-POD-013", pt.owner, f"{fld}: ConfigMap {name!r} is not in the rendered "

@@ -9,22 +9,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
-from chartgen.check.podwalk import (
-    PodIndex,
+from chartgen.check.helpers import (
+    PodLookup,
     as_dict,
     as_int,
     as_list,
-    cached,
-    label_selector_matches,
+    index_cache,
     pods_of_service,
-    protocol_of,
     resolve_port,
     same_namespace,
+    selector_matches,
     service_target_ports,
     serving_containers,
     spec_of,
 )
+from chartgen.check.helpers import proto as protocol_of
+from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -111,7 +111,7 @@ class Policies:
 
     @classmethod
     def of(cls, index: ManifestIndex) -> Policies:
-        return cached(index, "_cg_recall_policies", lambda: cls(index))
+        return index_cache(index, "_cg_recall_policies", lambda: cls(index))
 
     def selecting(self, pt: PodTemplate) -> list[Document]:
         key = id(pt.owner)
@@ -121,7 +121,7 @@ class Policies:
             for k, v in pt.labels.items():
                 candidates.extend(self.by_pair.get((str(k), str(v)), []))
             self._selecting[key] = [p for p in candidates if same_namespace(self.index.namespace_of(p), ns)
-                                    and label_selector_matches(spec_of(p).get("podSelector"), pt.labels)]
+                                    and selector_matches(spec_of(p).get("podSelector"), pt.labels)]
         return self._selecting[key]
 
     def _every_pod(self, pt: PodTemplate, direction: str) -> tuple[list[Document], list[PolicyRule]]:
@@ -139,8 +139,8 @@ class Policies:
 
     def selected_by(self, policy: Document) -> list[PodTemplate]:
         sel = as_dict(spec_of(policy).get("podSelector"))
-        return PodIndex.of(self.index).select(as_dict(sel.get("matchLabels")), self.index.namespace_of(policy),
-                                              expressions=as_list(sel.get("matchExpressions")), long_running=False)
+        return PodLookup.of(self.index).select(as_dict(sel.get("matchLabels")), self.index.namespace_of(policy),
+                                               expressions=as_list(sel.get("matchExpressions")), include_hooks=True)
 
     def isolated(self, pt: PodTemplate, direction: str) -> list[Document]:
         key = (id(pt.owner), direction)
@@ -191,8 +191,36 @@ def _admitted_text(rules: list[PolicyRule]) -> str:
           "reachable. If none admits the Service's targetPort, every connection through the Service times out.",
       fix="add an ingress rule admitting the Service's targetPort (the container port, not the Service port) for "
           "the clients that need it",
-      example="kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n"
-              "  ingress:\n  - ports: [{port: 8081}]\n# while Service web targets containerPort 8080")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - ports: [{port: 8081}]
+""")
 def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     policies = Policies.of(index)
     if not policies.policies:
@@ -223,8 +251,29 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
           "nothing; usually the policy was written for the Service port (80) instead of the targetPort (8080), "
           "so the traffic it was meant to allow is dropped.",
       fix="admit the container port (by number or by the container port's name), not the Service port",
-      example="spec:\n  ingress:\n  - ports: [{port: 80}]\n# the pods listen on containerPort 8080 "
-              "(Service 80 -> 8080)")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - ports: [{port: 80}]
+""")
 def policy_port_unused(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     policies = Policies.of(index)
     for policy in policies.policies:
@@ -321,8 +370,48 @@ def _peer_allows_other_namespaces(peer: dict[str, Any]) -> bool:
           "another namespace, which is the default.",
       fix="add a peer with namespaceSelector (e.g. kubernetes.io/metadata.name: istio-system) and the gateway's "
           "podSelector to the rule admitting the targetPort",
-      example="ingress:\n- from: [{podSelector: {}}]\n  ports: [{port: 8080}]\n# while a Gateway-bound VirtualService "
-              "routes to this Service")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {}}]
+    ports: [{port: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: web, port: {number: 80}}}
+""")
 def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     policies = Policies.of(index)
     if not policies.policies:
@@ -365,8 +454,29 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
       fix="add an egress rule to kube-dns: to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "
           "kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{port: 53, protocol: UDP}, "
           "{port: 53, protocol: TCP}]",
-      example="kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: "
-              "[{port: 5432}]")
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - ports: [{port: 5432}]
+""")
 def egress_without_dns(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     policies = Policies.of(index)
     if not policies.policies:
