@@ -19,6 +19,7 @@ from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
+from chartgen.schema_quick import conforms
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Collector, LayerReport
@@ -231,6 +232,15 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
 
 
 def _schema_errors(data: dict[str, Any], col: Collector, library: BlueprintLibrary) -> None:
+    if not conforms(spec_schema(library), data):  # valid specs skip jsonschema's import (start-up, issue 16)
+        _jsonschema_errors(data, col, library)
+    _unknown_keys(data, "", set(CATALOG.keys("top")) | set(META_KEYS), col)
+    for env_name, env in (data.get("environments") or {}).items():
+        if isinstance(env, dict):
+            _unknown_keys(env, join("environments", env_name), set(CATALOG.keys("env")) | set(ENV_ONLY_KEYS), col)
+
+
+def _jsonschema_errors(data: dict[str, Any], col: Collector, library: BlueprintLibrary) -> None:
     import jsonschema  # lazy: keeps `chartgen --help` fast
 
     validator = jsonschema.Draft7Validator(spec_schema(library))
@@ -239,10 +249,6 @@ def _schema_errors(data: dict[str, Any], col: Collector, library: BlueprintLibra
         for part in err.absolute_path:
             path = join(path, part)
         col.add(path or "(top level)", _explain(err))
-    _unknown_keys(data, "", set(CATALOG.keys("top")) | set(META_KEYS), col)
-    for env_name, env in (data.get("environments") or {}).items():
-        if isinstance(env, dict):
-            _unknown_keys(env, join("environments", env_name), set(CATALOG.keys("env")) | set(ENV_ONLY_KEYS), col)
 
 
 def _unknown_keys(data: Mapping[str, Any], prefix: str, allowed: set[str], col: Collector) -> None:
