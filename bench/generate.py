@@ -1,17 +1,29 @@
-"""Benchmark: what the user runs. Whole `chartgen` processes against whole `helm create` processes, same run.
+"""Benchmark: what the user runs. Whole `chartgen` processes against whole baseline processes, same run.
 
 Compares (median of --runs runs each, interleaved so that machine load hits both sides alike):
   new        `chartgen new NAME --image nginx:1.27 --no-input`      vs  `helm create NAME`   target <= 3x
+             (also with an empty template cache: the first `chartgen new` after an install or upgrade)
   generate   `chartgen generate CHART` on an unchanged chart (skipped: inputs hashed against the last run) and
              the first `chartgen generate` of the same chart (full render) - the skip's ratio to the full run
   help       `chartgen --help` (absolute, target <= 0.2 s) and `chartgen --version` (answered before the CLI loads)
+  check      `chartgen check FILE` (one Deployment)   vs  `kubernetes-validate --strict FILE`   target <= 1.2x
   floor      `python -c pass` and `python -c "import typer"` + typer's option processing (`chartgen schema`), to
              show which part of a process chartgen controls
+  --before   another chartgen console script (e.g. the main checkout's .venv/bin/chartgen) timed the same way in the
+             same run: the before/after of a change, side by side
+
+What runs: chartgen from this checkout's venv, WITH bytecode for every module (this sandbox sets
+PYTHONDONTWRITEBYTECODE=1, which would make the editable install recompile chartgen's modules in every process; an
+installed wheel has its .pyc files, so the bench gives chartgen a bytecode cache in a temp dir, filled by the warm-up
+run: `_common.installed_env`). The editable install's import hook (`__editable___chartgen_*_finder`, loaded by
+`site` in every process of the venv, `python -c pass` included) is still paid; a wheel install does not have it.
+Jinja's template cache lives in a temp $XDG_CACHE_HOME (warmed by the warm-up run, as on a user's second run);
+the "empty template cache" row gives each run a fresh one.
 
 chartgen's chart is complete (Deployment, Service, ..., values-{dev,staging,prod}.yaml, values.schema.json, README);
 helm create writes its starter (no environments, no schema, no README).
 
-Usage: python bench/generate.py [--runs 15]
+Usage: python bench/generate.py [--runs 15] [--before /work/main/.venv/bin/chartgen]
 """
 
 from __future__ import annotations
@@ -40,49 +52,116 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float
     return wall
 
 
+ONE_DOC = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: {app.kubernetes.io/name: web, app.kubernetes.io/instance: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app.kubernetes.io/name: web, app.kubernetes.io/instance: web}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: web, app.kubernetes.io/instance: web}
+    spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.4.2
+          ports: [{name: http, containerPort: 8080, protocol: TCP}]
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+                            capabilities: {drop: [ALL]}}
+          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
+          readinessProbe: {httpGet: {path: /ready, port: http}}
+          livenessProbe: {httpGet: {path: /healthz, port: http}}
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--before", default=None, help="another chartgen console script to time the same way "
+                    "(`new`, `--help`, `check`), e.g. the main checkout's .venv/bin/chartgen")
     args = ap.parse_args(argv)
     C.require(C.CHARTGEN_CLI, "chartgen CLI")
+    C.require(C.KUBERNETES_VALIDATE, "kubernetes-validate")
     helm = C.helm_path()
     cg = str(C.CHARTGEN_CLI)
+    kv = str(C.KUBERNETES_VALIDATE)
+    before = args.before
     C.banner("bench/generate.py", "whole processes: `chartgen new` vs `helm create`; `chartgen generate` skip; "
-             "`chartgen --help`")
-    print(f"# load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; helm {helm}")
-    times: dict[str, list[float]] = {k: [] for k in ("new", "helm", "gen_full", "gen_skip", "help", "version",
-                                                      "py", "typer", "schema")}
+             "`chartgen --help`; `chartgen check` one document vs kubernetes-validate")
+    print(f"# load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; helm {helm}"
+          + (f"; before: {before}" if before else ""))
+    keys = ["new", "new_cold", "helm", "gen_full", "gen_skip", "help", "version", "check", "kv", "py", "typer",
+            "schema"] + (["b_new", "b_help", "b_check"] if before else [])
+    times: dict[str, list[float]] = {k: [] for k in keys}
     with C.tempdir("generate") as tmp:
-        env = C.installed_env({**C.helm_env(), "CHARTGEN_CACHE_DIR": str(tmp / "cache")}, tmp / "pycache")
-        # warm-up (bytecode, page cache) for every command
+        env = C.installed_env({**C.helm_env(), "CHARTGEN_CACHE_DIR": str(tmp / "cache"),
+                               "XDG_CACHE_HOME": str(tmp / "xdg")}, tmp / "pycache")
+        doc = tmp / "one-doc.yaml"
+        doc.write_text(ONE_DOC, encoding="utf-8")
+        check = ["check", str(doc), "--format", "json", "--kube-version", "1.31.0"]
+        kv_cmd = [kv, "--strict", "-k", "1.31.0", str(doc)]
+        # warm-up (bytecode, page cache, template cache) for every command
         timed([cg, "new", "warm", "--image", "nginx:1.27", "--no-input"], tmp, env)
         timed([helm, "create", "warmhelm"], tmp, env)
+        timed([cg, *check], tmp, env)
+        timed(kv_cmd, tmp, env)
+        if before:
+            timed([before, "new", "bwarm", "--image", "nginx:1.27", "--no-input"], tmp, env)
+            timed([before, *check], tmp, env)
         for i in range(args.runs):
             times["new"].append(timed([cg, "new", f"app{i}", "--image", "nginx:1.27", "--no-input"], tmp, env))
             times["helm"].append(timed([helm, "create", f"helm{i}"], tmp, env))
+            cold = {**env, "XDG_CACHE_HOME": str(tmp / f"xdg-cold{i}")}  # no compiled templates yet
+            times["new_cold"].append(timed([cg, "new", f"cold{i}", "--image", "nginx:1.27", "--no-input"], tmp, cold))
             times["gen_full"].append(timed([cg, "generate", f"app{i}"], tmp, env))  # first generate: full render
             times["gen_skip"].append(timed([cg, "generate", f"app{i}"], tmp, env))  # unchanged: skipped
             times["help"].append(timed([cg, "--help"], tmp, env))
             times["version"].append(timed([cg, "--version"], tmp, env))
+            times["check"].append(timed([cg, *check], tmp, env))
+            times["kv"].append(timed(kv_cmd, tmp, env))
             times["py"].append(timed([PY, "-c", "pass"], tmp, env))
             times["typer"].append(timed([PY, "-c", "import typer"], tmp, env))
             times["schema"].append(timed([cg, "schema"], tmp, env))
+            if before:
+                times["b_new"].append(timed([before, "new", f"b{i}", "--image", "nginx:1.27", "--no-input"], tmp,
+                                            env))
+                times["b_help"].append(timed([before, "--help"], tmp, env))
+                times["b_check"].append(timed([before, *check], tmp, env))
     med = {k: statistics.median(v) for k, v in times.items()}
     C.header(f"whole processes, median of {args.runs} interleaved runs")
     rows = [
         ("chartgen new NAME --image ... --no-input", med["new"], f"{med['new'] / med['helm']:.2f}x helm create",
          "<= 3x", med["new"] / med["helm"] <= 3),
+        ("  same, empty template cache (first run)", med["new_cold"],
+         f"{med['new_cold'] / med['helm']:.2f}x helm create", "", None),
         ("helm create NAME", med["helm"], "1.00x", "", None),
         ("chartgen generate CHART (first, full render)", med["gen_full"], "", "", None),
         ("chartgen generate CHART (unchanged: skipped)", med["gen_skip"],
          f"{med['gen_skip'] / med['gen_full']:.2f}x the full run", "skips the work", med["gen_skip"] < med["gen_full"]),
         ("chartgen --help", med["help"], "", "<= 0.2 s", med["help"] <= 0.2),
         ("chartgen --version (before the CLI loads)", med["version"], "", "", None),
+        ("chartgen check FILE (1 document)", med["check"], f"{med['check'] / med['kv']:.2f}x kubernetes-validate",
+         "<= 1.2x", med["check"] / med["kv"] <= 1.2),
+        ("kubernetes-validate --strict FILE", med["kv"], "1.00x", "", None),
         ("floor: python -c pass", med["py"], "", "", None),
         ("floor: python -c 'import typer'", med["typer"], "", "", None),
         ("floor: chartgen schema (typer parse, no chartgen work)", med["schema"],
          f"{med['schema'] / med['helm']:.2f}x helm create", "", None),
     ]
+    if before:
+        rows += [
+            ("before: chartgen new NAME --image ... --no-input", med["b_new"],
+             f"{med['b_new'] / med['helm']:.2f}x helm create", "", None),
+            ("before: chartgen --help", med["b_help"], "", "", None),
+            ("before: chartgen check FILE (1 document)", med["b_check"],
+             f"{med['b_check'] / med['kv']:.2f}x kubernetes-validate", "", None),
+        ]
     C.table([(label, C.fmt_s(t), ratio, target, "" if ok is None else ("met" if ok else "NOT met"))
              for label, t, ratio, target, ok in rows], ["process", "median", "ratio", "target", "verdict"])
     print(f"# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
