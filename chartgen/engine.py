@@ -58,21 +58,23 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def bytecode_dir() -> Path:
+def bytecode_dir(syntax: Mapping[str, Any] = SYNTAX) -> Path:
     """Compiled templates: $XDG_CACHE_HOME/chartgen/jinja (default ~/.cache/...), one folder per chartgen, Jinja and
     Python version and template syntax. Jinja itself checks each entry against its template's source checksum."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     from chartgen import __version__
 
-    syntax = hashlib.sha256(json.dumps(SYNTAX, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    key = f"{__version__}-jinja{jinja2.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}-{syntax}"
+    digest = hashlib.sha256(json.dumps(syntax, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    key = f"{__version__}-jinja{jinja2.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}"
     return Path(base) / "chartgen" / "jinja" / key
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+def bytecode_cache(syntax: Mapping[str, Any] = SYNTAX) -> jinja2.BytecodeCache | None:
+    """The on-disk cache of compiled templates for a Jinja environment with these options (None: disabled with
+    $CHARTGEN_NO_TEMPLATE_CACHE, or the folder cannot be created)."""
     if os.environ.get("CHARTGEN_NO_TEMPLATE_CACHE"):
         return None
-    folder = bytecode_dir()
+    folder = bytecode_dir(syntax)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -83,7 +85,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=bytecode_cache(),
         **SYNTAX,
     )
     env.filters["tojson"] = json_text  # YAML-safe JSON: control characters are escaped

@@ -143,16 +143,19 @@ def render_template(template: Path, context: dict[str, str]) -> str:
     """The template's chartgen.yaml rendered as cookiecutter renders it with `extra_context=context`."""
     import jinja2
 
+    from chartgen.engine import bytecode_cache
+
     config = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                             **config.get("_jinja2_env_vars", {}))
+    syntax = {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": True, "autoescape": False,
+              **config.get("_jinja2_env_vars", {})}
+    project = next(p for p in sorted(template.iterdir()) if p.is_dir() and "cookiecutter." in p.name)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project)), bytecode_cache=bytecode_cache(syntax),
+                             **syntax)
     env.filters["jsonify"] = _jsonify
     values = {k: v for k, v in config.items() if not k.startswith("_")}
     values.update({k: v for k, v in config.items() if k.startswith("_") and not k.startswith("_jinja2")})
     values.update(context)
-    project = next(p for p in sorted(template.iterdir()) if p.is_dir() and "cookiecutter." in p.name)
-    source = (project / "chartgen.yaml").read_text(encoding="utf-8")
-    return env.from_string(source).render(cookiecutter=values)
+    return env.get_template("chartgen.yaml").render(cookiecutter=values)
 
 
 def _jsonify(obj: Any, indent: int = 4) -> str:
