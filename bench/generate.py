@@ -12,11 +12,15 @@ Compares (median of --runs runs each, interleaved so that machine load hits both
   --before   another chartgen console script (e.g. the main checkout's .venv/bin/chartgen) timed the same way in the
              same run: the before/after of a change, side by side
 
-What runs: chartgen from this checkout's venv, WITH bytecode for every module (this sandbox sets
-PYTHONDONTWRITEBYTECODE=1, which would make the editable install recompile chartgen's modules in every process; an
-installed wheel has its .pyc files, so the bench gives chartgen a bytecode cache in a temp dir, filled by the warm-up
-run: `_common.installed_env`). The editable install's import hook (`__editable___chartgen_*_finder`, loaded by
-`site` in every process of the venv, `python -c pass` included) is still paid; a wheel install does not have it.
+What runs, two ways, both WITH bytecode for every module:
+  installed  chartgen laid out as its wheel installs it, in a temp venv (`_common.installed_copy`: package and
+             blueprints byte-compiled, pip's console script; dependencies from this checkout's venv): what a user
+             runs. The targets' verdicts are given for these rows.
+  dev venv   this checkout's editable install (.venv/bin/chartgen). This sandbox sets PYTHONDONTWRITEBYTECODE=1,
+             which would make it recompile chartgen's modules in every process, so it gets a bytecode cache in a
+             temp dir (`_common.installed_env`, filled by the warm-up run); it still pays the editable install's
+             import hook (`__editable___chartgen_*_finder`, loaded by `site` in every process of the dev venv,
+             `python -c pass` included), which an installed wheel does not have.
 Jinja's template cache lives in a temp $XDG_CACHE_HOME (warmed by the warm-up run, as on a user's second run);
 the "empty template cache" row gives each run a fresh one.
 
@@ -96,12 +100,16 @@ def main(argv: list[str] | None = None) -> int:
              "`chartgen --help`; `chartgen check` one document vs kubernetes-validate")
     print(f"# load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; helm {helm}"
           + (f"; before: {before}" if before else ""))
-    keys = ["new", "new_cold", "helm", "gen_full", "gen_skip", "help", "version", "check", "kv", "py", "typer",
+    keys = ["i_new", "i_new_cold", "i_help", "i_check", "i_py",
+            "new", "new_cold", "helm", "gen_full", "gen_skip", "help", "version", "check", "kv", "py", "typer",
             "schema"] + (["b_new", "b_help", "b_check"] if before else [])
     times: dict[str, list[float]] = {k: [] for k in keys}
     with C.tempdir("generate") as tmp:
         env = C.installed_env({**C.helm_env(), "CHARTGEN_CACHE_DIR": str(tmp / "cache"),
                                "XDG_CACHE_HOME": str(tmp / "xdg")}, tmp / "pycache")
+        inst = str(C.installed_copy(tmp / "installed"))
+        inst_py = str(Path(inst).parent / "python")
+        ienv = {k: v for k, v in env.items() if k != "PYTHONPYCACHEPREFIX"}  # its own .pyc files, like a wheel
         doc = tmp / "one-doc.yaml"
         doc.write_text(ONE_DOC, encoding="utf-8")
         check = ["check", str(doc), "--format", "json", "--kube-version", "1.31.0"]
@@ -111,10 +119,18 @@ def main(argv: list[str] | None = None) -> int:
         timed([helm, "create", "warmhelm"], tmp, env)
         timed([cg, *check], tmp, env)
         timed(kv_cmd, tmp, env)
+        timed([inst, "new", "iwarm", "--image", "nginx:1.27", "--no-input"], tmp, ienv)
         if before:
             timed([before, "new", "bwarm", "--image", "nginx:1.27", "--no-input"], tmp, env)
             timed([before, *check], tmp, env)
         for i in range(args.runs):
+            times["i_new"].append(timed([inst, "new", f"i{i}", "--image", "nginx:1.27", "--no-input"], tmp, ienv))
+            icold = {**ienv, "XDG_CACHE_HOME": str(tmp / f"xdg-icold{i}")}
+            times["i_new_cold"].append(timed([inst, "new", f"ic{i}", "--image", "nginx:1.27", "--no-input"], tmp,
+                                             icold))
+            times["i_help"].append(timed([inst, "--help"], tmp, ienv))
+            times["i_check"].append(timed([inst, *check], tmp, ienv))
+            times["i_py"].append(timed([inst_py, "-c", "pass"], tmp, ienv))
             times["new"].append(timed([cg, "new", f"app{i}", "--image", "nginx:1.27", "--no-input"], tmp, env))
             times["helm"].append(timed([helm, "create", f"helm{i}"], tmp, env))
             cold = {**env, "XDG_CACHE_HOME": str(tmp / f"xdg-cold{i}")}  # no compiled templates yet
@@ -136,30 +152,38 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: statistics.median(v) for k, v in times.items()}
     C.header(f"whole processes, median of {args.runs} interleaved runs")
     rows = [
-        ("chartgen new NAME --image ... --no-input", med["new"], f"{med['new'] / med['helm']:.2f}x helm create",
-         "<= 3x", med["new"] / med["helm"] <= 3),
+        ("installed: chartgen new NAME --image ... --no-input", med["i_new"],
+         f"{med['i_new'] / med['helm']:.2f}x helm create", "<= 3x", med["i_new"] / med["helm"] <= 3),
+        ("  same, empty template cache (first run)", med["i_new_cold"],
+         f"{med['i_new_cold'] / med['helm']:.2f}x helm create", "", None),
+        ("helm create NAME", med["helm"], "1.00x", "", None),
+        ("installed: chartgen --help", med["i_help"], "", "<= 0.2 s", med["i_help"] <= 0.2),
+        ("installed: chartgen check FILE (1 document)", med["i_check"],
+         f"{med['i_check'] / med['kv']:.2f}x kubernetes-validate", "<= 1.2x", med["i_check"] / med["kv"] <= 1.2),
+        ("kubernetes-validate --strict FILE", med["kv"], "1.00x", "", None),
+        ("installed floor: python -c pass", med["i_py"], "", "", None),
+        ("dev venv: chartgen new NAME --image ... --no-input", med["new"],
+         f"{med['new'] / med['helm']:.2f}x helm create", "", None),
         ("  same, empty template cache (first run)", med["new_cold"],
          f"{med['new_cold'] / med['helm']:.2f}x helm create", "", None),
-        ("helm create NAME", med["helm"], "1.00x", "", None),
-        ("chartgen generate CHART (first, full render)", med["gen_full"], "", "", None),
-        ("chartgen generate CHART (unchanged: skipped)", med["gen_skip"],
+        ("dev venv: chartgen generate CHART (first, full render)", med["gen_full"], "", "", None),
+        ("dev venv: chartgen generate CHART (unchanged: skipped)", med["gen_skip"],
          f"{med['gen_skip'] / med['gen_full']:.2f}x the full run", "skips the work", med["gen_skip"] < med["gen_full"]),
-        ("chartgen --help", med["help"], "", "<= 0.2 s", med["help"] <= 0.2),
+        ("dev venv: chartgen --help", med["help"], "", "", None),
         ("chartgen --version (before the CLI loads)", med["version"], "", "", None),
-        ("chartgen check FILE (1 document)", med["check"], f"{med['check'] / med['kv']:.2f}x kubernetes-validate",
-         "<= 1.2x", med["check"] / med["kv"] <= 1.2),
-        ("kubernetes-validate --strict FILE", med["kv"], "1.00x", "", None),
-        ("floor: python -c pass", med["py"], "", "", None),
-        ("floor: python -c 'import typer'", med["typer"], "", "", None),
-        ("floor: chartgen schema (typer parse, no chartgen work)", med["schema"],
+        ("dev venv: chartgen check FILE (1 document)", med["check"],
+         f"{med['check'] / med['kv']:.2f}x kubernetes-validate", "", None),
+        ("dev venv floor: python -c pass", med["py"], "", "", None),
+        ("dev venv floor: python -c 'import typer'", med["typer"], "", "", None),
+        ("dev venv floor: chartgen schema (typer parse, no chartgen work)", med["schema"],
          f"{med['schema'] / med['helm']:.2f}x helm create", "", None),
     ]
     if before:
         rows += [
-            ("before: chartgen new NAME --image ... --no-input", med["b_new"],
+            ("before (dev venv): chartgen new NAME --image ... --no-input", med["b_new"],
              f"{med['b_new'] / med['helm']:.2f}x helm create", "", None),
-            ("before: chartgen --help", med["b_help"], "", "", None),
-            ("before: chartgen check FILE (1 document)", med["b_check"],
+            ("before (dev venv): chartgen --help", med["b_help"], "", "", None),
+            ("before (dev venv): chartgen check FILE (1 document)", med["b_check"],
              f"{med['b_check'] / med['kv']:.2f}x kubernetes-validate", "", None),
         ]
     C.table([(label, C.fmt_s(t), ratio, target, "" if ok is None else ("met" if ok else "NOT met"))
