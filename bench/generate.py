@@ -7,8 +7,8 @@ Compares (median of --runs runs each, interleaved so that machine load hits both
              the first `chartgen generate` of the same chart (full render) - the skip's ratio to the full run
   help       `chartgen --help` (absolute, target <= 0.2 s) and `chartgen --version` (answered before the CLI loads)
   check      `chartgen check FILE` (one Deployment)   vs  `kubernetes-validate --strict FILE`   target <= 1.2x
-  floor      `python -c pass` and `python -c "import typer"` + typer's option processing (`chartgen schema`), to
-             show which part of a process chartgen controls
+  floor      `python -c pass`, `python -c "import typer"`, and `chartgen schema` (typer + the settings catalog,
+             no spec parse or render), to show which part of a process chartgen controls
   --before   another chartgen console script (e.g. the main checkout's .venv/bin/chartgen) timed the same way in the
              same run: the before/after of a change, side by side
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
          f"{med['check'] / med['kv']:.2f}x kubernetes-validate", "", None),
         ("dev venv floor: python -c pass", med["py"], "", "", None),
         ("dev venv floor: python -c 'import typer'", med["typer"], "", "", None),
-        ("dev venv floor: chartgen schema (typer parse, no chartgen work)", med["schema"],
+        ("dev venv floor: chartgen schema (typer + settings catalog)", med["schema"],
          f"{med['schema'] / med['helm']:.2f}x helm create", "", None),
     ]
     if before:
