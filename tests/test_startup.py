@@ -27,3 +27,18 @@ def gc_state_after(*args: str) -> str:
 def test_collector_is_back_on_after_the_cli_is_imported():
     assert gc_state_after("schema") == "enabled"
     assert gc_state_after("--help") == "enabled"
+
+
+def test_new_restores_the_collector_for_in_process_callers(tmp_path):
+    import gc
+
+    from typer.testing import CliRunner
+
+    from chartgen.cli import app
+
+    assert gc.isenabled()
+    res = CliRunner().invoke(app, ["new", "x", "--image", "nginx:1.27", "--no-input", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert gc.isenabled()
+    res = CliRunner().invoke(app, ["new", "BAD", "--image", "nginx:1.27", "--no-input", "-o", str(tmp_path)])
+    assert res.exit_code == 2 and gc.isenabled()
