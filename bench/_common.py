@@ -239,6 +239,34 @@ def installed_env(base: dict[str, str], pycache: Path) -> dict[str, str]:
     return env
 
 
+def installed_copy(dest: Path) -> Path:
+    """chartgen laid out in a fresh venv under `dest` as its wheel installs it; returns that venv's `chartgen` script.
+
+    What pip does for the wheel, without building one (setuptools here cannot build wheels offline): chartgen/ and
+    blueprints/ (as chartgen/_blueprints, pyproject's package-dir) copied into site-packages and byte-compiled, and
+    the console script pip writes. The dependencies are this checkout's venv (a plain path in a .pth, so the
+    editable install's import hook, which every process of the dev venv loads through `site`, is not). The copy has
+    its .pyc files, so it runs as installed even under PYTHONDONTWRITEBYTECODE=1; the repo is not touched.
+    """
+    venv = dest / "venv"
+    subprocess.run([str(BIN / "python"), "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(subprocess.check_output([str(venv / "bin" / "python"), "-c", purelib], text=True).strip())
+    deps = subprocess.check_output([str(BIN / "python"), "-c", purelib], text=True).strip()
+    (site / "chartgen_bench_deps.pth").write_text(deps + "\n", encoding="utf-8")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "chartgen", site / "chartgen", ignore=skip)
+    shutil.copytree(REPO / "blueprints", site / "chartgen" / "_blueprints", ignore=skip)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", str(site / "chartgen")], check=True,
+                   env=env)
+    script = venv / "bin" / "chartgen"
+    script.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom chartgen.entry import main\n\n"
+                      "if __name__ == '__main__':\n    sys.exit(main())\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
 @contextlib.contextmanager
 def tempdir(prefix: str) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix=f"chartgen-bench-{prefix}-"))

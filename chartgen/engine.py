@@ -5,7 +5,11 @@ Jinja uses [% %], [[ ]] and [# #] so Helm's {{ }} passes through verbatim.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,21 +28,65 @@ from chartgen.values import HEADER as GENERATED_HEADER
 from chartgen.values import RenderedValues, ValuesModel, build_values
 from chartgen.yamlout import json_text
 
+SYNTAX: dict[str, Any] = dict(  # everything that decides how a template compiles (part of the bytecode cache key)
+    block_start_string="[%",
+    block_end_string="%]",
+    variable_start_string="[[",
+    variable_end_string="]]",
+    comment_start_string="[#",
+    comment_end_string="#]",
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+)
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache (atomic writes: a temp file renamed into place) that never fails a command: an unwritable
+    or vanished cache folder only means the templates are compiled again."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def bytecode_dir(syntax: Mapping[str, Any] = SYNTAX) -> Path:
+    """Compiled templates: $XDG_CACHE_HOME/chartgen/jinja (default ~/.cache/...), one folder per chartgen, Jinja and
+    Python version and template syntax. Jinja itself checks each entry against its template's source checksum."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    from chartgen import __version__
+
+    digest = hashlib.sha256(json.dumps(syntax, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    key = f"{__version__}-jinja{jinja2.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}"
+    return Path(base) / "chartgen" / "jinja" / key
+
+
+def bytecode_cache(syntax: Mapping[str, Any] = SYNTAX) -> jinja2.BytecodeCache | None:
+    """The on-disk cache of compiled templates for a Jinja environment with these options (None: disabled with
+    $CHARTGEN_NO_TEMPLATE_CACHE, or the folder cannot be created)."""
+    if os.environ.get("CHARTGEN_NO_TEMPLATE_CACHE"):
+        return None
+    folder = bytecode_dir(syntax)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _BytecodeCache(str(folder))
+
 
 def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),
-        block_start_string="[%",
-        block_end_string="%]",
-        variable_start_string="[[",
-        variable_end_string="]]",
-        comment_start_string="[#",
-        comment_end_string="#]",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        bytecode_cache=bytecode_cache(),
+        **SYNTAX,
     )
     env.filters["tojson"] = json_text  # YAML-safe JSON: control characters are escaped
     env.filters["quote"] = lambda v: json_text(str(v))

@@ -1,7 +1,12 @@
 """`chartgen new`: answers (flags, or cookiecutter prompts for the missing ones) -> chartgen.yaml text.
 
-The scaffold is a real cookiecutter template (blueprints/scaffold) using Helm-safe delimiters; cookiecutter
-renders the spec into a temporary folder, chartgen validates it, and only then is anything written. The blueprint
+The scaffold is a real cookiecutter template (blueprints/scaffold) using Helm-safe delimiters. Prompts for missing
+answers use cookiecutter's prompt functions; once every answer is known the template's one file is rendered in
+memory with Jinja, the way cookiecutter renders it (the template's `_jinja2_env_vars`, StrictUndefined, kept
+trailing newline, cookiecutter's `jsonify` filter): importing cookiecutter (requests, urllib3, arrow) and its
+temporary project folder cost more than the rest of `chartgen new --no-input` (bench/README.md, "Start-up"); a
+test renders every blueprint with cookiecutter itself and compares. chartgen validates the spec, and only then is
+anything written. The blueprint
 choices come from the blueprint library (blueprints/service/*), never from a list in the template: what the
 scaffold needs to know about a blueprint (does it deploy pods, is it an ExternalName, what its port is called) is
 read from the blueprint's folder.
@@ -11,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,10 +116,13 @@ def _port(answer: str, field: str) -> int:
 
 
 def render_spec(answers: dict[str, str], library: BlueprintLibrary | None = None) -> str:
-    """Render chartgen.yaml with cookiecutter (no prompts: every answer is known here)."""
-    from cookiecutter.main import cookiecutter
-
+    """Render chartgen.yaml from the scaffold template (no prompts: every answer is known here)."""
     library = library or BlueprintLibrary.default()
+    return render_template(template_dir(library), scaffold_context(answers, library))
+
+
+def scaffold_context(answers: dict[str, str], library: BlueprintLibrary) -> dict[str, str]:
+    """The cookiecutter context for complete answers (checked: blueprint, ports, image)."""
     blueprint = blueprint_for(answers["type"], library)
     _port(answers["port"], "port")
     _port(answers["target_port"], "target-port")
@@ -129,7 +136,28 @@ def render_spec(answers: dict[str, str], library: BlueprintLibrary | None = None
         _deploys_pods="yes" if blueprint.has_workload else "",
         _external_name_service="yes" if blueprint.service_type == "ExternalName" else "",
     )
-    with tempfile.TemporaryDirectory(prefix="chartgen-new-") as tmp:
-        out = cookiecutter(str(template_dir(library)), no_input=True, extra_context=context, output_dir=tmp,
-                           default_config=True, accept_hooks=False)
-        return (Path(out) / "chartgen.yaml").read_text(encoding="utf-8")
+    return context
+
+
+def render_template(template: Path, context: dict[str, str]) -> str:
+    """The template's chartgen.yaml rendered as cookiecutter renders it with `extra_context=context`."""
+    import jinja2
+
+    from chartgen.engine import bytecode_cache
+
+    config = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    syntax = {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": True, "autoescape": False,
+              **config.get("_jinja2_env_vars", {})}
+    project = next(p for p in sorted(template.iterdir()) if p.is_dir() and "cookiecutter." in p.name)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project)), bytecode_cache=bytecode_cache(syntax),
+                             **syntax)
+    env.filters["jsonify"] = _jsonify
+    values = {k: v for k, v in config.items() if not k.startswith("_")}
+    values.update({k: v for k, v in config.items() if k.startswith("_") and not k.startswith("_jinja2")})
+    values.update(context)
+    return env.get_template("chartgen.yaml").render(cookiecutter=values)
+
+
+def _jsonify(obj: Any, indent: int = 4) -> str:
+    """cookiecutter's `jsonify` filter (cookiecutter.extensions.JsonifyExtension)."""
+    return json.dumps(obj, sort_keys=True, indent=indent)

@@ -23,6 +23,7 @@ from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
 from chartgen.name_limits import name_problem, version_problems
+from chartgen.schema_quick import conforms
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Collector, LayerReport
@@ -281,6 +282,15 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
 
 
 def _schema_errors(data: dict[str, Any], col: Collector, library: BlueprintLibrary) -> None:
+    if not conforms(spec_schema(library), data):  # valid specs skip jsonschema's import (start-up, issue 16)
+        _jsonschema_errors(data, col, library)
+    _unknown_keys(data, "", set(CATALOG.keys("top")) | set(META_KEYS), col)
+    for env_name, env in (data.get("environments") or {}).items():
+        if isinstance(env, dict):
+            _unknown_keys(env, join("environments", env_name), set(CATALOG.keys("env")) | set(ENV_ONLY_KEYS), col)
+
+
+def _jsonschema_errors(data: dict[str, Any], col: Collector, library: BlueprintLibrary) -> None:
     import jsonschema  # lazy: keeps `chartgen --help` fast
 
     validator = jsonschema.Draft7Validator(spec_schema(library))
@@ -289,10 +299,6 @@ def _schema_errors(data: dict[str, Any], col: Collector, library: BlueprintLibra
         for part in err.absolute_path:
             path = join(path, part)
         col.add(path or "(top level)", _explain(err))
-    _unknown_keys(data, "", set(CATALOG.keys("top")) | set(META_KEYS), col)
-    for env_name, env in (data.get("environments") or {}).items():
-        if isinstance(env, dict):
-            _unknown_keys(env, join("environments", env_name), set(CATALOG.keys("env")) | set(ENV_ONLY_KEYS), col)
 
 
 def _unknown_keys(data: Mapping[str, Any], prefix: str, allowed: set[str], col: Collector) -> None:
