@@ -12,6 +12,11 @@ chartgen/settings.py) chartgen derives:
   fragments through ``declared("key")``), hence its comment in values.yaml and its row in the chart README;
 * the values.yaml entry of a value no blueprint template writes itself (:meth:`Catalog.values_entries`).
 
+A :class:`Value` declares a values.schema.json entry that is not a chartgen.yaml setting as is: a key only the chart
+has (tests, tmpVolume.sizeLimit), or a setting's values in another shape (probes.liveness -> livenessProbe). Its
+schema is the whole entry, description included, in the order values.schema.json prints it; the blueprint's schema
+fragment places it with ``declared("key")`` (often under a condition), so it is never added on its own.
+
 Models: copier's one documented property per config key; Helm's values.schema.json.
 """
 
@@ -59,6 +64,23 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Value:
+    """A values.schema.json entry that no setting exposes as is (see the module docstring)."""
+
+    key: str  # its key in values.yaml, e.g. "livenessProbe"
+    schema: Mapping[str, Any]  # the whole entry, description included
+    part: str  # the blueprint part whose schema fragment places it
+    of: str | None = None  # the chartgen.yaml setting it is derived from, when there is one
+
+    @property
+    def description(self) -> str:
+        return str(self.schema.get("description", ""))
+
+    def values_entry_schema(self) -> dict[str, Any]:
+        return dict(copy.deepcopy(self.schema))
+
+
+@dataclass(frozen=True)
 class Group:
     """A mapping of settings (e.g. autoscaling): its description and whether it accepts other keys."""
 
@@ -70,11 +92,17 @@ class Group:
 class Catalog:
     """The declared settings, in declaration order."""
 
-    def __init__(self, items: Iterable[Setting | Group]):
+    def __init__(self, items: Iterable[Setting | Group | Value]):
         self.settings: dict[str, Setting] = {}
         self.groups: dict[str, Group] = {}
+        self.values: dict[str, Value] = {}  # values-only entries, by values key
         self._base: dict[str, Any] | None = None
         for item in items:
+            if isinstance(item, Value):
+                if item.key in self.values or any(s.values == item.key for s in self.settings.values()):
+                    raise ValueError(f"value {item.key!r} is declared twice")
+                self.values[item.key] = item
+                continue
             target: dict[str, Any] = self.settings if isinstance(item, Setting) else self.groups
             if item.key in self.settings or item.key in self.groups:
                 raise ValueError(f"setting {item.key!r} is declared twice")
@@ -86,9 +114,9 @@ class Catalog:
     def __iter__(self) -> Iterator[Setting]:
         return iter(self.settings.values())
 
-    def with_settings(self, *items: Setting | Group) -> Catalog:
+    def with_settings(self, *items: Setting | Group | Value) -> Catalog:
         """A copy with more declarations (tests and recipes)."""
-        return Catalog([*self.groups.values(), *self.settings.values(), *items])
+        return Catalog([*self.groups.values(), *self.settings.values(), *self.values.values(), *items])
 
     # -- lookups ---------------------------------------------------------------------------------------
 
@@ -143,7 +171,10 @@ class Catalog:
         return props[name]["properties"]
 
     def values_schema(self, key: str) -> dict[str, Any]:
-        """values.schema.json entry of the setting whose values key (or setting key) is `key`."""
+        """values.schema.json entry of the value declared at values key `key` (a :class:`Value`, or the setting
+        whose values key, or setting key, is `key`)."""
+        if key in self.values:
+            return self.values[key].values_entry_schema()
         return self.by_values_key(key).values_entry_schema()
 
     def by_values_key(self, key: str) -> Setting:

@@ -124,6 +124,42 @@ def test_every_declared_value_appears_with_its_default_comment_schema_and_readme
     assert checked >= 5 or not spec.blueprint.has_workload
 
 
+# Values a fragment places only under a condition (the fragment's `[% if %]`), as a test of the spec
+CONDITIONS = {"networkPolicy.istioGatewayNamespace": lambda spec: spec.istio_enabled}
+
+
+@pytest.mark.parametrize("blueprint", LIBRARY.blueprint_names())
+def test_every_declared_values_only_entry_is_placed_by_its_part(blueprint):
+    """Every Value (a values.schema.json entry no setting exposes as is) of an active part is in values.schema.json,
+    exactly as declared, with its description as the comment above its key in values.yaml when values.yaml has it."""
+    spec = parse_spec_text(minimal_spec(blueprint), "chartgen.yaml")
+    tree = generate(spec)
+    schema = json.loads(tree["values.schema.json"])
+    values_text = tree["values.yaml"]
+    values = yaml.safe_load(values_text)
+    lines = values_text.splitlines()
+    active = {p.id for p in LIBRARY.parts_for(spec.blueprint)}
+    placed = [v for v in CATALOG.values.values() if v.part in active and CONDITIONS.get(v.key, bool)(spec)]
+    for v in placed:
+        assert v.description, v.key
+        assert _at(schema, v.key, "properties") == v.values_entry_schema(), v.key
+        try:
+            _at(values, v.key)
+        except (KeyError, TypeError):
+            continue  # optional: written only when set
+        assert lines[_key_line(values_text, v.key) - 1].strip() == f"# -- {v.description}", v.key
+    assert placed or not (active & {v.part for v in CATALOG.values.values()})
+
+
+def test_values_only_entries_name_an_existing_part_a_real_setting_and_no_settings_values_key():
+    part_ids = {p.id for b in LIBRARY.service_blueprints() for p in LIBRARY.parts_for(b)}
+    settings_values = {s.values for s in CATALOG if s.values}
+    for v in CATALOG.values.values():
+        assert v.part in part_ids, v.key
+        assert v.of is None or v.of in CATALOG.settings, v.key
+        assert v.key not in settings_values, v.key
+
+
 def test_base_layer_is_the_declared_defaults():
     base = CATALOG.base_layer()
     assert base["replicas"] == 1 and base["autoscaling"]["minReplicas"] == 2
