@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from chartgen import settings_pod as sp
-from chartgen.setting import Catalog, Group, Setting, Value
+from chartgen import settings_values as sv
+from chartgen.setting import Catalog, Group, Setting
 
 PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
 PORT_OR_NAME: dict[str, Any] = {"type": ["integer", "string"]}
@@ -180,44 +181,6 @@ def _workload() -> list[Setting | Group]:
         Setting("statefulSet.storage.accessModes", {"type": "array", "items": {"enum": ACCESS_MODES}},
                 "Volume access modes.", ["ReadWriteOnce"], values="persistence.accessModes", part=STS, layered=False,
                 values_schema={"type": "array", "minItems": 1, "items": {"enum": ACCESS_MODES}}),
-    ]
-
-
-def _workload_values() -> list[Value]:
-    """values.schema.json entries of workload/common that are no setting as is (placed by its schema fragment)."""
-    name = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 15}
-    probe = {"type": "object", "description": "Kubernetes probe; {} (or null) disables it."}
-    waivers = {"type": "object", "description": "Policy checks waived on the test pod, each with its reason.",
-               "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
-               "additionalProperties": {"type": "string", "minLength": 10}}
-    test_image = {"type": "object", "description": "Image of the test pod (needs nc).", "properties": {
-        "repository": {"type": "string", "description": "Test image repository."},
-        "tag": {"type": "string", "description": "Test image tag (pinned)."}}}
-    return [
-        Value("containerPorts", {
-            "type": "array", "description": "Ports the container listens on (targets of the Service's targetPort).",
-            "items": {"type": "object", "additionalProperties": False, "required": ["containerPort"], "properties": {
-                "containerPort": PORT, "name": name, "protocol": {"enum": ["TCP", "UDP", "SCTP"]}}}},
-            WL, of="containerPorts"),
-        Value("livenessProbe", probe, WL, of="probes.liveness"),
-        Value("readinessProbe", probe, WL, of="probes.readiness"),
-        Value("startupProbe", probe, WL, of="probes.startup"),
-        Value("resources", {
-            "type": "object", "additionalProperties": False, "description": "Container resource requests and limits.",
-            "properties": {
-                "requests": {"type": "object",
-                             "description": "Guaranteed resources (cpu, memory) the scheduler reserves."},
-                "limits": {"type": "object",
-                           "description": "Hard caps (cpu throttles, memory above the limit is OOM-killed)."}}},
-            WL, of="resources"),
-        Value("tmpVolume.sizeLimit", {"type": "string", "description": "Size limit of the /tmp emptyDir."}, WL),
-        Value("networkPolicy.allowFrom", {
-            "type": "array", "description": "NetworkPolicy peers allowed in; empty means from anywhere."}, WL),
-        Value("networkPolicy.istioGatewayNamespace", {
-            "type": "string", "description": "Namespace of the Istio ingress gateway, admitted next to allowFrom when "
-                                             "istio.hosts are served."}, WL),
-        Value("tests", {"type": "object", "description": "The helm test pod.",
-                        "properties": {"image": test_image, "policyWaivers": waivers}}, WL),
     ]
 
 
@@ -436,5 +399,5 @@ def _istio() -> list[Setting | Group]:
     ]
 
 
-CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_workload_values(), *_pod(), *_container(), *_traffic(),
-                   *_istio()])
+CATALOG = Catalog([*_meta(), *_service(), *_workload(), *sv.workload(), *_pod(), *_container(), *_traffic(),
+                   *_istio(), *sv.istio()])
