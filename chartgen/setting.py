@@ -42,7 +42,8 @@ class Setting:
     where: Where = "both"  # top: top level only; both: top level and environments.<env>; env: environments only
     values: str | None = None  # its key in values.yaml, when the chart exposes it as is
     part: str | None = None  # the blueprint part whose values.yaml carries `values`
-    values_schema: Mapping[str, Any] | None = None  # values.schema.json entry when it differs from `schema`
+    # values.schema.json entry when it differs from `schema`; a `description` key in it places the description
+    values_schema: Mapping[str, Any] | None = None
     layered: bool = True  # the default belongs to the base layer (False: applied only when the key is looked up)
 
     @property
@@ -50,7 +51,8 @@ class Setting:
         return self.where != "top"
 
     def values_entry_schema(self) -> dict[str, Any]:
-        """The values.schema.json entry: the schema (or values_schema), then the description."""
+        """The values.schema.json entry: the schema (or values_schema), then the description (or, when values_schema
+        has a `description` key, the description there)."""
         out = dict(copy.deepcopy(self.values_schema if self.values_schema is not None else self.schema))
         if self.description:
             out["description"] = self.description
@@ -71,6 +73,11 @@ class Value:
     schema: Mapping[str, Any]  # the whole entry, description included
     part: str  # the blueprint part whose schema fragment places it
     of: str | None = None  # the chartgen.yaml setting it is derived from, when there is one
+    name: str | None = None  # what declared() calls it when parts share the values key (default: the key)
+
+    @property
+    def ref(self) -> str:
+        return self.name or self.key
 
     @property
     def description(self) -> str:
@@ -95,13 +102,13 @@ class Catalog:
     def __init__(self, items: Iterable[Setting | Group | Value]):
         self.settings: dict[str, Setting] = {}
         self.groups: dict[str, Group] = {}
-        self.values: dict[str, Value] = {}  # values-only entries, by values key
+        self.values: dict[str, Value] = {}  # values-only entries, by ref (their values key unless named)
         self._base: dict[str, Any] | None = None
         for item in items:
             if isinstance(item, Value):
-                if item.key in self.values or any(s.values == item.key for s in self.settings.values()):
-                    raise ValueError(f"value {item.key!r} is declared twice")
-                self.values[item.key] = item
+                if item.ref in self.values or any(s.values == item.ref for s in self.settings.values()):
+                    raise ValueError(f"value {item.ref!r} is declared twice")
+                self.values[item.ref] = item
                 continue
             target: dict[str, Any] = self.settings if isinstance(item, Setting) else self.groups
             if item.key in self.settings or item.key in self.groups:

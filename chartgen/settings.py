@@ -23,6 +23,7 @@ BOOLEAN: dict[str, Any] = {"type": "boolean"}
 STRING_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
 ISTIO_DURATION_REF: dict[str, Any] = {"$ref": "#/definitions/istioDuration"}
 ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+CIDR = "^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+/[0-9]{1,3}$"
 HOST_PATTERN = "^(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
 SVC, LB, WL, DEP, STS = "service/common", "service/lb-options", "workload/common", "workload/deployment", \
     "workload/statefulset"
@@ -66,7 +67,8 @@ def _service() -> list[Setting | Group]:
                 "Service type; defaults to the blueprint's, and must be one the blueprint allows."),
         Setting("service.ports", {"type": "array", "items": {"$ref": "#/definitions/servicePort"}},
                 "Service ports; names are required when there is more than one port."),
-        Setting("service.annotations", STRING_MAP, "Extra Service annotations (added to the cloud preset's)."),
+        Setting("service.annotations", STRING_MAP, "Extra Service annotations (added to the cloud preset's).",
+                values="service.annotations", part=SVC),
         Setting("service.sessionAffinity", {"enum": ["None", "ClientIP"]}, "ClientIP pins each client to one pod.",
                 "None", values="service.sessionAffinity", part=SVC, layered=False),
         Setting("service.sessionAffinityTimeoutSeconds", {"type": "integer", "minimum": 1, "maximum": 86400},
@@ -103,7 +105,8 @@ def _service() -> list[Setting | Group]:
                 "spec.loadBalancerClass (e.g. service.k8s.aws/nlb); empty for the cluster default.",
                 values="service.loadBalancer.class", part=LB),
         Setting("service.loadBalancer.sourceRanges", {"type": "array", "items": STRING},
-                "CIDRs allowed to reach the load balancer."),
+                "CIDRs allowed to reach the load balancer.", values="service.loadBalancer.sourceRanges", part=LB,
+                values_schema={"type": "array", "description": "", "items": {"type": "string", "pattern": CIDR}}),
         Setting("service.loadBalancer.allocateNodePorts", BOOLEAN,
                 "allocateLoadBalancerNodePorts (false for load balancers that route to pods directly).",
                 values="service.loadBalancer.allocateNodePorts", part=LB),
@@ -399,5 +402,5 @@ def _istio() -> list[Setting | Group]:
     ]
 
 
-CATALOG = Catalog([*_meta(), *_service(), *_workload(), *sv.workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *sv.istio()])
+CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
+                   *_istio(), *sv.workload(), *sv.service(), *sv.istio()])

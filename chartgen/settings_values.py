@@ -16,6 +16,9 @@ PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
 DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 WL, IC, CAN, DR, VS = "workload/common", "istio/common", "istio/canary", "istio/destinationrule", \
     "istio/virtualservice"
+SVC, HEADLESS, EXT = "service/common", "service/headless", "service/externalname"
+PROTOCOL: dict[str, Any] = {"enum": ["TCP", "UDP", "SCTP"]}
+TARGET_PORT: dict[str, Any] = {"oneOf": [PORT, {"type": "string", "pattern": DNS_LABEL, "maxLength": 15}]}
 
 
 def workload() -> list[Value]:
@@ -32,7 +35,7 @@ def workload() -> list[Value]:
         Value("containerPorts", {
             "type": "array", "description": "Ports the container listens on (targets of the Service's targetPort).",
             "items": {"type": "object", "additionalProperties": False, "required": ["containerPort"], "properties": {
-                "containerPort": PORT, "name": name, "protocol": {"enum": ["TCP", "UDP", "SCTP"]}}}},
+                "containerPort": PORT, "name": name, "protocol": PROTOCOL}}},
             WL, of="containerPorts"),
         Value("livenessProbe", probe, WL, of="probes.liveness"),
         Value("readinessProbe", probe, WL, of="probes.readiness"),
@@ -173,4 +176,34 @@ def istio() -> list[Value]:
         Value("istio.defaultRoute", _object(_route(), "The last route (no match) taking the rest of the traffic; "
                                             "same fields as a route without match.", required=["name"]),
               VS, of="istio.defaultRoute"),
+    ]
+
+
+def _ports(description: str, **more: Any) -> dict[str, Any]:
+    """Service ports of the headless and externalname parts (service/common's depend on the node port range)."""
+    item = {"name": {"type": "string", "pattern": DNS_LABEL}, "port": PORT} | more | {
+        "protocol": PROTOCOL, "appProtocol": {"type": "string"}}
+    return {"type": "array", **({"minItems": 1} if "targetPort" in more else {}), "description": description,
+            "items": {"type": "object", "additionalProperties": False, "required": ["port"], "properties": item}}
+
+
+def service() -> list[Value]:
+    """The Service parts' values that are no setting as is; headless and externalname name theirs by part."""
+    annotations = {"type": "object", "additionalProperties": {"type": "string"}, "description": "Service annotations."}
+    return [
+        Value("service.externalTrafficPolicy", {
+            "enum": ["", "Cluster", "Local"], "description": "Local preserves client source IPs (NodePort/LoadBalancer "
+            "only); empty keeps the default."}, SVC, of="service.externalTrafficPolicy"),
+        Value("service.annotations", annotations, HEADLESS, of="service.annotations",
+              name="headless.service.annotations"),
+        Value("service.ports", _ports("Service ports; each targetPort is a container port.", targetPort=TARGET_PORT),
+              HEADLESS, of="service.ports", name="headless.service.ports"),
+        Value("service.externalName", {
+            "type": "string", "maxLength": 253, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*"
+            "[a-z0-9])?)*\\.?$", "description": "DNS name the Service aliases (a DNS-1123 subdomain, e.g. "
+            "prod-db.company.com)."}, EXT, of="service.externalName"),
+        Value("service.annotations", annotations, EXT, of="service.annotations",
+              name="externalname.service.annotations"),
+        Value("service.ports", _ports("Optional ports (documentation for clients; DNS aliases carry no ports)."),
+              EXT, of="service.ports", name="externalname.service.ports"),
     ]

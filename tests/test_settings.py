@@ -125,7 +125,8 @@ def test_every_declared_value_appears_with_its_default_comment_schema_and_readme
 
 
 # Values a fragment places only under a condition (the fragment's `[% if %]`), as a test of the spec
-CONDITIONS = {"networkPolicy.istioGatewayNamespace": lambda spec: spec.istio_enabled}
+CONDITIONS = {"networkPolicy.istioGatewayNamespace": lambda spec: spec.istio_enabled,
+              "service.externalTrafficPolicy": lambda spec: spec.blueprint.allowed_service_types != ("ClusterIP",)}
 
 
 @pytest.mark.parametrize("blueprint", LIBRARY.blueprint_names())
@@ -151,13 +152,20 @@ def test_every_declared_values_only_entry_is_placed_by_its_part(blueprint):
     assert placed or not (active & {v.part for v in CATALOG.values.values()})
 
 
-def test_values_only_entries_name_an_existing_part_a_real_setting_and_no_settings_values_key():
+def test_values_only_entries_name_an_existing_part_and_a_real_setting():
     part_ids = {p.id for b in LIBRARY.service_blueprints() for p in LIBRARY.parts_for(b)}
-    settings_values = {s.values for s in CATALOG if s.values}
     for v in CATALOG.values.values():
         assert v.part in part_ids, v.key
         assert v.of is None or v.of in CATALOG.settings, v.key
-        assert v.key not in settings_values, v.key
+
+
+@pytest.mark.parametrize("blueprint", LIBRARY.blueprint_names())
+def test_a_blueprint_declares_each_values_key_once(blueprint):
+    """Within one blueprint's parts, a values key is a setting's or one Value's, never both (parts that are never
+    used together, e.g. headless and externalname, may each declare service.ports)."""
+    active = {p.id for p in LIBRARY.parts_for(LIBRARY.service_blueprint(blueprint))}
+    keys = [s.values for s in CATALOG.for_parts(active)] + [v.key for v in CATALOG.values.values() if v.part in active]
+    assert len(keys) == len(set(keys))
 
 
 def test_base_layer_is_the_declared_defaults():
