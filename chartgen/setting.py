@@ -15,7 +15,10 @@ chartgen/settings.py) chartgen derives:
 A :class:`Value` declares a values.schema.json entry that is not a chartgen.yaml setting as is: a key only the chart
 has (tests, tmpVolume.sizeLimit), or a setting's values in another shape (probes.liveness -> livenessProbe). Its
 schema is the whole entry, description included, in the order values.schema.json prints it; the blueprint's schema
-fragment places it with ``declared("key")`` (often under a condition), so it is never added on its own.
+fragment places it with ``declared("key")`` (often under a condition), so it is never added on its own. A Value
+without `properties` is the head of an object whose properties the fragment lists (type, required, description):
+the fragment merges it in with ``<<: [[ declared("key") ]]`` above ``properties:``. When the parts of different
+blueprints declare the same values key (service.ports), each Value is `name`d and declared() takes that name.
 
 Models: copier's one documented property per config key; Helm's values.schema.json.
 """

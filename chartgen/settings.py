@@ -403,4 +403,5 @@ def _istio() -> list[Setting | Group]:
 
 
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *sv.workload(), *sv.service(), *sv.istio()])
+                   *_istio(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *sv.heads()])

@@ -16,7 +16,8 @@ PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
 DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 WL, IC, CAN, DR, VS = "workload/common", "istio/common", "istio/canary", "istio/destinationrule", \
     "istio/virtualservice"
-SVC, HEADLESS, EXT = "service/common", "service/headless", "service/externalname"
+SVC, HEADLESS, EXT, LB = "service/common", "service/headless", "service/externalname", "service/lb-options"
+STS, GW = "workload/statefulset", "istio/gateway"
 PROTOCOL: dict[str, Any] = {"enum": ["TCP", "UDP", "SCTP"]}
 TARGET_PORT: dict[str, Any] = {"oneOf": [PORT, {"type": "string", "pattern": DNS_LABEL, "maxLength": 15}]}
 
@@ -206,4 +207,39 @@ def service() -> list[Value]:
               name="externalname.service.annotations"),
         Value("service.ports", _ports("Optional ports (documentation for clients; DNS aliases carry no ports)."),
               EXT, of="service.ports", name="externalname.service.ports"),
+    ]
+
+
+def _head(description: str, required: list[str] | None = None) -> dict[str, Any]:
+    """The keywords of a closed object whose properties the fragment lists (merged in with `<<:`)."""
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    return out | ({"required": required} if required else {}) | {"description": description}
+
+
+def heads() -> list[Value]:
+    """Objects of values.yaml that are no group of chartgen.yaml as is (their description differs, or the values
+    key does): their keywords and description, without properties."""
+    istio_required = ["enabled", "hosts", "mesh", "port", "gateway", "versions", "canary", "routes", "defaultRoute",
+                      "trafficPolicy", "peerAuthentication", "authorizationPolicy"]
+    return [
+        Value("image", _head("Container image.", ["repository", "pullPolicy"]), WL),
+        Value("tmpVolume", _head("An emptyDir at /tmp, since the root filesystem is read-only."), WL),
+        Value("topologySpread", _head("Spread pods across nodes and zones."), WL),
+        Value("persistence", _head("A PersistentVolumeClaim per pod (volumeClaimTemplates)."), STS),
+        Value("service", _head("The Service in front of the pods.", ["type", "ports"]), SVC, name="common.service"),
+        Value("service", _head("The headless Service governing the StatefulSet.", ["ports"]), HEADLESS,
+              name="headless.service"),
+        Value("service.clientService", _head("A second, ClusterIP Service (<fullname>-client) for clients that want "
+                                             "one address."), HEADLESS),
+        Value("service", _head("The ExternalName Service (a DNS alias; no pods).", ["externalName"]), EXT,
+              name="externalname.service"),
+        Value("service.loadBalancer", _head("LoadBalancer settings (used only while service.type is LoadBalancer)."),
+              LB),
+        Value("istio", _head("Istio traffic management (networking.istio.io/v1 and security.istio.io/v1 objects).",
+                             istio_required), IC),
+        Value("istio.gateway", _head("The ingress Gateway for istio.hosts.", ["existing", "selector", "http",
+                                                                                "https"]), GW),
+        Value("istio.gateway.http", _head("The plain HTTP server (port name http)."), GW),
+        Value("istio.gateway.https", _head("The HTTPS server (port name https), terminating TLS with the certificate "
+                                           "in credentialName."), GW),
     ]
