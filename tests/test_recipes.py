@@ -105,7 +105,8 @@ def test_add_a_setting(copy, tmp_path):
 def test_add_a_values_only_entry(copy, tmp_path):
     """Step 5 of the setting recipe: a Value declared in settings_values.py, placed by its part's fragment."""
     edit(copy / "chartgen" / "settings_values.py", '        Value("tests", ',
-         '        Value("tmpVolume.medium", {"enum": ["", "Memory"], "description": "emptyDir medium of /tmp."}, WL),\n')
+         '        Value("tmpVolume.medium", {"enum": ["", "Memory"], "description": "emptyDir medium of /tmp."}, '
+         'WL),\n')
     edit(copy / "blueprints" / "workload" / "common" / "values.schema.yaml.j2", "  podDisruptionBudget:\n",
          '      medium: [[ declared("tmpVolume.medium") ]]\n')
     chart = tmp_path / "orders"
