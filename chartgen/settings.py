@@ -274,7 +274,7 @@ def _container() -> list[Setting | Group]:
                 values="serviceMonitor.scrapeTimeout", part=SVC),
         Setting(sm + "labels", STRING_MAP, "Extra ServiceMonitor labels (e.g. release: prometheus for the "
                 "Prometheus serviceMonitorSelector).", {}, values="serviceMonitor.labels", part=SVC),
-        Setting("policyWaivers", {"type": "object", "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
+        Setting("policyWaivers", {"type": "object", "propertyNames": sv.WAIVER_ID,
                                   "additionalProperties": {"type": ["string", "null"], "minLength": 10}},
                 "Policy checks waived on the workload, each with its reason (rendered as checkov.io/skip annotations "
                 "and listed in the README).", {
@@ -283,8 +283,8 @@ def _container() -> list[Setting | Group]:
                     "CKV_K8S_43": "Images are pinned by an immutable version tag; set image.digest to pin by digest, "
                                   "which drops this waiver"},
                 values="policyWaivers", part=WL,
-                values_schema={"type": "object", "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
-                               "additionalProperties": {"type": "string", "minLength": 10}}),
+                values_schema={"type": "object", "propertyNames": sv.WAIVER_ID,
+                               "additionalProperties": sv.WAIVER_REASON}),
         Setting("extraManifests", sp.array({"type": ["object", "string"]}), "More Kubernetes objects, rendered "
                 "through tpl (templates allowed), as Bitnami's extraDeploy.", [], values="extraManifests",
                 part="base"),

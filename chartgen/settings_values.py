@@ -18,6 +18,8 @@ WL, IC, CAN, DR, VS = "workload/common", "istio/common", "istio/canary", "istio/
     "istio/virtualservice"
 SVC, HEADLESS, EXT, LB = "service/common", "service/headless", "service/externalname", "service/lb-options"
 STS, GW = "workload/statefulset", "istio/gateway"
+WAIVER_ID: dict[str, Any] = {"pattern": "^CKV2?_K8S_[0-9]+$"}  # a checkov check id
+WAIVER_REASON: dict[str, Any] = {"type": "string", "minLength": 10}
 PROTOCOL: dict[str, Any] = {"enum": ["TCP", "UDP", "SCTP"]}
 TARGET_PORT: dict[str, Any] = {"oneOf": [PORT, {"type": "string", "pattern": DNS_LABEL, "maxLength": 15}]}
 
@@ -27,8 +29,7 @@ def workload() -> list[Value]:
     name = {"type": "string", "pattern": DNS_LABEL, "maxLength": 15}
     probe = {"type": "object", "description": "Kubernetes probe; {} (or null) disables it."}
     waivers = {"type": "object", "description": "Policy checks waived on the test pod, each with its reason.",
-               "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
-               "additionalProperties": {"type": "string", "minLength": 10}}
+               "propertyNames": WAIVER_ID, "additionalProperties": WAIVER_REASON}
     test_image = {"type": "object", "description": "Image of the test pod (needs nc).", "properties": {
         "repository": {"type": "string", "description": "Test image repository."},
         "tag": {"type": "string", "description": "Test image tag (pinned)."}}}
