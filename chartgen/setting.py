@@ -12,6 +12,14 @@ chartgen/settings.py) chartgen derives:
   fragments through ``declared("key")``), hence its comment in values.yaml and its row in the chart README;
 * the values.yaml entry of a value no blueprint template writes itself (:meth:`Catalog.values_entries`).
 
+A :class:`Value` declares a values.schema.json entry that is not a chartgen.yaml setting as is: a key only the chart
+has (tests, tmpVolume.sizeLimit), or a setting's values in another shape (probes.liveness -> livenessProbe). Its
+schema is the whole entry, description included, in the order values.schema.json prints it; the blueprint's schema
+fragment places it with ``declared("key")`` (often under a condition), so it is never added on its own. A Value
+without `properties` is the head of an object whose properties the fragment lists (type, required, description):
+the fragment merges it in with ``<<: [[ declared("key") ]]`` above ``properties:``. When the parts of different
+blueprints declare the same values key (service.ports), each Value is `name`d and declared() takes that name.
+
 Models: copier's one documented property per config key; Helm's values.schema.json.
 """
 
@@ -37,7 +45,8 @@ class Setting:
     where: Where = "both"  # top: top level only; both: top level and environments.<env>; env: environments only
     values: str | None = None  # its key in values.yaml, when the chart exposes it as is
     part: str | None = None  # the blueprint part whose values.yaml carries `values`
-    values_schema: Mapping[str, Any] | None = None  # values.schema.json entry when it differs from `schema`
+    # values.schema.json entry when it differs from `schema`; a `description` key in it places the description
+    values_schema: Mapping[str, Any] | None = None
     layered: bool = True  # the default belongs to the base layer (False: applied only when the key is looked up)
 
     @property
@@ -45,7 +54,8 @@ class Setting:
         return self.where != "top"
 
     def values_entry_schema(self) -> dict[str, Any]:
-        """The values.schema.json entry: the schema (or values_schema), then the description."""
+        """The values.schema.json entry: the schema (or values_schema), then the description (or, when values_schema
+        has a `description` key, the description there)."""
         out = dict(copy.deepcopy(self.values_schema if self.values_schema is not None else self.schema))
         if self.description:
             out["description"] = self.description
@@ -56,6 +66,28 @@ class Setting:
         if self.description:
             out["description"] = self.description
         return out
+
+
+@dataclass(frozen=True)
+class Value:
+    """A values.schema.json entry that no setting exposes as is (see the module docstring)."""
+
+    key: str  # its key in values.yaml, e.g. "livenessProbe"
+    schema: Mapping[str, Any]  # the whole entry, description included
+    part: str  # the blueprint part whose schema fragment places it
+    of: str | None = None  # the chartgen.yaml setting it is derived from, when there is one
+    name: str | None = None  # what declared() calls it when parts share the values key (default: the key)
+
+    @property
+    def ref(self) -> str:
+        return self.name or self.key
+
+    @property
+    def description(self) -> str:
+        return str(self.schema.get("description", ""))
+
+    def values_entry_schema(self) -> dict[str, Any]:
+        return dict(copy.deepcopy(self.schema))
 
 
 @dataclass(frozen=True)
@@ -70,11 +102,17 @@ class Group:
 class Catalog:
     """The declared settings, in declaration order."""
 
-    def __init__(self, items: Iterable[Setting | Group]):
+    def __init__(self, items: Iterable[Setting | Group | Value]):
         self.settings: dict[str, Setting] = {}
         self.groups: dict[str, Group] = {}
+        self.values: dict[str, Value] = {}  # values-only entries, by ref (their values key unless named)
         self._base: dict[str, Any] | None = None
         for item in items:
+            if isinstance(item, Value):
+                if item.ref in self.values or any(s.values == item.ref for s in self.settings.values()):
+                    raise ValueError(f"value {item.ref!r} is declared twice")
+                self.values[item.ref] = item
+                continue
             target: dict[str, Any] = self.settings if isinstance(item, Setting) else self.groups
             if item.key in self.settings or item.key in self.groups:
                 raise ValueError(f"setting {item.key!r} is declared twice")
@@ -86,9 +124,9 @@ class Catalog:
     def __iter__(self) -> Iterator[Setting]:
         return iter(self.settings.values())
 
-    def with_settings(self, *items: Setting | Group) -> Catalog:
+    def with_settings(self, *items: Setting | Group | Value) -> Catalog:
         """A copy with more declarations (tests and recipes)."""
-        return Catalog([*self.groups.values(), *self.settings.values(), *items])
+        return Catalog([*self.groups.values(), *self.settings.values(), *self.values.values(), *items])
 
     # -- lookups ---------------------------------------------------------------------------------------
 
@@ -143,7 +181,10 @@ class Catalog:
         return props[name]["properties"]
 
     def values_schema(self, key: str) -> dict[str, Any]:
-        """values.schema.json entry of the setting whose values key (or setting key) is `key`."""
+        """values.schema.json entry of the value declared at values key `key` (a :class:`Value`, or the setting
+        whose values key, or setting key, is `key`)."""
+        if key in self.values:
+            return self.values[key].values_entry_schema()
         return self.by_values_key(key).values_entry_schema()
 
     def by_values_key(self, key: str) -> Setting:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartgen import settings_pod as sp
+from chartgen import settings_values as sv
 from chartgen.setting import Catalog, Group, Setting
 
 PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
@@ -22,6 +23,7 @@ BOOLEAN: dict[str, Any] = {"type": "boolean"}
 STRING_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
 ISTIO_DURATION_REF: dict[str, Any] = {"$ref": "#/definitions/istioDuration"}
 ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+CIDR = "^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+/[0-9]{1,3}$"
 HOST_PATTERN = "^(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
 SVC, LB, WL, DEP, STS = "service/common", "service/lb-options", "workload/common", "workload/deployment", \
     "workload/statefulset"
@@ -65,7 +67,8 @@ def _service() -> list[Setting | Group]:
                 "Service type; defaults to the blueprint's, and must be one the blueprint allows."),
         Setting("service.ports", {"type": "array", "items": {"$ref": "#/definitions/servicePort"}},
                 "Service ports; names are required when there is more than one port."),
-        Setting("service.annotations", STRING_MAP, "Extra Service annotations (added to the cloud preset's)."),
+        Setting("service.annotations", STRING_MAP, "Extra Service annotations (added to the cloud preset's).",
+                values="service.annotations", part=SVC),
         Setting("service.sessionAffinity", {"enum": ["None", "ClientIP"]}, "ClientIP pins each client to one pod.",
                 "None", values="service.sessionAffinity", part=SVC, layered=False),
         Setting("service.sessionAffinityTimeoutSeconds", {"type": "integer", "minimum": 1, "maximum": 86400},
@@ -102,7 +105,8 @@ def _service() -> list[Setting | Group]:
                 "spec.loadBalancerClass (e.g. service.k8s.aws/nlb); empty for the cluster default.",
                 values="service.loadBalancer.class", part=LB),
         Setting("service.loadBalancer.sourceRanges", {"type": "array", "items": STRING},
-                "CIDRs allowed to reach the load balancer."),
+                "CIDRs allowed to reach the load balancer.", values="service.loadBalancer.sourceRanges", part=LB,
+                values_schema={"type": "array", "description": "", "items": {"type": "string", "pattern": CIDR}}),
         Setting("service.loadBalancer.allocateNodePorts", BOOLEAN,
                 "allocateLoadBalancerNodePorts (false for load balancers that route to pods directly).",
                 values="service.loadBalancer.allocateNodePorts", part=LB),
@@ -270,7 +274,7 @@ def _container() -> list[Setting | Group]:
                 values="serviceMonitor.scrapeTimeout", part=SVC),
         Setting(sm + "labels", STRING_MAP, "Extra ServiceMonitor labels (e.g. release: prometheus for the "
                 "Prometheus serviceMonitorSelector).", {}, values="serviceMonitor.labels", part=SVC),
-        Setting("policyWaivers", {"type": "object", "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
+        Setting("policyWaivers", {"type": "object", "propertyNames": sv.WAIVER_ID,
                                   "additionalProperties": {"type": ["string", "null"], "minLength": 10}},
                 "Policy checks waived on the workload, each with its reason (rendered as checkov.io/skip annotations "
                 "and listed in the README).", {
@@ -279,8 +283,8 @@ def _container() -> list[Setting | Group]:
                     "CKV_K8S_43": "Images are pinned by an immutable version tag; set image.digest to pin by digest, "
                                   "which drops this waiver"},
                 values="policyWaivers", part=WL,
-                values_schema={"type": "object", "propertyNames": {"pattern": "^CKV2?_K8S_[0-9]+$"},
-                               "additionalProperties": {"type": "string", "minLength": 10}}),
+                values_schema={"type": "object", "propertyNames": sv.WAIVER_ID,
+                               "additionalProperties": sv.WAIVER_REASON}),
         Setting("extraManifests", sp.array({"type": ["object", "string"]}), "More Kubernetes objects, rendered "
                 "through tpl (templates allowed), as Bitnami's extraDeploy.", [], values="extraManifests",
                 part="base"),
@@ -398,4 +402,6 @@ def _istio() -> list[Setting | Group]:
     ]
 
 
-CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(), *_istio()])
+CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
+                   *_istio(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *sv.heads()])

@@ -102,6 +102,23 @@ def test_add_a_setting(copy, tmp_path):
         "allowed: >= 0"]
 
 
+def test_add_a_values_only_entry(copy, tmp_path):
+    """Step 5 of the setting recipe: a Value declared in settings_values.py, placed by its part's fragment."""
+    edit(copy / "chartgen" / "settings_values.py", '        Value("tests", ',
+         '        Value("tmpVolume.medium", {"enum": ["", "Memory"], "description": "emptyDir medium of /tmp."}, '
+         'WL),\n')
+    edit(copy / "blueprints" / "workload" / "common" / "values.schema.yaml.j2", "  podDisruptionBudget:\n",
+         '      medium: [[ declared("tmpVolume.medium") ]]\n')
+    chart = tmp_path / "orders"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(SPEC % "{}")
+    res = run(copy, "generate", str(chart))
+    assert res.returncode == 0, res.stderr
+    tmp = json.loads((chart / "values.schema.json").read_text())["properties"]["tmpVolume"]["properties"]
+    assert list(tmp) == ["enabled", "sizeLimit", "medium"]
+    assert tmp["medium"] == {"enum": ["", "Memory"], "description": "emptyDir medium of /tmp."}
+
+
 def test_add_a_blueprint(copy, tmp_path):
     folder = copy / "blueprints" / "service" / "internal-api"
     shutil.copytree(copy / "blueprints" / "service" / "clusterip", folder)

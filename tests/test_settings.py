@@ -124,6 +124,56 @@ def test_every_declared_value_appears_with_its_default_comment_schema_and_readme
     assert checked >= 5 or not spec.blueprint.has_workload
 
 
+# Values a fragment places only under a condition (the fragment's `[% if %]`), as a test of the spec
+CONDITIONS = {"networkPolicy.istioGatewayNamespace": lambda spec: spec.istio_enabled,
+              "service.externalTrafficPolicy": lambda spec: spec.blueprint.allowed_service_types != ("ClusterIP",)}
+
+
+@pytest.mark.parametrize("blueprint", LIBRARY.blueprint_names())
+def test_every_declared_values_only_entry_is_placed_by_its_part(blueprint):
+    """Every Value (a values.schema.json entry no setting exposes as is) of an active part is in values.schema.json,
+    exactly as declared, with its description as the comment above its key in values.yaml when values.yaml has it."""
+    spec = parse_spec_text(minimal_spec(blueprint), "chartgen.yaml")
+    tree = generate(spec)
+    schema = json.loads(tree["values.schema.json"])
+    values_text = tree["values.yaml"]
+    values = yaml.safe_load(values_text)
+    lines = values_text.splitlines()
+    active = {p.id for p in LIBRARY.parts_for(spec.blueprint)}
+    placed = [v for v in CATALOG.values.values() if v.part in active and CONDITIONS.get(v.key, bool)(spec)]
+    for v in placed:
+        assert v.description, v.key
+        expected = v.values_entry_schema()
+        entry = _at(schema, v.key, "properties")
+        if "properties" not in expected:  # a head: the fragment lists the properties after `<<:`
+            entry = {k: sub for k, sub in entry.items() if k != "properties"}
+        # in the declared order too; `required` lists are unioned (and sorted) where parts add to one object
+        assert [(k, sorted(x) if k == "required" else x) for k, x in entry.items()] == \
+            [(k, sorted(x) if k == "required" else x) for k, x in expected.items()], v.key
+        try:
+            _at(values, v.key)
+        except (KeyError, TypeError):
+            continue  # optional: written only when set
+        assert lines[_key_line(values_text, v.key) - 1].strip() == f"# -- {v.description}", v.key
+    assert placed or not (active & {v.part for v in CATALOG.values.values()})
+
+
+def test_values_only_entries_name_an_existing_part_and_a_real_setting():
+    part_ids = {p.id for b in LIBRARY.service_blueprints() for p in LIBRARY.parts_for(b)}
+    for v in CATALOG.values.values():
+        assert v.part in part_ids, v.key
+        assert v.of is None or v.of in CATALOG.settings, v.key
+
+
+@pytest.mark.parametrize("blueprint", LIBRARY.blueprint_names())
+def test_a_blueprint_declares_each_values_key_once(blueprint):
+    """Within one blueprint's parts, a values key is a setting's or one Value's, never both (parts that are never
+    used together, e.g. headless and externalname, may each declare service.ports)."""
+    active = {p.id for p in LIBRARY.parts_for(LIBRARY.service_blueprint(blueprint))}
+    keys = [s.values for s in CATALOG.for_parts(active)] + [v.key for v in CATALOG.values.values() if v.part in active]
+    assert len(keys) == len(set(keys))
+
+
 def test_base_layer_is_the_declared_defaults():
     base = CATALOG.base_layer()
     assert base["replicas"] == 1 and base["autoscaling"]["minReplicas"] == 2
