@@ -18,8 +18,10 @@ refused in time linear in the text). Within them, reading is linear in the size.
 from __future__ import annotations
 
 import gc
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -116,8 +118,9 @@ def _reread(name: str) -> str | None:  # emptied by forget_texts() once the line
 
 
 def forget_texts() -> None:
-    """Drop the files read again for lines."""
+    """Drop the files read again for lines, and the lines found."""
     _reread.cache_clear()
+    _relative_lines.clear()
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,22 +135,43 @@ class DocumentSpan:
     def lines_of(self, paths: Iterable[PathKey]) -> dict[PathKey, int] | None:
         """1-based line of the deepest existing node along each path (one read of the document for all of them);
         None when the text cannot be read again."""
-        from yaml._yaml import CParser
-
         text = self.source.text()
         if text is None:
             return None
-        parser = CParser(text[self.start:self.end])
-        events: list[Any] = []
-        try:
-            while parser.check_event():
-                events.append(parser.get_event())
-        except yaml.YAMLError:
-            return None
-        finally:
-            parser.dispose()
-        after = _node_ends(events)
-        return {path: _line_at(events, after, path) + 1 + self.first_line for path in paths}
+        segment = text[self.start:self.end]
+        digest = hashlib.blake2b(segment.encode(), digest_size=16).digest()
+        wanted = list(paths)
+        known = {path: _relative_lines.get((digest, path)) for path in wanted}
+        missing = [path for path, line in known.items() if line is None]
+        if missing:  # not answered for an equal document (plain copies) before
+            events = _events_of(segment)
+            if events is None:
+                return None
+            after = _node_ends(events)
+            for path in missing:
+                known[path] = _relative_lines[(digest, path)] = _line_at(events, after, path)
+        return {path: line + 1 + self.first_line for path, line in known.items() if line is not None}
+
+
+_relative_lines: dict[tuple[bytes, PathKey], int] = {}  # (document text digest, path) -> 0-based line in it
+
+
+def _events_of(segment: str) -> list[Any] | None:
+    from yaml._yaml import CParser
+
+    parser = CParser(segment)
+    get_event, end = parser.get_event, yaml.StreamEndEvent
+    events: list[Any] = []
+    try:
+        while True:
+            event = get_event()
+            events.append(event)
+            if type(event) is end:
+                return events
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
 
 
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -312,6 +336,8 @@ def _walk(node: yaml.Node) -> tuple[dict[PathKey, int], list[DuplicateKey]]:
 
 _Events = yaml.events
 _PLAIN_CACHE_MAX = 200_000
+_subtrees: dict[tuple[int, int, bytes], Any] = {}  # top-level values by their text, while one input is read
+_reading = 0  # nesting of load_paths/load_text calls: the outermost one empties _subtrees
 _plain_values: dict[str, Any] = {}  # plain scalar text -> its value (and one shared str object per text)
 _strings: dict[str, str] = {}  # quoted and block scalars: one shared str object per text
 _constructor = _ManifestLoader("")
@@ -346,19 +372,20 @@ def _fast_documents(text: str, source: str, reread: bool) -> list[Document]:
 
     parser = CParser(text)
     try:
-        return _build(parser.get_event, TextSource(source, text, reread=reread), source)
+        return _build(parser.get_event, text, TextSource(source, text, reread=reread), source)
     except yaml.YAMLError:
         raise _Unusual from None
     finally:
         parser.dispose()
 
 
-def _build(get_event: Any, holder: TextSource, source: str) -> list[Document]:  # noqa: C901 (one tight loop, on purpose)
+def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[Document]:  # noqa: C901 (one tight loop, on purpose)
     ScalarEvent, MappingStartEvent, MappingEndEvent = _Events.ScalarEvent, _Events.MappingStartEvent, \
         _Events.MappingEndEvent
     SequenceStartEvent, SequenceEndEvent = _Events.SequenceStartEvent, _Events.SequenceEndEvent
     DocumentStartEvent, StreamEndEvent = _Events.DocumentStartEvent, _Events.StreamEndEvent
-    plain_values, plain, shared = _plain_values, _plain, _shared
+    plain_values, plain, shared, subtrees, digest = _plain_values, _plain, _shared, _subtrees, hashlib.blake2b
+    root_column = 0
     limit = MAX_DOCUMENT_EVENTS
     no_key = _NO_KEY
     docs: list[Document] = []
@@ -396,10 +423,21 @@ def _build(get_event: Any, holder: TextSource, source: str) -> list[Document]:  
                 doc_line, first = event.start_mark.line, False
             if stack and stack[-1][1] is no_key and type(stack[-1][0]) is dict:
                 raise _Unusual  # a mapping or list as a key
-            stack.append([{} if kind is MappingStartEvent else [], no_key])
+            frame: list[Any] = [{} if kind is MappingStartEvent else [], no_key]
+            if len(stack) == 1:  # a value of the document's top level: spec, metadata, data...
+                mark = event.start_mark
+                frame += (mark.index, mark.column)
+            elif not stack:
+                root_column = event.start_mark.column
+            stack.append(frame)
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            value = stack.pop()[0]
+            frame = stack.pop()
+            value = frame[0]
+            if len(frame) > 2:  # the same text at the same place reads as the same value: keep one of them
+                key = (root_column, frame[3], digest(text[frame[2]:event.end_mark.index].encode(), digest_size=16)
+                       .digest())
+                value = subtrees.setdefault(key, value)
         elif kind is DocumentStartEvent:
             count, number, first = 1, number + 1, True
             mark = event.start_mark
@@ -547,11 +585,26 @@ def load_text(text: str, source: str = "-", *, reread: bool = False) -> list[Doc
     # over every live object would only make big inputs slower than linear (about 30% at 80,000 ports).
     enabled = gc.isenabled()
     gc.disable()
+    with _sharing():
+        try:
+            return _load_text(text, source, reread)
+        finally:
+            if enabled:
+                gc.enable()
+
+
+@contextmanager
+def _sharing() -> Iterator[None]:
+    """Documents read within share equal top-level values (plain copies of one CRD hold one schema); the rules only
+    read documents. The table is dropped when the outermost read ends."""
+    global _reading
+    _reading += 1
     try:
-        return _load_text(text, source, reread)
+        yield
     finally:
-        if enabled:
-            gc.enable()
+        _reading -= 1
+        if not _reading:
+            _subtrees.clear()
 
 
 def _load_text(text: str, source: str, reread: bool) -> list[Document]:
@@ -625,6 +678,11 @@ def _read(path: Path) -> str:
 
 def load_paths(paths: list[str], stdin_text: str | None = None) -> list[Document]:
     """Documents of every file named (directories recursively, `-` for stdin_text), in the order given."""
+    with _sharing():
+        return _load_paths(paths, stdin_text)
+
+
+def _load_paths(paths: list[str], stdin_text: str | None) -> list[Document]:
     docs: list[Document] = []
     seen: set[Path | str] = set()  # a file named twice (or inside a named directory too) is read once
     for path_text in paths:
