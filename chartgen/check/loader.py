@@ -595,16 +595,18 @@ def load_text(text: str, source: str = "-", *, reread: bool = False) -> list[Doc
 
 @contextmanager
 def _sharing() -> Iterator[None]:
-    """Documents read within share equal top-level values (plain copies of one CRD hold one schema); the rules only
-    read documents. The table is dropped when the outermost read ends."""
+    """Documents read within share equal top-level values (plain copies of one CRD hold one schema) and equal
+    strings; the rules only read documents. The tables are dropped when the outermost read ends."""
     global _reading
     _reading += 1
     try:
         yield
     finally:
         _reading -= 1
-        if not _reading:
+        if not _reading:  # what is read is kept by the documents; the tables would only hold memory
             _subtrees.clear()
+            _plain_values.clear()
+            _strings.clear()
 
 
 def _load_text(text: str, source: str, reread: bool) -> list[Document]:
