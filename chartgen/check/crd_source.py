@@ -96,8 +96,26 @@ def crd_from_object(obj: Any, source: str, key: str | None = None) -> Crd | None
     md: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     name = str(md.get("name") or f"{names.get('plural', kind.lower())}.{group}")
     if key is None:
-        key = hashlib.sha256(json.dumps([group, kind, versions], sort_keys=True, default=str).encode()).hexdigest()
+        key = _content_key(group, kind, versions)
     return Crd(name, group, kind, versions, tuple(unserved), source, key)
+
+
+_KEY_MEMO_MAX = 1024
+_key_memo: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}  # by schema identity; holds the schemas it names
+
+
+def _content_key(group: str, kind: str, versions: dict[str, dict[str, Any]]) -> str:
+    """A digest of the CRD's content. Equal top-level values are one object when read by the loader (copies of one
+    CRD share their schemas), so the digest is computed once per distinct schema object."""
+    memo_key = (group, kind, tuple((name, id(schema)) for name, schema in versions.items()))
+    hit = _key_memo.get(memo_key)
+    if hit is not None:
+        return hit[0]
+    key = hashlib.sha256(json.dumps([group, kind, versions], sort_keys=True, default=str).encode()).hexdigest()
+    if len(_key_memo) >= _KEY_MEMO_MAX:
+        _key_memo.clear()
+    _key_memo[memo_key] = (key, list(versions.values()))
+    return key
 
 
 # --- files -----------------------------------------------------------------------------------------------------

@@ -18,9 +18,12 @@ refused in time linear in the text). Within them, reading is linear in the size.
 from __future__ import annotations
 
 import gc
+import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +69,160 @@ class SourceDocument(Document):
     duplicate_keys: tuple[DuplicateKey, ...] = field(default=(), compare=False)
     yaml_type: str | None = field(default=None, compare=False)  # set when the document is not a mapping
     lines: Mapping[PathKey, int] = field(default_factory=dict, compare=False, repr=False)
+    span: DocumentSpan | None = field(default=None, compare=False, repr=False)  # where to re-read it for lines
 
     def line_of(self, path: PathKey) -> int | None:
         """Line of the deepest existing node along `path` (the document start if none)."""
+        return self.lines_of([path])[path]
+
+    def lines_of(self, paths: Iterable[PathKey]) -> dict[PathKey, int | None]:
+        """line_of for several paths at once (a document read lazily is read again once for all of them)."""
+        wanted = list(paths)
+        if self.span is not None:
+            found = self.span.lines_of(wanted)
+            if found is not None:
+                return dict(found)
+            return {path: self.line for path in wanted}
+        return {path: self._eager_line(path) for path in wanted}
+
+    def _eager_line(self, path: PathKey) -> int | None:
         for end in range(len(path), -1, -1):
             line = self.lines.get(path[:end])
             if line is not None:
                 return line
         return self.line
 
+
+class TextSource:
+    """The text documents came from. A file's text is not kept: it is read again (once per document, and only
+    when a finding needs a field's line); text given directly (stdin, check_text) is kept."""
+
+    def __init__(self, name: str, text: str, *, reread: bool) -> None:
+        self.name = name
+        self.size = len(text)
+        self._text = None if reread else text
+
+    def text(self) -> str | None:
+        if self._text is not None:
+            return self._text
+        text = _reread(self.name)
+        return text if text is not None and len(text) == self.size else None  # changed since: no lines
+
+
+@lru_cache(maxsize=2)  # the documents of one file are refined one after another
+def _reread(name: str) -> str | None:  # emptied by forget_texts() once the lines are found
+    try:
+        return Path(name).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def forget_texts() -> None:
+    """Drop the files read again for lines, and the lines found."""
+    _reread.cache_clear()
+    _relative_lines.clear()
+
+
+@dataclass(frozen=True, eq=False)
+class DocumentSpan:
+    """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based)."""
+
+    source: TextSource
+    start: int
+    end: int
+    first_line: int
+
+    def lines_of(self, paths: Iterable[PathKey]) -> dict[PathKey, int] | None:
+        """1-based line of the deepest existing node along each path (one read of the document for all of them);
+        None when the text cannot be read again."""
+        text = self.source.text()
+        if text is None:
+            return None
+        segment = text[self.start:self.end]
+        digest = hashlib.blake2b(segment.encode(), digest_size=16).digest()
+        wanted = list(paths)
+        known = {path: _relative_lines.get((digest, path)) for path in wanted}
+        missing = [path for path, line in known.items() if line is None]
+        if missing:  # not answered for an equal document (plain copies) before
+            events = _events_of(segment)
+            if events is None:
+                return None
+            after = _node_ends(events)
+            for path in missing:
+                known[path] = _relative_lines[(digest, path)] = _line_at(events, after, path)
+        return {path: line + 1 + self.first_line for path, line in known.items() if line is not None}
+
+
+_relative_lines: dict[tuple[bytes, PathKey], int] = {}  # (document text digest, path) -> 0-based line in it
+
+
+def _events_of(segment: str) -> list[Any] | None:
+    from yaml._yaml import CParser
+
+    parser = CParser(segment)
+    get_event, end = parser.get_event, yaml.StreamEndEvent
+    events: list[Any] = []
+    try:
+        while True:
+            event = get_event()
+            events.append(event)
+            if type(event) is end:
+                return events
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+
+
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _node_ends(events: list[Any]) -> list[int]:
+    """For every event that starts a node: the index just after that node."""
+    after = [0] * len(events)
+    open_at: list[int] = []
+    for i, event in enumerate(events):
+        if isinstance(event, _OPEN):
+            open_at.append(i)
+        elif isinstance(event, _CLOSE):
+            after[open_at.pop()] = i + 1
+        else:
+            after[i] = i + 1
+    return after
+
+
+def _line_at(events: list[Any], after: list[int], path: PathKey) -> int:
+    """0-based line of the deepest node along `path` in the first document of `events`."""
+    i = 0
+    while not isinstance(events[i], yaml.NodeEvent):
+        i += 1
+    line: int = events[i].start_mark.line
+    for part in path:
+        event = events[i]
+        j = i + 1
+        if isinstance(event, yaml.MappingStartEvent) and isinstance(part, str):
+            while not isinstance(events[j], yaml.MappingEndEvent):
+                key = events[j]
+                value = after[j]
+                if isinstance(key, yaml.ScalarEvent) and key.value == part:
+                    break  # spans hold no repeated keys: the first match is the one
+                j = after[value]
+            else:
+                return line
+            i = value
+        elif isinstance(event, yaml.SequenceStartEvent) and isinstance(part, int) and part >= 0:
+            for _ in range(part):
+                if isinstance(events[j], yaml.SequenceEndEvent):
+                    return line
+                j = after[j]
+            if isinstance(events[j], yaml.SequenceEndEvent):
+                return line
+            i = j
+        else:
+            return line
+        line = events[i].start_mark.line
+    return line
 
 # --- field paths: ("spec", "ports", 0, "name") <-> "spec.ports[0].name" -------------------------------------------
 
@@ -179,6 +327,164 @@ def _walk(node: yaml.Node) -> tuple[dict[PathKey, int], list[DuplicateKey]]:
     return lines, dups
 
 
+# --- the fast path: documents built straight from libyaml's events ------------------------------------------------
+#
+# Plain manifests (no anchors, aliases, explicit tags, merge keys, non-string or repeated keys, `kind: List`) are
+# built from the C parser's events in one pass: no node tree, no per-node line map. A document keeps the span of
+# text it came from; DocumentSpan.line_of re-reads that one document when a finding needs a field's line. Anything
+# else (and any YAML error) is read by the node-tree path below, which has always handled it.
+
+_Events = yaml.events
+_PLAIN_CACHE_MAX = 200_000
+_subtrees: dict[tuple[int, int, bytes], Any] = {}  # top-level values by their text, while one input is read
+_reading = 0  # nesting of load_paths/load_text calls: the outermost one empties _subtrees
+_plain_values: dict[str, Any] = {}  # plain scalar text -> its value (and one shared str object per text)
+_strings: dict[str, str] = {}  # quoted and block scalars: one shared str object per text
+_constructor = _ManifestLoader("")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Unusual(Exception):
+    """The stream needs the node-tree path."""
+
+
+def _plain(value: str) -> Any:
+    """The value of a plain scalar, as SafeLoader (with the manifest constructors above) makes it."""
+    tag = _constructor.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == _MERGE_TAG:
+        raise _Unusual
+    result = _constructor.construct_document(yaml.ScalarNode(tag, value))
+    if len(_plain_values) >= _PLAIN_CACHE_MAX:
+        _plain_values.clear()
+    _plain_values[value] = result
+    return result
+
+
+def _shared(value: str) -> str:
+    if len(_strings) >= _PLAIN_CACHE_MAX:
+        _strings.clear()
+    return _strings.setdefault(value, value)
+
+
+def _fast_documents(text: str, source: str, reread: bool) -> list[Document]:
+    """All documents of the stream from the event stream; raises _Unusual when the node-tree path is needed."""
+    from yaml._yaml import CParser  # present whenever libyaml is (yaml.__with_libyaml__)
+
+    parser = CParser(text)
+    try:
+        return _build(parser.get_event, text, TextSource(source, text, reread=reread), source)
+    except yaml.YAMLError:
+        raise _Unusual from None
+    finally:
+        parser.dispose()
+
+
+def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[Document]:  # noqa: C901 (one tight loop, on purpose)
+    ScalarEvent, MappingStartEvent, MappingEndEvent = _Events.ScalarEvent, _Events.MappingStartEvent, \
+        _Events.MappingEndEvent
+    SequenceStartEvent, SequenceEndEvent = _Events.SequenceStartEvent, _Events.SequenceEndEvent
+    DocumentStartEvent, StreamEndEvent = _Events.DocumentStartEvent, _Events.StreamEndEvent
+    plain_values, plain, shared, subtrees, digest = _plain_values, _plain, _shared, _subtrees, hashlib.blake2b
+    root_column = 0
+    limit = MAX_DOCUMENT_EVENTS
+    no_key = _NO_KEY
+    docs: list[Document] = []
+    index = 0  # document slot in the stream
+    number = 0  # 1-based document number, for the limit's message
+    count = 0
+    # the open containers: (container, pending key of a mapping or no_key); root is the finished document value
+    stack: list[list[Any]] = []
+    root: Any = None
+    doc_start = doc_start_line = doc_line = 0
+    first = False
+    while True:
+        event = get_event()
+        count += 1
+        if count > limit:
+            raise InputError(source, event.start_mark.line + 1,
+                             f"document {number} is too large: more than {limit} YAML nodes; "
+                             f"chartgen check reads at most that many per document")
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unusual
+            value = event.value
+            if event.implicit[0]:
+                try:
+                    value = plain_values[value]
+                except KeyError:
+                    value = plain(value)
+            else:
+                value = shared(value)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unusual
+            if first:
+                doc_line, first = event.start_mark.line, False
+            if stack and stack[-1][1] is no_key and type(stack[-1][0]) is dict:
+                raise _Unusual  # a mapping or list as a key
+            frame: list[Any] = [{} if kind is MappingStartEvent else [], no_key]
+            if len(stack) == 1:  # a value of the document's top level: spec, metadata, data...
+                mark = event.start_mark
+                frame += (mark.index, mark.column)
+            elif not stack:
+                root_column = event.start_mark.column
+            stack.append(frame)
+            continue
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            frame = stack.pop()
+            value = frame[0]
+            if len(frame) > 2:  # the same text at the same place reads as the same value: keep one of them
+                key = (root_column, frame[3], digest(text[frame[2]:event.end_mark.index].encode(), digest_size=16)
+                       .digest())
+                value = subtrees.setdefault(key, value)
+        elif kind is DocumentStartEvent:
+            count, number, first = 1, number + 1, True
+            mark = event.start_mark
+            doc_start, doc_start_line = mark.index - mark.column, mark.line
+            continue
+        elif kind is _Events.DocumentEndEvent:
+            if root is not None:
+                docs.append(_fast_document(root, DocumentSpan(holder, doc_start, event.end_mark.index, doc_start_line),
+                                           doc_line + 1, source, index))
+            root = None
+            index += 1
+            continue
+        elif kind is StreamEndEvent:
+            return docs
+        elif kind is _Events.StreamStartEvent:
+            continue
+        else:  # an alias
+            raise _Unusual
+        if first:
+            doc_line, first = event.start_mark.line, False
+        if not stack:
+            root = value
+            continue
+        top = stack[-1]
+        container = top[0]
+        if type(container) is list:
+            container.append(value)
+        elif top[1] is no_key:
+            if type(value) is not str or value in container:
+                raise _Unusual  # a non-string key (converted by the YAML-to-JSON step) or a repeated key
+            top[1] = value
+        else:
+            container[top[1]] = value
+            top[1] = no_key
+
+
+_NO_KEY = object()
+
+
+def _fast_document(obj: Any, span: DocumentSpan, line: int, source: str, index: int) -> SourceDocument:
+    if not isinstance(obj, dict):
+        return SourceDocument({}, source, index, line, (), type(obj).__name__, span=span)
+    if obj.get("kind") == "List" and isinstance(obj.get("items"), list):
+        raise _Unusual  # expanded with its items' lines by the node-tree path
+    return SourceDocument(obj, source, index, line, (), None, span=span)
+
+
 def _yaml_error(source: str, err: yaml.YAMLError) -> InputError:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
@@ -270,22 +576,52 @@ def _count_events(text: str, source: str) -> None:
         scanner.dispose()
 
 
-def load_text(text: str, source: str = "-") -> list[Document]:
-    """All documents of one YAML stream; empty and null documents are skipped (they keep their index slot)."""
+def load_text(text: str, source: str = "-", *, reread: bool = False) -> list[Document]:
+    """All documents of one YAML stream; empty and null documents are skipped (they keep their index slot).
+
+    `reread`: `source` is the file the text was read from, and may be read again for the lines of findings
+    (instead of keeping the text)."""
     # Building the tree allocates millions of objects and no garbage cycles: the cyclic collector's full passes
     # over every live object would only make big inputs slower than linear (about 30% at 80,000 ports).
     enabled = gc.isenabled()
     gc.disable()
+    with _sharing():
+        try:
+            return _load_text(text, source, reread)
+        finally:
+            if enabled:
+                gc.enable()
+
+
+@contextmanager
+def _sharing() -> Iterator[None]:
+    """Documents read within share equal top-level values (plain copies of one CRD hold one schema) and equal
+    strings; the rules only read documents. The tables are dropped when the outermost read ends."""
+    global _reading
+    _reading += 1
     try:
-        return _load_text(text, source)
+        yield
     finally:
-        if enabled:
-            gc.enable()
+        _reading -= 1
+        if not _reading:  # what is read is kept by the documents; the tables would only hold memory
+            _subtrees.clear()
+            _plain_values.clear()
+            _strings.clear()
 
 
-def _load_text(text: str, source: str) -> list[Document]:
+def _load_text(text: str, source: str, reread: bool) -> list[Document]:
     if len(text) > MAX_TEXT_BYTES:
         raise _too_big(len(text.encode("utf-8", "replace")), source)
+    if yaml.__with_libyaml__:
+        try:
+            return _fast_documents(text, source, reread)
+        except _Unusual:
+            pass
+    return _load_nodes(text, source)
+
+
+def _load_nodes(text: str, source: str) -> list[Document]:
+    """The node-tree path: every YAML feature, an eager line map, duplicate keys."""
     if len(text) > MAX_DOCUMENT_EVENTS:  # every event takes at least one character: shorter text is within it
         _count_events(text, source)
     may_alias = "*" in text  # without an alias, a document's size is bounded by the event limit
@@ -344,6 +680,11 @@ def _read(path: Path) -> str:
 
 def load_paths(paths: list[str], stdin_text: str | None = None) -> list[Document]:
     """Documents of every file named (directories recursively, `-` for stdin_text), in the order given."""
+    with _sharing():
+        return _load_paths(paths, stdin_text)
+
+
+def _load_paths(paths: list[str], stdin_text: str | None) -> list[Document]:
     docs: list[Document] = []
     seen: set[Path | str] = set()  # a file named twice (or inside a named directory too) is read once
     for path_text in paths:
@@ -356,5 +697,5 @@ def load_paths(paths: list[str], stdin_text: str | None = None) -> list[Document
             resolved = path.resolve()
             if resolved not in seen:
                 seen.add(resolved)
-                docs.extend(load_text(_read(path), str(path)))
+                docs.extend(load_text(_read(path), str(path), reread=True))
     return docs

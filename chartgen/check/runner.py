@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from chartgen.check.loader import SourceDocument, parse_field
+from chartgen.check.loader import SourceDocument, forget_texts, parse_field
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import Rule, all_rules
 from chartgen.check.suppress import IGNORE_ANNOTATION, Ignore, ignores_of, parse_ignore  # noqa: F401 (re-export)
@@ -55,12 +55,34 @@ class CheckResult:
 _parse_field = lru_cache(maxsize=4096)(parse_field)  # the same fields recur in every copy of a chart
 
 
-def _refine_line(finding: Finding, doc: Document | None) -> Finding:
-    """Point a finding made with Finding.at at the line of its field, when the loader recorded it."""
-    if doc is None or not finding.field or finding.line != doc.line or not isinstance(doc, SourceDocument):
-        return finding
-    line = doc.line_of(_parse_field(finding.field))
-    return finding if line == finding.line else replace(finding, line=line)
+def _needs_line(finding: Finding, doc: Document | None) -> bool:
+    """A finding made with Finding.at, whose field's line the loader can tell."""
+    return doc is not None and bool(finding.field) and finding.line == doc.line and isinstance(doc, SourceDocument)
+
+
+def _refine_lines(findings: list[Finding], by_location: dict[tuple[str | None, int | None], Document]) -> list[Finding]:
+    """Point findings made with Finding.at at the line of their field: each document is read again (when the loader
+    did not keep its lines) once for all of its findings, in file order."""
+    wanted: dict[tuple[str | None, int | None], set[tuple[str | int, ...]]] = {}
+    for f in findings:
+        key = (f.file, f.doc_index)
+        if _needs_line(f, by_location.get(key)):
+            wanted.setdefault(key, set()).add(_parse_field(f.field or ""))
+    lines: dict[tuple[str | None, int | None], dict[tuple[str | int, ...], int | None]] = {}
+    for key in sorted(wanted, key=lambda k: (k[0] or "", -1 if k[1] is None else k[1])):
+        doc = by_location[key]
+        assert isinstance(doc, SourceDocument)
+        lines[key] = doc.lines_of(wanted[key])
+    forget_texts()
+    out = []
+    for f in findings:
+        key = (f.file, f.doc_index)
+        if key in lines and f.field and f.line == by_location[key].line:
+            line = lines[key][_parse_field(f.field)]
+            if line != f.line:
+                f = replace(f, line=line)
+        out.append(f)
+    return out
 
 
 def sort_key(finding: Finding) -> tuple[str, int, str, str, str]:
@@ -87,19 +109,19 @@ def check(documents: Sequence[Document], opts: CheckOptions, default_namespace: 
     by_location: dict[tuple[str | None, int | None], Document] = {(d.file, d.index): d for d in docs}
     ignores = {key: parsed for key, d in by_location.items() if isinstance(parsed := _ignores(d), Ignore)}
     promote = opts.profile == "prod"
-    kept: list[Finding] = []
-    suppressed: list[Finding] = []
+    found: list[Finding] = []
     for r in all_rules():
         if r.id in opts.disabled:
             continue
-        for finding in _run_rule(r, index, opts, promote):
-            key = (finding.file, finding.doc_index)
-            finding = _refine_line(finding, by_location.get(key))
-            ignore = ignores.get(key)
-            if ignore is not None and finding.rule in ignore.rules and not finding.rule.startswith("CG-META-"):
-                suppressed.append(finding)
-            else:
-                kept.append(finding)
+        found.extend(_run_rule(r, index, opts, promote))
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    for finding in _refine_lines(found, by_location):
+        ignore = ignores.get((finding.file, finding.doc_index))
+        if ignore is not None and finding.rule in ignore.rules and not finding.rule.startswith("CG-META-"):
+            suppressed.append(finding)
+        else:
+            kept.append(finding)
     kept.sort(key=sort_key)
     suppressed.sort(key=sort_key)
     return CheckResult(docs, kept, suppressed)
