@@ -366,8 +366,18 @@ def _peer_authns(index: ManifestIndex) -> dict[tuple[str, str] | None, list[Docu
 
 
 def _peer_authn_mode(index: ManifestIndex, pt: PodTemplate, port: int | None) -> tuple[str, Document] | None:
-    """The effective PeerAuthentication mode for a pod (and container port), from the rendered policies."""
+    """The effective PeerAuthentication mode for a pod (and container port), from the rendered policies; it depends
+    only on the pod's namespace and labels, so copies of a workload share one answer."""
     ns = index.namespace_of(pt.owner)
+    cache: dict[Any, tuple[str, Document] | None] = index_cache(index, "_cg_peer_authn_mode", dict)
+    key = (ns, tuple(sorted((str(k), str(v)) for k, v in pt.labels.items())), port)
+    if key not in cache:
+        cache[key] = _peer_authn_mode_of(index, pt, ns, port)
+    return cache[key]
+
+
+def _peer_authn_mode_of(index: ManifestIndex, pt: PodTemplate, ns: str | None,
+                        port: int | None) -> tuple[str, Document] | None:
     workload: Document | None = None
     namespace_wide: Document | None = None
     by_pair = _peer_authns(index)

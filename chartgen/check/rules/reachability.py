@@ -84,6 +84,26 @@ def policy_types(policy: Document) -> list[str]:
     return ["Ingress"] + (["Egress"] if spec.get("egress") is not None else [])
 
 
+PodKey = tuple[str | None, tuple[tuple[str, str], ...]]
+
+
+def pod_key(index: ManifestIndex, pt: PodTemplate) -> PodKey:
+    """What selecting a pod template depends on: its namespace and its labels."""
+    return index.namespace_of(pt.owner), tuple(sorted((str(k), str(v)) for k, v in pt.labels.items()))
+
+
+def distinct_pods(index: ManifestIndex, pods: list[PodTemplate]) -> list[PodTemplate]:
+    """Pod templates that differ in namespace, labels or spec (identical copies are judged once: the same verdict)."""
+    seen: set[tuple[PodKey, int]] = set()
+    out = []
+    for pt in pods:
+        key = (pod_key(index, pt), id(pt.spec))
+        if key not in seen:
+            seen.add(key)
+            out.append(pt)
+    return out
+
+
 class Policies:
     """NetworkPolicies of one index, bucketed by one matchLabels pair so finding the policies that select a pod
     costs the number of its labels, not the number of policies. Built once per index."""
@@ -104,17 +124,21 @@ class Policies:
                 self.unkeyed.append(p)
             else:
                 self.every_pod.setdefault(index.namespace_of(p), []).append(p)
-        self._selecting: dict[int, list[Document]] = {}
-        self._isolated: dict[tuple[int, str], list[Document]] = {}
-        self._rules: dict[tuple[int, str], list[PolicyRule]] = {}
+        # keyed by the pod's namespace and labels (all that selection depends on), so copies of a workload share them
+        self._selecting: dict[PodKey, list[Document]] = {}
+        self._isolated: dict[tuple[PodKey, str], list[Document]] = {}
+        self._rules: dict[tuple[PodKey, str], list[PolicyRule]] = {}
         self._every_pod_cache: dict[tuple[str | None, str], tuple[list[Document], list[PolicyRule]]] = {}
 
     @classmethod
     def of(cls, index: ManifestIndex) -> Policies:
         return index_cache(index, "_cg_recall_policies", lambda: cls(index))
 
+    def key(self, pt: PodTemplate) -> PodKey:
+        return pod_key(self.index, pt)
+
     def selecting(self, pt: PodTemplate) -> list[Document]:
-        key = id(pt.owner)
+        key = self.key(pt)
         if key not in self._selecting:
             ns = self.index.namespace_of(pt.owner)
             candidates = list(self.unkeyed)
@@ -143,7 +167,7 @@ class Policies:
                                                expressions=as_list(sel.get("matchExpressions")), include_hooks=True)
 
     def isolated(self, pt: PodTemplate, direction: str) -> list[Document]:
-        key = (id(pt.owner), direction)
+        key = (self.key(pt), direction)
         if key not in self._isolated:
             kind = "Ingress" if direction == "ingress" else "Egress"
             own = [p for p in self.selecting(pt) if kind in policy_types(p)]
@@ -151,7 +175,7 @@ class Policies:
         return self._isolated[key]
 
     def rules(self, pt: PodTemplate, direction: str) -> list[PolicyRule]:
-        key = (id(pt.owner), direction)
+        key = (self.key(pt), direction)
         if key not in self._rules:
             kind = "Ingress" if direction == "ingress" else "Egress"
             own = [PolicyRule(p, i, as_dict(r), direction) for p in self.selecting(pt) if kind in policy_types(p)
@@ -226,7 +250,7 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
     if not policies.policies:
         return
     for svc in index.kind("Service"):
-        for pt in pods_of_service(index, svc):
+        for pt in distinct_pods(index, pods_of_service(index, svc)):
             if as_dict(pt.spec).get("hostNetwork") is True:
                 continue  # NetworkPolicies do not apply to host-network pods
             isolating = policies.isolated(pt, "ingress")
@@ -424,7 +448,7 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         via = next((v for ens, v in edges.get(svc.name, []) if same_namespace(ens, ns)), None)
         if via is None:
             continue
-        for pt in pods_of_service(index, svc):
+        for pt in distinct_pods(index, pods_of_service(index, svc)):
             if not policies.isolated(pt, "ingress"):
                 continue
             rules = policies.rules(pt, "ingress")
