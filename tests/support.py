@@ -10,7 +10,6 @@ from chartgen import helm_install
 from chartgen.helm import Helm
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 CHARTS = REPO / "generated-charts"
 KUBE_VERSION = "1.31.0"  # pinned: helm 3.17 and 4.1 default to different versions
 HELM_VERSIONS = ("4.1.4", "3.17.2")
