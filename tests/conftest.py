@@ -31,4 +31,4 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
 
 def pytest_addoption(parser):
     parser.addoption("--shared", default=None, help="path of shared/ (Istio CRDs, real-world renders) for "
-                     "tests/corpus/; default $CHARTGEN_SHARED, else ../shared beside the repo")
+                     "tests/corpus/; default $CHARTGEN_SHARED, else the shared/ folder beside the repo")

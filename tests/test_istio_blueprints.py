@@ -357,7 +357,7 @@ def test_without_istio_charts_render_as_before():
 
 
 # ----------------------------------------------------------------------------------------- CRD validation
-# Validation of the rendered Istio objects against Istio's real CRDs needs ../shared: tests/corpus/test_istio_crds.py.
+# Validation of the rendered Istio objects against Istio's real CRDs needs the shared/ folder (outside the repo): tests/corpus/test_istio_crds.py.
 
 
 def test_rendered_istio_objects_without_crds_are_reported_as_not_schema_checked(helm):
