@@ -5,16 +5,16 @@ Exit codes: 0 all good, 1 findings (drift, lint/template failures, check finding
 
 from __future__ import annotations
 
-import contextlib
+import inspect
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from chartgen.blueprint_root import quick_choices
 from chartgen.errors import ChartgenError
+from chartgen.new_command import NEW_OPTIONS, NewOption
 
 if TYPE_CHECKING:
     from chartgen.writer import Plan
@@ -53,72 +53,34 @@ def _spec_dir(chart: Path) -> Path:
     return chart.parent if chart.name == "chartgen.yaml" else chart
 
 
-# The blueprint names come from the blueprint folders (read cheaply: no YAML, no library, at import).
-_TYPE_HELP = f"Service blueprint: {', '.join(quick_choices()) or 'a folder under blueprints/service'}."
-
-
-@app.command()
-def new(
-    name: Optional[str] = typer.Argument(None, help="Chart name (a DNS-1035 label)."),
-    type: Optional[str] = typer.Option(None, "--type", "-t", help=_TYPE_HELP),
-    image: Optional[str] = typer.Option(None, help="Container image, e.g. ghcr.io/acme/app:1.2.3."),
-    port: Optional[int] = typer.Option(None, help="Service port."),
-    target_port: Optional[int] = typer.Option(None, "--target-port", help="Container port (targetPort)."),
-    external_name: Optional[str] = typer.Option(None, "--external-name", help="ExternalName: the DNS name."),
-    istio: Optional[bool] = typer.Option(None, "--istio/--no-istio", help="Add Istio traffic management."),
-    output: Path = typer.Option(Path("."), "--output", "-o", help="Folder to create the chart folder in."),
-    no_input: bool = typer.Option(False, "--no-input", help="Never prompt; use defaults for missing answers."),
-) -> None:
+def _new_command(**params: Any) -> None:
     """Scaffold a new chart folder: chartgen.yaml plus the complete generated chart."""
-    answers: dict[str, str | None] = {
-        "name": name, "type": type, "image": image,
-        "port": None if port is None else str(port),
-        "target_port": None if target_port is None else str(target_port),
-        "external_name": external_name,
-        "istio": None if istio is None else ("yes" if istio else "no"),
-    }
-    with _collector_paused():
-        _new(answers, output, no_input)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No garbage collection while one chart is created (bounded garbage; collections were ~5 % of a `chartgen new`
-    process, bench/README.md "Start-up"); restored afterwards for callers that go on (tests, the Python API)."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _new(answers: dict[str, str | None], output: Path, no_input: bool) -> None:
-    from chartgen import scaffold
-    from chartgen.engine import generate
-    from chartgen.spec import DNS1035, parse_spec_text
-    from chartgen.writer import write_new
+    from chartgen.new_command import run
 
     try:
-        if no_input:
-            answers = scaffold.fill_no_input(answers)
-        final = scaffold.ask_missing(answers)
-        if not DNS1035.match(final["name"]) or len(final["name"]) > 63:
-            raise ChartgenError("chartgen new", "name", f"{final['name']!r} is not a DNS-1035 label: at most 63 "
-                                "lowercase letters, digits and '-', starting with a letter")
-        target = output / final["name"]
-        text = scaffold.render_spec(final)
-        spec = parse_spec_text(text, str(target / "chartgen.yaml"))
-        tree = generate(spec)
-        tree.add("chartgen.yaml", text)
-        write_new(tree, target)
+        message = run(params)
     except ChartgenError as exc:
         raise _fail(exc) from None
-    typer.echo(f"created {target} ({spec.blueprint.name}, environments: "
-               f"{', '.join(e.name for e in spec.environments)})")
+    typer.echo(message)
+
+
+def _new_parameter(opt: NewOption) -> inspect.Parameter:
+    # The blueprint names come from the blueprint folders (read cheaply: no YAML, no library, at import).
+    text = opt.help.format(choices=", ".join(quick_choices()) or "a folder under blueprints/service")
+    if not opt.flags:
+        info = typer.Argument(opt.default, help=text)
+    elif opt.negative:
+        info = typer.Option(opt.default, f"{opt.flags[0]}/{opt.negative}", help=text)
+    else:
+        info = typer.Option(opt.default, *opt.flags, help=text)
+    annotation = opt.kind if opt.default is not None else Optional[opt.kind]
+    return inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
+
+
+# `new` is declared once, as data (chartgen/new_command.py), which chartgen.entry also reads without typer.
+_new_command.__signature__ = inspect.Signature([_new_parameter(o) for o in NEW_OPTIONS])  # type: ignore[attr-defined]
+_new_command.__annotations__ = {p.name: p.annotation for p in _new_command.__signature__.parameters.values()}  # type: ignore[attr-defined]
+app.command("new")(_new_command)
 
 
 @app.command("generate")
@@ -474,24 +436,9 @@ def helm_which(helm: Optional[str] = HelmOpt) -> None:
 
 
 def main() -> None:
-    import os
+    from chartgen.guard import guarded
 
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except ChartgenError as exc:  # raised outside a command's own handling
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except OSError as exc:  # the file system said no (permissions, full disk): the user's to fix, not a bug
-        where = exc.filename if exc.filename is not None else "chartgen"
-        typer.echo(f"error: {where}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # a bug in chartgen: say so in one line (CHARTGEN_DEBUG=1 for the traceback)
-        if os.environ.get("CHARTGEN_DEBUG"):
-            raise
-        typer.echo(f"internal error: {type(exc).__name__}: {exc} (set CHARTGEN_DEBUG=1 for details)", err=True)
-        sys.exit(3)
+    guarded(app)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of plain data (maps, lists, scalars: what YAML and JSON give), several times faster than
+    copy.deepcopy, which `chartgen new` would otherwise spend a tenth of its process in."""
+    if isinstance(value, Mapping):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    return value
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -15,17 +24,23 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     result as None: helm 3.17 and 4.1 both keep it (`key: null` in `toYaml .Values`);
     tests/test_merge_vs_helm.py checks every rule here against both.
     """
-    out: dict[str, Any] = copy.deepcopy(dict(base))
+    return merge_into(plain_copy(base), override)
+
+
+def merge_into(out: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """merge(), overlaying `out` in place (a map the caller owns, e.g. one merge() returned); returns it."""
     for key, value in override.items():
         if value is None:
             if key in out:
                 del out[key]
             else:
                 out[key] = None
+        elif isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            merge_into(out[key], value)
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = merge(out[key], value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = plain_copy(value)
     return out
 
 
@@ -37,13 +52,13 @@ def diff(base: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in target.items():
         if key not in base:
-            out[key] = copy.deepcopy(value)
+            out[key] = plain_copy(value)
         elif isinstance(value, Mapping) and isinstance(base[key], Mapping):
             sub = diff(base[key], value)
             if sub:  # removed sub-keys appear as None inside sub
                 out[key] = sub
         elif value != base[key] or type(value) is not type(base[key]):
-            out[key] = copy.deepcopy(value)
+            out[key] = plain_copy(value)
     for key in base:
         if key not in target:
             out[key] = None

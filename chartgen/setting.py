@@ -25,10 +25,11 @@ Models: copier's one documented property per config key; Helm's values.schema.js
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from chartgen.merge import plain_copy
 
 Where = Literal["top", "both", "env"]
 _MISSING = object()
@@ -56,13 +57,13 @@ class Setting:
     def values_entry_schema(self) -> dict[str, Any]:
         """The values.schema.json entry: the schema (or values_schema), then the description (or, when values_schema
         has a `description` key, the description there)."""
-        out = dict(copy.deepcopy(self.values_schema if self.values_schema is not None else self.schema))
+        out = dict(plain_copy(self.values_schema if self.values_schema is not None else self.schema))
         if self.description:
             out["description"] = self.description
         return out
 
     def spec_schema(self) -> dict[str, Any]:
-        out = dict(copy.deepcopy(self.schema))
+        out = dict(plain_copy(self.schema))
         if self.description:
             out["description"] = self.description
         return out
@@ -87,7 +88,7 @@ class Value:
         return str(self.schema.get("description", ""))
 
     def values_entry_schema(self) -> dict[str, Any]:
-        return dict(copy.deepcopy(self.schema))
+        return dict(plain_copy(self.schema))
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class Catalog:
             node = node.get(part, _MISSING) if isinstance(node, Mapping) else _MISSING
             if node is _MISSING or node is None:
                 default = self.settings[key].default
-                return copy.deepcopy(default) if isinstance(default, (dict, list)) else default
+                return plain_copy(default) if isinstance(default, (dict, list)) else default
         return node
 
     def base_layer(self) -> Mapping[str, Any]:
@@ -147,7 +148,7 @@ class Catalog:
             self._base = {}
             for s in self:
                 if s.layered and s.default is not None and s.where == "both":
-                    _put(self._base, s.key, copy.deepcopy(s.default))
+                    _put(self._base, s.key, plain_copy(s.default))
         return self._base
 
     def keys(self, where: Where) -> list[str]:
@@ -175,7 +176,7 @@ class Catalog:
             node: dict[str, Any] = {"type": "object", "additionalProperties": False}
             if group.description:
                 node["description"] = group.description
-            node.update(copy.deepcopy(dict(group.extra)))
+            node.update(plain_copy(dict(group.extra)))
             node["properties"] = {}
             props[name] = node
         return props[name]["properties"]

@@ -19,7 +19,7 @@ import yaml
 
 from chartgen.errors import ChartgenError
 from chartgen.k8snames import json_type
-from chartgen.merge import diff, merge
+from chartgen.merge import diff, merge, merge_into
 from chartgen.setting import Catalog
 from chartgen.settings import CATALOG
 from chartgen.spec import Settings, Spec
@@ -95,14 +95,20 @@ def _parse(text: str, where: str) -> dict[str, Any]:
     return data or {}
 
 
-def _merge_schema(base: dict[str, Any], frag: Mapping[str, Any]) -> dict[str, Any]:
-    """Schemas merge like values, except that `required` lists are unioned."""
-    out = merge(base, {k: v for k, v in frag.items() if k != "required"})
-    if "required" in frag or "required" in base:
-        out["required"] = sorted(set(base.get("required", [])) | set(frag.get("required", [])))
-    for key, sub in frag.get("properties", {}).items():
-        if isinstance(sub, Mapping) and isinstance(base.get("properties", {}).get(key), Mapping):
-            out["properties"][key] = _merge_schema(base["properties"][key], sub)
+def _merge_schema(out: dict[str, Any], frag: Mapping[str, Any]) -> dict[str, Any]:
+    """Schemas merge like values (into `out`, in place), except that `required` lists are unioned."""
+    for key, value in frag.items():
+        if key == "properties" and isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            props = out[key]
+            for name, sub in value.items():
+                if isinstance(sub, Mapping) and isinstance(props.get(name), dict):
+                    _merge_schema(props[name], sub)
+                else:
+                    merge_into(props, {name: sub})
+        elif key != "required":
+            merge_into(out, {key: value})
+    if "required" in frag or "required" in out:
+        out["required"] = sorted(set(out.get("required", [])) | set(frag.get("required", [])))
     return out
 
 
@@ -119,9 +125,9 @@ class RenderedValues:
 def _layer(texts: list[str], settings: Settings, part_ids: tuple[str, ...], catalog: Catalog) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for text in texts:
-        out = merge(out, _parse(text, "values fragment"))
+        merge_into(out, _parse(text, "values fragment"))
     extra = catalog.values_entries(settings.raw, part_ids, out)
-    return merge(out, extra) if extra else out
+    return merge_into(out, extra) if extra else out
 
 
 def build_values(spec: Spec, rendered: RenderedValues, catalog: Catalog = CATALOG) -> ValuesModel:

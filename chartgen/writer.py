@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chartgen import threeway
 from chartgen.errors import FileSystemError, WriteConflict, from_os_error
 from chartgen.filetree import FileTree
 from chartgen.lockfile import BASE_DIR, LOCK_FILE, STATE_DIR, lock_json
@@ -163,6 +162,8 @@ def _plan_generated(result: Plan, root: Path, rel: str, text: str, data: bytes |
     if base == text:  # chartgen's output did not change: the user's edit stands
         result.kept.append(rel)
         return
+    from chartgen import threeway  # only for edited files: merge3 and difflib stay out of `chartgen new`
+
     merged = threeway.merge(base, ours, text)
     if merged.clean:
         result.merged.append(rel)

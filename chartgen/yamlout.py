@@ -38,6 +38,21 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def _scalar(value: Any) -> str:
+    # The common scalars directly (what the dumper would write; tests/test_values_fidelity.py compares), the rest
+    # through the dumper: a values file has hundreds of keys, and a dumper per scalar was most of writing it.
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and plain_is_safe(value):
+        return value
+    return dumped_scalar(value)
+
+
+def dumped_scalar(value: Any) -> str:
+    """`value` as a YAML flow scalar, written by the dumper."""
     text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10_000, allow_unicode=True)
     text = text.strip()
     if text.endswith("\n..."):

@@ -32,6 +32,35 @@ def test_isolated_env_points_every_helm_home_into_the_given_folder(monkeypatch, 
     assert env["PATH"] == os.environ["PATH"]
 
 
+def test_helm_runs_without_go_garbage_collection_below_a_memory_limit(monkeypatch, tmp_path):
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    env = isolated_env(str(tmp_path))
+    assert env["GOGC"] == "off" and env["GOMEMLIMIT"] == "384MiB"
+
+
+@pytest.mark.parametrize("var", ["GOGC", "GOMEMLIMIT"])
+def test_a_users_go_runtime_tuning_is_kept(monkeypatch, tmp_path, var):
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    monkeypatch.setenv(var, "150")
+    env = isolated_env(str(tmp_path))
+    assert env[var] == "150"
+    assert set(env) & {"GOGC", "GOMEMLIMIT"} == {var}  # nothing of ours added beside the user's choice
+
+
+def test_helm_renders_the_same_with_the_collector_off(tmp_path):
+    """GOGC=off changes when Go collects, never what helm prints."""
+    helm = helm_binary(HELM_VERSIONS[0])
+    chart = CHARTS / "webapp"
+    args = ["template", "r", str(chart), "-f", str(chart / "values-prod.yaml"), "--kube-version", KUBE_VERSION]
+    tuned = helm.run(*args)
+    plain = subprocess.run([helm.path, *args], capture_output=True, text=True,
+                           env={k: v for k, v in os.environ.items() if k not in ("GOGC", "GOMEMLIMIT")})
+    assert tuned.ok and plain.returncode == 0
+    assert tuned.stdout == plain.stdout and "kind: Deployment" in tuned.stdout
+
+
 @pytest.mark.parametrize("version", HELM_VERSIONS)
 def test_users_plugins_and_repositories_cannot_change_a_verdict(monkeypatch, tmp_path, version):
     """A user's helm setup with a repository and a plugin: helm as chartgen runs it sees neither."""

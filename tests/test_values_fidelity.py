@@ -15,7 +15,7 @@ from chartgen.check.loader import load_text
 from chartgen.engine import generate
 from chartgen.spec import parse_spec_text
 from chartgen.writer import write
-from chartgen.yamlout import dump_values, json_text, plain_is_safe
+from chartgen.yamlout import _scalar, dump_values, dumped_scalar, json_text, plain_is_safe
 
 from support import HELM_VERSIONS, KUBE_VERSION, helm_binary
 
@@ -83,6 +83,14 @@ def test_values_files_read_back_every_string_as_that_string(value):
     assert yaml.safe_load(text) == {"k": value, "l": [value], "m": {value: value}}
     if plain_is_safe(value):
         assert value[0].isalpha() or value[0] == "/"
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(value=st.one_of(STRINGS, st.sampled_from(TRICKY), st.from_regex(r"[A-Za-z/][A-Za-z0-9._/-]{0,12}", fullmatch=True),
+                       st.integers(), st.booleans(), st.none()))
+def test_scalars_written_without_the_dumper_are_what_the_dumper_writes(value):
+    """values files write common scalars directly (start-up, issue 16): exactly PyYAML's text for each."""
+    assert _scalar(value) == dumped_scalar(value)
 
 
 @pytest.mark.parametrize("char", ["\x7f", "\x9e", "\ufffe"])

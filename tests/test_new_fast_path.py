@@ -1,0 +1,126 @@
+"""`chartgen new` without typer (issue 16's start-up target): the console script reads an ordinary `new` command line
+itself, exactly as typer would, and hands anything else to typer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chartgen import new_command
+from chartgen.cli import app
+
+SCRIPT = """
+import sys
+sys.argv = ["chartgen", *{args!r}]
+from chartgen.entry import main
+try:
+    main()
+finally:
+    print("typer imported" if "typer" in sys.modules else "typer not imported", file=sys.stderr)
+"""
+
+
+def run_entry(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", SCRIPT.format(args=list(args))], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+def typer_params(argv: list[str], monkeypatch) -> dict:
+    """The parameters typer passes to the `new` command for argv (the command itself replaced by a recorder)."""
+    seen: dict = {}
+
+    def record(params):
+        seen.update(params)
+        return "recorded"
+
+    monkeypatch.setattr(new_command, "run", record)
+    res = CliRunner().invoke(app, ["new", *argv])
+    assert res.exit_code == 0, res.output
+    return seen
+
+
+VALID = [
+    [],
+    ["web"],
+    ["web", "--image", "nginx:1.27", "--no-input"],
+    ["--no-input", "web", "--image=ghcr.io/acme/app:1.2.3"],
+    ["web", "-t", "nodeport", "--port", "8080", "--target-port=9090", "-o", "out"],
+    ["db", "--type", "externalname", "--external-name", "db.example.com", "--no-input"],
+    ["web", "--istio", "--image", "nginx"],
+    ["web", "--no-istio", "--output=charts", "--image", "a/b:1"],
+    ["--", "-weird"],
+    ["web", "--port", "-1"],
+]
+
+
+@pytest.mark.parametrize("argv", VALID, ids=lambda a: " ".join(a) or "(none)")
+def test_plain_command_lines_read_exactly_as_typer_reads_them(argv, monkeypatch):
+    assert new_command.parse_argv(argv) == typer_params(argv, monkeypatch)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["web", "--help"], ["-h"], ["web", "--imag", "x"], ["web", "--port", "eighty"], ["web", "--port"],
+    ["web", "other"], ["web", "--image", "a", "--image", "b"], ["web", "--no-input=yes"], ["web", "-tnodeport"],
+    ["web", "--istio", "--no-istio"], ["web", "--no-istio=1"],
+], ids=" ".join)
+def test_anything_else_is_left_to_typer(argv):
+    assert new_command.parse_argv(argv) is None
+
+
+def test_every_option_of_the_typer_command_is_read_by_the_fast_path():
+    import typer.main
+
+    command = typer.main.get_command(app).commands["new"]  # type: ignore[attr-defined]
+    typer_flags = {flag for p in command.params for flag in (*p.opts, *p.secondary_opts)}
+    ours = {flag for o in new_command.NEW_OPTIONS for flag in (*o.flags, *([o.negative] if o.negative else []))}
+    assert typer_flags == ours | {o.name for o in new_command.NEW_OPTIONS if not o.flags}
+
+
+def test_chartgen_new_creates_the_chart_without_importing_typer(tmp_path):
+    done = run_entry("new", "web", "--image", "nginx:1.27", "--no-input", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "created web (clusterip, environments: dev, staging, prod)\n"
+    assert done.stderr.strip() == "typer not imported"
+    assert (tmp_path / "web" / "templates" / "deployment.yaml").is_file()
+
+
+def test_bad_input_on_the_fast_path_is_one_line_and_exit_2(tmp_path):
+    done = run_entry("new", "Web", "--image", "nginx:1.27", "--no-input", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: chartgen new: name: 'Web' is not a DNS-1035 label: at most 63 lowercase letters, digits and '-', "
+        "starting with a letter", "typer not imported"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_is_refused_and_left_alone(tmp_path):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "mine.txt").write_text("keep")
+    done = run_entry("new", "web", "--image", "nginx:1.27", "--no-input", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("error: web: ")
+    assert [p.name for p in (tmp_path / "web").iterdir()] == ["mine.txt"]
+
+
+def test_a_mistyped_option_still_gets_typers_message(tmp_path):
+    done = run_entry("new", "web", "--imag", "nginx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "No such option: --imag" in done.stderr and "typer imported" in done.stderr
+
+
+def test_both_paths_write_the_same_chart(tmp_path):
+    argv = ["web", "-t", "headless", "--image", "ghcr.io/acme/db:2.0", "--port", "5432", "--no-input"]
+    fast, slow = tmp_path / "fast", tmp_path / "slow"
+    fast.mkdir()
+    slow.mkdir()
+    assert run_entry("new", *argv, cwd=fast).returncode == 0
+    res = CliRunner().invoke(app, ["new", *argv, "-o", str(slow)])
+    assert res.exit_code == 0, res.output
+    files = sorted(p.relative_to(fast) for p in fast.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(slow) for p in slow.rglob("*") if p.is_file())
+    assert len(files) > 10
+    for rel in files:
+        assert (fast / rel).read_bytes() == (slow / rel).read_bytes(), rel
