@@ -24,6 +24,7 @@ from chartgen.filetree import FileTree
 from chartgen.setting import Catalog
 from chartgen.settings import CATALOG
 from chartgen.spec import Environment, Settings, Spec
+from chartgen.user_cache import user_cache
 from chartgen.values import HEADER as GENERATED_HEADER
 from chartgen.values import RenderedValues, ValuesModel, build_values
 from chartgen.yamlout import json_text
@@ -61,12 +62,11 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
 def bytecode_dir(syntax: Mapping[str, Any] = SYNTAX) -> Path:
     """Compiled templates: $XDG_CACHE_HOME/chartgen/jinja (default ~/.cache/...), one folder per chartgen, Jinja and
     Python version and template syntax. Jinja itself checks each entry against its template's source checksum."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     from chartgen import __version__
 
     digest = hashlib.sha256(json.dumps(syntax, sort_keys=True, default=str).encode()).hexdigest()[:12]
     key = f"{__version__}-jinja{jinja2.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}"
-    return Path(base) / "chartgen" / "jinja" / key
+    return user_cache("jinja", key)
 
 
 def bytecode_cache(syntax: Mapping[str, Any] = SYNTAX) -> jinja2.BytecodeCache | None:
@@ -99,6 +99,8 @@ def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class RenderContext:
+    """What the templates of one chart are rendered with."""
+
     spec: Spec
     parts: tuple[Part, ...]
     values: ValuesModel

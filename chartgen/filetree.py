@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FileTree:
+    """A chart's files in memory: path relative to the chart folder -> text."""
+
     files: dict[str, str] = field(default_factory=dict)
 
     def add(self, path: str, text: str) -> None:

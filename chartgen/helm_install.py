@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from chartgen.user_cache import user_cache
+
 
 @dataclass(frozen=True)
 class HelmRelease:
@@ -54,8 +56,7 @@ def tools_dir() -> Path:
     env = os.environ.get("CHARTGEN_TOOLS_DIR")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "chartgen"
+    return user_cache()
 
 
 def installed_path(version: str) -> Path:

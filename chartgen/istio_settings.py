@@ -19,6 +19,8 @@ DEFAULT_SELECTOR = dict(CATALOG["istio.gateway.selector"].default)
 
 @dataclass(frozen=True)
 class StringMatch:
+    """One string match of a route (`exact`, `prefix` or `regex`)."""
+
     kind: str  # exact | prefix | regex
     value: str
 
@@ -28,6 +30,8 @@ class StringMatch:
 
 @dataclass(frozen=True)
 class Match:
+    """One match of an HTTP route: URI, headers and query parameters (all must match)."""
+
     uri: StringMatch | None = None
     headers: tuple[tuple[str, StringMatch], ...] = ()
     query_params: tuple[tuple[str, StringMatch], ...] = ()
@@ -45,6 +49,8 @@ class Match:
 
 @dataclass(frozen=True)
 class Retries:
+    """A route's retry policy."""
+
     attempts: int
     per_try_timeout: str | None = None
     retry_on: str | None = None
@@ -60,6 +66,8 @@ class Retries:
 
 @dataclass(frozen=True)
 class Fault:
+    """Fault injection on a route: a fixed delay and/or an aborted share of requests."""
+
     delay_percent: float | None = None
     fixed_delay: str | None = None
     abort_percent: float | None = None
@@ -78,6 +86,8 @@ class Fault:
 
 @dataclass(frozen=True)
 class Mirror:
+    """Shadow traffic: a share of a route's requests copied to another version."""
+
     version: str | None  # a subset; None mirrors to the Service without a subset
     percent: float
 
@@ -90,6 +100,8 @@ class Mirror:
 
 @dataclass(frozen=True)
 class Route:
+    """One HTTP route of the VirtualService: its matches, version weights and policies."""
+
     name: str
     matches: tuple[Match, ...] = ()
     weights: tuple[tuple[str, int], ...] | None = None  # None: the versions' weights
@@ -120,6 +132,8 @@ class Route:
 
 @dataclass(frozen=True)
 class Version:
+    """One deployed version (a Deployment and a DestinationRule subset) and its default weight."""
+
     name: str
     weight: int
     replicas: int | None = None
@@ -142,6 +156,8 @@ class Version:
 
 @dataclass(frozen=True)
 class Gateway:
+    """The ingress Gateway: a shared existing one, or the chart's own servers."""
+
     existing: str | None = None  # "ns/name": bind to a shared Gateway, render none
     selector: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SELECTOR))
     http_enabled: bool = True
@@ -164,6 +180,8 @@ class Gateway:
 
 @dataclass(frozen=True)
 class Canary:
+    """Progressive delivery by a controller (Argo Rollouts or Flagger)."""
+
     controller: str = "none"  # none | argo-rollouts | flagger
     steps: tuple[int, ...] = DEFAULT_STEPS
     interval: str = "1m"
@@ -176,6 +194,8 @@ class Canary:
 
 @dataclass(frozen=True)
 class IstioSettings:
+    """The typed `istio:` section of one layer (defaults or one environment)."""
+
     enabled: bool = False
     hosts: tuple[str, ...] = ()
     mesh: bool = False

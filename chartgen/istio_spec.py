@@ -289,6 +289,8 @@ class IstioContext:
 
 @dataclass
 class _Ctx:
+    """What the parsers of one `istio:` section need to know about the chart."""
+
     service: Service
     subsets: tuple[str, ...]
     subset_word: str

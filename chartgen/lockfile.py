@@ -27,6 +27,8 @@ _REMEDY = "delete it to start over (chartgen then treats every existing file as 
 
 @dataclass(frozen=True)
 class Lock:
+    """The chart's lock file: the digest of every file chartgen wrote, as last written."""
+
     files: Mapping[str, str] = field(default_factory=dict)  # chart-relative path -> sha256 of the generated text
     version: str | None = None  # chartgen version that wrote it (None: an older lock without one)
 

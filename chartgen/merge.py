@@ -27,8 +27,11 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     return merge_into(plain_copy(base), override)
 
 
-def merge_into(out: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """merge(), overlaying `out` in place (a map the caller owns, e.g. one merge() returned); returns it."""
+def merge_into(out: dict[str, Any], override: Mapping[str, Any], *, owned: bool = False) -> dict[str, Any]:
+    """merge(), overlaying `out` in place (a map the caller owns, e.g. one merge() returned); returns it.
+
+    owned=True: `override` is the caller's too (freshly parsed) and may become part of `out` without a copy.
+    """
     for key, value in override.items():
         if value is None:
             if key in out:
@@ -36,11 +39,11 @@ def merge_into(out: dict[str, Any], override: Mapping[str, Any]) -> dict[str, An
             else:
                 out[key] = None
         elif isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            merge_into(out[key], value)
+            merge_into(out[key], value, owned=owned)
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = merge(out[key], value)
         else:
-            out[key] = plain_copy(value)
+            out[key] = value if owned else plain_copy(value)
     return out
 
 

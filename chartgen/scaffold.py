@@ -31,6 +31,8 @@ _IMAGE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,
 
 @dataclass(frozen=True)
 class ImageRef:
+    """An image reference split into repository, tag and digest."""
+
     repository: str
     tag: str | None
     digest: str | None

@@ -29,6 +29,8 @@ NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 
 @dataclass(frozen=True)
 class ServicePort:
+    """One port of the Service."""
+
     port: int
     target_port: int | str
     protocol: str = "TCP"
@@ -39,6 +41,8 @@ class ServicePort:
 
 @dataclass(frozen=True)
 class ContainerPort:
+    """One port of the container."""
+
     container_port: int
     protocol: str = "TCP"
     name: str | None = None
@@ -46,6 +50,8 @@ class ContainerPort:
 
 @dataclass(frozen=True)
 class LoadBalancer:
+    """LoadBalancer settings: a cloud preset and what it turns into annotations."""
+
     preset: str = "none"
     scheme: str | None = None
     certificate_arn: str | None = None
@@ -59,6 +65,8 @@ class LoadBalancer:
 
 @dataclass(frozen=True)
 class Service:
+    """The typed `service:` section of one layer."""
+
     type: str
     ports: tuple[ServicePort, ...]
     annotations: Mapping[str, str]

@@ -94,6 +94,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Environment:
+    """One environment of the chart: its values-<env>.yaml, profile, namespace and effective settings."""
+
     name: str
     profile: str | None
     namespace: str
@@ -102,12 +104,16 @@ class Environment:
 
 @dataclass(frozen=True)
 class Image:
+    """The image repository of the chart's workload (tags and digests are per environment)."""
+
     repository: str
     allow_latest: bool
 
 
 @dataclass(frozen=True)
 class Spec:
+    """A validated chartgen.yaml: the chart's metadata, its blueprint, and its defaults and environments."""
+
     file: str
     name: str
     description: str

@@ -34,6 +34,8 @@ COMMIT = "COMMIT"
 
 @dataclass(frozen=True)
 class Change:
+    """The files one write creates or replaces, and the files it deletes."""
+
     writes: Sequence[tuple[str, bytes]]  # (chart-relative path, content), applied in this order
     deletes: Sequence[str]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chartgen import __version__
+from chartgen.user_cache import user_cache
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".chartgen", "__pycache__"})
 
@@ -28,8 +29,7 @@ def cache_dir() -> Path:
     explicit = os.environ.get("CHARTGEN_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "chartgen" / "verify"
+    return user_cache("verify")
 
 
 def tree_digest(root: Path, suffixes: tuple[str, ...] | None = None) -> str:

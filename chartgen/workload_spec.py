@@ -18,6 +18,8 @@ PROBE_KINDS = ("readiness", "liveness", "startup")
 
 @dataclass(frozen=True)
 class Probe:
+    """A liveness, readiness or startup probe."""
+
     enabled: bool
     type: str  # http | tcp | grpc
     path: str | None
@@ -30,6 +32,8 @@ class Probe:
 
 @dataclass(frozen=True)
 class Autoscaling:
+    """A HorizontalPodAutoscaler on CPU utilisation."""
+
     enabled: bool
     min_replicas: int
     max_replicas: int
@@ -38,6 +42,8 @@ class Autoscaling:
 
 @dataclass(frozen=True)
 class DisruptionBudget:
+    """A PodDisruptionBudget (minAvailable or maxUnavailable)."""
+
     enabled: bool
     min_available: int | str | None  # wins over max_unavailable when set
     max_unavailable: int | str | None
@@ -45,6 +51,8 @@ class DisruptionBudget:
 
 @dataclass(frozen=True)
 class Storage:
+    """A persistent volume per pod (a StatefulSet's volumeClaimTemplates)."""
+
     enabled: bool
     size: str
     storage_class_name: str | None

@@ -37,6 +37,8 @@ __all__ = ["LOCK_FILE", "STATE_DIR", "USER_FILES", "Plan", "drift", "lock_text",
 
 @dataclass
 class Plan:
+    """What writing a generated chart does to each file (created, updated, deleted, merged, in conflict)."""
+
     create: list[str] = field(default_factory=list)
     update: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)

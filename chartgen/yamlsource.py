@@ -20,6 +20,8 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class YamlSource:
+    """A YAML file read safely: its data and the line of each field."""
+
     file: str
     data: Any
     lines: dict[str, int] = field(default_factory=dict)

@@ -14,13 +14,17 @@ from chartgen import new_command
 from chartgen.cli import app
 
 SCRIPT = """
-import sys
+import os, sys
+def report():
+    print("typer imported" if "typer" in sys.modules else "typer not imported", file=sys.stderr, flush=True)
+real_exit = os._exit
+os._exit = lambda code: (report(), real_exit(code))  # the fast path ends the process with os._exit
 sys.argv = ["chartgen", *{args!r}]
 from chartgen.entry import main
 try:
     main()
 finally:
-    print("typer imported" if "typer" in sys.modules else "typer not imported", file=sys.stderr)
+    report()
 """
 
 

@@ -3,6 +3,7 @@ recompile them; the cache must never change a chart, never fail a command, and b
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,11 @@ from pathlib import Path
 
 from support import CHARTS
 
+import yaml
+
+from chartgen import fragment_cache
 from chartgen.engine import Engine, bytecode_dir
+from chartgen.user_cache import user_cache
 from chartgen.spec import load_spec
 
 SPEC = CHARTS / "user-api"
@@ -56,3 +61,55 @@ def test_concurrent_processes_share_one_empty_cache(tmp_path):
     texts = [(tmp_path / str(i) / "app" / "templates" / "deployment.yaml").read_text() for i in range(4)]
     assert all(t == texts[0] for t in texts)
     assert not list((tmp_path / "cache").rglob("*.tmp"))  # no half-written entry left behind
+
+
+# --- parsed fragments (chartgen/fragment_cache.py) ------------------------------------------------------------------
+
+def fragment_entries() -> list[Path]:
+    return sorted(user_cache("fragments").glob("*.json"))
+
+
+def test_large_fragments_are_parsed_once_and_charts_stay_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = render_fresh()
+    entries = fragment_entries()
+    assert entries  # the schema fragments of user-api's parts are above MIN_CHARS
+    before = {p: p.stat().st_mtime_ns for p in entries}
+    assert render_fresh() == first
+    assert {p: p.stat().st_mtime_ns for p in fragment_entries()} == before  # read, not rewritten
+    monkeypatch.setenv("CHARTGEN_NO_TEMPLATE_CACHE", "1")
+    assert render_fresh() == first
+
+
+def test_a_cached_fragment_is_found_by_its_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = "items:\n" + "".join(f"  k{i}: value {i}\n" for i in range(400))
+    assert len(text) >= fragment_cache.MIN_CHARS
+    parsed = fragment_cache.load(text, yaml.safe_load)
+    assert parsed == yaml.safe_load(text)
+    [entry] = fragment_entries()
+    entry.write_text('{"items": {"from": "the cache"}}')  # what is stored for this text is what comes back
+    assert fragment_cache.load(text, yaml.safe_load) == {"items": {"from": "the cache"}}
+    assert fragment_cache.load(text + "\n", yaml.safe_load) == parsed  # another text, another entry
+
+
+def test_data_json_cannot_carry_is_never_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    pad = "# " + "x" * fragment_cache.MIN_CHARS + "\n"
+    for text in (pad + "80: http\n", pad + "when: 2024-01-01\n", pad + "x: .nan\n"):
+        assert fragment_cache.load(text, yaml.safe_load) == yaml.safe_load(text) or "nan" in text
+    assert fragment_entries() == []
+
+
+def test_a_corrupt_or_unwritable_fragment_cache_only_costs_parsing(tmp_path, monkeypatch):
+    text = "a:\n" + "".join(f"  b{i}: {i}\n" for i in range(600))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fragment_cache.load(text, yaml.safe_load)
+    [entry] = fragment_entries()
+    entry.write_text("{not json")
+    assert fragment_cache.load(text, yaml.safe_load) == yaml.safe_load(text)
+    assert json.loads(entry.read_text()) == yaml.safe_load(text)  # replaced by a good entry
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert fragment_cache.load(text, yaml.safe_load) == yaml.safe_load(text)
