@@ -317,9 +317,12 @@ def write_new(tree: FileTree, root: Path) -> None:
         raise from_os_error(exc, str(root), "create the chart folder") from None
     try:
         staging.chmod(0o755)
+        base = str(staging)
+        for folder in sorted({os.path.dirname(rel) for rel, _ in tree} - {""}):
+            os.makedirs(os.path.join(base, folder), exist_ok=True)
         for rel, text in tree:
-            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            (staging / rel).write_text(text, encoding="utf-8")
+            with open(os.path.join(base, rel), "w", encoding="utf-8") as fh:
+                fh.write(text)
         if root.exists():
             root.rmdir()
         os.replace(staging, root)
