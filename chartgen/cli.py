@@ -64,9 +64,8 @@ def _new_command(**params: Any) -> None:
     typer.echo(message)
 
 
-def _new_parameter(opt: NewOption) -> inspect.Parameter:
-    # The blueprint names come from the blueprint folders (read cheaply: no YAML, no library, at import).
-    text = opt.help.format(choices=", ".join(quick_choices()) or "a folder under blueprints/service")
+def _new_parameter(opt: NewOption, choices: str) -> inspect.Parameter:
+    text = opt.help.format(choices=choices)
     if not opt.flags:
         info = typer.Argument(opt.default, help=text)
     elif opt.negative:
@@ -78,7 +77,9 @@ def _new_parameter(opt: NewOption) -> inspect.Parameter:
 
 
 # `new` is declared once, as data (chartgen/new_command.py), which chartgen.entry also reads without typer.
-_new_command.__signature__ = inspect.Signature([_new_parameter(o) for o in NEW_OPTIONS])  # type: ignore[attr-defined]
+# The blueprint names come from the blueprint folders (read cheaply: no YAML, no library, at import).
+_CHOICES = ", ".join(quick_choices()) or "a folder under blueprints/service"
+_new_command.__signature__ = inspect.Signature([_new_parameter(o, _CHOICES) for o in NEW_OPTIONS])  # type: ignore[attr-defined]
 _new_command.__annotations__ = {p.name: p.annotation for p in _new_command.__signature__.parameters.values()}  # type: ignore[attr-defined]
 app.command("new")(_new_command)
 
