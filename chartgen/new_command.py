@@ -9,6 +9,7 @@ to typer, which answers it as it always did: both paths take the same options, b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
@@ -156,16 +157,22 @@ def main_fast(argv: list[str]) -> bool:
 
     def command() -> None:
         try:
-            sys.stdout.write(run(params) + "\n")
+            message = run(params)
         except ChartgenError as exc:
             sys.stderr.write("".join(f"error: {line}\n" for line in str(exc).splitlines()) or f"error: {exc}\n")
             sys.exit(exc.exit_code)
+        try:
+            sys.stdout.write(message + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head -0`): exit 1 quietly, as click does
+            sys.exit(1)
 
     code = 0
     try:
         guarded(command)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a closed pipe: the chart is written; nothing left to say
+            stream.flush()
     os._exit(code)

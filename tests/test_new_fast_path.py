@@ -3,6 +3,7 @@ itself, exactly as typer would, and hands anything else to typer."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,16 @@ def test_both_paths_write_the_same_chart(tmp_path):
     assert len(files) > 10
     for rel in files:
         assert (fast / rel).read_bytes() == (slow / rel).read_bytes(), rel
+
+
+def test_a_reader_that_went_away_is_exit_1_without_a_traceback(tmp_path):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `chartgen new ... | head -0`: nobody reads what chartgen prints
+    try:
+        done = subprocess.run([sys.executable, "-c", SCRIPT.format(args=["new", "web", "--image", "nginx:1.27", "--no-input"])],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "typer not imported"  # nothing but the probe's own line
+    assert (tmp_path / "web" / "Chart.yaml").is_file()
