@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any, Protocol
@@ -183,11 +183,35 @@ def render_text(report: Report) -> str:
 
 @output_format("json")
 def render_json(report: Report) -> str:
-    body = report.json_body
-    if body is None:
-        body = {"ok": report.ok, **report.data, "findings": [f.to_dict() for f in report.findings],
-                "summary": dict(report.summary.data)}
-    return json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n"
+    return "".join(json_chunks(report))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+_FINDINGS_SLOT = "chartgen-findings-f3b1c9"
+
+
+def json_chunks(report: Report, batch: int = 500) -> Iterator[str]:
+    """The JSON report in pieces, one finding at a time: the text of `json.dumps(body, indent=2)` without the whole
+    body (every finding as a dict) and its text in memory at once (50,000 documents can make 70,000 findings)."""
+    if report.json_body is not None:
+        yield _json(report.json_body) + "\n"
+        return
+    body = {"ok": report.ok, **report.data, "findings": _FINDINGS_SLOT, "summary": dict(report.summary.data)}
+    head, _, tail = _json(body).partition(f'"findings": "{_FINDINGS_SLOT}"')
+    if not report.findings:
+        yield head + '"findings": []' + tail + "\n"
+        return
+    yield head + '"findings": [\n'
+    # an item of the list is indented by two levels; JSON strings escape their newlines, so every newline of an
+    # item's text is a line break between its fields
+    for start in range(0, len(report.findings), batch):
+        part = report.findings[start:start + batch]
+        text = ",\n".join("    " + _json(f.to_dict()).replace("\n", "\n    ") for f in part)
+        yield (",\n" if start else "") + text
+    yield "\n  ]" + tail + "\n"
 
 
 def _details(f: Finding) -> str:
@@ -366,6 +390,10 @@ def write(fmt: str, report: Report, out: IO[str], *, color: bool | None = None) 
         if color:
             write_rich(text_lines(report), out)
             return
+    if fmt == "json":
+        for chunk in json_chunks(report):
+            out.write(chunk)
+        return
     out.write(render(fmt, report))
 
 
