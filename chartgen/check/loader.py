@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from chartgen.check.manifest_blocks import Block, DocumentLayout, split_blocks
 from chartgen.check.model import Document
 
 PathKey = tuple[str | int, ...]
@@ -368,18 +369,97 @@ def _shared(value: str) -> str:
 
 def _fast_documents(text: str, source: str, reread: bool) -> list[Document]:
     """All documents of the stream from the event stream; raises _Unusual when the node-tree path is needed."""
+    holder = TextSource(source, text, reread=reread)
+    layout = split_blocks(text)
+    if layout is not None:
+        docs = _block_documents(text, layout, holder, source)
+        if docs is not None:
+            return docs
+    return [_fast_document(root, DocumentSpan(holder, start, end, first_line), line + 1, source, slot)
+            for root, start, end, first_line, line, slot, _ in _parse_roots(text, source)]
+
+
+def _parse_roots(text: str, source: str) -> list[RawDocument]:
     from yaml._yaml import CParser  # present whenever libyaml is (yaml.__with_libyaml__)
 
     parser = CParser(text)
     try:
-        return _build(parser.get_event, text, TextSource(source, text, reread=reread), source)
+        return _build(parser.get_event, text, source)
     except yaml.YAMLError:
         raise _Unusual from None
     finally:
         parser.dispose()
 
 
-def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[Document]:  # noqa: C901 (one tight loop, on purpose)
+# --- equal top-level entries parsed once ----------------------------------------------------------------------------
+#
+# The same CRDs, specs and metadata come back in every chart, environment and copy of one CI run. A stream of the
+# simple shape (chartgen.check.manifest_blocks) is cut into its top-level entries by its column-0 lines; only the
+# entries not read before are parsed, all of one stream in one parse (each document's new entries as one document),
+# and the keys found must be exactly the entries' keys, else the stream takes the path above.
+
+_blocks: dict[Any, tuple[str, Any, int]] = {}  # an entry's text (or its length and digest) -> (key, value, its
+_SHORT_BLOCK = 256  # parse events), while one input is read; entries longer than this are known by their digest
+
+
+def _block_id(piece: str) -> Any:
+    if len(piece) <= _SHORT_BLOCK:
+        return piece
+    return len(piece), hashlib.blake2b(piece.encode(), digest_size=16).digest()
+
+
+def _block_documents(text: str, layout: list[DocumentLayout | None], holder: TextSource,
+                     source: str) -> list[Document] | None:
+    """The documents of a stream of the simple shape, each entry parsed once per input; None when the parse does
+    not confirm the layout (the caller then parses the whole stream)."""
+    known = _blocks
+    rows: list[list[Any]] = []  # the entry ids of every document
+    fresh: dict[Any, None] = {}  # ids first seen in this stream
+    missing: list[list[tuple[Any, Block]]] = []  # per document: its entries not read before
+    for doc in layout:
+        if doc is None:
+            continue
+        row, new = [], []
+        for b in doc.blocks:
+            bid = _block_id(text[b.start:b.end])
+            row.append(bid)
+            if bid not in known and bid not in fresh:
+                fresh[bid] = None
+                new.append((bid, b))
+        rows.append(row)
+        if new:
+            missing.append(new)
+    if missing:
+        try:
+            roots = _parse_roots("---\n".join("".join(text[b.start:b.end] for _, b in new) for new in missing),
+                                 source)
+        except (_Unusual, InputError):  # an error or a refusal is worded with the lines of the whole stream
+            return None
+        if len(roots) != len(missing):
+            return None
+        found: dict[Any, tuple[str, Any, int]] = {}
+        for (root, *_, marks), new in zip(roots, missing, strict=True):
+            if type(root) is not dict or list(root) != [b.key for _, b in new]:
+                return None  # e.g. a quoted scalar running across a column-0 line: not the simple shape after all
+            found.update((bid, (b.key, root[b.key], marks[i + 1] - marks[i])) for i, (bid, b) in enumerate(new))
+        known.update(found)
+    docs: list[Document] = []
+    slots = (slot for slot, doc in enumerate(layout) if doc is not None)
+    for slot, doc, row in zip(slots, (d for d in layout if d is not None), rows, strict=True):
+        entries = [known[bid] for bid in row]
+        if 4 + sum(events for _, _, events in entries) > MAX_DOCUMENT_EVENTS:
+            return None  # the whole-stream parse refuses it, with the line where the limit is passed
+        obj = {key: value for key, value, _ in entries}
+        docs.append(_fast_document(obj, DocumentSpan(holder, doc.start, doc.end, doc.first_line), doc.line + 1,
+                                   source, slot))
+    return docs
+
+
+# (root value, start, end, first line, root node's line, slot, event count at each top-level key and at the end)
+RawDocument = tuple[Any, int, int, int, int, int, list[int]]
+
+
+def _build(get_event: Any, text: str, source: str) -> list[RawDocument]:  # noqa: C901 (one tight loop, on purpose)
     ScalarEvent, MappingStartEvent, MappingEndEvent = _Events.ScalarEvent, _Events.MappingStartEvent, \
         _Events.MappingEndEvent
     SequenceStartEvent, SequenceEndEvent = _Events.SequenceStartEvent, _Events.SequenceEndEvent
@@ -388,12 +468,13 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
     root_column = 0
     limit = MAX_DOCUMENT_EVENTS
     no_key = _NO_KEY
-    docs: list[Document] = []
+    docs: list[RawDocument] = []
     index = 0  # document slot in the stream
     number = 0  # 1-based document number, for the limit's message
     count = 0
     # the open containers: (container, pending key of a mapping or no_key); root is the finished document value
     stack: list[list[Any]] = []
+    marks: list[int] = []
     root: Any = None
     doc_start = doc_start_line = doc_line = 0
     first = False
@@ -439,14 +520,13 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
                        .digest())
                 value = subtrees.setdefault(key, value)
         elif kind is DocumentStartEvent:
-            count, number, first = 1, number + 1, True
+            count, number, first, marks = 1, number + 1, True, []
             mark = event.start_mark
             doc_start, doc_start_line = mark.index - mark.column, mark.line
             continue
         elif kind is _Events.DocumentEndEvent:
             if root is not None:
-                docs.append(_fast_document(root, DocumentSpan(holder, doc_start, event.end_mark.index, doc_start_line),
-                                           doc_line + 1, source, index))
+                docs.append((root, doc_start, event.end_mark.index, doc_start_line, doc_line, index, marks))
             root = None
             index += 1
             continue
@@ -460,6 +540,7 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
             doc_line, first = event.start_mark.line, False
         if not stack:
             root = value
+            marks.append(count)
             continue
         top = stack[-1]
         container = top[0]
@@ -469,6 +550,8 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
             if type(value) is not str or value in container:
                 raise _Unusual  # a non-string key (converted by the YAML-to-JSON step) or a repeated key
             top[1] = value
+            if len(stack) == 1:
+                marks.append(count)
         else:
             container[top[1]] = value
             top[1] = no_key
@@ -605,6 +688,7 @@ def _sharing() -> Iterator[None]:
         _reading -= 1
         if not _reading:  # what is read is kept by the documents; the tables would only hold memory
             _subtrees.clear()
+            _blocks.clear()
             _plain_values.clear()
             _strings.clear()
 
