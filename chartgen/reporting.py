@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _quote  # the C function json.dumps uses (ensure_ascii=False)
 from pathlib import Path, PurePath
 from typing import IO, Any, Protocol
 from urllib.parse import quote
@@ -205,13 +206,49 @@ def json_chunks(report: Report, batch: int = 500) -> Iterator[str]:
         yield head + '"findings": []' + tail + "\n"
         return
     yield head + '"findings": [\n'
-    # an item of the list is indented by two levels; JSON strings escape their newlines, so every newline of an
-    # item's text is a line break between its fields
     for start in range(0, len(report.findings), batch):
         part = report.findings[start:start + batch]
-        text = ",\n".join("    " + _json(f.to_dict()).replace("\n", "\n    ") for f in part)
+        text = ",\n".join("    " + _item_json(f.to_dict()) for f in part)
         yield (",\n" if start else "") + text
     yield "\n  ]" + tail + "\n"
+
+
+def _item_json(item: dict[str, Any]) -> str:
+    """An item of a list at the second level, as json.dumps(indent=2) writes it there."""
+    text = _mapping_json(item, "    ")
+    if text is not None:
+        return text
+    # JSON strings escape their newlines, so every newline of the item's text is a line break between its fields
+    return _json(item).replace("\n", "\n    ")
+
+
+def _mapping_json(value: dict[Any, Any], indent: str) -> str | None:
+    """json.dumps(value, indent=2, ensure_ascii=False) at `indent`, for mappings of strings, integers, booleans,
+    nulls and such mappings (a finding), every string through the C encoder; None for anything else."""
+    if not value:
+        return "{}"
+    inner = indent + "  "
+    parts = []
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        kind = type(item)
+        if kind is str:
+            text: str | None = _quote(item)
+        elif item is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if item else "false"
+        elif kind is int:
+            text = int.__repr__(item)
+        elif kind is dict:
+            text = _mapping_json(item, inner)
+        else:
+            return None
+        if text is None:
+            return None
+        parts.append(f"{inner}{_quote(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
 
 
 def _details(f: Finding) -> str:

@@ -82,3 +82,14 @@ def test_json_report_is_written_in_pieces_with_the_text_of_one_dump(count):
     assert out.getvalue() == whole
     assert reporting.render("json", report) == whole
     assert len(list(reporting.json_chunks(report, batch=500))) == 2 + (count + 499) // 500 - (count == 0)
+
+
+@pytest.mark.parametrize("item", [
+    {"a": "x\"y\\\n\u00e9", "b": None, "c": True, "d": False, "e": -3, "f": {}, "g": {"h": {"i": 1}}},
+    {"float": 1.5}, {"list": [1, {"a": 2}]}, {1: "int key"}, {"enum": reporting.Severity.ERROR}, {},
+])
+def test_a_list_item_is_written_as_json_dumps_writes_it(item):
+    import json
+
+    whole = json.dumps({"x": 1, "items": [item]}, indent=2, ensure_ascii=False, default=str)
+    assert whole.split('"items": [\n', 1)[1].rsplit("\n  ]", 1)[0] == "    " + reporting._item_json(item)

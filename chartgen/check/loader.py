@@ -126,12 +126,15 @@ def forget_texts() -> None:
 
 @dataclass(frozen=True, eq=False)
 class DocumentSpan:
-    """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based)."""
+    """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based). `by_entries`:
+    the document was read entry by entry (chartgen.check.manifest_blocks), so a field's line can be found in its
+    top-level entry alone, and equal entries of other documents (a CRD's spec in every copy) answer for it."""
 
     source: TextSource
     start: int
     end: int
     first_line: int
+    by_entries: bool = False
 
     def lines_of(self, paths: Iterable[PathKey]) -> dict[PathKey, int] | None:
         """1-based line of the deepest existing node along each path (one read of the document for all of them);
@@ -140,10 +143,16 @@ class DocumentSpan:
         if text is None:
             return None
         segment = text[self.start:self.end]
-        digest = hashlib.blake2b(segment.encode(), digest_size=16).digest()
         wanted = list(paths)
-        known = {path: _relative_lines.get((digest, path)) for path in wanted}
-        missing = [path for path, line in known.items() if line is None]
+        known = _entry_lines(segment, wanted) if self.by_entries else {}
+        missing = [path for path in wanted if path not in known]
+        if missing:  # paths outside the entries (the document itself, a key it lacks), or not read by entries
+            digest = hashlib.blake2b(segment.encode(), digest_size=16).digest()
+            for path in missing:
+                line = _relative_lines.get((digest, path))
+                if line is not None:
+                    known[path] = line
+            missing = [path for path in missing if path not in known]
         if missing:  # not answered for an equal document (plain copies) before
             events = _events_of(segment)
             if events is None:
@@ -151,10 +160,39 @@ class DocumentSpan:
             after = _node_ends(events)
             for path in missing:
                 known[path] = _relative_lines[(digest, path)] = _line_at(events, after, path)
-        return {path: line + 1 + self.first_line for path, line in known.items() if line is not None}
+        return {path: line + 1 + self.first_line for path, line in known.items()}
 
 
-_relative_lines: dict[tuple[bytes, PathKey], int] = {}  # (document text digest, path) -> 0-based line in it
+def _entry_lines(segment: str, paths: list[PathKey]) -> dict[PathKey, int]:
+    """0-based lines in `segment` (one document of the simple shape) of the paths that start with one of its
+    top-level keys, each found in that entry's text alone (and once per distinct entry text)."""
+    layout = split_blocks(segment)
+    docs = [doc for doc in layout or () if doc is not None]
+    if len(docs) != 1:
+        return {}
+    blocks = {b.key: b for b in docs[0].blocks}
+    parsed: dict[str, tuple[list[Any], list[int]] | None] = {}
+    out = {}
+    for path in paths:
+        b = blocks.get(path[0]) if path and isinstance(path[0], str) else None
+        if b is None:
+            continue
+        piece = segment[b.start:b.end]
+        key = (_block_id(piece), path)
+        line = _relative_lines.get(key)
+        if line is None:
+            if b.key not in parsed:
+                events = _events_of(piece)
+                parsed[b.key] = None if events is None else (events, _node_ends(events))
+            found = parsed[b.key]
+            if found is None:
+                continue
+            line = _relative_lines[key] = _line_at(found[0], found[1], path)
+        out[path] = segment.count("\n", 0, b.start) + line
+    return out
+
+
+_relative_lines: dict[tuple[Any, PathKey], int] = {}  # (document or entry text id, path) -> 0-based line in it
 
 
 def _events_of(segment: str) -> list[Any] | None:
@@ -450,8 +488,8 @@ def _block_documents(text: str, layout: list[DocumentLayout | None], holder: Tex
         if 4 + sum(events for _, _, events in entries) > MAX_DOCUMENT_EVENTS:
             return None  # the whole-stream parse refuses it, with the line where the limit is passed
         obj = {key: value for key, value, _ in entries}
-        docs.append(_fast_document(obj, DocumentSpan(holder, doc.start, doc.end, doc.first_line), doc.line + 1,
-                                   source, slot))
+        docs.append(_fast_document(obj, DocumentSpan(holder, doc.start, doc.end, doc.first_line, True),
+                                   doc.line + 1, source, slot))
     return docs
 
 

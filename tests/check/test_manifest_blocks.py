@@ -88,7 +88,7 @@ def _seen(docs):
     out = []
     for d in docs:
         assert isinstance(d, SourceDocument)
-        paths = list(_paths(d.obj)) + [("spec", "nope", 3)]
+        paths = list(_paths(d.obj)) + [("spec", "nope", 3), ("metadata", "nope"), ("nope",), (0,)]
         out.append((d.obj, d.file, d.index, d.line, d.duplicate_keys, d.yaml_type, d.lines_of(paths)))
     return out
 
