@@ -450,9 +450,9 @@ def _block_documents(text: str, layout: list[DocumentLayout | None], holder: Tex
                      source: str) -> list[Document] | None:
     """The documents of a stream of the simple shape, each entry parsed once per input; None when the parse does
     not confirm the layout (the caller then parses the whole stream)."""
-    known = _blocks
+    known = _blocks  # shared by the streams of one input; only looked up and added to here (threads may read too)
+    entries: dict[Any, tuple[str, Any, int] | None] = {}  # this stream's entries (None: to parse)
     rows: list[list[Any]] = []  # the entry ids of every document
-    fresh: dict[Any, None] = {}  # ids first seen in this stream
     missing: list[list[tuple[Any, Block]]] = []  # per document: its entries not read before
     for doc in layout:
         if doc is None:
@@ -461,9 +461,10 @@ def _block_documents(text: str, layout: list[DocumentLayout | None], holder: Tex
         for b in doc.blocks:
             bid = _block_id(text[b.start:b.end])
             row.append(bid)
-            if bid not in known and bid not in fresh:
-                fresh[bid] = None
-                new.append((bid, b))
+            if bid not in entries:
+                entries[bid] = known.get(bid)
+                if entries[bid] is None:
+                    new.append((bid, b))
         rows.append(row)
         if new:
             missing.append(new)
@@ -480,14 +481,15 @@ def _block_documents(text: str, layout: list[DocumentLayout | None], holder: Tex
             if type(root) is not dict or list(root) != [b.key for _, b in new]:
                 return None  # e.g. a quoted scalar running across a column-0 line: not the simple shape after all
             found.update((bid, (b.key, root[b.key], marks[i + 1] - marks[i])) for i, (bid, b) in enumerate(new))
+        entries.update(found)
         known.update(found)
     docs: list[Document] = []
     slots = (slot for slot, doc in enumerate(layout) if doc is not None)
     for slot, doc, row in zip(slots, (d for d in layout if d is not None), rows, strict=True):
-        entries = [known[bid] for bid in row]
-        if 4 + sum(events for _, _, events in entries) > MAX_DOCUMENT_EVENTS:
+        parts = [entries[bid] for bid in row]
+        if 4 + sum(part[2] for part in parts if part is not None) > MAX_DOCUMENT_EVENTS:
             return None  # the whole-stream parse refuses it, with the line where the limit is passed
-        obj = {key: value for key, value, _ in entries}
+        obj = {part[0]: part[1] for part in parts if part is not None}  # (every part is set by now)
         docs.append(_fast_document(obj, DocumentSpan(holder, doc.start, doc.end, doc.first_line, True),
                                    doc.line + 1, source, slot))
     return docs
