@@ -133,6 +133,7 @@ class Policies:
             else:
                 self.every_pod.setdefault(index.namespace_of(p), []).append(p)
         # keyed by the pod's namespace and labels (all that selection depends on), so copies of a workload share them
+        self._keys: dict[int, PodKey] = {}
         self._selecting: dict[PodKey, list[Document]] = {}
         self._isolated: dict[tuple[PodKey, str], list[Document]] = {}
         self._rules: dict[tuple[PodKey, str], list[PolicyRule]] = {}
@@ -143,7 +144,10 @@ class Policies:
         return index_cache(index, "_cg_recall_policies", lambda: cls(index))
 
     def key(self, pt: PodTemplate) -> PodKey:
-        return pod_key(self.index, pt)
+        found = self._keys.get(id(pt))  # the index holds every pod template: ids stay theirs
+        if found is None:
+            found = self._keys[id(pt)] = pod_key(self.index, pt)
+        return found
 
     def selecting(self, pt: PodTemplate) -> list[Document]:
         key = self.key(pt)
