@@ -17,9 +17,10 @@ from chartgen.check.runner import check, load_rule_modules
 
 load_rule_modules()
 
-# rules whose loops over selected pods take the copies shortcut; each one's catalogue example triggers it
+# rules that judge copies once (pods of copied workloads, copied Gateway specs); each one's catalogue example
+# triggers it
 SHORTCUT_RULES = ("CG-REACH-001", "CG-REACH-002", "CG-REACH-003", "CG-MESH-006", "CG-MESH-007", "CG-MESH-008",
-                  "CG-AVAIL-003")
+                  "CG-AVAIL-003", "CG-ISTIO-014")
 COPIES = 3
 # these report a Service once per distinct pod template behind it: a shared copy once, an unshared copy once more
 # with the very same finding (file, line, field, message)
