@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _quote  # the C function json.dumps uses (ensure_ascii=False)
 from pathlib import Path, PurePath
 from typing import IO, Any, Protocol
 from urllib.parse import quote
@@ -183,11 +184,71 @@ def render_text(report: Report) -> str:
 
 @output_format("json")
 def render_json(report: Report) -> str:
-    body = report.json_body
-    if body is None:
-        body = {"ok": report.ok, **report.data, "findings": [f.to_dict() for f in report.findings],
-                "summary": dict(report.summary.data)}
-    return json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n"
+    return "".join(json_chunks(report))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+_FINDINGS_SLOT = "chartgen-findings-f3b1c9"
+
+
+def json_chunks(report: Report, batch: int = 500) -> Iterator[str]:
+    """The JSON report in pieces, one finding at a time: the text of `json.dumps(body, indent=2)` without the whole
+    body (every finding as a dict) and its text in memory at once (50,000 documents can make 70,000 findings)."""
+    if report.json_body is not None:
+        yield _json(report.json_body) + "\n"
+        return
+    body = {"ok": report.ok, **report.data, "findings": _FINDINGS_SLOT, "summary": dict(report.summary.data)}
+    head, _, tail = _json(body).partition(f'"findings": "{_FINDINGS_SLOT}"')
+    if not report.findings:
+        yield head + '"findings": []' + tail + "\n"
+        return
+    yield head + '"findings": [\n'
+    for start in range(0, len(report.findings), batch):
+        part = report.findings[start:start + batch]
+        text = ",\n".join("    " + _item_json(f.to_dict()) for f in part)
+        yield (",\n" if start else "") + text
+    yield "\n  ]" + tail + "\n"
+
+
+def _item_json(item: dict[str, Any]) -> str:
+    """An item of a list at the second level, as json.dumps(indent=2) writes it there."""
+    text = _mapping_json(item, "    ")
+    if text is not None:
+        return text
+    # JSON strings escape their newlines, so every newline of the item's text is a line break between its fields
+    return _json(item).replace("\n", "\n    ")
+
+
+def _mapping_json(value: dict[Any, Any], indent: str) -> str | None:
+    """json.dumps(value, indent=2, ensure_ascii=False) at `indent`, for mappings of strings, integers, booleans,
+    nulls and such mappings (a finding), every string through the C encoder; None for anything else."""
+    if not value:
+        return "{}"
+    inner = indent + "  "
+    parts = []
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        kind = type(item)
+        if kind is str:
+            text: str | None = _quote(item)
+        elif item is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if item else "false"
+        elif kind is int:
+            text = int.__repr__(item)
+        elif kind is dict:
+            text = _mapping_json(item, inner)
+        else:
+            return None
+        if text is None:
+            return None
+        parts.append(f"{inner}{_quote(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
 
 
 def _details(f: Finding) -> str:
@@ -366,6 +427,10 @@ def write(fmt: str, report: Report, out: IO[str], *, color: bool | None = None) 
         if color:
             write_rich(text_lines(report), out)
             return
+    if fmt == "json":
+        for chunk in json_chunks(report):
+            out.write(chunk)
+        return
     out.write(render(fmt, report))
 
 

@@ -53,3 +53,43 @@ def test_diff_is_a_report_too():
 def test_unknown_format_names_the_registered_ones():
     with pytest.raises(ValueError, match="text, json, junit, github, sarif"):
         reporting.render("xml", diff_report(ValuesDiff("app", "a", "b", [])))
+
+
+def _findings(n: int) -> tuple:
+    from chartgen.check.model import Finding, ResourceRef, Severity
+
+    odd = 'quotes " and \\ backslash,\nnewline, ünïcode'
+    return tuple(Finding("CG-X-00" + str(i % 3), Severity(i % 3), f"message {i}: {odd}",
+                         None if i % 4 == 0 else ResourceRef("Service", f"web-{i}", None if i % 2 else "shop"),
+                         None if i % 5 == 0 else f"f{i}.yaml", i, "hint", None if i % 2 else f"spec.ports[{i}]", i)
+                 for i in range(n))
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 1201])
+def test_json_report_is_written_in_pieces_with_the_text_of_one_dump(count):
+    """`--format json` streams finding by finding (50,000 documents make tens of thousands of findings); the text is
+    exactly json.dumps of the whole body, as before."""
+    findings = _findings(count)
+    report = reporting.Report("chartgen check", findings, reporting.Summary("line", count == 0, {"documents": 3}),
+                              data={"extra": [1, {"a": None}]})
+    body = {"ok": count == 0, "extra": [1, {"a": None}], "findings": [f.to_dict() for f in findings],
+            "summary": {"documents": 3}}
+    import json
+
+    whole = json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n"
+    out = io.StringIO()
+    reporting.write("json", report, out)
+    assert out.getvalue() == whole
+    assert reporting.render("json", report) == whole
+    assert len(list(reporting.json_chunks(report, batch=500))) == 2 + (count + 499) // 500 - (count == 0)
+
+
+@pytest.mark.parametrize("item", [
+    {"a": "x\"y\\\n\u00e9", "b": None, "c": True, "d": False, "e": -3, "f": {}, "g": {"h": {"i": 1}}},
+    {"float": 1.5}, {"list": [1, {"a": 2}]}, {1: "int key"}, {"enum": reporting.Severity.ERROR}, {},
+])
+def test_a_list_item_is_written_as_json_dumps_writes_it(item):
+    import json
+
+    whole = json.dumps({"x": 1, "items": [item]}, indent=2, ensure_ascii=False, default=str)
+    assert whole.split('"items": [\n', 1)[1].rsplit("\n  ]", 1)[0] == "    " + reporting._item_json(item)

@@ -227,6 +227,38 @@ class PodLookup:
         )
 
 
+CopyKey = tuple[tuple[str, int], ...]
+
+
+def copy_key(pt: PodTemplate) -> CopyKey:
+    """Equal for pod templates whose owners are copies: the very same value objects under the same keys. The loader
+    shares equal top-level values (`metadata`, `spec`, `kind`...), so plain repeated copies of a workload have equal
+    keys; objects built otherwise just never are copies. The objects are kept alive by the documents, so their ids
+    are stable while the index lives."""
+    return tuple((k, id(v)) for k, v in pt.owner.obj.items())
+
+
+def distinct_copies(index: ManifestIndex, pods: list[PodTemplate]) -> list[PodTemplate]:
+    """`pods` without the copies of an earlier one (order kept). A copy gets every verdict and every message text of
+    the template it copies, except its file and document position, so a rule that reports on the selecting object
+    (a Service, a DestinationRule, a policy) and not per pod may judge the first of each set only. Computed once per
+    list object (PodLookup keeps its answers): N copies of a Service selecting N copies of a workload cost N + N,
+    not N x N."""
+    memo: dict[int, tuple[list[PodTemplate], list[PodTemplate]]] = index_cache(index, "_cg_distinct_copies", dict)
+    hit = memo.get(id(pods))
+    if hit is not None and hit[0] is pods:
+        return hit[1]
+    seen: set[CopyKey] = set()
+    out = []
+    for pt in pods:
+        key = copy_key(pt)
+        if key not in seen:
+            seen.add(key)
+            out.append(pt)
+    memo[id(pods)] = (pods, out)  # the list is kept with its answer, so its id is not reused while cached
+    return out
+
+
 def serving_containers(pt: PodTemplate) -> list[dict[str, Any]]:
     """Containers that can serve traffic: regular containers plus native sidecars (restartPolicy Always)."""
     out = list(pt.containers)

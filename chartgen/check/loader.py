@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from chartgen.check.manifest_blocks import Block, DocumentLayout, split_blocks
 from chartgen.check.model import Document
 
 PathKey = tuple[str | int, ...]
@@ -125,12 +126,15 @@ def forget_texts() -> None:
 
 @dataclass(frozen=True, eq=False)
 class DocumentSpan:
-    """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based)."""
+    """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based). `by_entries`:
+    the document was read entry by entry (chartgen.check.manifest_blocks), so a field's line can be found in its
+    top-level entry alone, and equal entries of other documents (a CRD's spec in every copy) answer for it."""
 
     source: TextSource
     start: int
     end: int
     first_line: int
+    by_entries: bool = False
 
     def lines_of(self, paths: Iterable[PathKey]) -> dict[PathKey, int] | None:
         """1-based line of the deepest existing node along each path (one read of the document for all of them);
@@ -139,10 +143,16 @@ class DocumentSpan:
         if text is None:
             return None
         segment = text[self.start:self.end]
-        digest = hashlib.blake2b(segment.encode(), digest_size=16).digest()
         wanted = list(paths)
-        known = {path: _relative_lines.get((digest, path)) for path in wanted}
-        missing = [path for path, line in known.items() if line is None]
+        known = _entry_lines(segment, wanted) if self.by_entries else {}
+        missing = [path for path in wanted if path not in known]
+        if missing:  # paths outside the entries (the document itself, a key it lacks), or not read by entries
+            digest = hashlib.blake2b(segment.encode(), digest_size=16).digest()
+            for path in missing:
+                line = _relative_lines.get((digest, path))
+                if line is not None:
+                    known[path] = line
+            missing = [path for path in missing if path not in known]
         if missing:  # not answered for an equal document (plain copies) before
             events = _events_of(segment)
             if events is None:
@@ -150,10 +160,39 @@ class DocumentSpan:
             after = _node_ends(events)
             for path in missing:
                 known[path] = _relative_lines[(digest, path)] = _line_at(events, after, path)
-        return {path: line + 1 + self.first_line for path, line in known.items() if line is not None}
+        return {path: line + 1 + self.first_line for path, line in known.items()}
 
 
-_relative_lines: dict[tuple[bytes, PathKey], int] = {}  # (document text digest, path) -> 0-based line in it
+def _entry_lines(segment: str, paths: list[PathKey]) -> dict[PathKey, int]:
+    """0-based lines in `segment` (one document of the simple shape) of the paths that start with one of its
+    top-level keys, each found in that entry's text alone (and once per distinct entry text)."""
+    layout = split_blocks(segment)
+    docs = [doc for doc in layout or () if doc is not None]
+    if len(docs) != 1:
+        return {}
+    blocks = {b.key: b for b in docs[0].blocks}
+    parsed: dict[str, tuple[list[Any], list[int]] | None] = {}
+    out = {}
+    for path in paths:
+        b = blocks.get(path[0]) if path and isinstance(path[0], str) else None
+        if b is None:
+            continue
+        piece = segment[b.start:b.end]
+        key = (_block_id(piece), path)
+        line = _relative_lines.get(key)
+        if line is None:
+            if b.key not in parsed:
+                events = _events_of(piece)
+                parsed[b.key] = None if events is None else (events, _node_ends(events))
+            found = parsed[b.key]
+            if found is None:
+                continue
+            line = _relative_lines[key] = _line_at(found[0], found[1], path)
+        out[path] = segment.count("\n", 0, b.start) + line
+    return out
+
+
+_relative_lines: dict[tuple[Any, PathKey], int] = {}  # (document or entry text id, path) -> 0-based line in it
 
 
 def _events_of(segment: str) -> list[Any] | None:
@@ -368,18 +407,99 @@ def _shared(value: str) -> str:
 
 def _fast_documents(text: str, source: str, reread: bool) -> list[Document]:
     """All documents of the stream from the event stream; raises _Unusual when the node-tree path is needed."""
+    holder = TextSource(source, text, reread=reread)
+    layout = split_blocks(text)
+    if layout is not None:
+        docs = _block_documents(text, layout, holder, source)
+        if docs is not None:
+            return docs
+    return [_fast_document(root, DocumentSpan(holder, start, end, first_line), line + 1, source, slot)
+            for root, start, end, first_line, line, slot, _ in _parse_roots(text, source)]
+
+
+def _parse_roots(text: str, source: str) -> list[RawDocument]:
     from yaml._yaml import CParser  # present whenever libyaml is (yaml.__with_libyaml__)
 
     parser = CParser(text)
     try:
-        return _build(parser.get_event, text, TextSource(source, text, reread=reread), source)
+        return _build(parser.get_event, text, source)
     except yaml.YAMLError:
         raise _Unusual from None
     finally:
         parser.dispose()
 
 
-def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[Document]:  # noqa: C901 (one tight loop, on purpose)
+# --- equal top-level entries parsed once ----------------------------------------------------------------------------
+#
+# The same CRDs, specs and metadata come back in every chart, environment and copy of one CI run. A stream of the
+# simple shape (chartgen.check.manifest_blocks) is cut into its top-level entries by its column-0 lines; only the
+# entries not read before are parsed, all of one stream in one parse (each document's new entries as one document),
+# and the keys found must be exactly the entries' keys, else the stream takes the path above.
+
+_blocks: dict[Any, tuple[str, Any, int]] = {}  # an entry's text (or its length and digest) -> (key, value, its
+_SHORT_BLOCK = 256  # parse events), while one input is read; entries longer than this are known by their digest
+
+
+def _block_id(piece: str) -> Any:
+    if len(piece) <= _SHORT_BLOCK:
+        return piece
+    return len(piece), hashlib.blake2b(piece.encode(), digest_size=16).digest()
+
+
+def _block_documents(text: str, layout: list[DocumentLayout | None], holder: TextSource,
+                     source: str) -> list[Document] | None:
+    """The documents of a stream of the simple shape, each entry parsed once per input; None when the parse does
+    not confirm the layout (the caller then parses the whole stream)."""
+    known = _blocks  # shared by the streams of one input; only looked up and added to here (threads may read too)
+    entries: dict[Any, tuple[str, Any, int] | None] = {}  # this stream's entries (None: to parse)
+    rows: list[list[Any]] = []  # the entry ids of every document
+    missing: list[list[tuple[Any, Block]]] = []  # per document: its entries not read before
+    for doc in layout:
+        if doc is None:
+            continue
+        row, new = [], []
+        for b in doc.blocks:
+            bid = _block_id(text[b.start:b.end])
+            row.append(bid)
+            if bid not in entries:
+                entries[bid] = known.get(bid)
+                if entries[bid] is None:
+                    new.append((bid, b))
+        rows.append(row)
+        if new:
+            missing.append(new)
+    if missing:
+        try:
+            roots = _parse_roots("---\n".join("".join(text[b.start:b.end] for _, b in new) for new in missing),
+                                 source)
+        except (_Unusual, InputError):  # an error or a refusal is worded with the lines of the whole stream
+            return None
+        if len(roots) != len(missing):
+            return None
+        found: dict[Any, tuple[str, Any, int]] = {}
+        for (root, *_, marks), new in zip(roots, missing, strict=True):
+            if type(root) is not dict or list(root) != [b.key for _, b in new]:
+                return None  # e.g. a quoted scalar running across a column-0 line: not the simple shape after all
+            found.update((bid, (b.key, root[b.key], marks[i + 1] - marks[i])) for i, (bid, b) in enumerate(new))
+        entries.update(found)
+        known.update(found)
+    docs: list[Document] = []
+    slots = (slot for slot, doc in enumerate(layout) if doc is not None)
+    for slot, doc, row in zip(slots, (d for d in layout if d is not None), rows, strict=True):
+        parts = [entries[bid] for bid in row]
+        if 4 + sum(part[2] for part in parts if part is not None) > MAX_DOCUMENT_EVENTS:
+            return None  # the whole-stream parse refuses it, with the line where the limit is passed
+        obj = {part[0]: part[1] for part in parts if part is not None}  # (every part is set by now)
+        docs.append(_fast_document(obj, DocumentSpan(holder, doc.start, doc.end, doc.first_line, True),
+                                   doc.line + 1, source, slot))
+    return docs
+
+
+# (root value, start, end, first line, root node's line, slot, event count at each top-level key and at the end)
+RawDocument = tuple[Any, int, int, int, int, int, list[int]]
+
+
+def _build(get_event: Any, text: str, source: str) -> list[RawDocument]:  # noqa: C901 (one tight loop, on purpose)
     ScalarEvent, MappingStartEvent, MappingEndEvent = _Events.ScalarEvent, _Events.MappingStartEvent, \
         _Events.MappingEndEvent
     SequenceStartEvent, SequenceEndEvent = _Events.SequenceStartEvent, _Events.SequenceEndEvent
@@ -388,12 +508,13 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
     root_column = 0
     limit = MAX_DOCUMENT_EVENTS
     no_key = _NO_KEY
-    docs: list[Document] = []
+    docs: list[RawDocument] = []
     index = 0  # document slot in the stream
     number = 0  # 1-based document number, for the limit's message
     count = 0
     # the open containers: (container, pending key of a mapping or no_key); root is the finished document value
     stack: list[list[Any]] = []
+    marks: list[int] = []
     root: Any = None
     doc_start = doc_start_line = doc_line = 0
     first = False
@@ -439,14 +560,13 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
                        .digest())
                 value = subtrees.setdefault(key, value)
         elif kind is DocumentStartEvent:
-            count, number, first = 1, number + 1, True
+            count, number, first, marks = 1, number + 1, True, []
             mark = event.start_mark
             doc_start, doc_start_line = mark.index - mark.column, mark.line
             continue
         elif kind is _Events.DocumentEndEvent:
             if root is not None:
-                docs.append(_fast_document(root, DocumentSpan(holder, doc_start, event.end_mark.index, doc_start_line),
-                                           doc_line + 1, source, index))
+                docs.append((root, doc_start, event.end_mark.index, doc_start_line, doc_line, index, marks))
             root = None
             index += 1
             continue
@@ -460,6 +580,7 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
             doc_line, first = event.start_mark.line, False
         if not stack:
             root = value
+            marks.append(count)
             continue
         top = stack[-1]
         container = top[0]
@@ -469,6 +590,8 @@ def _build(get_event: Any, text: str, holder: TextSource, source: str) -> list[D
             if type(value) is not str or value in container:
                 raise _Unusual  # a non-string key (converted by the YAML-to-JSON step) or a repeated key
             top[1] = value
+            if len(stack) == 1:
+                marks.append(count)
         else:
             container[top[1]] = value
             top[1] = no_key
@@ -605,6 +728,7 @@ def _sharing() -> Iterator[None]:
         _reading -= 1
         if not _reading:  # what is read is kept by the documents; the tables would only hold memory
             _subtrees.clear()
+            _blocks.clear()
             _plain_values.clear()
             _strings.clear()
 

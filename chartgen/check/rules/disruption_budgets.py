@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chartgen.check.helpers import as_dict, as_int, index_cache, int_or_percent, pods_for_selector, spec_of, strict_int
+from chartgen.check.helpers import (
+    CopyKey,
+    as_dict,
+    as_int,
+    copy_key,
+    distinct_copies,
+    index_cache,
+    int_or_percent,
+    pods_for_selector,
+    spec_of,
+    strict_int,
+)
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
 
@@ -159,19 +170,32 @@ spec:
   selector: {matchLabels: {tier: frontend}}
 """)
 def overlapping_pdbs(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    covered: dict[int, list[Document]] = {}
-    owners: dict[int, PodTemplate] = {}
+    # Copies of a workload (equal owners) are selected by the same budgets: their budget list and message are
+    # built once, so N budgets over N copies cost N + N steps, not N x N.
+    covered: dict[CopyKey, list[Document]] = {}
+    owners: list[PodTemplate] = []  # every covered pod template, in the order first covered
     for doc in _pdbs(index):
         sel = spec_of(doc).get("selector")
         if sel is None:
             continue
-        for pt in pods_for_selector(index, sel, index.namespace_of(doc)):
-            covered.setdefault(id(pt.owner), []).append(doc)
-            owners[id(pt.owner)] = pt
-    for key, pdbs in covered.items():
+        pts = pods_for_selector(index, sel, index.namespace_of(doc))
+        fresh = set()
+        for pt in distinct_copies(index, pts):
+            key = copy_key(pt)
+            if key not in covered:
+                covered[key] = []
+                fresh.add(key)
+            covered[key].append(doc)
+        if fresh:
+            owners.extend(pt for pt in pts if copy_key(pt) in fresh)
+    messages: dict[CopyKey, str] = {}
+    for pt in owners:
+        key = copy_key(pt)
+        pdbs = covered[key]
         if len(pdbs) < 2:
             continue
-        owner = owners[key].owner
-        yield finding("CG-AVAIL-003", pdbs[-1], f"{owner.kind} {owner.name}'s pods are selected by "
-                      f"PodDisruptionBudgets {', '.join(p.name for p in pdbs)}; the eviction API refuses pods with "
-                      "more than one budget", field="spec.selector")
+        if key not in messages:
+            messages[key] = (f"{pt.owner.kind} {pt.owner.name}'s pods are selected by PodDisruptionBudgets "
+                             f"{', '.join(p.name for p in pdbs)}; the eviction API refuses pods with more than one "
+                             "budget")
+        yield finding("CG-AVAIL-003", pdbs[-1], messages[key], field="spec.selector")

@@ -43,11 +43,17 @@ def gateway_conflicts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
     for gw in index.kind("Gateway", ISTIO_NETWORKING):
         sel = frozenset((str(k), str(v)) for k, v in as_dict(spec_of(gw).get("selector")).items())
         groups.setdefault(sel, []).append(gw)
+    # the clash of two Gateways depends on their specs alone: copies of a chart (one shared spec object per equal
+    # text) compare their specs once, not once per pair of copies
+    clashes: dict[tuple[int, int], tuple[int, str] | None] = {}
     for sel, gws in groups.items():
         for j in range(1, len(gws)):
             b = gws[j]
             for a in gws[:j]:
-                clash = _gateway_clash(a, b)
+                key = (id(a.obj.get("spec")), id(b.obj.get("spec")))
+                if key not in clashes:
+                    clashes[key] = _gateway_clash(a, b)
+                clash = clashes[key]
                 if clash:
                     port, host = clash
                     yield finding(

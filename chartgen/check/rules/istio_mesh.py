@@ -20,6 +20,8 @@ from chartgen.check.helpers import (
     as_dict,
     as_int,
     as_list,
+    copy_key,
+    distinct_copies,
     index_cache,
     injection_disabled,
     map_selector_matches,
@@ -469,7 +471,7 @@ def mtls_conflict(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]
         if svc is None:
             continue
         reported = False
-        for pt in pods_of_service(index, svc):
+        for pt in distinct_copies(index, pods_of_service(index, svc)):  # a copy conflicts when its original does
             if injection_disabled(pt):
                 continue  # no sidecar: PeerAuthentication does not apply (ISTIO_MUTUAL there is CG-MESH-007)
             for _, port, target in service_target_ports(svc):
@@ -537,8 +539,10 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
             labels = _selector_labels(policy)
             if labels is None:
                 continue
-            for pt in PodLookup.of(index).select(labels, index.namespace_of(policy), include_jobs=False):
-                if injection_disabled(pt):
+            selected = PodLookup.of(index).select(labels, index.namespace_of(policy), include_jobs=False)
+            blind_keys = {copy_key(pt) for pt in distinct_copies(index, selected) if injection_disabled(pt)}
+            for pt in selected if blind_keys else ():
+                if copy_key(pt) in blind_keys:
                     yield finding("CG-MESH-007", policy, f"selects {pt.owner.kind} {pt.owner.name}, whose pods disable "
                                   "sidecar injection (sidecar.istio.io/inject: false); the policy is not enforced "
                                   "there", field="spec.selector" if kind not in ("Sidecar", "EnvoyFilter")
@@ -550,7 +554,7 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
         for s in dr_tls_settings(dr):
             if s.mode != "ISTIO_MUTUAL":
                 continue
-            blind = [pt for pt in pods_of_service(index, svc) if injection_disabled(pt)]
+            blind = [pt for pt in distinct_copies(index, pods_of_service(index, svc)) if injection_disabled(pt)]
             if blind:
                 yield finding("CG-MESH-007", dr, f"{s.field}.mode is ISTIO_MUTUAL for Service {svc.name}, but "
                               f"{blind[0].owner.kind} {blind[0].owner.name} disables sidecar injection: clients send "
@@ -597,7 +601,7 @@ def _same_workloads(index: ManifestIndex, dr: Document) -> Iterator[Finding]:
     svc = service_for_host(index, str(spec_of(dr).get("host", "")), index.namespace_of(dr))
     if svc is None:
         return
-    behind = pods_of_service(index, svc)
+    behind = distinct_copies(index, pods_of_service(index, svc))  # copies are selected alike and named alike
     seen: dict[frozenset[int], str] = {}
     labelsets: set[str] = set()
     for si, s in enumerate(as_list(spec_of(dr).get("subsets"))):

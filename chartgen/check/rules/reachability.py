@@ -14,6 +14,7 @@ from chartgen.check.helpers import (
     as_dict,
     as_int,
     as_list,
+    distinct_copies,
     index_cache,
     pods_of_service,
     resolve_port,
@@ -93,14 +94,21 @@ def pod_key(index: ManifestIndex, pt: PodTemplate) -> PodKey:
 
 
 def distinct_pods(index: ManifestIndex, pods: list[PodTemplate]) -> list[PodTemplate]:
-    """Pod templates that differ in namespace, labels or spec (identical copies are judged once: the same verdict)."""
+    """Pod templates that differ in namespace, labels or spec (identical copies are judged once: the same verdict).
+    Computed once per list object (pods_of_service answers from PodLookup's cache), over distinct_copies, so N
+    copies of a Service over N copies of a workload cost N + N, not N x N."""
+    memo: dict[int, tuple[list[PodTemplate], list[PodTemplate]]] = index_cache(index, "_cg_reach_distinct", dict)
+    hit = memo.get(id(pods))
+    if hit is not None and hit[0] is pods:
+        return hit[1]
     seen: set[tuple[PodKey, int]] = set()
     out = []
-    for pt in pods:
+    for pt in distinct_copies(index, pods):  # a copy has its original's pod key and spec object
         key = (pod_key(index, pt), id(pt.spec))
         if key not in seen:
             seen.add(key)
             out.append(pt)
+    memo[id(pods)] = (pods, out)
     return out
 
 
@@ -125,6 +133,7 @@ class Policies:
             else:
                 self.every_pod.setdefault(index.namespace_of(p), []).append(p)
         # keyed by the pod's namespace and labels (all that selection depends on), so copies of a workload share them
+        self._keys: dict[int, PodKey] = {}
         self._selecting: dict[PodKey, list[Document]] = {}
         self._isolated: dict[tuple[PodKey, str], list[Document]] = {}
         self._rules: dict[tuple[PodKey, str], list[PolicyRule]] = {}
@@ -135,7 +144,10 @@ class Policies:
         return index_cache(index, "_cg_recall_policies", lambda: cls(index))
 
     def key(self, pt: PodTemplate) -> PodKey:
-        return pod_key(self.index, pt)
+        found = self._keys.get(id(pt))  # the index holds every pod template: ids stay theirs
+        if found is None:
+            found = self._keys[id(pt)] = pod_key(self.index, pt)
+        return found
 
     def selecting(self, pt: PodTemplate) -> list[Document]:
         key = self.key(pt)
@@ -182,6 +194,20 @@ class Policies:
                    for i, r in enumerate(as_list(spec_of(p).get(direction)))]
             self._rules[key] = own + self._every_pod(pt, direction)[1]
         return self._rules[key]
+
+
+AdmitMemo = dict[tuple[int, int, int, str], list[PolicyRule]]
+
+
+def admitting(memo: AdmitMemo, rules: list[PolicyRule], pt: PodTemplate, port: int, protocol: str) -> list[PolicyRule]:
+    """The rules admitting (port, protocol) on pt. A rule reads the pod only through its spec (named ports), and
+    Policies keeps each rules list, so the answer is kept per (rules list, pod spec, port): copies of a policy make
+    long rules lists, which copies of a Service would otherwise scan again and again. `memo` lives for one rule run."""
+    key = (id(rules), id(pt.spec), port, protocol)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = [r for r in rules if r.admits(pt, port, protocol)]
+    return found
 
 
 def _targets_declared_port(pt: PodTemplate, num: int, proto: str) -> bool:
@@ -249,6 +275,7 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
     policies = Policies.of(index)
     if not policies.policies:
         return
+    memo: AdmitMemo = {}
     for svc in index.kind("Service"):
         for pt in distinct_pods(index, pods_of_service(index, svc)):
             if as_dict(pt.spec).get("hostNetwork") is True:
@@ -262,7 +289,7 @@ def service_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                 num = resolve_port(pt, target, proto)
                 if num is None or not _targets_declared_port(pt, num, proto):
                     continue  # a targetPort the pods do not declare is CG-X-003's (one root cause, one finding)
-                if any(r.admits(pt, num, proto) for r in rules):
+                if admitting(memo, rules, pt, num, proto):
                     continue
                 yield finding("CG-REACH-001", svc, f"port {port.get('name') or port.get('port')} targets {proto}/{num} "
                               f"on {pt.owner.kind} {pt.owner.name}, but NetworkPolicies "
@@ -303,7 +330,7 @@ def policy_port_unused(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
     for policy in policies.policies:
         if "Ingress" not in policy_types(policy):
             continue
-        selected = policies.selected_by(policy)
+        selected = distinct_copies(index, policies.selected_by(policy))  # copies serve the same ports
         if not selected or not all(_declared_ports(pt) for pt in selected):
             continue
         for ri, r in enumerate(as_list(spec_of(policy).get("ingress"))):
@@ -342,6 +369,16 @@ def _serves(pt: PodTemplate, raw: Any, proto: str) -> bool:
 
 
 def _service_port_hint(index: ManifestIndex, selected: list[PodTemplate], raw: Any) -> str:
+    """Scans every Service: answered once per selection and port (copies of a policy share both)."""
+    memo: dict[tuple[int, str], tuple[list[PodTemplate], str]] = index_cache(index, "_cg_reach_port_hint", dict)
+    key = (id(selected), repr(raw))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not selected:
+        hit = memo[key] = (selected, _find_service_port_hint(index, selected, raw))
+    return hit[1]
+
+
+def _find_service_port_hint(index: ManifestIndex, selected: list[PodTemplate], raw: Any) -> str:
     for svc in index.kind("Service"):
         for _, port, target in service_target_ports(svc):
             if as_int(port.get("port")) == as_int(raw) and as_int(raw) is not None:
@@ -443,6 +480,8 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     edges: dict[str, list[tuple[str | None, str]]] = {}
     for (name, ens), what in _edge_services(index).items():
         edges.setdefault(name, []).append((ens, what))
+    memo: AdmitMemo = {}
+    same_ns_only: dict[int, str | None] = {}  # id(admitting list) -> the rules' text when all are same-namespace
     for svc in index.kind("Service"):
         ns = index.namespace_of(svc)
         via = next((v for ens, v in edges.get(svc.name, []) if same_namespace(ens, ns)), None)
@@ -457,12 +496,16 @@ def edge_blocked(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 num = resolve_port(pt, target, proto)
                 if num is None:
                     continue
-                admitting = [r for r in rules if r.admits(pt, num, proto)]
-                if not admitting:
+                admits = admitting(memo, rules, pt, num, proto)
+                if not admits:
                     continue  # CG-REACH-001
-                if any(not r.peers or any(_peer_allows_other_namespaces(p) for p in r.peers) for r in admitting):
+                if id(admits) not in same_ns_only:
+                    same_ns_only[id(admits)] = None if any(
+                        not r.peers or any(_peer_allows_other_namespaces(p) for p in r.peers) for r in admits
+                    ) else ", ".join(f"{r.policy.name} {r.field}" for r in admits)
+                rules_text = same_ns_only[id(admits)]
+                if rules_text is None:
                     continue
-                rules_text = ", ".join(f"{r.policy.name} {r.field}" for r in admitting)
                 yield finding("CG-REACH-003", svc, f"{via} sends edge traffic to {proto}/{num} of {pt.owner.kind} "
                               f"{pt.owner.name}, but the rules admitting it ({rules_text}) "
                               "only allow pods of the same namespace; the gateway/controller in its own namespace "
