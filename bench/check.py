@@ -356,7 +356,8 @@ def scale_section(units: list[Unit], tmp: Path, sizes: list[int], one_doc_runs: 
     # so the editable chartgen install recompiles its modules in every process while pip precompiled
     # kubernetes-validate's; a normal install has .pyc files for both).
     cache_env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": ""}
-    for label, env in (("as installed here", None), ("with a bytecode cache", cache_env)):
+    for label, env in (("with a bytecode cache (as a pip install runs both: the target's verdict)", cache_env),
+                       ("this sandbox's editable install, chartgen's modules compiled in every process", None)):
         cg_cmd = [str(C.CHARTGEN_CLI), "check", str(one), "--format", "json", "--kube-version", CG_KUBE]
         kv_cmd = [str(C.KUBERNETES_VALIDATE), "--strict", "-k", KV_VERSION, str(one)]
         C.run_child(cg_cmd, env=env)
@@ -369,7 +370,8 @@ def scale_section(units: list[Unit], tmp: Path, sizes: list[int], one_doc_runs: 
         cg, kv = statistics.median(cg_walls), statistics.median(kv_walls)
         print(f"  1 document, whole process, median of {one_doc_runs} (one core), {label}: chartgen check "
               f"{C.fmt_s(cg)}, kubernetes-validate --strict {C.fmt_s(kv)}: ratio {cg / kv:.2f} "
-              f"(target <= {ONE_DOC_RATIO}) -> {'PASS' if cg / kv <= ONE_DOC_RATIO else 'FAIL'}")
+              + (f"(target <= {ONE_DOC_RATIO}) -> {'PASS' if cg / kv <= ONE_DOC_RATIO else 'FAIL'}" if env is cache_env
+                 else "(for reference)"))
 
 
 # -- main -----------------------------------------------------------------------------------------------------------
