@@ -24,11 +24,12 @@ from typing import Any
 
 from chartgen.blueprint_root import ENV_VAR, default_root
 from chartgen.errors import ChartgenError
+from chartgen.record import Record
 
 __all__ = ["ENV_VAR", "Blueprint", "BlueprintLibrary", "Part", "default_root"]
 
-@dataclass(frozen=True)
-class Part:
+@dataclass(frozen=True, eq=False, repr=False)
+class Part(Record):
     """One folder of templates."""
 
     id: str  # path below blueprints/, e.g. "workload/deployment"
@@ -60,7 +61,7 @@ class Part:
         return {f.name.removesuffix(".j2"): f for f in sorted(base.iterdir()) if f.is_file()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Blueprint(Part):
     """A selectable service blueprint (`chartgen new --type NAME`)."""
 

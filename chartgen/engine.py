@@ -21,6 +21,7 @@ import jinja2
 from chartgen.blueprints import BlueprintLibrary, Part
 from chartgen.errors import ChartgenError
 from chartgen.filetree import FileTree
+from chartgen.record import Record
 from chartgen.setting import Catalog
 from chartgen.settings import CATALOG
 from chartgen.spec import Environment, Settings, Spec
@@ -97,8 +98,8 @@ def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     return env
 
 
-@dataclass(frozen=True)
-class RenderContext:
+@dataclass(frozen=True, eq=False, repr=False)
+class RenderContext(Record):
     """What the templates of one chart are rendered with."""
 
     spec: Spec

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chartgen.record import Record
 from chartgen.settings import CATALOG
 
 ARGO_SUBSETS = ("stable", "canary")
@@ -17,8 +18,8 @@ DEFAULT_STEPS = tuple(CATALOG["istio.canary.steps"].default)
 DEFAULT_SELECTOR = dict(CATALOG["istio.gateway.selector"].default)
 
 
-@dataclass(frozen=True)
-class StringMatch:
+@dataclass(frozen=True, eq=False, repr=False)
+class StringMatch(Record):
     """One string match of a route (`exact`, `prefix` or `regex`)."""
 
     kind: str  # exact | prefix | regex
@@ -28,8 +29,8 @@ class StringMatch:
         return {self.kind: self.value}
 
 
-@dataclass(frozen=True)
-class Match:
+@dataclass(frozen=True, eq=False, repr=False)
+class Match(Record):
     """One match of an HTTP route: URI, headers and query parameters (all must match)."""
 
     uri: StringMatch | None = None
@@ -47,8 +48,8 @@ class Match:
         return out
 
 
-@dataclass(frozen=True)
-class Retries:
+@dataclass(frozen=True, eq=False, repr=False)
+class Retries(Record):
     """A route's retry policy."""
 
     attempts: int
@@ -64,8 +65,8 @@ class Retries:
         return out
 
 
-@dataclass(frozen=True)
-class Fault:
+@dataclass(frozen=True, eq=False, repr=False)
+class Fault(Record):
     """Fault injection on a route: a fixed delay and/or an aborted share of requests."""
 
     delay_percent: float | None = None
@@ -84,8 +85,8 @@ class Fault:
         return out
 
 
-@dataclass(frozen=True)
-class Mirror:
+@dataclass(frozen=True, eq=False, repr=False)
+class Mirror(Record):
     """Shadow traffic: a share of a route's requests copied to another version."""
 
     version: str | None  # a subset; None mirrors to the Service without a subset
@@ -98,8 +99,8 @@ class Mirror:
         return out
 
 
-@dataclass(frozen=True)
-class Route:
+@dataclass(frozen=True, eq=False, repr=False)
+class Route(Record):
     """One HTTP route of the VirtualService: its matches, version weights and policies."""
 
     name: str
@@ -130,8 +131,8 @@ class Route:
         return out
 
 
-@dataclass(frozen=True)
-class Version:
+@dataclass(frozen=True, eq=False, repr=False)
+class Version(Record):
     """One deployed version (a Deployment and a DestinationRule subset) and its default weight."""
 
     name: str
@@ -154,8 +155,8 @@ class Version:
         return out
 
 
-@dataclass(frozen=True)
-class Gateway:
+@dataclass(frozen=True, eq=False, repr=False)
+class Gateway(Record):
     """The ingress Gateway: a shared existing one, or the chart's own servers."""
 
     existing: str | None = None  # "ns/name": bind to a shared Gateway, render none
@@ -178,8 +179,8 @@ class Gateway:
         }
 
 
-@dataclass(frozen=True)
-class Canary:
+@dataclass(frozen=True, eq=False, repr=False)
+class Canary(Record):
     """Progressive delivery by a controller (Argo Rollouts or Flagger)."""
 
     controller: str = "none"  # none | argo-rollouts | flagger
@@ -192,8 +193,8 @@ class Canary:
                 "threshold": self.threshold}
 
 
-@dataclass(frozen=True)
-class IstioSettings:
+@dataclass(frozen=True, eq=False, repr=False)
+class IstioSettings(Record):
     """The typed `istio:` section of one layer (defaults or one environment)."""
 
     enabled: bool = False

@@ -41,6 +41,7 @@ from chartgen.istio_settings import (
     StringMatch,
     Version,
 )
+from chartgen.record import Record
 from chartgen.service_spec import Service
 from chartgen.settings import CATALOG
 
@@ -279,8 +280,8 @@ def _mirror(m: Mapping[str, Any], path: str, ctx: _Ctx, err: _Errors) -> Mirror:
     return Mirror(str(version) if version is not None else None, percent if percent is not None else 100)
 
 
-@dataclass(frozen=True)
-class IstioContext:
+@dataclass(frozen=True, eq=False, repr=False)
+class IstioContext(Record):
     """What the Istio section needs to know of the chart: its blueprint, and which blueprints support Istio."""
 
     blueprint: Blueprint

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from chartgen import __version__
 from chartgen.errors import LockError, UnsafePath
+from chartgen.record import Record
 
 LOCK_FILE = ".chartgen.lock"
 STATE_DIR = ".chartgen"  # what chartgen last generated: .chartgen/base/<path> (helmignored)
@@ -25,8 +26,8 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _REMEDY = "delete it to start over (chartgen then treats every existing file as yours)"
 
 
-@dataclass(frozen=True)
-class Lock:
+@dataclass(frozen=True, eq=False, repr=False)
+class Lock(Record):
     """The chart's lock file: the digest of every file chartgen wrote, as last written."""
 
     files: Mapping[str, str] = field(default_factory=dict)  # chart-relative path -> sha256 of the generated text

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from chartgen.errors import ChartgenError
+from chartgen.record import Record
 
 
-@dataclass(frozen=True)
-class NewOption:
+@dataclass(frozen=True, eq=False, repr=False)
+class NewOption(Record):
     """One parameter of `chartgen new`: the positional chart name (no flags) or an option."""
 
     name: str  # the Python parameter, and the scaffold's answer key where it is one

@@ -22,6 +22,7 @@ from typing import Any
 
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.errors import ChartgenError
+from chartgen.record import Record
 
 QUESTIONS = ("name", "type", "image", "port", "target_port", "external_name", "istio")
 NO_INPUT_DEFAULTS = {"port": "80", "istio": "no", "external_name": "db.example.com"}
@@ -29,8 +30,8 @@ _IMAGE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,
                     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
 
 
-@dataclass(frozen=True)
-class ImageRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ImageRef(Record):
     """An image reference split into repository, tag and digest."""
 
     repository: str

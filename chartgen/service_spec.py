@@ -15,6 +15,7 @@ from typing import Any
 
 from chartgen import k8snames
 from chartgen.blueprints import Blueprint
+from chartgen.record import Record
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Report
 
@@ -27,8 +28,8 @@ DEFAULT_NODE_PORT_RANGE = (30000, 32767)
 NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 
 
-@dataclass(frozen=True)
-class ServicePort:
+@dataclass(frozen=True, eq=False, repr=False)
+class ServicePort(Record):
     """One port of the Service."""
 
     port: int
@@ -39,8 +40,8 @@ class ServicePort:
     node_port: int | None = None
 
 
-@dataclass(frozen=True)
-class ContainerPort:
+@dataclass(frozen=True, eq=False, repr=False)
+class ContainerPort(Record):
     """One port of the container."""
 
     container_port: int
@@ -48,8 +49,8 @@ class ContainerPort:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class LoadBalancer:
+@dataclass(frozen=True, eq=False, repr=False)
+class LoadBalancer(Record):
     """LoadBalancer settings: a cloud preset and what it turns into annotations."""
 
     preset: str = "none"
@@ -63,8 +64,8 @@ class LoadBalancer:
     health_check_node_port: int | None = None
 
 
-@dataclass(frozen=True)
-class Service:
+@dataclass(frozen=True, eq=False, repr=False)
+class Service(Record):
     """The typed `service:` section of one layer."""
 
     type: str

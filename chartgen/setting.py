@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chartgen.merge import plain_copy
+from chartgen.record import Record
 
 Where = Literal["top", "both", "env"]
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class Setting:
+@dataclass(frozen=True, eq=False, repr=False)
+class Setting(Record):
     """One key of chartgen.yaml."""
 
     key: str  # dotted path in chartgen.yaml, e.g. "autoscaling.minReplicas"
@@ -69,8 +70,8 @@ class Setting:
         return out
 
 
-@dataclass(frozen=True)
-class Value:
+@dataclass(frozen=True, eq=False, repr=False)
+class Value(Record):
     """A values.schema.json entry that no setting exposes as is (see the module docstring)."""
 
     key: str  # its key in values.yaml, e.g. "livenessProbe"
@@ -91,8 +92,8 @@ class Value:
         return dict(plain_copy(self.schema))
 
 
-@dataclass(frozen=True)
-class Group:
+@dataclass(frozen=True, eq=False, repr=False)
+class Group(Record):
     """A mapping of settings (e.g. autoscaling): its description and whether it accepts other keys."""
 
     key: str

@@ -23,6 +23,7 @@ from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
 from chartgen.name_limits import name_problem, version_problems
+from chartgen.record import Record
 from chartgen.schema_quick import conforms
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
 from chartgen.settings import CATALOG
@@ -62,8 +63,8 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # ---------------------------------------------------------------------------------------------- dataclasses
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, eq=False, repr=False)
+class Settings(Record):
     """Everything that may differ per environment, after all layers are merged."""
 
     replicas: int
@@ -92,8 +93,8 @@ class Settings:
         return CATALOG.get(self.raw, key)
 
 
-@dataclass(frozen=True)
-class Environment:
+@dataclass(frozen=True, eq=False, repr=False)
+class Environment(Record):
     """One environment of the chart: its values-<env>.yaml, profile, namespace and effective settings."""
 
     name: str
@@ -102,16 +103,16 @@ class Environment:
     settings: Settings
 
 
-@dataclass(frozen=True)
-class Image:
+@dataclass(frozen=True, eq=False, repr=False)
+class Image(Record):
     """The image repository of the chart's workload (tags and digests are per environment)."""
 
     repository: str
     allow_latest: bool
 
 
-@dataclass(frozen=True)
-class Spec:
+@dataclass(frozen=True, eq=False, repr=False)
+class Spec(Record):
     """A validated chartgen.yaml: the chart's metadata, its blueprint, and its defaults and environments."""
 
     file: str
@@ -386,8 +387,8 @@ def _check_image(image: Mapping[str, Any], path: str, col: Collector, *, allow_l
         col.add(join(path, "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
 
 
-@dataclass(frozen=True)
-class ChartMeta:
+@dataclass(frozen=True, eq=False, repr=False)
+class ChartMeta(Record):
     """What the per-layer checks need from the top level: the chart name and the Kubernetes version."""
 
     name: str

@@ -28,12 +28,13 @@ from pathlib import Path
 
 from chartgen.errors import ChartgenError, UnsafePath, from_os_error
 from chartgen.lockfile import STAGING_DIR, normalise
+from chartgen.record import Record
 
 COMMIT = "COMMIT"
 
 
-@dataclass(frozen=True)
-class Change:
+@dataclass(frozen=True, eq=False, repr=False)
+class Change(Record):
     """The files one write creates or replaces, and the files it deletes."""
 
     writes: Sequence[tuple[str, bytes]]  # (chart-relative path, content), applied in this order

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chartgen.record import Record
 from chartgen.service_spec import ContainerPort
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Report
@@ -16,8 +17,8 @@ from chartgen.spec_report import Report
 PROBE_KINDS = ("readiness", "liveness", "startup")
 
 
-@dataclass(frozen=True)
-class Probe:
+@dataclass(frozen=True, eq=False, repr=False)
+class Probe(Record):
     """A liveness, readiness or startup probe."""
 
     enabled: bool
@@ -30,8 +31,8 @@ class Probe:
     failure_threshold: int
 
 
-@dataclass(frozen=True)
-class Autoscaling:
+@dataclass(frozen=True, eq=False, repr=False)
+class Autoscaling(Record):
     """A HorizontalPodAutoscaler on CPU utilisation."""
 
     enabled: bool
@@ -40,8 +41,8 @@ class Autoscaling:
     target_cpu_percent: int
 
 
-@dataclass(frozen=True)
-class DisruptionBudget:
+@dataclass(frozen=True, eq=False, repr=False)
+class DisruptionBudget(Record):
     """A PodDisruptionBudget (minAvailable or maxUnavailable)."""
 
     enabled: bool
@@ -49,8 +50,8 @@ class DisruptionBudget:
     max_unavailable: int | str | None
 
 
-@dataclass(frozen=True)
-class Storage:
+@dataclass(frozen=True, eq=False, repr=False)
+class Storage(Record):
     """A persistent volume per pod (a StatefulSet's volumeClaimTemplates)."""
 
     enabled: bool
