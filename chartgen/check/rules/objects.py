@@ -206,16 +206,16 @@ def _label_findings(doc: Document, path: tuple[Any, ...], value: Any, what: str)
         label_key: Any
         for label_key, val in as_dict(value).items():
             key = label_key
-            fld = format_path(path + (key,))
             if isinstance(key, str) and (errs := qualified_name_errors(key)):
                 yield finding(
                     "CG-API-004",
                     doc,
                     on(doc, f"label key {key!r} in {format_path(path)} {join_errors(errs)}"),
                     hint=hint_key,
-                    field=fld,
+                    field=format_path(path + (key,)),
                 )
             if isinstance(val, str) and (errs := label_value_errors(val)):
+                fld = format_path(path + (key,))
                 yield finding(
                     "CG-API-004", doc, on(doc, f"{fld} value {val!r} {join_errors(errs)}"), hint=hint_value, field=fld
                 )
