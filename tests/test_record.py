@@ -33,11 +33,8 @@ class Shared(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Other(Record):
-    name: str
-    port: int = 80
-    raw: Any = field(default=None, compare=False, repr=False)
-    tags: tuple[str, ...] = ()
+class Other(Shared):
+    """The same fields in another class."""
 
 
 VALUES = st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 2), st.sampled_from([None, "x"]),
