@@ -25,11 +25,8 @@ class Plain:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Shared(Record):
-    name: str
-    port: int = 80
-    raw: Any = field(default=None, compare=False, repr=False)
-    tags: tuple[str, ...] = ()
+class Shared(Record, Plain):
+    """Plain's fields; Record comes first in the MRO, so its methods replace the generated ones."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
