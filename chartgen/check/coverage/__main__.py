@@ -1,0 +1,3 @@
+from chartgen.check.coverage import render_markdown
+
+print(render_markdown(), end="")
