@@ -42,6 +42,9 @@ def _root(version: bool = typer.Option(False, "--version", "-V", is_eager=True,
 
 
 HelmOpt = typer.Option(None, "--helm", help="helm binary (default: $CHARTGEN_HELM, chartgen's copy, then PATH).")
+ApiVersionsOpt = typer.Option(None, "--api-versions", "-a", help="An API version the cluster has, for "
+                              ".Capabilities.APIVersions (repeatable), beyond the ones the chart's templates test for "
+                              "(always rendered with).")
 
 
 def _fail(exc: ChartgenError) -> typer.Exit:
@@ -174,15 +177,18 @@ def render(
     namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: the environment's."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     helm: Optional[str] = HelmOpt,
+    api_versions: Optional[list[str]] = ApiVersionsOpt,
 ) -> None:
     """helm template the chart for one environment; manifests on stdout."""
     from chartgen.helm import find_helm
     from chartgen.verify import ChartTarget
+    from chartgen.verify_command import parse_api_versions
 
     try:
         target = ChartTarget.load(chart, kube_version)
         h = find_helm(helm)
-        result = target.template(h, env, release=release, namespace=namespace)
+        result = target.template(h, env, release=release, namespace=namespace,
+                                 api_versions=parse_api_versions(api_versions or ()))
     except ChartgenError as exc:
         raise _fail(exc) from None
     if not result.ok:
@@ -215,13 +221,15 @@ def verify(
     severity: str = typer.Option("error", "--severity", help="Fail on findings at or above: error, warning, info."),
     crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder for custom resources "
                                              "(repeatable; also CHARTGEN_CRDS and each chart's crds/)."),
+    api_versions: Optional[list[str]] = ApiVersionsOpt,
 ) -> None:
     """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
     from chartgen.verify_command import VerifyArgs, run_verify
 
     try:
         args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
-                          changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds))
+                          changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds),
+                          tuple(api_versions or ()))
         code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc) from None
@@ -237,13 +245,15 @@ def snapshot(
     release: Optional[str] = typer.Option(None, "--release", help="Release name (default: the chart name)."),
     namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: each environment's."),
     helm: Optional[str] = HelmOpt,
+    api_versions: Optional[list[str]] = ApiVersionsOpt,
 ) -> None:
     """Snapshot tests: the normalised rendering per environment under the chart's tests/__snapshots__/."""
     from chartgen.verify_command import run_snapshot
 
     try:
         code = run_snapshot(charts, update=update, envs=tuple(env or ()), kube_version=kube_version,
-                            release=release, namespace=namespace, helm=helm, out=sys.stdout)
+                            release=release, namespace=namespace, helm=helm, out=sys.stdout,
+                            api_versions=tuple(api_versions or ()))
     except ChartgenError as exc:
         raise _fail(exc) from None
     raise typer.Exit(code)
@@ -277,13 +287,15 @@ def check(
                                              "against (repeatable; also CHARTGEN_CRDS and CRDs in the input)."),
     config: Optional[str] = typer.Option(None, "--config", help="Config file (default: the nearest "
                                          ".chartgen-check.yaml above the first input)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Pass an input without any document (default: "
+                                     "exit 2, as for an empty pipe from a failed helm template)."),
 ) -> None:
     """Check rendered manifests (from any chart) for the mistakes that break real clusters."""
     from chartgen.check.command import run_check
 
     code = run_check(files or ["-"], kube_version=kube_version, istio_version=istio_version, fmt=fmt,
                      severity=severity, disabled=list(disable or []), profile=profile, namespace=namespace,
-                     out=sys.stdout, stdin=sys.stdin, crds=list(crds or []), config=config)
+                     out=sys.stdout, stdin=sys.stdin, crds=list(crds or []), config=config, allow_empty=allow_empty)
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -87,8 +88,11 @@ class Helm:
 
     def template(self, chart: Path, release: str, namespace: str, values: list[Path], *,
                  kube_version: str = DEFAULT_KUBE_VERSION, set_values: list[str] | None = None,
-                 show_only: list[str] | None = None) -> HelmResult:
+                 show_only: list[str] | None = None, api_versions: Sequence[str] = ()) -> HelmResult:
+        """`api_versions`: APIs the rendering may assume the cluster has (.Capabilities.APIVersions)."""
         args = ["template", release, str(chart), "-n", namespace, "--kube-version", kube_version]
+        for a in api_versions:
+            args += ["--api-versions", a]
         for v in values:
             args += ["-f", str(v)]
         for s in set_values or []:

@@ -3,11 +3,13 @@
     def test_prod(helm_render, snapshot):
         assert helm_render("charts/x", env="prod") == snapshot
 
-`helm_render(chart, env=None, *, release=None, namespace=None, kube_version=None, values=())` runs `helm template`
-(pinned --kube-version: the chart's chartgen.yaml kubeVersion, else 1.31.0) for one environment of a chart
-(values-<env>.yaml, the namespace from chartgen.yaml) and returns the normalised rendering, the same text
+`helm_render(chart, env=None, *, release=None, namespace=None, kube_version=None, values=(), api_versions=())` runs
+`helm template` (pinned --kube-version: the chart's chartgen.yaml kubeVersion, else 1.31.0; --api-versions: the
+ones the chart's templates test for, as `chartgen verify` renders, plus `api_versions`) for one environment of a
+chart (values-<env>.yaml, the namespace from chartgen.yaml) and returns the normalised rendering, the same text
 `chartgen snapshot` writes. A relative chart path is taken from pytest's rootdir. helm: $CHARTGEN_HELM, chartgen's
-installed copy, then PATH. A chart that does not render fails the test with helm's message.
+installed copy, then PATH. A chart that cannot be read or does not render fails the test with chartgen's one-line
+message (helm's, for a rendering), never a traceback.
 
 Snapshots as YAML files: the `helm_snapshot` fixture (syrupy's snapshot with chartgen.pytest_yaml's extension), or
 for every snapshot: `--snapshot-default-extension chartgen.pytest_yaml.YAMLSnapshotExtension`.
@@ -23,8 +25,22 @@ import pytest
 
 
 def _render(root: Path, chart: str | Path, env: str | None = None, *, release: str | None = None,
-            namespace: str | None = None, kube_version: str | None = None,
-            values: Sequence[str | Path] = ()) -> str:
+            namespace: str | None = None, kube_version: str | None = None, values: Sequence[str | Path] = (),
+            api_versions: Sequence[str] = ()) -> str:
+    from chartgen.errors import ChartgenError
+
+    try:
+        return _render_or_raise(root, chart, env, release=release, namespace=namespace, kube_version=kube_version,
+                                values=values, api_versions=api_versions)
+    except ChartgenError as exc:  # a bad chart is the test's failure, said as chartgen says it (no traceback)
+        pytest.fail(f"helm_render: {exc}", pytrace=False)
+    except OSError as exc:
+        pytest.fail(f"helm_render: {exc.filename or chart}: {exc.strerror or exc}", pytrace=False)
+
+
+def _render_or_raise(root: Path, chart: str | Path, env: str | None, *, release: str | None,
+                     namespace: str | None, kube_version: str | None, values: Sequence[str | Path],
+                     api_versions: Sequence[str]) -> str:
     from chartgen import snapshot
     from chartgen.errors import ChartgenError
     from chartgen.helm import find_helm
@@ -32,18 +48,15 @@ def _render(root: Path, chart: str | Path, env: str | None = None, *, release: s
 
     path = Path(chart)
     path = path if path.is_absolute() else root / path
-    try:
-        target = ChartTarget.load(path, kube_version)
-        e = target.env(env) if env else target.environments[0]
-        helm = find_helm()
-    except ChartgenError as exc:
-        pytest.fail(f"helm_render: {exc}", pytrace=False)
+    target = ChartTarget.load(path, kube_version)
+    e = target.env(env) if env else target.environments[0]
+    helm = find_helm()
     files = ([e.values_file] if e.values_file else []) + [Path(v) if Path(v).is_absolute() else root / v
                                                            for v in values]
     res = helm.template(target.path, release or target.name, namespace or e.namespace, files,
-                        kube_version=target.kube_version)
+                        kube_version=target.kube_version, api_versions=target.with_api_versions(api_versions))
     if not res.ok:
-        pytest.fail(f"helm_render: helm template {target.path} [{e.name}] failed: {res.message}", pytrace=False)
+        raise ChartgenError(str(target.path), None, f"helm template [{e.name}] failed: {' '.join(res.message.split())}")
     return snapshot.normalise(res.stdout)
 
 

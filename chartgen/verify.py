@@ -12,6 +12,7 @@ report.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,7 @@ class ChartTarget:
     kube_version: str
     environments: tuple[EnvTarget, ...]
     has_spec: bool = False
+    api_versions: tuple[str, ...] = ()  # the APIs its templates test for (.Capabilities.APIVersions.Has "...")
 
     @classmethod
     def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
@@ -60,10 +62,7 @@ class ChartTarget:
         chart_yaml = path / "Chart.yaml"
         if not chart_yaml.is_file():
             raise ChartgenError(str(path), None, "not a chart folder (no Chart.yaml)")
-        try:
-            name = str((yaml.safe_load(chart_yaml.read_text(encoding="utf-8")) or {})["name"])
-        except (yaml.YAMLError, KeyError, TypeError) as exc:
-            raise ChartgenError(str(chart_yaml), "name", f"cannot read the chart name: {exc}") from None
+        name = _chart_name(chart_yaml)
         envs: list[EnvTarget] = []
         spec_kube = None
         has_spec = (path / "chartgen.yaml").is_file()
@@ -79,7 +78,8 @@ class ChartTarget:
                 envs.append(EnvTarget(vf.stem.removeprefix("values-"), "default", vf))
         if not envs:
             envs.append(EnvTarget("default", "default", None))
-        return cls(path, name, kube_version or spec_kube or DEFAULT_KUBE_VERSION, tuple(envs), has_spec)
+        return cls(path, name, kube_version or spec_kube or DEFAULT_KUBE_VERSION, tuple(envs), has_spec,
+                   tested_api_versions(path))
 
     def env(self, name: str) -> EnvTarget:
         for e in self.environments:
@@ -88,12 +88,54 @@ class ChartTarget:
         raise ChartgenError(str(self.path), "--env", f"unknown environment {name!r}; allowed: "
                             f"{', '.join(e.name for e in self.environments)}")
 
-    def template(self, helm: Helm, env: str, *, release: str | None = None,
-                 namespace: str | None = None) -> HelmResult:
+    def with_api_versions(self, extra: Sequence[str]) -> tuple[str, ...]:
+        """The API versions helm template renders with: the ones the templates test for, then `extra`."""
+        return tuple(dict.fromkeys((*self.api_versions, *extra)))
+
+    def template(self, helm: Helm, env: str, *, release: str | None = None, namespace: str | None = None,
+                 api_versions: Sequence[str] = ()) -> HelmResult:
         e = self.env(env)
         values = [e.values_file] if e.values_file else []
         return helm.template(self.path, release or self.name, namespace or e.namespace, values,
-                             kube_version=self.kube_version)
+                             kube_version=self.kube_version, api_versions=self.with_api_versions(api_versions))
+
+
+def _chart_name(chart_yaml: Path) -> str:
+    try:
+        return str((yaml.safe_load(chart_yaml.read_text(encoding="utf-8-sig")) or {})["name"])
+    except UnicodeDecodeError as exc:
+        raise ChartgenError(str(chart_yaml), None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); helm "
+                            "reads Chart.yaml as UTF-8") from None
+    except OSError as exc:
+        raise ChartgenError(str(chart_yaml), None, f"cannot read: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ChartgenError(str(chart_yaml), "name", f"cannot read the chart name: {exc}") from None
+
+
+_HAS_API = re.compile(r"""Capabilities\.APIVersions\.Has\s+(?:"([^"\\]+)"|`([^`]+)`)""")
+
+
+def tested_api_versions(chart: Path) -> tuple[str, ...]:
+    """The API versions a chart's templates (its unpacked subcharts' included, symlinks followed as helm does) test
+    for with a literal `.Capabilities.APIVersions.Has "..."`, sorted: verify renders with them, so that an object
+    the chart renders only when its API is available is rendered, and checked, too."""
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    for folder, dirnames, filenames in os.walk(chart, followlinks=True):
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:  # a symlink loop, or a folder linked twice
+            dirnames.clear()
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        if "templates" not in Path(folder).relative_to(chart).parts:
+            continue
+        for name in filenames:
+            try:
+                text = Path(folder, name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue  # helm reports the unreadable template
+            found.update(a or b for a, b in _HAS_API.findall(text))
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -106,11 +148,12 @@ class VerifyOptions:
     policy: str | None = None  # "checkov"
     snapshots: bool = False  # enforce snapshots for every chart (else: charts with tests/__snapshots__)
     crds: tuple[str, ...] = ()  # --crds (CHARTGEN_CRDS and each chart's crds/ are added per chart)
+    api_versions: tuple[str, ...] = ()  # --api-versions (added to the ones each chart's templates test for)
 
     def fingerprint(self) -> dict[str, Any]:
         return {"envs": list(self.envs), "kube": self.kube_version, "release": self.release,
                 "namespace": self.namespace, "checks": self.run_checks, "policy": self.policy,
-                "snapshots": self.snapshots, "crds": _files_digest(self.crds)}
+                "snapshots": self.snapshots, "crds": _files_digest(self.crds), "apiVersions": list(self.api_versions)}
 
 
 def _files_digest(paths: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -170,18 +213,21 @@ class ChartResult:
     findings: list[Finding] = field(default_factory=list)  # chart-level: drift, obsolete snapshots
     envs: list[EnvResult] = field(default_factory=list)
     cached: bool = False
+    api_versions: list[str] = field(default_factory=list)  # what helm template rendered with
+
 
     def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
         return not any(f.severity >= fail_on for f in self.findings) and all(e.ok(fail_on) for e in self.envs)
 
     def to_dict(self) -> dict[str, Any]:
         return {"chart": self.chart, "findings": [f.to_dict() for f in self.findings],
-                "envs": [e.to_dict() for e in self.envs]}
+                "envs": [e.to_dict() for e in self.envs], "apiVersions": self.api_versions}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ChartResult:
         return cls(d["chart"], [finding_from_dict(f) for f in d["findings"]],
-                   [EnvResult.from_dict(e) for e in d["envs"]], cached=True)
+                   [EnvResult.from_dict(e) for e in d["envs"]], cached=True,
+                   api_versions=list(d.get("apiVersions", [])))
 
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
@@ -272,13 +318,15 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
     release = opts.release or target.name
     values = [env.values_file] if env.values_file else []
     values_file = str(env.values_file or target.path / "values.yaml")
+    apis = target.with_api_versions(opts.api_versions)
     result = EnvResult(str(target.path), env.name, namespace)
     lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
     result.lint_ok, result.lint_messages = lint.ok, helm_lines(lint)
     result.findings += [_step(LINT, Severity.ERROR, f"helm lint: {m} (environment {env.name})", values_file,
                               "fix the chart or the environment's values so that helm lint --strict passes")
                         for m in result.lint_messages if not _LINT_TOTAL.match(m)]
-    tpl = helm.template(target.path, release, namespace, values, kube_version=target.kube_version)
+    tpl = helm.template(target.path, release, namespace, values, kube_version=target.kube_version,
+                        api_versions=apis)
     result.template_ok, result.template_messages = tpl.ok, helm_lines(tpl)
     if not tpl.ok:
         result.findings.append(_step(TEMPLATE, Severity.ERROR, f"helm template: {' '.join(result.template_messages)} "
@@ -289,7 +337,7 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
         if opts.run_checks:
             result.findings += run_check(target, env, tpl.stdout, namespace, opts.crds)
         if helm3 is not None:
-            result.findings += _matrix(target, env, helm3, release, namespace, values, tpl.stdout)
+            result.findings += _matrix(target, env, helm3, release, namespace, values, tpl.stdout, apis)
         if snapshot.enabled(target.path, opts.snapshots):
             result.findings += _snapshot(target, env, tpl.stdout, result)
     result.seconds = time.perf_counter() - start
@@ -297,8 +345,9 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
 
 
 def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, release: str, namespace: str, values: list[Path],
-            rendering: str) -> list[Finding]:
-    other = helm3.template(target.path, release, namespace, values, kube_version=target.kube_version)
+            rendering: str, apis: Sequence[str]) -> list[Finding]:
+    other = helm3.template(target.path, release, namespace, values, kube_version=target.kube_version,
+                           api_versions=apis)
     where = str(env.values_file or target.path / "Chart.yaml")
     if not other.ok:
         return [_step(MATRIX, Severity.ERROR, f"renders with helm 4 but not with helm {helm3.version}: "
@@ -414,7 +463,7 @@ def _require_policy(policy: str) -> None:
 
 def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int,
                  progress: Progress) -> list[ChartResult]:
-    out = [ChartResult(str(t.path)) for t in targets]
+    out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions))) for t in targets]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         submitted: list[tuple[Future[list[Finding]], list[Future[EnvResult]]]] = [
             (pool.submit(_chart_level, t, opts),

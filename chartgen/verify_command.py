@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from chartgen.errors import ChartgenError
 
@@ -33,6 +33,7 @@ class VerifyArgs:
     namespace: str | None = None
     severity: str = "error"
     crds: tuple[str, ...] = ()  # --crds, already read once by the CLI (a bad path is exit 2 before any work)
+    api_versions: tuple[str, ...] = ()  # --api-versions: more APIs to render with (beyond the charts' own tests)
 
 
 def _severity(text: str):  # -> Severity
@@ -45,16 +46,30 @@ def _severity(text: str):  # -> Severity
                             "info") from None
 
 
-def select_charts(paths: Sequence[Path], changed_since: str | None = None, shard: str | None = None) -> list[Path]:
-    """Discovery, then --changed-since, then --shard (so shards split the changed charts)."""
-    from chartgen.discovery import Shard, changed_charts, discover_charts
+@dataclass(frozen=True)
+class Selection:
+    charts: list[Path]  # the charts to verify
+    discovered: list[Path]  # every chart below the paths (before --changed-since and --shard)
+    nothing: str = ""  # why `charts` is empty, when a filter emptied it
 
-    charts = discover_charts(paths)
+
+def select_charts(paths: Sequence[Path], changed_since: str | None = None, shard: str | None = None) -> Selection:
+    """Discovery, then --changed-since, then --shard (so shards split the changed charts)."""
+    from chartgen.changes import changed_charts
+    from chartgen.discovery import Shard, discover_charts
+
+    discovered = charts = discover_charts(paths)
+    nothing = ""
     if changed_since:
-        charts = changed_charts(charts, changed_since, Path.cwd())
+        changed = changed_charts(charts, changed_since, paths)
+        charts, nothing = changed.charts, changed.nothing()
     if shard:
-        charts = Shard.parse(shard).select(charts)
-    return charts
+        parsed = Shard.parse(shard)
+        if charts:
+            nothing = f"shard {parsed.index}/{parsed.count} holds no chart ({len(charts)} chart(s) in all): nothing " \
+                      "to verify"
+        charts = parsed.select(charts)
+    return Selection(charts, discovered, "" if charts else nothing)
 
 
 def known_version(helm):  # (Helm) -> Helm
@@ -103,19 +118,53 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ChartgenError("chartgen verify", "--jobs", f"{args.jobs} is not allowed; allowed: 1 or more")
     fail_on = _severity(args.severity)
-    charts = select_charts(args.paths, args.changed_since, args.shard)
+    api_versions = parse_api_versions(args.api_versions)
+    selection = select_charts(args.paths, args.changed_since, args.shard)
     helms = find_helms(args.helm, args.helm_matrix)
     opts = VerifyOptions(args.envs, args.kube_version, args.release, args.namespace, args.run_checks, args.policy,
-                         args.snapshots, args.crds)
-    results = run(charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1, cache=Cache(enabled=args.use_cache),
-                  progress=progress.for_stream())
-    ok = verify_report.write(args.fmt, results, helms, out, fail_on)
+                         args.snapshots, args.crds, api_versions)
+    results = run(selection.charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1,
+                  cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
+    nothing = selection.nothing or _missing_environments(args.envs, results, selection)
+    ok = verify_report.write(args.fmt, results, helms, out, fail_on, nothing=nothing)
     return 0 if ok else 1
+
+
+def parse_api_versions(given: Sequence[str]) -> tuple[str, ...]:
+    """--api-versions values (each may hold several, comma-separated, as helm's flag does)."""
+    out = [part.strip() for value in given for part in value.split(",") if part.strip()]
+    for v in out:
+        if any(c.isspace() for c in v) or v.startswith("-"):
+            raise ChartgenError("chartgen verify", "--api-versions", f"{v!r} is not allowed; allowed: an API "
+                                "version such as monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor")
+    return tuple(dict.fromkeys(out))
+
+
+def _missing_environments(envs: Sequence[str], results: Sequence[Any], selection: Selection) -> str:
+    """With --env: exit 2 when no discovered chart has one of the environments; when only the selected charts
+    (--changed-since, --shard) lack them all, what the report must say instead of a pass."""
+    if not envs:
+        return ""
+    seen = {e.env for r in results for e in r.envs}
+    missing = [e for e in envs if e not in seen]
+    if not missing:
+        return ""
+    from chartgen.verify import ChartTarget
+
+    others = {e.name for c in selection.discovered if c not in selection.charts
+              for e in ChartTarget.load(c).environments}
+    if unknown := [e for e in missing if e not in others]:
+        known = sorted(seen | others | {e.name for c in selection.charts for e in ChartTarget.load(c).environments})
+        raise ChartgenError("chartgen verify", "--env", f"no chart below the given paths has environment "
+                            f"{', '.join(map(repr, unknown))}; environments: {', '.join(known) or 'none'}")
+    if seen:
+        return ""
+    return f"none of the {len(selection.charts)} selected chart(s) has environment {', '.join(envs)}: nothing to verify"
 
 
 def run_snapshot(paths: Sequence[Path], *, update: bool, envs: tuple[str, ...] = (), kube_version: str | None = None,
                  release: str | None = None, namespace: str | None = None, helm: str | None = None,
-                 out: IO[str]) -> int:
+                 out: IO[str], api_versions: Sequence[str] = ()) -> int:
     """Compare (or with update, write) the snapshots of every chart below paths."""
     from chartgen import snapshot
     from chartgen.discovery import discover_charts
@@ -123,6 +172,7 @@ def run_snapshot(paths: Sequence[Path], *, update: bool, envs: tuple[str, ...] =
     from chartgen.verify import ChartTarget, helm_lines
 
     h = find_helm(helm)
+    extra_apis = parse_api_versions(api_versions)
     failed = False
     for chart in discover_charts(paths):
         target = ChartTarget.load(chart, kube_version)
@@ -130,7 +180,7 @@ def run_snapshot(paths: Sequence[Path], *, update: bool, envs: tuple[str, ...] =
         for e in target.environments:
             if envs and e.name not in envs:
                 continue
-            res = target.template(h, e.name, release=release, namespace=namespace)
+            res = target.template(h, e.name, release=release, namespace=namespace, api_versions=extra_apis)
             if not res.ok:
                 out.write(f"{chart} [{e.name}]: helm template failed: {' '.join(helm_lines(res))}\n")
                 failed = True

@@ -81,7 +81,10 @@ def _env_json(e: EnvResult, fail_on: Severity) -> dict[str, Any]:
             "snapshotDiff": e.snapshot_diff or None}
 
 
-def verify_report(results: Sequence[ChartResult], helms: Helms, fail_on: Severity = Severity.ERROR) -> Report:
+def verify_report(results: Sequence[ChartResult], helms: Helms, fail_on: Severity = Severity.ERROR,
+                  nothing: str = "") -> Report:
+    """`nothing`: why the run verified no environment (--changed-since or --shard selected no chart, ...); the
+    summary says it instead of "0 of 0 passed"."""
     sections: list[Section] = []
     cases: list[Case] = []
     findings: list[Finding] = []
@@ -104,19 +107,32 @@ def verify_report(results: Sequence[ChartResult], helms: Helms, fail_on: Severit
     text = f"{passed} of {len(envs)} chart environments passed ({len(results)} chart(s), {cached} from cache)"
     if chart_failures:
         text += f"; {chart_failures} chart(s) FAILED chart-level checks (drift, snapshots)"
+    if nothing and not envs:
+        text = nothing
     summary = Summary(text, ok, {"charts": len(results), "environments": len(envs), "passed": passed,
-                                 "cached": cached, "failOn": str(fail_on), "failing": failing})
+                                 "cached": cached, "failOn": str(fail_on), "failing": failing,
+                                 "nothing": nothing if not envs else None})
     versions = f"helm v{helms.primary.version}" + (f", helm v{helms.matrix.version} (matrix)" if helms.matrix else "")
     data = {"helm": helms.primary.version, "helmMatrix": helms.matrix.version if helms.matrix else None,
-            "charts": [{"chart": r.chart, "ok": r.ok(fail_on), "cached": r.cached,
+            "charts": [{"chart": r.chart, "ok": r.ok(fail_on), "cached": r.cached, "apiVersions": list(r.api_versions),
                         "findings": [f.to_dict() for f in r.findings]} for r in results],
             "results": [_env_json(e, fail_on) for e in envs]}
-    return Report("chartgen verify", tuple(findings), summary, fail_on, tuple(sections), (line(versions),),
-                  tuple(cases), data, rules=_LazyRules())
+    return Report("chartgen verify", tuple(findings), summary, fail_on, tuple(sections),
+                  (line(versions), *_api_lines(results)), tuple(cases), data, rules=_LazyRules())
+
+
+def _api_lines(results: Sequence[ChartResult]) -> list[Line]:
+    """Which API versions helm template assumed available (Capabilities.APIVersions), and for how many charts."""
+    by_versions: dict[tuple[str, ...], int] = {}
+    for r in results:
+        if r.api_versions:
+            by_versions[tuple(r.api_versions)] = by_versions.get(tuple(r.api_versions), 0) + 1
+    return [line(f"rendered with API versions {', '.join(versions)} ({count} chart(s); helm lint has no "
+                 "--api-versions)") for versions, count in sorted(by_versions.items())]
 
 
 def write(fmt: str, results: Sequence[ChartResult], helms: Helms, out: Any, fail_on: Severity = Severity.ERROR,
-          color: bool | None = None) -> bool:
-    report = verify_report(results, helms, fail_on)
+          color: bool | None = None, nothing: str = "") -> bool:
+    report = verify_report(results, helms, fail_on, nothing)
     reporting.write(fmt, report, out, color=reporting.use_color(out) if color is None else color)
     return report.ok

@@ -178,9 +178,11 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
               severity: str = "error", disabled: Iterable[str] = (), profile: str = "default",
               namespace: str | None = None, out: TextIO | None = None, stdin: TextIO | None = None,
               err: TextIO | None = None, node_port_range: tuple[int, int] | None = None,
-              color: bool | None = None, config: str | None = None, crds: Iterable[str] = ()) -> int:
-    """Check files/directories/"-" and write the report to `out`; returns the exit code."""
-    from chartgen.check.loader import InputError, load_paths
+              color: bool | None = None, config: str | None = None, crds: Iterable[str] = (),
+              allow_empty: bool = False) -> int:
+    """Check files/directories/"-" and write the report to `out`; returns the exit code. Input without any document
+    is exit 2 unless `allow_empty` (an empty pipe is what a failed `helm template | chartgen check -` gives)."""
+    from chartgen.check.loader import InputError, load_paths, read_stream
     from chartgen.check.report import write_report
     from chartgen.check.runner import check
     from chartgen.reporting import FORMATS  # every registered format, including ones added later
@@ -198,9 +200,12 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
                             disabled=disabled, node_port_range=node_port_range, config=cfg, crds=crds)
         stdin_text = None
         if "-" in paths:
-            stdin_text = (sys.stdin if stdin is None else stdin).read()
+            stdin_text = read_stream(sys.stdin if stdin is None else stdin)
         with _no_cyclic_gc():
             documents = load_paths(list(paths), stdin_text)
+        if not documents and not allow_empty:
+            raise UsageError(f"no documents in {', '.join(paths)}: nothing to check (an empty pipe: did the command "
+                             "feeding it, e.g. helm template, fail?); pass --allow-empty when no object is expected")
         check_ignore_annotations(documents)
         with _no_cyclic_gc():
             result = check(documents, opts, namespace)  # reads the CRD files when a custom resource needs them

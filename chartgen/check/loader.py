@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -113,8 +113,8 @@ class TextSource:
 @lru_cache(maxsize=2)  # the documents of one file are refined one after another
 def _reread(name: str) -> str | None:  # emptied by forget_texts() once the lines are found
     try:
-        return Path(name).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        return _read(Path(name))
+    except InputError:
         return None
 
 
@@ -736,6 +736,7 @@ def _sharing() -> Iterator[None]:
 def _load_text(text: str, source: str, reread: bool) -> list[Document]:
     if len(text) > MAX_TEXT_BYTES:
         raise _too_big(len(text.encode("utf-8", "replace")), source)
+    text = text.removeprefix("\ufeff")  # a byte order mark is no character of the first line
     if yaml.__with_libyaml__:
         try:
             return _fast_documents(text, source, reread)
@@ -791,15 +792,42 @@ def _expand(path_text: str) -> Iterator[Path]:
 
 
 def _read(path: Path) -> str:
+    """A file's text; at most MAX_TEXT_BYTES read, whatever the file is (a device or a pipe has no size)."""
     try:
         size = path.stat().st_size
         if size > MAX_TEXT_BYTES:
             raise _too_big(size, str(path))
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(str(path), None, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+        with path.open("rb") as fh:
+            return decode(_capped(fh, str(path)), str(path))
     except OSError as err:
         raise InputError(str(path), None, f"cannot read: {err.strerror or err}") from None
+
+
+def _capped(stream: IO[bytes], source: str) -> bytes:
+    data = stream.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(source, None, f"is more than {MAX_TEXT_BYTES // 1048576} MiB; chartgen check reads at "
+                                       "most that much per file or stream: split the manifests into several files")
+    return data
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a byte order mark dropped); InputError naming the first bad byte otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(source, None, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+
+
+def read_stream(stream: IO[str], source: str = "-") -> str:
+    """Standard input (or any text stream): its bytes when it has them, read with the same cap as a file."""
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        return decode(_capped(binary, source), source)
+    text = stream.read(MAX_TEXT_BYTES + 1)
+    if len(text) > MAX_TEXT_BYTES:
+        raise _too_big(len(text.encode("utf-8", "replace")), source)
+    return text
 
 
 def load_paths(paths: list[str], stdin_text: str | None = None) -> list[Document]:
@@ -821,5 +849,5 @@ def _load_paths(paths: list[str], stdin_text: str | None) -> list[Document]:
             resolved = path.resolve()
             if resolved not in seen:
                 seen.add(resolved)
-                docs.extend(load_text(_read(path), str(path), reread=True))
+                docs.extend(load_text(_read(path), str(path), reread=path.is_file()))  # a pipe cannot be re-read
     return docs
