@@ -7,7 +7,11 @@ that generate is linted by the real helm.
 
 from __future__ import annotations
 
+import json
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -252,3 +256,72 @@ def test_fuzz_every_spec_generates_or_is_exit_2_with_nothing_written(tmp_path):
         for values in sorted(chart.glob("values-*.yaml")):
             res = helm.lint(chart, [values], kube_version=KUBE_VERSION)
             assert res.ok, f"{chart}/chartgen.yaml:\n{(chart / 'chartgen.yaml').read_text()}\n{res.message}"
+
+
+# ------------------------------------------------------------------------- chartgen check: streams, empty input
+
+
+def check_process(args: list[str], stdin: object = None, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """The real CLI in a process whose address space is capped at 2 GiB: unbounded reading ends in MemoryError
+    (exit 3) quickly instead of exhausting the machine."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "chartgen.cli", "check", *args], stdin=stdin, input=input,
+                          capture_output=True, timeout=300, preexec_fn=limit)
+
+
+def test_check_reads_an_endless_stdin_only_up_to_the_cap():
+    yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
+    try:
+        res = check_process(["-"], stdin=yes.stdout)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.decode() == ("-: is more than 32 MiB; chartgen check reads at most that much per file or "
+                                   "stream: split the manifests into several files\n")
+
+
+def test_check_reads_a_device_only_up_to_the_cap():
+    res = check_process(["/dev/zero"])
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.decode().startswith("/dev/zero: is more than 32 MiB") and res.stderr.count(b"\n") == 1
+
+
+def test_check_refuses_stdin_that_is_not_utf8():
+    res = check_process(["-"], input=b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n")
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.decode() == "-: not UTF-8 text (invalid continuation byte at byte 51)\n"
+
+
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n  - port: 80\n"
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_byte_order_mark_does_not_shift_line_numbers(tmp_path, source):
+    text = SERVICE.format(name="ok") + "---\n" + SERVICE.format(name="Bad_Name")  # the bad name: line 12
+    lines = []
+    for bom in (b"", b"\xef\xbb\xbf"):
+        data = bom + text.encode()
+        path = tmp_path / "m.yaml"
+        path.write_bytes(data)
+        res = runner.invoke(app, ["check", "--format", "json", str(path) if source == "file" else "-"],
+                            input=data if source == "stdin" else None)
+        assert res.exit_code == 1, res.output
+        lines.append([f["line"] for f in json.loads(res.stdout)["findings"] if f["rule"] == "CG-SVC-001"])
+    assert lines == [[12], [12]]
+
+
+@pytest.mark.parametrize("given", ["", "\n", "# helm printed nothing\n", "---\n---\n"])
+def test_check_of_an_empty_input_is_exit_2_unless_allowed(tmp_path, given):
+    res = runner.invoke(app, ["check", "-"], input=given)
+    assert res.exit_code == 2, res.output
+    assert res.output == ("chartgen check: no documents in -: nothing to check (an empty pipe: did the command "
+                          "feeding it, e.g. helm template, fail?); pass --allow-empty when no object is expected\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(given)
+    assert runner.invoke(app, ["check", str(empty)]).exit_code == 2
+    allowed = runner.invoke(app, ["check", "-", "--allow-empty"], input=given)
+    assert allowed.exit_code == 0, allowed.output
+    assert runner.invoke(app, ["check", "-"], input=given + SERVICE.format(name="ok")).exit_code == 0
