@@ -33,9 +33,10 @@ def _render(root: Path, chart: str | Path, env: str | None = None, *, release: s
         return _render_or_raise(root, chart, env, release=release, namespace=namespace, kube_version=kube_version,
                                 values=values, api_versions=api_versions)
     except ChartgenError as exc:  # a bad chart is the test's failure, said as chartgen says it (no traceback)
-        pytest.fail(f"helm_render: {exc}", pytrace=False)
+        message = str(exc)
     except OSError as exc:
-        pytest.fail(f"helm_render: {exc.filename or chart}: {exc.strerror or exc}", pytrace=False)
+        message = f"{exc.filename or chart}: {exc.strerror or exc}"
+    pytest.fail(f"helm_render: {message}", pytrace=False)  # outside `except`: no chained exception is shown
 
 
 def _render_or_raise(root: Path, chart: str | Path, env: str | None, *, release: str | None,

@@ -127,8 +127,9 @@ def _api_lines(results: Sequence[ChartResult]) -> list[Line]:
     for r in results:
         if r.api_versions:
             by_versions[tuple(r.api_versions)] = by_versions.get(tuple(r.api_versions), 0) + 1
-    return [line(f"rendered with API versions {', '.join(versions)} ({count} chart(s); helm lint has no "
-                 "--api-versions)") for versions, count in sorted(by_versions.items())]
+    return [line(f"helm template rendered {count} chart(s) with API versions {', '.join(versions)} (the charts' "
+                 "templates test for them, or --api-versions; helm lint has no such option)")
+            for versions, count in sorted(by_versions.items())]
 
 
 def write(fmt: str, results: Sequence[ChartResult], helms: Helms, out: Any, fail_on: Severity = Severity.ERROR,

@@ -122,3 +122,86 @@ def test_generate_with_a_bad_spec_writes_nothing(tmp_path):
     assert "service.ports[0].port: 70000 is out of range; allowed: 1-65535" in res.output
     after = {p: p.read_bytes() for p in chart.rglob("*") if p.is_file() and p.name != "chartgen.yaml"}
     assert after == {p: b for p, b in before.items() if p.name != "chartgen.yaml"}
+
+
+# --- a run that checks nothing, objects behind .Capabilities ------------------------------------------------------
+
+
+def _gated_chart(root: Path) -> Path:
+    """A chart whose broken Service renders only when the cluster has an API its template tests for, and whose
+    ConfigMap renders only when an API named by a value (which chartgen cannot read from the template) is there."""
+    chart = root / "gated"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: gated\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("api: other.example.com/v1\n")
+    (chart / "values-prod.yaml").write_text("{}\n")
+    (chart / "templates" / "service.yaml").write_text(
+        '{{- if .Capabilities.APIVersions.Has "widgets.example.com/v1/Widget" }}\n'
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\nspec:\n  ports:\n    - port: 80\n{{- end }}\n")
+    (chart / "templates" / "configmap.yaml").write_text(
+        "{{- if .Capabilities.APIVersions.Has .Values.api }}\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Also_Bad\n{{- end }}\n")
+    return chart
+
+
+def _verify(*args: object) -> tuple[int, str]:
+    res = runner.invoke(app, ["verify", *map(str, args), "--helm", helm_binary("4.1.4").path])
+    return res.exit_code, res.output
+
+
+def test_verify_renders_the_objects_a_chart_gates_behind_an_api_it_tests_for(tmp_path):
+    chart = _gated_chart(tmp_path)
+    code, out = _verify(chart)
+    assert code == 1, out
+    assert "helm template rendered 1 chart(s) with API versions widgets.example.com/v1/Widget" in out
+    assert "CG-SVC-001 Service Bad_Name" in out  # rendered, hence checked
+    assert "Also_Bad" not in out  # named by a value: only --api-versions renders it
+    code, out = _verify(chart, "--format", "json")
+    assert json.loads(out)["charts"][0]["apiVersions"] == ["widgets.example.com/v1/Widget"]
+
+
+def test_verify_api_versions_option_adds_apis_and_enters_the_cache_key(tmp_path):
+    chart = _gated_chart(tmp_path)
+    (chart / "templates" / "service.yaml").unlink()
+    code, out = _verify(chart, "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["charts"][0]["apiVersions"] == []
+    code, out = _verify(chart, "--format", "json", "--api-versions", "other.example.com/v1")
+    assert code == 1, out  # a cached pass of the run without the API must not answer for this one
+    report = json.loads(out)
+    assert report["summary"]["cached"] == 0 and report["charts"][0]["apiVersions"] == ["other.example.com/v1"]
+    assert any("Also_Bad" in f["message"] for f in report["results"][0]["findings"])
+    code, out = _verify(chart, "--api-versions", "bad api")
+    assert code == 2 and "--api-versions: 'bad api' is not allowed" in out
+
+
+def test_snapshots_hold_the_objects_verify_renders(tmp_path):
+    chart = _gated_chart(tmp_path)
+    (chart / "templates" / "service.yaml").write_text((chart / "templates" / "service.yaml").read_text()
+                                                      .replace("Bad_Name", "good"))
+    res = runner.invoke(app, ["snapshot", str(chart), "--update", "--helm", helm_binary("4.1.4").path])
+    assert res.exit_code == 0, res.output
+    assert "name: good" in (chart / "tests" / "__snapshots__" / "prod.yaml").read_text()
+    code, out = _verify(chart, "--snapshots")
+    assert code == 0, out  # the snapshot and verify render alike
+
+
+def test_verify_an_environment_no_chart_has_is_exit_2():
+    code, out = _verify(CHARTS / "webapp", CHARTS / "user-api", "--env", "prod", "--env", "qa")
+    assert code == 2, out
+    assert out == ("error: chartgen verify: --env: no chart below the given paths has environment 'qa'; "
+                   "environments: dev, prod, staging\n")
+
+
+def test_verify_an_environment_only_unselected_charts_have_says_nothing_was_verified(tmp_path):
+    for name, env in (("a", "dev"), ("b", "prod")):
+        chart = tmp_path / name
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+        (chart / f"values-{env}.yaml").write_text("{}\n")
+    code, out = _verify(tmp_path, "--env", "prod", "--shard", "1/2")  # shard 1/2 holds a, which has no prod
+    assert code == 0, out
+    assert "none of the 1 selected chart(s) has environment prod: nothing to verify" in out
+    assert "0 of 0" not in out
+    code, out = _verify(tmp_path, "--shard", "3/3")
+    assert code == 0 and "shard 3/3 holds no chart (2 chart(s) in all): nothing to verify" in out, out

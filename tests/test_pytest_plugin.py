@@ -74,3 +74,31 @@ def test_broken(helm_render):
     out = res.stdout.str()
     assert "unknown environment 'qa'; allowed: dev, prod" in out
     assert "helm template" in out and "failed" in out
+
+
+def test_plugin_reports_an_unreadable_chart_as_a_failure_with_chartgens_one_line_message(user_repo):
+    (user_repo.path / "charts" / "shop" / "Chart.yaml").write_bytes(b"apiVersion: v2\nname: sh\xf6p\nversion: 0.1.0\n")
+    user_repo.makepyfile(test_bad='''
+def test_bad_chart(helm_render):
+    helm_render("charts/shop", env="prod")
+''')
+    res = user_repo.runpytest("-p", "no:xdist", "test_bad.py")
+    res.assert_outcomes(failed=1)
+    out = res.stdout.str()
+    chart_yaml = user_repo.path / "charts" / "shop" / "Chart.yaml"
+    assert f"\nhelm_render: {chart_yaml}: not UTF-8 text (invalid start byte at byte 23); helm reads " \
+           "Chart.yaml as UTF-8" in out
+    assert "Traceback" not in out and "UnicodeDecodeError" not in out and "chartgen/verify.py" not in out
+    assert "During handling" not in out and "Failed: helm_render: " in out
+
+
+def test_plugin_renders_what_verify_renders(user_repo):
+    """An object behind `.Capabilities.APIVersions.Has` is in the rendering, as in `chartgen verify`'s."""
+    (user_repo.path / "charts" / "shop" / "templates" / "gated.yaml").write_text(
+        '{{- if .Capabilities.APIVersions.Has "widgets.example.com/v1" }}\n'
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gated\n{{- end }}\n")
+    user_repo.makepyfile(test_gated='''
+def test_gated(helm_render):
+    assert "name: gated" in helm_render("charts/shop", env="prod")
+''')
+    user_repo.runpytest("-p", "no:xdist", "test_gated.py").assert_outcomes(passed=1)
