@@ -140,6 +140,13 @@ def parse_api_versions(given: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _require_environments(envs: Sequence[str], known: set[str], command: str) -> None:
+    """--env names that no chart has are a mistake (a typo would verify nothing and pass): exit 2."""
+    if unknown := [e for e in envs if e not in known]:
+        raise ChartgenError(command, "--env", f"no chart below the given paths has environment "
+                            f"{', '.join(map(repr, unknown))}; environments: {', '.join(sorted(known)) or 'none'}")
+
+
 def _missing_environments(envs: Sequence[str], results: Sequence[Any], selection: Selection) -> str:
     """With --env: exit 2 when no discovered chart has one of the environments; when only the selected charts
     (--changed-since, --shard) lack them all, what the report must say instead of a pass."""
@@ -151,12 +158,8 @@ def _missing_environments(envs: Sequence[str], results: Sequence[Any], selection
         return ""
     from chartgen.verify import ChartTarget
 
-    others = {e.name for c in selection.discovered if c not in selection.charts
-              for e in ChartTarget.load(c).environments}
-    if unknown := [e for e in missing if e not in others]:
-        known = sorted(seen | others | {e.name for c in selection.charts for e in ChartTarget.load(c).environments})
-        raise ChartgenError("chartgen verify", "--env", f"no chart below the given paths has environment "
-                            f"{', '.join(map(repr, unknown))}; environments: {', '.join(known) or 'none'}")
+    known = {e.name for c in selection.discovered for e in ChartTarget.load(c).environments}
+    _require_environments(missing, known, "chartgen verify")
     if seen:
         return ""
     return f"none of the {len(selection.charts)} selected chart(s) has environment {', '.join(envs)}: nothing to verify"
@@ -173,9 +176,11 @@ def run_snapshot(paths: Sequence[Path], *, update: bool, envs: tuple[str, ...] =
 
     h = find_helm(helm)
     extra_apis = parse_api_versions(api_versions)
+    targets = [ChartTarget.load(chart, kube_version) for chart in discover_charts(paths)]
+    _require_environments(envs, {e.name for t in targets for e in t.environments}, "chartgen snapshot")
     failed = False
-    for chart in discover_charts(paths):
-        target = ChartTarget.load(chart, kube_version)
+    for target in targets:
+        chart = target.path
         renderings: dict[str, str] = {}
         for e in target.environments:
             if envs and e.name not in envs:

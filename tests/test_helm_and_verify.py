@@ -205,3 +205,11 @@ def test_verify_an_environment_only_unselected_charts_have_says_nothing_was_veri
     assert "0 of 0" not in out
     code, out = _verify(tmp_path, "--shard", "3/3")
     assert code == 0 and "shard 3/3 holds no chart (2 chart(s) in all): nothing to verify" in out, out
+
+
+def test_snapshot_of_an_environment_no_chart_has_is_exit_2():
+    res = runner.invoke(app, ["snapshot", str(CHARTS / "webapp"), "--env", "qa", "--helm",
+                              helm_binary("4.1.4").path])
+    assert res.exit_code == 2, res.output
+    assert res.output == ("error: chartgen snapshot: --env: no chart below the given paths has environment 'qa'; "
+                          "environments: dev, prod, staging\n")
