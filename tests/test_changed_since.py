@@ -255,3 +255,16 @@ def test_a_chart_yaml_that_is_not_utf8_is_exit_2(tmp_path):
     assert res.exit_code == 2, res.output
     assert res.output == f"error: {a / 'Chart.yaml'}: not UTF-8 text (invalid continuation byte at byte 24); helm " \
                          "reads Chart.yaml as UTF-8\n"
+
+
+def test_a_chart_using_files_outside_the_repository_is_always_selected(tmp_path, monkeypatch):
+    """git cannot tell whether a file outside the repository changed: the chart using it is verified."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "_x.tpl").write_text('{{- define "x" }}x{{ end }}\n')
+    repo = repo_with(tmp_path, "a", "b")
+    (repo / "charts" / "b" / "templates" / "_x.tpl").symlink_to(outside / "_x.tpl")
+    commit(repo, "link outside")
+    git(repo, "branch", "-f", "main")
+    monkeypatch.chdir(repo)
+    assert selected(repo / "charts") == ["b"]
