@@ -24,3 +24,27 @@ def helm_binary(version: str) -> Helm:
 
 def chart_dirs() -> list[Path]:
     return sorted(p.parent for p in CHARTS.glob("*/chartgen.yaml"))
+
+
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-cfg
+  labels:
+    app.kubernetes.io/name: {{ .Chart.Name }}
+data:
+  greeting: {{ .Values.greeting | quote }}
+"""
+
+
+def plain_chart(root: Path, name: str, envs: tuple[str, ...] = ("dev", "prod")) -> Path:
+    """A small Helm chart without chartgen.yaml (written by us): a ConfigMap and one values file per environment."""
+    chart = root / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("greeting: hello\n")
+    (chart / "templates" / "configmap.yaml").write_text(CONFIGMAP)
+    for env in envs:
+        (chart / f"values-{env}.yaml").write_text(f"greeting: hello {env}\n")
+    return chart

@@ -14,28 +14,15 @@ from typer.testing import CliRunner
 from chartgen.cli import app
 from chartgen.discovery import discover_charts
 from chartgen.errors import ChartgenError
-from support import KUBE_VERSION, helm_binary
+from support import CONFIGMAP, KUBE_VERSION, helm_binary, plain_chart
 
 runner = CliRunner()
 
-CONFIGMAP = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-cfg
-data:
-  greeting: {{ .Values.greeting | quote }}
-"""
-
-
 def chart(root: Path, name: str, deps: str = "") -> Path:
-    """A small chart of our own: one ConfigMap, values-dev.yaml."""
-    path = root / name
-    (path / "templates").mkdir(parents=True)
-    (path / "Chart.yaml").write_text(f"apiVersion: v2\nname: {path.name}\nversion: 0.1.0\n{deps}")
-    (path / "values.yaml").write_text("greeting: hello\n")
-    (path / "values-dev.yaml").write_text("greeting: hi\n")
-    (path / "templates" / "configmap.yaml").write_text(CONFIGMAP)
+    """A small chart of our own (a ConfigMap, values-dev.yaml), with `deps` appended to its Chart.yaml."""
+    path = plain_chart(root, name, envs=("dev",))
+    with (path / "Chart.yaml").open("a") as fh:
+        fh.write(deps)
     return path
 
 

@@ -17,34 +17,10 @@ from chartgen.cli import app
 from chartgen.discovery import Shard, discover_charts
 from chartgen.errors import ChartgenError
 from chartgen.verify_cache import Cache
-from support import CHARTS, KUBE_VERSION, helm_binary
+from support import CHARTS, CONFIGMAP, KUBE_VERSION, helm_binary, plain_chart
 
 runner = CliRunner()
 HELM4 = "4.1.4"
-
-CONFIGMAP = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-cfg
-  labels:
-    app.kubernetes.io/name: {{ .Chart.Name }}
-data:
-  greeting: {{ .Values.greeting | quote }}
-"""
-
-
-def plain_chart(root: Path, name: str, envs: tuple[str, ...] = ("dev", "prod")) -> Path:
-    """A small Helm chart without chartgen.yaml (written by us): a ConfigMap and one values file per environment."""
-    chart = root / name
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text("greeting: hello\n")
-    (chart / "templates" / "configmap.yaml").write_text(CONFIGMAP)
-    for env in envs:
-        (chart / f"values-{env}.yaml").write_text(f"greeting: hello {env}\n")
-    return chart
-
 
 def verify(*args: object) -> tuple[int, str]:
     res = runner.invoke(app, ["verify", *map(str, args), "--helm", helm_binary(HELM4).path,
