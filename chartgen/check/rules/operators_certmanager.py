@@ -120,7 +120,8 @@ def _duration_errors(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if renew is not None and percentage is not None:
         yield "spec.renewBefore", "Invalid value: renewBefore and renewBeforePercentage are mutually exclusive"
     if renew is not None and renew < MIN_RENEW_BEFORE:
-        yield "spec.renewBefore", f"Invalid value: {fmt_seconds(renew)}: certificate renewBefore must be greater than 5m"
+        yield "spec.renewBefore", (f"Invalid value: {fmt_seconds(renew)}: certificate renewBefore must be greater "
+                                   "than 5m")
     if renew is not None and renew >= duration:
         yield "spec.renewBefore", (f"Invalid value: {fmt_seconds(renew)}: certificate duration "
                                    f"{fmt_seconds(duration)} must be greater than renewBefore")

@@ -164,9 +164,10 @@ def one_scaler_per_target(index: ManifestIndex, opts: CheckOptions) -> Iterator[
         target, ns = _target(hpa), index.namespace_of(hpa)
         if target is None or hpa.annotations.get(HPA_OWNERSHIP) == "false":
             continue
-        so = next((d for (n, t), d in owners.items() if t == target and index._same_ns(n, ns)), None)
-        if so is None:
+        owner = next((d for (n, t), d in owners.items() if t == target and index._same_ns(n, ns)), None)
+        if owner is None:
             continue
+        so = owner
         if so.annotations.get(TRANSFER_OWNERSHIP) == "true" and hpa_name(so) == hpa.name:
             continue
         yield finding("CG-KEDA-002", so, f"spec.scaleTargetRef: the {target[1]} {target[2]!r} is already managed by "
@@ -213,8 +214,8 @@ def scale_target_exists(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
                           field="spec.scaleTargetRef.name")
         else:
             yield finding("CG-KEDA-003", so, f"spec.scaleTargetRef.name: {kind} {name!r} is not in the rendered "
-                          "manifests; the ScaledObject scales nothing unless it exists", field="spec.scaleTargetRef.name",
-                          severity=W)
+                          "manifests; the ScaledObject scales nothing unless it exists",
+                          field="spec.scaleTargetRef.name", severity=W)
 
 
 def _auth_refs(doc: Document) -> Iterator[tuple[str, str, str]]:

@@ -123,7 +123,7 @@ def _monitor_namespaces(index: ManifestIndex, doc: Document) -> list[str | None]
     sel = as_dict(spec_of(doc).get("namespaceSelector"))
     if sel.get("any") is True:
         return None
-    names = [str(n) for n in as_list(sel.get("matchNames"))]
+    names: list[str | None] = [str(n) for n in as_list(sel.get("matchNames"))]
     return names or [index.namespace_of(doc)]
 
 

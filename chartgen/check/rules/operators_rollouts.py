@@ -91,7 +91,8 @@ def _canary_errors(canary: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if _routes_by_service(routing):
         for key, value in (("stableService", stable), ("canaryService", canary_svc)):
             if not value:
-                yield f"{base}.{key}", "Invalid value: Canary service and Stable service must be set to use Traffic Routing"
+                yield f"{base}.{key}", ("Invalid value: Canary service and Stable service must be set to use "
+                                        "Traffic Routing")
     if routing is None:
         for key in ("scaleDownDelaySeconds", "dynamicStableScale"):
             if canary.get(key) not in (None, False):
@@ -113,7 +114,8 @@ def _step_errors(step: dict[str, Any], fld: str, routed: bool, max_weight: int) 
     actions = [a for a in STEP_ACTIONS if step.get(a) is not None]
     exclusive = [a for a in EXCLUSIVE_ACTIONS if step.get(a) is not None]
     if not actions:
-        yield fld, "Invalid value: Step must have one of the following set: experiment, setWeight, setCanaryScale or pause"
+        yield fld, ("Invalid value: Step must have one of the following set: experiment, setWeight, "
+                    "setCanaryScale or pause")
     elif len(exclusive) > 1:
         yield fld, f"Invalid value: Step must have only one of experiment, setWeight, pause, analysis (has {exclusive})"
     weight = strict_int(step.get("setWeight"))
