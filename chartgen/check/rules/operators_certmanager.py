@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen.check.helpers import (
+    GATEWAY_API,
     INGRESS_GROUPS,
+    ISTIO_NETWORKING,
     as_dict,
     as_list,
     dns1123_subdomain_errors,
@@ -31,6 +33,12 @@ SIGNATURE_ALGORITHMS = {"RSA": ("SHA256WithRSA", "SHA384WithRSA", "SHA512WithRSA
                         "ECDSA": ("ECDSAWithSHA256", "ECDSAWithSHA384", "ECDSAWithSHA512"),
                         "Ed25519": ("PureEd25519",)}
 IDENTITIES = ("commonName", "literalSubject", "dnsNames", "uris", "emailAddresses", "ipAddresses", "otherNames")
+KEY_USAGES = frozenset({
+    "signing", "digital signature", "content commitment", "key encipherment", "key agreement", "data encipherment",
+    "cert sign", "crl sign", "encipher only", "decipher only", "any", "server auth", "client auth", "code signing",
+    "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
+    "microsoft sgc", "netscape sgc"})  # pkg/api/util: KeyUsageType, ExtKeyUsageType
+DIRECT_INJECTION = "cert-manager.io/allow-direct-injection"
 ISSUER_ANNOTATIONS = {"cert-manager.io/issuer": "Issuer", "cert-manager.io/cluster-issuer": "ClusterIssuer"}
 
 
@@ -43,7 +51,8 @@ def _certificates(index: ManifestIndex) -> list[Document]:
       why=f"ValidateCertificateSpec ({SRC}/certificate.go) refuses what the CRD schema lets through: duration "
           "under 1h, renewBefore under 5m or not below the duration (default 2160h), renewBefore together with "
           "renewBeforePercentage, no identity at all (commonName, dnsNames, uris, emailAddresses, ipAddresses), a "
-          "commonName over 64 characters, an unparsable IP address, a secretName that is no DNS subdomain, an RSA "
+          "commonName over 64 characters, an unparsable IP address, an unknown key usage, a cert-manager.io/ "
+          "annotation in secretTemplate, a secretName that is no DNS subdomain, an RSA "
           "key size outside 2048-8192 or an ECDSA size other than 256/384/521, a signature algorithm of another "
           "key algorithm, revisionHistoryLimit under 1, and an issuerRef kind other than Issuer/ClusterIssuer for "
           "the cert-manager.io group.",
@@ -87,6 +96,13 @@ def _certificate_errors(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
             ipaddress.ip_address(str(ip))
         except ValueError:
             yield f"spec.ipAddresses[{i}]", f"Invalid value: {ip!r}: invalid IP address"
+    for i, usage in enumerate(as_list(spec.get("usages"))):
+        if usage not in KEY_USAGES:
+            yield f"spec.usages[{i}]", f"Invalid value: {usage!r}: unknown keyusage"
+    for key in as_dict(as_dict(spec.get("secretTemplate")).get("annotations")):
+        if str(key).startswith("cert-manager.io/") and key != DIRECT_INJECTION:
+            yield "spec.secretTemplate.annotations", (f"Invalid value: {key!r}: cert-manager.io/* annotations are "
+                                                      "not allowed")
     yield from _key_errors(spec)
     yield from _duration_errors(spec)
     limit = strict_int(spec.get("revisionHistoryLimit"))
@@ -243,9 +259,32 @@ def _tls_uses(index: ManifestIndex) -> Iterator[tuple[Document, str, list[str], 
                 yield doc, str(tls["secretName"]), hosts, f"spec.tls[{i}]"
 
 
-@rule("CG-CERT-004", E, "Ingress TLS host not covered by the Certificate that writes its secret", "cross",
-      why="The Certificate writing an Ingress's TLS secret holds only its dnsNames (and commonName): a TLS host "
-          "of the Ingress that none of them matches (a `*.` wildcard covers one label) gets a certificate for "
+def _gateway_tls_uses(index: ManifestIndex) -> Iterator[tuple[Document, str, str | None, list[str], str]]:
+    """(Gateway, secret name, its namespace (None: any), hosts, field) of the TLS servers of Istio Gateways (the
+    secret lives with the gateway's pods, whose namespace the render may not show) and of Gateway API listeners."""
+    for doc in index.kind("Gateway", ISTIO_NETWORKING):
+        for i, server in enumerate(as_list(spec_of(doc).get("servers"))):
+            server = as_dict(server)
+            secret = as_dict(server.get("tls")).get("credentialName")
+            if isinstance(secret, str) and secret:
+                hosts = [str(h).rsplit("/", 1)[-1] for h in as_list(server.get("hosts")) if isinstance(h, str)]
+                yield doc, secret, None, [h for h in hosts if h != "*"], f"spec.servers[{i}].hosts"
+    for doc in index.kind("Gateway", GATEWAY_API):
+        for i, listener in enumerate(as_list(spec_of(doc).get("listeners"))):
+            listener = as_dict(listener)
+            host = listener.get("hostname")
+            for ref in as_list(as_dict(listener.get("tls")).get("certificateRefs")):
+                ref = as_dict(ref)
+                if ref.get("name") and ref.get("kind", "Secret") == "Secret" and ref.get("group", "") == "" and \
+                        isinstance(host, str):
+                    yield doc, str(ref["name"]), str(ref.get("namespace") or index.namespace_of(doc) or "") or None, \
+                        [host], f"spec.listeners[{i}].hostname"
+
+
+@rule("CG-CERT-004", E, "TLS host (Ingress, Gateway) not covered by the Certificate that writes its secret", "cross",
+      why="The Certificate writing the TLS secret of an Ingress, an Istio Gateway server (credentialName) or a "
+          "Gateway API listener (certificateRefs) holds only its dnsNames (and commonName): a TLS host that none "
+          "of them matches (a `*.` wildcard covers one label) gets a certificate for "
           "another name, and every client rejects the handshake for that host.",
       fix="add the host to the Certificate's dnsNames (or use one secret per set of hosts)",
       example="""\
@@ -267,8 +306,10 @@ spec:
     service: {name: web, port: {number: 80}}
 """)
 def certificate_hosts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    for ing, secret, hosts, fld in _tls_uses(index):
-        certs = [w.doc for w in writers_of(index, secret, index.namespace_of(ing)) if w.doc.kind == "Certificate"]
+    uses = [(doc, secret, index.namespace_of(doc), hosts, f"{fld}.hosts") for doc, secret, hosts, fld in
+            _tls_uses(index)]
+    for doc, secret, ns, hosts, fld in [*uses, *_gateway_tls_uses(index)]:
+        certs = [w.doc for w in writers_of(index, secret, ns) if w.doc.kind == "Certificate"]
         for cert in certs:
             spec = spec_of(cert)
             names = [str(n) for n in as_list(spec.get("dnsNames"))]
@@ -276,9 +317,10 @@ def certificate_hosts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
                 names.append(spec["commonName"])
             for j, host in enumerate(hosts):
                 if not any(host_matches(n, host) for n in names):
-                    yield finding("CG-CERT-004", ing, f"{fld}.hosts[{j}]: host {host!r} is not among the dnsNames "
-                                  f"of Certificate {cert.name} ({', '.join(names) or 'none'}) that writes secret "
-                                  f"{secret}; TLS clients reject it", field=f"{fld}.hosts[{j}]")
+                    at = fld if fld.endswith("hostname") else f"{fld}[{j}]"
+                    yield finding("CG-CERT-004", doc, f"{at}: host {host!r} is not among the dnsNames of "
+                                  f"Certificate {cert.name} ({', '.join(names) or 'none'}) that writes secret "
+                                  f"{secret}; TLS clients reject it", field=at)
 
 
 @rule("CG-CERT-005", W, "Ingress TLS secret is produced by nothing in the render", "cross",

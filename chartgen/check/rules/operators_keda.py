@@ -8,7 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import AUTOSCALING, as_dict, as_list, renders_kind_in, spec_of, strict_int
+from chartgen.check.helpers import (
+    AUTOSCALING,
+    PodLookup,
+    as_dict,
+    as_list,
+    containers,
+    renders_kind_in,
+    spec_of,
+    strict_int,
+)
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity, api_group_of
 from chartgen.check.operators import KEDA, secret_keys, writers_of
 from chartgen.check.registry import finding, rule
@@ -304,3 +313,77 @@ def trigger_authentication_secrets(index: ManifestIndex, opts: CheckOptions) -> 
             if keys is not None and key not in keys:
                 yield finding("CG-KEDA-005", doc, f"{fld}.key: Secret {name} has no key {key!r} (keys: "
                               f"{', '.join(sorted(keys)) or 'none'}); the scaler fails", field=f"{fld}.key")
+
+
+RESOURCE_TRIGGERS = ("cpu", "memory")
+CHECKED_TARGETS = (("apps", "Deployment"), ("apps", "StatefulSet"))  # the kinds verifyCPUMemoryScalers reads
+
+
+@rule("CG-KEDA-006", E, "ScaledObject with cpu/memory triggers: no scale to zero, and the containers need requests",
+      "api",
+      why=f"verifyCPUMemoryScalers ({SRC}) reads the target Deployment/StatefulSet of a ScaledObject with cpu or "
+          "memory triggers: it refuses one whose triggers are only cpu/memory while minReplicaCount is 0 or unset "
+          "(`scale to zero doesn't work in this case`), and one where a container (or the trigger's "
+          "containerName) has no request or limit for that resource (`doesn't have the cpu request defined`). "
+          "The first is certain; the second is a warning, since a LimitRange default outside the render "
+          "satisfies it.",
+      fix="set minReplicaCount: 1 (or add an event trigger), and resources.requests.<cpu|memory> on the containers",
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: ghcr.io/acme/api:1.0.0
+        resources: {requests: {cpu: 100m}}
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: api}
+spec:
+  scaleTargetRef: {name: api}
+  maxReplicaCount: 10
+  triggers:
+  - type: cpu
+    metricType: Utilization
+    metadata: {value: "60"}
+""")
+def resource_triggers(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for so in _scaled_objects(index):
+        spec, target = spec_of(so), _target(so)
+        triggers = [as_dict(t) for t in as_list(spec.get("triggers"))]
+        resource = [(i, t) for i, t in enumerate(triggers) if t.get("type") in RESOURCE_TRIGGERS]
+        if not resource or target is None or target[:2] not in CHECKED_TARGETS:
+            continue
+        workload = index.get(target[1], target[2], index.namespace_of(so), (target[0],))
+        if workload is None:
+            continue  # KEDA refuses a missing target too: CG-KEDA-003's
+        if len(resource) == len(triggers) and not strict_int(spec.get("minReplicaCount")):
+            yield finding("CG-KEDA-006", so, "spec.minReplicaCount: Invalid value: the scaledobject has only "
+                          "cpu/memory triggers AND minReplicaCount is 0 (scale to zero doesn't work in this case)",
+                          field="spec.minReplicaCount")
+        if renders_kind_in(index, "LimitRange", ("",), index.namespace_of(so)):
+            continue
+        yield from _missing_requests(index, so, workload, resource)
+
+
+def _missing_requests(index: ManifestIndex, so: Document, workload: Document,
+                      triggers: list[tuple[int, dict[str, Any]]]) -> Iterator[Finding]:
+    pt = PodLookup.of(index).template_of(workload)
+    if pt is None:
+        return
+    for i, trigger in triggers:
+        name, only = str(trigger["type"]), as_dict(trigger.get("metadata")).get("containerName")
+        for c in containers(pt, ("containers",)):
+            if only and c.name != only:
+                continue
+            res = as_dict(c.obj.get("resources"))
+            if name not in as_dict(res.get("requests")) and name not in as_dict(res.get("limits")):
+                yield finding("CG-KEDA-006", so, f"spec.triggers[{i}]: the scaledobject has a {name} trigger but "
+                              f"container {c.name} of {workload.kind} {workload.name} has no {name} request (unless "
+                              "a LimitRange defaults it)", field=f"spec.triggers[{i}]", severity=W)
