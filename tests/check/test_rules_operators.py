@@ -281,3 +281,48 @@ def test_chartgens_own_service_monitor_finds_its_port():
     assert [f for f in check_text(text) if f.rule == "CG-PROM-002"] == []
     assert [f.severity for f in check_text(text.replace("port: http}]\n", "port: metrics}]\n"))
             if f.rule == "CG-PROM-002"] == [Severity.ERROR]
+
+
+# --- a realistic app wired through the five operators -----------------------------------------------------
+
+APP = (REPO / "tests" / "check" / "fixtures" / "operators-app.yaml").read_text()
+# how these setups break in practice: one edit each, and the rule that must call it an error
+BREAKS = [
+    ("scaler-scales-nothing", "scaleTargetRef: {name: shop-worker}", "scaleTargetRef: {name: shop-workers}",
+     "CG-KEDA-003"),
+    ("two-scalers", "---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor",
+     "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: shop-worker, namespace: shop}\n"
+     "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: shop-worker}\n  maxReplicas: 5\n"
+     "---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor", "CG-KEDA-002"),
+    ("auth-names-nothing", "authenticationRef: {name: shop-queue}", "authenticationRef: {name: shop-rabbitmq}",
+     "CG-KEDA-004"),
+    ("auth-reads-missing-key", "{parameter: host, name: shop-queue, key: host}",
+     "{parameter: host, name: shop-queue, key: url}", "CG-KEDA-005"),
+    ("certificate-misses-a-host", 'dnsNames: [shop.example.com, "*.shop.example.com"]', "dnsNames: [shop.example.com]",
+     "CG-CERT-004"),
+    ("renew-after-expiry", "renewBefore: 360h", "renewBefore: 2400h", "CG-CERT-001"),
+    ("secret-nobody-writes-that-key", "secretKeyRef: {name: shop-db, key: password}",
+     "secretKeyRef: {name: shop-db, key: DB_PASSWORD}", "CG-ESO-004"),
+    ("two-writers", "target: {name: shop-queue}", "target: {name: shop-tls}", "CG-ESO-003"),
+    ("monitor-scrapes-nothing", "{port: http, path: /metrics, interval: 30s}", "{port: metrics, path: /metrics}",
+     "CG-PROM-002"),
+    ("pod-monitor-scrapes-nothing", "  - {port: metrics}\n", "  - {port: prometheus}\n", "CG-PROM-003"),
+    ("alert-does-not-parse", "> 0.05", "> > 0.05", "CG-PROM-001"),
+    ("canary-is-stable", "canaryService: shop-canary", "canaryService: shop-stable", "CG-ROLL-001"),
+    ("stable-service-missing", "stableService: shop-stable", "stableService: shop", "CG-ROLL-002"),
+    ("analysis-arg-missing", "          args: [{name: service-name, value: shop-canary}]\n", "", "CG-ROLL-003"),
+]
+
+
+def test_the_wired_app_passes_with_warnings_only_for_platform_objects():
+    found = [f for f in check_text(APP, "operators-app.yaml") if f.rule.startswith(OPERATOR_PREFIXES)]
+    assert {(f.rule, f.severity) for f in found} == {("CG-CERT-003", Severity.WARNING),
+                                                     ("CG-ESO-002", Severity.WARNING)}
+
+
+@pytest.mark.parametrize("old,new,rule_id", [b[1:] for b in BREAKS], ids=[b[0] for b in BREAKS])
+def test_each_way_the_wired_app_breaks_is_an_error(old, new, rule_id):
+    assert APP.count(old) == 1, f"the fixture changed: {old!r}"
+    errors = {f.rule for f in check_text(APP.replace(old, new), "operators-app.yaml")
+              if f.severity >= Severity.ERROR}
+    assert errors == {rule_id}

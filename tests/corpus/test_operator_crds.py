@@ -34,3 +34,10 @@ def test_twin_is_valid_for_the_crds_and_fault_still_raises(entry, operator_crds,
     assert not [f for f in twin if f.rule == "CG-SCHEMA-002"], "a twin kind was not schema-checked"
     fault = check_text((CASES / f"{entry.id}.fault.yaml").read_text(), "fault.yaml", opts)
     assert {f.rule for f in fault} & set(entry.rules)
+
+
+def test_the_wired_operators_app_is_valid_for_the_crds(operator_crds):
+    text = (CASES.parent / "fixtures" / "operators-app.yaml").read_text()
+    found = check_text(text, "operators-app.yaml", CheckOptions(kube_version="1.31", crds=operator_crds))
+    assert not [f for f in found if f.severity >= Severity.ERROR], [f"{f.rule}: {f.message}" for f in found]
+    assert not [f for f in found if f.rule == "CG-SCHEMA-002"]

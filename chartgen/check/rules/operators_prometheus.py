@@ -163,7 +163,9 @@ def service_monitor_targets(index: ManifestIndex, opts: CheckOptions) -> Iterato
         if not services:
             if selector:  # an empty selector picks every Service: nothing to tell from the render
                 yield finding("CG-PROM-002", doc, "spec.selector: selects none of the rendered Services; the monitor "
-                              "scrapes only Services deployed elsewhere", field="spec.selector", severity=W)
+                              "scrapes only Services deployed elsewhere", field="spec.selector", severity=W,
+                              hint="make spec.selector match the labels of the Service to scrape (or declare "
+                                   "nothing: the Service may be deployed by another release)")
             continue
         if not selector:
             continue
@@ -212,7 +214,8 @@ def pod_monitor_targets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             continue
         if not pods:
             yield finding("CG-PROM-003", doc, "spec.selector: selects none of the rendered pods; the monitor scrapes "
-                          "only pods deployed elsewhere", field="spec.selector", severity=W)
+                          "only pods deployed elsewhere", field="spec.selector", severity=W,
+                          hint="make spec.selector match the labels of the pods to scrape")
             continue
         names = {str(p.get("name")) for pt in pods for c in serving_containers(pt) for p in container_ports(c)
                  if p.get("name")}
