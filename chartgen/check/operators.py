@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_list, index_cache, spec_of
-from chartgen.check.model import Document, ManifestIndex
+from chartgen.check.helpers import as_dict, as_list, index_cache, renders_kind_in, spec_of
+from chartgen.check.model import CheckOptions, Document, ManifestIndex, Severity
 
 CERT_MANAGER = ("cert-manager.io",)
 EXTERNAL_SECRETS = ("external-secrets.io",)
@@ -26,6 +26,28 @@ MONITORING = ("monitoring.coreos.com",)
 CERTIFICATE_KEYS = frozenset({"tls.crt", "tls.key", "ca.crt"})
 OUTPUT_FORMAT_KEYS = {"DER": "key.der", "CombinedPEM": "tls-combined.pem"}
 KEYSTORE_KEYS = {"jks": ("keystore.jks", "truststore.jks"), "pkcs12": ("keystore.p12", "truststore.p12")}
+
+
+def resolve(index: ManifestIndex, opts: CheckOptions, kind: str, name: str, groups: tuple[str, ...],
+            namespace: str | None, *, namespaced: bool = True) -> tuple[Document | None, Severity | None]:
+    """A reference by kind and name: (the rendered object, None) when it resolves; (None, None) when it is declared
+    under `external:`; otherwise (None, ERROR) when the render is complete for that namespaced kind in that
+    namespace, and (None, WARNING) when the object may live outside the render (a cluster-scoped kind, or a
+    namespace the render holds none of that kind in)."""
+    scope = namespace if namespaced else None
+    found = index.get(kind, name, scope, groups)
+    if found is not None or opts.is_external(kind, name, scope):
+        return found, None
+    if namespaced and renders_kind_in(index, kind, groups, namespace):
+        return None, Severity.ERROR
+    return None, Severity.WARNING
+
+
+def missing_text(kind: str, name: str, severity: Severity) -> str:
+    """How a reference that does not resolve is named in a finding."""
+    if severity is Severity.ERROR:
+        return f"{kind} {name!r} is not among the {kind}s rendered in this namespace"
+    return f"{kind} {name!r} is not in the rendered manifests (declare it under `external:` if it exists elsewhere)"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ from chartgen.check.helpers import (
     as_dict,
     as_list,
     dns1123_subdomain_errors,
-    renders_kind_in,
     spec_of,
     strict_int,
 )
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.operators import CERT_MANAGER, fmt_seconds, go_duration, writers_of
+from chartgen.check.operators import CERT_MANAGER, fmt_seconds, go_duration, missing_text, resolve, writers_of
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -223,21 +222,18 @@ spec:
 """)
 def issuer_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc, kind, name, fld in _issuer_refs(index):
-        ns = index.namespace_of(doc) if kind == "Issuer" else None
-        if index.get(kind, name, ns, CERT_MANAGER) is not None or opts.is_external(kind, name, ns):
+        ns = index.namespace_of(doc)
+        _, severity = resolve(index, opts, kind, name, CERT_MANAGER, ns, namespaced=kind == "Issuer")
+        if severity is None:
             continue
         other = "ClusterIssuer" if kind == "Issuer" else "Issuer"
-        mixed = index.get(other, name, index.namespace_of(doc) if other == "Issuer" else None, CERT_MANAGER)
+        mixed = index.get(other, name, ns if other == "Issuer" else None, CERT_MANAGER)
         if mixed is not None:
             yield finding("CG-CERT-003", doc, f"{fld}: {kind} {name!r} does not exist, but the render has an {other} "
                           f"of that name: the kind is wrong", field=fld, hint=f"set the issuer kind to {other}")
-        elif kind == "Issuer" and renders_kind_in(index, "Issuer", CERT_MANAGER, index.namespace_of(doc)):
-            yield finding("CG-CERT-003", doc, f"{fld}: Issuer {name!r} is not among the Issuers rendered in this "
-                          "namespace; the certificate is never issued", field=fld)
         else:
-            yield finding("CG-CERT-003", doc, f"{fld}: {kind} {name!r} is not in the rendered manifests; the "
-                          "certificate is issued only if it exists in the cluster (declare it under `external:` to "
-                          "silence this)", field=fld, severity=W)
+            yield finding("CG-CERT-003", doc, f"{fld}: {missing_text(kind, name, severity)}; the certificate is "
+                          "issued only if it exists", field=fld, severity=severity)
 
 
 def host_matches(pattern: str, host: str) -> bool:

@@ -8,9 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_list, renders_kind_in, spec_of
+from chartgen.check.helpers import as_dict, as_list, spec_of
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.operators import EXTERNAL_SECRETS, secret_keys, secret_writers, writers_of
+from chartgen.check.operators import (
+    EXTERNAL_SECRETS,
+    missing_text,
+    resolve,
+    secret_keys,
+    secret_writers,
+    writers_of,
+)
 from chartgen.check.registry import finding, rule
 from chartgen.check.rules.pod_spec import _config_refs
 
@@ -114,16 +121,10 @@ def store_references(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
     for doc in _external_secrets(index):
         ns = index.namespace_of(doc)
         for kind, name, fld in _store_refs(doc):
-            store_ns = ns if kind == "SecretStore" else None
-            if index.get(kind, name, store_ns, EXTERNAL_SECRETS) is not None or opts.is_external(kind, name, store_ns):
-                continue
-            if kind == "SecretStore" and renders_kind_in(index, "SecretStore", EXTERNAL_SECRETS, ns):
-                yield finding("CG-ESO-002", doc, f"{fld}: SecretStore {name!r} is not among the SecretStores "
-                              "rendered in this namespace; the Secret is never written", field=fld)
-            else:
-                yield finding("CG-ESO-002", doc, f"{fld}: {kind} {name!r} is not in the rendered manifests; the "
-                              "Secret is written only if it exists in the cluster (declare it under `external:` "
-                              "to silence this)", field=fld, severity=W)
+            _, severity = resolve(index, opts, kind, name, EXTERNAL_SECRETS, ns, namespaced=kind == "SecretStore")
+            if severity is not None:
+                yield finding("CG-ESO-002", doc, f"{fld}: {missing_text(kind, name, severity)}; the Secret is "
+                              "written only if it exists", field=fld, severity=severity)
 
 
 @rule("CG-ESO-003", E, "Two objects write the same Secret (Certificates, ExternalSecrets, the chart's Secret)",

@@ -19,7 +19,7 @@ from chartgen.check.helpers import (
     strict_int,
 )
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity, api_group_of
-from chartgen.check.operators import KEDA, secret_keys, writers_of
+from chartgen.check.operators import KEDA, missing_text, resolve, secret_keys, writers_of
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -215,16 +215,10 @@ def scale_target_exists(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
         if target is None:
             continue
         group, kind, name = target
-        if index.get(kind, name, ns, (group,)) is not None or opts.is_external(kind, name, ns):
-            continue
-        if renders_kind_in(index, kind, (group,), ns):
-            yield finding("CG-KEDA-003", so, f"spec.scaleTargetRef.name: {kind} {name!r} is not among the "
-                          f"{kind}s rendered in this namespace; the ScaledObject scales nothing",
-                          field="spec.scaleTargetRef.name")
-        else:
-            yield finding("CG-KEDA-003", so, f"spec.scaleTargetRef.name: {kind} {name!r} is not in the rendered "
-                          "manifests; the ScaledObject scales nothing unless it exists",
-                          field="spec.scaleTargetRef.name", severity=W)
+        _, severity = resolve(index, opts, kind, name, (group,), ns)
+        if severity is not None:
+            yield finding("CG-KEDA-003", so, f"spec.scaleTargetRef.name: {missing_text(kind, name, severity)}; the "
+                          "ScaledObject scales nothing", field="spec.scaleTargetRef.name", severity=severity)
 
 
 def _auth_refs(doc: Document) -> Iterator[tuple[str, str, str]]:
@@ -266,15 +260,10 @@ def trigger_authentication_exists(index: ManifestIndex, opts: CheckOptions) -> I
     for doc in [*_scaled_objects(index), *index.kind("ScaledJob", KEDA)]:
         ns = index.namespace_of(doc)
         for kind, name, fld in _auth_refs(doc):
-            auth_ns = ns if kind == "TriggerAuthentication" else None
-            if index.get(kind, name, auth_ns, KEDA) is not None or opts.is_external(kind, name, auth_ns):
-                continue
-            if kind == "TriggerAuthentication" and renders_kind_in(index, kind, KEDA, ns):
-                yield finding("CG-KEDA-004", doc, f"{fld}: TriggerAuthentication {name!r} is not among those "
-                              "rendered in this namespace; the scaler cannot authenticate", field=fld)
-            else:
-                yield finding("CG-KEDA-004", doc, f"{fld}: {kind} {name!r} is not in the rendered manifests (declare "
-                              "it under `external:` to silence this)", field=fld, severity=W)
+            _, severity = resolve(index, opts, kind, name, KEDA, ns, namespaced=kind == "TriggerAuthentication")
+            if severity is not None:
+                yield finding("CG-KEDA-004", doc, f"{fld}: {missing_text(kind, name, severity)}; the scaler cannot "
+                              "authenticate", field=fld, severity=severity)
 
 
 @rule("CG-KEDA-005", E, "TriggerAuthentication reads a Secret key that its Secret does not have", "cross",

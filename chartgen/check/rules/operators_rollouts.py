@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import CORE, as_dict, as_list, int_or_percent, renders_kind_in, spec_of, strict_int
+from chartgen.check.helpers import CORE, as_dict, as_list, int_or_percent, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.operators import ARGO_ROLLOUTS
+from chartgen.check.operators import ARGO_ROLLOUTS, missing_text, resolve
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -181,14 +181,11 @@ def rollout_services(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
         ns = index.namespace_of(doc)
         template_labels = as_dict(as_dict(as_dict(spec_of(doc).get("template")).get("metadata")).get("labels"))
         for role, name, fld in _service_refs(doc):
-            svc = index.get("Service", name, ns, CORE)
+            svc, severity = resolve(index, opts, "Service", name, CORE, ns)
+            if severity is not None:
+                yield finding("CG-ROLL-002", doc, f"{fld}: {missing_text('Service', name, severity)}; the Rollout "
+                              "is InvalidSpec until it exists", field=fld, severity=severity)
             if svc is None:
-                if opts.is_external("Service", name, ns):
-                    continue
-                certain = renders_kind_in(index, "Service", CORE, ns)
-                yield finding("CG-ROLL-002", doc, f"{fld}: Service {name!r} is not "
-                              f"{'among the Services rendered in this namespace' if certain else 'in the render'}",
-                              field=fld, severity=None if certain else W)
                 continue
             labels = {**template_labels, **_role_labels(doc, role)}
             for key, value in as_dict(spec_of(svc).get("selector")).items():
@@ -262,15 +259,12 @@ def rollout_analysis(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
             if not isinstance(name, str) or not name:
                 continue
             kind = "ClusterAnalysisTemplate" if ref.get("clusterScope") is True else "AnalysisTemplate"
-            tmpl_ns = ns if kind == "AnalysisTemplate" else None
-            template = index.get(kind, name, tmpl_ns, ARGO_ROLLOUTS)
+            template, severity = resolve(index, opts, kind, name, ARGO_ROLLOUTS, ns,
+                                         namespaced=kind == "AnalysisTemplate")
+            if severity is not None:
+                yield finding("CG-ROLL-003", doc, f"{fld}.templateName: {missing_text(kind, name, severity)}; the "
+                              "Rollout is InvalidSpec until it exists", field=f"{fld}.templateName", severity=severity)
             if template is None:
-                if opts.is_external(kind, name, tmpl_ns):
-                    continue
-                certain = kind == "AnalysisTemplate" and renders_kind_in(index, kind, ARGO_ROLLOUTS, ns)
-                yield finding("CG-ROLL-003", doc, f"{fld}.templateName: {kind} {name!r} is not "
-                              f"{'among those rendered in this namespace' if certain else 'in the render'}",
-                              field=f"{fld}.templateName", severity=None if certain else W)
                 continue
             given = {str(as_dict(a).get("name")) for a in args}
             for arg in as_list(spec_of(template).get("args")):
