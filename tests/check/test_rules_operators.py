@@ -326,3 +326,38 @@ def test_each_way_the_wired_app_breaks_is_an_error(old, new, rule_id):
     errors = {f.rule for f in check_text(APP.replace(old, new), "operators-app.yaml")
               if f.severity >= Severity.ERROR}
     assert errors == {rule_id}
+
+
+@pytest.mark.parametrize("surge,unavailable,errors", [("maxSurge: 0", "", 0), ("maxSurge: 0", "maxUnavailable: 0%", 1),
+                                                      ("maxSurge: 1", "maxUnavailable: 0", 0)])
+def test_surge_and_unavailable_default_to_25_percent(surge, unavailable, errors):
+    text = f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata: {{name: web}}
+        spec:
+          selector: {{matchLabels: {{app: web}}}}
+          template:
+            metadata: {{labels: {{app: web}}}}
+            spec: {{containers: [{{name: web, image: nginx:1.27}}]}}
+          strategy:
+            canary:
+              {surge}
+              {unavailable}
+              steps: [{{setWeight: 20}}]
+    """
+    assert len(run(text, rule="CG-ROLL-001")) == errors
+
+
+def test_an_ingress_taking_an_existing_tls_secret_is_not_judged():
+    """A chart that makes no Secret through an operator takes its TLS secret as it is (existingSecret)."""
+    ingress = """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: web}
+        spec:
+          tls: [{secretName: web-cert, hosts: [web.example.com]}]
+          defaultBackend: {service: {name: web, port: {number: 80}}}
+    """
+    assert run(ingress, rule="CG-CERT-005") == []
+    assert len(run(ingress + "---" + CERT % ("ca", "ClusterIssuer"), rule="CG-CERT-005")) == 1

@@ -53,7 +53,8 @@ ENTRIES: tuple[Upstream, ...] = (
              "each TLS host of an Istio Gateway server or Gateway API listener is among the Certificate's dnsNames",
              rules=("CG-CERT-004",)),
     Upstream("cm.ingress.tls-secret-produced", f"{_CM_CTRL}: ingress-shim",
-             "an Ingress TLS secret is rendered, written by a Certificate/ExternalSecret or requested by annotation",
+             "where the render makes its TLS secrets, an Ingress TLS secret is written by a Certificate/ExternalSecret "
+             "or requested by annotation",
              rules=("CG-CERT-005",)),
     # external-secrets
     Upstream("eso.externalsecret.policies", f"{_ESO} validatePolicies",

@@ -19,7 +19,15 @@ from chartgen.check.helpers import (
     strict_int,
 )
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.operators import CERT_MANAGER, fmt_seconds, go_duration, missing_text, resolve, writers_of
+from chartgen.check.operators import (
+    CERT_MANAGER,
+    fmt_seconds,
+    go_duration,
+    missing_text,
+    resolve,
+    secret_writers,
+    writers_of,
+)
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -319,21 +327,31 @@ def certificate_hosts(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
                                   f"{secret}; TLS clients reject it", field=at)
 
 
-@rule("CG-CERT-005", W, "Ingress TLS secret is produced by nothing in the render", "cross",
+@rule("CG-CERT-005", W, "Ingress TLS secret produced by nothing, in a render that makes its TLS secrets", "cross",
       why="An Ingress whose TLS secret is neither rendered, nor written by a rendered Certificate or "
           "ExternalSecret, nor requested through cert-manager's ingress-shim annotations "
           "(cert-manager.io/issuer, cert-manager.io/cluster-issuer) serves the controller's default certificate "
-          "until someone creates that Secret by hand. A warning: the Secret may well be made outside the chart; "
-          "declare it under `external:` to say so.",
+          "until someone creates that Secret by hand. Judged only where the render writes Secrets through "
+          "Certificates or ExternalSecrets in that namespace (a chart that takes an existing secret is not judged, "
+          "as elsewhere); there a secret nothing writes is most likely a misspelt name. A warning: the Secret may "
+          "still be made by hand; declare it under `external:` to say so.",
       fix="render a Certificate with that secretName, annotate the Ingress with cert-manager.io/cluster-issuer, "
           "or declare the Secret under `external:` in .chartgen-check.yaml",
       example="""\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web}
+spec:
+  secretName: web-tls
+  dnsNames: [web.example.com]
+  issuerRef: {name: letsencrypt, kind: ClusterIssuer}
+---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web}
 spec:
   tls:
-  - {secretName: web-tls, hosts: [web.example.com]}
+  - {secretName: web-cert, hosts: [web.example.com]}
   defaultBackend:
     service: {name: web, port: {number: 80}}
 """)
@@ -343,5 +361,8 @@ def tls_secret_producer(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
         shim = any(a in ing.annotations for a in (*ISSUER_ANNOTATIONS, "kubernetes.io/tls-acme"))
         if shim or writers_of(index, secret, ns) or opts.is_external("Secret", secret, ns):
             continue
+        if not any(ManifestIndex._same_ns(space, ns) and any(w.doc.kind != "Secret" for w in writers)
+                   for (space, _name), writers in secret_writers(index).items()):
+            continue  # the render makes no Secret through an operator here: an existing secret, not judged
         yield finding("CG-CERT-005", ing, f"{fld}.secretName: Secret {secret!r} is not rendered and no rendered "
                       "Certificate, ExternalSecret or cert-manager annotation produces it", field=f"{fld}.secretName")

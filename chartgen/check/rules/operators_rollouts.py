@@ -81,7 +81,9 @@ def _strategy_errors(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
 def _canary_errors(canary: dict[str, Any]) -> Iterator[tuple[str, str]]:
     base = "spec.strategy.canary"
     routing = canary.get("trafficRouting")
-    surge, unavailable = int_or_percent(canary.get("maxSurge", "25%")), int_or_percent(canary.get("maxUnavailable", 0))
+    # utils/defaults: DefaultMaxSurge and DefaultMaxUnavailable are both 25%
+    surge = int_or_percent(canary.get("maxSurge", "25%"))
+    unavailable = int_or_percent(canary.get("maxUnavailable", "25%"))
     if surge is not None and unavailable is not None and surge[0] == 0 and unavailable[0] == 0:
         yield f"{base}.maxSurge", "Invalid value: MaxSurge and MaxUnavailable both can not be zero"
     stable, canary_svc = canary.get("stableService"), canary.get("canaryService")
