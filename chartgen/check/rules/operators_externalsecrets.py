@@ -195,6 +195,8 @@ spec:
         secretKeyRef: {name: db, key: DB_PASSWORD}
 """)
 def external_secret_keys_read(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    if not _external_secrets(index):
+        return
     for pt in index.pod_templates:
         ns = index.namespace_of(pt.owner)
         for kind, name, key, optional, fld in _config_refs(pt):
