@@ -361,3 +361,35 @@ def test_an_ingress_taking_an_existing_tls_secret_is_not_judged():
     """
     assert run(ingress, rule="CG-CERT-005") == []
     assert len(run(ingress + "---" + CERT % ("ca", "ClusterIssuer"), rule="CG-CERT-005")) == 1
+
+
+def test_a_rollout_with_a_workload_ref_takes_the_deployments_pod_labels():
+    text = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec: {selector: {app: web}, ports: [{port: 80}]}
+        ---
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata: {name: web}
+        spec:
+          workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+          strategy:
+            blueGreen: {activeService: web}
+    """
+    deployment = """
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 0
+          selector: {matchLabels: {app: %s}}
+          template:
+            metadata: {labels: {app: %s}}
+            spec: {containers: [{name: web, image: nginx:1.27}]}
+    """
+    assert run(text, rule="CG-ROLL-002") == []  # the Deployment is elsewhere: its labels are unknown
+    assert run(text + deployment % ("web", "web"), rule="CG-ROLL-002") == []
+    assert len(run(text + deployment % ("api", "api"), rule="CG-ROLL-002")) == 1

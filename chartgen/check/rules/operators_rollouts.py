@@ -142,6 +142,19 @@ def _service_refs(doc: Document) -> Iterator[tuple[str, str, str]]:
                 yield key, value, f"spec.strategy.{name}.{key}"
 
 
+def _template_labels(index: ManifestIndex, doc: Document) -> dict[str, Any] | None:
+    """The pod labels of a Rollout: its template's, or those of the Deployment its workloadRef names (None when that
+    Deployment is not rendered)."""
+    def labels(owner: Document) -> dict[str, Any]:
+        return as_dict(as_dict(as_dict(spec_of(owner).get("template")).get("metadata")).get("labels"))
+
+    ref = as_dict(spec_of(doc).get("workloadRef"))
+    if not ref.get("name"):
+        return labels(doc)
+    source = index.get(str(ref.get("kind") or "Deployment"), str(ref["name"]), index.namespace_of(doc))
+    return None if source is None else labels(source)
+
+
 def _role_labels(doc: Document, role: str) -> dict[str, Any]:
     """Labels the Rollout adds to the pods behind one Service role (canaryMetadata, stableMetadata, ...)."""
     strategy = as_dict(spec_of(doc).get("strategy"))
@@ -181,7 +194,7 @@ spec:
 def rollout_services(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _rollouts(index):
         ns = index.namespace_of(doc)
-        template_labels = as_dict(as_dict(as_dict(spec_of(doc).get("template")).get("metadata")).get("labels"))
+        template_labels = _template_labels(index, doc)
         for role, name, fld in _service_refs(doc):
             svc, severity = resolve(index, opts, "Service", name, CORE, ns)
             if severity is not None:
@@ -189,6 +202,8 @@ def rollout_services(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
                               "is InvalidSpec until it exists", field=fld, severity=severity)
             if svc is None:
                 continue
+            if template_labels is None:
+                continue  # a workloadRef to a Deployment outside the render: its pods' labels are unknown
             labels = {**template_labels, **_role_labels(doc, role)}
             for key, value in as_dict(spec_of(svc).get("selector")).items():
                 if key != POD_TEMPLATE_HASH and str(labels.get(key)) != str(value):
