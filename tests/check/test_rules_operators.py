@@ -393,3 +393,16 @@ def test_a_rollout_with_a_workload_ref_takes_the_deployments_pod_labels():
     assert run(text, rule="CG-ROLL-002") == []  # the Deployment is elsewhere: its labels are unknown
     assert run(text + deployment % ("web", "web"), rule="CG-ROLL-002") == []
     assert len(run(text + deployment % ("api", "api"), rule="CG-ROLL-002")) == 1
+
+
+def test_v1alpha1_external_secrets_list_remote_keys_under_data_from():
+    text = """
+        apiVersion: external-secrets.io/v1alpha1
+        kind: ExternalSecret
+        metadata: {name: db}
+        spec:
+          secretStoreRef: {name: vault, kind: ClusterSecretStore}
+          dataFrom: [{key: db/config}]
+    """
+    assert run(text, rule="CG-ESO-001") == []
+    assert len(run(text.replace("v1alpha1", "v1"), rule="CG-ESO-001")) == 1

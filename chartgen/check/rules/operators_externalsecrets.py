@@ -49,11 +49,13 @@ spec:
 """)
 def external_secret_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for doc in _external_secrets(index):
-        for fld, message in _external_secret_errors(spec_of(doc)):
+        # v1alpha1 (the first API) lists remote keys under dataFrom directly; its webhook checks only policies
+        legacy = doc.api_version.endswith("/v1alpha1")
+        for fld, message in _external_secret_errors(spec_of(doc), legacy):
             yield finding("CG-ESO-001", doc, f"{fld}: {message}", field=fld)
 
 
-def _external_secret_errors(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _external_secret_errors(spec: dict[str, Any], legacy: bool) -> Iterator[tuple[str, str]]:
     target = as_dict(spec.get("target"))
     creation, deletion = target.get("creationPolicy") or "Owner", target.get("deletionPolicy") or "Retain"
     if deletion == "Delete" and creation in ("Merge", "None"):
@@ -62,6 +64,8 @@ def _external_secret_errors(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if deletion == "Merge" and creation == "None":
         yield "spec.target.deletionPolicy", ("Invalid value: deletionPolicy=Merge must not be used with "
                                              "creationPolicy=None. There is no Secret to merge with")
+    if legacy:
+        return
     data, data_from = as_list(spec.get("data")), as_list(spec.get("dataFrom"))
     if not data and not data_from:
         yield "spec", "Required value: either data or dataFrom should be specified"
