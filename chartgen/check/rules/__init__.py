@@ -24,11 +24,16 @@
     pod_security.py        securityContext posture
     pod_reliability.py     resources, image tags, probes posture
     meta.py                the chartgen.io/ignore annotation itself
+    operators_certmanager.py  cert-manager Certificates and Issuers: webhook checks, issuers, TLS hosts - CG-CERT-*
+    operators_externalsecrets.py  ExternalSecrets: webhook checks, stores, writers of one Secret, keys - CG-ESO-*
+    operators_keda.py      KEDA ScaledObjects/ScaledJobs: webhook checks, one scaler per target, references - CG-KEDA-*
+    operators_rollouts.py  Argo Rollouts: strategy, Services, AnalysisTemplates and their args - CG-ROLL-*
+    operators_prometheus.py  PrometheusRules (rulefmt, PromQL), ServiceMonitor/PodMonitor targets - CG-PROM-*
 
 Every module in this package is imported by `load()`; a new module needs no registration. Each rule is declared
 once with `chartgen.check.registry.rule` (id, severity, title, layer, why, fix, example) and builds findings with
 `chartgen.check.registry.finding`; shared helpers live in `chartgen.check.helpers` (and `chartgen.check.mesh` for
-Istio).
+Istio, `chartgen.check.operators` for the operators' custom resources).
 """
 
 from __future__ import annotations
