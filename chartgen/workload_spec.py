@@ -130,14 +130,11 @@ def check_volumes(raw: Mapping[str, Any], reserved: tuple[str, ...], report: Rep
     return [*reserved, *names]
 
 
-DEFAULT_SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")  # topologySpread: true (ScheduleAnyway)
-
-
 def check_topology_spread(raw: Mapping[str, Any], report: Report) -> None:
-    """The API server refuses two constraints with the same topologyKey and whenUnsatisfiable (the defaults of
-    topologySpread: true included)."""
-    seen = {(k, "ScheduleAnyway"): "topologySpread" for k in DEFAULT_SPREAD_KEYS} \
-        if CATALOG.get(raw, "topologySpread") else {}
+    """The API server refuses two constraints with the same topologyKey and whenUnsatisfiable. topologySpread's own
+    constraints (hostname and zone, ScheduleAnyway) never clash: the template leaves out the one an explicit
+    constraint with the same pair replaces."""
+    seen: dict[tuple[Any, Any], str] = {}
     for i, c in enumerate(CATALOG.get(raw, "topologySpreadConstraints")):
         key = (c.get("topologyKey"), c.get("whenUnsatisfiable"))
         if key in seen:

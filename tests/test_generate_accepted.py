@@ -1,0 +1,98 @@
+"""chartgen never generates what the API server or its own check rejects (issue 20): each spec below used to
+generate a chart that the API server or `chartgen check --profile prod` refuses, or a setting was dropped silently.
+Now the chart renders cleanly, or the spec is refused (exit 2, one line, nothing written)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import yaml
+from render_helpers import KUBE_VERSION, find
+from support import helm_binary
+from typer.testing import CliRunner
+
+from chartgen.check.command import check_text, make_options
+from chartgen.cli import app
+
+runner = CliRunner()
+BASE = """\
+apiVersion: chartgen/v1
+name: web
+blueprint: clusterip
+image: {repository: ghcr.io/acme/web, tag: "1.0.0"}
+"""
+PORT = "service:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
+
+
+def generate(tmp_path: Path, text: str) -> tuple[int, str, Path]:
+    chart = tmp_path / "web"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(text)
+    res = runner.invoke(app, ["generate", str(chart)])
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return res.exit_code, res.output, chart
+
+
+def spec(extra: str, head: str = BASE + PORT) -> str:
+    return head + textwrap.dedent(extra)
+
+
+def rendered(chart: Path, env: str = "prod") -> str:
+    res = helm_binary("4.1.4").template(chart, chart.name, "apps", [chart / f"values-{env}.yaml"],
+                                        kube_version=KUBE_VERSION)
+    assert res.ok, res.message
+    return res.stdout
+
+
+def docs(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def prod_problems(text: str) -> list[str]:
+    """Errors and warnings of `chartgen check --profile prod` on one rendering."""
+    opts = make_options(profile="prod")
+    return [f"{f.rule} {f.message}" for f in check_text(text, "rendered.yaml", opts)
+            if f.severity.value in ("error", "warning")]
+
+
+def refused(code: int, out: str, chart: Path, *needles: str) -> None:
+    assert code == 2, out
+    assert out.startswith("error: ") and out.count("\n") == 1 and all(n in out for n in needles), out
+    assert sorted(p.name for p in chart.iterdir()) == ["chartgen.yaml"], "nothing is written"
+
+
+# ---------------------------------------------------------------------------------------------- topology spread
+
+
+def test_explicit_zone_spread_with_the_prod_profile_renders_each_pair_once(tmp_path):
+    code, out, chart = generate(tmp_path, spec("""\
+        topologySpreadConstraints:
+          - {maxSkew: 2, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+        """))
+    assert code == 0, out
+    text = rendered(chart, "prod")  # the prod profile turns topologySpread on (hostname and zone, ScheduleAnyway)
+    spread = find(docs(text), "Deployment")["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    pairs = sorted((c["topologyKey"], c["whenUnsatisfiable"], c["maxSkew"]) for c in spread)
+    assert pairs == [("kubernetes.io/hostname", "ScheduleAnyway", 1),
+                     ("topology.kubernetes.io/zone", "ScheduleAnyway", 2)]  # the explicit one replaces the default
+    assert not [p for p in prod_problems(text) if "topologySpread" in p]
+
+
+def test_explicit_spread_pairs_repeated_are_refused(tmp_path):
+    code, out, chart = generate(tmp_path, spec("""\
+        topologySpreadConstraints:
+          - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}
+          - {maxSkew: 2, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}
+        """))
+    refused(code, out, chart, "topologySpreadConstraints[1]", "duplicates topologySpreadConstraints[0]")
+
+
+def test_check_refuses_a_repeated_spread_pair_as_the_api_server_does():
+    spread = [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+           "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}], "topologySpreadConstraints": spread * 2}}
+    found = [f for f in check_text(yaml.safe_dump(pod), "pod.yaml") if f.rule == "CG-POD-011"]
+    assert len(found) == 1 and "Duplicate value" in found[0].message and "[0]" in found[0].message
