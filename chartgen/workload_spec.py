@@ -76,6 +76,8 @@ def _probe(kind: str, p: Mapping[str, Any], ports: tuple[ContainerPort, ...], re
     if isinstance(port, str) and port not in {c.name for c in ports}:
         names = ", ".join(c.name for c in ports if c.name) or "a port number"
         report(f"probes.{kind}.port", f"{port!r} names no container port; allowed: {names}")
+    if ptype == "grpc" and isinstance(port, str):  # grpc.port is a number only (ValidateProbe): the name resolved
+        port = next((c.container_port for c in ports if c.name == port), port)
     return Probe(
         enabled=bool(p.get("enabled", kind != "startup")) and bool(ports),
         type=ptype, path=p.get("path"), port=port,

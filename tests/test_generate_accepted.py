@@ -96,3 +96,24 @@ def test_check_refuses_a_repeated_spread_pair_as_the_api_server_does():
            "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}], "topologySpreadConstraints": spread * 2}}
     found = [f for f in check_text(yaml.safe_dump(pod), "pod.yaml") if f.rule == "CG-POD-011"]
     assert len(found) == 1 and "Duplicate value" in found[0].message and "[0]" in found[0].message
+
+
+# ---------------------------------------------------------------------------------------------- gRPC probes
+
+
+def test_a_grpc_probe_on_a_named_port_gets_the_port_number(tmp_path):
+    code, out, chart = generate(tmp_path, spec("""\
+        service:
+          ports: [{name: grpc, port: 9090, targetPort: 50051, appProtocol: grpc}]
+        probes:
+          liveness: {type: grpc, port: grpc}
+          readiness: {type: grpc}
+        """, head=BASE))
+    assert code == 0, out
+    text = rendered(chart, "prod")
+    container = find(docs(text), "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert container["livenessProbe"]["grpc"] == {"port": 50051}
+    assert container["readinessProbe"]["grpc"] == {"port": 50051}
+    assert not [p for p in prod_problems(text) if "grpc" in p]
+    res = runner.invoke(app, ["verify", str(chart)])
+    assert res.exit_code == 0, res.output
