@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from render_helpers import KUBE_VERSION, find
 from support import helm_binary
@@ -117,3 +118,39 @@ def test_a_grpc_probe_on_a_named_port_gets_the_port_number(tmp_path):
     assert not [p for p in prod_problems(text) if "grpc" in p]
     res = runner.invoke(app, ["verify", str(chart)])
     assert res.exit_code == 0, res.output
+
+
+# ---------------------------------------------------------------------------------------------- settings a blueprint ignores
+
+
+def test_a_statefulset_setting_on_clusterip_is_refused(tmp_path):
+    code, out, chart = generate(tmp_path, spec("statefulSet: {storage: {size: 5Gi}}\n"))
+    refused(code, out, chart, "chartgen.yaml:7: statefulSet: not available with blueprint 'clusterip'",
+            "allowed with: headless")
+
+
+def test_a_load_balancer_setting_of_an_environment_on_nodeport_is_refused(tmp_path):
+    text = spec("environments:\n  prod:\n    service: {loadBalancer: {scheme: internal}}\n").replace(
+        "blueprint: clusterip", "blueprint: nodeport")
+    code, out, chart = generate(tmp_path, text)
+    refused(code, out, chart, "environments.prod.service.loadBalancer.scheme: not available with blueprint 'nodeport'",
+            "allowed with: loadbalancer")
+
+
+@pytest.mark.parametrize(("blueprint", "setting"), [("headless", "autoscaling: {enabled: true}"),
+                                                     ("headless", "service: {sessionAffinity: ClientIP, ports: [{port: 80}]}"),
+                                                     ("headless", "istio: {enabled: true}")])
+def test_settings_the_headless_blueprint_never_reads_are_refused(tmp_path, blueprint, setting):
+    head = BASE if setting.startswith("service") else BASE + PORT
+    text = spec(setting + "\n", head=head).replace("blueprint: clusterip", f"blueprint: {blueprint}")
+    code, out, _ = generate(tmp_path, text)
+    assert code == 2 and f"not available with blueprint {blueprint!r}" in out, out
+
+
+def test_settings_a_blueprint_reads_through_its_own_values_are_accepted(tmp_path):
+    text = spec("service:\n  annotations: {example.com/team: db}\n  ports: [{name: tcp, port: 5432}]\n",
+                head=BASE).replace("blueprint: clusterip", "blueprint: headless")
+    code, out, chart = generate(tmp_path, text)
+    assert code == 0, out
+    svc = [d for d in docs(rendered(chart, "dev")) if d["kind"] == "Service"][0]
+    assert svc["metadata"]["annotations"] == {"example.com/team": "db"}
