@@ -120,7 +120,7 @@ def test_a_grpc_probe_on_a_named_port_gets_the_port_number(tmp_path):
     assert res.exit_code == 0, res.output
 
 
-# ---------------------------------------------------------------------------------------------- settings a blueprint ignores
+# ------------------------------------------------------------------------------- settings a blueprint ignores
 
 
 def test_a_statefulset_setting_on_clusterip_is_refused(tmp_path):
@@ -137,9 +137,11 @@ def test_a_load_balancer_setting_of_an_environment_on_nodeport_is_refused(tmp_pa
             "allowed with: loadbalancer")
 
 
-@pytest.mark.parametrize(("blueprint", "setting"), [("headless", "autoscaling: {enabled: true}"),
-                                                     ("headless", "service: {sessionAffinity: ClientIP, ports: [{port: 80}]}"),
-                                                     ("headless", "istio: {enabled: true}")])
+@pytest.mark.parametrize(("blueprint", "setting"), [
+    ("headless", "autoscaling: {enabled: true}"),
+    ("headless", "service: {sessionAffinity: ClientIP, ports: [{port: 80}]}"),
+    ("headless", "istio: {enabled: true}"),
+])
 def test_settings_the_headless_blueprint_never_reads_are_refused(tmp_path, blueprint, setting):
     head = BASE if setting.startswith("service") else BASE + PORT
     text = spec(setting + "\n", head=head).replace("blueprint: clusterip", f"blueprint: {blueprint}")
