@@ -156,3 +156,19 @@ def test_settings_a_blueprint_reads_through_its_own_values_are_accepted(tmp_path
     assert code == 0, out
     svc = [d for d in docs(rendered(chart, "dev")) if d["kind"] == "Service"][0]
     assert svc["metadata"]["annotations"] == {"example.com/team": "db"}
+
+
+# ---------------------------------------------------------------------------------------------- Argo Rollouts
+
+
+def test_argo_rollouts_output_passes_its_own_check(tmp_path):
+    code, out, chart = generate(tmp_path, spec("""\
+        istio:
+          enabled: true
+          hosts: [web.example.com]
+          canary: {controller: argo-rollouts}
+        """))
+    assert code == 0, out
+    text = rendered(chart, "prod")
+    assert [d for d in docs(text) if d["kind"] == "Rollout"]
+    assert prod_problems(text) == []
