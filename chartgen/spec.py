@@ -183,7 +183,6 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     blueprint = library.service_blueprint(data["blueprint"])
     image = data.get("image") or {}
     _check_top(data, blueprint, col)
-    _check_parts(data, blueprint, library, col)
     istio = IstioContext(blueprint, tuple(library.supporting("istio")))
     top = _top_settings(data)
     default_raw = merge(merge(CATALOG.base_layer(), blueprint.defaults), top)
@@ -193,6 +192,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
                     if (env := _environment(name, env_data, default_raw, library, col, istio, image, meta))
                     is not None]
     _check_version_names(str(data["name"]), defaults, environments, col)
+    _check_parts(data, blueprint, library, col)  # after the settings: their own message on a path goes first
     col.raise_if_any()
 
     chart_version = str(CATALOG.get(data, "chartVersion"))

@@ -140,7 +140,7 @@ def test_a_load_balancer_setting_of_an_environment_on_nodeport_is_refused(tmp_pa
 @pytest.mark.parametrize(("blueprint", "setting"), [
     ("headless", "autoscaling: {enabled: true}"),
     ("headless", "service: {sessionAffinity: ClientIP, ports: [{port: 80}]}"),
-    ("headless", "istio: {enabled: true}"),
+    ("headless", "istio: {peerAuthentication: {mode: STRICT}}"),
 ])
 def test_settings_the_headless_blueprint_never_reads_are_refused(tmp_path, blueprint, setting):
     head = BASE if setting.startswith("service") else BASE + PORT
@@ -171,4 +171,89 @@ def test_argo_rollouts_output_passes_its_own_check(tmp_path):
     assert code == 0, out
     text = rendered(chart, "prod")
     assert [d for d in docs(text) if d["kind"] == "Rollout"]
+    assert prod_problems(text) == []
+
+
+# ---------------------------------------------------------------------------------------------- routes per port
+
+PORTS = """\
+service:
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+    - {name: grpc, port: 9090, targetPort: 9090, appProtocol: grpc}
+    - {name: tcp-db, port: 5432, targetPort: 5432}
+"""
+
+
+def routing(tmp_path: Path, istio: str) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    code, out, chart = generate(tmp_path, spec(istio, head=BASE + PORTS))
+    assert code == 0, out
+    text = rendered(chart, "prod")
+    assert prod_problems(text) == []
+    return find(docs(text), "VirtualService")["spec"], docs(text), text
+
+
+def test_in_mesh_routes_match_the_port_they_serve(tmp_path):
+    vs, _, _ = routing(tmp_path, """\
+        istio:
+          enabled: true
+          routes:
+            - {name: api, match: [{uri: {prefix: /api}}], timeout: 5s}
+        """)
+    api, default, grpc = vs["http"]
+    assert api["match"] == [{"uri": {"prefix": "/api"}, "port": 80}]
+    assert default["match"] == [{"port": 80}]
+    assert grpc["name"] == "port-9090" and grpc["match"] == [{"port": 9090}]
+    assert [d["destination"]["port"]["number"] for r in (api, default) for d in r["route"]] == [80, 80]
+    assert grpc["route"] == [{"destination": {"host": "web", "port": {"number": 9090}}}]
+    assert vs["tcp"] == [{"match": [{"port": 5432}], "route": [{"destination": {"host": "web",
+                                                                                "port": {"number": 5432}}}]}]
+
+
+def test_gateway_calls_keep_their_routes_and_mesh_calls_match_ports(tmp_path):
+    vs, _, _ = routing(tmp_path, """\
+        istio:
+          enabled: true
+          hosts: [web.example.com]
+          mesh: true
+          versions:
+            v1: {weight: 90}
+            v2: {weight: 10}
+        """)
+    default, grpc = vs["http"]
+    assert default["match"] == [{"gateways": ["web-gateway"]}, {"gateways": ["mesh"], "port": 80}]
+    assert grpc["match"] == [{"gateways": ["mesh"], "port": 9090}]
+    assert {d["destination"]["subset"]: d["weight"] for d in grpc["route"]} == {"v1": 90, "v2": 10}
+    assert vs["tcp"][0]["match"] == [{"gateways": ["mesh"], "port": 5432}]
+
+
+def test_a_gateway_only_virtual_service_matches_no_port(tmp_path):
+    vs, _, _ = routing(tmp_path, "istio: {enabled: true, hosts: [web.example.com]}\n")
+    assert [r.get("match") for r in vs["http"]] == [None] and "tcp" not in vs
+
+
+def test_argo_rollouts_manages_the_routes_of_every_port(tmp_path):
+    _, rendered_docs, _ = routing(tmp_path, "istio: {enabled: true, canary: {controller: argo-rollouts}}\n")
+    vs = find(rendered_docs, "VirtualService")["spec"]
+    istio = find(rendered_docs, "Rollout")["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]
+    assert istio["virtualService"]["routes"] == [r["name"] for r in vs["http"]] == ["primary", "port-9090"]
+    assert istio["virtualService"]["tcpRoutes"] == [{"port": 5432}]
+    assert [d["destination"]["subset"] for d in vs["tcp"][0]["route"]] == ["stable", "canary"]
+
+
+def test_http_route_sends_to_its_port_and_attaches_to_that_port_of_a_service_parent(tmp_path):
+    code, out, chart = generate(tmp_path, spec("""\
+        httpRoute:
+          enabled: true
+          parentRefs:
+            - {name: public, namespace: gateway-system}
+            - {group: "", kind: Service, name: web}
+          port: grpc
+        """, head=BASE + PORTS))
+    assert code == 0, out
+    text = rendered(chart, "prod")
+    route = find(docs(text), "HTTPRoute")["spec"]
+    assert route["rules"][0]["backendRefs"] == [{"name": "web", "port": 9090}]
+    assert route["parentRefs"] == [{"name": "public", "namespace": "gateway-system"},
+                                   {"group": "", "kind": "Service", "name": "web", "port": 9090}]
     assert prod_problems(text) == []
