@@ -15,6 +15,7 @@ from support import helm_binary
 from typer.testing import CliRunner
 
 from chartgen.check.command import check_text, make_options
+from chartgen.check.model import Severity
 from chartgen.cli import app
 
 runner = CliRunner()
@@ -56,7 +57,7 @@ def prod_problems(text: str) -> list[str]:
     """Errors and warnings of `chartgen check --profile prod` on one rendering."""
     opts = make_options(profile="prod")
     return [f"{f.rule} {f.message}" for f in check_text(text, "rendered.yaml", opts)
-            if f.severity.value in ("error", "warning")]
+            if f.severity >= Severity.WARNING]
 
 
 def refused(code: int, out: str, chart: Path, *needles: str) -> None:
