@@ -303,7 +303,7 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
                      need_ref=False)
     override = {k: v for k, v in env_data.items() if k not in ("profile", "namespace")}
     layered = merge(default_raw, library.profile(profile)) if profile else default_raw
-    settings = _settings(_atomic_env(merge(layered, override), override), LayerReport(col, prefix, override),
+    settings = _settings(_atomic_env(merge(layered, override), override), LayerReport(col, prefix, override, profile),
                          istio.blueprint, istio, meta)
     return Environment(name, profile, str(env_data.get("namespace", CATALOG["namespace"].default)), settings)
 

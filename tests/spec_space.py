@@ -171,7 +171,9 @@ def _istio(draw: Any, ports: list[str]) -> dict[str, Any]:
     versions = controller == "none" and draw(st.booleans())
     if versions:
         canary = draw(st.integers(0, 100))
-        istio["versions"] = {"v1": {"weight": 100 - canary}, "v2": {"weight": canary, "replicas": 1}}
+        sizing = draw(st.sampled_from([{}, {"replicas": 1}, {"autoscaling": {"enabled": True, "minReplicas": 1,
+                                                                             "maxReplicas": 4}}]))
+        istio["versions"] = {"v1": {"weight": 100 - canary}, "v2": {"weight": canary, **sizing}}
     if controller != "flagger":
         routes = []
         for i in range(draw(st.integers(0, 2))):
@@ -226,9 +228,11 @@ FAULTS = {
         "enabled": True, "parentRefs": [{"name": "public"}], "port": "nope"}),
     "Istio weights not summing to 100": lambda s: s.update(istio={
         "enabled": True, "versions": {"v1": {"weight": 50}, "v2": {"weight": 40}}}),
+    "a version's maxReplicas below the prod profile's minReplicas": lambda s: s.update(istio={
+        "enabled": True, "versions": {"v1": {"weight": 50}, "v2": {"weight": 50, "autoscaling": {"maxReplicas": 2}}}}),
 }
 DEPLOYMENT_ONLY = {"statefulSet on a Deployment blueprint", "an HTTPRoute port the Service lacks",
-                   "Istio weights not summing to 100"}
+                   "Istio weights not summing to 100", "a version's maxReplicas below the prod profile's minReplicas"}
 
 
 @st.composite

@@ -258,3 +258,31 @@ def test_http_route_sends_to_its_port_and_attaches_to_that_port_of_a_service_par
     assert route["parentRefs"] == [{"name": "public", "namespace": "gateway-system"},
                                    {"group": "", "kind": "Service", "name": "web", "port": 9090}]
     assert prod_problems(text) == []
+
+
+# ---------------------------------------------------------------------------------------------- what a profile causes
+
+
+def test_an_error_the_prod_profile_causes_is_reported_at_its_environment(tmp_path):
+    """The prod profile's minReplicas (3) over a version's own maxReplicas (2): the HPA the API server rejects was
+    generated, since the environment's own text does not touch the field."""
+    code, out, chart = generate(tmp_path, spec("""\
+        istio:
+          enabled: true
+          versions:
+            v1: {weight: 90}
+            v2: {weight: 10, autoscaling: {maxReplicas: 2}}
+        """))
+    refused(code, out, chart, "environments.prod.istio.versions.v2.autoscaling.minReplicas: 3 exceeds maxReplicas "
+                              "(2) (with profile 'prod')")
+
+
+def test_an_error_of_the_spec_itself_is_reported_once(tmp_path):
+    code, out, chart = generate(tmp_path, spec("""\
+        istio:
+          enabled: true
+          versions:
+            v1: {weight: 90}
+            v2: {weight: 10, autoscaling: {minReplicas: 4, maxReplicas: 2}}
+        """))
+    refused(code, out, chart, ": istio.versions.v2.autoscaling.minReplicas: 4 exceeds maxReplicas (2)")
