@@ -7,11 +7,13 @@ Prints how many specs were tried, refused (deliberate faults) and failed, then e
 Exit 1 when any failed. `make test` runs a fixed-seed slice of the same property (tests/test_spec_space.py).
 
 Usage: python bench/spec_space.py [--specs 200] [--batch 10] [--seed 1] [--helm 4.1.4 --helm 3.17.2]
+                                 [--crds /work/shared/schemas]   (Istio, Argo and Flagger CRDs: strict validation)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -34,7 +36,10 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--helm", action="append", help="helm version (repeatable; default 4.1.4 and 3.17.2)")
+    parser.add_argument("--crds", action="append", default=[], help="CRD file or folder (repeatable)")
     args = parser.parse_args()
+    if args.crds:  # verify and check both read CHARTGEN_CRDS
+        os.environ["CHARTGEN_CRDS"] = os.pathsep.join([*args.crds, *filter(None, [os.environ.get("CHARTGEN_CRDS")])])
     helms = []
     for version in args.helm or ["4.1.4", "3.17.2"]:
         path = helm_install.installed_path(version)
@@ -64,7 +69,7 @@ def main() -> int:
     run()
     print(f"\nspec space: {total.tried} specs tried ({total.tried - total.refused} valid, {total.refused} "
           f"deliberate faults refused), {len(total.failures)} failed; helm "
-          f"{', '.join(h.version for h in helms)}; seed {args.seed}")
+          f"{', '.join(h.version for h in helms)}; seed {args.seed}; CRDs: {', '.join(args.crds) or 'none'}")
     for failure in total.failures:
         print("\n=====\n" + failure)
     return 1 if total.failures else 0
