@@ -88,6 +88,20 @@ def chart_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def recover_interrupted(root: Path) -> str | None:
+    """recover() under the chart's flock; a no-op (no lock taken) when no interrupted run left its folder.
+
+    Every command that reads a chart calls it first, before anything it reads could be a half-applied run."""
+    try:
+        (root / STAGING_DIR).lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise from_os_error(exc, str(root / STAGING_DIR), "inspect") from None
+    with chart_lock(root):
+        return recover(root)
+
+
 def recover(root: Path) -> str | None:
     """Finish (COMMIT present) or discard (no COMMIT) an interrupted transaction. Returns what it did."""
     staging = root / STAGING_DIR
@@ -138,6 +152,7 @@ def apply(root: Path, change: Change) -> None:
         raise
     done: list[tuple[str, str | None]] = []  # (rel, backup name or None when the target was new)
     made: list[Path] = []
+    target = root
     try:
         backups = {rel: name for rel, name in json.loads((staging / COMMIT).read_text())["backups"]}
         for i, (rel, _) in enumerate(change.writes):
@@ -146,12 +161,14 @@ def apply(root: Path, change: Change) -> None:
             os.replace(staging / "new" / str(i), target)
             done.append((rel, backups.get(rel)))
         for rel in change.deletes:
-            _unlink(root / rel)
+            target = root / rel
+            _unlink(target)
             done.append((rel, backups.get(rel)))
     except BaseException as exc:
         _rollback(root, staging, done, made)
         if isinstance(exc, OSError):
-            raise from_os_error(exc, str(root), "write the chart (every change was rolled back)") from None
+            exc.filename = str(target)  # the user's path, never the staged copy's
+            raise from_os_error(exc, str(target), "write the chart (every change was rolled back)") from None
         raise
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -160,8 +177,10 @@ def _stage(root: Path, staging: Path, change: Change) -> None:
     (staging / "new").mkdir(parents=True)
     (staging / "old").mkdir()
     backups: list[tuple[str, str]] = []
-    for i, (_rel, data) in enumerate(change.writes):
-        (staging / "new" / str(i)).write_bytes(data)
+    for i, (rel, data) in enumerate(change.writes):
+        staged = staging / "new" / str(i)
+        staged.write_bytes(data)
+        _keep_mode(root / rel, staged)
     for i, rel in enumerate([rel for rel, _ in change.writes] + list(change.deletes)):
         target = root / rel
         if target.is_file():
@@ -175,6 +194,16 @@ def _stage(root: Path, staging: Path, change: Change) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, staging / COMMIT)  # the commit point
+
+
+def _keep_mode(target: Path, staged: Path) -> None:
+    """A rewritten file keeps its permission bits (chmod +x on a generated script survives)."""
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        staged.chmod(stat.S_IMODE(st.st_mode))
 
 
 def _backup(target: Path, backup: Path) -> None:

@@ -80,7 +80,7 @@ def test_lock_entries_outside_the_chart_are_refused_and_nothing_is_written(chart
     ({"files": {"values.yaml": 5}}, "expected a sha256"),
     ({"files": {"values.yaml": "abc"}}, "expected a sha256"),
     ({"files": {}, "version": 3}, "version: corrupt lock"),
-    ({"files": {".chartgen/base/x": "0" * 64}}, "stay inside the chart"),
+    ({"files": {".chartgen/base/x": "0" * 64}}, "chartgen never generates this path"),
     ({"files": {"a/./b": "0" * 64, "a/b": "0" * 64}}, "listed twice"),
 ])
 def test_malformed_lock_is_exit_2_with_one_line(chart, body, needle):
@@ -285,9 +285,10 @@ def test_interrupted_run_is_finished_or_discarded_by_the_next(chart):
     # staged but not committed: discarded, the chart is the old one
     (chart / STAGING_DIR / "new").mkdir(parents=True)
     (chart / STAGING_DIR / "new" / "0").write_text("half")
-    res = runner.invoke(app, ["generate", str(chart), "--check"])
-    assert res.exit_code == 2 and "interrupted" in res.output
-    assert transaction.recover(chart) == "discarded"
+    res = runner.invoke(app, ["generate", str(chart), "--check"])  # recovers first, then compares
+    assert res.exit_code == 1 and "values.yaml: out of date" in res.output, res.output
+    assert not (chart / STAGING_DIR).exists()
+    assert transaction.recover(chart) is None
     assert files_under(chart) == before
     write(new_tree, chart, conflict="merge")
     assert not (chart / STAGING_DIR).exists()
@@ -354,8 +355,11 @@ def test_conflict_rej_keeps_the_file_and_writes_the_change_aside(chart):
     # the user applies the change by hand: the next run merges cleanly
     _edit(chart / "values.yaml", 'tag: "1.4.3-hotfix"', 'tag: "1.5.0"')
     res = runner.invoke(app, ["generate", str(chart)])
+    assert res.exit_code == 1 and "values.yaml.rej:1: unresolved conflict" in res.output, res.output
+    assert (chart / "values.yaml.rej").exists()  # the user's to delete: chartgen never removes it
+    (chart / "values.yaml.rej").unlink()
+    res = runner.invoke(app, ["generate", str(chart)])
     assert res.exit_code == 0, res.output
-    assert (chart / "values.yaml.rej").exists()  # not chartgen's file: never touched
     assert runner.invoke(app, ["generate", str(chart), "--conflict", "nope"]).exit_code == 2
 
 

@@ -1,0 +1,339 @@
+"""Regeneration, round two (issues 22, 20, 26): the lock never deletes a user's file, recovery comes before
+anything else, merges keep CRLF, deletions and modes, unresolved conflicts fail, and the kill -9 loop proves every
+outcome it counts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from support import CHARTS, HELM_VERSIONS, helm_binary
+from typer.testing import CliRunner
+
+from chartgen import transaction, uptodate
+from chartgen.cli import app
+from chartgen.engine import generate
+from chartgen.errors import WriteConflict
+from chartgen.lockfile import BASE_DIR, STAGING_DIR
+from chartgen.spec import load_spec
+from chartgen.writer import LOCK_FILE, read_lock
+
+runner = CliRunner()
+HELM = helm_binary(HELM_VERSIONS[0]).path  # resolved before the cache folder moves (below)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Compiled templates and blueprint fragments go to a cache of this test's own, never ~/.cache/chartgen."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def chart(tmp_path: Path) -> Path:
+    shutil.copytree(CHARTS / "user-api", tmp_path / "user-api")
+    return tmp_path / "user-api"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_bytes().decode()
+    assert old in text, old
+    path.write_bytes(text.replace(old, new, 1).encode())
+
+
+def bump_tag(chart: Path, tag: str = "1.5.0") -> None:
+    _edit(chart / "chartgen.yaml", 'tag: "1.4.2"', f'tag: "{tag}"')
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def gen(chart: Path, *args: str):
+    return runner.invoke(app, ["generate", str(chart), *args])
+
+
+# ---------------------------------------------------------------------------------------------- data loss
+
+
+@pytest.mark.parametrize("rel", ["chartgen.yaml", ".chartgen-check.yaml", ".chartgenignore",
+                                 "tests/__snapshots__/dev.yaml"])
+def test_a_lock_naming_a_path_chartgen_never_generates_is_corrupt_and_nothing_is_deleted(chart, rel):
+    target = chart / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_text("mine: true\n")
+    lock = json.loads((chart / LOCK_FILE).read_text())
+    lock["files"][rel] = sha(target.read_bytes())  # the digest matches: an unedited "generated" file
+    (chart / LOCK_FILE).write_text(json.dumps(lock))
+    before = files_under(chart)
+    res = gen(chart)
+    assert res.exit_code == 2, res.output
+    assert "corrupt lock" in res.output and rel in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert files_under(chart) == before
+
+
+def _clash_on_tag(chart: Path) -> None:
+    _edit(chart / "values.yaml", 'tag: "1.4.2"', 'tag: "1.4.3-hotfix"')
+    bump_tag(chart)
+
+
+def test_conflict_rej_keeps_offering_the_change_until_it_is_applied(chart):
+    old_values = (chart / BASE_DIR / "values.yaml").read_bytes()
+    _clash_on_tag(chart)
+    res = gen(chart, "--conflict", "rej")
+    assert res.exit_code == 1, res.output
+    # the base stays what chartgen generated before (not the new output it could not apply)
+    assert read_lock(chart)["values.yaml"] == sha(old_values)
+    assert (chart / BASE_DIR / "values.yaml").read_bytes() == old_values
+    (chart / "values.yaml.rej").unlink()  # the user looks at it, and does nothing yet
+    again = gen(chart, "--conflict", "rej")
+    assert again.exit_code == 1 and "values.yaml: CONFLICT" in again.output, again.output
+    assert '+  tag: "1.5.0"' in (chart / "values.yaml.rej").read_text()
+    # applied by hand (and the .rej removed): the next run is clean and records the new output
+    _edit(chart / "values.yaml", 'tag: "1.4.3-hotfix"', 'tag: "1.5.0"')
+    (chart / "values.yaml.rej").unlink()
+    done = gen(chart, "--conflict", "rej")
+    assert done.exit_code == 0, done.output
+    assert read_lock(chart)["values.yaml"] == sha((chart / "values.yaml").read_bytes())
+
+
+def test_env_add_force_never_overwrites_a_spec_changed_while_it_ran(chart, monkeypatch):
+    from chartgen import envs, writer
+
+    spec = chart / "chartgen.yaml"
+    real_plan = writer.plan
+    def plan_after_a_save(*a, **kw):
+        spec.write_text(spec.read_text() + "# saved by the user's editor while chartgen ran\n")
+        return real_plan(*a, **kw)
+
+    monkeypatch.setattr(writer, "plan", plan_after_a_save)
+    before = {p: b for p, b in files_under(chart).items() if p != "chartgen.yaml"}
+    with pytest.raises(WriteConflict, match="changed while chartgen was editing it"):
+        envs.add_environment(chart, "qa", "staging", force=True)
+    concurrent = spec.read_text()
+    assert concurrent.endswith("while chartgen ran\n")
+    assert {p: b for p, b in files_under(chart).items() if p != "chartgen.yaml"} == before
+    res = runner.invoke(app, ["env", "add", str(chart), "qa", "--from", "staging", "--force"])
+    assert res.exit_code == 2 and "chartgen.yaml: changed while chartgen was editing it" in res.output
+    assert spec.read_text() == concurrent + "# saved by the user's editor while chartgen ran\n"
+
+
+# ---------------------------------------------------------------------------------------------- recovery first
+
+KILLED_CHARTGEN = [sys.executable, "-c", """
+import os, signal, sys
+from chartgen import transaction as t
+real, calls, at = os.replace, [0], int(os.environ["KILL_AT_REPLACE"])
+def replace(src, *a, **k):
+    calls[0] += t.STAGING_DIR in str(src)  # the transaction's renames only (not the template caches')
+    if calls[0] == at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(src, *a, **k)
+t.os.replace = replace
+from chartgen.cli import main
+sys.argv[0] = "chartgen"
+main()
+"""]
+COMMIT_REPLACE = 1  # the first os.replace of a transaction renames the journal to COMMIT
+
+
+def killed_generate(chart: Path, at: int) -> int:
+    """Run `chartgen generate` in a process that kill -9s itself just before its at-th os.replace."""
+    env = {**os.environ, "KILL_AT_REPLACE": str(at)}
+    return subprocess.run([*KILLED_CHARTGEN, "generate", str(chart)], env=env, capture_output=True).returncode
+
+
+def state(chart: Path) -> dict[str, bytes]:
+    return {p: b for p, b in files_under(chart).items() if not p.startswith(STAGING_DIR)}
+
+
+def test_recovery_comes_before_the_up_to_date_skip(chart):
+    assert gen(chart).exit_code == 0  # records the chart as up to date
+    original = (chart / "chartgen.yaml").read_text()
+    bump_tag(chart)
+    assert killed_generate(chart, COMMIT_REPLACE) == -9  # staged, never committed
+    assert (chart / STAGING_DIR).is_dir()
+    (chart / "chartgen.yaml").write_text(original)  # the user goes back: the inputs are the recorded ones
+    res = gen(chart)
+    assert res.exit_code == 0, res.output
+    assert not (chart / STAGING_DIR).exists()
+
+
+def test_values_after_a_committed_kill_finishes_it_first_and_says_values_yaml_is_stale(chart):
+    original = (chart / "chartgen.yaml").read_text()
+    bump_tag(chart)
+    assert killed_generate(chart, COMMIT_REPLACE + 1) == -9  # committed, nothing applied yet
+    assert (chart / STAGING_DIR / transaction.COMMIT).is_file()
+    (chart / "chartgen.yaml").write_text(original)
+    res = runner.invoke(app, ["values", str(chart)])
+    assert res.exit_code == 0, res.output
+    assert not (chart / STAGING_DIR).exists()
+    tag = yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"]
+    assert tag == "1.5.0"  # the committed run was finished ...
+    assert "values.yaml is out of date with chartgen.yaml" in res.output  # ... and values says so
+
+
+def test_verify_after_a_committed_kill_verifies_the_finished_chart(chart):
+    bump_tag(chart)
+    assert killed_generate(chart, COMMIT_REPLACE + 1) == -9
+    res = runner.invoke(app, ["verify", str(chart), "--helm", str(HELM), "--no-cache", "--env", "dev"])
+    assert res.exit_code == 0, res.output
+    assert "VERIFY-DRIFT" not in res.output
+    assert not (chart / STAGING_DIR).exists()
+
+
+def test_the_up_to_date_record_describes_the_spec_that_was_rendered(chart, monkeypatch):
+    import chartgen.engine
+
+    real = chartgen.engine.generate
+    spec = chart / "chartgen.yaml"
+
+    def render_then_the_user_saves(*a, **kw):
+        tree = real(*a, **kw)
+        spec.write_text(spec.read_text().replace('tag: "1.4.2"', 'tag: "9.9.9"'))
+        return tree
+
+    monkeypatch.setattr(chartgen.engine, "generate", render_then_the_user_saves)
+    assert gen(chart, "--force").exit_code == 0
+    monkeypatch.setattr(chartgen.engine, "generate", real)
+    assert not uptodate.is_up_to_date(chart)
+    res = gen(chart)
+    assert "up to date" not in res.output and res.exit_code == 0, res.output
+    assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "9.9.9"
+
+
+# ---------------------------------------------------------------------------------------------- merges
+
+
+def _crlf(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+
+
+@pytest.mark.parametrize("base_too", [False, True], ids=["file", "file-and-base"])
+def test_a_crlf_checkout_merges_in_crlf(chart, base_too):
+    values = chart / "values.yaml"
+    _crlf(values)
+    if base_too:  # core.autocrlf converts every text file of the checkout, chartgen's record too
+        _crlf(chart / BASE_DIR / "values.yaml")
+    check = gen(chart, "--check")
+    assert check.exit_code == 0 and "up to date" in check.output, check.output  # unedited: not drift
+    _edit(values, "# -- Number of pod replicas", "# -- My note: number of pod replicas")
+    bump_tag(chart)
+    res = gen(chart)
+    assert res.exit_code == 0 and "CONFLICT" not in res.output, res.output
+    data = values.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 100  # written back in the file's own convention
+    text = data.decode().replace("\r\n", "\n")
+    assert "# -- My note: number of pod replicas" in text and yaml.safe_load(text)["image"]["tag"] == "1.5.0"
+
+
+def test_an_unedited_crlf_checkout_takes_chartgens_change_without_conflict(chart):
+    _crlf(chart / "values.yaml")
+    _crlf(chart / BASE_DIR / "values.yaml")
+    bump_tag(chart)
+    res = gen(chart)
+    assert res.exit_code == 0 and "CONFLICT" not in res.output and "edited since" not in res.output, res.output
+    data = (chart / "values.yaml").read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n")
+    assert yaml.safe_load(data)["image"]["tag"] == "1.5.0"
+
+
+def test_a_deleted_generated_file_stays_deleted_until_restored(chart):
+    readme = chart / "README.md"
+    readme.unlink()
+    bump_tag(chart)
+    res = gen(chart)
+    assert res.exit_code == 0, res.output
+    assert f"{readme}: kept deleted: yours" in res.output
+    assert not readme.exists()
+    check = gen(chart, "--check")
+    assert check.exit_code == 0, check.output
+    assert "README.md" not in runner.invoke(app, ["values", str(chart), "--check"]).output
+    restored = gen(chart, "--restore", "README.md")
+    assert restored.exit_code == 0, restored.output
+    assert readme.read_text() == generate(load_spec(chart))["README.md"]
+    assert read_lock(chart)["README.md"] == sha(readme.read_bytes())
+    bad = gen(chart, "--restore", "no/such.yaml")
+    assert bad.exit_code == 2 and "no/such.yaml" in bad.output
+
+
+def test_file_modes_survive_a_rewrite(chart):
+    values = chart / "values.yaml"
+    values.chmod(0o755)
+    bump_tag(chart)
+    assert gen(chart).exit_code == 0
+    assert yaml.safe_load(values.read_text())["image"]["tag"] == "1.5.0"
+    assert stat.S_IMODE(values.stat().st_mode) == 0o755
+
+
+def test_a_generated_file_replaced_by_a_folder_is_named_as_the_users_path(chart):
+    service = chart / "templates" / "service.yaml"
+    service.unlink()
+    service.mkdir()
+    (service / "mine.txt").write_text("x\n")
+    _edit(chart / "chartgen.yaml", "port: 80", "port: 81")
+    before = files_under(chart)
+    for args in ([], ["--force"], ["--check"]):
+        res = gen(chart, *args)
+        assert res.exit_code == 2, res.output
+        assert f"{service}: is a folder" in res.output and STAGING_DIR not in res.output
+        assert files_under(chart) == before
+
+
+def test_conflict_rej_applies_the_hunks_that_do_not_clash(chart):
+    _clash_on_tag(chart)
+    _edit(chart / "chartgen.yaml", "targetPort: 8080", "targetPort: 8081")
+    res = gen(chart, "--conflict", "rej")
+    assert res.exit_code == 1, res.output
+    values = (chart / "values.yaml").read_text()
+    assert 'tag: "1.4.3-hotfix"' in values and "8081" in values and "8080" not in values
+    assert "<<<<<<<" not in values
+    rej = (chart / "values.yaml.rej").read_text()
+    assert '+  tag: "1.5.0"' in rej and "8081" not in rej
+    conflict = [line for line in res.output.splitlines() if "CONFLICT" in line]
+    assert len(conflict) == 1 and "values.yaml.rej" in conflict[0] and "marker" not in conflict[0]
+    merge = gen(chart)  # the same clash in merge mode: markers, and no word of a .rej
+    line = next(line for line in merge.output.splitlines() if "CONFLICT" in line)
+    assert "marker" in line and ".rej" not in line
+
+
+# ---------------------------------------------------------------------------------------------- unresolved
+
+
+def test_conflict_markers_left_in_a_file_fail_generate_check_and_verify(chart):
+    _clash_on_tag(chart)
+    assert gen(chart).exit_code == 1
+    lines = (chart / "values.yaml").read_text().splitlines()
+    line = lines.index("<<<<<<< yours") + 1
+    needle = f"{chart / 'values.yaml'}:{line}: unresolved conflict from chartgen generate"
+    for args in ([], ["--check"]):
+        res = gen(chart, *args)
+        assert res.exit_code == 1 and needle in res.output, res.output
+    res = runner.invoke(app, ["verify", str(chart), "--helm", str(HELM), "--no-cache", "--env", "dev"])
+    assert res.exit_code == 1 and "unresolved conflict from chartgen generate" in res.output, res.output
+    assert f"values.yaml:{line}" in res.output
+
+
+def test_a_pending_rej_fails_generate_and_check(chart):
+    _clash_on_tag(chart)
+    assert gen(chart, "--conflict", "rej").exit_code == 1
+    _edit(chart / "values.yaml", 'tag: "1.4.3-hotfix"', 'tag: "1.5.0"')  # applied, but the .rej is still there
+    for args in ([], ["--check"]):
+        res = gen(chart, *args)
+        assert res.exit_code == 1, res.output
+        assert f"{chart / 'values.yaml.rej'}:1: unresolved conflict from chartgen generate" in res.output
+    (chart / "values.yaml.rej").unlink()
+    assert gen(chart).exit_code == 0
