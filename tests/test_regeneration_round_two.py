@@ -134,15 +134,26 @@ def test_env_add_force_never_overwrites_a_spec_changed_while_it_ran(chart, monke
 # ---------------------------------------------------------------------------------------------- recovery first
 
 KILLED_CHARTGEN = [sys.executable, "-c", """
-import os, signal, sys
-from chartgen import transaction as t
-real, calls, at = os.replace, [0], int(os.environ["KILL_AT_REPLACE"])
+import atexit, os, shutil, signal, sys
+from chartgen import transaction as t, uptodate
+where, _, at = os.environ["KILL_AT"].partition(":")
+real_replace, real_rmtree, real_record, calls = os.replace, shutil.rmtree, uptodate.record, [0]
+def kill(): os.kill(os.getpid(), signal.SIGKILL)
 def replace(src, *a, **k):
     calls[0] += t.STAGING_DIR in str(src)  # the transaction's renames only (not the template caches')
-    if calls[0] == at:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real(src, *a, **k)
-t.os.replace = replace
+    if where == "replace" and calls[0] == int(at):
+        kill()
+    return real_replace(src, *a, **k)
+def rmtree(path, *a, **k):
+    if where == "rmtree" and os.path.basename(path) == t.STAGING_DIR:
+        kill()
+    return real_rmtree(path, *a, **k)
+def record(*a, **k):
+    if where == "record":
+        kill()
+    return real_record(*a, **k)
+t.os.replace, t.shutil.rmtree, uptodate.record = replace, rmtree, record
+atexit.register(lambda: print(f"renames={calls[0]}", file=sys.stderr))
 from chartgen.cli import main
 sys.argv[0] = "chartgen"
 main()
@@ -150,10 +161,11 @@ main()
 COMMIT_REPLACE = 1  # the first os.replace of a transaction renames the journal to COMMIT
 
 
-def killed_generate(chart: Path, at: int) -> int:
-    """Run `chartgen generate` in a process that kill -9s itself just before its at-th os.replace."""
-    env = {**os.environ, "KILL_AT_REPLACE": str(at)}
-    return subprocess.run([*KILLED_CHARTGEN, "generate", str(chart)], env=env, capture_output=True).returncode
+def killed_generate(chart: Path, at: int | str) -> subprocess.CompletedProcess[str]:
+    """`chartgen generate` in a process that kill -9s itself: just before its at-th rename out of the staging
+    folder (an int), as it removes the staging folder ("rmtree"), or after the write ("record")."""
+    env = {**os.environ, "KILL_AT": f"replace:{at}" if isinstance(at, int) else at}
+    return subprocess.run([*KILLED_CHARTGEN, "generate", str(chart)], env=env, capture_output=True, text=True)
 
 
 def state(chart: Path) -> dict[str, bytes]:
@@ -164,7 +176,7 @@ def test_recovery_comes_before_the_up_to_date_skip(chart):
     assert gen(chart).exit_code == 0  # records the chart as up to date
     original = (chart / "chartgen.yaml").read_text()
     bump_tag(chart)
-    assert killed_generate(chart, COMMIT_REPLACE) == -9  # staged, never committed
+    assert killed_generate(chart, COMMIT_REPLACE).returncode == -9  # staged, never committed
     assert (chart / STAGING_DIR).is_dir()
     (chart / "chartgen.yaml").write_text(original)  # the user goes back: the inputs are the recorded ones
     res = gen(chart)
@@ -175,7 +187,7 @@ def test_recovery_comes_before_the_up_to_date_skip(chart):
 def test_values_after_a_committed_kill_finishes_it_first_and_says_values_yaml_is_stale(chart):
     original = (chart / "chartgen.yaml").read_text()
     bump_tag(chart)
-    assert killed_generate(chart, COMMIT_REPLACE + 1) == -9  # committed, nothing applied yet
+    assert killed_generate(chart, COMMIT_REPLACE + 1).returncode == -9  # committed, nothing applied yet
     assert (chart / STAGING_DIR / transaction.COMMIT).is_file()
     (chart / "chartgen.yaml").write_text(original)
     res = runner.invoke(app, ["values", str(chart)])
@@ -188,7 +200,7 @@ def test_values_after_a_committed_kill_finishes_it_first_and_says_values_yaml_is
 
 def test_verify_after_a_committed_kill_verifies_the_finished_chart(chart):
     bump_tag(chart)
-    assert killed_generate(chart, COMMIT_REPLACE + 1) == -9
+    assert killed_generate(chart, COMMIT_REPLACE + 1).returncode == -9
     res = runner.invoke(app, ["verify", str(chart), "--helm", str(HELM), "--no-cache", "--env", "dev"])
     assert res.exit_code == 0, res.output
     assert "VERIFY-DRIFT" not in res.output
@@ -213,6 +225,65 @@ def test_the_up_to_date_record_describes_the_spec_that_was_rendered(chart, monke
     res = gen(chart)
     assert "up to date" not in res.output and res.exit_code == 0, res.output
     assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "9.9.9"
+
+
+NEXT_COMMANDS = [  # each must first finish or discard the interrupted run (rotated over the kill points)
+    ["generate", "{chart}"],
+    ["generate", "{chart}", "--check"],
+    ["values", "{chart}"],
+    ["render", "{chart}", "--env", "dev", "--helm", "{helm}"],
+    ["verify", "{chart}", "--env", "dev", "--helm", "{helm}", "--no-cache"],
+    ["diff", "{chart}", "--from", "dev", "--to", "prod", "--values"],
+    ["values", "{chart}", "--check"],
+]
+
+
+def test_kill_9_loop_every_outcome_occurs_and_the_next_command_of_any_kind_recovers(tmp_path):
+    """A real kill -9 of generate at every kind of instant. Outcomes: "old" (killed before the commit: the chart is
+    the old one, untouched), "committed" (killed after it: the next command finishes it), "new" (killed after the
+    write). Each is required to occur, and whatever the next command is, it leaves no staging folder and the
+    outcome's chart (a read-only command after an "old" kill: the old chart; generate: the new one)."""
+    template = tmp_path / "template"
+    shutil.copytree(CHARTS / "webapp", template)
+    spec = (template / "chartgen.yaml").read_text()
+    changed = spec.replace('tag: "3.2.0"', 'tag: "3.3.0"', 1)
+    assert changed != spec
+    (template / "chartgen.yaml").write_text(changed)
+    old = files_under(template)
+    reference = tmp_path / "reference"
+    shutil.copytree(template, reference)
+    full = killed_generate(reference, "none")
+    assert full.returncode == 0, full.stderr
+    new = files_under(reference)
+    renames = int(full.stderr.rsplit("renames=", 1)[1])
+    changed_files = [p for p in new if new[p] != old.get(p)]
+    assert renames == 1 + len(changed_files) > 3  # the commit, then one rename per written file
+    points: list[int | str] = [COMMIT_REPLACE, COMMIT_REPLACE + 1, renames // 2 + 1, renames, "rmtree", "record",
+                               COMMIT_REPLACE]  # the last "old" kill meets a read-only command (values --check)
+    outcomes: dict[str, int] = {"old": 0, "committed": 0, "new": 0}
+    for i, at in enumerate(points):
+        work = tmp_path / f"run{i}"
+        shutil.copytree(template, work)
+        assert killed_generate(work, at).returncode == -9, at
+        if (work / STAGING_DIR / transaction.COMMIT).is_file():
+            outcome, expected = "committed", new
+        elif state(work) == new:
+            outcome, expected = "new", new
+        else:
+            outcome, expected = "old", old
+            assert state(work) == old, f"kill at {at}: a mix of old and new files"
+        outcomes[outcome] += 1
+        command = [a.format(chart=work, helm=HELM) for a in NEXT_COMMANDS[i % len(NEXT_COMMANDS)]]
+        res = runner.invoke(app, command)
+        assert res.exit_code in (0, 1) and "Traceback" not in res.output, (at, command, res.output)
+        assert not (work / STAGING_DIR).exists(), (at, command)
+        if command[0] == "generate" and len(command) == 2:
+            expected = new
+        assert files_under(work) == expected, (at, outcome, command)
+        res = gen(work)
+        assert res.exit_code == 0 and "CONFLICT" not in res.output and "edited since" not in res.output, res.output
+        assert files_under(work) == new
+    assert outcomes == {"old": 2, "committed": 4, "new": 1}, outcomes
 
 
 # ---------------------------------------------------------------------------------------------- merges
