@@ -148,6 +148,7 @@ def apply(root: Path, change: Change) -> None:
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
+            _name_the_users_path(exc, root)
             raise from_os_error(exc, str(root), "write the chart (nothing was changed)") from None
         raise
     done: list[tuple[str, str | None]] = []  # (rel, backup name or None when the target was new)
@@ -167,7 +168,7 @@ def apply(root: Path, change: Change) -> None:
     except BaseException as exc:
         _rollback(root, staging, done, made)
         if isinstance(exc, OSError):
-            exc.filename = str(target)  # the user's path, never the staged copy's
+            _name_the_users_path(exc, target)
             raise from_os_error(exc, str(target), "write the chart (every change was rolled back)") from None
         raise
     shutil.rmtree(staging, ignore_errors=True)
@@ -179,8 +180,12 @@ def _stage(root: Path, staging: Path, change: Change) -> None:
     backups: list[tuple[str, str]] = []
     for i, (rel, data) in enumerate(change.writes):
         staged = staging / "new" / str(i)
-        staged.write_bytes(data)
-        _keep_mode(root / rel, staged)
+        try:
+            staged.write_bytes(data)
+            _keep_mode(root / rel, staged)
+        except OSError as exc:
+            _name_the_users_path(exc, root / rel)
+            raise
     for i, rel in enumerate([rel for rel, _ in change.writes] + list(change.deletes)):
         target = root / rel
         if target.is_file():
@@ -194,6 +199,14 @@ def _stage(root: Path, staging: Path, change: Change) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, staging / COMMIT)  # the commit point
+
+
+def _name_the_users_path(exc: OSError, path: Path) -> None:
+    """An error names the user's file (or the chart), never chartgen's staged copy in .chartgen-staging/."""
+    if exc.filename is None or STAGING_DIR in Path(str(exc.filename)).parts:
+        exc.filename = str(path)
+    if exc.filename2 is not None and STAGING_DIR in Path(str(exc.filename2)).parts:
+        exc.filename2 = None
 
 
 def _keep_mode(target: Path, staged: Path) -> None:

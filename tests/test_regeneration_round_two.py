@@ -364,6 +364,19 @@ def test_a_generated_file_replaced_by_a_folder_is_named_as_the_users_path(chart)
         assert files_under(chart) == before
 
 
+def test_a_full_disk_names_the_users_file_not_the_staged_copy(chart, monkeypatch):
+    import errno
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    bump_tag(chart)
+    monkeypatch.setattr(transaction.Path, "write_bytes", full)
+    res = gen(chart)
+    assert res.exit_code == 2 and "No space left on device" in res.output, res.output
+    assert STAGING_DIR not in res.output and f"{chart}/" in res.output
+
+
 def test_conflict_rej_applies_the_hunks_that_do_not_clash(chart):
     _clash_on_tag(chart)
     _edit(chart / "chartgen.yaml", "targetPort: 8080", "targetPort: 8081")
