@@ -136,8 +136,9 @@ def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore:
     tree = generate(load_spec(chart))
     if check:
         plan = preview(tree, chart, conflict)
-        stale = _report_check(chart, plan)
-        left = _report_unresolved(chart, unresolved(chart), [])
+        found = unresolved(chart)
+        stale = _report_check(chart, plan, settled=not found)
+        left = _report_unresolved(chart, found, [])
         if not stale and not plan.conflicts and not left:
             uptodate.record(chart, spec)
         return stale, left
@@ -151,17 +152,16 @@ def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore:
 
 def _restore_paths(chart: Path, tree: FileTree, given: list[str]) -> list[str]:
     """--restore paths as chart-relative paths of generated files (exit 2 for any other)."""
-    from chartgen.lockfile import normalise
+    from chartgen.lockfile import normalise, reserved
 
     out = []
     for raw in given:
         path = Path(raw)
-        try:
-            rel: str | None = path.resolve().relative_to(chart.resolve()).as_posix() \
-                if path.is_absolute() or path.parts[:len(chart.parts)] == chart.parts else normalise(raw)
-        except ValueError:
-            rel = None
-        if rel is None or rel not in tree or rel in (".chartgen.lock", "chartgen.yaml"):
+        rel = normalise(raw)
+        if path.is_absolute() or path.parts[:len(chart.parts)] == chart.parts:  # given with the chart's path
+            inside = path.resolve().is_relative_to(chart.resolve())
+            rel = path.resolve().relative_to(chart.resolve()).as_posix() if inside else None
+        if rel is None or rel not in tree or reserved(rel):
             raise ChartgenError(str(chart / raw), "--restore", "is not a file chartgen generates in this chart")
         out.append(rel)
     return out
@@ -176,8 +176,9 @@ def _report_unresolved(chart: Path, found: list[Unresolved], reported: list[str]
     return bool(found)
 
 
-def _report_check(chart: Path, plan: Plan) -> bool:
-    """Print what generate would do; True when it would change something (False: up to date or refused)."""
+def _report_check(chart: Path, plan: Plan, settled: bool = True) -> bool:
+    """Print what generate would do; True when it would change something (False: up to date or refused).
+    `settled`: no unresolved conflict is left (else the chart is not called up to date)."""
     for rel, reason in plan.conflicts:
         typer.echo(f"{chart / rel}: {reason}; `chartgen generate` refuses it: move it aside or use --force")
     changes = sorted(set(plan.create + plan.update + plan.delete) - {".chartgen.lock"})
@@ -185,11 +186,15 @@ def _report_check(chart: Path, plan: Plan) -> bool:
         note = " (your edits are merged)" if rel in plan.merged else \
             " (conflicts with your edits)" if rel in plan.unmerged else ""
         typer.echo(f"{chart / rel}: out of date with chartgen.yaml{note}")
-    if not changes and not plan.conflicts:
+    if not changes and not plan.conflicts and settled:
         typer.echo(f"{chart}: up to date")
     if plan.conflicts:
         raise typer.Exit(1)
     return bool(changes)
+
+
+def _kept_deleted(chart: Path, rel: str) -> str:
+    return f"{chart / rel}: kept deleted: yours (`chartgen generate --restore {rel}` brings it back)"
 
 
 def _report_write(chart: Path, result: Plan, conflict: str) -> None:
@@ -202,7 +207,7 @@ def _report_write(chart: Path, result: Plan, conflict: str) -> None:
     for rel in result.orphaned:
         typer.echo(f"{chart / rel}: no longer generated; kept because you edited it (it is yours now)")
     for rel in result.deleted:
-        typer.echo(f"{chart / rel}: kept deleted: yours (`chartgen generate --restore {rel}` brings it back)")
+        typer.echo(_kept_deleted(chart, rel))
     typer.echo(f"{chart}: {len(result.create)} created, {len(result.update)} updated, "
                f"{len(result.delete)} removed, {len(result.unchanged)} unchanged")
 
@@ -382,6 +387,8 @@ def values_cmd(
         if rel != ".chartgen.lock":
             verb = "created" if rel in plan.create else "updated" if rel in plan.update else "removed"
             typer.echo(f"{result.chart / rel}: {verb}")
+    for rel in plan.deleted:
+        typer.echo(_kept_deleted(result.chart, rel))
     values_files = [p for p in plan.unchanged if p != ".chartgen.lock"]
     changed = [p for p in plan.create + plan.update + plan.delete if p != ".chartgen.lock"]
     typer.echo(f"{result.chart}: {len(changed)} values file(s) written, {len(values_files)} unchanged")

@@ -333,10 +333,16 @@ def test_a_deleted_generated_file_stays_deleted_until_restored(chart):
     check = gen(chart, "--check")
     assert check.exit_code == 0, check.output
     assert "README.md" not in runner.invoke(app, ["values", str(chart), "--check"]).output
-    restored = gen(chart, "--restore", "README.md")
+    values_dev = chart / "values-dev.yaml"
+    values_dev.unlink()
+    values = runner.invoke(app, ["values", str(chart)])
+    assert values.exit_code == 0 and f"{values_dev}: kept deleted: yours" in values.output, values.output
+    assert not values_dev.exists()
+    restored = gen(chart, "--restore", "README.md", "--restore", str(values_dev))
     assert restored.exit_code == 0, restored.output
     assert readme.read_text() == generate(load_spec(chart))["README.md"]
     assert read_lock(chart)["README.md"] == sha(readme.read_bytes())
+    assert values_dev.read_text() == generate(load_spec(chart))["values-dev.yaml"]
     bad = gen(chart, "--restore", "no/such.yaml")
     assert bad.exit_code == 2 and "no/such.yaml" in bad.output
 
@@ -406,6 +412,7 @@ def test_conflict_markers_left_in_a_file_fail_generate_check_and_verify(chart):
     for args in ([], ["--check"]):
         res = gen(chart, *args)
         assert res.exit_code == 1 and needle in res.output, res.output
+        assert "up to date" not in res.output
     res = runner.invoke(app, ["verify", str(chart), "--helm", str(HELM), "--no-cache", "--env", "dev"])
     assert res.exit_code == 1 and "unresolved conflict from chartgen generate" in res.output, res.output
     assert f"values.yaml:{line}" in res.output
