@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,14 @@ def helm_binary(version: str) -> Helm:
 
 def chart_dirs() -> list[Path]:
     return sorted(p.parent for p in CHARTS.glob("*/chartgen.yaml"))
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file below root (chart-relative POSIX path -> bytes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def copy_chart(name: str, into: Path) -> Path:
+    """A copy of the committed generated chart `name` in `into`, to change freely."""
+    shutil.copytree(CHARTS / name, into / name)
+    return into / name

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import CHARTS, HELM_VERSIONS, helm_binary
+from support import CHARTS, HELM_VERSIONS, copy_chart, files_under, helm_binary
 from typer.testing import CliRunner
 
 from chartgen import transaction, uptodate
@@ -36,14 +36,9 @@ def _own_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
-def files_under(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
 @pytest.fixture
 def chart(tmp_path: Path) -> Path:
-    shutil.copytree(CHARTS / "user-api", tmp_path / "user-api")
-    return tmp_path / "user-api"
+    return copy_chart("user-api", tmp_path)
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -23,20 +23,15 @@ from chartgen.lockfile import STAGING_DIR
 from chartgen.spec import load_spec
 from chartgen.writer import LOCK_FILE, read_lock, write
 
-from support import CHARTS
+from support import copy_chart, files_under
 
 runner = CliRunner()
 CHARTGEN = [sys.executable, "-m", "chartgen.cli"]
 
 
-def files_under(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
 @pytest.fixture
 def chart(tmp_path: Path) -> Path:
-    shutil.copytree(CHARTS / "user-api", tmp_path / "user-api")
-    return tmp_path / "user-api"
+    return copy_chart("user-api", tmp_path)
 
 
 def bump_tag(chart: Path, tag: str = "1.5.0") -> None:
