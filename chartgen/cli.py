@@ -89,7 +89,8 @@ app.command("new")(_new_command)
 @app.command("generate")
 def generate_cmd(
     charts: list[Path] = typer.Argument(..., help="Chart folders (each holding chartgen.yaml)."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing files that differ."),
+    check: bool = typer.Option(False, "--check", help="Write nothing (but the end of an interrupted run); exit 1 "
+                               "listing files that differ or hold unresolved conflicts."),
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand (no merge)."),
     conflict: str = typer.Option("merge", "--conflict", help="A hand edit that clashes with chartgen's change: "
                                  "merge (conflict markers in the file) or rej (the clashing hunks in <file>.rej, "
