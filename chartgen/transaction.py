@@ -94,7 +94,7 @@ def recover_interrupted(root: Path) -> str | None:
     Every command that reads a chart calls it first, before anything it reads could be a half-applied run."""
     try:
         (root / STAGING_DIR).lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no interrupted run (or no chart folder: said elsewhere)
         return None
     except OSError as exc:
         raise from_os_error(exc, str(root / STAGING_DIR), "inspect") from None
