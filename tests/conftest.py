@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from chartgen.helm import Helm
+from chartgen.helm_install import tools_dir
 from support import HELM_VERSIONS, helm_binary
+
+TOOLS_DIR = tools_dir()  # the pinned helm copies `make setup` installed, found before the user cache moves
 
 
 @pytest.fixture(params=HELM_VERSIONS, ids=[f"helm{v}" for v in HELM_VERSIONS])
@@ -15,8 +18,13 @@ def helm(request) -> Helm:
     return h
 
 
+@pytest.fixture(scope="session")
+def _user_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("user-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_helm_env(monkeypatch, tmp_path_factory):
+def _isolated_helm_env(monkeypatch, tmp_path_factory, _user_cache):
     # helm must not read the developer's repositories/config; chartgen must not pick a helm from the environment.
     home = tmp_path_factory.mktemp("helmhome")
     monkeypatch.setenv("HELM_CONFIG_HOME", str(home / "config"))
@@ -25,6 +33,10 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
     # the verify cache of a test run is its own (never the developer's ~/.cache/chartgen/verify)
     monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(home / "verify-cache"))
+    # compiled templates and fragments of a test run are its own too (never the real ~/.cache/chartgen); one folder
+    # for the session, as the blueprint library keeps its template environment for the process
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_user_cache))
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(TOOLS_DIR))
     monkeypatch.delenv("CI", raising=False)
     yield
 

@@ -36,3 +36,4 @@ def copy_chart(name: str, into: Path) -> Path:
     """A copy of the committed generated chart `name` in `into`, to change freely."""
     shutil.copytree(CHARTS / name, into / name)
     return into / name
+

@@ -27,13 +27,7 @@ from chartgen.spec import load_spec
 from chartgen.writer import LOCK_FILE, read_lock
 
 runner = CliRunner()
-HELM = helm_binary(HELM_VERSIONS[0]).path  # resolved before the cache folder moves (below)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path_factory, monkeypatch):
-    """Compiled templates and blueprint fragments go to a cache of this test's own, never ~/.cache/chartgen."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+HELM = helm_binary(HELM_VERSIONS[0]).path
 
 
 @pytest.fixture
