@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from chartgen.helm import Helm
 from chartgen.helm_install import tools_dir
 from support import HELM_VERSIONS, helm_binary
 
-TOOLS_DIR = tools_dir()  # the pinned helm copies `make setup` installed, found before the user cache moves
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config):
+    """A test run never writes the real ~/.cache/chartgen: compiled templates, fragments and verify results go to a
+    folder of the run's own, from the start (module- and session-scoped fixtures render too). The pinned helm
+    copies stay where `make setup` installed them."""
+    os.environ["CHARTGEN_TOOLS_DIR"] = str(tools_dir())
+    _OWN_CACHE.append(tempfile.mkdtemp(prefix="chartgen-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = _OWN_CACHE[-1]
+    os.environ["CHARTGEN_CACHE_DIR"] = os.path.join(_OWN_CACHE[-1], "verify")
+
+
+def pytest_unconfigure(config):
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(params=HELM_VERSIONS, ids=[f"helm{v}" for v in HELM_VERSIONS])
@@ -18,13 +37,8 @@ def helm(request) -> Helm:
     return h
 
 
-@pytest.fixture(scope="session")
-def _user_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("user-cache")
-
-
 @pytest.fixture(autouse=True)
-def _isolated_helm_env(monkeypatch, tmp_path_factory, _user_cache):
+def _isolated_helm_env(monkeypatch, tmp_path_factory):
     # helm must not read the developer's repositories/config; chartgen must not pick a helm from the environment.
     home = tmp_path_factory.mktemp("helmhome")
     monkeypatch.setenv("HELM_CONFIG_HOME", str(home / "config"))
@@ -33,10 +47,6 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory, _user_cache):
     monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
     # the verify cache of a test run is its own (never the developer's ~/.cache/chartgen/verify)
     monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(home / "verify-cache"))
-    # compiled templates and fragments of a test run are its own too (never the real ~/.cache/chartgen); one folder
-    # for the session, as the blueprint library keeps its template environment for the process
-    monkeypatch.setenv("XDG_CACHE_HOME", str(_user_cache))
-    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(TOOLS_DIR))
     monkeypatch.delenv("CI", raising=False)
     yield
 
