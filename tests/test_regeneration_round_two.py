@@ -161,16 +161,23 @@ def state(chart: Path) -> dict[str, bytes]:
     return {p: b for p, b in files_under(chart).items() if not p.startswith(STAGING_DIR)}
 
 
-def test_recovery_comes_before_the_up_to_date_skip(chart):
+@pytest.mark.parametrize("at", [COMMIT_REPLACE, COMMIT_REPLACE + 1], ids=["uncommitted", "committed"])
+def test_recovery_comes_before_the_up_to_date_skip(chart, at):
+    """Killed, then the user goes back to the spec generate recorded: generate must not answer "up to date" over
+    the interrupted run (nor leave it for `values` to replay later: values.yaml would get a tag the spec lost)."""
     assert gen(chart).exit_code == 0  # records the chart as up to date
     original = (chart / "chartgen.yaml").read_text()
     bump_tag(chart)
-    assert killed_generate(chart, COMMIT_REPLACE).returncode == -9  # staged, never committed
+    assert killed_generate(chart, at).returncode == -9
     assert (chart / STAGING_DIR).is_dir()
-    (chart / "chartgen.yaml").write_text(original)  # the user goes back: the inputs are the recorded ones
+    (chart / "chartgen.yaml").write_text(original)
     res = gen(chart)
     assert res.exit_code == 0, res.output
     assert not (chart / STAGING_DIR).exists()
+    assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "1.4.2"
+    values = runner.invoke(app, ["values", str(chart)])
+    assert values.exit_code == 0 and "out of date" not in values.output, values.output
+    assert yaml.safe_load((chart / "values.yaml").read_text())["image"]["tag"] == "1.4.2"
 
 
 def test_values_after_a_committed_kill_finishes_it_first_and_says_values_yaml_is_stale(chart):
