@@ -16,17 +16,6 @@ KUBE_VERSION = "1.31.0"  # pinned: helm 3.17 and 4.1 default to different versio
 HELM_VERSIONS = ("4.1.4", "3.17.2")
 
 
-def helm_binary(version: str) -> Helm:
-    path = helm_install.installed_path(version)
-    if not path.is_file():
-        pytest.fail(f"helm {version} is not installed at {path}; run `make setup` (chartgen helm install)")
-    return Helm(str(path))
-
-
-def chart_dirs() -> list[Path]:
-    return sorted(p.parent for p in CHARTS.glob("*/chartgen.yaml"))
-
-
 def files_under(root: Path) -> dict[str, bytes]:
     """Every file below root (chart-relative POSIX path -> bytes)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
@@ -37,3 +26,13 @@ def copy_chart(name: str, into: Path) -> Path:
     shutil.copytree(CHARTS / name, into / name)
     return into / name
 
+
+def helm_binary(version: str) -> Helm:
+    path = helm_install.installed_path(version)
+    if not path.is_file():
+        pytest.fail(f"helm {version} is not installed at {path}; run `make setup` (chartgen helm install)")
+    return Helm(str(path))
+
+
+def chart_dirs() -> list[Path]:
+    return sorted(p.parent for p in CHARTS.glob("*/chartgen.yaml"))
