@@ -16,13 +16,13 @@ from pathlib import Path, PurePosixPath
 from chartgen import __version__
 from chartgen.errors import LockError, UnsafePath
 from chartgen.record import Record
+from chartgen.snapshot import SNAPSHOT_DIR  # the user's snapshots (chartgen snapshot --update, on request)
 
 LOCK_FILE = ".chartgen.lock"
 STATE_DIR = ".chartgen"  # what chartgen last generated: .chartgen/base/<path> (helmignored)
 BASE_DIR = f"{STATE_DIR}/base"
 STAGING_DIR = ".chartgen-staging"  # an interrupted run's staged files; the next run finishes or removes it
 SPEC_FILE = "chartgen.yaml"
-SNAPSHOT_DIR = "tests/__snapshots__"  # the user's snapshots (chartgen snapshot --update writes them on request)
 REJECT_SUFFIX = ".rej"  # chartgen's change it could not merge, left for the user (never recorded)
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _REMEDY = "delete it to start over (chartgen then treats every existing file as yours)"
@@ -54,7 +54,7 @@ def normalise(rel: str) -> str | None:
 def reserved(rel: str) -> bool:
     """A path chartgen never generates: its own state (.chartgen*), the spec, snapshots, .rej files."""
     return (rel.split("/", 1)[0].startswith(".chartgen") or rel == SPEC_FILE
-            or rel.startswith(f"{SNAPSHOT_DIR}/") or rel.endswith(REJECT_SUFFIX))
+            or rel.startswith(f"{SNAPSHOT_DIR.as_posix()}/") or rel.endswith(REJECT_SUFFIX))
 
 
 def read_lock(root: Path) -> Lock:

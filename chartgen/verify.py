@@ -331,13 +331,14 @@ def _snapshot(target: ChartTarget, env: EnvTarget, rendering: str, result: EnvRe
 def drift_findings(target: ChartTarget) -> list[Finding]:
     from chartgen.engine import generate
     from chartgen.spec import load_spec
+    from chartgen.unresolved import MESSAGE
     from chartgen.writer import drift, unresolved
 
-    return [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
-                  f"run `chartgen generate {target.path}` and commit the result")
-            for rel in drift(generate(load_spec(target.path)), target.path)] + \
-        [Finding(DRIFT, Severity.ERROR, f"{u.path.name}:{u.line}: unresolved conflict from chartgen generate", None,
-                 str(u.path), None, u.hint, None, u.line) for u in unresolved(target.path)]
+    stale = [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
+                   f"run `chartgen generate {target.path}` and commit the result")
+             for rel in drift(generate(load_spec(target.path)), target.path)]
+    return stale + [Finding(DRIFT, Severity.ERROR, f"{u.path.relative_to(target.path)}:{u.line}: {MESSAGE}", None,
+                            str(u.path), None, u.hint, None, u.line) for u in unresolved(target.path)]
 
 
 def obsolete_findings(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
