@@ -13,6 +13,7 @@ from pathlib import Path
 
 from chartgen import helm_install
 from chartgen.errors import HelmNotFound
+from chartgen.input_digest import file_sha256
 
 DEFAULT_KUBE_VERSION = "1.31.0"
 
@@ -65,6 +66,12 @@ class Helm:
         out = self.run("version", "--short", timeout=60)
         m = re.search(r"v(\d+\.\d+\.\d+)", out.stdout)
         return m.group(1) if m else "unknown"
+
+    @cached_property
+    def sha256(self) -> str:
+        """The binary's sha256 (its identity in the verify cache key); raises input_digest.Uncacheable when the file
+        cannot be read."""
+        return file_sha256(Path(self.path).resolve()).hex()
 
     @property
     def major(self) -> int:
