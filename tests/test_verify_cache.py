@@ -150,6 +150,7 @@ def test_a_copied_chart_reports_its_own_path(tmp_path):
     assert {r["chart"] for r in report["results"]} == {str(copy)}
     files = {f["file"] for r in report["results"] for f in r["findings"]}
     assert files == {str(copy / "templates" / "widget.yaml")}
+    assert cached(verify(original)[1]) == [True]  # each copy keeps its own entry: they do not evict each other
 
 
 @pytest.mark.parametrize("damage", ["dangling", "loop"])
@@ -218,6 +219,24 @@ def test_the_blueprint_library(tmp_path, monkeypatch):
     assert str(chart / "templates" / "service.yaml") in {f["file"] for f in drift}
 
 
+def test_chartgen_itself(tmp_path, monkeypatch):
+    from chartgen import verify_cache
+
+    chart = plain_chart(tmp_path, "app")
+
+    def another_chartgen() -> None:  # what a new release, or an edit of a development checkout, looks like
+        monkeypatch.setattr(verify_cache, "__version__", "99.0.0")
+        verify_cache.code_fingerprint.cache_clear()
+
+    miss_after(another_chartgen, chart)
+    verify_cache.code_fingerprint.cache_clear()
+
+
+def test_a_helm_variable_that_reaches_helm(tmp_path, monkeypatch):
+    chart = plain_chart(tmp_path, "app")
+    miss_after(lambda: monkeypatch.setenv("HELM_BURST_LIMIT", "7"), chart)
+
+
 def _copy_helm(version: str, to: Path) -> None:
     to.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(helm_binary(version).path, to)
@@ -265,7 +284,7 @@ def test_an_edit_saved_during_the_run_is_not_cached(tmp_path, monkeypatch):
 
     monkeypatch.setattr(chartgen.verify, "verify_env", fixed_meanwhile)
     assert verify(chart)[0] == 0  # helm saw the fixed template
-    monkeypatch.undo()
+    monkeypatch.setattr(chartgen.verify, "verify_env", real_verify_env)  # (not undo(): that resets the cache dir)
     template.write_text(broken)
     code, report = verify(chart)
     assert code == 1 and cached(report) == [False]  # never the pass of the other content
@@ -301,6 +320,18 @@ def test_a_damaged_or_foreign_entry_is_a_miss(tmp_path, damage):
     code, report = verify(chart)
     assert code == 0 and cached(report) == [False]
     assert [c["chart"] for c in report["charts"]] == [str(chart)]
+
+
+def test_an_entry_of_the_same_chart_stored_under_another_key_is_a_miss(tmp_path):
+    chart = plain_chart(tmp_path, "a", envs=("prod",))
+    assert verify(chart)[0] == 0
+    (passed,) = _entries()
+    (chart / "templates" / "configmap.yaml").write_text('{{ fail "broken" }}\n')
+    assert verify(chart)[0] == 1
+    (failed,) = set(_entries()) - {passed}
+    shutil.copyfile(passed, failed)  # e.g. a cache folder restored from elsewhere, or a file renamed by hand
+    code, report = verify(chart)
+    assert code == 1 and cached(report) == [False]
 
 
 # --- verify and check give one verdict ----------------------------------------------------------------------------
