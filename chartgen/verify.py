@@ -6,7 +6,9 @@ rendering, and the snapshot comparison. Works on any chart folder: environments 
 is one, else from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by
 chartgen.discovery, skipped when the verify cache (chartgen.verify_cache) holds their result, the rest run on a
 thread pool (helm is a subprocess); results come back in chart order. chartgen.verify_report turns them into a
-report.
+report. The check runs with what `chartgen check` would apply to the chart's files (`chart_check`: the nearest
+.chartgen-check.yaml or --config), so both give one verdict on one rendering. A result is stored only when the
+chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same before and after its run.
 """
 
 from __future__ import annotations
