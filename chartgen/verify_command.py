@@ -71,13 +71,19 @@ def select_charts(paths: Sequence[Path], changed_since: str | None = None, shard
 
 def known_version(helm):  # (Helm) -> Helm
     """The helm binary with its version and sha256 filled in from the cache while the file is the same one (same
-    path, inode, size, modification and change times: git's index rule), which saves a process and a read."""
+    path, inode, size, modification and change times: git's index rule), which saves a process and a read.
+
+    A script (a version manager's shim, a wrapper) runs a helm that its own file does not identify: its version is
+    asked every time."""
     from chartgen.input_digest import Uncacheable
     from chartgen.verify_cache import Cache, cache_dir, key
 
     path = Path(helm.path).resolve()
     try:
         st = path.stat()
+        with open(path, "rb") as fh:
+            if fh.read(2) == b"#!":
+                return helm
     except OSError:
         return helm
     cache = Cache(cache_dir() / "helm-version")

@@ -266,6 +266,19 @@ def test_the_helm_binary_replaced_by_another_of_the_same_version(tmp_path):
     assert code == 1 and report["helm"] == HELM4
 
 
+def test_the_helm_a_wrapper_script_runs(tmp_path):
+    # a version manager's shim: the script stays the same file while the helm it runs changes
+    chart = plain_chart(tmp_path, "app")
+    target = tmp_path / "current-helm"
+    target.write_text(helm_binary(HELM4).path)
+    shim = tmp_path / "bin" / "helm"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec "$(cat {target})" "$@"\n')
+    shim.chmod(0o755)
+    code, report = miss_after(lambda: target.write_text(helm_binary(HELM3).path), chart, helm=str(shim))
+    assert code == 0 and report["helm"] == HELM3
+
+
 # --- when the inputs change during a run, and damaged entries ------------------------------------------------------
 
 
