@@ -85,13 +85,12 @@ def chartgen_fingerprint() -> str:
 
 
 def checkov_fingerprint(checkov: str) -> str:
-    """The checkov executable (its sha256 and, when it is a Python package here, its version) and the config files
-    it looks for in the working directory and the home folder."""
-    version = None
-    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-        version = importlib.metadata.version("checkov")
+    """The checkov executable (its sha256 and the version it runs) and the config files it looks for in the working
+    directory and the home folder."""
+    from chartgen.policy import checkov_version
+
     configs = [Path(d) / n for d in (Path.cwd(), Path.home()) for n in (".checkov.yaml", ".checkov.yml")]
-    return key(file_sha256(Path(checkov)).hex(), str(version), paths_digest(configs))
+    return key(file_sha256(Path(checkov)).hex(), checkov_version(checkov), paths_digest(configs))
 
 
 def key(*parts: str | Mapping[str, Any]) -> str:

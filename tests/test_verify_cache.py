@@ -279,6 +279,32 @@ def test_the_helm_a_wrapper_script_runs(tmp_path):
     assert code == 0 and report["helm"] == HELM3
 
 
+@pytest.fixture
+def fake_checkov(tmp_path, monkeypatch) -> Path:
+    """A checkov that passes everything and reports the version written in the file it returns."""
+    from chartgen import policy
+
+    version = tmp_path / "checkov-version"
+    version.write_text("3.0.0")
+    script = tmp_path / "checkov-bin" / "checkov"
+    script.parent.mkdir()
+    script.write_text(f'#!/bin/sh\n[ "$1" = --version ] && exec cat {version}\n'
+                      'echo \'{"results": {"passed_checks": [], "failed_checks": [], "skipped_checks": []}}\'\n')
+    script.chmod(0o755)
+    monkeypatch.setattr(policy, "find_checkov", lambda: str(script))
+    return version
+
+
+@pytest.mark.parametrize("change", ["version", "config"])
+def test_the_policy_scanner_and_its_configuration(tmp_path, monkeypatch, fake_checkov, change):
+    chart = plain_chart(tmp_path / "repo", "app")
+    monkeypatch.chdir(tmp_path)
+    code, report = miss_after(lambda: fake_checkov.write_text("3.1.0") if change == "version"
+                              else (tmp_path / ".checkov.yaml").write_text("skip-check: CKV_K8S_1\n"),
+                              chart, "--policy", "checkov")
+    assert code == 0 and report["results"][0]["policy"] == {"passed": 0, "failed": [], "waived": []}
+
+
 # --- when the inputs change during a run, and damaged entries ------------------------------------------------------
 
 
