@@ -279,12 +279,18 @@ def _locate(f: Finding, sources: tuple[list[int], list[str]], env: str) -> Findi
 
 
 def run_check(target: ChartTarget, env: EnvTarget, rendering: str, namespace: str, check: ChartCheck) -> list[Finding]:
-    from chartgen.check.command import check_text
+    """`chartgen check` on one rendering: the same findings, and the same refusal of an ignore annotation that names
+    an unknown rule (exit 2)."""
+    from chartgen.check.command import UsageError, check_ignore_annotations, check_sources
     from chartgen.check.loader import InputError
 
     source = f"{target.path.name}[{env.name}]"
     try:
-        found = check_text(rendering, source, check.options, namespace)
+        result = check_sources({source: rendering}, check.options, namespace)
+        check_ignore_annotations(result.documents)
+        found = result.findings
+    except UsageError as err:
+        raise ChartgenError(str(target.path), None, f"environment {env.name}: {err}") from None
     except InputError as exc:  # helm rendered something that is not YAML
         return [_step("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc} (environment "
                       f"{env.name})", str(target.path), "fix the template that renders this document")]

@@ -411,6 +411,20 @@ def test_verify_and_check_give_one_verdict_under_the_check_configuration(tmp_pat
     assert found or expected == 0  # with an error, the comparison is over findings, not two empty lists
 
 
+def test_an_ignore_annotation_naming_an_unknown_rule_is_bad_input_for_both(tmp_path):
+    chart = plain_chart(tmp_path, "app", envs=("prod",))
+    template = chart / "templates" / "configmap.yaml"
+    template.write_text(template.read_text().replace(
+        "  labels:", '  annotations:\n    chartgen.io/ignore: "CG-NOPE-1: a typo"\n  labels:'))
+    rendered = helm_binary(HELM4).template(chart, "app", "default", [], kube_version=KUBE_VERSION)
+    (tmp_path / "rendered.yaml").write_text(rendered.stdout)
+    check = runner.invoke(app, ["check", str(tmp_path / "rendered.yaml")])
+    res = runner.invoke(app, ["verify", str(chart), "--helm", helm_binary(HELM4).path])
+    assert (check.exit_code, res.exit_code) == (2, 2), res.output
+    (line,) = res.output.splitlines()
+    assert "unknown rule id CG-NOPE-1" in line and str(chart) in line and "environment prod" in line
+
+
 @pytest.mark.parametrize("version", ["banana", "1.99", "2"])
 def test_verify_and_check_refuse_the_same_kube_versions(tmp_path, version):
     chart = plain_chart(tmp_path, "app")
