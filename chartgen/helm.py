@@ -30,6 +30,11 @@ _HELM_VARS = ("HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_CACHE_HOME", "HELM_PLU
 _GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "384MiB"}
 
 
+def user_helm_env() -> dict[str, str]:
+    """The HELM_* variables of the user's environment that still reach helm (isolated_env replaces the others)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("HELM_") and k not in _HELM_VARS}
+
+
 def isolated_env(home: str) -> dict[str, str]:
     """os.environ with every helm home (config, data, plugins, cache, repositories) in the empty folder `home`,
     and Go's collector tuned for a short process (unless GOGC or GOMEMLIMIT is set)."""

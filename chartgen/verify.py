@@ -6,16 +6,14 @@ rendering, and the snapshot comparison. Works on any chart folder: environments 
 is one, else from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by
 chartgen.discovery, skipped when the verify cache (chartgen.verify_cache) holds their result, the rest run on a
 thread pool (helm is a subprocess); results come back in chart order. chartgen.verify_report turns them into a
-report. The check runs with what `chartgen check` would apply to the chart's files (`chart_check`: the nearest
-.chartgen-check.yaml or --config), so both give one verdict on one rendering. A result is stored only when the
-chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same before and after its run.
+report. The check runs with what `chartgen check` would apply to the chart's files (chartgen.verify_check: the
+nearest .chartgen-check.yaml or --config), so both give one verdict on one rendering. A result is stored only when
+the chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same before and after its run.
 """
 
 from __future__ import annotations
 
 import bisect
-import dataclasses
-import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -27,12 +25,12 @@ from typing import Any
 import yaml
 
 from chartgen import snapshot
-from chartgen.check.config import CheckConfig
-from chartgen.check.model import CheckOptions, Finding, ResourceRef, Severity
+from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.errors import ChartgenError
-from chartgen.helm import _HELM_VARS, DEFAULT_KUBE_VERSION, Helm, HelmResult
+from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult, user_helm_env
 from chartgen.input_digest import Uncacheable, paths_digest, tree_digest
 from chartgen.verify_cache import Cache, chartgen_fingerprint, checkov_fingerprint, key
+from chartgen.verify_check import ChartCheck, CheckConfigs, chart_check
 
 # Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
 DRIFT = "VERIFY-DRIFT"
@@ -202,56 +200,6 @@ def helm_lines(res: HelmResult) -> list[str]:
     return lines or ["helm failed with no message"]
 
 
-@dataclass(frozen=True)
-class ChartCheck:
-    """`chartgen check` as it runs on one chart's renderings: the options `chartgen check` would build from the same
-    command line and configuration file, and that file's per-path ignores."""
-
-    options: CheckOptions
-    config: CheckConfig | None = None
-
-    def keep(self, f: Finding) -> bool:
-        return self.config is None or not self.config.ignored(f.file, f.rule)
-
-
-def find_check_config(chart: Path, opts: VerifyOptions) -> Path | None:
-    """--config, else the nearest .chartgen-check.yaml at or above the chart (as `chartgen check CHART` finds it)."""
-    from chartgen.check.config import find_config
-
-    return Path(opts.config) if opts.config else find_config([str(chart)])
-
-
-def read_check_config(path: Path | None) -> CheckConfig | None:
-    """The configuration at path, loaded and its mistakes reported as `chartgen check` does (exit 2, one line)."""
-    from chartgen.check.command import UsageError, load_check_config
-
-    if path is None:
-        return None
-    try:
-        return load_check_config([], str(path))
-    except UsageError as err:
-        raise ChartgenError("chartgen verify", None, str(err)) from None
-
-
-def chart_check(target: ChartTarget, opts: VerifyOptions, config: CheckConfig | None) -> ChartCheck:
-    """The check of one chart (the one place to add per-chart check inputs): its kube version, the configuration
-    file (rules off, severities, external objects, CRDs), the --crds paths, CHARTGEN_CRDS and the chart's own crds/
-    folders (its unpacked subcharts' too)."""
-    from chartgen.check.command import UsageError, check_kube_version, make_options
-
-    kube = ".".join(target.kube_version.split(".")[:2])
-    try:
-        check_kube_version(kube)
-    except UsageError as err:  # --kube-version was checked before any work: this one is the chart's
-        raise ChartgenError(str(target.path / "chartgen.yaml"), "kubeVersion", str(err)) from None
-    try:
-        options = make_options(kube_version=kube, config=config, crds=opts.crds)
-    except UsageError as err:
-        raise ChartgenError("chartgen verify", None, str(err)) from None
-    own = [str(p) for p in [target.path / "crds", *sorted(target.path.glob("charts/*/crds"))] if p.is_dir()]
-    return ChartCheck(dataclasses.replace(options, crds=tuple(dict.fromkeys((*options.crds, *own)))), config)
-
-
 _LINT_TOTAL = re.compile(r"^Error: \d+ chart\(s\) linted")
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
@@ -413,9 +361,8 @@ def run_key(helms: Helms, opts: VerifyOptions) -> str | None:
     """The inputs every chart of a run shares (see chartgen.verify_cache); None when one cannot be digested."""
     from chartgen.policy import find_checkov
 
-    helm_env = {k: v for k, v in os.environ.items() if k.startswith("HELM_") and k not in _HELM_VARS}
     try:
-        return key(helms.fingerprint(), chartgen_fingerprint(), opts.fingerprint(), helm_env,
+        return key(helms.fingerprint(), chartgen_fingerprint(), opts.fingerprint(), user_helm_env(),
                    checkov_fingerprint(find_checkov()) if opts.policy else "")
     except Uncacheable:
         return None
@@ -435,25 +382,6 @@ def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: Che
                    paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()]))
     except Uncacheable:
         return None
-
-
-class CheckConfigs:
-    """Each chart's check configuration (found upward, or --config), every file loaded once per run; none with
-    --no-check (the configuration then decides nothing)."""
-
-    def __init__(self, opts: VerifyOptions) -> None:
-        self.opts = opts
-        self._loaded: dict[Path, CheckConfig | None] = {}
-
-    def path(self, chart: Path) -> Path | None:
-        return find_check_config(chart, self.opts) if self.opts.run_checks else None
-
-    def load(self, path: Path | None) -> CheckConfig | None:
-        if path is None:
-            return None
-        if path not in self._loaded:
-            self._loaded[path] = read_check_config(path)
-        return self._loaded[path]
 
 
 def _key_after(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs) -> str | None:
@@ -485,7 +413,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     progress = progress or Progress()
     if opts.policy is not None:
         _require_policy(opts.policy)
-    configs = CheckConfigs(opts)
+    configs = CheckConfigs(opts.config, opts.run_checks)
     shared = run_key(helms, opts) if cache.enabled else None
     keys = {c: chart_key(c, shared, opts, configs) for c in charts}
     results: dict[Path, ChartResult] = {}
@@ -496,7 +424,8 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
             results[c] = hit
         else:
             todo.append(ChartTarget.load(c, opts.kube_version))
-    checks = {t.path: chart_check(t, opts, configs.load(configs.path(t.path))) for t in todo if opts.run_checks}
+    checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
+              for t in todo if opts.run_checks}
     progress.start(len(charts))
     for c in charts:
         if c in results:

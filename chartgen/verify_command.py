@@ -128,7 +128,7 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
     if args.kube_version is not None:
         _kube_version(args.kube_version)
     if args.config is not None and args.run_checks:
-        from chartgen.verify import read_check_config
+        from chartgen.verify_check import read_check_config
 
         read_check_config(Path(args.config))  # a missing or broken --config is exit 2 before any work
     charts = select_charts(args.paths, args.changed_since, args.shard)
