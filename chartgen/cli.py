@@ -269,6 +269,8 @@ def verify(
     crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder for custom resources "
                                              "(repeatable; also CHARTGEN_CRDS and each chart's crds/)."),
     api_versions: Optional[list[str]] = ApiVersionsOpt,
+    config: Optional[str] = typer.Option(None, "--config", help="Check config file for every chart (default: "
+                                         "each chart's nearest .chartgen-check.yaml, as chartgen check finds it)."),
 ) -> None:
     """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
     from chartgen.verify_command import VerifyArgs, run_verify
@@ -276,7 +278,7 @@ def verify(
     try:
         args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
                           changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds),
-                          tuple(api_versions or ()))
+                          tuple(api_versions or ()), config)
         code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc) from None

@@ -37,6 +37,26 @@ def helm(request) -> Helm:
     return h
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_cache(tmp_path_factory):
+    """Nothing a test runs writes the developer's ~/.cache/chartgen: every cache (compiled templates, fragments,
+    CRDs, the CEL parser, verify results, helm versions) lives in this session's folder. The pinned helm binaries
+    `make setup` installed are linked into it, not copied."""
+    from chartgen import helm_install
+
+    tools = tmp_path_factory.mktemp("user-cache") / "chartgen"
+    for version in HELM_VERSIONS:
+        installed = helm_install.installed_path(version)  # where `make setup` put it (before the move)
+        if installed.is_file():
+            (tools / "helm" / version).mkdir(parents=True)
+            (tools / "helm" / version / "helm").symlink_to(installed.resolve())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tools.parent))
+        mp.setenv("CHARTGEN_TOOLS_DIR", str(tools))
+        mp.delenv("CHARTGEN_CACHE_DIR", raising=False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_helm_env(monkeypatch, tmp_path_factory):
     # helm must not read the developer's repositories/config; chartgen must not pick a helm from the environment.
