@@ -230,6 +230,22 @@ class PodLookup:
 CopyKey = tuple[tuple[str, int], ...]
 
 
+def runtime_label_near_miss(
+    pods: PodLookup, selector: dict[str, Any], namespace: str | None
+) -> tuple[PodTemplate, list[str]] | None:
+    """A long-running pod template that matches every key of a map selector except keys that no template of the
+    namespace carries (the application or a controller may add those at runtime), with those keys; None when no
+    template does (at least one key must match, and no template may carry a missing key with any value)."""
+    ns_templates = pods.select({}, namespace)
+    carried = {str(k) for pt in ns_templates for k in pt.labels}
+    absent = sorted(str(k) for k in selector if str(k) not in carried)
+    present = {str(k): v for k, v in selector.items() if str(k) in carried}
+    if not absent or not present:
+        return None
+    matching = pods.select(present, namespace)
+    return (matching[0], absent) if matching else None
+
+
 def copy_key(pt: PodTemplate) -> CopyKey:
     """Equal for pod templates whose owners are copies: the very same value objects under the same keys. The loader
     shares equal top-level values (`metadata`, `spec`, `kind`...), so plain repeated copies of a workload have equal
