@@ -109,11 +109,66 @@ def _job_specs(index: ManifestIndex) -> Iterator[tuple[Document, str, dict[str, 
             yield doc, "spec.jobTemplate.spec", as_dict(as_dict(spec_of(doc).get("jobTemplate")).get("spec"))
 
 
+POD_FAILURE_ACTIONS = ("FailJob", "FailIndex", "Ignore", "Count")
+
+
+def _exit_codes(doc: Document, fld: str, codes: dict[str, Any], names: set[str]) -> Iterator[Finding]:
+    """validatePodFailurePolicyRuleOnExitCodes: a container it names exists; In/NotIn; 1-255 sorted unique values,
+    no 0 with In."""
+    name = codes.get("containerName")
+    if isinstance(name, str) and name not in names:
+        yield finding("CG-BATCH-001", doc, f"{fld}.containerName: Invalid value: {name!r}: must be one of the "
+                      f"container or initContainer names in the pod template ({', '.join(sorted(names))})",
+                      field=f"{fld}.containerName")
+    op = codes.get("operator")
+    if op is not None and op not in ("In", "NotIn"):
+        yield finding("CG-BATCH-001", doc, f"{fld}.operator: Unsupported value: {op!r}: supported values: \"In\", "
+                      "\"NotIn\"", field=f"{fld}.operator")
+    values = [v for v in (codes.get("values") or []) if isinstance(v, int)]
+    if not values or len(values) > 255:
+        yield finding("CG-BATCH-001", doc, f"{fld}.values: Invalid value: must have 1 to 255 values",
+                      field=f"{fld}.values")
+    elif values != sorted(set(values)):
+        yield finding("CG-BATCH-001", doc, f"{fld}.values: Invalid value: {values}: must be ordered and without "
+                      "duplicates", field=f"{fld}.values")
+    if op == "In" and 0 in values:
+        yield finding("CG-BATCH-001", doc, f"{fld}.values: Invalid value: 0: must not be 0 for the In operator",
+                      field=f"{fld}.values")
+
+
+def _pod_failure_policy(doc: Document, fld: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """validatePodFailurePolicy: at most 20 rules, a known action, exactly one of onExitCodes / onPodConditions,
+    FailIndex only with backoffLimitPerIndex."""
+    rules = as_dict(spec.get("podFailurePolicy")).get("rules")
+    if not isinstance(rules, list):
+        return
+    if len(rules) > 20:
+        yield finding("CG-BATCH-001", doc, f"{fld}.rules: Too many: {len(rules)}: must have at most 20 items",
+                      field=f"{fld}.rules")
+    pod = as_dict(as_dict(spec.get("template")).get("spec"))
+    names = {str(as_dict(c).get("name")) for key in ("containers", "initContainers") for c in pod.get(key) or []}
+    for i, r in enumerate(rules):
+        r, rfld = as_dict(r), f"{fld}.rules[{i}]"
+        action = r.get("action")
+        if action is not None and action not in POD_FAILURE_ACTIONS:
+            yield finding("CG-BATCH-001", doc, f"{rfld}.action: Unsupported value: {action!r}: supported values: "
+                          + ", ".join(f'"{a}"' for a in POD_FAILURE_ACTIONS), field=f"{rfld}.action")
+        if action == "FailIndex" and spec.get("backoffLimitPerIndex") is None:
+            yield finding("CG-BATCH-001", doc, f"{rfld}.action: Forbidden: set backoffLimitPerIndex to use "
+                          "FailIndex", field=f"{rfld}.action")
+        if (r.get("onExitCodes") is None) == (r.get("onPodConditions") is None):
+            yield finding("CG-BATCH-001", doc, f"{rfld}: Invalid value: specify one of onExitCodes and "
+                          "onPodConditions, but not both", field=rfld)
+        elif isinstance(r.get("onExitCodes"), dict):
+            yield from _exit_codes(doc, f"{rfld}.onExitCodes", r["onExitCodes"], names)
+
+
 @rule("CG-BATCH-001", E, "Job counters or modes invalid (negative counts, Indexed without completions, ...)", LAYER,
       why=f"ValidateJobSpec ({SRC}): parallelism, completions, backoffLimit, activeDeadlineSeconds and "
           "ttlSecondsAfterFinished must be >= 0; completionMode is NonIndexed or Indexed; an Indexed Job needs "
           "completions (at most 100000); backoffLimitPerIndex needs Indexed; podFailurePolicy needs the pod "
-          "restartPolicy Never.",
+          "restartPolicy Never, and its rules a known action, one of onExitCodes/onPodConditions, exit codes "
+          "sorted without 0 for In, and a containerName the pod template has.",
       fix="use non-negative counters; set completions for Indexed Jobs; use restartPolicy Never with podFailurePolicy",
       example="""\
 apiVersion: batch/v1
@@ -159,6 +214,7 @@ def job_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             yield finding("CG-BATCH-001", doc, f"{base}.template.spec.restartPolicy: Invalid value: {restart!r}: "
                           "only \"Never\" is supported when podFailurePolicy is specified",
                           field=f"{base}.template.spec.restartPolicy")
+        yield from _pod_failure_policy(doc, f"{base}.podFailurePolicy", spec)
         if doc.kind == "Job" and len(doc.name) > 63:
             yield finding("CG-BATCH-001", doc, f"metadata.name {doc.name!r} has {len(doc.name)} characters: the "
                           "Job's pods are labelled batch.kubernetes.io/job-name=<name> and label values must be no "

@@ -10,6 +10,7 @@ Jobs, CronJobs (and Argo Rollouts, which reuse the pod template). Messages follo
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -243,9 +244,22 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
                     if isinstance(sp, str) and sp and (errs := relative_path_errors(sp)):
                         yield finding("CG-POD-003", pt.owner, f"{fld}.{key}: Invalid value: {sp!r}: {errs[0]}",
                                       field=f"{fld}.{key}")
+                yield from _mount_propagation(pt, c, fld, m)
                 if m.get("subPath") and m.get("subPathExpr"):
                     yield finding("CG-POD-003", pt.owner, f"{fld}.subPathExpr: Invalid value: subPathExpr and "
                                   "subPath are mutually exclusive", field=f"{fld}.subPathExpr")
+
+
+def _mount_propagation(pt: PodTemplate, c: Container, fld: str, m: dict[str, Any]) -> Iterator[Finding]:
+    mode = m.get("mountPropagation")
+    if mode is None:
+        return
+    if mode not in ("None", "HostToContainer", "Bidirectional"):
+        yield finding("CG-POD-003", pt.owner, f"{fld}.mountPropagation: Unsupported value: {mode!r}: supported values: "
+                      "\"Bidirectional\", \"HostToContainer\", \"None\"", field=f"{fld}.mountPropagation")
+    elif mode == "Bidirectional" and as_dict(c.obj.get("securityContext")).get("privileged") is not True:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.mountPropagation: Forbidden: Bidirectional mount propagation is "
+                      f"available only to privileged containers ({c.what})", field=f"{fld}.mountPropagation")
 
 
 def _source_items(pt: PodTemplate, fld: str, src: dict[str, Any]) -> Iterator[Finding]:
@@ -524,6 +538,10 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     if val is not None and val < 0:
                         yield finding("CG-POD-008", pt.owner, f"{fld}.{key}: Invalid value: {val}: must be greater "
                                       "than or equal to 0", field=f"{fld}.{key}")
+                ptgp = strict_int(probe.get("terminationGracePeriodSeconds"))
+                if ptgp == 0:
+                    yield finding("CG-POD-008", pt.owner, f"{fld}.terminationGracePeriodSeconds: Invalid value: 0: "
+                                  "must be greater than 0", field=f"{fld}.terminationGracePeriodSeconds")
                 if probe_name == "readinessProbe" and probe.get("terminationGracePeriodSeconds") is not None:
                     yield finding("CG-POD-008", pt.owner, f"{fld}.terminationGracePeriodSeconds: Invalid value: "
                                   "must not be set for readinessProbes", field=f"{fld}.terminationGracePeriodSeconds")
@@ -541,6 +559,21 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                                   field=f"{c.path}.lifecycle.{hook}")
                 elif h is not None:
                     yield from _handler_fields(pt, f"{c.path}.lifecycle.{hook}", as_dict(h))
+                    yield from _sleep_within_grace(pt, f"{c.path}.lifecycle.{hook}", as_dict(h), opts)
+
+
+def _sleep_within_grace(pt: PodTemplate, fld: str, handler: dict[str, Any], opts: CheckOptions) -> Iterator[Finding]:
+    """validateSleepAction: 0 < seconds <= terminationGracePeriodSeconds (default 30; 0 allowed from 1.32)."""
+    seconds = strict_int(as_dict(handler.get("sleep")).get("seconds"))
+    if seconds is None:
+        return
+    grace = strict_int(as_dict(pt.spec).get("terminationGracePeriodSeconds"))
+    grace = 30 if grace is None else grace
+    low = 0 if _kube_minor(opts) >= 32 else 1
+    if grace >= 0 and not low <= seconds <= grace:
+        yield finding("CG-POD-008", pt.owner, f"{fld}.sleep.seconds: Invalid value: {seconds}: must be "
+                      f"{'non-negative' if low == 0 else 'greater than 0'} and less than terminationGracePeriodSeconds "
+                      f"({grace})", field=f"{fld}.sleep.seconds")
 
 
 def _port_error(port: Any, named: bool) -> str | None:
@@ -611,12 +644,38 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                         yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {value!r}: must be greater "
                                       f"than or equal to 0 ({what})", field=fld)
                     parsed.setdefault(section, {})[name] = (q, value)
+            yield from _extended(pt, f"{path}.resources", what, parsed)
             for name, (req, raw) in parsed.get("requests", {}).items():
                 lim = parsed.get("limits", {}).get(name)
                 if lim is not None and req > lim[0]:
                     fld = f"{path}.resources.requests.{name}"
                     yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {raw!r}: must be less than or "
                                   f"equal to {name} limit of {lim[1]} ({what})", field=fld)
+
+
+def _is_extended(name: str) -> bool:
+    """IsExtendedResourceName: a qualified name outside the kubernetes.io namespaces, not requests.*."""
+    return "/" in name and not name.split("/", 1)[0].endswith("kubernetes.io") and not name.startswith("requests.")
+
+
+def _extended(pt: PodTemplate, fld: str, what: str, parsed: dict[str, dict[str, Any]]) -> Iterator[Finding]:
+    """validateContainerResourceName / ValidateResourceRequirements for extended resources (e.g. nvidia.com/gpu):
+    whole numbers, a request needs an equal limit (they cannot be overcommitted)."""
+    requests, limits = parsed.get("requests", {}), parsed.get("limits", {})
+    for section, values in (("requests", requests), ("limits", limits)):
+        for name, (q, raw) in values.items():
+            if _is_extended(name) and q != q.to_integral_value():
+                yield finding("CG-POD-009", pt.owner, f"{fld}.{section}.{name}: Invalid value: {raw!r}: must be an "
+                              f"integer ({what})", field=f"{fld}.{section}.{name}")
+    for name, (q, raw) in requests.items():
+        if not _is_extended(name):
+            continue
+        if name not in limits:
+            yield finding("CG-POD-009", pt.owner, f"{fld}.limits: Required value: Limit must be set for non "
+                          f"overcommitable resources ({name}, {what})", field=f"{fld}.limits")
+        elif limits[name][0] > q:  # above the limit is the request <= limit check
+            yield finding("CG-POD-009", pt.owner, f"{fld}.requests.{name}: Invalid value: {raw!r}: must be equal to "
+                          f"{name} limit of {limits[name][1]} ({what})", field=f"{fld}.requests.{name}")
 
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
@@ -727,10 +786,100 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             yield from _enum(pt, f"{base}.volumes[{i}].hostPath.type", as_dict(v.get("hostPath")).get("type"),
                              HOST_PATH_TYPES)
         yield from _enum(pt, f"{base}.os.name", as_dict(spec.get("os")).get("name"), ("linux", "windows"))
+        yield from _dns_config(pt, f"{base}.dnsConfig", as_dict(spec.get("dnsConfig")))
+        yield from _host_aliases(pt, f"{base}.hostAliases", as_list(spec.get("hostAliases")))
+        yield from _os_fields(pt, base, spec)
+        if pt.owner.kind != "Pod" and as_list(spec.get("ephemeralContainers")):
+            yield finding("CG-POD-011", pt.owner, f"{base}.ephemeralContainers: Forbidden: ephemeral containers not "
+                          "allowed in pod template", field=f"{base}.ephemeralContainers")
+        elif as_list(spec.get("ephemeralContainers")):
+            yield finding("CG-POD-011", pt.owner, f"{base}.ephemeralContainers: Forbidden: cannot be set on create",
+                          field=f"{base}.ephemeralContainers")
         if pt.owner.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet") and \
                 spec.get("activeDeadlineSeconds") is not None:
             yield finding("CG-POD-011", pt.owner, f"{base}.activeDeadlineSeconds: Invalid value: activeDeadlineSeconds "
                           f"in {pt.owner.kind} is not Supported", field=f"{base}.activeDeadlineSeconds")
+
+
+def _dns_config(pt: PodTemplate, fld: str, cfg: dict[str, Any]) -> Iterator[Finding]:
+    """validatePodDNSConfig: at most 3 nameservers (IPs), 32 search domains (DNS subdomains), named options."""
+    servers = as_list(cfg.get("nameservers"))
+    if len(servers) > 3:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.nameservers: Invalid value: must not have more than 3 "
+                      "nameservers", field=f"{fld}.nameservers")
+    for i, ip in enumerate(servers):
+        if isinstance(ip, str) and not _is_ip(ip):
+            yield finding("CG-POD-011", pt.owner, f"{fld}.nameservers[{i}]: Invalid value: {ip!r}: must be a valid "
+                          "IP address", field=f"{fld}.nameservers[{i}]")
+    searches = as_list(cfg.get("searches"))
+    if len(searches) > 32:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.searches: Invalid value: must not have more than 32 search "
+                      "paths", field=f"{fld}.searches")
+    for i, domain in enumerate(searches):
+        if isinstance(domain, str) and domain != "." and _subdomain_errors(domain.removesuffix(".")):
+            yield finding("CG-POD-011", pt.owner, f"{fld}.searches[{i}]: Invalid value: {domain!r}: "
+                          f"{_subdomain_errors(domain.removesuffix('.'))}", field=f"{fld}.searches[{i}]")
+    for i, option in enumerate(as_list(cfg.get("options"))):
+        if not as_dict(option).get("name"):
+            yield finding("CG-POD-011", pt.owner, f"{fld}.options[{i}].name: Required value: Option.Name must not be "
+                          "empty", field=f"{fld}.options[{i}].name")
+
+
+def _host_aliases(pt: PodTemplate, fld: str, aliases: list[Any]) -> Iterator[Finding]:
+    """ValidateHostAliases: ip is a valid IP, every hostname a DNS-1123 subdomain."""
+    for i, alias in enumerate(aliases):
+        alias = as_dict(alias)
+        ip = alias.get("ip")
+        if isinstance(ip, str) and not _is_ip(ip):
+            yield finding("CG-POD-011", pt.owner, f"{fld}[{i}].ip: Invalid value: {ip!r}: must be a valid IP address",
+                          field=f"{fld}[{i}].ip")
+        for j, host in enumerate(as_list(alias.get("hostnames"))):
+            if isinstance(host, str) and (problem := _subdomain_errors(host)):
+                yield finding("CG-POD-011", pt.owner, f"{fld}[{i}].hostnames[{j}]: Invalid value: {host!r}: {problem}",
+                              field=f"{fld}[{i}].hostnames[{j}]")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+WINDOWS_FORBIDDEN_POD = ("hostPID", "hostIPC", "shareProcessNamespace")
+WINDOWS_FORBIDDEN_POD_SC = ("seLinuxOptions", "seccompProfile", "appArmorProfile", "fsGroup", "fsGroupChangePolicy",
+                            "sysctls", "runAsUser", "runAsGroup", "supplementalGroups", "supplementalGroupsPolicy")
+WINDOWS_FORBIDDEN_SC = ("seLinuxOptions", "seccompProfile", "appArmorProfile", "capabilities",
+                        "readOnlyRootFilesystem", "privileged", "allowPrivilegeEscalation", "procMount", "runAsUser",
+                        "runAsGroup")
+
+
+def _os_fields(pt: PodTemplate, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """validateOS / validateLinux / validateWindows: with spec.os.name set, the other OS's security fields are
+    forbidden (windowsOptions under linux; SELinux, seccomp, users, capabilities, ... under windows)."""
+    os_name = as_dict(spec.get("os")).get("name")
+    if os_name not in ("linux", "windows"):
+        return
+    pod_sc = as_dict(spec.get("securityContext"))
+    contexts = [(f"{base}.securityContext", pod_sc, WINDOWS_FORBIDDEN_POD_SC)]
+    contexts += [(f"{c.path}.securityContext", as_dict(c.obj.get("securityContext")), WINDOWS_FORBIDDEN_SC)
+                 for c in _all_containers(pt)]
+    if os_name == "linux":
+        for fld, sc, _ in contexts:
+            if sc.get("windowsOptions") is not None:
+                yield finding("CG-POD-011", pt.owner, f"{fld}.windowsOptions: Forbidden: may not be set for a linux "
+                              "pod", field=f"{fld}.windowsOptions")
+        return
+    for key in WINDOWS_FORBIDDEN_POD:
+        if spec.get(key) is True:
+            yield finding("CG-POD-011", pt.owner, f"{base}.{key}: Forbidden: may not be set for a windows pod",
+                          field=f"{base}.{key}")
+    for fld, sc, keys in contexts:
+        for key in keys:
+            if sc.get(key) is not None:
+                yield finding("CG-POD-011", pt.owner, f"{fld}.{key}: Forbidden: may not be set for a windows pod",
+                              field=f"{fld}.{key}")
 
 
 HOST_PATH_TYPES = ("", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice",

@@ -1064,7 +1064,7 @@ def svc_itp_value(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-def _special_ip_error(text: str) -> str | None:
+def special_ip_error(text: str) -> str | None:
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:
@@ -1098,7 +1098,7 @@ spec:
 )
 def svc_external_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, value in enumerate(as_list(svc.spec.get("externalIPs"))):
-        if isinstance(value, str) and (err := _special_ip_error(value)):
+        if isinstance(value, str) and (err := special_ip_error(value)):
             yield finding(
                 "CG-SVC-029",
                 svc.doc,
