@@ -753,6 +753,9 @@ spec:
 def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         spec = as_dict(pt.spec)
+        if isinstance(spec.get("containers"), list) and not spec["containers"]:
+            yield finding("CG-POD-011", pt.owner, f"{base}.containers: Required value: a pod needs at least one "
+                          "container", field=f"{base}.containers")
         yield from _enum(pt, f"{base}.dnsPolicy", spec.get("dnsPolicy"), DNS_POLICIES)
         if spec.get("dnsPolicy") == "None" and not as_list(as_dict(spec.get("dnsConfig")).get("nameservers")):
             yield finding("CG-POD-011", pt.owner, f"{base}.dnsConfig.nameservers: Required value: must provide at "
