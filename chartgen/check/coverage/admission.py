@@ -1,0 +1,34 @@
+"""Admission plugins whose inputs can be in a render: Pod Security Admission (a rendered Namespace's labels),
+LimitRanger and ResourceQuota (objects rendered in the same namespace), Priority (PriorityClass names)."""
+
+from __future__ import annotations
+
+from chartgen.check.coverage import Upstream
+
+_PSA = "kubernetes staging/src/k8s.io/pod-security-admission: "
+_ADM = "kubernetes plugin/pkg/admission/"
+
+ENTRIES: tuple[Upstream, ...] = (
+    Upstream("k8s.admission.psa.namespace-labels", _PSA + "api.ParseLevel / ParseVersion", "the Namespace's "
+             "pod-security labels name a level (privileged, baseline, restricted) and a version",
+             rules=("CG-PSA-002",)),
+    Upstream("k8s.admission.psa.baseline", _PSA + "policy (baseline checks)", "pods in a baseline Namespace use no "
+             "host namespaces, privileged containers, hostPath, hostPorts, added capabilities, unsafe sysctls, "
+             "Unconfined seccomp/AppArmor", rules=("CG-PSA-001",)),
+    Upstream("k8s.admission.psa.restricted", _PSA + "policy (restricted checks)", "pods in a restricted Namespace "
+             "also run as non-root, forbid privilege escalation, use a RuntimeDefault/Localhost seccomp profile, drop "
+             "ALL capabilities and restricted volume types", rules=("CG-PSA-001",)),
+    Upstream("k8s.admission.psa.exemptions", _PSA + "admission configuration", "a namespace, runtime class or user "
+             "is exempt", offline="exemptions are the API server's admission configuration"),
+    Upstream("k8s.admission.limitrange.container", _ADM + "limitranger", "container requests/limits are within "
+             "the namespace's Container LimitRange (min, max, maxLimitRequestRatio)", rules=("CG-LIMIT-001",)),
+    Upstream("k8s.admission.resourcequota.pod", _ADM + "resourcequota", "one pod's requests/limits fit the "
+             "namespace's quota and set every compute resource it tracks", rules=("CG-QUOTA-001",)),
+    Upstream("k8s.admission.resourcequota.usage", _ADM + "resourcequota", "the namespace's current usage leaves "
+             "room for the pods", offline="the usage of objects already in the namespace is the cluster's state"),
+    Upstream("k8s.admission.priority.class-object", "kubernetes pkg/apis/scheduling/validation: "
+             "ValidatePriorityClass", "a PriorityClass name has no system- prefix and its value is at most "
+             "1000000000", rules=("CG-PRIO-001",)),
+    Upstream("k8s.admission.priority.class-name", _ADM + "priority", "a pod's priorityClassName exists and "
+             "spec.priority agrees with it", rules=("CG-PRIO-002",)),
+)
