@@ -27,6 +27,19 @@ _POD: tuple[Upstream, ...] = (
              "0-0777", rules=("CG-POD-003",)),
     Upstream("k8s.core.pod.projected-items-path", _V + "validateProjectionSources", "projected configMap/secret "
              "sources keep the item rules (relative paths, valid keys)", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.projected-duplicate-paths", _V + "validateProjectionSources", "no path is written by two "
+             "projected sources (`conflicting duplicate paths`)", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.projected-token", _V + "validateProjectionSources", "a serviceAccountToken expires after "
+             "10 minutes to 2^32 seconds", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.downward-api-items", _V + "validateDownwardAPIVolumeFile", "downwardAPI items have a "
+             "relative path not starting with '..', one of fieldRef (metadata fields only) and resourceFieldRef",
+             rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.configmap-name-required", _V + "validateConfigMapVolumeSource", "a configMap volume "
+             "names its ConfigMap", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.ephemeral-claim", _V + "validateEphemeralVolumeSource", "a generic ephemeral volume's "
+             "claim template is a valid claim spec", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.recursive-read-only", _V + "validateMountRecursiveReadOnly", "recursiveReadOnly "
+             "Enabled/IfPossible only on a readOnly mount", rules=("CG-POD-003",)),
     Upstream("k8s.core.pod.secret-name-required", _V + "validateSecretVolumeSource", "a secret volume names its "
              "Secret", rules=("CG-POD-003",)),
     Upstream("k8s.core.pod.pvc-claim-name-required", _V + "validatePersistentClaimVolumeSource", "a "
@@ -107,6 +120,8 @@ _POD: tuple[Upstream, ...] = (
              "limit", rules=("CG-POD-009",)),
     Upstream("k8s.core.pod.extended-resource", _V + "ValidateResourceRequirements", "an extended resource (e.g. "
              "nvidia.com/gpu) is a whole number and its request equals its limit", rules=("CG-POD-009",)),
+    Upstream("k8s.core.pod.hugepages", _V + "ValidateResourceRequirements", "huge pages need a cpu or memory "
+             "request/limit and are not overcommitted", rules=("CG-POD-009",)),
     Upstream("k8s.core.pod.restart-policy", _V + "validateRestartPolicy", "restartPolicy is Always, OnFailure or "
              "Never (Always for controllers, OnFailure/Never for Jobs)", rules=("CG-POD-010",)),
     Upstream("k8s.core.pod.container-restart-policy", _V + "validateContainerRestartPolicy", "a container "

@@ -21,6 +21,7 @@ from chartgen.check.imageref import image_error
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
 from chartgen.check.registry import finding, rule
+from chartgen.check.volume_claims import claim_spec_errors
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
@@ -83,6 +84,8 @@ def relative_path_errors(path: str) -> list[str]:
         return ["must be a relative path"]
     if ".." in path.split("/"):
         return ["must not contain '..'"]
+    if path.startswith(".."):
+        return ["must not start with '..'"]
     return []
 
 
@@ -223,11 +226,19 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             if isinstance(v.get("persistentVolumeClaim"), dict) and not v["persistentVolumeClaim"].get("claimName"):
                 yield finding("CG-POD-003", pt.owner, f"{fld}.persistentVolumeClaim.claimName: Required value",
                               field=f"{fld}.persistentVolumeClaim.claimName")
-            for j, s in enumerate(as_list(as_dict(v.get("projected")).get("sources"))):
-                for source in ("configMap", "secret"):
-                    src = as_dict(s).get(source)
-                    if isinstance(src, dict):
-                        yield from _source_items(pt, f"{fld}.projected.sources[{j}].{source}", src)
+            if isinstance(v.get("configMap"), dict) and not v["configMap"].get("name"):
+                yield finding("CG-POD-003", pt.owner, f"{fld}.configMap.name: Required value",
+                              field=f"{fld}.configMap.name")
+            if isinstance(v.get("projected"), dict):
+                yield from _projected(pt, f"{fld}.projected", v["projected"])
+            if isinstance(v.get("downwardAPI"), dict):
+                yield from _source_items(pt, f"{fld}.downwardAPI", {"defaultMode": v["downwardAPI"].get("defaultMode")})
+                for j, item in enumerate(as_list(v["downwardAPI"].get("items"))):
+                    yield from _downward_file(pt, f"{fld}.downwardAPI.items[{j}]", as_dict(item))
+            claim = as_dict(as_dict(v.get("ephemeral")).get("volumeClaimTemplate"))
+            for suffix, msg in claim_spec_errors(as_dict(claim.get("spec"))) if claim else ():
+                yield finding("CG-POD-003", pt.owner, f"{fld}.ephemeral.volumeClaimTemplate.spec.{suffix}: {msg}",
+                              field=f"{fld}.ephemeral.volumeClaimTemplate.spec.{suffix}")
         for c in _all_containers(pt):
             paths: set[str] = set()
             for i, m in enumerate(as_list(c.obj.get("volumeMounts"))):
@@ -250,7 +261,72 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
                                   "subPath are mutually exclusive", field=f"{fld}.subPathExpr")
 
 
+VOLUME_FIELD_PATHS = frozenset({"metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations",
+                                "metadata.uid"})
+
+
+def _downward_file(pt: PodTemplate, fld: str, item: dict[str, Any]) -> Iterator[Finding]:
+    """validateDownwardAPIVolumeFile: a relative path, fieldRef (metadata only) XOR resourceFieldRef, a mode."""
+    path = item.get("path")
+    if isinstance(path, str) and (errs := relative_path_errors(path) or (["Required value"] if not path else [])):
+        yield finding("CG-POD-003", pt.owner, f"{fld}.path: Invalid value: {path!r}: {errs[0]}", field=f"{fld}.path")
+    field_ref, resource_ref = item.get("fieldRef"), item.get("resourceFieldRef")
+    if (field_ref is None) == (resource_ref is None):
+        yield finding("CG-POD-003", pt.owner, f"{fld}: Invalid value: exactly one of fieldRef and resourceFieldRef is "
+                      "required", field=fld)
+    elif isinstance(field_ref, dict):
+        fp = str(field_ref.get("fieldPath", ""))
+        if fp not in VOLUME_FIELD_PATHS and not FIELD_PATH_SUBSCRIPT.match(fp):
+            yield finding("CG-POD-003", pt.owner, f"{fld}.fieldRef.fieldPath: Unsupported value: {fp!r}: supported "
+                          f"values: {', '.join(sorted(VOLUME_FIELD_PATHS))}", field=f"{fld}.fieldRef.fieldPath")
+    mode = strict_int(item.get("mode"))
+    if mode is not None and not 0 <= mode <= 0o777:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.mode: Invalid value: {mode}: must be a number between 0 and 0777 "
+                      "(octal), both inclusive", field=f"{fld}.mode")
+
+
+def _projected(pt: PodTemplate, fld: str, projected: dict[str, Any]) -> Iterator[Finding]:
+    """validateProjectionSources: per source its item rules, a name, token bounds; no path used twice."""
+    yield from _source_items(pt, fld, {"defaultMode": projected.get("defaultMode")})
+    paths: set[str] = set()
+    for j, source in enumerate(as_list(projected.get("sources"))):
+        source, sfld = as_dict(source), f"{fld}.sources[{j}]"
+        written: list[Any] = []
+        for kind in ("configMap", "secret"):
+            src = source.get(kind)
+            if isinstance(src, dict):
+                if not src.get("name"):
+                    yield finding("CG-POD-003", pt.owner, f"{sfld}.{kind}.name: Required value",
+                                  field=f"{sfld}.{kind}.name")
+                yield from _source_items(pt, f"{sfld}.{kind}", src)
+                written += [as_dict(i).get("path") for i in as_list(src.get("items"))]
+        for k, item in enumerate(as_list(as_dict(source.get("downwardAPI")).get("items"))):
+            yield from _downward_file(pt, f"{sfld}.downwardAPI.items[{k}]", as_dict(item))
+            written.append(as_dict(item).get("path"))
+        token = source.get("serviceAccountToken")
+        if isinstance(token, dict):
+            expiration = strict_int(token.get("expirationSeconds"))
+            if expiration is not None and not 600 <= expiration <= 1 << 32:
+                yield finding("CG-POD-003", pt.owner, f"{sfld}.serviceAccountToken.expirationSeconds: Invalid value: "
+                              f"{expiration}: must be between 10 minutes (600) and 2^32 seconds",
+                              field=f"{sfld}.serviceAccountToken.expirationSeconds")
+            written.append(token.get("path"))
+        for path in written:
+            if isinstance(path, str) and path:
+                if path in paths:
+                    yield finding("CG-POD-003", pt.owner, f"{fld}: Invalid value: {path!r}: conflicting duplicate "
+                                  "paths", field=sfld)
+                paths.add(path)
+
+
 def _mount_propagation(pt: PodTemplate, c: Container, fld: str, m: dict[str, Any]) -> Iterator[Finding]:
+    rro = m.get("recursiveReadOnly")
+    if rro is not None and rro not in ("Disabled", "IfPossible", "Enabled"):
+        yield finding("CG-POD-003", pt.owner, f"{fld}.recursiveReadOnly: Unsupported value: {rro!r}: supported values: "
+                      "\"Disabled\", \"Enabled\", \"IfPossible\"", field=f"{fld}.recursiveReadOnly")
+    elif rro in ("IfPossible", "Enabled") and m.get("readOnly") is not True:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.recursiveReadOnly: Forbidden: may only be specified when "
+                      "readOnly is true", field=f"{fld}.recursiveReadOnly")
     mode = m.get("mountPropagation")
     if mode is None:
         return
@@ -654,17 +730,22 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 
 def _is_extended(name: str) -> bool:
-    """IsExtendedResourceName: a qualified name outside the kubernetes.io namespaces, not requests.*."""
-    return "/" in name and not name.split("/", 1)[0].endswith("kubernetes.io") and not name.startswith("requests.")
+    """Not overcommitable: extended resources (a qualified name outside the kubernetes.io namespaces, not
+    requests.*) and huge pages (hugepages-<size>)."""
+    return name.startswith("hugepages-") or (
+        "/" in name and not name.split("/", 1)[0].endswith("kubernetes.io") and not name.startswith("requests."))
 
 
 def _extended(pt: PodTemplate, fld: str, what: str, parsed: dict[str, dict[str, Any]]) -> Iterator[Finding]:
     """validateContainerResourceName / ValidateResourceRequirements for extended resources (e.g. nvidia.com/gpu):
     whole numbers, a request needs an equal limit (they cannot be overcommitted)."""
     requests, limits = parsed.get("requests", {}), parsed.get("limits", {})
+    if any(n.startswith("hugepages-") for n in limits) and not {"cpu", "memory"} & (set(limits) | set(requests)):
+        yield finding("CG-POD-009", pt.owner, f"{fld}.limits: Forbidden: HugePages require cpu or memory ({what})",
+                      field=f"{fld}.limits")
     for section, values in (("requests", requests), ("limits", limits)):
         for name, (q, raw) in values.items():
-            if _is_extended(name) and q != q.to_integral_value():
+            if _is_extended(name) and not name.startswith("hugepages-") and q != q.to_integral_value():
                 yield finding("CG-POD-009", pt.owner, f"{fld}.{section}.{name}: Invalid value: {raw!r}: must be an "
                               f"integer ({what})", field=f"{fld}.{section}.{name}")
     for name, (q, raw) in requests.items():
