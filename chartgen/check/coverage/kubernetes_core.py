@@ -152,6 +152,24 @@ _POD: tuple[Upstream, ...] = (
              "known", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.share-process-host-pid", _V + "ValidatePodSecurityContext", "shareProcessNamespace and "
              "hostPID are not both true", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.service-account-name", _V + "ValidatePodSpec", "serviceAccountName is a DNS-1123 "
+             "subdomain", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.node-selector-labels", _V + "ValidatePodSpec", "nodeSelector keys and values are valid "
+             "labels", rules=("CG-API-004",)),
+    Upstream("k8s.core.pod.host-users", _V + "validateHostUsers", "a pod with hostUsers false shares no host "
+             "namespace", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.sysctls", _V + "validateSysctls", "sysctl names are valid and unique",
+             rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.fs-group-change-policy", _V + "validateFSGroupChangePolicy", "fsGroupChangePolicy is "
+             "OnRootMismatch or Always", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.readiness-gates", _V + "validateReadinessGates", "a readiness gate conditionType is a "
+             "qualified name", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.privilege-escalation", _V + "ValidateSecurityContext", "allowPrivilegeEscalation false "
+             "is not combined with privileged or CAP_SYS_ADMIN", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.proc-mount", _V + "validateProcMountType", "procMount is Default or Unmasked",
+             rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.resize-policy", _V + "validateResizePolicy", "resizePolicy names cpu/memory once each "
+             "with NotRequired or RestartContainer", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.os-name", _V + "validateOS", "spec.os.name is linux or windows", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.os-linux-fields", _V + "validateLinux", "a linux pod (spec.os.name) sets no "
              "windowsOptions", rules=("CG-POD-011",)),

@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
-from chartgen.check.helpers import Container, as_dict, as_list, containers, pod_spec_field, strict_int
+from chartgen.check.helpers import (
+    Container,
+    as_dict,
+    as_list,
+    containers,
+    pod_spec_field,
+    qualified_name_errors,
+    strict_int,
+)
 from chartgen.check.imageref import image_error
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
@@ -873,6 +881,9 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         yield from _dns_config(pt, f"{base}.dnsConfig", as_dict(spec.get("dnsConfig")))
         yield from _host_aliases(pt, f"{base}.hostAliases", as_list(spec.get("hostAliases")))
         yield from _os_fields(pt, base, spec)
+        yield from _pod_identity(pt, base, spec)
+        for c in _all_containers(pt):
+            yield from _container_security(pt, c)
         if pt.owner.kind != "Pod" and as_list(spec.get("ephemeralContainers")):
             yield finding("CG-POD-011", pt.owner, f"{base}.ephemeralContainers: Forbidden: ephemeral containers not "
                           "allowed in pod template", field=f"{base}.ephemeralContainers")
@@ -929,6 +940,64 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+SYSCTL_NAME = re.compile(r"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$")
+
+
+def _pod_identity(pt: PodTemplate, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """ValidatePodSpec / validateHostUsers / validateSysctls / validateReadinessGates: the service account name, a
+    user namespace without host namespaces, sysctl names, fsGroupChangePolicy, readiness gate condition types."""
+    sa = spec.get("serviceAccountName")
+    if isinstance(sa, str) and sa and (problem := _subdomain_errors(sa)):
+        yield finding("CG-POD-011", pt.owner, f"{base}.serviceAccountName: Invalid value: {sa!r}: {problem}",
+                      field=f"{base}.serviceAccountName")
+    if spec.get("hostUsers") is False:
+        for key in ("hostNetwork", "hostPID", "hostIPC"):
+            if spec.get(key) is True:
+                yield finding("CG-POD-011", pt.owner, f"{base}.{key}: Forbidden: when `hostUsers` is false, `{key}` "
+                              "must be false", field=f"{base}.{key}")
+    sc = as_dict(spec.get("securityContext"))
+    yield from _enum(pt, f"{base}.securityContext.fsGroupChangePolicy", sc.get("fsGroupChangePolicy"),
+                     ("OnRootMismatch", "Always"))
+    names: set[str] = set()
+    for i, sysctl in enumerate(as_list(sc.get("sysctls"))):
+        name = as_dict(sysctl).get("name")
+        fld = f"{base}.securityContext.sysctls[{i}].name"
+        if isinstance(name, str) and (len(name) > 253 or not SYSCTL_NAME.match(name)):
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: {name!r}: must have at most 253 characters "
+                          "and match the sysctl name syntax (e.g. net.ipv4.tcp_syncookies)", field=fld)
+        elif name in names:
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Duplicate value: {name!r}", field=fld)
+        names.add(str(name))
+    for i, gate in enumerate(as_list(spec.get("readinessGates"))):
+        ctype = as_dict(gate).get("conditionType")
+        fld = f"{base}.readinessGates[{i}].conditionType"
+        if isinstance(ctype, str) and (errs := qualified_name_errors(ctype)):
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: {ctype!r}: {errs[0]}", field=fld)
+
+
+def _container_security(pt: PodTemplate, c: Container) -> Iterator[Finding]:
+    """ValidateSecurityContext / validateResizePolicy: allowPrivilegeEscalation false contradicts privileged and
+    CAP_SYS_ADMIN; procMount and resize policies are closed sets."""
+    sc, fld = as_dict(c.obj.get("securityContext")), f"{c.path}.securityContext"
+    if sc.get("allowPrivilegeEscalation") is False:
+        if sc.get("privileged") is True:
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: cannot set `allowPrivilegeEscalation` to "
+                          "false and `privileged` to true", field=f"{fld}.allowPrivilegeEscalation")
+        if "CAP_SYS_ADMIN" in as_list(as_dict(sc.get("capabilities")).get("add")):
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: cannot set `allowPrivilegeEscalation` to "
+                          "false and `capabilities.Add` CAP_SYS_ADMIN", field=f"{fld}.allowPrivilegeEscalation")
+    yield from _enum(pt, f"{fld}.procMount", sc.get("procMount"), ("Default", "Unmasked"))
+    seen: set[str] = set()
+    for i, policy in enumerate(as_list(c.obj.get("resizePolicy"))):
+        policy, pfld = as_dict(policy), f"{c.path}.resizePolicy[{i}]"
+        yield from _enum(pt, f"{pfld}.resourceName", policy.get("resourceName"), ("cpu", "memory"))
+        yield from _enum(pt, f"{pfld}.restartPolicy", policy.get("restartPolicy"), ("NotRequired", "RestartContainer"))
+        if str(policy.get("resourceName")) in seen:
+            yield finding("CG-POD-011", pt.owner, f"{pfld}.resourceName: Duplicate value: "
+                          f"{policy.get('resourceName')!r}", field=f"{pfld}.resourceName")
+        seen.add(str(policy.get("resourceName")))
 
 
 WINDOWS_FORBIDDEN_POD = ("hostPID", "hostIPC", "shareProcessNamespace")
