@@ -141,6 +141,20 @@ FAULTS: dict[str, tuple[str, Fault]] = {
         "CG-NET-001", lambda d: setitem(np_web(d)["egress"][1]["to"][0]["ipBlock"], "except", ["10.30.0.0/24"])),
     "NetworkPolicy peer mixes ipBlock and podSelector": (
         "CG-NET-001", lambda d: setitem(np_web(d)["egress"][1]["to"][0], "podSelector", {})),
+    "NetworkPolicy namespaceSelector misses the labels of the rendered Namespace": (
+        "CG-NET-003", lambda d: [add(d, """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+"""), add(d, """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-team, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{from: [{namespaceSelector: {matchLabels: {team: shopp}}}]}]
+""")]),
     "Ingress backend port with name and number": (
         "CG-NET-002", lambda d: setitem(obj(d, "Ingress", "web")["spec"]["rules"][0]["http"]["paths"][0]["backend"]
                                         ["service"]["port"], "number", 80)),

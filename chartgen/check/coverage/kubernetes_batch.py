@@ -25,6 +25,14 @@ ENTRIES: tuple[Upstream, ...] = (
     Upstream("k8s.batch.job.pod-failure-policy-rule", "kubernetes pkg/apis/batch/validation: "
              "validatePodFailurePolicy", "a rule has a known action and exactly one of onExitCodes/onPodConditions; "
              "FailIndex needs backoffLimitPerIndex", rules=("CG-BATCH-001",)),
+    Upstream("k8s.batch.job.selector", "kubernetes pkg/apis/batch/validation: ValidateGeneratedSelector", "a "
+             "Job sets no selector unless manualSelector is true (the generated one carries the Job's uid), and a "
+             "manual selector matches the template", rules=("CG-BATCH-001",)),
+    Upstream("k8s.batch.job.pod-replacement-policy", "kubernetes pkg/apis/batch/validation: "
+             "validatePodReplacementPolicy", "podReplacementPolicy is TerminatingOrFailed or Failed, and Failed "
+             "with a podFailurePolicy", rules=("CG-BATCH-001",)),
+    Upstream("k8s.batch.job.success-policy", _JOB, "a successPolicy needs completionMode Indexed",
+             rules=("CG-BATCH-001",)),
     Upstream("k8s.batch.job.restart-policy", _JOB, "the template's restartPolicy is OnFailure or Never",
              rules=("CG-POD-010",)),
     Upstream("k8s.batch.cronjob.schedule-fields", _CRON, "the schedule has five fields (minute hour day-of-month "

@@ -267,6 +267,13 @@ _SERVICE: tuple[Upstream, ...] = (
     Upstream("k8s.core.service.source-ranges", _SVC, "loadBalancerSourceRanges are CIDRs", rules=("CG-SVC-019",)),
     Upstream("k8s.core.service.lb-only-fields", _SVC, "LoadBalancer-only fields only on type LoadBalancer",
              rules=("CG-SVC-020",)),
+    Upstream("k8s.core.service.lb-class", _SVC, "loadBalancerClass is a qualified name", rules=("CG-SVC-021",)),
+    Upstream("k8s.core.service.internal-traffic-policy", _SVC, "internalTrafficPolicy is Cluster or Local",
+             rules=("CG-SVC-028",)),
+    Upstream("k8s.core.service.kubelet-port", _SVC, "a LoadBalancer Service does not expose the kubelet port 10250",
+             rules=("CG-SVC-030",)),
+    Upstream("k8s.core.service.traffic-distribution", _SVC, "trafficDistribution is a value the version accepts",
+             rules=("CG-SVC-033",)),
     Upstream("k8s.core.service.session-affinity", _SVC, "sessionAffinity is None or ClientIP with a timeout of "
              "1-86400 s, config only with ClientIP", rules=("CG-SVC-022", "CG-SVC-023", "CG-SVC-024")),
     Upstream("k8s.core.service.external-traffic-policy", _SVC, "externalTrafficPolicy only on external Services, "

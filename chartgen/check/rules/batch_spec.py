@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from chartgen.check.helpers import as_dict, spec_of, strict_int
+from chartgen.check.helpers import as_dict, selector_matches, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 
@@ -107,6 +107,31 @@ def _job_specs(index: ManifestIndex) -> Iterator[tuple[Document, str, dict[str, 
     for doc in index.kind("CronJob"):
         if doc.api_version.startswith("batch/"):
             yield doc, "spec.jobTemplate.spec", as_dict(as_dict(spec_of(doc).get("jobTemplate")).get("spec"))
+
+
+def _selector_and_policies(doc: Document, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """ValidateGeneratedSelector / validateJobSpec: a selector needs manualSelector (the generated one carries the
+    Job's uid) and must then match the template; podReplacementPolicy Failed with a podFailurePolicy; a
+    successPolicy needs Indexed completion."""
+    selector = spec.get("selector")
+    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
+    if isinstance(selector, dict) and spec.get("manualSelector") is not True:
+        yield finding("CG-BATCH-001", doc, f"{base}.selector: Invalid value: `selector` not auto-generated (set "
+                      "manualSelector: true to choose it, or drop it)", field=f"{base}.selector")
+    elif isinstance(selector, dict) and not selector_matches(selector, labels):
+        yield finding("CG-BATCH-001", doc, f"{base}.template.metadata.labels: Invalid value: `selector` does not "
+                      "match template `labels`", field=f"{base}.template.metadata.labels")
+    replacement = spec.get("podReplacementPolicy")
+    if replacement is not None and replacement not in ("TerminatingOrFailed", "Failed"):
+        yield finding("CG-BATCH-001", doc, f"{base}.podReplacementPolicy: Unsupported value: {replacement!r}: "
+                      "supported values: \"Failed\", \"TerminatingOrFailed\"", field=f"{base}.podReplacementPolicy")
+    elif replacement == "TerminatingOrFailed" and spec.get("podFailurePolicy") is not None:
+        yield finding("CG-BATCH-001", doc, f"{base}.podReplacementPolicy: Unsupported value: "
+                      "\"TerminatingOrFailed\": supported values: \"Failed\" (when podFailurePolicy is set)",
+                      field=f"{base}.podReplacementPolicy")
+    if spec.get("successPolicy") is not None and spec.get("completionMode") != "Indexed":
+        yield finding("CG-BATCH-001", doc, f"{base}.successPolicy: Invalid value: requires indexed completion mode",
+                      field=f"{base}.successPolicy")
 
 
 POD_FAILURE_ACTIONS = ("FailJob", "FailIndex", "Ignore", "Count")
@@ -215,6 +240,7 @@ def job_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                           "only \"Never\" is supported when podFailurePolicy is specified",
                           field=f"{base}.template.spec.restartPolicy")
         yield from _pod_failure_policy(doc, f"{base}.podFailurePolicy", spec)
+        yield from _selector_and_policies(doc, base, spec)
         if doc.kind == "Job" and len(doc.name) > 63:
             yield finding("CG-BATCH-001", doc, f"metadata.name {doc.name!r} has {len(doc.name)} characters: the "
                           "Job's pods are labelled batch.kubernetes.io/job-name=<name> and label values must be no "

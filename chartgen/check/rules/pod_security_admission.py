@@ -23,6 +23,7 @@ PREFIX = "pod-security.kubernetes.io/"
 LEVELS = ("privileged", "baseline", "restricted")
 MODES = ("enforce", "audit", "warn")
 VERSION = re.compile(r"^(latest|v1\.(0|[1-9][0-9]*))$")
+OLDEST_JUDGED_MINOR = 25  # policy versions before v1.25 differ (runAsUser, Windows pods); not judged
 BASELINE_CAPS = frozenset({"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
                            "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"})
 SAFE_SYSCTLS = frozenset({
@@ -39,7 +40,11 @@ RESTRICTED_VOLUMES = frozenset({"configMap", "csi", "downwardAPI", "emptyDir", "
 def _enforced_levels(index: ManifestIndex) -> dict[str, str]:
     out = {}
     for ns in index.kind("Namespace", ("",)):
-        level = as_dict(as_dict(ns.obj.get("metadata")).get("labels")).get(PREFIX + "enforce")
+        labels = as_dict(as_dict(ns.obj.get("metadata")).get("labels"))
+        level, version = labels.get(PREFIX + "enforce"), str(labels.get(PREFIX + "enforce-version", "latest"))
+        pinned = VERSION.match(version)
+        if pinned and version != "latest" and int(version.split(".")[1]) < OLDEST_JUDGED_MINOR:
+            continue  # the policy of that version lacked checks we make
         if level in ("baseline", "restricted") and ns.name:
             out[ns.name] = str(level)
     return out
