@@ -155,6 +155,13 @@ spec:
   policyTypes: [Ingress]
   ingress: [{from: [{namespaceSelector: {matchLabels: {team: shopp}}}]}]
 """)]),
+    "IngressClass controller without its domain": (
+        "CG-NET-004", lambda d: add(d, """
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: shop}
+spec: {controller: ingress-nginx}
+""")),
     "Ingress backend port with name and number": (
         "CG-NET-002", lambda d: setitem(obj(d, "Ingress", "web")["spec"]["rules"][0]["http"]["paths"][0]["backend"]
                                         ["service"]["port"], "number", 80)),

@@ -48,6 +48,8 @@ _POD: tuple[Upstream, ...] = (
              "or HugePages[-<size>]", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.hostpath-type", _V + "validateHostPathType", "hostPath.type is one of the known types",
              rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.volume-devices", _V + "ValidateVolumeDevices", "a volumeDevice comes from a claim, its "
+             "devicePath is unique and not also a mountPath", rules=("CG-POD-003",)),
     Upstream("k8s.core.pod.mount-path-unique", _V + "ValidateVolumeMounts", "a mountPath is used once per container",
              rules=("CG-POD-003",)),
     Upstream("k8s.core.pod.subpath-relative", _V + "ValidateVolumeMounts", "subPath/subPathExpr are relative paths "
@@ -106,6 +108,8 @@ _POD: tuple[Upstream, ...] = (
              "> 0 and not set on a readiness probe", rules=("CG-POD-008",)),
     Upstream("k8s.core.pod.probe-port", _V + "validateHTTPGetAction / validateTCPSocketAction", "a probe port is "
              "1-65535 or an IANA port name; httpGet scheme HTTP or HTTPS", rules=("CG-POD-008",)),
+    Upstream("k8s.core.pod.probe-http-headers", _V + "validateHTTPGetAction", "httpGet header names are valid "
+             "HTTP header names", rules=("CG-POD-008",)),
     Upstream("k8s.core.pod.probe-port-declared", "kubernetes pkg/kubelet/prober: findPortByName", "a named probe "
              "port is a port of the container", rules=("CG-X-004",)),
     Upstream("k8s.core.pod.init-container-probe", _V + "validateInitContainers", "a plain init container has no "
@@ -118,6 +122,9 @@ _POD: tuple[Upstream, ...] = (
              "valid, non-negative quantities", rules=("CG-POD-009",)),
     Upstream("k8s.core.pod.request-within-limit", _V + "ValidateResourceRequirements", "a request is at most its "
              "limit", rules=("CG-POD-009",)),
+    Upstream("k8s.core.pod.resource-name", _V + "validateContainerResourceName", "a container resource is cpu, "
+             "memory, ephemeral-storage, hugepages-<size> or a domain-qualified extended resource",
+             rules=("CG-POD-009",)),
     Upstream("k8s.core.pod.extended-resource", _V + "ValidateResourceRequirements", "an extended resource (e.g. "
              "nvidia.com/gpu) is a whole number and its request equals its limit", rules=("CG-POD-009",)),
     Upstream("k8s.core.pod.hugepages", _V + "ValidateResourceRequirements", "huge pages need a cpu or memory "

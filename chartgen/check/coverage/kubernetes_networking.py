@@ -43,6 +43,9 @@ ENTRIES: tuple[Upstream, ...] = (
              rules=("CG-NET-002",)),
     Upstream("k8s.networking.ingress.backend-exists", "ingress controllers (endpoints lookup)", "the backend "
              "Service and port exist", rules=("CG-X-010",)),
+    Upstream("k8s.networking.ingressclass.spec", "kubernetes pkg/apis/networking/validation: ValidateIngressClass",
+             "controller is a domain-prefixed path; parameters have kind, name and a namespace exactly with scope "
+             "Namespace", rules=("CG-NET-004",)),
     Upstream("k8s.networking.ingress.class-exists", "ingress controllers", "the IngressClass is installed",
              offline="IngressClasses come with the ingress controller, outside application charts"),
 )

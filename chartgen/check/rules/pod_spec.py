@@ -54,6 +54,8 @@ RESOURCE_FIELDS = frozenset({"limits.cpu", "limits.memory", "limits.ephemeral-st
 HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+HTTP_HEADER_NAME = re.compile(r"^[-A-Za-z0-9]+$")
+CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
 
 def _kube_minor(opts: CheckOptions) -> int:
@@ -247,6 +249,7 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             for suffix, msg in claim_spec_errors(as_dict(claim.get("spec"))) if claim else ():
                 yield finding("CG-POD-003", pt.owner, f"{fld}.ephemeral.volumeClaimTemplate.spec.{suffix}: {msg}",
                               field=f"{fld}.ephemeral.volumeClaimTemplate.spec.{suffix}")
+        yield from _volume_devices(pt)
         for c in _all_containers(pt):
             paths: set[str] = set()
             for i, m in enumerate(as_list(c.obj.get("volumeMounts"))):
@@ -267,6 +270,31 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
                 if m.get("subPath") and m.get("subPathExpr"):
                     yield finding("CG-POD-003", pt.owner, f"{fld}.subPathExpr: Invalid value: subPathExpr and "
                                   "subPath are mutually exclusive", field=f"{fld}.subPathExpr")
+
+
+def _volume_devices(pt: PodTemplate) -> Iterator[Finding]:
+    """ValidateVolumeDevices: a device comes from a claim (persistentVolumeClaim, ephemeral or a StatefulSet claim
+    template), its devicePath is unique and is not also a mountPath."""
+    block_sources = {str(as_dict(v).get("name")) for v in as_list(as_dict(pt.spec).get("volumes"))
+                     if as_dict(v).get("persistentVolumeClaim") is not None or as_dict(v).get("ephemeral") is not None}
+    block_sources |= _claim_template_names(pt)
+    defined = {str(as_dict(v).get("name")) for v in as_list(as_dict(pt.spec).get("volumes"))}
+    for c in _all_containers(pt):
+        mounts = {str(as_dict(m).get("mountPath")) for m in as_list(c.obj.get("volumeMounts"))}
+        seen: set[str] = set()
+        for i, d in enumerate(as_list(c.obj.get("volumeDevices"))):
+            d, fld = as_dict(d), f"{c.path}.volumeDevices[{i}]"
+            name, path = str(d.get("name")), d.get("devicePath")
+            if name in defined and name not in block_sources:
+                yield finding("CG-POD-003", pt.owner, f"{fld}.name: Invalid value: {name!r}: can only use volume "
+                              "source type of PersistentVolumeClaim or Ephemeral for block mode", field=f"{fld}.name")
+            if isinstance(path, str) and path in seen:
+                yield finding("CG-POD-003", pt.owner, f"{fld}.devicePath: Invalid value: {path!r}: must be unique",
+                              field=f"{fld}.devicePath")
+            elif isinstance(path, str) and path in mounts:
+                yield finding("CG-POD-003", pt.owner, f"{fld}.devicePath: Invalid value: {path!r}: must not already "
+                              "exist in volumeMounts", field=f"{fld}.devicePath")
+            seen.add(str(path))
 
 
 VOLUME_FIELD_PATHS = frozenset({"metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations",
@@ -689,6 +717,12 @@ def _handler_fields(pt: PodTemplate, fld: str, handler: dict[str, Any]) -> Itera
         if kind == "httpGet" and scheme is not None and scheme not in ("HTTP", "HTTPS"):
             yield finding("CG-POD-008", pt.owner, f"{fld}.httpGet.scheme: Unsupported value: {scheme!r}: supported "
                           "values: \"HTTP\", \"HTTPS\"", field=f"{fld}.httpGet.scheme")
+        for i, header in enumerate(as_list(h.get("httpHeaders")) if kind == "httpGet" else ()):
+            name = as_dict(header).get("name")
+            if isinstance(name, str) and not HTTP_HEADER_NAME.match(name):
+                yield finding("CG-POD-008", pt.owner, f"{fld}.httpGet.httpHeaders[{i}].name: Invalid value: {name!r}: "
+                              "a valid HTTP header must consist of alphanumeric characters or '-'",
+                              field=f"{fld}.httpGet.httpHeaders[{i}].name")
 
 
 @rule("CG-POD-009", E, "Resource quantity invalid or negative, or a request above its limit", LAYER,
@@ -716,9 +750,12 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             parsed: dict[str, dict[str, Any]] = {}
             for section in ("requests", "limits"):
                 for name, value in as_dict(res.get(section)).items():
+                    fld = f"{path}.resources.{section}.{name}"
+                    if what != "pod" and (err := _container_resource_name_error(str(name))):
+                        yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {name!r}: {err} ({what})",
+                                      field=fld)
                     if value is None:
                         continue  # JSON null unmarshals to a zero Quantity
-                    fld = f"{path}.resources.{section}.{name}"
                     q = parse_quantity(value)
                     if q is None:
                         yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {value!r}: quantities must "
@@ -735,6 +772,19 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     fld = f"{path}.resources.requests.{name}"
                     yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {raw!r}: must be less than or "
                                   f"equal to {name} limit of {lim[1]} ({what})", field=fld)
+
+
+def _container_resource_name_error(name: str) -> str | None:
+    """validateContainerResourceName: cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-qualified
+    (extended) name such as nvidia.com/gpu."""
+    if "/" not in name:
+        if name in CONTAINER_RESOURCES or name.startswith("hugepages-"):
+            return None
+        return "must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or a " \
+               "domain-qualified extended resource such as nvidia.com/gpu"
+    if qualified_name_errors(name) or name.startswith("requests."):
+        return "doesn't follow extended resource name standard"
+    return None
 
 
 def _is_extended(name: str) -> bool:
