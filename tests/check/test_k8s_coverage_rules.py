@@ -228,3 +228,28 @@ def test_probe_and_hook_timing_against_the_grace_period(text, expected):
 ])
 def test_extended_resources(resources, expected):
     assert severities("CG-POD-009", one(f"resources: {resources}")) == expected
+
+
+def workload(kind, replicas, cpu="500m", name="web"):
+    rep = f"  replicas: {replicas}\n" if replicas is not None else ""
+    return (f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n{rep}"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec:\n      containers: [{{name: app, image: nginx:1.27, resources: {{requests: {{cpu: {cpu}}}}}}}]\n")
+
+
+CPU_QUOTA = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\nspec: {hard: {requests.cpu: '1'}}\n"
+HPA = ("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec:\n"
+       "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 1\n  maxReplicas: 9\n")
+
+
+@pytest.mark.parametrize("texts,expected", [
+    ((CPU_QUOTA, workload("Deployment", 3)), [E]),  # 3 x 500m > 1
+    ((CPU_QUOTA, workload("Deployment", 2)), []),
+    ((CPU_QUOTA, workload("Deployment", None)), []),  # replicas default to 1
+    ((CPU_QUOTA, workload("Deployment", 3), HPA), []),  # the autoscaler may run a single replica
+    ((CPU_QUOTA, workload("DaemonSet", None)), []),  # one pod per node: the nodes are not known
+    # a single pod over the quota is CG-QUOTA-001's finding, not repeated here
+    ((CPU_QUOTA, workload("Deployment", 3, cpu="2")), []),
+])
+def test_namespace_quota_counts_the_replicas_the_render_runs_at_least(texts, expected):
+    assert severities("CG-QUOTA-002", *texts) == expected

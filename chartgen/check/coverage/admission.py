@@ -24,8 +24,13 @@ ENTRIES: tuple[Upstream, ...] = (
              "the namespace's Container LimitRange (min, max, maxLimitRequestRatio)", rules=("CG-LIMIT-001",)),
     Upstream("k8s.admission.resourcequota.pod", _ADM + "resourcequota", "one pod's requests/limits fit the "
              "namespace's quota and set every compute resource it tracks", rules=("CG-QUOTA-001",)),
+    Upstream("k8s.admission.limitrange.claim", _ADM + "limitranger", "a claim's storage request is within the "
+             "namespace's PersistentVolumeClaim LimitRange", rules=("CG-LIMIT-001",)),
+    Upstream("k8s.admission.resourcequota.namespace", _ADM + "resourcequota", "the replicas, claims and storage the "
+             "render runs at least in a namespace fit its quota", rules=("CG-QUOTA-002",)),
     Upstream("k8s.admission.resourcequota.usage", _ADM + "resourcequota", "the namespace's current usage leaves "
-             "room for the pods", offline="the usage of objects already in the namespace is the cluster's state"),
+             "room for the pods", offline="the usage of objects already in the namespace (outside the render) is the "
+             "cluster's state; the render's own usage is decided by k8s.admission.resourcequota.namespace"),
     Upstream("k8s.admission.priority.class-object", "kubernetes pkg/apis/scheduling/validation: "
              "ValidatePriorityClass", "a PriorityClass name has no system- prefix and its value is at most "
              "1000000000", rules=("CG-PRIO-001",)),

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_list, containers, pod_spec_field, strict_int
+from chartgen.check.helpers import as_dict, as_list, containers, is_hook, pod_spec_field, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
@@ -39,10 +39,11 @@ def _in_namespace(index: ManifestIndex, kind: str) -> dict[str, list[Document]]:
     return out
 
 
-def _limit_items(limit_ranges: list[Document]) -> Iterator[tuple[Document, int, dict[str, Any]]]:
+def _limit_items(limit_ranges: list[Document], kind: str = "Container") -> Iterator[tuple[Document, int,
+                                                                                         dict[str, Any]]]:
     for lr in limit_ranges:
         for i, item in enumerate(as_list(as_dict(lr.obj.get("spec")).get("limits"))):
-            if as_dict(item).get("type") == "Container":
+            if as_dict(item).get("type") == kind:
                 yield lr, i, as_dict(item)
 
 
@@ -63,11 +64,12 @@ def _limit_violations(res: dict[str, Any], item: dict[str, Any]) -> Iterator[str
             yield f"{name} max limit to request ratio per Container is {ratio}, but provided ratio is {lim / req:.6g}"
 
 
-@rule("CG-LIMIT-001", E, "Container resources outside the rendered LimitRange of its namespace (min, max, ratio)",
+@rule("CG-LIMIT-001", E, "Container resources or claim storage outside the rendered LimitRange of its namespace",
       "cross",
       why="The LimitRanger admission plugin (plugin/pkg/admission/limitranger) rejects a pod whose container "
           "request is below a Container LimitRange's min, whose limit is above its max, or whose limit/request "
-          "ratio exceeds maxLimitRequestRatio (`maximum cpu usage per Container is 1, but limit is 2`). Only values "
+          "ratio exceeds maxLimitRequestRatio (`maximum cpu usage per Container is 1, but limit is 2`), and a "
+          "PersistentVolumeClaim whose storage request lies outside a PersistentVolumeClaim LimitRange. Only values "
           "the template writes itself are judged; a workload is accepted but its pods are forbidden.",
       fix="keep the container's requests and limits within the LimitRange, or change the LimitRange",
       example="""\
@@ -102,6 +104,19 @@ def limit_ranges(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 for why in _limit_violations(res, item):
                     yield finding("CG-LIMIT-001", pt.owner, f"{c.what}: {why} (LimitRange {lr.name}); pods are "
                                   "forbidden", field=f"{c.path}.resources")
+    for pvc in index.kind("PersistentVolumeClaim", ("",)):
+        ns = index.namespace_of(pvc)
+        res = as_dict(as_dict(pvc.obj.get("spec")).get("resources"))
+        for lr, _, item in _limit_items(by_ns.get(ns or "", []), "PersistentVolumeClaim"):
+            raw = as_dict(res.get("requests")).get("storage")
+            request = _q(raw)
+            lo, hi = _q(as_dict(item.get("min")).get("storage")), _q(as_dict(item.get("max")).get("storage"))
+            if request is not None and ((lo is not None and request < lo) or (hi is not None and request > hi)):
+                bound = "minimum" if lo is not None and request < lo else "maximum"
+                limit = as_dict(item.get("min" if bound == "minimum" else "max")).get("storage")
+                yield finding("CG-LIMIT-001", pvc, f"{bound} storage usage per PersistentVolumeClaim is {limit}, but "
+                              f"request is {raw} (LimitRange {lr.name}); the claim is forbidden",
+                              field="spec.resources.requests.storage")
 
 
 def _quota_resources(quota: Document) -> dict[str, Any]:
@@ -186,6 +201,110 @@ def resource_quotas(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                 yield finding("CG-QUOTA-001", pt.owner, f"failed quota: {quota.name}: must specify "
                               f"{', '.join(missing[:4])}; forbidden unless a LimitRange outside the render sets "
                               "defaults", field=f"{pod_spec_field(pt)}.containers", severity=W)
+
+
+def _hpa_floor(index: ManifestIndex) -> dict[tuple[str, str, str | None], int]:
+    """(kind, name, namespace) of each autoscaled workload -> its minReplicas (the steady-state floor)."""
+    out = {}
+    for hpa in index.kind("HorizontalPodAutoscaler", ("autoscaling",)):
+        spec = as_dict(hpa.obj.get("spec"))
+        ref = as_dict(spec.get("scaleTargetRef"))
+        floor = strict_int(spec.get("minReplicas"))
+        out[(str(ref.get("kind")), str(ref.get("name")), index.namespace_of(hpa))] = 1 if floor is None else floor
+    return out
+
+
+def _replica_floor(index: ManifestIndex, pt: PodTemplate, floors: dict[tuple[str, str, str | None], int]) -> int:
+    """How many pods of this template run at least, in steady state (0 when it cannot be known: DaemonSets depend
+    on the nodes, Jobs finish, hooks are transient)."""
+    owner = pt.owner
+    if is_hook(owner) or owner.kind not in ("Pod", "Deployment", "StatefulSet", "ReplicaSet"):
+        return 0
+    if owner.kind == "Pod":
+        return 1
+    floor = floors.get((owner.kind, owner.name, index.namespace_of(owner)))
+    if floor is not None:
+        return floor
+    replicas = strict_int(as_dict(owner.obj.get("spec")).get("replicas"))
+    return 1 if replicas is None else max(replicas, 0)
+
+
+def _namespace_usage(index: ManifestIndex, ns: str) -> dict[str, Decimal]:
+    """The least quota usage the rendered objects of a namespace make: pods, compute, claims and their storage."""
+    floors = _hpa_floor(index)
+    usage: dict[str, Decimal] = {}
+
+    def count(key: str, amount: Decimal) -> None:
+        usage[key] = usage.get(key, Decimal(0)) + amount
+
+    for pt in index.pod_templates:
+        if index.namespace_of(pt.owner) != ns or not (n := _replica_floor(index, pt, floors)):
+            continue
+        count("pods", Decimal(n))
+        for key, value in _pod_totals(pt).items():
+            count(key, value * n)
+        for vct in as_list(as_dict(pt.owner.obj.get("spec")).get("volumeClaimTemplates")):
+            count("persistentvolumeclaims", Decimal(n))
+            requests = as_dict(as_dict(as_dict(as_dict(vct).get("spec")).get("resources")).get("requests"))
+            count("requests.storage", (_q(requests.get("storage")) or Decimal(0)) * n)
+    for pvc in index.kind("PersistentVolumeClaim", ("",)):
+        if index.namespace_of(pvc) == ns:
+            count("persistentvolumeclaims", Decimal(1))
+            storage = as_dict(as_dict(as_dict(pvc.obj.get("spec")).get("resources")).get("requests")).get("storage")
+            count("requests.storage", _q(storage) or Decimal(0))
+    return usage
+
+
+def _one_pod_exceeds(index: ManifestIndex, ns: str, key: str, limit: Decimal) -> bool:
+    """Does a single pod exceed the quota already (CG-QUOTA-001 reports that one)?"""
+    name = key if "." in key else f"requests.{key}"
+    return any((_pod_totals(pt).get(name) or Decimal(0)) > limit
+               for pt in index.pod_templates if index.namespace_of(pt.owner) == ns)
+
+
+@rule("CG-QUOTA-002", E, "The rendered workloads of a namespace together exceed a ResourceQuota rendered there",
+      "cross",
+      why="ResourceQuota admission counts every pod and claim of the namespace: when the replicas the render "
+          "runs at least (spec.replicas, or an autoscaler's minReplicas) need more pods, requests, limits, claims "
+          "or storage than spec.hard allows, the pods and claims beyond it are forbidden (`exceeded quota`). "
+          "Other objects of the namespace only add usage, so this is certain; DaemonSets, Jobs and hooks are not "
+          "counted.",
+      fix="raise spec.hard or lower replicas/requests so the namespace's workloads fit the quota",
+      example="""apiVersion: v1
+kind: ResourceQuota
+metadata: {name: pods, namespace: shop}
+spec:
+  hard: {pods: '2'}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+""")
+def namespace_quotas(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for ns, quotas in _in_namespace(index, "ResourceQuota").items():
+        usage = None
+        for quota in quotas:
+            spec = as_dict(quota.obj.get("spec"))
+            if spec.get("scopes") or spec.get("scopeSelector"):
+                continue  # scoped quotas apply to some pods only
+            usage = _namespace_usage(index, ns) if usage is None else usage
+            for key, bound in _quota_resources(quota).items():
+                name = key.removeprefix("count/") if key in ("count/pods", "count/persistentvolumeclaims") else key
+                used = usage.get(name if "." in name or name in ("pods", "persistentvolumeclaims")
+                                 else f"requests.{name}")
+                limit = _q(bound)
+                if used is not None and limit is not None and used > limit and not _one_pod_exceeds(index, ns, key,
+                                                                                                      limit):
+                    yield finding("CG-QUOTA-002", quota, f"spec.hard.{key}: the rendered workloads of namespace "
+                                  f"{ns} need at least {used:f} ({key}) but the quota allows {bound}; the pods or "
+                                  "claims beyond it are forbidden", field=f"spec.hard.{key}")
 
 
 @rule("CG-PRIO-001", E, "PriorityClass uses the reserved system- prefix or a value above 1000000000", "api",
