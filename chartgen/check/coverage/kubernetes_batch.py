@@ -39,6 +39,8 @@ ENTRIES: tuple[Upstream, ...] = (
              "month day-of-week)", rules=("CG-BATCH-002",)),
     Upstream("k8s.batch.cronjob.schedule-range", _CRON, "each field's values and ranges lie within its bounds and "
              "do not go backwards", rules=("CG-BATCH-002",)),
+    Upstream("k8s.batch.cronjob.schedule-day-of-week", _CRON + " (robfig/cron/v3 ParseStandard)", "day of week is "
+             "0-6 (7 is rejected, unlike Vixie cron)", rules=("CG-BATCH-002",)),
     Upstream("k8s.batch.cronjob.schedule-step", _CRON, "a step is a positive number", rules=("CG-BATCH-002",)),
     Upstream("k8s.batch.cronjob.schedule-names", _CRON, "month and day-of-week names are the three-letter English "
              "names, only in those fields", rules=("CG-BATCH-002",)),

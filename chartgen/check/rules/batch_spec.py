@@ -53,11 +53,10 @@ def _cron_field_error(text: str, name: str, lo: int, hi: int, names: tuple[str, 
         start_text, dash, end_text = rng.partition("-")
         start = _cron_value(start_text, lo, hi, names)
         end = _cron_value(end_text, lo, hi, names) if dash else start
-        # robfig/cron accepts 7 for Sunday in the day-of-week field
-        top = 7 if name == "day of week" else hi
+        # robfig/cron/v3 (what the CronJob controller parses with) bounds day of week to 0-6: 7 is an error
         if start is None or end is None:
             return f"{rng!r} is not a number{' or name' if names else ''} in the {name} field"
-        if not lo <= start <= top or not lo <= end <= top:
+        if not lo <= start <= hi or not lo <= end <= hi:
             return f"{rng!r} is outside {lo}-{hi} in the {name} field"
         if start > end:
             return f"range {rng!r} goes backwards in the {name} field"
