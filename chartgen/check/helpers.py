@@ -10,6 +10,7 @@ app) are transient: they are never counted as the pods that back a Service, PDB 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -687,6 +688,15 @@ def path_segment_errors(value: str) -> list[str]:
         return [f"may not be '{value}'"]
     bad = [c for c in ("/", "%") if c in value]
     return [f"may not contain '{c}'" for c in bad]
+
+
+def is_ip(text: str) -> bool:
+    """Does the text parse as an IPv4 or IPv6 address?"""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def strict_int(value: Any) -> int | None:

@@ -10,7 +10,6 @@ Jobs, CronJobs (and Argo Rollouts, which reuse the pod template). Messages follo
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +20,7 @@ from chartgen.check.helpers import (
     as_dict,
     as_list,
     containers,
+    is_ip,
     pod_spec_field,
     qualified_name_errors,
     strict_int,
@@ -953,7 +953,7 @@ def _dns_config(pt: PodTemplate, fld: str, cfg: dict[str, Any]) -> Iterator[Find
         yield finding("CG-POD-011", pt.owner, f"{fld}.nameservers: Invalid value: must not have more than 3 "
                       "nameservers", field=f"{fld}.nameservers")
     for i, ip in enumerate(servers):
-        if isinstance(ip, str) and not _is_ip(ip):
+        if isinstance(ip, str) and not is_ip(ip):
             yield finding("CG-POD-011", pt.owner, f"{fld}.nameservers[{i}]: Invalid value: {ip!r}: must be a valid "
                           "IP address", field=f"{fld}.nameservers[{i}]")
     searches = as_list(cfg.get("searches"))
@@ -975,21 +975,13 @@ def _host_aliases(pt: PodTemplate, fld: str, aliases: list[Any]) -> Iterator[Fin
     for i, alias in enumerate(aliases):
         alias = as_dict(alias)
         ip = alias.get("ip")
-        if isinstance(ip, str) and not _is_ip(ip):
+        if isinstance(ip, str) and not is_ip(ip):
             yield finding("CG-POD-011", pt.owner, f"{fld}[{i}].ip: Invalid value: {ip!r}: must be a valid IP address",
                           field=f"{fld}[{i}].ip")
         for j, host in enumerate(as_list(alias.get("hostnames"))):
             if isinstance(host, str) and (problem := _subdomain_errors(host)):
                 yield finding("CG-POD-011", pt.owner, f"{fld}[{i}].hostnames[{j}]: Invalid value: {host!r}: {problem}",
                               field=f"{fld}[{i}].hostnames[{j}]")
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 SYSCTL_NAME = re.compile(r"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$")
