@@ -151,6 +151,11 @@ _POD: tuple[Upstream, ...] = (
              "needs Exists, tolerationSeconds needs effect NoExecute, effects are known", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.affinity", _V + "validateAffinity", "required node affinity has terms, pod (anti-) "
              "affinity terms a topologyKey, preferred weights 1-100", rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.node-selector-requirements", _V + "ValidateNodeSelectorRequirement", "node affinity "
+             "operators are In/NotIn/Exists/DoesNotExist/Gt/Lt, with values as the operator needs (one integer for "
+             "Gt/Lt)", rules=("CG-API-004",)),
+    Upstream("k8s.core.pod.affinity-label-selector", _V + "validatePodAffinityTerm", "pod (anti-)affinity label "
+             "selectors are valid selectors", rules=("CG-API-004",)),
     Upstream("k8s.core.pod.security-context-ids", _V + "ValidatePodSecurityContext / ValidateSecurityContext",
              "runAsUser, runAsGroup, fsGroup are 0-2147483647", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.seccomp-profile", _V + "validateSeccompProfileField", "seccomp type is known; "
