@@ -33,6 +33,8 @@ ENTRIES: tuple[Upstream, ...] = (
              "with a podFailurePolicy", rules=("CG-BATCH-001",)),
     Upstream("k8s.batch.job.success-policy", _JOB, "a successPolicy needs completionMode Indexed",
              rules=("CG-BATCH-001",)),
+    Upstream("k8s.batch.job.name-length", "kubernetes pkg/controller/job (job-name pod label)", "a Job name fits "
+             "the 63-character label value its pods carry", rules=("CG-BATCH-001",)),
     Upstream("k8s.batch.job.restart-policy", _JOB, "the template's restartPolicy is OnFailure or Never",
              rules=("CG-POD-010",)),
     Upstream("k8s.batch.cronjob.schedule-fields", _CRON, "the schedule has five fields (minute hour day-of-month "

@@ -28,6 +28,10 @@ ENTRIES: tuple[Upstream, ...] = (
              "matches pods rendered into the namespaces the peer selects", rules=("CG-NET-003",)),
     Upstream("k8s.networking.networkpolicy.service-traffic", "kubernetes NetworkPolicy semantics", "isolated pods "
              "still admit traffic to the ports their Services target", rules=("CG-REACH-001",)),
+    Upstream("k8s.networking.networkpolicy.served-ports", "kubernetes NetworkPolicy semantics", "an admitted "
+             "port is served by a selected pod (a named port resolves in the pods)", rules=("CG-REACH-002",)),
+    Upstream("k8s.networking.networkpolicy.dns-egress", "kubernetes NetworkPolicy semantics", "egress-isolated "
+             "pods still reach DNS on port 53", rules=("CG-REACH-004",)),
     Upstream("k8s.networking.ingress.backend-or-rules", _ING, "an Ingress has a defaultBackend or rules",
              rules=("CG-NET-002",)),
     Upstream("k8s.networking.ingress.class", _ING, "ingressClassName and the kubernetes.io/ingress.class "

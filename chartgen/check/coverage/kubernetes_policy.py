@@ -15,6 +15,9 @@ ENTRIES: tuple[Upstream, ...] = (
              rules=("CG-AVAIL-001",)),
     Upstream("k8s.policy.pdb.selects-pods", "kubernetes pkg/controller/disruption", "the selector matches pods of "
              "the render (accepted either way: a warning)", rules=("CG-X-008",)),
+    Upstream("k8s.policy.pdb.blocks-drains", "kubernetes pkg/registry/core/pod/storage: eviction", "a budget "
+             "allows at least one disruption (otherwise every eviction, and so every node drain, is refused)",
+             rules=("CG-AVAIL-002",)),
     Upstream("k8s.policy.pdb.overlap", "kubernetes pkg/registry/core/pod/storage: eviction", "a pod is covered by "
              "at most one budget (evictions fail otherwise)", rules=("CG-AVAIL-003",)),
 )

@@ -7,6 +7,8 @@ from chartgen.check.coverage import Upstream
 _V = "kubernetes pkg/apis/rbac/validation: "
 
 ENTRIES: tuple[Upstream, ...] = (
+    Upstream("k8s.rbac.names", _V + "ValidateRole / ValidateRoleBinding (minimalNameRequirements)", "role and "
+             "binding names are path segments (no '/', '%', '.' or '..')", rules=("CG-API-005",)),
     Upstream("k8s.rbac.rule-verbs", _V + "validatePolicyRule", "every rule has verbs", rules=("CG-RBAC-001",)),
     Upstream("k8s.rbac.rule-resources", _V + "validatePolicyRule", "a resource rule has apiGroups and resources",
              rules=("CG-RBAC-001",)),
