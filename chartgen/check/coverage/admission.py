@@ -18,6 +18,11 @@ ENTRIES: tuple[Upstream, ...] = (
     Upstream("k8s.admission.psa.restricted", _PSA + "policy (restricted checks)", "pods in a restricted Namespace "
              "also run as non-root, forbid privilege escalation, use a RuntimeDefault/Localhost seccomp profile, drop "
              "ALL capabilities and restricted volume types", rules=("CG-PSA-001",)),
+    Upstream("k8s.admission.psa.warn-audit", _PSA + "admission (warn and audit modes)", "warn/audit levels report "
+             "violations", offline="warn and audit modes never reject a pod: there is nothing to decide"),
+    Upstream("k8s.admission.webhooks", "kube-apiserver admission webhooks", "validating and mutating webhooks "
+             "installed in the cluster accept the object", offline="which webhooks run, and their policies, are the "
+             "cluster's state (an Istio or Gateway API webhook is mapped in its own module)"),
     Upstream("k8s.admission.psa.exemptions", _PSA + "admission configuration", "a namespace, runtime class or user "
              "is exempt", offline="exemptions are the API server's admission configuration"),
     Upstream("k8s.admission.limitrange.container", _ADM + "limitranger", "container requests/limits are within "

@@ -39,6 +39,9 @@ ENTRIES: tuple[Upstream, ...] = (
              "template has restartPolicy Always", rules=("CG-POD-010",)),
     Upstream("k8s.apps.statefulset-service", "kubernetes pkg/controller/statefulset (stable network identity)",
              "serviceName names a headless Service selecting the pods", rules=("CG-X-005",)),
+    Upstream("k8s.apps.rollout-progress", "kubernetes pkg/controller/deployment (ProgressDeadlineExceeded)",
+             "a rollout becomes available within progressDeadlineSeconds", offline="depends on the image, the "
+             "nodes and the running application"),
     Upstream("k8s.apps.storage-class-exists", "kubernetes pkg/controller/volume", "the claim templates' "
              "StorageClass exists", offline="StorageClasses are cluster-wide and installed by the platform"),
 )

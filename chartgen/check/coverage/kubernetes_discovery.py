@@ -15,6 +15,8 @@ ENTRIES: tuple[Upstream, ...] = (
              rules=("CG-EPS-001",)),
     Upstream("k8s.discovery.ports", _V + "validatePorts", "port names are unique DNS-1123 labels, protocols "
              "TCP/UDP/SCTP, appProtocol a qualified name", rules=("CG-EPS-001",)),
+    Upstream("k8s.discovery.endpoints-reachable", "kubernetes pkg/proxy", "the endpoint addresses answer",
+             offline="whether an address outside the cluster answers is the network's state"),
     Upstream("k8s.discovery.service-ports", "kubernetes pkg/proxy: EndpointSliceCache", "the slice's ports match "
              "its Service's ports by name and protocol", rules=("CG-EPS-002",)),
 )

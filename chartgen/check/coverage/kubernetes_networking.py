@@ -50,6 +50,11 @@ ENTRIES: tuple[Upstream, ...] = (
     Upstream("k8s.networking.ingressclass.spec", "kubernetes pkg/apis/networking/validation: ValidateIngressClass",
              "controller is a domain-prefixed path; parameters have kind, name and a namespace exactly with scope "
              "Namespace", rules=("CG-NET-004",)),
+    Upstream("k8s.networking.networkpolicy.enforced", "the cluster's CNI plugin", "NetworkPolicies are enforced "
+             "at all", offline="whether the CNI plugin implements NetworkPolicy is the cluster's configuration"),
+    Upstream("k8s.networking.ingress.tls-secret", "ingress controllers", "a TLS secretName names a Secret with a "
+             "certificate", offline="certificates usually come from cert-manager or the platform, outside the "
+             "render (a rendered Secret of the wrong type is k8s.core.secret.type-keys)"),
     Upstream("k8s.networking.ingress.class-exists", "ingress controllers", "the IngressClass is installed",
              offline="IngressClasses come with the ingress controller, outside application charts"),
 )

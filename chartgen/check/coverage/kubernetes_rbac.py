@@ -28,6 +28,9 @@ ENTRIES: tuple[Upstream, ...] = (
              "Group", rules=("CG-RBAC-002",)),
     Upstream("k8s.rbac.role-exists", "kubernetes pkg/registry/rbac (authorizer)", "the Role/ClusterRole a binding "
              "names exists (the render's own roles)", rules=("CG-RBAC-003",)),
+    Upstream("k8s.rbac.subject-exists", "kubernetes pkg/registry/rbac", "a binding's subjects exist",
+             offline="the API server accepts any subject; users and groups come from the identity provider and "
+             "service accounts may live in other namespaces"),
     Upstream("k8s.rbac.escalation", "kubernetes pkg/registry/rbac: EscalationAllowed", "the installing user holds "
              "every permission a role or binding grants", offline="depends on the permissions of whoever "
              "installs the chart"),
