@@ -178,6 +178,9 @@ spec: {controller: ingress-nginx}
     "annotation key with a space": (
         "CG-OBJ-001", lambda d: setitem(obj(d, "Deployment", "web")["metadata"]["annotations"], "checksum config",
                                         "abc")),
+    "HPA scales a kind without a scale subresource": (
+        "CG-HPA-004", lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"]["scaleTargetRef"], "kind",
+                                        "DaemonSet")),
     "HPA minReplicas above maxReplicas": (
         "CG-HPA-001", lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"], "minReplicas", 12)),
     "HPA utilization target with averageValue": (

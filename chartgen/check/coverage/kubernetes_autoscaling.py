@@ -17,6 +17,11 @@ ENTRIES: tuple[Upstream, ...] = (
              "0 and periodSeconds 1-1800; stabilization 0-3600; selectPolicy known", rules=("CG-HPA-001",)),
     Upstream("k8s.autoscaling.hpa.target-exists", "kubernetes pkg/controller/podautoscaler (FailedGetScale)",
              "scaleTargetRef names a rendered workload", rules=("CG-X-007",)),
+    Upstream("k8s.autoscaling.hpa.scale-subresource", "kubernetes pkg/controller/podautoscaler (scale client)",
+             "scaleTargetRef names a kind with a scale subresource", rules=("CG-HPA-004",)),
+    Upstream("k8s.autoscaling.hpa.container-resource", "kubernetes pkg/controller/podautoscaler "
+             "(FailedGetContainerResourceMetric)", "a ContainerResource metric names a container of the target",
+             rules=("CG-HPA-004",)),
     Upstream("k8s.autoscaling.hpa.utilization-requests", "kubernetes pkg/controller/podautoscaler "
              "(FailedGetResourceMetric)", "utilization metrics need requests on the target's containers",
              rules=("CG-HPA-002",)),
