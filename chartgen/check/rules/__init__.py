@@ -10,7 +10,7 @@
     apps_spec.py           Deployment/StatefulSet/DaemonSet counts, strategies, claim templates - CG-APPS-*
     batch_spec.py          Job and CronJob fields, cron schedules, time zones - CG-BATCH-*
     availability.py        HPA targets, PodDisruptionBudgets, single replicas
-    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA, unscalable targets - CG-HPA-*
+    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA, targets - CG-HPA-*
     disruption_budgets.py  PDB fields, budgets that block drains, overlapping budgets - CG-AVAIL-*
     networkpolicy.py       NetworkPolicies that select nothing, peers against rendered Namespaces - CG-NET-003
     networking_spec.py     NetworkPolicy and Ingress fields - CG-NET-*
