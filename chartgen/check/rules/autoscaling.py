@@ -157,6 +157,13 @@ def _template(index: ManifestIndex, owner: Document) -> PodTemplate | None:
     return PodLookup.of(index).template_of(owner)
 
 
+def _target_template(index: ManifestIndex, hpa: Document) -> tuple[Document, PodTemplate] | None:
+    """The rendered workload an autoscaler scales and its pod template, when both are in the render."""
+    workload = hpa_target(index, hpa)
+    pt = _template(index, workload) if workload is not None else None
+    return (workload, pt) if workload is not None and pt is not None else None
+
+
 def _utilization_resources(hpa: Document) -> list[tuple[str, str, str | None]]:
     """(resource name, field, container or None) of every Utilization target of the HPA."""
     spec = spec_of(hpa)
@@ -205,10 +212,10 @@ def utilization_without_requests(index: ManifestIndex, opts: CheckOptions) -> It
         targets = _utilization_resources(hpa)
         if not targets:
             continue
-        workload = hpa_target(index, hpa)
-        pt = _template(index, workload) if workload is not None else None
-        if workload is None or pt is None:
+        found = _target_template(index, hpa)
+        if found is None:
             continue
+        workload, pt = found
         for resource, fld, only in targets:
             missing = []
             for c in containers(pt, ("containers",)):
@@ -304,10 +311,10 @@ def unscalable_targets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             yield finding("CG-HPA-004", hpa, f"spec.scaleTargetRef: {kind} ({api_version or 'v1'}) has no scale "
                           "subresource; the autoscaler can never scale it", field="spec.scaleTargetRef.kind")
             continue
-        workload = hpa_target(index, hpa)
-        pt = _template(index, workload) if workload is not None else None
-        if workload is None or pt is None:
+        found = _target_template(index, hpa)
+        if found is None:
             continue
+        workload, pt = found
         names = {c.name for c in containers(pt, ("containers",))}
         for i, m in enumerate(as_list(spec_of(hpa).get("metrics"))):
             container = as_dict(as_dict(m).get("containerResource")).get("container")
