@@ -253,3 +253,29 @@ HPA = ("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {na
 ])
 def test_namespace_quota_counts_the_replicas_the_render_runs_at_least(texts, expected):
     assert severities("CG-QUOTA-002", *texts) == expected
+
+
+def limit_item(fields):
+    return f"apiVersion: v1\nkind: LimitRange\nmetadata: {{name: l}}\nspec:\n  limits: [{{type: Container, {fields}}}]\n"
+
+
+@pytest.mark.parametrize("fields,expected", [
+    ("max: {memory: 1Gi}, min: {memory: 64Mi}", []),  # default and defaultRequest come from max
+    ("min: {cpu: '2'}", []),  # defaultRequest comes from min
+    ("max: {cpu: '1'}, defaultRequest: {cpu: '2'}", [E, E]),  # above max, and above the default taken from max
+    ("min: {cpu: '2'}, default: {cpu: '1'}", [E, E]),  # min above default, and above the defaulted request
+    ("maxLimitRequestRatio: {cpu: '0.5'}", [E]),
+])
+def test_limit_range_bounds_after_defaulting(fields, expected):
+    assert severities("CG-LIMIT-002", limit_item(fields)) == expected
+
+
+@pytest.mark.parametrize("hard,expected", [
+    ("{count/deployments.apps: '5', requests.nvidia.com/gpu: 2, services.loadbalancers: '0'}", []),
+    ("{gold.storageclass.storage.k8s.io/requests.storage: 100Gi}", []),
+    ("{requests.cpu: '-1'}", [E]),
+    ("{memory-limit: 1Gi}", [E]),
+])
+def test_resource_quota_objects(hard, expected):
+    text = f"apiVersion: v1\nkind: ResourceQuota\nmetadata: {{name: q}}\nspec: {{hard: {hard}}}\n"
+    assert severities("CG-QUOTA-003", text) == expected

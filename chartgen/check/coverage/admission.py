@@ -25,6 +25,12 @@ ENTRIES: tuple[Upstream, ...] = (
              "cluster's state (an Istio or Gateway API webhook is mapped in its own module)"),
     Upstream("k8s.admission.psa.exemptions", _PSA + "admission configuration", "a namespace, runtime class or user "
              "is exempt", offline="exemptions are the API server's admission configuration"),
+    Upstream("k8s.admission.limitrange.object", "kubernetes pkg/apis/core/validation: ValidateLimitRange", "a "
+             "LimitRange orders min <= defaultRequest <= default <= max (after defaulting), ratios >= 1, no defaults "
+             "for type Pod, storage bounds for claims", rules=("CG-LIMIT-002",)),
+    Upstream("k8s.admission.resourcequota.object", "kubernetes pkg/apis/core/validation: ValidateResourceQuota",
+             "spec.hard names quota resources with non-negative quantities; scopes are known",
+             rules=("CG-QUOTA-003",)),
     Upstream("k8s.admission.limitrange.container", _ADM + "limitranger", "container requests/limits are within "
              "the namespace's Container LimitRange (min, max, maxLimitRequestRatio)", rules=("CG-LIMIT-001",)),
     Upstream("k8s.admission.resourcequota.pod", _ADM + "resourcequota", "one pod's requests/limits fit the "

@@ -23,7 +23,7 @@
     istio_mesh.py          istioctl analyze semantics and mesh consistency (regex, TLS, mTLS, retries) - CG-MESH-*
     pod_security.py        securityContext posture
     pod_security_admission.py  Pod Security Admission: rendered Namespace labels and the pods in them - CG-PSA-*
-    admission_inputs.py    LimitRange, ResourceQuota (per pod and per namespace), PriorityClass - CG-LIMIT/QUOTA/PRIO-*
+    admission_inputs.py    LimitRange, ResourceQuota (objects, pods, namespaces), PriorityClass - CG-LIMIT/QUOTA/PRIO-*
     rbac.py                Roles, bindings, subjects, bindings to roles the render lacks - CG-RBAC-*
     endpoint_slices.py     EndpointSlice fields and ports against their Service - CG-EPS-*
     persistent_volume_claims.py  PersistentVolumeClaim spec - CG-PVC-001

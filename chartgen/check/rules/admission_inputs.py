@@ -15,7 +15,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_list, containers, is_hook, pod_spec_field, strict_int
+from chartgen.check.helpers import (
+    as_dict,
+    as_list,
+    containers,
+    is_hook,
+    pod_spec_field,
+    qualified_name_errors,
+    strict_int,
+)
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
@@ -373,3 +381,124 @@ def priority_class_refs(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             yield finding("CG-PRIO-002", pt.owner, f"{pod_spec_field(pt)}.priority: the integer value of priority "
                           f"({priority}) must not be provided in pod spec; the PriorityClass {name} gives {value}",
                           field=f"{pod_spec_field(pt)}.priority")
+
+
+def _container_item_defaults(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """SetDefaults_LimitRangeItem for type Container: default from max, defaultRequest from default, then min."""
+    sections = {key: dict(as_dict(item.get(key))) for key in ("min", "max", "default", "defaultRequest")}
+    if item.get("type") == "Container":
+        for name, value in sections["max"].items():
+            sections["default"].setdefault(name, value)
+        for name, value in sections["default"].items():
+            sections["defaultRequest"].setdefault(name, value)
+        for name, value in sections["min"].items():
+            sections["defaultRequest"].setdefault(name, value)
+    return sections
+
+
+# (lower section, higher section): the lower may not exceed the higher (ValidateLimitRange).
+LIMIT_ORDER = (("min", "max"), ("min", "defaultRequest"), ("defaultRequest", "max"), ("defaultRequest", "default"),
+               ("min", "default"), ("default", "max"))
+
+
+def _limit_item_errors(item: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    kind = item.get("type")
+    if kind == "Pod":
+        for key in ("default", "defaultRequest"):
+            if as_dict(item.get(key)):
+                yield key, "Forbidden: may not be specified when `type` is 'Pod'"
+    if kind == "PersistentVolumeClaim" and "storage" not in as_dict(item.get("min")) and \
+            "storage" not in as_dict(item.get("max")):
+        yield "min", "Required value: either minimum or maximum storage value is required, but neither was provided"
+    sections = _container_item_defaults(item)
+    for low, high in LIMIT_ORDER:
+        for name, raw in sections[low].items():
+            lo, hi = _q(raw), _q(sections[high].get(name))
+            if lo is not None and hi is not None and lo > hi:
+                yield low, f"Invalid value: {name}: {low} value {raw} is greater than {high} value " \
+                           f"{sections[high][name]}"
+    for name, raw in as_dict(item.get("maxLimitRequestRatio")).items():
+        ratio = _q(raw)
+        if ratio is not None and ratio < 1:
+            yield "maxLimitRequestRatio", f"Invalid value: {name}: ratio {raw} is less than 1"
+
+
+@rule("CG-LIMIT-002", E, "LimitRange bounds contradict each other (min above max or default, ratio below 1, ...)",
+      "api",
+      why="ValidateLimitRange (kubernetes pkg/apis/core/validation/validation.go), after the defaults the API server "
+          "fills in (a Container item's default from max, defaultRequest from default or min): min <= "
+          "defaultRequest <= default <= max per resource, maxLimitRequestRatio >= 1, a Pod item has no defaults, a "
+          "PersistentVolumeClaim item bounds storage, and each type appears once.",
+      fix="order the bounds min <= defaultRequest <= default <= max for each resource",
+      example="""\
+apiVersion: v1
+kind: LimitRange
+metadata: {name: limits}
+spec:
+  limits:
+  - type: Container
+    min: {memory: 1Gi}
+    max: {memory: 512Mi}
+""")
+def limit_range_objects(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in index.kind("LimitRange", ("",)):
+        types: set[str] = set()
+        for i, item in enumerate(as_list(as_dict(doc.obj.get("spec")).get("limits"))):
+            item, fld = as_dict(item), f"spec.limits[{i}]"
+            if str(item.get("type")) in types:
+                yield finding("CG-LIMIT-002", doc, f"{fld}.type: Duplicate value: {item.get('type')!r}",
+                              field=f"{fld}.type")
+            types.add(str(item.get("type")))
+            for key, msg in _limit_item_errors(item):
+                yield finding("CG-LIMIT-002", doc, f"{fld}.{key}: {msg}", field=f"{fld}.{key}")
+
+
+STANDARD_QUOTA = frozenset({
+    "pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps",
+    "persistentvolumeclaims", "services.nodeports", "services.loadbalancers", "cpu", "memory", "ephemeral-storage",
+    "storage", "requests.cpu", "requests.memory", "requests.storage", "requests.ephemeral-storage", "limits.cpu",
+    "limits.memory", "limits.ephemeral-storage",
+})
+QUOTA_SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass",
+                "CrossNamespacePodAffinity", "VolumeAttributesClass")
+
+
+def _quota_name_error(name: str) -> str | None:
+    """ValidateResourceQuotaResourceName: a standard quota resource, huge pages, or a qualified name."""
+    if "/" in name:
+        errs = qualified_name_errors(name.removeprefix("requests.").removeprefix("limits."))
+        return f"must be a qualified name ({errs[0]})" if errs and not name.startswith("count/") else None
+    if name in STANDARD_QUOTA or name.startswith(("hugepages-", "requests.hugepages-")):
+        return None
+    return "must be a standard resource for quota (pods, requests.cpu, limits.memory, count/<resource>, ...)"
+
+
+@rule("CG-QUOTA-003", E, "ResourceQuota names an unknown resource or scope, or a negative or invalid quantity",
+      "api",
+      why="ValidateResourceQuota (kubernetes pkg/apis/core/validation/validation.go): spec.hard keys are standard "
+          "quota resources (pods, requests.cpu, limits.memory, ...) or qualified names (count/deployments.apps, "
+          "requests.nvidia.com/gpu), values non-negative quantities; scopes are Terminating, NotTerminating, "
+          "BestEffort, NotBestEffort, PriorityClass, CrossNamespacePodAffinity or VolumeAttributesClass.",
+      fix="use the documented quota resource names (requests.cpu, not cpu-requests) and quantities like 4 or 8Gi",
+      example="""\
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute}
+spec:
+  hard: {cpu-requests: '4'}
+""")
+def resource_quota_objects(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in index.kind("ResourceQuota", ("",)):
+        spec = as_dict(doc.obj.get("spec"))
+        for name, raw in as_dict(spec.get("hard")).items():
+            fld = f"spec.hard[{name}]"
+            if err := _quota_name_error(str(name)):
+                yield finding("CG-QUOTA-003", doc, f"{fld}: Invalid value: {name!r}: {err}", field="spec.hard")
+            q = _q(raw)
+            if q is None or q < 0:
+                yield finding("CG-QUOTA-003", doc, f"{fld}: Invalid value: {raw!r}: must be a non-negative quantity",
+                              field="spec.hard")
+        for i, scope in enumerate(as_list(spec.get("scopes"))):
+            if scope not in QUOTA_SCOPES:
+                yield finding("CG-QUOTA-003", doc, f"spec.scopes[{i}]: Unsupported value: {scope!r}: supported values: "
+                              + ", ".join(f'"{s}"' for s in QUOTA_SCOPES), field=f"spec.scopes[{i}]")
