@@ -141,6 +141,27 @@ FAULTS: dict[str, tuple[str, Fault]] = {
         "CG-NET-001", lambda d: setitem(np_web(d)["egress"][1]["to"][0]["ipBlock"], "except", ["10.30.0.0/24"])),
     "NetworkPolicy peer mixes ipBlock and podSelector": (
         "CG-NET-001", lambda d: setitem(np_web(d)["egress"][1]["to"][0], "podSelector", {})),
+    "NetworkPolicy namespaceSelector misses the labels of the rendered Namespace": (
+        "CG-NET-003", lambda d: [add(d, """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+"""), add(d, """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-team, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{from: [{namespaceSelector: {matchLabels: {team: shopp}}}]}]
+""")]),
+    "IngressClass controller without its domain": (
+        "CG-NET-004", lambda d: add(d, """
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: shop}
+spec: {controller: ingress-nginx}
+""")),
     "Ingress backend port with name and number": (
         "CG-NET-002", lambda d: setitem(obj(d, "Ingress", "web")["spec"]["rules"][0]["http"]["paths"][0]["backend"]
                                         ["service"]["port"], "number", 80)),
@@ -157,6 +178,9 @@ FAULTS: dict[str, tuple[str, Fault]] = {
     "annotation key with a space": (
         "CG-OBJ-001", lambda d: setitem(obj(d, "Deployment", "web")["metadata"]["annotations"], "checksum config",
                                         "abc")),
+    "HPA scales a kind without a scale subresource": (
+        "CG-HPA-004", lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"]["scaleTargetRef"], "kind",
+                                        "DaemonSet")),
     "HPA minReplicas above maxReplicas": (
         "CG-HPA-001", lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"], "minReplicas", 12)),
     "HPA utilization target with averageValue": (

@@ -10,9 +10,9 @@
     apps_spec.py           Deployment/StatefulSet/DaemonSet counts, strategies, claim templates - CG-APPS-*
     batch_spec.py          Job and CronJob fields, cron schedules, time zones - CG-BATCH-*
     availability.py        HPA targets, PodDisruptionBudgets, single replicas
-    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA - CG-HPA-*
+    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA, targets - CG-HPA-*
     disruption_budgets.py  PDB fields, budgets that block drains, overlapping budgets - CG-AVAIL-*
-    networkpolicy.py       NetworkPolicies that select nothing
+    networkpolicy.py       NetworkPolicies that select nothing, peers against rendered Namespaces - CG-NET-003
     networking_spec.py     NetworkPolicy and Ingress fields - CG-NET-*
     reachability.py        NetworkPolicies against Service, edge and DNS traffic - CG-REACH-*
     ingress.py             Ingress / HTTPRoute backends
@@ -22,6 +22,11 @@
     istio_security.py      AuthorizationPolicy, PeerAuthentication
     istio_mesh.py          istioctl analyze semantics and mesh consistency (regex, TLS, mTLS, retries) - CG-MESH-*
     pod_security.py        securityContext posture
+    pod_security_admission.py  Pod Security Admission: rendered Namespace labels and the pods in them - CG-PSA-*
+    admission_inputs.py    LimitRange, ResourceQuota (objects, pods, namespaces), PriorityClass - CG-LIMIT/QUOTA/PRIO-*
+    rbac.py                Roles, bindings, subjects, bindings to roles the render lacks - CG-RBAC-*
+    endpoint_slices.py     EndpointSlice fields and ports against their Service - CG-EPS-*
+    persistent_volume_claims.py  PersistentVolumeClaim spec - CG-PVC-001
     pod_reliability.py     resources, image tags, probes posture
     meta.py                the chartgen.io/ignore annotation itself
     operators_certmanager.py  cert-manager Certificates and Issuers: webhook checks, issuers, TLS hosts - CG-CERT-*
