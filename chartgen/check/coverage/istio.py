@@ -1,0 +1,108 @@
+"""Istio: the admission validation (istio/istio pkg/config/validation/agent/validation.go, per kind) and the
+istioctl analyzers (pkg/config/analysis/analyzers, IST0xxx messages), plus mesh semantics that break traffic with no
+error anywhere (mTLS modes, retries, unreachable matches)."""
+
+from __future__ import annotations
+
+from chartgen.check.coverage import Upstream
+
+_VS = "istio pkg/config/validation: ValidateVirtualService"
+_DR = "istio pkg/config/validation: ValidateDestinationRule"
+_GW = "istio pkg/config/validation: ValidateGateway"
+_SE = "istio pkg/config/validation: ValidateServiceEntry"
+_SC = "istio pkg/config/validation: ValidateSidecar"
+_AP = "istio pkg/config/validation: ValidateAuthorizationPolicy"
+_PA = "istio pkg/config/validation: ValidatePeerAuthentication"
+_RA = "istio pkg/config/validation: ValidateRequestAuthentication"
+_AN = "istioctl analyzers (pkg/config/analysis/analyzers)"
+_MESH = "istio mesh semantics (no error anywhere, traffic breaks)"
+
+
+def _m(id: str, source: str, check: str, *rules: str) -> Upstream:
+    return Upstream(f"istio.{id}", source, check, rules=rules)
+
+
+def _off(id: str, source: str, check: str, reason: str) -> Upstream:
+    return Upstream(f"istio.{id}", source, check, offline=reason)
+
+
+ENTRIES: tuple[Upstream, ...] = (
+    # VirtualService
+    _m("vs.hosts-unique", _VS, "hosts are unique, not '*' when bound to the mesh", "CG-ISTIO-020"),
+    _m("vs.http-route-action", _VS, "validateHTTPRoute: exactly one of route, redirect, directResponse, delegate",
+       "CG-ISTIO-009"),
+    _m("vs.weights-valid", _VS, "validateHTTPRoute: weights are not negative and not all zero", "CG-ISTIO-007"),
+    _m("vs.retry-on", _VS, "validateHTTPRetry: retryOn names Envoy retry policies, gRPC codes or status codes",
+       "CG-MESH-014"),
+    _m("vs.regex-re2", _AN + ": virtualservice/regexes (IST0122)", "match regexes compile as RE2", "CG-MESH-001"),
+    _m("vs.gateway-exists", _AN + ": virtualservice/gateways (IST0101)", "gateways name an existing Gateway",
+       "CG-ISTIO-001"),
+    _m("vs.destination-host-exists", _AN + ": virtualservice/destinationhosts (IST0101)", "destination hosts "
+       "exist as Services or ServiceEntries", "CG-ISTIO-002"),
+    _m("vs.subset-defined", _AN + ": virtualservice/destinationrules (IST0101)", "destination subsets are defined "
+       "by a DestinationRule", "CG-ISTIO-003"),
+    _m("vs.destination-port-needed", _AN + ": virtualservice/destinationhosts (IST0112)", "a destination with "
+       "several Service ports names one", "CG-ISTIO-004"),
+    _m("vs.destination-port-exists", _MESH, "a destination port is a port of the destination Service",
+       "CG-ISTIO-005"),
+    _m("vs.gateway-host-served", _AN + ": virtualservice/gateways (IST0132)", "a VirtualService host is served "
+       "by its Gateway", "CG-ISTIO-006"),
+    _m("vs.mesh-host-conflict", _AN + ": virtualservice/conflictingmeshgatewayhosts (IST0109)", "one mesh "
+       "VirtualService per host", "CG-ISTIO-015"),
+    _m("vs.unreachable-rule", _AN + ": virtualservice/conditions (IST0130)", "a rule after a catch-all can never "
+       "match", "CG-MESH-002"),
+    _m("vs.repeated-match", _AN + ": virtualservice/conditions (IST0131)", "a match repeats a match of an earlier "
+       "rule and can never match", "CG-MESH-003"),
+    _m("vs.retries-fit-timeout", _MESH, "retries that can never happen: perTryTimeout x attempts exceeds the "
+       "route timeout", "CG-MESH-009"),
+    _m("vs.delegate-exists", _AN + ": virtualservice (IST0101)", "a delegate names a rendered delegate "
+       "VirtualService", "CG-MESH-015"),
+    # DestinationRule
+    _m("dr.subset-name-unique", _DR, "subset names are unique", "CG-ISTIO-012"),
+    _m("dr.tls-mutual-certs", _DR, "validateTLS: MUTUAL needs client certificate and key (or credentialName), "
+       "ISTIO_MUTUAL takes none", "CG-MESH-005"),
+    _m("dr.tls-verify", _AN + ": destinationrule/ca-certificates (IST0128/IST0129)", "TLS origination verifies "
+       "the server certificate", "CG-MESH-004"),
+    _m("dr.host-exists", _AN + ": destinationrule (IST0174)", "the host is a Service or ServiceEntry", "CG-ISTIO-010"),
+    _m("dr.subset-selects-pods", _AN + ": destinationrule/subsets (IST0173)", "a subset's labels select pods",
+       "CG-ISTIO-011"),
+    _m("dr.subsets-distinct", _MESH, "two subsets selecting the same pods cannot be told apart", "CG-MESH-008"),
+    _m("mtls.peer-vs-destination", _MESH, "DestinationRule TLS mode against the destination's PeerAuthentication "
+       "(DISABLE to STRICT, ISTIO_MUTUAL to DISABLE)", "CG-MESH-006"),
+    # Gateway
+    _m("gateway.servers-required", _GW, "validateServer: servers, hosts, port number/name/protocol", "CG-ISTIO-017"),
+    _m("gateway.server-tls-protocol", _GW, "validateServerTLS: HTTPS/TLS servers need tls, plain ones take none",
+       "CG-ISTIO-016"),
+    _m("gateway.conflicting-hosts", _AN + ": gateway/conflictinggateway (IST0145)", "two Gateways with one "
+       "selector claim the same host and port", "CG-ISTIO-014"),
+    _m("gateway.credential-secret-keys", _AN + ": gateway/secret (IST0161)", "credentialName names a Secret with "
+       "the certificate keys", "CG-MESH-012"),
+    _off("gateway.port-on-workload", _AN + ": gateway/gateway (IST0104)", "the Gateway port is exposed by the "
+         "ingress gateway Service", "the ingress gateway's Service is installed with Istio (istio-system), not in "
+         "the chart's render"),
+    # Service and injection
+    _m("service.port-naming", _AN + ": service/portname (IST0118)", "Service port names declare the protocol",
+       "CG-ISTIO-013"),
+    _m("service.externalname-port-protocol", _AN + ": service/externalname (IST0150)", "ExternalName Service ports "
+       "declare the protocol", "CG-MESH-011"),
+    _m("injection.policy-without-proxy", _MESH, "policies and ISTIO_MUTUAL target pods without a sidecar",
+       "CG-MESH-007"),
+    _off("injection.namespace-injected", _AN + ": injection (IST0102)", "the namespace has sidecar injection "
+         "enabled", "namespace labels of a namespace the chart does not render are cluster state"),
+    _off("injection.proxy-image", _AN + ": injection (IST0105)", "the injected proxy image matches the control "
+         "plane", "the injector's image is control-plane state, known only at admission"),
+    # Sidecar
+    _m("sidecar.egress-hosts", _SC, "validateSidecarEgress: hosts are namespace/dnsName", "CG-MESH-016"),
+    _m("sidecar.one-per-namespace", _AN + ": sidecar/defaultselector (IST0111)", "one namespace-wide Sidecar "
+       "per namespace", "CG-MESH-017"),
+    # security
+    _m("authz.custom-provider", _AP, "CUSTOM needs a provider, a provider needs CUSTOM", "CG-ISTIO-018"),
+    _m("authz.target-port", _MESH, "AuthorizationPolicy ports are the pods' ports, not Service ports",
+       "CG-MESH-013"),
+    _m("policy.selects-workload", _AN + ": authz (IST0127)", "a policy's selector matches a workload",
+       "CG-MESH-010"),
+    _m("peerauthn.port-level-selector", _PA, "portLevelMtls needs a workload selector", "CG-ISTIO-019"),
+    _off("authz.provider-in-mesh-config", _AP, "a CUSTOM provider is defined in the mesh config's "
+         "extensionProviders", "the mesh config lives in the control plane (istio ConfigMap), not in the render"),
+    _off("ra.jwks-reachable", _RA, "jwksUri serves a key set", "needs the network: the keys are fetched by istiod"),
+)
