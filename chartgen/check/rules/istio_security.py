@@ -1,10 +1,12 @@
-"""Istio security policies: AuthorizationPolicy and PeerAuthentication."""
+"""Istio security policies: AuthorizationPolicy, PeerAuthentication and RequestAuthentication."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
-from chartgen.check.helpers import ISTIO_SECURITY, as_dict, as_list, spec_of
+from chartgen.check.helpers import ISTIO_SECURITY, as_dict, as_int, as_list, spec_of
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 
@@ -94,3 +96,202 @@ def peer_authn(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 "workload-specific PeerAuthentication",
                 field="spec.portLevelMtls",
             )
+
+
+# --- RequestAuthentication ------------------------------------------------------------------------------------
+
+
+def _jwt_rule_problems(r: dict[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    if not r.get("issuer") and not r.get("jwksUri"):
+        yield where, "issuer or jwksUri must be non-empty string"
+    for i, aud in enumerate(as_list(r.get("audiences"))):
+        if not str(aud or ""):
+            yield f"{where}.audiences[{i}]", "audience must be non-empty string"
+    uri = r.get("jwksUri")
+    if uri:
+        parsed = urlsplit(str(uri))
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            yield f"{where}.jwksUri", f"jwksUri {uri!r} is not an http(s) URL with a host"
+    if r.get("jwks") and r.get("jwksUri"):
+        yield where, "only one of jwks or jwksUri may be set (CEL)"
+    for i, h in enumerate(as_list(r.get("fromHeaders"))):
+        if not as_dict(h).get("name"):
+            yield f"{where}.fromHeaders[{i}].name", "location header name must be non-empty string"
+    for key, what in (("fromParams", "location query"), ("fromCookies", "cookie name")):
+        for i, p in enumerate(as_list(r.get(key))):
+            if not str(p or ""):
+                yield f"{where}.{key}[{i}]", f"{what} must be non-empty string"
+    for i, c in enumerate(as_list(r.get("outputClaimToHeaders"))):
+        c = as_dict(c)
+        if not c.get("claim") or not c.get("header"):
+            yield f"{where}.outputClaimToHeaders[{i}]", "outputClaimToHeaders header and claim must be non-empty"
+
+
+@rule("CG-MESH-019", Severity.ERROR, "RequestAuthentication jwtRules rejected by Istio validation", LAYER,
+      why="validateJwtRule (istio pkg/config/validation) rejects a JWT rule without issuer and jwksUri, an empty "
+          "audience, a jwksUri that is not an http(s) URL, empty fromHeaders/fromParams/fromCookies entries and "
+          "outputClaimToHeaders without claim or header; the CRD's CEL rule allows only one of jwks and jwksUri.",
+      fix="give each jwtRule an issuer (and jwksUri or jwks, not both) and non-empty locations",
+      example="""\
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt}
+spec:
+  selector: {matchLabels: {app: web}}
+  jwtRules: [{audiences: [web]}]
+""")
+def request_authn(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for ra in index.kind("RequestAuthentication", ISTIO_SECURITY):
+        for i, r in enumerate(as_list(spec_of(ra).get("jwtRules"))):
+            for field, message in _jwt_rule_problems(as_dict(r), f"spec.jwtRules[{i}]"):
+                yield finding("CG-MESH-019", ra, f"RequestAuthentication {ra.name}: {field}: {message} (IST0106)",
+                              field=field)
+
+
+# --- AuthorizationPolicy rules --------------------------------------------------------------------------------
+
+SOURCE_FIELDS = ("principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces",
+                 "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts",
+                 "notServiceAccounts")
+TCP_SOURCE_FIELDS = frozenset(SOURCE_FIELDS) - {"requestPrincipals", "notRequestPrincipals"}
+OPERATION_FIELDS = ("ports", "notPorts", "methods", "notMethods", "paths", "notPaths", "hosts", "notHosts")
+CUSTOM_UNSUPPORTED = ("namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "principals",
+                      "notPrincipals", "requestPrincipals", "notRequestPrincipals")
+
+
+def _rule_problems(r: dict[str, Any], where: str, action: str) -> Iterator[tuple[str, str]]:
+    if "from" in r and not as_list(r.get("from")):
+        yield f"{where}.from", "`from` must not be empty"
+    for fi, f in enumerate(as_list(r.get("from"))):
+        src = as_dict(as_dict(f).get("source"))
+        fw = f"{where}.from[{fi}].source"
+        if not any(as_list(src.get(k)) for k in SOURCE_FIELDS):
+            yield fw, "`from.source` must not be empty"
+        if any(as_list(src.get(k)) for k in ("principals", "notPrincipals", "namespaces", "notNamespaces")) and \
+                any(as_list(src.get(k)) for k in ("serviceAccounts", "notServiceAccounts")):
+            yield fw, "cannot set serviceAccounts with namespaces or principals"
+        for k in SOURCE_FIELDS:
+            if any(str(v if v is not None else "") == "" for v in as_list(src.get(k))):
+                yield f"{fw}.{k}", f"{k} must not contain empty values"
+        if action == "CUSTOM":
+            for k in CUSTOM_UNSUPPORTED:
+                if as_list(src.get(k)):
+                    yield f"{fw}.{k}", f"from.{k} is currently not supported with CUSTOM action"
+    if "to" in r and not as_list(r.get("to")):
+        yield f"{where}.to", "`to` must not be empty"
+    for ti, t in enumerate(as_list(r.get("to"))):
+        op = as_dict(as_dict(t).get("operation"))
+        tw = f"{where}.to[{ti}].operation"
+        if not any(as_list(op.get(k)) for k in OPERATION_FIELDS):
+            yield tw, "`to.operation` must not be empty"
+        for k in OPERATION_FIELDS:
+            if any(str(v if v is not None else "") == "" for v in as_list(op.get(k))):
+                yield f"{tw}.{k}", f"{k} must not contain empty values"
+        for k in ("ports", "notPorts"):
+            for v in as_list(op.get(k)):
+                n = as_int(v)
+                if str(v) != "" and (n is None or not 0 < n <= 65535):
+                    yield f"{tw}.{k}", f"port {v!r} is not in 1-65535"
+    for wi, w in enumerate(as_list(r.get("when"))):
+        w = as_dict(w)
+        ww = f"{where}.when[{wi}]"
+        key = str(w.get("key") or "")
+        if not key:
+            yield ww, "`key` must not be empty"
+        elif not as_list(w.get("values")) and not as_list(w.get("notValues")):
+            yield ww, f"at least one of `values` or `notValues` must be set for key {key}"
+        if action == "CUSTOM" and (key in ("source.namespace", "source.serviceAccount", "source.principal")
+                                   or key.startswith("request.auth.")):
+            yield ww, f"{key} is currently not supported with CUSTOM action"
+
+
+@rule("CG-MESH-020", Severity.ERROR, "AuthorizationPolicy rule rejected by Istio validation (empty from/to/when, "
+      "mixed source fields, unsupported CUSTOM conditions)", LAYER,
+      why="ValidateAuthorizationPolicy rejects empty from/to lists, a source or operation with no field set, empty "
+          "values, serviceAccounts together with namespaces or principals, ports outside 1-65535, a when condition "
+          "without key or values, and identity conditions (namespaces, principals, request.auth.*) with action "
+          "CUSTOM.",
+      fix="drop empty from/to/when entries (an empty rule `{}` matches everything), give each condition a value",
+      example="""\
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: web}
+spec:
+  action: ALLOW
+  rules:
+  - from: [{source: {}}]
+""")
+def authz_rules(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for ap in index.kind("AuthorizationPolicy", ISTIO_SECURITY):
+        spec = spec_of(ap)
+        action = str(spec.get("action") or "ALLOW").upper()
+        for i, r in enumerate(as_list(spec.get("rules"))):
+            for field, message in _rule_problems(as_dict(r), f"spec.rules[{i}]", action):
+                yield finding("CG-MESH-020", ap, f"AuthorizationPolicy {ap.name}: {field}: {message} (IST0106)",
+                              field=field)
+
+
+def _http_only(r: dict[str, Any]) -> bool:
+    """Istio's test for a rule that matches on HTTP attributes only (ValidateAuthorizationPolicy's DENY warning): it
+    has from without TCP source fields and no to, or to without ports."""
+    froms = [as_dict(as_dict(f).get("source")) for f in as_list(r.get("from"))]
+    tos = [as_dict(as_dict(t).get("operation")) for t in as_list(r.get("to"))]
+    tcp_from = any(k in src for src in froms for k in TCP_SOURCE_FIELDS)
+    tcp_to = any(k in op for op in tos for k in ("ports", "notPorts"))
+    return bool((froms and not tos and not tcp_from) or (tos and not tcp_to))
+
+
+@rule("CG-MESH-021", Severity.WARNING, "AuthorizationPolicy DENY rule uses only HTTP attributes: it denies all "
+      "TCP traffic", LAYER,
+      why="On TCP ports Istio cannot evaluate HTTP attributes (paths, methods, hosts, requestPrincipals, "
+          "request.* conditions); for a DENY rule it drops those attributes, so the rule matches every TCP "
+          "connection and denies all TCP traffic to the selected workloads (ValidateAuthorizationPolicy's warning).",
+      fix="add to.operation.ports naming the HTTP ports the rule is meant for",
+      example="""\
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin}
+spec:
+  action: DENY
+  rules:
+  - to: [{operation: {paths: [/admin]}}]
+""")
+def authz_http_only_deny(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for ap in index.kind("AuthorizationPolicy", ISTIO_SECURITY):
+        spec = spec_of(ap)
+        if str(spec.get("action") or "ALLOW").upper() != "DENY":
+            continue
+        for i, r in enumerate(as_list(spec.get("rules"))):
+            if _http_only(as_dict(r)):
+                yield finding("CG-MESH-021", ap, f"AuthorizationPolicy {ap.name}: DENY rules[{i}] matches on HTTP "
+                              "attributes only; on TCP ports Istio drops them and the rule denies all TCP traffic to "
+                              "the selected workloads", field=f"spec.rules[{i}]")
+
+
+@rule("CG-MESH-022", Severity.WARNING, "AuthorizationPolicy rule matches every request (an empty rule `{}`)", LAYER,
+      why="A rule without from, to and when matches everything: in a DENY policy it denies every request to the "
+          "selected workloads, in an ALLOW policy next to other rules it allows everything and makes them pointless, "
+          "in an AUDIT policy it audits all traffic.",
+      fix="add from/to/when conditions to the rule, or drop it",
+      example="""\
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: web}
+spec:
+  action: DENY
+  rules: [{}]
+""")
+def authz_match_all(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for ap in index.kind("AuthorizationPolicy", ISTIO_SECURITY):
+        spec = spec_of(ap)
+        action = str(spec.get("action") or "ALLOW").upper()
+        rules = as_list(spec.get("rules"))
+        for i, r in enumerate(rules):
+            if any(as_dict(r).get(k) for k in ("from", "to", "when")):
+                continue
+            if action == "DENY":
+                yield finding("CG-MESH-022", ap, f"AuthorizationPolicy {ap.name}: rules[{i}] is empty, so this DENY "
+                              "policy denies every request to the selected workloads", field=f"spec.rules[{i}]")
+            elif action == "ALLOW" and len(rules) > 1:
+                yield finding("CG-MESH-022", ap, f"AuthorizationPolicy {ap.name}: rules[{i}] is empty and allows "
+                              "every request; the other rules change nothing", field=f"spec.rules[{i}]")
