@@ -15,11 +15,16 @@
     networkpolicy.py       NetworkPolicies that select nothing
     networking_spec.py     NetworkPolicy and Ingress fields - CG-NET-*
     reachability.py        NetworkPolicies against Service, edge and DNS traffic - CG-REACH-*
-    ingress.py             Ingress / HTTPRoute backends
+    ingress.py             Ingress / HTTPRoute / GRPCRoute backends
+    gateway_api_routes.py  HTTPRoute/GRPCRoute fields the Gateway API CRDs' CEL rules reject - CG-GW-001..009
+    gateway_api_gateways.py  Gateway listeners per protocol, addresses, required fields - CG-GW-010..014
+    gateway_api_attach.py  parentRefs against listeners, allowedRoutes, hostnames, ReferenceGrants - CG-GW-020..025
     istio_routing.py       VirtualServices
     istio_destinations.py  DestinationRules, Service port naming
     istio_gateways.py      Istio Gateways
-    istio_security.py      AuthorizationPolicy, PeerAuthentication
+    istio_security.py      AuthorizationPolicy, PeerAuthentication, RequestAuthentication - CG-MESH-019..022
+    istio_service_entries.py  ServiceEntry validation - CG-MESH-018
+    istio_reachability.py  Sidecar egress against routed hosts, ISTIO_MUTUAL to external hosts - CG-MESH-023..024
     istio_mesh.py          istioctl analyze semantics and mesh consistency (regex, TLS, mTLS, retries) - CG-MESH-*
     pod_security.py        securityContext posture
     pod_reliability.py     resources, image tags, probes posture
