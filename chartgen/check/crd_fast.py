@@ -204,7 +204,10 @@ def cel_tree(node: Any) -> CelTree | None:
     rules = []
     for r in node.rules:
         py = translate(r.rule)
-        rules.append(compile(py, f"<cel {r.rule[:40]}>", "eval") if py is not None else None)
+        try:
+            rules.append(compile(py, f"<cel {r.rule[:40]}>", "eval") if py is not None else None)
+        except (SyntaxError, ValueError):  # a translation Python does not accept: the rule stays with celpy
+            rules.append(None)
     return (node.type, tuple(rules), {k: cel_tree(c) for k, c in node.props.items()}, cel_tree(node.items),
             cel_tree(node.addl))
 
