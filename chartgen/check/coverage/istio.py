@@ -77,7 +77,7 @@ ENTRIES: tuple[Upstream, ...] = (
        "selector claim the same host and port", "CG-ISTIO-014"),
     _m("gateway.credential-secret-keys", _AN + ": gateway/secret (IST0161)", "credentialName names a Secret with "
        "the certificate keys", "CG-MESH-012"),
-    _off("gateway.port-on-workload", _AN + ": gateway/gateway (IST0104)", "the Gateway port is exposed by the "
+    _off("gateway.port-on-workload", _AN + ": gateway/gateway (IST0162)", "the Gateway port is exposed by the "
          "ingress gateway Service", "the ingress gateway's Service is installed with Istio (istio-system), not in "
          "the chart's render"),
     # Service and injection
@@ -89,7 +89,7 @@ ENTRIES: tuple[Upstream, ...] = (
        "CG-MESH-007"),
     _off("injection.namespace-injected", _AN + ": injection (IST0102)", "the namespace has sidecar injection "
          "enabled", "namespace labels of a namespace the chart does not render are cluster state"),
-    _off("injection.proxy-image", _AN + ": injection (IST0105)", "the injected proxy image matches the control "
+    _off("injection.proxy-image", _AN + ": injection (IST0158)", "the injected proxy image matches the control "
          "plane", "the injector's image is control-plane state, known only at admission"),
     # Sidecar
     _m("sidecar.egress-hosts", _SC, "validateSidecarEgress: hosts are namespace/dnsName", "CG-MESH-016"),
@@ -133,6 +133,52 @@ ENTRIES: tuple[Upstream, ...] = (
     _m("dr.consistent-hash-oneof", _DR, "consistentHash takes one hash key (a oneof)", "CG-MESH-027"),
     _m("dr.locality-weights", _DR, "validateLocalityLbSetting: distribute weights in 1-100 totalling 100",
        "CG-MESH-027"),
+    # istioctl analyzers over Kubernetes objects, EnvoyFilters
+    _m("analyzer.misplaced-annotation", _AN + ": annotations (IST0107)", "pod-level Istio annotations sit on the "
+       "pod template, not on the workload or Service", "CG-MESH-031"),
+    _m("analyzer.sidecar-selectors", _AN + ": sidecar/selector (IST0110), telemetry (IST0159)", "two Sidecars or "
+       "Telemetries do not select the same workload", "CG-MESH-032"),
+    _m("analyzer.service-port-protocols", _AN + ": deployment/services (IST0116)", "Services selecting one workload "
+       "give a port one protocol", "CG-MESH-033"),
+    _m("analyzer.service-target-ports", _AN + ": deployment/services (IST0137)", "Services selecting one workload "
+       "map a targetPort to one port", "CG-MESH-033"),
+    _m("analyzer.se-addresses", _AN + ": serviceentry (IST0134)", "a ServiceEntry with TCP ports has addresses",
+       "CG-MESH-028"),
+    _m("analyzer.gateway-duplicate-certificate", _AN + ": gateway/certificate (IST0138)", "Gateways on one workload "
+       "do not share a certificate", "CG-MESH-034"),
+    _m("analyzer.proxy-uid", _AN + ": deployment/applicationUID (IST0144)", "applications do not run as UID 1337",
+       "CG-MESH-035"),
+    _m("analyzer.image-auto", _AN + ": injection/imageauto (IST0146/IST0147)", "`image: auto` only in injected "
+       "pods", "CG-MESH-036"),
+    _m("envoyfilter.ignored-operation", _AN + ": envoyfilter (IST0152-IST0154)", "ADD/REMOVE not on route "
+       "configuration, REPLACE only on HTTP_FILTER/NETWORK_FILTER", "CG-MESH-029"),
+    _m("envoyfilter.relative-without-priority", _AN + ": envoyfilter (IST0151/IST0155)", "relative patch "
+       "operations come with a priority", "CG-MESH-030"),
+    _off("analyzer.pod-missing-proxy", _AN + ": injection (IST0103)", "running pods have the proxy",
+         "needs the running pods"),
+    _off("analyzer.namespace-injection-labels", _AN + ": injection (IST0123, IST0148)", "a namespace has one "
+         "injection label / is injected by default", "namespace labels and the injector's settings are cluster "
+         "state unless the chart renders the Namespace"),
+    _off("analyzer.jwt-service-port", _AN + ": authz/jwt (IST0119)", "a JWT policy's Service port is named for "
+         "HTTP", "retired in current Istio (protocol sniffing); the check applies to old control planes only"),
+    _off("analyzer.invalid-annotation-values", _AN + ": annotations (IST0125, IST0135, IST0136)", "annotation "
+         "values parse; deprecated and alpha annotations", "the valid values and phases come from the control "
+         "plane's annotation table of the installed Istio version"),
+    _off("analyzer.mesh-networks", _AN + ": multicluster (IST0126, IST0165)", "mesh networks and multi-cluster "
+         "services are consistent", "mesh networks and remote clusters are control-plane state"),
+    _off("analyzer.webhooks", _AN + ": webhook (IST0139, IST0163, IST0164)", "injection webhooks reference a "
+         "control plane", "webhook configurations are installed with Istio, not by an application chart"),
+    _off("analyzer.ingress-subset", _AN + ": virtualservice (IST0140)", "subsets have an effect on ingress "
+         "requests", "depends on the ingress gateway's deployment mode, known only in the cluster"),
+    _off("analyzer.install", _AN + ": (IST0141, IST0142, IST0156)", "permissions, Kubernetes and Gateway API "
+         "versions suffice", "properties of the cluster, not of the render"),
+    _off("analyzer.localhost-listener", _AN + ": service (IST0143)", "a Service port does not listen on "
+         "localhost", "what address a process binds to is known only at run time"),
+    _off("analyzer.jwt-claim-routing", _AN + ": virtualservice/jwtclaimroute (IST0149)", "claim-based routing "
+         "has a RequestAuthentication on the gateway pods", "the gateway pods live in the control plane's "
+         "namespace, outside the render"),
+    _off("analyzer.telemetry-providers", _AN + ": telemetry (IST0157)", "a Telemetry with empty providers has "
+         "mesh default providers", "default providers are mesh config (control-plane state)"),
     # ServiceEntry
     _m("se.hosts-required", _SE, "a ServiceEntry has at least one host", "CG-MESH-018"),
     _m("se.host-not-all", _SE, "the full wildcard `*` is not a ServiceEntry host", "CG-MESH-018"),

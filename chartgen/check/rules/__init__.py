@@ -25,6 +25,10 @@
     istio_security.py      AuthorizationPolicy, PeerAuthentication, RequestAuthentication - CG-MESH-019..022
     istio_service_entries.py  ServiceEntry validation - CG-MESH-018
     istio_reachability.py  Sidecar egress against routed hosts, ISTIO_MUTUAL to external hosts - CG-MESH-023..024
+    istio_validation.py    validateHTTPRoute fields, durations, DestinationRule traffic policies - CG-MESH-025..027
+    istio_envoyfilter.py   EnvoyFilter patches that are ignored or order-dependent - CG-MESH-029..030
+    istio_analyzers.py     istioctl analyzers over Kubernetes objects (annotations, selectors, ports, UID 1337,
+                           image: auto), ServiceEntry addresses, shared Gateway certificates - CG-MESH-028, 031..036
     istio_mesh.py          istioctl analyze semantics and mesh consistency (regex, TLS, mTLS, retries) - CG-MESH-*
     pod_security.py        securityContext posture
     pod_reliability.py     resources, image tags, probes posture
