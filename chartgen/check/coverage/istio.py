@@ -220,6 +220,8 @@ ENTRIES: tuple[Upstream, ...] = (
     _m("authz.custom-identity", _AP, "identity conditions are not supported with CUSTOM", "CG-MESH-020"),
     _m("authz.deny-http-only-tcp", _AP, "warning: a DENY rule with only HTTP attributes denies all TCP traffic",
        "CG-MESH-021"),
+    _m("authz.allow-http-only-tcp", _MESH, "AuthorizationPolicy ALLOW rules Istio drops on TCP ports (HTTP-only "
+       "attributes) leave the workload's TCP ports denied", "CG-MESH-037"),
     _m("authz.match-all-deny", _MESH, "an AuthorizationPolicy rule that matches everything (empty DENY rule)",
        "CG-MESH-022"),
     _m("authz.match-all-allow", _MESH, "an empty ALLOW rule next to others makes them pointless", "CG-MESH-022"),

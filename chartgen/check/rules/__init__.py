@@ -22,7 +22,7 @@
     istio_routing.py       VirtualServices
     istio_destinations.py  DestinationRules, Service port naming
     istio_gateways.py      Istio Gateways
-    istio_security.py      AuthorizationPolicy, PeerAuthentication, RequestAuthentication - CG-MESH-019..022
+    istio_security.py      AuthorizationPolicy, PeerAuthentication, RequestAuthentication - CG-MESH-019..022, 037
     istio_service_entries.py  ServiceEntry validation - CG-MESH-018
     istio_reachability.py  Sidecar egress against routed hosts, ISTIO_MUTUAL to external hosts - CG-MESH-023..024
     istio_validation.py    validateHTTPRoute fields, durations, DestinationRule traffic policies - CG-MESH-025..027

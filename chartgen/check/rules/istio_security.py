@@ -295,3 +295,87 @@ def authz_match_all(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
             elif action == "ALLOW" and len(rules) > 1:
                 yield finding("CG-MESH-022", ap, f"AuthorizationPolicy {ap.name}: rules[{i}] is empty and allows "
                               "every request; the other rules change nothing", field=f"spec.rules[{i}]")
+
+
+HTTP_SOURCE_FIELDS = ("requestPrincipals", "notRequestPrincipals")
+HTTP_OPERATION_FIELDS = ("methods", "notMethods", "paths", "notPaths", "hosts", "notHosts")
+TCP_PROTOCOLS = ("tcp", "mongo", "mysql", "redis", "tls")
+
+
+def _uses_http(r: dict[str, Any]) -> bool:
+    """Does the rule match on an HTTP-only attribute (then Istio drops the whole ALLOW rule on TCP ports)?"""
+    sources = [as_dict(as_dict(f).get("source")) for f in as_list(r.get("from"))]
+    operations = [as_dict(as_dict(t).get("operation")) for t in as_list(r.get("to"))]
+    return (any(k in s for s in sources for k in HTTP_SOURCE_FIELDS)
+            or any(k in o for o in operations for k in HTTP_OPERATION_FIELDS)
+            or any(str(as_dict(w).get("key", "")).startswith("request.") for w in as_list(r.get("when"))))
+
+
+def _tcp_ports(index: ManifestIndex, ap: Any) -> list[str]:
+    """Service ports declared as TCP-like that front the pods the policy selects."""
+    from chartgen.check.helpers import pods_for_selector, services_of_pods
+
+    selector = as_dict(spec_of(ap).get("selector"))
+    if not as_dict(selector.get("matchLabels")):
+        return []
+    by_owner = services_of_pods(index)
+    out = []
+    for pt in pods_for_selector(index, selector, index.namespace_of(ap)):
+        for svc in by_owner.get(id(pt.owner), []):
+            for p in as_list(spec_of(svc).get("ports")):
+                p = as_dict(p)
+                proto = str(p.get("appProtocol") or p.get("name") or "").lower()
+                if any(proto == t or proto.startswith(t + "-") for t in TCP_PROTOCOLS):
+                    out.append(f"{svc.name}:{p.get('port')}")
+    return sorted(set(out))
+
+
+@rule("CG-MESH-037", Severity.WARNING, "ALLOW AuthorizationPolicy has only HTTP rules for workloads with TCP ports: "
+      "Istio drops them there and denies all TCP traffic", LAYER,
+      why="On a TCP port Istio cannot evaluate HTTP attributes (methods, paths, hosts, requestPrincipals, request.* "
+          "conditions); it drops every ALLOW rule that uses one. When all rules of the only ALLOW policy are dropped, "
+          "nothing is allowed on the workload's TCP ports and every connection is denied.",
+      fix="add a rule for the TCP ports (e.g. to.operation.ports with only TCP attributes), or narrow the policy to "
+          "HTTP workloads",
+      example="""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: postgres:16, ports: [{containerPort: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  selector: {app: db}
+  ports: [{name: tcp-postgres, port: 5432, targetPort: 5432}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: db}
+spec:
+  selector: {matchLabels: {app: db}}
+  action: ALLOW
+  rules:
+  - to: [{operation: {methods: [GET]}}]
+""")
+def authz_allow_http_only_on_tcp(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    allows = [ap for ap in index.kind("AuthorizationPolicy", ISTIO_SECURITY)
+              if str(spec_of(ap).get("action") or "ALLOW").upper() == "ALLOW"]
+    for ap in allows:
+        rules = [as_dict(r) for r in as_list(spec_of(ap).get("rules"))]
+        if not rules or not all(_uses_http(r) for r in rules):
+            continue
+        same_pods = [o for o in allows if o is not ap and index.namespace_of(o) == index.namespace_of(ap)]
+        if same_pods:
+            continue  # another ALLOW policy may allow the TCP traffic
+        ports = _tcp_ports(index, ap)
+        if ports:
+            yield finding("CG-MESH-037", ap, f"AuthorizationPolicy {ap.name}: every ALLOW rule uses HTTP attributes, "
+                          f"which Istio drops on TCP ports; TCP traffic to {', '.join(ports)} is denied",
+                          field="spec.rules")
