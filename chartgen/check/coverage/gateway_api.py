@@ -62,6 +62,7 @@ ENTRIES: tuple[Upstream, ...] = (
        "CG-GW-001"),
     _m("httproute.path-modifier-type", _HR, "replaceFullPath / replacePrefixMatch must match the path modifier type",
        "CG-GW-001"),
+    _m("httproute.mirror-port", _HR, "a RequestMirror backendRef to a Service must have a port", "CG-GW-001"),
     _m("grpcroute.filter-type-supported", _GR, "GRPCRoute filter type is RequestHeaderModifier, "
        "ResponseHeaderModifier, RequestMirror or ExtensionRef", "CG-GW-001"),
     _m("httproute.redirect-rewrite-exclusive", _HR, "may specify either RequestRedirect or URLRewrite, but not both",

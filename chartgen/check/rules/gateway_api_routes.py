@@ -46,8 +46,9 @@ def _allowed_filters(kind: str) -> tuple[str, ...]:
 
 @rule("CG-GW-001", Severity.ERROR, "Route filter type and its settings disagree (Gateway API CEL)", LAYER,
       why="The HTTPRoute/GRPCRoute CRD's CEL rules reject a filter whose settings field is not the one its type names "
-          "(e.g. type RequestRedirect with urlRewrite), a type the route kind does not have, and a path modifier "
-          "whose type does not match replaceFullPath/replacePrefixMatch: the API server refuses the route.",
+          "(e.g. type RequestRedirect with urlRewrite), a type the route kind does not have, a path modifier "
+          "whose type does not match replaceFullPath/replacePrefixMatch, and a mirror backendRef to a Service "
+          "without port: the API server refuses the route.",
       fix="set type to the filter you configure and give only that filter's field",
       example=_ROUTE_EXAMPLE_HEAD + """\
   rules:
@@ -83,6 +84,12 @@ def _one_filter(route: Document, f: dict[str, Any], where: str, allowed: tuple[s
         path = as_dict(as_dict(f.get(key)).get("path"))
         if path:
             yield from _path_modifier(route, path, f"{where}.{key}.path")
+    mirror = as_dict(as_dict(f.get("requestMirror")).get("backendRef"))
+    if mirror and str(mirror.get("kind", "Service")) == "Service" and str(mirror.get("group", "")) in ("", "core") \
+            and mirror.get("port") is None:
+        yield finding("CG-GW-001", route, f"{route.kind} {route.name}: {where}.requestMirror.backendRef to Service "
+                      f"{mirror.get('name')!r} has no port (CEL: Must have port for Service reference)",
+                      field=f"{where}.requestMirror.backendRef")
 
 
 def _path_modifier(route: Document, path: dict[str, Any], where: str) -> Iterator[Finding]:
