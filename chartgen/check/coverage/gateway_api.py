@@ -5,6 +5,8 @@ rule of ours, so it applies without the user passing the Gateway API CRDs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chartgen.check.coverage import Upstream
 
 _GW = "gateway-api config/crd/standard (CEL, schema): gateway.networking.k8s.io_gateways.yaml"
@@ -18,12 +20,19 @@ _GRANT = "gateway-api spec: ReferenceGrant (GEP-709)"
 _APP = "gateway-api spec: backend protocol (GEP-1911 appProtocol)"
 
 
-def _m(id: str, source: str, check: str, *rules: str) -> Upstream:
-    return Upstream(f"gwapi.{id}", source, check, rules=rules)
+def entry_makers(prefix: str) -> tuple[Callable[..., Upstream], Callable[..., Upstream]]:
+    """(mapped, offline): entry builders whose ids start with `prefix.` (istio.py uses them too)."""
+
+    def mapped(id: str, source: str, check: str, *rules: str) -> Upstream:
+        return Upstream(f"{prefix}.{id}", source, check, rules=rules)
+
+    def offline(id: str, source: str, check: str, reason: str) -> Upstream:
+        return Upstream(f"{prefix}.{id}", source, check, offline=reason)
+
+    return mapped, offline
 
 
-def _off(id: str, source: str, check: str, reason: str) -> Upstream:
-    return Upstream(f"gwapi.{id}", source, check, offline=reason)
+_m, _off = entry_makers("gwapi")
 
 
 ENTRIES: tuple[Upstream, ...] = (

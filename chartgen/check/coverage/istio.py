@@ -5,6 +5,7 @@ error anywhere (mTLS modes, retries, unreachable matches)."""
 from __future__ import annotations
 
 from chartgen.check.coverage import Upstream
+from chartgen.check.coverage.gateway_api import entry_makers
 
 _VS = "istio pkg/config/validation: ValidateVirtualService"
 _DR = "istio pkg/config/validation: ValidateDestinationRule"
@@ -18,13 +19,7 @@ _AN = "istioctl analyzers (pkg/config/analysis/analyzers)"
 _MESH = "istio mesh semantics (no error anywhere, traffic breaks)"
 
 
-def _m(id: str, source: str, check: str, *rules: str) -> Upstream:
-    return Upstream(f"istio.{id}", source, check, rules=rules)
-
-
-def _off(id: str, source: str, check: str, reason: str) -> Upstream:
-    return Upstream(f"istio.{id}", source, check, offline=reason)
-
+_m, _off = entry_makers("istio")
 
 ENTRIES: tuple[Upstream, ...] = (
     # VirtualService
