@@ -51,6 +51,8 @@ ENTRIES: tuple[Upstream, ...] = (
     _m("gateway.listener-protocol-syntax", _GW, "listener protocol is a core protocol or domain-prefixed",
        "CG-GW-011"),
     _m("gateway.listener-name-syntax", _GW, "listener name (SectionName) is a DNS subdomain", "CG-GW-011"),
+    _m("gateway.tls-mode-enum", _GW, "listener tls.mode is Terminate or Passthrough", "CG-GW-010"),
+    _m("gateway.allowed-routes-from", _GW, "allowedRoutes.namespaces.from is All, Same or Selector", "CG-GW-011"),
     _m("gateway.listener-name-unique", _GW, "Listener name must be unique within the Gateway", "CG-GW-012"),
     _m("gateway.listener-combination-unique", _GW, "Combination of port, protocol and hostname must be unique for "
        "each listener", "CG-GW-012"),
@@ -113,6 +115,9 @@ ENTRIES: tuple[Upstream, ...] = (
        "references to the same parent", "CG-GW-008"),
     _m("route.hostname-syntax", _HR, "route hostnames are lowercase DNS names or '*.' wildcards", "CG-GW-009"),
     _m("route.match-count", _HR, "at most 16 rules, 64 matches per rule and 128 matches per route", "CG-GW-009"),
+    _m("route.backend-weight", _HR, "backendRef weight is in 0-1000000 and port in 1-65535", "CG-GW-009"),
+    _m("httproute.redirect-scheme", _HR, "requestRedirect.scheme is http or https", "CG-GW-009"),
+    _m("httproute.redirect-status", _HR, "requestRedirect.statusCode is 301 or 302 (standard channel)", "CG-GW-009"),
     _m("route.parentref-name-required", _HR, "parentRefs[].name and backendRefs[].name are required",
        "CG-GW-014"),
     _m("route.service-backend-port", _HR, "Must have port for Service reference", "CG-X-010"),

@@ -40,8 +40,9 @@ def _gateways(index: ManifestIndex) -> list[Document]:
 
 @rule("CG-GW-010", Severity.ERROR, "Gateway listener TLS settings do not fit its protocol", LAYER,
       why="The Gateway CRD's CEL rules reject tls on HTTP, TCP and UDP listeners, a tls mode other than Terminate on "
-          "HTTPS, and mode Terminate without certificateRefs (or options); an HTTPS or TLS listener without tls has no "
-          "certificate to serve or mode to pass through (Gateway API validation: tls must be set), so it is never "
+          "HTTPS (and the schema any mode but Terminate and Passthrough), and mode Terminate without certificateRefs "
+          "(or options); an HTTPS or TLS listener without tls has no certificate to serve or mode to pass through "
+          "(Gateway API validation: tls must be set), so it is never "
           "programmed.",
       fix="HTTPS: tls {mode: Terminate, certificateRefs: [{name: <secret>}]}; TLS: Terminate or Passthrough; HTTP, "
           "TCP, UDP: no tls",
@@ -69,6 +70,10 @@ def _tls_of(gw: Document, i: int, lst: dict[str, Any]) -> Iterator[Finding]:
         return
     tls = as_dict(tls)
     mode = str(tls.get("mode") or "Terminate")
+    if mode not in ("Terminate", "Passthrough"):
+        yield finding("CG-GW-010", gw, f"{label}: tls.mode {mode!r} is not Terminate or Passthrough",
+                      field=f"{where}.tls.mode")
+        return
     if proto == "HTTPS" and mode != "Terminate":
         yield finding("CG-GW-010", gw, f"{label} has tls.mode {mode} (CEL: tls mode must be Terminate for protocol "
                       "HTTPS); use protocol TLS for Passthrough", field=f"{where}.tls.mode")
@@ -80,8 +85,9 @@ def _tls_of(gw: Document, i: int, lst: dict[str, Any]) -> Iterator[Finding]:
 @rule("CG-GW-011", Severity.ERROR, "Gateway listener field rejected (hostname on TCP/UDP, hostname or name syntax, "
       "port, protocol)", LAYER,
       why="The Gateway CRD rejects a hostname on TCP and UDP listeners (CEL), a hostname that is not a lowercase DNS "
-          "name or '*.'-wildcard, a listener name that is not a DNS subdomain, a port outside 1-65535 and a protocol "
-          "that is neither a core protocol nor domain-prefixed; a lowercase core protocol (http) passes the pattern "
+          "name or '*.'-wildcard, a listener name that is not a DNS subdomain, a port outside 1-65535, an "
+          "allowedRoutes.namespaces.from other than All/Same/Selector and a protocol that is neither a core protocol "
+          "nor domain-prefixed; a lowercase core protocol (http) passes the pattern "
           "but no implementation supports it (a warning).",
       fix="drop hostname from TCP/UDP listeners; use a DNS hostname, a lowercase name, port 1-65535 and HTTP, HTTPS, "
           "TLS, TCP or UDP",
@@ -108,6 +114,10 @@ def _fields_of(gw: Document, i: int, lst: dict[str, Any]) -> Iterator[Finding]:
     if name is not None and (not _SECTION_NAME.match(str(name)) or len(str(name)) > 253):
         yield finding("CG-GW-011", gw, f"{label}: name {name!r} is not a lowercase DNS subdomain",
                       field=f"{where}.name")
+    source = as_dict(as_dict(lst.get("allowedRoutes")).get("namespaces")).get("from")
+    if source is not None and source not in ("All", "Same", "Selector", "None"):
+        yield finding("CG-GW-011", gw, f"{label}: allowedRoutes.namespaces.from {source!r} is not All, Same or "
+                      "Selector", field=f"{where}.allowedRoutes.namespaces.from")
     port = as_int(lst.get("port"))
     if "port" in lst and (port is None or not 1 <= port <= 65535):
         yield finding("CG-GW-011", gw, f"{label}: port {lst.get('port')!r} is not in 1-65535", field=f"{where}.port")

@@ -405,11 +405,13 @@ def same_parent(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 MAX_RULES, MAX_MATCHES, MAX_TOTAL_MATCHES, MAX_HOSTNAMES = 16, 64, 128, 16
 
 
-@rule("CG-GW-009", Severity.ERROR, "Route hostnames or sizes rejected (hostname syntax, more than 16 rules or "
-      "hostnames, more than 128 matches)", LAYER,
+@rule("CG-GW-009", Severity.ERROR, "Route hostnames, sizes or values rejected (hostname syntax, more than 16 rules "
+      "or hostnames, more than 128 matches, weights, ports, redirect scheme and status)", LAYER,
       why="Route hostnames must be lowercase DNS names, optionally with a leading '*.' (no IPs, no ports, no '*' "
           "alone); a route holds at most 16 hostnames and 16 rules, a rule at most 64 matches, and the CEL rule caps "
-          "all matches of a route at 128. The API server rejects anything else.",
+          "all matches of a route at 128; backendRef weights are 0-1000000, ports 1-65535, a redirect's scheme http "
+          "or https and its statusCode 301 or 302 (303, 307 and 308 only with the experimental channel's CRDs: a "
+          "warning). The API server rejects anything else.",
       fix="use lowercase DNS hostnames; split large routes into several routes",
       example=_ROUTE_EXAMPLE_HEAD + """\
   hostnames: [Shop.Example.com]
@@ -432,6 +434,7 @@ def hostnames_and_sizes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
         if len(rules) > MAX_RULES:
             yield finding("CG-GW-009", route, f"{route.kind} {route.name}: {len(rules)} rules (at most {MAX_RULES})",
                           field="spec.rules")
+        yield from _ranges(route, rules)
         counts = [len(as_list(r.get("matches"))) for _, r in rules]
         for (ri, _), n in zip(rules, counts, strict=True):
             if n > MAX_MATCHES:
@@ -441,3 +444,32 @@ def hostnames_and_sizes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             yield finding("CG-GW-009", route, f"{route.kind} {route.name}: {sum(counts)} matches across its rules "
                           f"(CEL: the total number of matches across all rules in a route must be less than "
                           f"{MAX_TOTAL_MATCHES})", field="spec.rules")
+
+
+REDIRECT_CODES, EXPERIMENTAL_REDIRECT_CODES = (301, 302), (303, 307, 308)
+
+
+def _ranges(route: Document, rules: list[tuple[int, dict[str, Any]]]) -> Iterator[Finding]:
+    label = f"{route.kind} {route.name}"
+    for ri, r in rules:
+        for bi, b in enumerate(as_list(r.get("backendRefs"))):
+            b, where = as_dict(b), f"spec.rules[{ri}].backendRefs[{bi}]"
+            weight, port = b.get("weight"), b.get("port")
+            if weight is not None and not (isinstance(weight, int) and 0 <= weight <= 1_000_000):
+                yield finding("CG-GW-009", route, f"{label}: {where}.weight {weight!r} is not in 0-1000000",
+                              field=f"{where}.weight")
+            if port is not None and not (isinstance(port, int) and 1 <= port <= 65535):
+                yield finding("CG-GW-009", route, f"{label}: {where}.port {port!r} is not in 1-65535",
+                              field=f"{where}.port")
+        for fi, f in enumerate(as_list(r.get("filters"))):
+            redirect = as_dict(as_dict(f).get("requestRedirect"))
+            where = f"spec.rules[{ri}].filters[{fi}].requestRedirect"
+            if redirect.get("scheme") is not None and redirect["scheme"] not in ("http", "https"):
+                yield finding("CG-GW-009", route, f"{label}: {where}.scheme {redirect['scheme']!r} is not http or "
+                              "https", field=f"{where}.scheme")
+            code = redirect.get("statusCode")
+            if code is not None and code not in REDIRECT_CODES:
+                experimental = code in EXPERIMENTAL_REDIRECT_CODES
+                yield finding("CG-GW-009", route, f"{label}: {where}.statusCode {code!r} is not 301 or 302"
+                              + (" (accepted only by the experimental channel's CRDs)" if experimental else ""),
+                              field=f"{where}.statusCode", severity=Severity.WARNING if experimental else None)
