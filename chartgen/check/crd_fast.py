@@ -11,14 +11,16 @@ only skip work, never a finding.
 
 The compiled form is built once per CRD version and kept in ~/.cache/chartgen/crd-schemas/ (CHARTGEN_TOOLS_DIR moves
 it with the CRD files' cache, $CHARTGEN_CRD_CACHE_DIR moves it alone), keyed by the CRD's
-content key (a digest of its file or object), the served version, chartgen's version, this module's format and the
-Python bytecode tag; an entry carries a digest of its payload, so a corrupt or truncated entry is a miss, and entries
-are written whole (temp file renamed into place). $CHARTGEN_NO_TEMPLATE_CACHE disables the disk cache.
+content key (a digest of its file or object), the served version, chartgen's version, a digest of the code that builds
+the entry (so an edited install never reads an older one), this module's format and the Python bytecode tag; an
+entry carries a digest of its payload, so a corrupt or truncated entry is a miss, and entries are written whole (temp
+file renamed into place). $CHARTGEN_NO_TEMPLATE_CACHE disables the disk cache.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from chartgen import __version__
+from chartgen.check import cel_py
 from chartgen.check.cel import SkippedRule, type_ok
 from chartgen.check.cel_py import RUNTIME, Unsure, translate
 from chartgen.check.crd_source import Crd
@@ -257,8 +260,20 @@ def cache_dir() -> Path:
     return Path(env) if env else tools_dir() / "crd-schemas"
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of the code that builds an entry (this module, the CEL translator and planner, the schema
+    conversion): an editable install changed without a version bump gets new entries too."""
+    from chartgen.check import cel, crd_schema
+
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], cel_py, cel, crd_schema):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
 def _entry_path(crd: Crd, version: str) -> str:
-    key = "\0".join((__version__, str(FORMAT), sys.implementation.cache_tag or "", crd.key, version))
+    key = "\0".join((__version__, code_digest(), str(FORMAT), sys.implementation.cache_tag or "", crd.key, version))
     return str(cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()}.bin")
 
 

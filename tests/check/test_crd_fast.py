@@ -250,3 +250,9 @@ def test_a_warm_cache_checks_a_valid_document_without_jsonschema_or_celpy(tmp_pa
     warm_up = code.split("assert not")[0]  # the first process builds the entry (with celpy) and fills the cache
     subprocess.run([sys.executable, "-c", warm_up], cwd=REPO, check=True)
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+def test_the_key_holds_the_code_that_builds_the_entry(widget_crd, monkeypatch):
+    base = crd_fast._entry_path(widget_crd, "v1")
+    monkeypatch.setattr(crd_fast, "code_digest", lambda: "edited")
+    assert crd_fast._entry_path(widget_crd, "v1") != base
