@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartgen.user_cache import user_cache
+from chartgen.user_cache import tools_dir
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,6 @@ DEFAULT_VERSION = "4.1.4"
 
 class HelmInstallError(Exception):
     pass
-
-
-def tools_dir() -> Path:
-    """Where chartgen keeps its own helm copies: $CHARTGEN_TOOLS_DIR, else ~/.cache/chartgen."""
-    env = os.environ.get("CHARTGEN_TOOLS_DIR")
-    if env:
-        return Path(env)
-    return user_cache()
 
 
 def installed_path(version: str) -> Path:

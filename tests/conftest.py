@@ -67,6 +67,8 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
     # the verify cache of a test run is its own (never the developer's ~/.cache/chartgen/verify)
     monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(home / "verify-cache"))
+    # and so is its cache of compiled CRD schemas (chartgen/check/crd_fast.py)
+    monkeypatch.setenv("CHARTGEN_CRD_CACHE_DIR", str(home / "crd-schemas"))
     monkeypatch.delenv("CI", raising=False)
     yield
 
