@@ -21,13 +21,18 @@ DEV_BIN = Path(sys.executable).parent
 # set by tests/conftest.py or the developer's shell: an installed chartgen must find its own
 _CHARTGEN_VARS = ("CHARTGEN_HELM", "CHARTGEN_CACHE_DIR", "CHARTGEN_TOOLS_DIR", "CHARTGEN_BLUEPRINTS", "CHARTGEN_CRDS",
                   "CHARTGEN_SHARED")
-_PYTHON_VARS = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "CI")
+_PYTHON_VARS = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "CI", "XDG_CACHE_HOME")
+# pip's own cache stays the developer's (its wheels make each install a few seconds), wherever HOME or XDG point
+PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
+                                                        "pip"))
 TIMEOUT = 900  # one pip install from the index, one verify of a chart; a hang fails instead of stalling the run
 
 
 def user_env(bin_dir: Path | None = None, **extra: str) -> dict[str, str]:
-    """os.environ less the dev venv (not on PATH), chartgen's and Python's settings; `bin_dir` first on PATH."""
+    """os.environ less the dev venv (not on PATH), chartgen's and Python's settings and XDG_CACHE_HOME (so chartgen's
+    caches are under HOME unless `extra` says where); `bin_dir` first on PATH."""
     env = {k: v for k, v in os.environ.items() if k not in _CHARTGEN_VARS + _PYTHON_VARS}
+    env["PIP_CACHE_DIR"] = PIP_CACHE
     path = [p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != DEV_BIN.resolve()]
     env["PATH"] = os.pathsep.join(([str(bin_dir)] if bin_dir else []) + path)
     env.update(extra)
