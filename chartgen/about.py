@@ -1,6 +1,7 @@
 """`chartgen --version`: chartgen's version, the helm it will use and the Python it runs on, one per line.
 
-Each line is `<name> <version> (<where>)`; the helm line says why there is none when none is usable. Imported only for --version (by chartgen.entry before the CLI loads, and by the CLI's own option).
+Each line is `<name> <version> (<where>)`; the helm line says why there is none when none is usable. Imported only
+for --version (by chartgen.entry before the CLI loads, and by the CLI's own option).
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import installed
 import pytest
+from support import HELM_VERSIONS, helm_binary
 
 from chartgen.helm import Helm
-from support import HELM_VERSIONS, helm_binary
 
 
 @pytest.fixture(params=HELM_VERSIONS, ids=[f"helm{v}" for v in HELM_VERSIONS])

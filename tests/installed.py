@@ -81,7 +81,7 @@ def snapshot(dest: Path) -> Source:
 
 
 def build_dist(source: Source, out: Path) -> Path:
-    """`make dist`'s commands on the snapshot: the sdist, the wheel from it (isolated builds), twine check; the wheel."""
+    """`make dist`'s commands on the snapshot: the sdist, the wheel from it (isolated builds), twine check."""
     run([DEV_BIN / "python", "-m", "build", "--outdir", out, source.path], source.path, user_env())
     files = sorted(out.iterdir())
     run([DEV_BIN / "twine", "check", "--strict", *files], out, user_env())

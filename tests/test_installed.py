@@ -17,9 +17,9 @@ import installed
 import pytest
 import yaml
 from installed import git, run, user_env
+from support import REPO
 
 from chartgen import __version__
-from support import REPO
 
 pytestmark = pytest.mark.xdist_group("wheel")
 
