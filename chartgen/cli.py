@@ -35,11 +35,12 @@ app.add_typer(helm_app, name="helm")
 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", "-V", is_eager=True,
-                                       help="Print chartgen's version and exit.")) -> None:
+                                       help="Print the versions of chartgen, the helm it uses and Python, "
+                                            "and exit.")) -> None:
     if version:  # `chartgen --version` alone is answered by chartgen.entry before this module is imported
-        from chartgen import __version__
+        from chartgen.about import versions
 
-        typer.echo(f"chartgen {__version__}")
+        typer.echo(versions(), nl=False)
         raise typer.Exit()
 
 
@@ -488,15 +489,16 @@ def helm_install_cmd(
 
 
 @helm_app.command("which")
-def helm_which(helm: Optional[str] = HelmOpt) -> None:
-    """Print the helm binary chartgen would use, and its version."""
+def helm_which(helm: Optional[str] = HelmOpt,
+               verbose: bool = typer.Option(False, "--verbose", "-v", help="Add its version.")) -> None:
+    """Print the path of the helm binary chartgen would use (alone: `$(chartgen helm which)` is that path)."""
     from chartgen.helm import find_helm
 
     try:
         h = find_helm(helm)
     except ChartgenError as exc:
         raise _fail(exc) from None
-    typer.echo(f"{h.path} (v{h.version})")
+    typer.echo(f"{h.path} (v{h.version})" if verbose else h.path)
 
 
 def main() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
+import installed
 import pytest
+from support import HELM_VERSIONS, helm_binary
 
 from chartgen.helm import Helm
 from chartgen.helm_install import tools_dir
-from support import HELM_VERSIONS, helm_binary
 
 _OWN_CACHE: list[str] = []
 
@@ -76,3 +78,26 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
 def pytest_addoption(parser):
     parser.addoption("--shared", default=None, help="path of shared/ (Istio CRDs, real-world renders) for "
                      "tests/corpus/; default $CHARTGEN_SHARED, else the shared/ folder beside the repo")
+
+
+# --- chartgen as a user installs it (tests/installed.py): made once per worker, on first use ---------------------
+
+
+@pytest.fixture(scope="session")
+def source_repo(tmp_path_factory) -> installed.Source:
+    """The working tree committed alone in a git repository outside the clone."""
+    return installed.snapshot(tmp_path_factory.mktemp("source") / "chartgen")
+
+
+@pytest.fixture(scope="session")
+def built_wheel(source_repo, tmp_path_factory) -> Path:
+    """`make dist` on the snapshot: the sdist, the wheel built from it, both twine-checked."""
+    return installed.build_dist(source_repo, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(built_wheel, tmp_path_factory) -> Path:
+    """A fresh venv holding the wheel alone (its dependencies from the index); its bin folder."""
+    bin_dir = installed.new_venv(tmp_path_factory.mktemp("wheel") / "venv")
+    installed.run([bin_dir / "pip", "install", "--quiet", built_wheel], bin_dir, installed.user_env(bin_dir))
+    return bin_dir
