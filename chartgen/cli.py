@@ -222,6 +222,8 @@ def verify(
     crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder for custom resources "
                                              "(repeatable; also CHARTGEN_CRDS and each chart's crds/)."),
     api_versions: Optional[list[str]] = ApiVersionsOpt,
+    upgrade_from: Optional[str] = typer.Option(None, "--upgrade-from", help="Also check that `helm upgrade` from "
+                                               "each chart's rendering at this git revision is accepted and safe."),
 ) -> None:
     """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
     from chartgen.verify_command import VerifyArgs, run_verify
@@ -229,7 +231,7 @@ def verify(
     try:
         args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
                           changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds),
-                          tuple(api_versions or ()))
+                          tuple(api_versions or ()), upgrade_from)
         code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc) from None
@@ -363,18 +365,28 @@ def values_cmd(
 @app.command("diff")
 def diff_cmd(
     chart: Path = typer.Argument(..., help="Chart folder."),
-    from_env: str = typer.Option(..., "--from", help="Environment to compare from (e.g. staging)."),
-    to_env: str = typer.Option(..., "--to", help="Environment to compare to (e.g. prod)."),
+    from_env: Optional[str] = typer.Option(None, "--from", help="Environment to compare from (e.g. staging)."),
+    to_env: Optional[str] = typer.Option(None, "--to", help="Environment to compare to (e.g. prod)."),
     values: bool = typer.Option(False, "--values", help="Compare the effective values instead of the manifests."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     helm: Optional[str] = HelmOpt,
+    from_ref: Optional[str] = typer.Option(None, "--from-ref", help="Compare the chart at this git revision with the "
+                                           "work tree, per environment (exit 1 when they differ)."),
+    env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="With --from-ref: only these environments."),
 ) -> None:
-    """Per-resource diff of the rendered manifests of two environments (or of their values with --values)."""
+    """Per-resource diff of the rendered manifests of two environments (or of their values with --values), or of
+    the chart at a git revision and now (--from-ref)."""
     from chartgen import diff as d
 
     if fmt not in ("text", "json"):
         raise _fail(ChartgenError("chartgen diff", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
+    if from_ref is not None:
+        raise typer.Exit(_diff_from_ref(chart, from_ref, tuple(env or ()), fmt, kube_version, helm, from_env,
+                                        to_env, values))
+    if from_env is None or to_env is None or env:
+        raise _fail(ChartgenError("chartgen diff", "--from" if from_env is None else "--to" if to_env is None
+                                  else "--env", "give --from ENV and --to ENV, or --from-ref REF [--env ENV]"))
     result: d.ManifestDiff | d.ValuesDiff
     try:
         if values:
@@ -390,6 +402,21 @@ def diff_cmd(
     else:
         d.render_text(result, sys.stdout)
 
+
+def _diff_from_ref(chart: Path, ref: str, envs: tuple[str, ...], fmt: str, kube_version: Optional[str],
+                   helm: Optional[str], from_env: Optional[str], to_env: Optional[str], values: bool) -> int:
+    from chartgen import revisions
+    from chartgen.helm import find_helm
+
+    if from_env or to_env or values:
+        raise _fail(ChartgenError("chartgen diff", "--from-ref", "compares the same environments at a revision and "
+                                  "now: use --env, not --from/--to/--values"))
+    try:
+        pair, diffs = revisions.diff_from_ref(chart, ref, find_helm(helm), envs=envs, kube_version=kube_version)
+    except ChartgenError as exc:
+        raise _fail(exc) from None
+    revisions.write_diffs(pair, diffs, fmt, sys.stdout)
+    return 1 if any(not x.empty for x in diffs) else 0
 
 
 env_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,

@@ -34,6 +34,7 @@ class VerifyArgs:
     severity: str = "error"
     crds: tuple[str, ...] = ()  # --crds, already read once by the CLI (a bad path is exit 2 before any work)
     api_versions: tuple[str, ...] = ()  # --api-versions: more APIs to render with (beyond the charts' own tests)
+    upgrade_from: str | None = None  # --upgrade-from REF: also check the upgrade from REF's rendering (upgrade_run)
 
 
 def _severity(text: str):  # -> Severity
@@ -125,6 +126,10 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
                          args.snapshots, args.crds, api_versions)
     results = run(selection.charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1,
                   cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
+    if args.upgrade_from:
+        from chartgen.upgrade_run import add_upgrade_findings
+
+        add_upgrade_findings(results, args.upgrade_from, helms.primary, opts)
     nothing = selection.nothing or _missing_environments(args.envs, results, selection)
     ok = verify_report.write(args.fmt, results, helms, out, fail_on, nothing=nothing)
     return 0 if ok else 1
