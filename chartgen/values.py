@@ -150,7 +150,12 @@ def build_values(spec: Spec, rendered: RenderedValues, catalog: Catalog = CATALO
         "title": f"Values of the {spec.name} chart",
         "type": "object",
         "additionalProperties": False,
-        "properties": {"global": {"type": "object", "description": "Values shared with parent charts."}},
+        "properties": {
+            "global": {"type": "object", "description": "Values shared with parent charts."},
+            # a parent chart's `condition: <name>.enabled` reads it; the chart itself renders the same either way
+            "enabled": {"type": "boolean", "description": "Read by an umbrella chart's `condition: <name>.enabled` "
+                        "to include this chart as a dependency; this chart ignores it."},
+        },
     }
     for text in rendered.schema:
         schema = _merge_schema(schema, _parse(text, "values schema fragment"), owned=True)
