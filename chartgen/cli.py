@@ -94,6 +94,8 @@ def generate_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand (no merge)."),
     conflict: str = typer.Option("merge", "--conflict", help="A hand edit that clashes with chartgen's change: "
                                  "merge (conflict markers in the file) or rej (file kept, change in <file>.rej)."),
+    bump: Optional[str] = typer.Option(None, "--bump", help="Raise chartVersion in chartgen.yaml first: patch, "
+                                       "minor or major."),
 ) -> None:
     """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand (a chart
     whose inputs did not change since the last run is skipped)."""
@@ -103,6 +105,8 @@ def generate_cmd(
     if conflict not in CONFLICT_MODES:
         raise _fail(ChartgenError("chartgen generate", "--conflict",
                                   f"{conflict!r} is not allowed; allowed: {', '.join(CONFLICT_MODES)}"))
+    if bump is not None:
+        _bump(charts, bump, check)
     stale = unmerged = False
     for chart in charts:
         chart = _spec_dir(chart)
@@ -118,6 +122,21 @@ def generate_cmd(
         typer.echo("run `chartgen generate` to update", err=True)
     if stale or unmerged:
         raise typer.Exit(1)
+
+
+def _bump(charts: list[Path], part: str, check: bool) -> None:
+    from chartgen.spec import SPEC_FILE, load_spec
+    from chartgen.version_bump import bump_spec
+
+    if check:
+        raise _fail(ChartgenError("chartgen generate", "--bump", "writes chartgen.yaml; not allowed with --check"))
+    try:
+        for chart in map(_spec_dir, charts):
+            load_spec(chart)  # a spec that does not load is not bumped
+            old, new = bump_spec(chart / SPEC_FILE, part)
+            typer.echo(f"{chart}: chartVersion {old} -> {new}")
+    except ChartgenError as exc:
+        raise _fail(exc) from None
 
 
 def _generate_one(chart: Path, check: bool, force: bool, conflict: str) -> tuple[bool, bool]:

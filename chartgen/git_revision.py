@@ -179,3 +179,15 @@ def _file_dependencies(text: bytes) -> Iterator[str]:
         repo = dep.get("repository") if isinstance(dep, dict) else None
         if isinstance(repo, str) and repo.startswith("file://"):
             yield repo.removeprefix("file://")
+
+
+def read_at(repo: Path, commit: str, path: Path, option: str = "--changed-since") -> str | None:
+    """A file's text at a commit (None when it did not exist there)."""
+    try:
+        rel = path.resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return None
+    listed = _git(["ls-tree", "-z", commit, "--", rel], repo, option)
+    if not listed.strip(b"\0"):
+        return None
+    return _git(["show", f"{commit}:{rel}"], repo, option).decode("utf-8", "replace")

@@ -126,6 +126,13 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
                          args.snapshots, args.crds, api_versions)
     results = run(selection.charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1,
                   cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
+    if args.changed_since:  # as chart-testing: a changed chart must raise its version
+        from chartgen.version_bump import version_findings
+
+        for chart, found in version_findings(selection.charts, args.changed_since).items():
+            for r in results:
+                if r.chart == str(chart):
+                    r.findings += found
     if args.upgrade_from:
         from chartgen.upgrade_run import add_upgrade_findings
 
