@@ -157,6 +157,10 @@ def build_values(spec: Spec, rendered: RenderedValues, catalog: Catalog = CATALO
                         "to include this chart as a dependency; this chart ignores it."},
         },
     }
+    from chartgen.chart_meta import dependency_value_keys
+
+    for key, description in dependency_value_keys(spec.raw).items():
+        schema["properties"][key] = {"type": "object", "description": description}
     for text in rendered.schema:
         schema = _merge_schema(schema, _parse(text, "values schema fragment"), owned=True)
     extra = catalog.schema_entries(rendered.part_ids, schema)

@@ -41,6 +41,13 @@ def repo(tmp_path: Path) -> Path:
     _git(root, "checkout", "-qb", "feature")
     spec = root / "charts" / CHANGED / "chartgen.yaml"
     spec.write_text(spec.read_text() + "# owner: team-a\n")
+    # a changed chart raises its version (verify --changed-since reports it otherwise, as chart-testing does)
+    from typer.testing import CliRunner
+
+    from chartgen.cli import app
+
+    bumped = CliRunner().invoke(app, ["generate", str(spec.parent), "--bump", "patch"])
+    assert bumped.exit_code == 0, bumped.output
     _git(root, "commit", "-qam", "change one chart")
     return root
 
