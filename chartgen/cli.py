@@ -349,10 +349,16 @@ def values_cmd(
     env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments (default: all)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing values files that differ."),
     force: bool = typer.Option(False, "--force", help="Overwrite values files edited by hand."),
+    explain: bool = typer.Option(False, "--explain", help="Write nothing; print each effective setting of the one "
+                                 "--env environment and the layer that set it (file and line)."),
+    fmt: str = typer.Option("text", "--format", help="With --explain: text or json."),
 ) -> None:
     """(Re)generate only the values-<env>.yaml files from chartgen.yaml."""
     from chartgen.envs import regenerate_values
 
+    if explain:
+        _explain(chart, env or [], fmt)
+        return
     try:
         result = regenerate_values(chart, env, check=check, force=force)
     except ChartgenError as exc:
@@ -379,6 +385,19 @@ def values_cmd(
     typer.echo(f"{result.chart}: {len(changed)} values file(s) written, {len(values_files)} unchanged")
     for line in result.sizes:  # effective replicas / HPA per environment and version
         typer.echo(f"  {line}")
+
+
+def _explain(chart: Path, envs: list[str], fmt: str) -> None:
+    from chartgen.explain import explain, render
+
+    if len(envs) != 1 or fmt not in ("text", "json"):
+        raise _fail(ChartgenError("chartgen values", "--env" if len(envs) != 1 else "--format",
+                                  "--explain takes exactly one --env" if len(envs) != 1 else
+                                  f"{fmt!r} is not allowed; allowed: text, json"))
+    try:
+        sys.stdout.write(render(explain(chart, envs[0]), fmt))
+    except ChartgenError as exc:
+        raise _fail(exc) from None
 
 
 @app.command("diff")
