@@ -292,3 +292,40 @@ def test_chart_that_did_not_exist_at_ref(tmp_path: Path) -> None:
     assert "has no Chart.yaml at HEAD~1" in out
     code, out = cli("verify", chart, "--upgrade-from", "HEAD~1", "--no-check", "--no-cache", "--severity", "info")
     assert "UPGRADE-NEW" in out and "the chart did not exist at HEAD~1" in out
+
+
+def test_readme_lists_every_upgrade_rule() -> None:
+    from chartgen.upgrade import rules_table
+    from support import REPO
+
+    assert rules_table() in (REPO / "README.md").read_text()
+
+
+def test_generated_statefulset_chart_storage_change_is_an_upgrade_error(tmp_path: Path) -> None:
+    """chartgen's own chart, two real commits: a larger volume claim template fails `helm upgrade`."""
+    import shutil
+
+    from support import CHARTS
+
+    repo = tmp_path / "repo"
+    chart = repo / "postgres-cluster"
+    shutil.copytree(CHARTS / "postgres-cluster", chart)
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "v1")
+    spec = chart / "chartgen.yaml"
+    spec.write_text(spec.read_text().replace("    size: 10Gi\n", "    size: 20Gi\n", 1))
+    generated = runner.invoke(app, ["generate", str(chart), "--bump", "minor"])
+    assert generated.exit_code == 0, generated.output
+    commit(repo, "v2: larger volumes")
+
+    code, out = cli("verify", chart, "--upgrade-from", "HEAD~1", "--no-check", "--no-cache", "--format", "json")
+    assert code == 1, out
+    doc = json.loads(out)
+    upg = {(env["environment"], f["rule"], f["field"]) for env in doc["results"] for f in env["findings"]
+           if f["rule"].startswith("CG-UPG")}
+    # dev keeps its own 1Gi: only staging and prod change their claim templates
+    assert upg == {("staging", "CG-UPG-002", "spec.volumeClaimTemplates"),
+                   ("prod", "CG-UPG-002", "spec.volumeClaimTemplates")}
+    code, out = cli("diff", chart, "--from-ref", "HEAD~1", "--env", "dev")
+    assert code == 1, out  # the chart version label changed in every environment
+    assert "volumeClaimTemplates" not in out
