@@ -308,6 +308,71 @@ def immutable_data_changed(p: Pairing) -> Iterator[Issue]:
                     yield Issue(key, f"{part}.{name}", a[part].get(name, MISSING), b[part].get(name, MISSING))
 
 
+def _transition_rules(schema: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """(property path, rule, message) of every `oldSelf` rule below object properties (list items are correlated
+    by their map keys upstream: not followed)."""
+    if not isinstance(schema, dict):
+        return
+    for v in as_list(schema.get("x-kubernetes-validations")):
+        text = str(v.get("rule", "")) if isinstance(v, dict) else ""
+        if "oldSelf" in text:
+            yield path, text, str(v.get("message") or f"failed rule: {text}")
+    for name, child in as_dict(schema.get("properties")).items():
+        yield from _transition_rules(child, (*path, str(name)))
+
+
+def _crd_schemas(docs: Mapping[ResourceKey, Doc]) -> dict[tuple[str, str, str], Any]:
+    """(group, version, kind) -> openAPIV3Schema of the CRDs a rendering holds."""
+    out: dict[tuple[str, str, str], Any] = {}
+    for key, doc in docs.items():
+        if key.kind != "CustomResourceDefinition":
+            continue
+        spec = _spec(doc)
+        kind = as_dict(spec.get("names")).get("kind")
+        for version in as_list(spec.get("versions")):
+            if isinstance(version, dict):
+                schema = as_dict(version.get("schema")).get("openAPIV3Schema")
+                out[(str(spec.get("group")), str(version.get("name")), str(kind))] = schema
+    return out
+
+
+def _holds(rule: str, old: Any, new: Any) -> bool:
+    """The transition rule on (oldSelf, self); True when celpy cannot evaluate it (not certain)."""
+    import celpy
+
+    from chartgen.check.cel import compile_cel
+
+    program, _reason = compile_cel(rule)
+    if program is None:
+        return True
+    try:
+        return bool(program.evaluate({"self": celpy.json_to_cel(new), "oldSelf": celpy.json_to_cel(old)}))
+    except Exception:  # CELEvalError and anything celpy raises: not certain
+        return True
+
+
+@upgrade_rule("CG-UPG-009", Severity.ERROR, "custom resource breaks a CRD transition rule",
+              why="a CRD's x-kubernetes-validations rule that reads `oldSelf` (e.g. `self == oldSelf`: an immutable "
+                  "field) is evaluated on every update: the API server rejects the upgrade when it is false",
+              fix="keep the old value (the CRD's message says why it may not change), or delete and recreate the "
+                  "object")
+def transition_rule_broken(p: Pairing) -> Iterator[Issue]:
+    schemas = _crd_schemas(p.new)
+    if not schemas:
+        return
+    for key in sorted(p.new):
+        if key not in p.old or "/" not in key.api_version:
+            continue
+        group, _, version = key.api_version.partition("/")
+        schema = schemas.get((group, version, key.kind))
+        for path, rule, message in _transition_rules(schema):
+            old, new = _get(p.old[key], ".".join(path)), _get(p.new[key], ".".join(path))
+            if old is MISSING or new is MISSING or not path:
+                continue  # transition rules run only where both the old and the new object have the value
+            if not _holds(rule, old, new):
+                yield Issue(key, ".".join(path), old, new, detail=f" ({message}; rule: {rule})")
+
+
 # ------------------------------------------------------------------------------------------------- warnings
 
 

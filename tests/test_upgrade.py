@@ -87,6 +87,36 @@ def _set(path: str, value: object):  # type: ignore[no-untyped-def]
     return change
 
 
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: buckets.acme.io}
+spec:
+  group: acme.io
+  names: {kind: Bucket, plural: buckets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              region:
+                type: string
+                x-kubernetes-validations: [{rule: self == oldSelf, message: region is immutable}]
+              size: {type: integer}
+---
+apiVersion: acme.io/v1
+kind: Bucket
+metadata: {name: logs}
+spec: {region: eu-west-1, size: 10}
+"""
+
 # (rule, old rendering, the faulty new rendering, a twin new rendering that is a harmless change)
 CASES = [
     ("CG-UPG-001", DEPLOY, edit(DEPLOY, _set("spec.selector", {"matchLabels": {"app": "web", "tier": "fe"}})),
@@ -104,6 +134,7 @@ CASES = [
     ("CG-UPG-007", PVC, edit(PVC, _set("spec.accessModes", ["ReadWriteMany"])),
      edit(PVC, _set("spec.resources.requests.storage", "2Gi"))),
     ("CG-UPG-008", CM, edit(CM, _set("data.a", "2")), edit(CM, _set("data.a", "1"))),
+    ("CG-UPG-009", CRD, CRD.replace("eu-west-1", "us-east-1"), CRD.replace("size: 10", "size: 20")),
     ("CG-UPG-101", STS, edit(STS, _set("metadata.name", "db2")), STS),
     ("CG-UPG-102", DEPLOY + "---\n" + SVC, DEPLOY + "---\n" + edit(SVC, _set("spec.selector", {"app": "web2"})),
      DEPLOY + "---\n" + edit(SVC, _set("spec.selector", {"app": "web"}))),
