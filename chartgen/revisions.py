@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -44,37 +44,41 @@ class ChartPair:
 
 def render_pair(chart: Path, ref: str, helm: Helm, *, option: str, envs: Sequence[str] = (),
                 kube_version: str | None = None, release: str | None = None, namespace: str | None = None,
-                api_versions: Sequence[str] = ()) -> ChartPair:
+                api_versions: Sequence[str] = (), current: Mapping[str, str] | None = None) -> ChartPair:
+    """`current`: renderings of the work tree already made (by verify), per environment."""
     target = ChartTarget.load(chart, kube_version)
     selected = [target.env(e) for e in envs] if envs else list(target.environments)
     rev = resolve(ref, target.path, option)
     with tempfile.TemporaryDirectory(prefix="chartgen-rev-") as tmp:
         old_chart = checkout_chart(target.path, rev, Path(tmp), option)
-        pairs = tuple(_render_env(target, e, old_chart, helm, release, namespace, api_versions) for e in selected)
+        pairs = tuple(_render_env(target, e, old_chart, helm, release, namespace, api_versions,
+                                  (current or {}).get(e.name)) for e in selected)
     return ChartPair(target.path, target.name, rev, pairs, old_chart is not None)
 
 
 def _render_env(target: ChartTarget, env: EnvTarget, old_chart: Path | None, helm: Helm, release: str | None,
-                namespace: str | None, api_versions: Sequence[str]) -> EnvPair:
+                namespace: str | None, api_versions: Sequence[str], current: str | None) -> EnvPair:
     ns = namespace or env.namespace
     rel = release or target.name
     apis = target.with_api_versions(api_versions)
-    new = helm.template(target.path, rel, ns, [env.values_file] if env.values_file else [],
-                        kube_version=target.kube_version, api_versions=apis)
-    if not new.ok:
-        return EnvPair(env.name, ns, None, "", f"helm template failed (work tree): {' '.join(helm_lines(new))}")
+    if current is None:
+        new = helm.template(target.path, rel, ns, [env.values_file] if env.values_file else [],
+                            kube_version=target.kube_version, api_versions=apis)
+        if not new.ok:
+            return EnvPair(env.name, ns, None, "", f"helm template failed (work tree): {' '.join(helm_lines(new))}")
+        current = new.stdout
     if old_chart is None:
-        return EnvPair(env.name, ns, None, normalise(new.stdout))
+        return EnvPair(env.name, ns, None, normalise(current))
     values: list[Path] = []
     if env.values_file:
         old_values = old_chart / env.values_file.relative_to(target.path)
         if not old_values.is_file():
-            return EnvPair(env.name, ns, None, normalise(new.stdout))
+            return EnvPair(env.name, ns, None, normalise(current))
         values.append(old_values)
     old = helm.template(old_chart, rel, ns, values, kube_version=target.kube_version, api_versions=apis)
     if not old.ok:
         return EnvPair(env.name, ns, None, "", f"helm template failed at the revision: {' '.join(helm_lines(old))}")
-    return EnvPair(env.name, ns, normalise(old.stdout), normalise(new.stdout))
+    return EnvPair(env.name, ns, normalise(old.stdout), normalise(current))
 
 
 def require_chart(pair: ChartPair, option: str) -> None:

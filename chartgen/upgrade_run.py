@@ -23,11 +23,13 @@ NEW = "UPGRADE-NEW"  # the chart or environment did not exist at the revision
 
 def add_upgrade_findings(results: Sequence[ChartResult], ref: str, helm: Helm, opts: VerifyOptions) -> None:
     for result in results:
-        envs = [e.env for e in result.envs]
+        envs = [e.env for e in result.envs if e.template_ok]  # a failed rendering is reported already
         if not envs:
             continue
+        current = {e.env: e.manifests for e in result.envs if e.manifests}  # not cached: rendered again then
         pair = render_pair(Path(result.chart), ref, helm, option=OPTION, envs=envs, kube_version=opts.kube_version,
-                           release=opts.release, namespace=opts.namespace, api_versions=opts.api_versions)
+                           release=opts.release, namespace=opts.namespace, api_versions=opts.api_versions,
+                           current=current)
         by_env = {e.env: e for e in result.envs}
         at = f"{ref} ({pair.revision.short})"
         for p in pair.envs:
