@@ -53,13 +53,13 @@ def _leaves(data: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, data
 
 
+_ABSENT = object()
+
+
 def _has(data: Mapping[str, Any], path: str) -> bool:
-    value: Any = data
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return False
-        value = value[part]
-    return True
+    from chartgen.merge import lookup
+
+    return lookup(data, path, _ABSENT) is not _ABSENT
 
 
 def explain(chart: Path, env: str) -> list[Explained]:

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from chartgen.discovery import shown
 from chartgen.errors import ChartgenError
 
 _SYMLINK = "120000"
@@ -39,14 +40,15 @@ class Revision:
         return self.commit[:12]
 
 
-def _git(args: Sequence[str], cwd: Path, option: str, stdin: bytes | None = None) -> bytes:
+def run_git(args: Sequence[str], cwd: Path, option: str, stdin: bytes | None = None) -> bytes:
+    """git's stdout; a failure is a ChartgenError naming `option` (the command-line option that asked for git)."""
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, input=stdin, timeout=300)
     except FileNotFoundError:
         raise ChartgenError(option, None, "git is not installed") from None
     if proc.returncode != 0:
         message = " ".join(proc.stderr.decode("utf-8", "replace").split()) or "failed"
-        raise ChartgenError(option, None, f"git {args[0]} in {cwd}: {message}")
+        raise ChartgenError(option, None, f"git {args[0]} in {shown(cwd)}: {message}")
     return proc.stdout
 
 
@@ -56,12 +58,12 @@ def resolve(ref: str, path: Path, option: str) -> Revision:
         raise ChartgenError(option, None, f"{ref!r} is not a git revision (give a branch, tag or commit)")
     folder = path if path.is_dir() else path.parent
     try:
-        top = _git(["rev-parse", "--show-toplevel"], folder, option)
+        top = run_git(["rev-parse", "--show-toplevel"], folder, option)
     except ChartgenError:
         raise ChartgenError(option, None, f"{path} is not in a git repository") from None
     repo = Path(os.fsdecode(top.rstrip(b"\n"))).resolve()
     try:
-        commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo, option).decode().strip()
+        commit = run_git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo, option).decode().strip()
     except ChartgenError:
         raise ChartgenError(option, None, f"{ref!r} is not a commit in {repo} (a branch, tag or commit; in CI, "
                             "fetch it first)") from None
@@ -76,7 +78,7 @@ class _Entry:
 
 
 def _tree(rev: Revision, rel: str, option: str) -> list[_Entry]:
-    out = _git(["ls-tree", "-r", "-z", "--full-tree", rev.commit, "--", rel], rev.repo, option)
+    out = run_git(["ls-tree", "-r", "-z", "--full-tree", rev.commit, "--", rel], rev.repo, option)
     entries = []
     for record in out.split(b"\0"):
         if not record:
@@ -92,7 +94,7 @@ def _blobs(rev: Revision, shas: Sequence[str], option: str) -> dict[str, bytes]:
     wanted = list(dict.fromkeys(shas))
     if not wanted:
         return {}
-    raw = _git(["cat-file", "--batch"], rev.repo, option, stdin="".join(f"{s}\n" for s in wanted).encode())
+    raw = run_git(["cat-file", "--batch"], rev.repo, option, stdin="".join(f"{s}\n" for s in wanted).encode())
     out: dict[str, bytes] = {}
     pos = 0
     for sha in wanted:
@@ -187,7 +189,7 @@ def read_at(repo: Path, commit: str, path: Path, option: str = "--changed-since"
         rel = path.resolve().relative_to(repo).as_posix()
     except ValueError:
         return None
-    listed = _git(["ls-tree", "-z", commit, "--", rel], repo, option)
+    listed = run_git(["ls-tree", "-z", commit, "--", rel], repo, option)
     if not listed.strip(b"\0"):
         return None
-    return _git(["show", f"{commit}:{rel}"], repo, option).decode("utf-8", "replace")
+    return run_git(["show", f"{commit}:{rel}"], repo, option).decode("utf-8", "replace")

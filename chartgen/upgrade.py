@@ -22,6 +22,7 @@ from chartgen.check.helpers import as_dict, as_list, map_selector_matches
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.check.quantity import parse_quantity
 from chartgen.diff import MISSING, ResourceKey, fmt_value, index_manifests
+from chartgen.merge import lookup
 
 Doc = dict[str, Any]
 
@@ -96,12 +97,7 @@ def _template_labels(doc: Doc) -> dict[str, Any]:
 
 
 def _get(doc: Mapping[str, Any], dotted: str) -> Any:
-    value: Any = doc
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return MISSING
-        value = value[part]
-    return value
+    return lookup(doc, dotted, MISSING)
 
 
 def _annotations(doc: Doc) -> dict[str, Any]:
