@@ -85,9 +85,16 @@ def version_findings(charts: Sequence[Path], ref: str) -> dict[Path, list[Findin
     out: dict[Path, list[Finding]] = {}
     bases: dict[Path, str] = {}
     for chart in charts:
-        repo = repository(chart)
-        if repo not in bases:
-            bases[repo] = changes_since(ref, repo).base
+        try:
+            repo = repository(chart.resolve())
+            if repo not in bases:
+                bases[repo] = changes_since(ref, repo).base
+        except ChartgenError as exc:  # a chart outside the paths' repositories (a symlink): git cannot tell
+            out[chart] = [Finding(VERSION_NOT_BUMPED, Severity.INFO, f"the version increment since {ref} was not "
+                                  f"checked: {exc}", None, str(chart / "Chart.yaml"), None,
+                                  "keep the chart in the repository of the given paths to have it checked",
+                                  "version")]
+            continue
         old_text = read_at(repo, bases[repo], chart / "Chart.yaml")
         if old_text is None:
             continue  # a new chart: any version is new

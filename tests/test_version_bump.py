@@ -80,3 +80,17 @@ def test_changed_chart_without_a_version_bump_is_a_finding(tmp_path: Path) -> No
     code, out = verify_changed(repo)
     assert code == 0, out
     assert "CHART-VERSION" not in out
+
+
+def test_a_chart_outside_the_repository_is_verified_and_says_its_version_was_not_checked(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    plain_chart(repo / "charts", "web", envs=("dev",))
+    outside = plain_chart(tmp_path / "elsewhere", "ext", envs=("dev",))
+    (repo / "charts" / "ext").symlink_to(outside)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    res = runner.invoke(app, ["verify", str(repo), "--changed-since", "main", "--helm", helm_binary("4.1.4").path,
+                              "--kube-version", KUBE_VERSION, "--no-check", "--no-cache", "--severity", "info"])
+    assert res.exit_code == 1, res.output  # the info finding fails at --severity info: it is reported
+    assert "version increment since main was not checked" in res.output
