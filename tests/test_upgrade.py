@@ -360,3 +360,35 @@ def test_generated_statefulset_chart_storage_change_is_an_upgrade_error(tmp_path
     code, out = cli("diff", chart, "--from-ref", "HEAD~1", "--env", "dev")
     assert code == 1, out  # the chart version label changed in every environment
     assert "volumeClaimTemplates" not in out
+
+
+def test_checkout_example_upgrades_safely_from_its_previous_version(tmp_path: Path) -> None:
+    """The realistic example (generated-charts/checkout: Secret env, ConfigMap, init container, native sidecar,
+    ServiceMonitor, Ingress, HTTPRoute, Istio canary) upgraded from its previous version: image 2.4.0, no otel
+    sidecar. Two real commits; every environment; no upgrade finding, and the diff shows exactly that change."""
+    import shutil
+
+    from support import CHARTS
+
+    repo = tmp_path / "repo"
+    chart = repo / "checkout"
+    shutil.copytree(CHARTS / "checkout", chart)
+    git(repo, "init", "-q", "-b", "main")
+    spec = chart / "chartgen.yaml"
+    current = spec.read_text()
+    previous = current.replace('tag: "2.4.1"', 'tag: "2.4.0"', 1)
+    start, end = previous.index("sidecars:\n"), previous.index("preStop:\n")
+    spec.write_text(previous[:start] + previous[end:])
+    assert runner.invoke(app, ["generate", str(chart)]).exit_code == 0
+    commit(repo, "checkout 2.4.0")
+    spec.write_text(current)
+    assert runner.invoke(app, ["generate", str(chart)]).exit_code == 0
+    commit(repo, "checkout 2.4.1 with the otel sidecar")
+
+    code, out = cli("verify", chart, "--upgrade-from", "HEAD~1", "--no-cache", "--severity", "warning")
+    assert "CG-UPG" not in out and "UPGRADE-" not in out, out
+    code, out = cli("diff", chart, "--from-ref", "HEAD~1", "--env", "prod", "--format", "json")
+    assert code == 1, out
+    paths = {c["path"] for env in json.loads(out)["environments"] for r in env["resources"]["changed"]
+             for c in r["changes"]}
+    assert any("otel-agent" in p for p in paths) and any(p.endswith("image") for p in paths)
