@@ -21,7 +21,7 @@ from typing import Any
 from chartgen.check.helpers import as_dict, as_list, map_selector_matches
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.check.quantity import parse_quantity
-from chartgen.diff import MISSING, ResourceKey, fmt_value, index_manifests
+from chartgen.diff import MISSING, ResourceKey, field_changes, fmt_value, index_manifests
 from chartgen.merge import lookup
 
 Doc = dict[str, Any]
@@ -88,6 +88,12 @@ def upgrade_rule(rule_id: str, severity: Severity, title: str, *, why: str, fix:
     return register
 
 
+def _leaf_issues(key: ResourceKey, path: str, old: Any, new: Any, fix: str = "") -> Iterator[Issue]:
+    """One issue per changed leaf below `path` (list items matched by name), so each names a short field."""
+    for change in field_changes(old, new, path):
+        yield Issue(key, change.path, change.old, change.new, fix=fix)
+
+
 def _spec(doc: Doc) -> dict[str, Any]:
     return as_dict(doc.get("spec"))
 
@@ -129,10 +135,10 @@ def selector_changed(p: Pairing) -> Iterator[Issue]:
             continue  # hooks are created anew, not updated
         a, b = _spec(old).get("selector", MISSING), _spec(new).get("selector", MISSING)
         if a != b and not (key.kind == "Job" and MISSING in (a, b)):  # a Job without one gets a generated one
-            yield Issue(key, "spec.selector", a, b,
-                        fix=f"keep the old selector, or `kubectl delete {key.kind.lower()} {key.name} "
-                            "--cascade=orphan` before the upgrade (the pods keep running and the new object "
-                            "adopts the ones its selector matches)")
+            yield from _leaf_issues(key, "spec.selector", a, b,
+                                    fix=f"keep the old selector, or `kubectl delete {key.kind.lower()} {key.name} "
+                                        "--cascade=orphan` before the upgrade (the pods keep running and the new "
+                                        "object adopts the ones its selector matches)")
 
 
 _VCT_DEFAULTS = {"volumeMode": "Filesystem"}
@@ -149,6 +155,11 @@ def _claim_templates(doc: Doc) -> list[Any]:
     return out
 
 
+def _named(templates: list[Any]) -> list[Any]:
+    """Claim templates with their metadata.name as `name`, so that changes are matched per template."""
+    return [{"name": as_dict(t.get("metadata")).get("name"), **t} if isinstance(t, dict) else t for t in templates]
+
+
 @upgrade_rule("CG-UPG-002", Severity.ERROR, "StatefulSet volumeClaimTemplates changed",
               why="a StatefulSet's volumeClaimTemplates are immutable (ValidateStatefulSetUpdate): helm upgrade "
                   "fails with `updates to statefulset spec for fields other than ... are forbidden`",
@@ -158,10 +169,9 @@ def claim_templates_changed(p: Pairing) -> Iterator[Issue]:
     for key, old, new in p.pairs("StatefulSet"):
         a, b = _claim_templates(old), _claim_templates(new)
         if a != b:
-            yield Issue(key, "spec.volumeClaimTemplates", _spec(old).get("volumeClaimTemplates", MISSING),
-                        _spec(new).get("volumeClaimTemplates", MISSING),
-                        fix=f"`kubectl delete statefulset {key.name} --cascade=orphan` before the upgrade (pods and "
-                            "PVCs stay; resize existing PVCs by hand)")
+            yield from _leaf_issues(key, "spec.volumeClaimTemplates", _named(a), _named(b),
+                                    fix=f"`kubectl delete statefulset {key.name} --cascade=orphan` before the "
+                                        "upgrade (pods and PVCs stay; resize existing PVCs by hand)")
 
 
 # ValidateStatefulSetUpdate: everything in spec but these (and selector, volumeClaimTemplates: own rules)
@@ -202,7 +212,7 @@ def job_template_changed(p: Pairing) -> Iterator[Issue]:
             continue  # the old Job may be gone already: not certain (it would still fail while it runs)
         a, b = _spec(old).get("template", MISSING), _spec(new).get("template", MISSING)
         if a != b:
-            yield Issue(key, "spec.template", a, b)
+            yield from _leaf_issues(key, "spec.template", a, b)
 
 
 def _first(value: Any) -> Any:
@@ -457,20 +467,23 @@ def pvc_removed(p: Pairing) -> Iterator[Issue]:
 # ------------------------------------------------------------------------------------------------- running
 
 
-def compare(old_text: str, new_text: str, namespace: str, *, where: str) -> list[Finding]:
-    """Every upgrade rule over the pairing of two renderings (helm template output) in one namespace."""
+def compare(old_text: str, new_text: str, namespace: str, *, where: str, file: str | None = None,
+            suffix: str = "") -> list[Finding]:
+    """Every upgrade rule over the pairing of two renderings (helm template output) in one namespace. `where`
+    names the renderings in parse errors; findings point at `file` (default: `where`) with `suffix` appended to
+    their message."""
     pairing = Pairing(index_manifests(old_text, namespace, where), index_manifests(new_text, namespace, where))
     found: list[Finding] = []
     for rule in RULES.values():
         for issue in rule.check(pairing):
-            found.append(to_finding(rule, issue, where))
+            found.append(to_finding(rule, issue, file or where, suffix))
     return found
 
 
-def to_finding(rule: UpgradeRule, issue: Issue, where: str) -> Finding:
+def to_finding(rule: UpgradeRule, issue: Issue, where: str, suffix: str = "") -> Finding:
     key = issue.key
     message = (f"{key.label}: {issue.field}: {fmt_value(issue.old)} -> {fmt_value(issue.new)}: {rule.title}"
-               f"{issue.detail}")
+               f"{issue.detail}{suffix}")
     return Finding(rule.id, rule.severity, message, ResourceRef(key.kind, key.name, key.namespace), where, None,
                    issue.fix or rule.fix, issue.field)
 

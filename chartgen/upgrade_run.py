@@ -45,4 +45,6 @@ def add_upgrade_findings(results: Sequence[ChartResult], ref: str, helm: Helm, o
                                                f"upgrade from (environment {p.env})", None, where, None,
                                                "nothing to do"))
             else:
-                target.findings += compare(p.old, p.new, p.namespace, where=where)
+                target.findings += compare(p.old, p.new, p.namespace, where=where,
+                                           file=str(Path(result.chart) / "Chart.yaml"),
+                                           suffix=f" (environment {p.env}, upgrade from {at})")

@@ -247,8 +247,8 @@ def test_verify_upgrade_from_reports_a_selector_change_and_leaves_the_work_tree_
 
     assert code == 1, out
     assert "CG-UPG-001" in out
-    assert "Deployment web: spec.selector: {matchLabels: {app: web}} -> {matchLabels: {app: web, tier: " \
-           "frontend}}" in out
+    assert "Deployment web: spec.selector.matchLabels.tier: (absent) -> frontend: workload selector changed " \
+           "(environment prod, upgrade from HEAD~1 (" in out
     assert "--cascade=orphan" in out
     assert (git(repo, "status", "--porcelain"), git(repo, "ls-files", "-s")) == (status, index)
     assert (chart / "values-prod.yaml").read_text() == "image: nginx:1.2\n"
@@ -355,8 +355,8 @@ def test_generated_statefulset_chart_storage_change_is_an_upgrade_error(tmp_path
     upg = {(env["environment"], f["rule"], f["field"]) for env in doc["results"] for f in env["findings"]
            if f["rule"].startswith("CG-UPG")}
     # dev keeps its own 1Gi: only staging and prod change their claim templates
-    assert upg == {("staging", "CG-UPG-002", "spec.volumeClaimTemplates"),
-                   ("prod", "CG-UPG-002", "spec.volumeClaimTemplates")}
+    storage = "spec.volumeClaimTemplates[name=data].spec.resources.requests.storage"
+    assert upg == {("staging", "CG-UPG-002", storage), ("prod", "CG-UPG-002", storage)}
     code, out = cli("diff", chart, "--from-ref", "HEAD~1", "--env", "dev")
     assert code == 1, out  # the chart version label changed in every environment
     assert "volumeClaimTemplates" not in out
