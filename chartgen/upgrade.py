@@ -131,8 +131,6 @@ SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
                   "`kubectl delete <kind> <name> --cascade=orphan` before the upgrade so that helm creates it anew")
 def selector_changed(p: Pairing) -> Iterator[Issue]:
     for key, old, new in p.pairs(*SELECTOR_KINDS):
-        if key.kind == "Job" and _is_hook(new):
-            continue  # hooks are created anew, not updated
         a, b = _spec(old).get("selector", MISSING), _spec(new).get("selector", MISSING)
         if a != b and not (key.kind == "Job" and MISSING in (a, b)):  # a Job without one gets a generated one
             yield from _leaf_issues(key, "spec.selector", a, b,
@@ -206,8 +204,6 @@ def statefulset_field_changed(p: Pairing) -> Iterator[Issue]:
                   "the upgrade")
 def job_template_changed(p: Pairing) -> Iterator[Issue]:
     for key, old, new in p.pairs("Job"):
-        if _is_hook(new) or _is_hook(old):
-            continue  # helm creates hooks anew
         if "ttlSecondsAfterFinished" in _spec(old):
             continue  # the old Job may be gone already: not certain (it would still fail while it runs)
         a, b = _spec(old).get("template", MISSING), _spec(new).get("template", MISSING)
@@ -469,10 +465,13 @@ def pvc_removed(p: Pairing) -> Iterator[Issue]:
 
 def compare(old_text: str, new_text: str, namespace: str, *, where: str, file: str | None = None,
             suffix: str = "") -> list[Finding]:
-    """Every upgrade rule over the pairing of two renderings (helm template output) in one namespace. `where`
+    """Every upgrade rule over the pairing of two renderings (helm template output, hooks left out) in one
+    namespace. `where`
     names the renderings in parse errors; findings point at `file` (default: `where`) with `suffix` appended to
     their message."""
-    pairing = Pairing(index_manifests(old_text, namespace, where), index_manifests(new_text, namespace, where))
+    old = {k: d for k, d in index_manifests(old_text, namespace, where).items() if not _is_hook(d)}
+    new = {k: d for k, d in index_manifests(new_text, namespace, where).items() if not _is_hook(d)}
+    pairing = Pairing(old, new)  # hooks are not upgraded: helm creates them anew (and never deletes them here)
     found: list[Finding] = []
     for rule in RULES.values():
         for issue in rule.check(pairing):

@@ -178,6 +178,11 @@ def test_helm_hook_jobs_are_created_anew() -> None:
     assert rules_of(hook, changed) == []
 
 
+def test_a_hook_pvc_removed_is_not_deleted_by_helm() -> None:
+    hook = edit(PVC, _set("metadata.annotations", {"helm.sh/hook": "pre-install"}))
+    assert rules_of(hook + "---\n" + CM, CM) == []
+
+
 def test_pvc_may_not_shrink() -> None:
     assert rules_of(PVC, edit(PVC, _set("spec.resources.requests.storage", "512Mi"))) == ["CG-UPG-007"]
 
