@@ -75,6 +75,10 @@ class UpgradeRule:
     fix: str
     check: Check
 
+    @property
+    def layer(self) -> str:  # reporting.RuleInfo (SARIF rule descriptors)
+        return "upgrade"
+
 
 RULES: dict[str, UpgradeRule] = {}
 

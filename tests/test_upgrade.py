@@ -397,3 +397,16 @@ def test_checkout_example_upgrades_safely_from_its_previous_version(tmp_path: Pa
     paths = {c["path"] for env in json.loads(out)["environments"] for r in env["resources"]["changed"]
              for c in r["changes"]}
     assert any("otel-agent" in p for p in paths) and any(p.endswith("image") for p in paths)
+
+
+def test_sarif_describes_the_upgrade_rules(tmp_path: Path) -> None:
+    repo, chart = repo_with_chart(tmp_path)
+    (chart / "values.yaml").write_text("image: nginx:1.0\nselector: {app: web, tier: frontend}\n")
+    commit(repo, "v2: new selector")
+    code, out = cli("verify", chart, "--upgrade-from", "HEAD~1", "--no-check", "--no-cache", "--format", "sarif")
+    assert code == 1, out
+    run = json.loads(out)["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["CG-UPG-001"]["shortDescription"]["text"] == "workload selector changed"
+    assert rules["CG-UPG-001"]["defaultConfiguration"]["level"] == "error"
+    assert [r["ruleId"] for r in run["results"]] == ["CG-UPG-001"]
