@@ -17,7 +17,6 @@ A changed file selects
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,14 +54,9 @@ class ChangedCharts:
 
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120)
-    except FileNotFoundError:
-        raise ChartgenError(OPTION, None, "git is not installed") from None
-    if proc.returncode != 0:
-        message = " ".join(proc.stderr.decode("utf-8", "replace").split()) or "failed"
-        raise ChartgenError(OPTION, None, f"git {args[0]} in {shown(cwd)}: {message}")
-    return proc.stdout
+    from chartgen.git_revision import run_git
+
+    return run_git(args, cwd, OPTION)
 
 
 def repository(path: Path) -> Path:

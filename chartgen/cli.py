@@ -102,6 +102,8 @@ def generate_cmd(
     restore: Optional[list[str]] = typer.Option(None, "--restore", help="A generated file you deleted, to write "
                                                 "again (chart-relative; repeatable). Deleted files stay deleted "
                                                 "otherwise."),
+    bump: Optional[str] = typer.Option(None, "--bump", help="Raise chartVersion in chartgen.yaml first: patch, "
+                                       "minor or major."),
 ) -> None:
     """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand (a chart
     whose inputs did not change since the last run is skipped)."""
@@ -112,6 +114,8 @@ def generate_cmd(
     if conflict not in CONFLICT_MODES:
         raise _fail(ChartgenError("chartgen generate", "--conflict",
                                   f"{conflict!r} is not allowed; allowed: {', '.join(CONFLICT_MODES)}"))
+    if bump is not None:
+        _bump(charts, bump, check)
     stale = failed = False
     for chart in charts:
         chart = _spec_dir(chart)
@@ -128,6 +132,21 @@ def generate_cmd(
         typer.echo("run `chartgen generate` to update", err=True)
     if stale or failed:
         raise typer.Exit(1)
+
+
+def _bump(charts: list[Path], part: str, check: bool) -> None:
+    from chartgen.spec import SPEC_FILE, load_spec
+    from chartgen.version_bump import bump_spec
+
+    if check:
+        raise _fail(ChartgenError("chartgen generate", "--bump", "writes chartgen.yaml; not allowed with --check"))
+    try:
+        for chart in map(_spec_dir, charts):
+            load_spec(chart)  # a spec that does not load is not bumped
+            old, new = bump_spec(chart / SPEC_FILE, part)
+            typer.echo(f"{chart}: chartVersion {old} -> {new}")
+    except ChartgenError as exc:
+        raise _fail(exc) from None
 
 
 def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore: list[str]) -> tuple[bool, bool]:
@@ -272,6 +291,8 @@ def verify(
     api_versions: Optional[list[str]] = ApiVersionsOpt,
     config: Optional[str] = typer.Option(None, "--config", help="Check config file for every chart (default: "
                                          "each chart's nearest .chartgen-check.yaml, as chartgen check finds it)."),
+    upgrade_from: Optional[str] = typer.Option(None, "--upgrade-from", help="Also check that `helm upgrade` from "
+                                               "each chart's rendering at this git revision is accepted and safe."),
 ) -> None:
     """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
     from chartgen.verify_command import VerifyArgs, run_verify
@@ -279,7 +300,7 @@ def verify(
     try:
         args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
                           changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds),
-                          tuple(api_versions or ()), config)
+                          tuple(api_versions or ()), config, upgrade_from)
         code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc) from None
@@ -378,10 +399,16 @@ def values_cmd(
     env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="Only these environments (default: all)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing values files that differ."),
     force: bool = typer.Option(False, "--force", help="Overwrite values files edited by hand."),
+    explain: bool = typer.Option(False, "--explain", help="Write nothing; print each effective setting of the one "
+                                 "--env environment and the layer that set it (file and line)."),
+    fmt: str = typer.Option("text", "--format", help="With --explain: text or json."),
 ) -> None:
     """(Re)generate only the values-<env>.yaml files from chartgen.yaml."""
     from chartgen.envs import regenerate_values
 
+    if explain:
+        _explain(chart, env or [], fmt)
+        return
     try:
         result = regenerate_values(chart, env, check=check, force=force)
     except ChartgenError as exc:
@@ -412,21 +439,44 @@ def values_cmd(
         typer.echo(f"  {line}")
 
 
+def _explain(chart: Path, envs: list[str], fmt: str) -> None:
+    from chartgen.explain import explain, render
+
+    if len(envs) != 1 or fmt not in ("text", "json"):
+        raise _fail(ChartgenError("chartgen values", "--env" if len(envs) != 1 else "--format",
+                                  "--explain takes exactly one --env" if len(envs) != 1 else
+                                  f"{fmt!r} is not allowed; allowed: text, json"))
+    try:
+        sys.stdout.write(render(explain(chart, envs[0]), fmt))
+    except ChartgenError as exc:
+        raise _fail(exc) from None
+
+
 @app.command("diff")
 def diff_cmd(
     chart: Path = typer.Argument(..., help="Chart folder."),
-    from_env: str = typer.Option(..., "--from", help="Environment to compare from (e.g. staging)."),
-    to_env: str = typer.Option(..., "--to", help="Environment to compare to (e.g. prod)."),
+    from_env: Optional[str] = typer.Option(None, "--from", help="Environment to compare from (e.g. staging)."),
+    to_env: Optional[str] = typer.Option(None, "--to", help="Environment to compare to (e.g. prod)."),
     values: bool = typer.Option(False, "--values", help="Compare the effective values instead of the manifests."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     kube_version: Optional[str] = typer.Option(None, "--kube-version"),
     helm: Optional[str] = HelmOpt,
+    from_ref: Optional[str] = typer.Option(None, "--from-ref", help="Compare the chart at this git revision with the "
+                                           "work tree, per environment (exit 1 when they differ)."),
+    env: Optional[list[str]] = typer.Option(None, "--env", "-e", help="With --from-ref: only these environments."),
 ) -> None:
-    """Per-resource diff of the rendered manifests of two environments (or of their values with --values)."""
+    """Per-resource diff of the rendered manifests of two environments (or of their values with --values), or of
+    the chart at a git revision and now (--from-ref)."""
     from chartgen import diff as d
 
     if fmt not in ("text", "json"):
         raise _fail(ChartgenError("chartgen diff", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
+    if from_ref is not None:
+        raise typer.Exit(_diff_from_ref(chart, from_ref, tuple(env or ()), fmt, kube_version, helm, from_env,
+                                        to_env, values))
+    if from_env is None or to_env is None or env:
+        raise _fail(ChartgenError("chartgen diff", "--from" if from_env is None else "--to" if to_env is None
+                                  else "--env", "give --from ENV and --to ENV, or --from-ref REF [--env ENV]"))
     result: d.ManifestDiff | d.ValuesDiff
     try:
         if values:
@@ -442,6 +492,21 @@ def diff_cmd(
     else:
         d.render_text(result, sys.stdout)
 
+
+def _diff_from_ref(chart: Path, ref: str, envs: tuple[str, ...], fmt: str, kube_version: Optional[str],
+                   helm: Optional[str], from_env: Optional[str], to_env: Optional[str], values: bool) -> int:
+    from chartgen import revisions
+    from chartgen.helm import find_helm
+
+    if from_env or to_env or values:
+        raise _fail(ChartgenError("chartgen diff", "--from-ref", "compares the same environments at a revision and "
+                                  "now: use --env, not --from/--to/--values"))
+    try:
+        pair, diffs = revisions.diff_from_ref(chart, ref, find_helm(helm), envs=envs, kube_version=kube_version)
+    except ChartgenError as exc:
+        raise _fail(exc) from None
+    revisions.write_diffs(pair, diffs, fmt, sys.stdout)
+    return 1 if any(not x.empty for x in diffs) else 0
 
 
 env_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,

@@ -66,3 +66,13 @@ def diff(base: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:
         if key not in target:
             out[key] = None
     return out
+
+
+def lookup(data: Any, dotted: str, default: Any = None) -> Any:
+    """The value at a dotted path of nested maps (`resources.limits.cpu`), or `default` when a step is missing."""
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return default
+        value = value[part]
+    return value

@@ -42,6 +42,43 @@ def _meta() -> list[Setting | Group]:
         Setting("blueprint", {"enum": []}, "Service blueprint.", where="top"),  # enum: the library's blueprints
         Setting("kubeVersion", STRING, "Kubernetes version used by chartgen verify (helm --kube-version).",
                 "1.31.0", where="top"),
+        Group("chart", "Chart.yaml metadata, kept across regeneration."),
+        Setting("chart.home", {"type": "string", "format": "uri"}, "Project home page (Chart.yaml home).",
+                where="top"),
+        Setting("chart.icon", {"type": "string", "format": "uri"}, "Icon URL (Chart.yaml icon).", where="top"),
+        Setting("chart.sources", {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "Source code URLs (Chart.yaml sources).", where="top"),
+        Setting("chart.keywords", {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "Search keywords (Chart.yaml keywords).", where="top"),
+        Setting("chart.maintainers", {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name"],
+            "properties": {"name": {"type": "string", "minLength": 1}, "email": {"type": "string"},
+                           "url": {"type": "string"}}}},
+                "Maintainers (Chart.yaml maintainers: name, email, url).", where="top"),
+        Setting("chart.annotations", STRING_MAP, "Chart.yaml annotations (e.g. artifacthub.io/license).",
+                where="top"),
+        Setting("changes", {"type": "array", "items": {"oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "object", "additionalProperties": False, "required": ["kind", "description"],
+             "properties": {"kind": {"enum": ["added", "changed", "deprecated", "removed", "fixed", "security"]},
+                            "description": {"type": "string", "minLength": 1},
+                            "links": {"type": "array", "items": {
+                                "type": "object", "additionalProperties": False, "required": ["name", "url"],
+                                "properties": {"name": {"type": "string"}, "url": {"type": "string"}}}}}}]}},
+                "What changed in this chart version: the artifacthub.io/changes annotation of Chart.yaml.",
+                where="top"),
+        Setting("dependencies", {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "version"],
+            "properties": {"name": {"type": "string", "minLength": 1}, "version": {"type": "string", "minLength": 1},
+                           "repository": {"type": "string"}, "condition": {"type": "string"},
+                           "alias": {"type": "string", "pattern": "^[a-zA-Z0-9_-]+$"},
+                           "tags": {"type": "array", "items": {"type": "string"}},
+                           "import-values": {"type": "array", "items": {
+                               "type": "object", "additionalProperties": False, "required": ["child", "parent"],
+                               "properties": {"child": {"type": "string"}, "parent": {"type": "string"}}}}}}},
+                "Subcharts (Chart.yaml dependencies); each one's values key (alias or name) and import-values parent "
+                "key pass values.schema.json. import-values takes the child/parent form only: the schema must name "
+                "the imported key.", where="top"),
         Group("image", "Container image; required unless the blueprint deploys no workload (externalname).",
               {"required": ["repository"]}),
         Setting("image.repository", {"type": "string", "minLength": 1}, "Image repository.", where="top",

@@ -128,6 +128,13 @@ class Spec(Record):
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
+    def chart_yaml_tail(self) -> str:
+        """Chart.yaml after kubeVersion: metadata, dependencies and annotations from chartgen.yaml."""
+        from chartgen.chart_meta import chart_yaml_tail
+
+        return chart_yaml_tail(self.raw, self.blueprint.name)
+
+    @property
     def istio_enabled(self) -> bool:
         """Istio is on in the defaults or in any environment (the istio blueprint parts are then used)."""
         return self.defaults.istio.enabled or any(e.settings.istio.enabled for e in self.environments)

@@ -150,8 +150,17 @@ def build_values(spec: Spec, rendered: RenderedValues, catalog: Catalog = CATALO
         "title": f"Values of the {spec.name} chart",
         "type": "object",
         "additionalProperties": False,
-        "properties": {"global": {"type": "object", "description": "Values shared with parent charts."}},
+        "properties": {
+            "global": {"type": "object", "description": "Values shared with parent charts."},
+            # a parent chart's `condition: <name>.enabled` reads it; the chart itself renders the same either way
+            "enabled": {"type": "boolean", "description": "Read by an umbrella chart's `condition: <name>.enabled` "
+                        "to include this chart as a dependency; this chart ignores it."},
+        },
     }
+    from chartgen.chart_meta import dependency_value_keys
+
+    for key, description in dependency_value_keys(spec.raw).items():
+        schema["properties"][key] = {"type": "object", "description": description}
     for text in rendered.schema:
         schema = _merge_schema(schema, _parse(text, "values schema fragment"), owned=True)
     extra = catalog.schema_entries(rendered.part_ids, schema)

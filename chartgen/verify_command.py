@@ -36,6 +36,7 @@ class VerifyArgs:
     crds: tuple[str, ...] = ()  # --crds, already read once by the CLI (a bad path is exit 2 before any work)
     api_versions: tuple[str, ...] = ()  # --api-versions: more APIs to render with (beyond the charts' own tests)
     config: str | None = None  # --config: the check configuration (else each chart's nearest .chartgen-check.yaml)
+    upgrade_from: str | None = None  # --upgrade-from REF: also check the upgrade from REF's rendering (upgrade_run)
 
 
 def _severity(text: str):  # -> Severity
@@ -153,6 +154,17 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
                          args.snapshots, args.crds, api_versions, args.config)
     results = run(selection.charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1,
                   cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
+    if args.changed_since:  # as chart-testing: a changed chart must raise its version
+        from chartgen.version_bump import version_findings
+
+        for chart, found in version_findings(selection.charts, args.changed_since).items():
+            for r in results:
+                if r.chart == str(chart):
+                    r.findings += found
+    if args.upgrade_from:
+        from chartgen.upgrade_run import add_upgrade_findings
+
+        add_upgrade_findings(results, args.upgrade_from, helms.primary, opts)
     nothing = selection.nothing or _missing_environments(args.envs, results, selection)
     ok = verify_report.write(args.fmt, results, helms, out, fail_on, nothing=nothing)
     return 0 if ok else 1

@@ -34,8 +34,15 @@ STEP_RULES = (
 
 def _rules() -> list[Any]:
     from chartgen.reporting import _check_rules
+    from chartgen.upgrade import RULES as UPGRADE_RULES
+    from chartgen.upgrade_run import NEW, RENDER
+    from chartgen.version_bump import VERSION_NOT_BUMPED
 
-    return [*_check_rules(), *STEP_RULES]
+    more = (StepRule(VERSION_NOT_BUMPED, "A chart changed since --changed-since REF but its version did not grow",
+                     Severity.ERROR),
+            StepRule(RENDER, "--upgrade-from: the chart at REF does not render (nothing compared)", Severity.ERROR),
+            StepRule(NEW, "--upgrade-from: the chart or environment did not exist at REF", Severity.INFO))
+    return [*_check_rules(), *STEP_RULES, *more, *UPGRADE_RULES.values()]
 
 
 class _LazyRules(Sequence[Any]):

@@ -86,6 +86,13 @@ def origin(tmp_path) -> Path:
     git(work, "checkout", "-qb", "feature")
     spec = work / "charts" / CHANGED / "chartgen.yaml"
     spec.write_text(spec.read_text() + "# owner: team-a\n")
+    # a changed chart raises its version (verify --changed-since reports it otherwise, as chart-testing does)
+    from typer.testing import CliRunner
+
+    from chartgen.cli import app
+
+    bumped = CliRunner().invoke(app, ["generate", str(spec.parent), "--bump", "patch"])
+    assert bumped.exit_code == 0, bumped.output
     git(work, "commit", "-qam", "change one chart")
     git(tmp_path, "clone", "-q", "--bare", str(work), "origin.git")
     return tmp_path / "origin.git"

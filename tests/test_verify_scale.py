@@ -154,6 +154,8 @@ def test_changed_since_verifies_only_changed_charts(tmp_path, monkeypatch):
     (repo / "charts" / "b" / "values-dev.yaml").write_text("greeting: hi\n")
     _git(repo, "commit", "-qam", "change b")
     (repo / "charts" / "c" / "templates" / "extra.yaml").write_text("# nothing rendered\n")  # untracked
+    for name in ("b", "c"):  # a changed chart raises its version (else verify reports CHART-VERSION)
+        (repo / "charts" / name / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.1\n")
     monkeypatch.chdir(repo)
     code, out = verify(repo / "charts", "--changed-since", "main", "--format", "json")
     assert code == 0, out
