@@ -136,6 +136,20 @@ def test_diff_values_staging_to_prod():
     assert changes["logLevel"] == ("info", "warn")
 
 
+def test_diff_values_reports_a_type_change_in_an_environment_override(tmp_path):
+    """`1` and `true` are equal in Python, not in a chart: a template testing `eq .Values.x 1` sees the change."""
+    chart = tmp_path / "typed"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: typed\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("debug: 0\nlevels: {a: 1}\nsame: 1\n")
+    (chart / "values-dev.yaml").write_text("debug: 1\nlevels: {a: 1.0}\n")
+    (chart / "values-prod.yaml").write_text("debug: true\nlevels: {a: 1}\n")
+    res = invoke("diff", chart, "--from", "dev", "--to", "prod", "--values", "--format", "json")
+    assert res.exit_code == 0, res.output
+    changes = {c["path"]: (c["from"], c["to"]) for c in json.loads(res.stdout)["values"]["changes"]}
+    assert changes == {"debug": (1, True), "levels.a": (1.0, 1)}
+
+
 def test_diff_same_environment_is_empty(helm4):
     res = invoke("diff", CHARTS / "postgres", "--from", "prod", "--to", "prod", "--helm", helm4.path)
     assert res.exit_code == 0, res.output

@@ -110,6 +110,19 @@ def test_node_port_range_and_duplicates(node_port, extra, message):
     assert any(": service.ports[1].nodePort: " in e and message in e for e in errs), errs
 
 
+@pytest.mark.parametrize("node_port", [30000, 32767])
+def test_node_port_at_either_end_of_the_range_is_accepted(node_port):
+    assert spec(NODEPORT.replace("NP", str(node_port))).defaults.service.ports[1].node_port == node_port
+
+
+def test_duplicate_protocol_port_pair_refused_other_protocol_accepted():
+    two = BASE.replace("      targetPort: 8080", "      targetPort: 8080\n      name: http\n"
+                       "    - {name: other, port: 80, targetPort: 8081PROTO}")
+    errs = errors_of(two.replace("PROTO", ""))
+    assert any(": service.ports[1].port: " in e and "duplicate TCP port 80" in e for e in errs), errs
+    assert spec(two.replace("PROTO", ", protocol: UDP")).defaults.service.ports[1].protocol == "UDP"
+
+
 def test_two_unnamed_ports_rejected():
     errs = errors_of(BASE.replace("      targetPort: 8080", "      targetPort: 8080\n    - port: 81"))
     assert any(": service.ports[0].name: " in e and "more than one port" in e for e in errs), errs

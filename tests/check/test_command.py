@@ -148,6 +148,14 @@ def test_ignore_annotation_naming_an_unknown_rule_warns(check):
     assert "CG-SVC-999" in found[0].message
 
 
+def test_ignore_annotation_cannot_hide_the_findings_about_suppressions(check):
+    """An annotation naming CG-META-* (with a reason) still gets its own typo reported, and a reasonless one too."""
+    found = check(annotated("CG-SVC-014,CG-SVC-999,CG-META-002: hide the typo"))
+    assert [f.rule for f in found] == ["CG-META-002"]
+    found = check(annotated("CG-META-001"))  # no reason: reported, and nothing is suppressed
+    assert "CG-META-001" in [f.rule for f in found] and "CG-SVC-014" in [f.rule for f in found]
+
+
 def test_ignore_annotation_only_applies_to_its_own_resource(check):
     text = annotated("CG-SVC-014: fixture") + "---\n" + BAD_SERVICE.replace("name: web", "name: other")
     assert [(f.rule, f.resource.name) for f in check(text)] == [("CG-SVC-014", "other")]

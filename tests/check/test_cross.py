@@ -157,6 +157,16 @@ def test_service_target_port_partial_selection_warns():
     assert "Deployment worker" in found[0].message
 
 
+def test_service_numeric_target_port_exposed_by_some_pods_is_not_warned():
+    """A number is forwarded to every selected pod, declared or not: exposed by one is enough (no warning)."""
+    other = deployment(name="worker", labels="app: web, role: worker", selector="app: web, role: worker",
+                       ports="[{name: metrics, containerPort: 9000}]")
+    numeric = service(ports="[{name: http, port: 80, targetPort: 8080}]")
+    assert run_rule("CG-X-003", numeric, deployment(), other) == []
+    # the same selection with the port named warns (the twin: the rule does run on this input)
+    assert [f.severity for f in run_rule("CG-X-003", service(), deployment(), other)] == [Severity.WARNING]
+
+
 # ---------------------------------------------------------------------------------------------------- CG-X-004
 
 

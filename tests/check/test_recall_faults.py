@@ -347,4 +347,5 @@ def test_malformed_shapes_are_reported_not_crashed_on(name: str) -> None:
     docs = load_app()
     MALFORMED[name](docs)
     findings = run(docs)  # must not raise: the schema layer reports the shape
+    assert findings, f"{name}: nothing reported"  # all() over no findings would pass
     assert all(f.rule and f.message for f in findings)

@@ -130,6 +130,20 @@ def test_junit_report_is_parsed_by_junitparser(sample):
     assert {s.name: s.failures for s in xml}["charts/web/out.yaml"] == 2
 
 
+def test_junit_root_totals_are_the_sum_of_the_suites():
+    """CI dashboards read the root <testsuites failures=...>: it counts every failing case of every suite."""
+    import xml.etree.ElementTree as ET
+
+    docs = load_text(MANIFEST, "a/out.yaml") + load_text(MANIFEST, "b/out.yaml")
+    svc_a, cfg_a, _, svc_b, cfg_b, _ = docs
+    findings = [Finding.at(d, "CG-SVC-014", Severity.ERROR, "bad", "fix") for d in (svc_a, cfg_a, svc_b)]
+    findings.append(Finding.at(cfg_b, "CG-TEST-W", Severity.WARNING, "small", "fix"))
+    root = ET.fromstring(render("junit", findings, docs).split("\n", 1)[1])
+    suites = {s.get("name"): (int(s.get("tests")), int(s.get("failures"))) for s in root.iter("testsuite")}
+    assert suites == {"a/out.yaml": (3, 2), "b/out.yaml": (3, 1)}
+    assert (root.get("tests"), root.get("failures")) == ("6", "3")
+
+
 def test_github_workflow_commands_escape_data_and_properties():
     ref = ResourceRef("ConfigMap", "cfg", None)
     finding = Finding("CG-X-1", Severity.WARNING, "50% done\nnext", ref, "dir,with:odd.yaml", 0, "h", None, 3)
