@@ -25,6 +25,9 @@ GENERATED_WAIVERS: tuple[Waiver, ...] = (
     Waiver("CG-POD-013", Severity.WARNING, "is not in the rendered manifests",
            "the spec's volumes, env or envFrom name a ConfigMap kept outside the chart: chartgen renders what the "
            "spec asks for, and the render alone cannot show that the ConfigMap exists"),
+    Waiver("CG-GW-020", Severity.WARNING, "is not in the rendered manifests",
+           "the spec's httpRoute/grpcRoute parentRefs name a Gateway kept outside the chart (a shared Gateway the "
+           "platform team runs): the render alone cannot show that it exists"),
 )
 
 
