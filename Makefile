@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup examples lint test bench clean
+.PHONY: setup examples lint test browser-test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -n 2 -q --ignore=tests/corpus
+	$(BIN)/pytest -n 2 -q --ignore=tests/corpus --ignore=tests/browser
+
+# `chartgen graph --format html` in a real headless chromium (installed by .ci/run when absent; fails without it).
+browser-test: setup
+	$(BIN)/pytest -q tests/browser
 
 bench: setup
 	$(BIN)/python bench/generate.py

@@ -86,7 +86,9 @@ def _node_svg(node: Node, box: Box) -> str:
     return "".join(parts)
 
 
-def _edge_svg(source: Box, target: Box, label: str) -> str:
+def _edge_svg(source: Box, target: Box, label: str, slot: int) -> str:
+    """A curve from the source's right side to the target's left; the label (the `slot`-th one leaving that source,
+    stacked so that the labels of a split never overlap) just after the source."""
     x1, y1 = source.x + WIDTH, source.middle
     x2, y2 = target.x, target.middle
     bend = max(40, (x2 - x1) // 2)
@@ -94,7 +96,7 @@ def _edge_svg(source: Box, target: Box, label: str) -> str:
             'marker-end="url(#arrow)"/>')
     if not label:
         return path
-    lx, ly = x1 + 8, y1 - 6 if y2 <= y1 else y1 + 14
+    lx, ly = x1 + 8, y1 - 6 + LINE * slot
     return path + f'<text class="label" x="{lx}" y="{ly}">{escape(label)}</text>'
 
 
@@ -102,7 +104,12 @@ def to_svg(graph: TrafficGraph) -> str:
     boxes = layout(graph)
     width = max((b.x + WIDTH for b in boxes.values()), default=WIDTH) + PAD
     height = max((b.y + b.height for b in boxes.values()), default=LINE * 3) + PAD
-    body = [_edge_svg(boxes[e.source], boxes[e.target], e.label) for e in graph.edges]
+    slots: dict[str, int] = {}
+    body = []
+    for e in graph.edges:
+        slot = slots.get(e.source, 0)
+        slots[e.source] = slot + bool(e.label)
+        body.append(_edge_svg(boxes[e.source], boxes[e.target], e.label, slot))
     body += [_node_svg(n, boxes[k]) for k, n in graph.nodes.items()]
     if not graph.nodes:
         body.append(f'<text class="title" x="{PAD}" y="{LINE * 2}">no Service, route or workload in this rendering'
@@ -117,6 +124,7 @@ def to_svg(graph: TrafficGraph) -> str:
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 16px; color: #0f172a; }
 h1 { font-size: 18px; }
+svg { max-width: 100%; height: auto; }
 svg text { font-size: 12px; font-family: system-ui, sans-serif; }
 svg text.title { font-weight: bold; }
 svg text.policy { font-style: italic; fill: #b91c1c; }
