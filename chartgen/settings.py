@@ -42,6 +42,10 @@ def _meta() -> list[Setting | Group]:
         Setting("blueprint", {"enum": []}, "Service blueprint.", where="top"),  # enum: the library's blueprints
         Setting("kubeVersion", STRING, "Kubernetes version used by chartgen verify (helm --kube-version).",
                 "1.31.0", where="top"),
+        Group("readme", "What the generated chart README carries beyond install, environments and values."),
+        Setting("readme.trafficGraph", BOOLEAN, "Draw each environment's traffic (what `chartgen graph` draws) as a "
+                "Mermaid block in the README; generate then renders the chart with helm per environment.", False,
+                where="top"),
         Group("image", "Container image; required unless the blueprint deploys no workload (externalname).",
               {"required": ["repository"]}),
         Setting("image.repository", {"type": "string", "minLength": 1}, "Image repository.", where="top",

@@ -136,3 +136,41 @@ def test_checkout_prod_is_drawn_from_its_rendering(monkeypatch: pytest.MonkeyPat
     edges = _mermaid_edges(result.stdout)
     assert ("checkout-routing http[0] default", "Service checkout", "90% subset v1 :80") in edges
     assert ("subset v2 of checkout", "Deployment checkout-v2", "") in edges
+
+
+def _mermaid_blocks(readme: str) -> dict[str, str]:
+    """### <env> heading -> the ```mermaid block under it."""
+    return dict(re.findall(r"^### (\S+)\n\n```mermaid\n(.*?)```\n", readme, re.M | re.S))
+
+
+@pytest.mark.parametrize("chart", sorted(p.name for p in CHARTS.iterdir() if (p / "chartgen.yaml").is_file()))
+def test_example_readmes_carry_a_picture_per_environment(chart: str) -> None:
+    from chartgen.spec import load_spec
+
+    envs = [e.name for e in load_spec(CHARTS / chart).environments]
+    blocks = _mermaid_blocks((CHARTS / chart / "README.md").read_text())
+    assert list(blocks) == envs
+    assert all(b.startswith("flowchart LR\n") for b in blocks.values())
+
+
+def test_readme_picture_is_what_graph_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARTGEN_HELM", str(helm_binary("3.17.2").path))  # the other helm draws the same
+    drawn = runner.invoke(app, ["graph", str(CHARTS / "checkout"), "--env", "prod"]).stdout
+    assert _mermaid_blocks((CHARTS / "checkout" / "README.md").read_text())["prod"] == drawn
+
+
+def test_without_the_setting_generate_renders_no_picture_and_needs_no_helm(monkeypatch: pytest.MonkeyPatch,
+                                                                           tmp_path: Path) -> None:
+    import chartgen.helm
+    from chartgen.engine import generate
+    from chartgen.spec import load_spec
+
+    def no_helm(*_: object) -> None:
+        raise AssertionError("helm was looked for")
+
+    monkeypatch.setattr(chartgen.helm, "find_helm", no_helm)
+    spec_text = (CHARTS / "checkout" / "chartgen.yaml").read_text()
+    spec_text = spec_text.replace("  trafficGraph: true", "  trafficGraph: false")
+    (tmp_path / "chartgen.yaml").write_text(spec_text)
+    readme = generate(load_spec(tmp_path))["README.md"]
+    assert "## Traffic" not in readme and "```mermaid" not in readme and "chartgen:traffic-graph" not in readme
