@@ -21,10 +21,14 @@ def add_pictures(tree: FileTree, spec: Spec) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="chartgen-graph-") as tmp:
         root = Path(tmp) / spec.name
-        for rel, text in tree:
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+        try:
+            for rel, text in tree:
+                path = root / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        except OSError as exc:  # before the chart is written: nothing has changed
+            raise ChartgenError(spec.file, "readme.trafficGraph", f"cannot write the chart to {tmp} to draw its "
+                                f"traffic: {exc.strerror or exc}; nothing was changed") from None
         sections = [_section(spec, root, env.name, env.namespace) for env in spec.environments]
     tree.add(README, tree[README].replace(MARKER, "\n".join(sections).rstrip("\n")))
 
