@@ -17,6 +17,8 @@ from chartgen.errors import ChartgenError
 from chartgen.new_command import NEW_OPTIONS, NewOption
 
 if TYPE_CHECKING:
+    from chartgen.filetree import FileTree
+    from chartgen.unresolved import Unresolved
     from chartgen.writer import Plan
 
 app = typer.Typer(
@@ -90,59 +92,97 @@ app.command("new")(_new_command)
 @app.command("generate")
 def generate_cmd(
     charts: list[Path] = typer.Argument(..., help="Chart folders (each holding chartgen.yaml)."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 listing files that differ."),
+    check: bool = typer.Option(False, "--check", help="Write nothing (but the end of an interrupted run); exit 1 "
+                               "listing files that differ or hold unresolved conflicts."),
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand (no merge)."),
     conflict: str = typer.Option("merge", "--conflict", help="A hand edit that clashes with chartgen's change: "
-                                 "merge (conflict markers in the file) or rej (file kept, change in <file>.rej)."),
+                                 "merge (conflict markers in the file) or rej (the clashing hunks in <file>.rej, "
+                                 "the others applied)."),
+    restore: Optional[list[str]] = typer.Option(None, "--restore", help="A generated file you deleted, to write "
+                                                "again (chart-relative; repeatable). Deleted files stay deleted "
+                                                "otherwise."),
 ) -> None:
     """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand (a chart
     whose inputs did not change since the last run is skipped)."""
     from chartgen import uptodate
+    from chartgen.transaction import recover_interrupted
     from chartgen.writer import CONFLICT_MODES
 
     if conflict not in CONFLICT_MODES:
         raise _fail(ChartgenError("chartgen generate", "--conflict",
                                   f"{conflict!r} is not allowed; allowed: {', '.join(CONFLICT_MODES)}"))
-    stale = unmerged = False
+    stale = failed = False
     for chart in charts:
         chart = _spec_dir(chart)
-        if not force and uptodate.is_up_to_date(chart):
-            typer.echo(f"{chart}: up to date (unchanged since the last generate)")
-            continue
         try:
-            stale_one, unmerged_one = _generate_one(chart, check, force, conflict)
+            recover_interrupted(chart)  # before anything reads the chart, the up-to-date skip included
+            if not force and not restore and uptodate.is_up_to_date(chart):
+                typer.echo(f"{chart}: up to date (unchanged since the last generate)")
+                continue
+            stale_one, failed_one = _generate_one(chart, check, force, conflict, restore or [])
         except ChartgenError as exc:
             raise _fail(exc) from None
-        stale, unmerged = stale or stale_one, unmerged or unmerged_one
+        stale, failed = stale or stale_one, failed or failed_one
     if stale:
         typer.echo("run `chartgen generate` to update", err=True)
-    if stale or unmerged:
+    if stale or failed:
         raise typer.Exit(1)
 
 
-def _generate_one(chart: Path, check: bool, force: bool, conflict: str) -> tuple[bool, bool]:
+def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore: list[str]) -> tuple[bool, bool]:
     """Render and write (or with check, compare) one chart: (out of date under --check, left with conflicts)."""
     from chartgen import uptodate
     from chartgen.engine import generate
     from chartgen.spec import load_spec
-    from chartgen.writer import preview, write
+    from chartgen.writer import preview, unresolved, write
 
+    spec = uptodate.spec_digest(chart)  # before the spec is read: the record describes what was rendered
     tree = generate(load_spec(chart))
     if check:
         plan = preview(tree, chart, conflict)
-        stale = _report_check(chart, plan)
-        if not stale and not plan.conflicts:
-            uptodate.record(chart)
-        return stale, False
-    result = write(tree, chart, force=force, conflict=conflict)
-    _report_write(chart, result)
-    if not result.unmerged:
-        uptodate.record(chart)
-    return False, bool(result.unmerged)
+        found = unresolved(chart)
+        stale = _report_check(chart, plan, settled=not found)
+        left = _report_unresolved(chart, found, [])
+        if not stale and not plan.conflicts and not left:
+            uptodate.record(chart, spec)
+        return stale, left
+    result = write(tree, chart, force=force, conflict=conflict, restore=_restore_paths(chart, tree, restore))
+    _report_write(chart, result, conflict)
+    left = _report_unresolved(chart, unresolved(chart), result.unmerged)
+    if not result.unmerged and not left:
+        uptodate.record(chart, spec)
+    return False, bool(result.unmerged) or left
 
 
-def _report_check(chart: Path, plan: Plan) -> bool:
-    """Print what generate would do; True when it would change something (False: up to date or refused)."""
+def _restore_paths(chart: Path, tree: FileTree, given: list[str]) -> list[str]:
+    """--restore paths as chart-relative paths of generated files (exit 2 for any other)."""
+    from chartgen.lockfile import normalise, reserved
+
+    out = []
+    for raw in given:
+        path = Path(raw)
+        rel = normalise(raw)
+        if path.is_absolute() or path.parts[:len(chart.parts)] == chart.parts:  # given with the chart's path
+            inside = path.resolve().is_relative_to(chart.resolve())
+            rel = path.resolve().relative_to(chart.resolve()).as_posix() if inside else None
+        if rel is None or rel not in tree or reserved(rel):
+            raise ChartgenError(str(chart / raw), "--restore", "is not a file chartgen generates in this chart")
+        out.append(rel)
+    return out
+
+
+def _report_unresolved(chart: Path, found: list[Unresolved], reported: list[str]) -> bool:
+    """Print each unresolved conflict (but those of files this run reports as CONFLICT); True when any is left."""
+    told = {chart / rel for rel in reported} | {chart / f"{rel}.rej" for rel in reported}
+    for item in found:
+        if item.path not in told:
+            typer.echo(f"error: {item}", err=True)
+    return bool(found)
+
+
+def _report_check(chart: Path, plan: Plan, settled: bool = True) -> bool:
+    """Print what generate would do; True when it would change something (False: up to date or refused).
+    `settled`: no unresolved conflict is left (else the chart is not called up to date)."""
     for rel, reason in plan.conflicts:
         typer.echo(f"{chart / rel}: {reason}; `chartgen generate` refuses it: move it aside or use --force")
     changes = sorted(set(plan.create + plan.update + plan.delete) - {".chartgen.lock"})
@@ -150,21 +190,28 @@ def _report_check(chart: Path, plan: Plan) -> bool:
         note = " (your edits are merged)" if rel in plan.merged else \
             " (conflicts with your edits)" if rel in plan.unmerged else ""
         typer.echo(f"{chart / rel}: out of date with chartgen.yaml{note}")
-    if not changes and not plan.conflicts:
+    if not changes and not plan.conflicts and settled:
         typer.echo(f"{chart}: up to date")
     if plan.conflicts:
         raise typer.Exit(1)
     return bool(changes)
 
 
-def _report_write(chart: Path, result: Plan) -> None:
+def _kept_deleted(chart: Path, rel: str) -> str:
+    return f"{chart / rel}: kept deleted: yours (`chartgen generate --restore {rel}` brings it back)"
+
+
+def _report_write(chart: Path, result: Plan, conflict: str) -> None:
     for rel in result.merged:
         typer.echo(f"{chart / rel}: merged chartgen's changes into your edits")
     for rel in result.unmerged:
-        typer.echo(f"{chart / rel}: CONFLICT: your edits and chartgen's changes overlap; resolve the conflict "
-                   f"markers (or apply {rel}.rej) by hand", err=True)
+        left = f"the clashing hunks are in {rel}.rej (the others are merged): apply them by hand, then delete " \
+            "the .rej" if conflict == "rej" else "resolve the conflict markers in the file by hand"
+        typer.echo(f"{chart / rel}: CONFLICT: your edits and chartgen's changes overlap; {left}", err=True)
     for rel in result.orphaned:
         typer.echo(f"{chart / rel}: no longer generated; kept because you edited it (it is yours now)")
+    for rel in result.deleted:
+        typer.echo(_kept_deleted(chart, rel))
     typer.echo(f"{chart}: {len(result.create)} created, {len(result.update)} updated, "
                f"{len(result.delete)} removed, {len(result.unchanged)} unchanged")
 
@@ -379,6 +426,8 @@ def values_cmd(
         if rel != ".chartgen.lock":
             verb = "created" if rel in plan.create else "updated" if rel in plan.update else "removed"
             typer.echo(f"{result.chart / rel}: {verb}")
+    for rel in plan.deleted:
+        typer.echo(_kept_deleted(result.chart, rel))
     values_files = [p for p in plan.unchanged if p != ".chartgen.lock"]
     changed = [p for p in plan.create + plan.update + plan.delete if p != ".chartgen.lock"]
     typer.echo(f"{result.chart}: {len(changed)} values file(s) written, {len(values_files)} unchanged")

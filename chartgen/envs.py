@@ -52,9 +52,11 @@ def regenerate_values(chart: Path, envs: list[str] | None = None, *, check: bool
     """(Re)write only the values-<env>.yaml files of `chart` from its chartgen.yaml (or, with check, compare)."""
     from chartgen.engine import generate
     from chartgen.spec import load_spec
+    from chartgen.transaction import recover_interrupted
     from chartgen.writer import drift, write_subset
 
     chart = _spec_dir(chart)
+    recover_interrupted(chart)  # before anything is read: values.yaml below must be the finished chart's
     spec = load_spec(chart)
     names = [e.name for e in spec.environments]
     for env in envs or []:
@@ -92,9 +94,11 @@ def add_environment(chart: Path, name: str, source: str, namespace: str | None =
     from chartgen.blueprints import BlueprintLibrary
     from chartgen.engine import generate
     from chartgen.spec import DEFAULT_ENVIRONMENTS, SPEC_FILE, load_spec, parse_spec_text
+    from chartgen.transaction import recover_interrupted
     from chartgen.writer import write
 
     chart = _spec_dir(chart)
+    recover_interrupted(chart)  # an interrupted run may have been about to rewrite chartgen.yaml
     spec_path = chart / SPEC_FILE
     where = str(spec_path)
     library = BlueprintLibrary.default()

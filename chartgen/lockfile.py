@@ -16,12 +16,14 @@ from pathlib import Path, PurePosixPath
 from chartgen import __version__
 from chartgen.errors import LockError, UnsafePath
 from chartgen.record import Record
+from chartgen.snapshot import SNAPSHOT_DIR  # the user's snapshots (chartgen snapshot --update, on request)
 
 LOCK_FILE = ".chartgen.lock"
 STATE_DIR = ".chartgen"  # what chartgen last generated: .chartgen/base/<path> (helmignored)
 BASE_DIR = f"{STATE_DIR}/base"
 STAGING_DIR = ".chartgen-staging"  # an interrupted run's staged files; the next run finishes or removes it
-RESERVED = (LOCK_FILE, STATE_DIR, STAGING_DIR)
+SPEC_FILE = "chartgen.yaml"
+REJECT_SUFFIX = ".rej"  # chartgen's change it could not merge, left for the user (never recorded)
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _REMEDY = "delete it to start over (chartgen then treats every existing file as yours)"
 
@@ -50,8 +52,9 @@ def normalise(rel: str) -> str | None:
 
 
 def reserved(rel: str) -> bool:
-    first = rel.split("/", 1)[0]
-    return first in RESERVED
+    """A path chartgen never generates: its own state (.chartgen*), the spec, snapshots, .rej files."""
+    return (rel.split("/", 1)[0].startswith(".chartgen") or rel == SPEC_FILE
+            or rel.startswith(f"{SNAPSHOT_DIR.as_posix()}/") or rel.endswith(REJECT_SUFFIX))
 
 
 def read_lock(root: Path) -> Lock:
@@ -91,9 +94,13 @@ def _parse(data: object, where: str) -> Lock:
     out: dict[str, str] = {}
     for rel, digest in files.items():
         clean = normalise(rel)
-        if clean is None or reserved(clean):
+        if clean is None:
             raise LockError(where, f"files[{rel!r}]", "corrupt lock: the path must be relative and stay inside "
                                                       f"the chart (no '..', no absolute path); {_REMEDY}")
+        if reserved(clean):
+            raise LockError(where, f"files[{rel!r}]", "corrupt lock: chartgen never generates this path (its "
+                            "own state, chartgen.yaml, snapshots and .rej files are never in the lock); "
+                            f"{_REMEDY}")
         if not isinstance(digest, str) or not _DIGEST.match(digest):
             raise LockError(where, f"files[{rel!r}]", f"corrupt lock: expected a sha256 hex digest; {_REMEDY}")
         if clean in out:

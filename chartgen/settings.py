@@ -322,7 +322,8 @@ def _traffic() -> list[Setting | Group]:
         Setting(rt + "rules", sp.array(sp.ROUTE_RULE), "Rules (matches, filters, timeouts); each sends to the "
                 "Service (or its versions by weight). Empty: one rule for every request.", [],
                 values="httpRoute.rules", part=SVC),
-        Setting(rt + "port", sp.PORT_OR_NAME, "Service port the route sends to; default: the first port."),
+        Setting(rt + "port", sp.PORT_OR_NAME, "Service port the route sends to; default: the first port.",
+                values="httpRoute.port", part=SVC),
     ]
 
 

@@ -183,7 +183,6 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     blueprint = library.service_blueprint(data["blueprint"])
     image = data.get("image") or {}
     _check_top(data, blueprint, col)
-    _check_parts(data, blueprint, library, col)
     istio = IstioContext(blueprint, tuple(library.supporting("istio")))
     top = _top_settings(data)
     default_raw = merge(merge(CATALOG.base_layer(), blueprint.defaults), top)
@@ -193,6 +192,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
                     if (env := _environment(name, env_data, default_raw, library, col, istio, image, meta))
                     is not None]
     _check_version_names(str(data["name"]), defaults, environments, col)
+    _check_parts(data, blueprint, library, col)  # after the settings: their own message on a path goes first
     col.raise_if_any()
 
     chart_version = str(CATALOG.get(data, "chartVersion"))
@@ -224,24 +224,44 @@ def _check_top(data: Mapping[str, Any], blueprint: Blueprint, col: Collector) ->
         col.add("chartVersion", f"{chart_version!r} is not a SemVer 2 version (e.g. 0.1.0)")
 
 
-NEW_PARTS_SETTINGS = ("ingress", "httpRoute", "serviceMonitor")  # settings a blueprint may lack the part for
-
-
 def _check_parts(data: Mapping[str, Any], blueprint: Blueprint, library: BlueprintLibrary, col: Collector) -> None:
-    """A setting whose part the blueprint does not use would be ignored silently: refused instead."""
-    parts = {p.id for p in library.parts_for(blueprint)}
+    """A setting whose part the blueprint does not use would be ignored silently: refused instead, at the widest
+    key that holds nothing the blueprint uses (`statefulSet` on clusterip, `service.loadBalancer` on nodeport)."""
     layers = [("", data), *((join("environments", n), e) for n, e in (data.get("environments") or {}).items()
                             if isinstance(e, Mapping))]
-    for key in NEW_PARTS_SETTINGS:
-        part = next(s.part for s in CATALOG if s.key.startswith(key + ".") and s.part)
-        if part in parts:
-            continue
-        allowed = [n for n in library.blueprint_names()
-                   if part in {p.id for p in library.parts_for(library.service_blueprint(n))}]
+    for key in _unused_keys(blueprint.name, library):
+        allowed = [n for n in library.blueprint_names() if key not in _unused_keys(n, library)]
         for prefix, layer in layers:
-            if layer.get(key) is not None:
-                col.add(join(prefix, key), f"not available with blueprint {blueprint.name!r} (it renders no "
-                                           f"{part} part); allowed with: {', '.join(allowed)}")
+            if _lookup(layer, key) is not None:
+                col.add(join(prefix, key), f"not available with blueprint {blueprint.name!r} (it renders no part "
+                                           f"that reads it); allowed with: {', '.join(allowed) or 'no blueprint'}")
+
+
+@lru_cache(maxsize=64)
+def _unused_keys(blueprint: str, library: BlueprintLibrary) -> tuple[str, ...]:
+    """The widest setting keys of which the blueprint's parts read nothing."""
+    parts = {p.id for p in library.parts_for(library.service_blueprint(blueprint))}
+    placed = {v.of for v in CATALOG.values.values() if v.of and v.part in parts}  # e.g. headless' annotations
+    used = [s.key for s in CATALOG if s.part is None or s.part in parts or s.key in placed]
+    out: list[str] = []
+    for s in CATALOG:
+        if s.key in used:
+            continue
+        words = s.key.split(".")
+        widest = next(p for p in (".".join(words[:i]) for i in range(1, len(words) + 1))
+                      if not any(k == p or k.startswith(p + ".") for k in used))
+        if widest not in out:
+            out.append(widest)
+    return tuple(out)
+
+
+def _lookup(layer: Mapping[str, Any], key: str) -> Any:
+    value: Any = layer
+    for word in key.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(word)
+    return value
 
 
 def _check_version_names(name: str, defaults: Settings, environments: list[Environment], col: Collector) -> None:
@@ -283,7 +303,7 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
                      need_ref=False)
     override = {k: v for k, v in env_data.items() if k not in ("profile", "namespace")}
     layered = merge(default_raw, library.profile(profile)) if profile else default_raw
-    settings = _settings(_atomic_env(merge(layered, override), override), LayerReport(col, prefix, override),
+    settings = _settings(_atomic_env(merge(layered, override), override), LayerReport(col, prefix, override, profile),
                          istio.blueprint, istio, meta)
     return Environment(name, profile, str(env_data.get("namespace", CATALOG["namespace"].default)), settings)
 

@@ -1,8 +1,10 @@
 """Where a settings parser reports what is wrong: one settings layer (the defaults, or one environment).
 
-Parsers call ``report(path, message)`` with the path below the layer (e.g. ``service.ports[0].name``). A layer
-reports an error only for fields its own text touches (``origin``), so an error in the top-level spec is not
-repeated once per environment; ``always=True`` reports it regardless (a requirement the layer as a whole breaks).
+Parsers call ``report(path, message)`` with the path below the layer (e.g. ``service.ports[0].name``). An
+environment reports an error for fields its own text touches (``origin``), and any other error the defaults layer
+did not have at that path (its profile, merged over the spec, caused it: it names the profile), so an error in the
+top-level spec is not repeated once per environment; ``always=True`` reports it regardless (a requirement the layer
+as a whole breaks).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Collector:
         self.src = src
         self.errors: list[SpecError] = []
         self.top_level: set[tuple[str, str]] = set()  # (path, message) of the defaults layer, not repeated per env
+        self.defaults_paths: set[str] = set()  # paths the defaults layer reported an error at
 
     def add(self, path: str, message: str) -> None:
         if any(e.path == path for e in self.errors):
@@ -40,17 +43,22 @@ class Collector:
 class LayerReport:
     """The Report of one layer: paths are prefixed (environments.<env>.) and filtered by what the layer touches."""
 
-    def __init__(self, col: Collector, prefix: str, origin: Mapping[str, Any]):
+    def __init__(self, col: Collector, prefix: str, origin: Mapping[str, Any], profile: str | None = None):
         self.col = col
         self.prefix = prefix
         self.touched = touched_paths(origin)
+        self.profile = profile
 
     def at(self, path: str) -> str:
         return join(self.prefix, path) if self.prefix else path
 
     def __call__(self, path: str, message: str, *, always: bool = False) -> None:
+        if not self.prefix:
+            self.col.defaults_paths.add(path)
         if always or not self.prefix or any(_related(t, path) for t in self.touched):
             self.col.add(self.at(path), message)
+        elif path not in self.col.defaults_paths:  # not the spec's own error: this environment's profile made it
+            self.col.add(self.at(path), f"{message} (with profile {self.profile!r})" if self.profile else message)
 
 
 def _related(touched: str, path: str) -> bool:

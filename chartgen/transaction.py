@@ -88,6 +88,20 @@ def chart_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def recover_interrupted(root: Path) -> str | None:
+    """recover() under the chart's flock; a no-op (no lock taken) when no interrupted run left its folder.
+
+    Every command that reads a chart calls it first, before anything it reads could be a half-applied run."""
+    try:
+        (root / STAGING_DIR).lstat()
+    except (FileNotFoundError, NotADirectoryError):  # no interrupted run (or no chart folder: said elsewhere)
+        return None
+    except OSError as exc:
+        raise from_os_error(exc, str(root / STAGING_DIR), "inspect") from None
+    with chart_lock(root):
+        return recover(root)
+
+
 def recover(root: Path) -> str | None:
     """Finish (COMMIT present) or discard (no COMMIT) an interrupted transaction. Returns what it did."""
     staging = root / STAGING_DIR
@@ -134,10 +148,12 @@ def apply(root: Path, change: Change) -> None:
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
+            _name_the_users_path(exc, root)
             raise from_os_error(exc, str(root), "write the chart (nothing was changed)") from None
         raise
     done: list[tuple[str, str | None]] = []  # (rel, backup name or None when the target was new)
     made: list[Path] = []
+    target = root
     try:
         backups = {rel: name for rel, name in json.loads((staging / COMMIT).read_text())["backups"]}
         for i, (rel, _) in enumerate(change.writes):
@@ -146,12 +162,14 @@ def apply(root: Path, change: Change) -> None:
             os.replace(staging / "new" / str(i), target)
             done.append((rel, backups.get(rel)))
         for rel in change.deletes:
-            _unlink(root / rel)
+            target = root / rel
+            _unlink(target)
             done.append((rel, backups.get(rel)))
     except BaseException as exc:
         _rollback(root, staging, done, made)
         if isinstance(exc, OSError):
-            raise from_os_error(exc, str(root), "write the chart (every change was rolled back)") from None
+            _name_the_users_path(exc, target)
+            raise from_os_error(exc, str(target), "write the chart (every change was rolled back)") from None
         raise
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -160,8 +178,14 @@ def _stage(root: Path, staging: Path, change: Change) -> None:
     (staging / "new").mkdir(parents=True)
     (staging / "old").mkdir()
     backups: list[tuple[str, str]] = []
-    for i, (_rel, data) in enumerate(change.writes):
-        (staging / "new" / str(i)).write_bytes(data)
+    for i, (rel, data) in enumerate(change.writes):
+        staged = staging / "new" / str(i)
+        try:
+            staged.write_bytes(data)
+            _keep_mode(root / rel, staged)
+        except OSError as exc:
+            _name_the_users_path(exc, root / rel)
+            raise
     for i, rel in enumerate([rel for rel, _ in change.writes] + list(change.deletes)):
         target = root / rel
         if target.is_file():
@@ -175,6 +199,24 @@ def _stage(root: Path, staging: Path, change: Change) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, staging / COMMIT)  # the commit point
+
+
+def _name_the_users_path(exc: OSError, path: Path) -> None:
+    """An error names the user's file (or the chart), never chartgen's staged copy in .chartgen-staging/."""
+    if exc.filename is None or STAGING_DIR in Path(str(exc.filename)).parts:
+        exc.filename = str(path)
+    if exc.filename2 is not None and STAGING_DIR in Path(str(exc.filename2)).parts:
+        exc.filename2 = None
+
+
+def _keep_mode(target: Path, staged: Path) -> None:
+    """A rewritten file keeps its permission bits (chmod +x on a generated script survives)."""
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        staged.chmod(stat.S_IMODE(st.st_mode))
 
 
 def _backup(target: Path, backup: Path) -> None:

@@ -30,13 +30,18 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def _key(chart: Path) -> str | None:
-    spec = _sha(chart / SPEC_FILE)
+def spec_digest(chart: Path) -> str | None:
+    """The digest of the chart's spec as it is now: take it BEFORE reading the spec to render, and record with it
+    (a spec saved during the run then gives another key: a miss, never a false "up to date")."""
+    return _sha(chart / SPEC_FILE)
+
+
+def _key(chart: Path, spec: str | None) -> str | None:
     return None if spec is None else key(str(chart.resolve()), spec, chartgen_fingerprint())
 
 
 def is_up_to_date(chart: Path) -> bool:
-    k = _key(chart)
+    k = _key(chart, spec_digest(chart))
     entry = _cache().get(k) if k else None
     lock = chart / LOCK_FILE
     if entry is None or entry.get("lock") != _sha(lock):
@@ -48,8 +53,8 @@ def is_up_to_date(chart: Path) -> bool:
     return all(_sha(chart / rel) == digest for rel, digest in files.items())
 
 
-def record(chart: Path) -> None:
-    """Remember that the chart is what its inputs generate (call after a write or a clean check)."""
-    k, lock = _key(chart), _sha(chart / LOCK_FILE)
+def record(chart: Path, spec: str | None) -> None:
+    """Remember that the chart is what the spec of digest `spec` generates (after a write or a clean check)."""
+    k, lock = _key(chart, spec), _sha(chart / LOCK_FILE)
     if k and lock:
         _cache().put(k, {"lock": lock})

@@ -58,7 +58,10 @@ class ChartTarget:
 
     @classmethod
     def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
+        from chartgen.transaction import recover_interrupted
+
         path = path.parent if path.name in ("chartgen.yaml", "Chart.yaml") else path
+        recover_interrupted(path)  # an interrupted run is finished or discarded before the chart is read
         chart_yaml = path / "Chart.yaml"
         if not chart_yaml.is_file():
             raise ChartgenError(str(path), None, "not a chart folder (no Chart.yaml)")
@@ -377,11 +380,14 @@ def _snapshot(target: ChartTarget, env: EnvTarget, rendering: str, result: EnvRe
 def drift_findings(target: ChartTarget) -> list[Finding]:
     from chartgen.engine import generate
     from chartgen.spec import load_spec
-    from chartgen.writer import drift
+    from chartgen.unresolved import MESSAGE
+    from chartgen.writer import drift, unresolved
 
-    return [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
-                  f"run `chartgen generate {target.path}` and commit the result")
-            for rel in drift(generate(load_spec(target.path)), target.path)]
+    stale = [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
+                   f"run `chartgen generate {target.path}` and commit the result")
+             for rel in drift(generate(load_spec(target.path)), target.path)]
+    return stale + [Finding(DRIFT, Severity.ERROR, f"{u.path.relative_to(target.path)}:{u.line}: {MESSAGE}", None,
+                            str(u.path), None, u.hint, None, u.line) for u in unresolved(target.path)]
 
 
 def obsolete_findings(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
@@ -428,6 +434,10 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     progress = progress or Progress()
     if opts.policy is not None:
         _require_policy(opts.policy)
+    from chartgen.transaction import recover_interrupted
+
+    for c in charts:
+        recover_interrupted(c)  # before the cache key reads the chart
     keys = {c: chart_key(c, helms, opts) for c in charts}
     results: dict[Path, ChartResult] = {}
     todo: list[ChartTarget] = []

@@ -76,6 +76,8 @@ def _probe(kind: str, p: Mapping[str, Any], ports: tuple[ContainerPort, ...], re
     if isinstance(port, str) and port not in {c.name for c in ports}:
         names = ", ".join(c.name for c in ports if c.name) or "a port number"
         report(f"probes.{kind}.port", f"{port!r} names no container port; allowed: {names}")
+    if ptype == "grpc" and isinstance(port, str):  # grpc.port is a number only (ValidateProbe): the name resolved
+        port = next((c.container_port for c in ports if c.name == port), port)
     return Probe(
         enabled=bool(p.get("enabled", kind != "startup")) and bool(ports),
         type=ptype, path=p.get("path"), port=port,
@@ -130,14 +132,11 @@ def check_volumes(raw: Mapping[str, Any], reserved: tuple[str, ...], report: Rep
     return [*reserved, *names]
 
 
-DEFAULT_SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")  # topologySpread: true (ScheduleAnyway)
-
-
 def check_topology_spread(raw: Mapping[str, Any], report: Report) -> None:
-    """The API server refuses two constraints with the same topologyKey and whenUnsatisfiable (the defaults of
-    topologySpread: true included)."""
-    seen = {(k, "ScheduleAnyway"): "topologySpread" for k in DEFAULT_SPREAD_KEYS} \
-        if CATALOG.get(raw, "topologySpread") else {}
+    """The API server refuses two constraints with the same topologyKey and whenUnsatisfiable. topologySpread's own
+    constraints (hostname and zone, ScheduleAnyway) never clash: the template leaves out the one an explicit
+    constraint with the same pair replaces."""
+    seen: dict[tuple[Any, Any], str] = {}
     for i, c in enumerate(CATALOG.get(raw, "topologySpreadConstraints")):
         key = (c.get("topologyKey"), c.get("whenUnsatisfiable"))
         if key in seen:

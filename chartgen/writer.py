@@ -6,9 +6,13 @@ itself (helmignored). On the next run, for each generated file:
 - unchanged on disk since chartgen wrote it: replaced by the new output;
 - edited by hand: with conflict="merge" (generate), a three-way merge of base (what chartgen last wrote), ours
   (the file) and theirs (the new output); clean merges are written, conflicting ones get standard conflict
-  markers (or, with conflict="rej", the file stays as it is and <path>.rej holds chartgen's change) and are
-  listed in Plan.unmerged. With conflict=None (the values and env commands) an edit is a conflict that refuses
-  the whole run, as is a file in the way that chartgen did not write. --force overwrites either.
+  markers (or, with conflict="rej", the hunks that do not clash are applied and <path>.rej holds the clashing
+  ones; the base stays the old output, so the next run offers them again) and are listed in Plan.unmerged.
+  With conflict=None (the values and env commands) an edit is a conflict that refuses the whole run, as is a
+  file in the way that chartgen did not write. --force overwrites either.
+- only its line endings differ (a CRLF checkout, chartgen.eol): unedited; merged and written in its convention.
+- deleted by the user: kept deleted (Plan.deleted); `restore` names the paths to bring back.
+- a folder where chartgen generates a file: refused (exit 2, naming the user's path), even with --force.
 - generated before, not any more: removed when unedited; when edited it is kept and becomes the user's file.
 
 Files in the chart that are not in the lock are the user's and never touched. Everything is planned in memory,
@@ -18,21 +22,24 @@ kill at any instant is finished or discarded by the next run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import stat
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chartgen.errors import FileSystemError, WriteConflict, from_os_error
+from chartgen.eol import convention, to_lf, to_lf_bytes, written_as
+from chartgen.errors import WriteConflict, from_os_error
 from chartgen.filetree import FileTree
 from chartgen.lockfile import BASE_DIR, LOCK_FILE, STATE_DIR, lock_json
 from chartgen.lockfile import read_lock as _read_lock
-from chartgen.transaction import Change, apply, chart_lock, check_no_links, recover
+from chartgen.transaction import Change, apply, chart_lock, check_no_links, recover, recover_interrupted
+from chartgen.unresolved import Unresolved
 
 USER_FILES = frozenset({"chartgen.yaml"})
 CONFLICT_MODES = ("merge", "rej")
 
-__all__ = ["LOCK_FILE", "STATE_DIR", "USER_FILES", "Plan", "drift", "lock_text", "plan", "read_lock", "write",
-           "write_new", "write_subset"]
+__all__ = ["LOCK_FILE", "STATE_DIR", "USER_FILES", "Plan", "drift", "lock_text", "plan", "read_lock",
+           "unresolved", "write", "write_new", "write_subset"]
 
 
 @dataclass
@@ -48,6 +55,7 @@ class Plan:
     unmerged: list[str] = field(default_factory=list)  # edited by hand, conflicting change (markers or .rej)
     kept: list[str] = field(default_factory=list)  # edited by hand, chartgen's output unchanged: left as it is
     orphaned: list[str] = field(default_factory=list)  # edited by hand, no longer generated: now the user's file
+    deleted: list[str] = field(default_factory=list)  # generated, deleted by the user: kept deleted
     contents: dict[str, str] = field(default_factory=dict)  # what to write to each created/updated path
     records: dict[str, str] = field(default_factory=dict)  # generated text to record (lock + base) per path
 
@@ -83,35 +91,64 @@ def _text(data: bytes) -> str | None:
         return None
 
 
+def _read_target(root: Path, rel: str) -> bytes | None:
+    """The file at a generated path (None: there is none). A folder or special file there is refused (exit 2)."""
+    path = root / rel
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise from_os_error(exc, str(path), "inspect") from None
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise WriteConflict(str(path), None, f"is {what}, but chartgen generates a file here; move it aside "
+                                             "and run again")
+    return _read(path)
+
+
 def _base(root: Path, rel: str, digest: str) -> str | None:
-    """What chartgen last generated at `rel`, when it is recorded intact."""
+    """What chartgen last generated at `rel`, when it is recorded intact (also in a CRLF checkout)."""
     data = _read(root / BASE_DIR / rel)
+    if data is not None and FileTree.digest(data) != digest:
+        data = to_lf_bytes(data)
     if data is None or FileTree.digest(data) != digest:
         return None
     return _text(data)
 
 
+def _recorded(root: Path, rel: str, text: str) -> bool:
+    """The base copy of `rel` holds `text` (line endings aside: a checkout may have converted it)."""
+    data = _read(root / BASE_DIR / rel)
+    return data is not None and to_lf_bytes(data) == text.encode("utf-8")
+
+
 def plan(tree: FileTree, root: Path, *, select: Callable[[str], bool] | None = None,
-         expect: Mapping[str, str] | None = None, conflict: str | None = None) -> Plan:
+         expect: Mapping[str, str] | None = None, conflict: str | None = None,
+         restore: Collection[str] = ()) -> Plan:
     """What writing `tree` into `root` would do (nothing is written).
 
     select: only lock entries it accepts may be deleted. expect: user files in `tree` (chartgen.yaml) with the
     text the caller read from them; such a file is replaced only while it still holds exactly that text.
     conflict: None (an edited file refuses the run), "merge" (three-way merge, markers) or "rej".
+    restore: generated files the user deleted that are written again (others stay deleted).
     """
     files = read_lock(root)
     check_no_links(root, [*tree.paths(), *files, *(f"{BASE_DIR}/{p}" for p in files), LOCK_FILE, STATE_DIR])
     expect = expect or {}
     result = Plan()
     for rel, text in tree:
-        data = _read(root / rel)
+        data = _read_target(root, rel)
         if rel in expect:
             _plan_expected(result, rel, text, data, expect[rel])
         elif rel == LOCK_FILE:
             _plan_plain(result, rel, text, data)
         else:
             result.records[rel] = text
-            _plan_generated(result, root, rel, text, data, files.get(rel), conflict)
+            if data is None and rel in files and rel not in restore:
+                _plan_deleted(result, root, rel, files[rel])
+            else:
+                _plan_generated(result, root, rel, text, data, files.get(rel), conflict)
     for rel in sorted(set(files) - set(tree.paths())):
         if select is not None and not select(rel):
             continue
@@ -147,16 +184,31 @@ def _plan_expected(result: Plan, rel: str, text: str, data: bytes | None, expect
         result.conflicts.append((rel, "changed while chartgen was editing it"))
 
 
+def _plan_deleted(result: Plan, root: Path, rel: str, recorded: str) -> None:
+    """A generated file the user deleted stays deleted; its record stays, for --restore and the next run."""
+    result.deleted.append(rel)
+    base = _base(root, rel, recorded)
+    if base is not None:
+        result.records[rel] = base
+
+
 def _plan_generated(result: Plan, root: Path, rel: str, text: str, data: bytes | None, recorded: str | None,
                     conflict: str | None) -> None:
     if data is None or data == text.encode("utf-8") or recorded == FileTree.digest(data):
         _plan_plain(result, rel, text, data)
         return
+    ours = _text(data)
+    if ours is not None and to_lf(ours) == text:  # chartgen's output, in the file's own line endings
+        result.unchanged.append(rel)
+        return
     if recorded is None:
         result.conflicts.append((rel, "exists and was not written by chartgen"))
         return
     base = _base(root, rel, recorded)
-    ours = _text(data)
+    if ours is not None and base is not None and to_lf(ours) == base:  # unedited: a CRLF checkout
+        result.update.append(rel)
+        result.contents[rel] = written_as(text, convention(ours))
+        return
     if conflict is None or base is None or ours is None:
         why = "" if conflict is None else " (and no record of what chartgen last wrote to merge with)"
         result.conflicts.append((rel, f"edited since chartgen wrote it{why}"))
@@ -164,23 +216,26 @@ def _plan_generated(result: Plan, root: Path, rel: str, text: str, data: bytes |
     if base == text:  # chartgen's output did not change: the user's edit stands
         result.kept.append(rel)
         return
+    _plan_merge(result, root, rel, base, ours, text, conflict)
+
+
+def _plan_merge(result: Plan, root: Path, rel: str, base: str, ours: str, text: str, conflict: str) -> None:
     from chartgen import threeway  # only for edited files: merge3 and difflib stay out of `chartgen new`
 
-    merged = threeway.merge(base, ours, text)
-    if merged.clean:
-        result.merged.append(rel)
+    merged = threeway.merge(base, ours, text, rel=rel, rej=conflict == "rej")
+    changed = merged.text != ours
+    if changed:
         result.update.append(rel)
         result.contents[rel] = merged.text
-        return
-    result.unmerged.append(rel)
-    if conflict == "rej":
-        result.records[rel] = base  # the change is not applied yet: the next run offers it again
+    if not merged.clean:
+        result.unmerged.append(rel)
+    else:
+        (result.merged if changed else result.kept).append(rel)
+    if not merged.clean and conflict == "rej":
+        result.records[rel] = base  # the clashing change is not applied: the next run offers it again
         rej = f"{rel}.rej"
         result.create.append(rej) if not (root / rej).exists() else result.update.append(rej)
-        result.contents[rej] = threeway.rejected(rel, base, text)
-    else:
-        result.update.append(rel)
-        result.contents[rel] = merged.text
+        result.contents[rej] = merged.rejected
 
 
 def _refuse(root: Path, result: Plan) -> None:
@@ -199,16 +254,17 @@ def _force(result: Plan, tree: FileTree) -> None:
 
 
 def write(tree: FileTree, root: Path, *, force: bool = False, expect: Mapping[str, str] | None = None,
-          conflict: str | None = None) -> Plan:
+          conflict: str | None = None, restore: Collection[str] = ()) -> Plan:
     """Apply `tree` to `root`. Raises WriteConflict (writing nothing) when a file in the way cannot be merged.
 
     `expect`: user files in `tree` to replace, each with the text the caller read from it (see plan()).
     `conflict`: how an edited generated file is handled (see plan()); --force overwrites it instead.
+    `restore`: generated files the user deleted to write again (see plan()).
     """
     tree.add(LOCK_FILE, lock_text(tree))
     with chart_lock(root):
         recover(root)
-        result = plan(tree, root, expect=expect, conflict=None if force else conflict)
+        result = plan(tree, root, expect=expect, conflict=None if force else conflict, restore=restore)
         return _apply(tree, root, result, force, keep_lock={})
 
 
@@ -251,7 +307,7 @@ def _apply(tree: FileTree, root: Path, result: Plan, force: bool, keep_lock: Map
     writes = [(rel, result.contents[rel].encode("utf-8")) for rel in result.create + result.update
               if rel != LOCK_FILE]
     for rel, text in records.items():
-        if _read(root / BASE_DIR / rel) != text.encode("utf-8"):
+        if not _recorded(root, rel, text):
             writes.append((f"{BASE_DIR}/{rel}", text.encode("utf-8")))
     deletes = list(result.delete)
     deletes += [f"{BASE_DIR}/{rel}" for rel in old if rel not in lock and (root / BASE_DIR / rel).exists()]
@@ -267,17 +323,13 @@ def _apply(tree: FileTree, root: Path, result: Plan, force: bool, keep_lock: Map
 
 
 def preview(tree: FileTree, root: Path, conflict: str | None = "merge") -> Plan:
-    """What `generate` would do (for --check). Writes nothing; an interrupted run is reported, not recovered."""
-    from chartgen.lockfile import STAGING_DIR
-
-    if (root / STAGING_DIR).exists():
-        raise FileSystemError(str(root / STAGING_DIR), None, "an interrupted chartgen run left this folder; "
-                                                             "run `chartgen generate` to finish or discard it")
+    """What `generate` would do (for --check). Writes nothing but the end of an interrupted run (finished or
+    discarded first, as every command that reads the chart does)."""
+    recover_interrupted(root)
     tree.add(LOCK_FILE, lock_text(tree))
     result = plan(tree, root, conflict=conflict)
     if not result.conflicts:
-        missing = [rel for rel, text in result.records.items()
-                   if _read(root / BASE_DIR / rel) != text.encode("utf-8")]
+        missing = [rel for rel, text in result.records.items() if not _recorded(root, rel, text)]
         if missing:
             result.update.append(f"{STATE_DIR}/")
     return result
@@ -296,6 +348,13 @@ def drift(tree: FileTree, root: Path, select: Callable[[str], bool] | None = Non
         if lock is not None and _read(root / LOCK_FILE) != lock.encode("utf-8"):
             out.add(LOCK_FILE)
     return sorted(out)
+
+
+def unresolved(root: Path) -> list[Unresolved]:
+    """Conflict markers and pending .rej files that a `generate` left in the chart's generated files."""
+    from chartgen.unresolved import find
+
+    return find(root, read_lock(root))
 
 
 def write_new(tree: FileTree, root: Path) -> None:

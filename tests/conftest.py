@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from chartgen.helm import Helm
+from chartgen.helm_install import tools_dir
 from support import HELM_VERSIONS, helm_binary
+
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config):
+    """A test run never writes the real ~/.cache/chartgen: compiled templates, fragments and verify results go to a
+    folder of the run's own, from the start (module- and session-scoped fixtures render too). The pinned helm
+    copies stay where `make setup` installed them."""
+    os.environ["CHARTGEN_TOOLS_DIR"] = str(tools_dir())
+    _OWN_CACHE.append(tempfile.mkdtemp(prefix="chartgen-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = _OWN_CACHE[-1]
+    os.environ["CHARTGEN_CACHE_DIR"] = os.path.join(_OWN_CACHE[-1], "verify")
+
+
+def pytest_unconfigure(config):
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(params=HELM_VERSIONS, ids=[f"helm{v}" for v in HELM_VERSIONS])

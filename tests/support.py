@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,17 @@ REPO = Path(__file__).resolve().parents[1]
 CHARTS = REPO / "generated-charts"
 KUBE_VERSION = "1.31.0"  # pinned: helm 3.17 and 4.1 default to different versions
 HELM_VERSIONS = ("4.1.4", "3.17.2")
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file below root (chart-relative POSIX path -> bytes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def copy_chart(name: str, into: Path) -> Path:
+    """A copy of the committed generated chart `name` in `into`, to change freely."""
+    shutil.copytree(CHARTS / name, into / name)
+    return into / name
 
 
 def helm_binary(version: str) -> Helm:

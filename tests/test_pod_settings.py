@@ -93,8 +93,9 @@ def errors_of(text: str) -> list[str]:
     ("tolerations: [{key: a, operator: Maybe}]", "tolerations[0].operator", "allowed: Exists, Equal"),
     ("topologySpreadConstraints: [{maxSkew: 0, topologyKey: k, whenUnsatisfiable: DoNotSchedule}]",
      "topologySpreadConstraints[0].maxSkew", ">= 1"),
-    ("topologySpread: true\ntopologySpreadConstraints: [{maxSkew: 2, topologyKey: kubernetes.io/hostname, "
-     "whenUnsatisfiable: ScheduleAnyway}]", "topologySpreadConstraints[0]", "duplicates topologySpread"),
+    ("topologySpreadConstraints: [{maxSkew: 2, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: "
+     "ScheduleAnyway}, {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}]",
+     "topologySpreadConstraints[1]", "duplicates topologySpreadConstraints[0]"),
     ("ingress: {enabled: true}", "ingress.hosts", "at least one host"),
     ("ingress: {enabled: true, hosts: [{host: a.example.com, paths: [{path: /, port: grpc}]}]}",
      "ingress.hosts[0].paths[0].port", "allowed: 80, 9090, http, admin"),

@@ -35,7 +35,9 @@ def test_generate_skips_unchanged_work_and_redoes_it_when_anything_changed(tmp_p
     assert res.exit_code == 0 and "up to date" not in res.output, res.output
     assert (chart / "README.md").read_text() == "mine\n"
     (chart / "README.md").unlink()
-    assert runner.invoke(app, ["generate", str(chart)]).exit_code == 0  # re-created
+    assert runner.invoke(app, ["generate", str(chart)]).exit_code == 0  # kept deleted: the user's choice
+    assert not (chart / "README.md").exists()
+    assert runner.invoke(app, ["generate", str(chart), "--restore", "README.md"]).exit_code == 0
     assert (chart / "README.md").read_text() != "mine\n"
 
     # a spec edit changes the key

@@ -329,6 +329,26 @@ def test_route_backends(route, expected):
     assert [f.severity for f in run_rule("CG-X-010", route, service())] == expected
 
 
+FLAGGER_CANARY = """
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: api}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  service: {port: 80}
+"""
+
+
+@pytest.mark.parametrize("route,expected", [
+    (ingress(svc="api"), []),  # Flagger creates api, api-primary and api-canary
+    (httproute(svc="api-primary"), []),
+    (httproute(svc="api-stable"), [Severity.WARNING]),  # not one of Flagger's
+    (ingress(svc="other"), [Severity.WARNING]),
+])
+def test_route_backends_to_the_services_a_flagger_canary_creates(route, expected):
+    assert [f.severity for f in run_rule("CG-X-010", route, FLAGGER_CANARY)] == expected
+
+
 # ---------------------------------------------------------------------------------------------------- corpus
 
 

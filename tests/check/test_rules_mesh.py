@@ -28,6 +28,30 @@ spec:
 """
 
 
+ARGO_SUBSETS = "[{name: stable, labels: {app: web}}, {name: canary, labels: {app: web}}]"
+
+
+def rollout(destination_rule: str) -> str:
+    """An Argo Rollout splitting traffic by the stable/canary subsets of `destination_rule`."""
+    return f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {{name: web, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: nginx:1.27}}]
+  strategy:
+    canary:
+      trafficRouting:
+        istio:
+          virtualService: {{name: web}}
+          destinationRule: {{name: {destination_rule}, stableSubsetName: stable, canarySubsetName: canary}}
+"""
+
+
 def dr(traffic: str = "", subsets: str = "[{name: v1, labels: {version: v1}}]", host: str = "web") -> str:
     return f"""\
 apiVersion: networking.istio.io/v1
@@ -126,6 +150,9 @@ CASES = {
         docs(*APP, dr(subsets="[{name: v1, labels: {version: v1}}, {name: stable, labels: {app: web}}]")),
         docs(*APP, deployment(name="web-v2", labels="app: web, version: v2"),
              dr(subsets="[{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]"))),
+    "stable and canary subsets alike, no Rollout managing them": (
+        "CG-MESH-008", Severity.WARNING,
+        docs(dr(subsets=ARGO_SUBSETS), rollout("other")), docs(dr(subsets=ARGO_SUBSETS), rollout("web"))),
     "per-try timeout longer than the route": (
         "CG-MESH-009", Severity.WARNING,
         vs(f"  - timeout: 1s\n    retries: {{attempts: 1, perTryTimeout: 1500ms}}\n{ROUTE}"),

@@ -13,4 +13,7 @@ ENTRIES: tuple[Upstream, ...] = (
     Upstream("k8s.core.service.clusterip-allocatable", _SVC, "a requested spec.clusterIP lies inside the cluster's "
              "service CIDR and is free", offline="the service CIDR and the allocated IPs are the cluster's state, "
              "not in the render"),
+    Upstream("k8s.core.pod.spread-pair-unique", "kubernetes pkg/apis/core/validation: "
+             "ValidateTopologySpreadConstraints", "a {topologyKey, whenUnsatisfiable} pair appears at most once in "
+             "topologySpreadConstraints (ValidateSpreadConstraintNotRepeat)", rules=("CG-POD-011",)),
 )

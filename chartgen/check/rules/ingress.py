@@ -69,6 +69,18 @@ def _httproute_backends(doc: Document, index: ManifestIndex) -> Iterator[tuple[s
             )
 
 
+def _flagger_services(index: ManifestIndex) -> set[tuple[str | None, str]]:
+    """(namespace, name) of the Services a Flagger Canary in the input creates: <service.name or targetRef.name>,
+    and its -primary and -canary copies (Flagger's service router); their ports are Flagger's to set."""
+    out: set[tuple[str | None, str]] = set()
+    for canary in index.kind("Canary", ["flagger.app"]):
+        spec = as_dict(canary.obj.get("spec"))
+        base = as_dict(spec.get("service")).get("name") or as_dict(spec.get("targetRef")).get("name")
+        if base:
+            out |= {(index.namespace_of(canary), f"{base}{suffix}") for suffix in ("", "-primary", "-canary")}
+    return out
+
+
 @rule(
     "CG-X-010",
     Severity.ERROR,
@@ -76,7 +88,8 @@ def _httproute_backends(doc: Document, index: ManifestIndex) -> Iterator[tuple[s
     LAYER,
     why=(
         "An Ingress or HTTPRoute backend port that the Service does not have fails every request with 503; a "
-        "backend Service missing from the input is a warning (another release may own it)."
+        "backend Service missing from the input is a warning (another release may own it), and none when a "
+        "Flagger Canary in the input creates it (<name>, <name>-primary, <name>-canary)."
     ),
     fix=(
         "use the Service's port number or name (not the containerPort); reference the chart's Service by its "
@@ -110,9 +123,10 @@ def route_backends(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
     for hr in index.kind("HTTPRoute", GATEWAY_API):
         for name, port, field, ns in _httproute_backends(hr, index):
             refs.append((hr, name, port, field, ns))
+    made = _flagger_services(index)
     for doc, name, port, field, ns in refs:
         svc = index.get("Service", name, ns, CORE)
-        if svc is None and opts.is_external("Service", name, ns):
+        if svc is None and (opts.is_external("Service", name, ns) or (ns, name) in made):
             continue
         if svc is None:
             yield finding(

@@ -566,7 +566,9 @@ def injection_vs_policies(index: ManifestIndex, opts: CheckOptions) -> Iterator[
 @rule("CG-MESH-008", W, "DestinationRule subsets that select the same pods (cannot be told apart)", LAYER,
       why="Two subsets with identical labels, or whose labels pick exactly the same rendered workloads behind the "
           "Service, route to the same pods, so a canary or version split between them changes nothing; usually "
-          "one label value was copied and not edited.",
+          "one label value was copied and not edited. The stable and canary subsets an Argo Rollout in the input "
+          "names (trafficRouting.istio.destinationRule) are exempt: Argo Rollouts adds rollouts-pod-template-hash "
+          "to their labels while a rollout runs.",
       fix="give each subset the label that distinguishes its pods (e.g. version: v1 / version: v2)",
       example="""\
 apiVersion: networking.istio.io/v1
@@ -579,13 +581,15 @@ spec:
   - {name: v2, labels: {version: v1}}
 """)
 def identical_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    managed = _rollout_subsets(index)
     for dr in _istio(index, "DestinationRule"):
         seen: dict[str, str] = {}
-        yield from _same_workloads(index, dr)
+        own = managed.get((index.namespace_of(dr), dr.name), frozenset())
+        yield from _same_workloads(index, dr, own)
         for si, s in enumerate(as_list(spec_of(dr).get("subsets"))):
             s = as_dict(s)
             labels = {str(k): str(v) for k, v in as_dict(s.get("labels")).items()}
-            if not labels:
+            if not labels or s.get("name") in own:
                 continue
             key = json.dumps(labels, sort_keys=True)
             if key in seen:
@@ -596,7 +600,22 @@ def identical_subsets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
                 seen[key] = str(s.get("name"))
 
 
-def _same_workloads(index: ManifestIndex, dr: Document) -> Iterator[Finding]:
+def _rollout_subsets(index: ManifestIndex) -> dict[tuple[str | None, str], frozenset[str]]:
+    """(namespace, DestinationRule) -> the stable and canary subsets an Argo Rollout in the input manages: Argo
+    Rollouts adds its rollouts-pod-template-hash label to both while a rollout runs (istio subset-level traffic
+    splitting), so alike labels in the rendering are how they are meant to be written."""
+    out: dict[tuple[str | None, str], frozenset[str]] = {}
+    for ro in index.kind("Rollout", ["argoproj.io"]):
+        canary = as_dict(as_dict(spec_of(ro).get("strategy")).get("canary"))
+        dr = as_dict(as_dict(as_dict(canary.get("trafficRouting")).get("istio")).get("destinationRule"))
+        names = frozenset(str(dr[k]) for k in ("stableSubsetName", "canarySubsetName") if dr.get(k))
+        if dr.get("name") and len(names) == 2:
+            key = (index.namespace_of(ro), str(dr["name"]))
+            out[key] = out.get(key, frozenset()) | names
+    return out
+
+
+def _same_workloads(index: ManifestIndex, dr: Document, managed: frozenset[str]) -> Iterator[Finding]:
     """Subsets with different labels that select the same non-empty set of rendered workloads."""
     svc = service_for_host(index, str(spec_of(dr).get("host", "")), index.namespace_of(dr))
     if svc is None:
@@ -608,7 +627,7 @@ def _same_workloads(index: ManifestIndex, dr: Document) -> Iterator[Finding]:
         s = as_dict(s)
         labels = as_dict(s.get("labels"))
         key = json.dumps({str(k): str(v) for k, v in labels.items()}, sort_keys=True)
-        if not labels or key in labelsets:
+        if not labels or key in labelsets or s.get("name") in managed:
             continue  # identical labels: reported below
         labelsets.add(key)
         owners = frozenset(id(pt.owner) for pt in behind if map_selector_matches(labels, pt.labels))

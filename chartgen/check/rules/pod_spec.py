@@ -680,7 +680,8 @@ UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
       LAYER,
       why=f"ValidatePodSpec ({SRC}): dnsPolicy, imagePullPolicy, terminationMessagePolicy, seccompProfile.type, "
           "tolerations and topologySpreadConstraints are closed sets with cross-field rules (dnsPolicy None needs "
-          "dnsConfig.nameservers, operator Exists takes no value, maxSkew > 0, ...); names must be DNS labels.",
+          "dnsConfig.nameservers, operator Exists takes no value, maxSkew > 0, a {topologyKey, whenUnsatisfiable} "
+          "pair at most once, ...); names must be DNS labels.",
       fix="use the documented values (case-sensitive) and satisfy the field's companion requirements",
       example="""\
 apiVersion: v1
@@ -715,8 +716,10 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             yield from _seccomp(pt, f"{c.path}.securityContext", as_dict(c.obj.get("securityContext")))
         for i, t in enumerate(as_list(spec.get("tolerations"))):
             yield from _toleration(pt, f"{base}.tolerations[{i}]", as_dict(t))
-        for i, tsc in enumerate(as_list(spec.get("topologySpreadConstraints"))):
-            yield from _spread(pt, f"{base}.topologySpreadConstraints[{i}]", as_dict(tsc))
+        spreads = [as_dict(tsc) for tsc in as_list(spec.get("topologySpreadConstraints"))]
+        for i, tsc in enumerate(spreads):
+            yield from _spread(pt, f"{base}.topologySpreadConstraints[{i}]", tsc)
+        yield from _spread_repeats(pt, f"{base}.topologySpreadConstraints", spreads)
         yield from _affinity(pt, f"{base}.affinity", as_dict(spec.get("affinity")))
         yield from _pod_security(pt, base, spec)
         for i, v in enumerate(as_list(spec.get("volumes"))):
@@ -837,6 +840,17 @@ def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]
     if min_domains is not None and tsc.get("whenUnsatisfiable") != "DoNotSchedule":
         yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {min_domains}: can only use "
                       "minDomains if whenUnsatisfiable=DoNotSchedule", field=f"{fld}.minDomains")
+
+
+def _spread_repeats(pt: PodTemplate, fld: str, spreads: list[dict[str, Any]]) -> Iterator[Finding]:
+    """ValidateSpreadConstraintNotRepeat: {topologyKey, whenUnsatisfiable} names one kind of constraint, so a pair
+    may appear once (reported at the first of the repeated entries, as the API server does)."""
+    for i, tsc in enumerate(spreads):
+        pair = (tsc.get("topologyKey"), tsc.get("whenUnsatisfiable"))
+        if any((other.get("topologyKey"), other.get("whenUnsatisfiable")) == pair for other in spreads[i + 1:]):
+            path = f"{fld}[{i}].{{topologyKey, whenUnsatisfiable}}"
+            yield finding("CG-POD-011", pt.owner, f"{path}: Duplicate value: \"{pair[0]}, {pair[1]}\"",
+                          field=f"{fld}[{i}]")
 
 
 @rule("CG-POD-012", E, "Container requires a non-root user but runs as UID 0", LAYER,

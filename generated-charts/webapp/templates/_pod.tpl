@@ -155,13 +155,20 @@ securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- if .Values.topologySpread.enabled }}
 topologySpreadConstraints:
-  {{- range list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+  {{- range $key := list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+  {{- /* an explicit constraint with the same {topologyKey, whenUnsatisfiable} replaces the default one */}}
+  {{- $explicit := false }}
+  {{- range $.Values.topologySpreadConstraints }}
+  {{- if and (eq .topologyKey $key) (eq .whenUnsatisfiable "ScheduleAnyway") }}{{ $explicit = true }}{{ end }}
+  {{- end }}
+  {{- if not $explicit }}
   - maxSkew: 1
-    topologyKey: {{ . }}
+    topologyKey: {{ $key }}
     whenUnsatisfiable: ScheduleAnyway
     labelSelector:
       matchLabels:
         {{- include "webapp.selectorLabels" $ | nindent 8 }}
+  {{- end }}
   {{- end }}
 {{- end }}
 {{- with .Values.topologySpreadConstraints }}

@@ -167,6 +167,10 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
 {{- fail (printf "istio: route %s sends to port %d, which the Service lacks (ports: %v)" $r.name $port $ports) }}
 {{- end }}
 {{- $withPort := or $r.port (gt (len $ports) 1) }}
+{{- $match := $r.match }}
+{{- if gt (len $ports) 1 }}
+{{- $match = include "checkout.istioPortMatches" (dict "root" $root "match" $r.match "port" $port "meshOnly" .meshOnly) | fromJsonArray }}
+{{- end }}
 {{- $split := list }}
 {{- if eq $controller "argo-rollouts" }}
 {{- $stable := 100 }}
@@ -199,11 +203,16 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
 {{- else }}
 {{- $split = list (dict) }}
 {{- end }}
+{{- if .tcp }}
+- match:
+    {{- toYaml $match | nindent 4 }}
+{{- else }}
 - name: {{ $r.name }}
-  {{- with $r.match }}
+  {{- with $match }}
   match:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end }}
   route:
     {{- range $split }}
     - destination:
@@ -254,5 +263,56 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
   mirrorPercentage:
     value: {{ .percent }}
   {{- end }}
+{{- end }}
+
+{{/*
+Istio: the matches of a route when the Service has several ports, as JSON. In-mesh calls name the port they are
+sent to, so each route matches its destination port there (without it a call to any port takes the first route);
+calls through a Gateway arrive on the Gateway's port and keep matching whatever port they go to. Call with
+(dict "root" $ "match" $matches "port" $port "meshOnly" $bool); meshOnly: the route serves in-mesh calls only.
+*/}}
+{{- define "checkout.istioPortMatches" -}}
+{{- $gateways := list }}
+{{- $mesh := not .root.Values.istio.hosts }}
+{{- range splitList "\n" (include "checkout.istioGateways" .root | trim) }}
+{{- if eq . "mesh" }}{{ $mesh = true }}{{ else if . }}{{ $gateways = append $gateways . }}{{ end }}
+{{- end }}
+{{- $out := list }}
+{{- if not $mesh }}
+{{- $out = .match | default list }}{{/* calls through a Gateway only: no port to match */}}
+{{- else }}
+{{- range (.match | default (list (dict))) }}
+{{- if and $gateways (not $.meshOnly) }}
+{{- $out = append $out (merge (dict "gateways" $gateways) (deepCopy .)) }}
+{{- end }}
+{{- if $mesh }}
+{{- $inMesh := merge (dict "port" (int $.port)) (deepCopy .) }}
+{{- if $gateways }}{{ $_ := set $inMesh "gateways" (list "mesh") }}{{ end }}
+{{- $out = append $out $inMesh }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/*
+Istio: the Service ports the routes above do not serve in the mesh, as JSON: [{"port": N, "tcp": bool}]. Each gets
+a route of its own (tcp for ports Istio treats as opaque TCP: named or appProtocol tcp, tls, https, mongo, mysql,
+redis), split like the default route; UDP and SCTP ports are not proxied. Empty unless the Service has several ports
+and the VirtualService applies to in-mesh calls.
+*/}}
+{{- define "checkout.istioOtherPorts" -}}
+{{- $istio := .Values.istio }}
+{{- $served := int ($istio.defaultRoute.port | default $istio.port) }}
+{{- $out := list }}
+{{- if and (gt (len .Values.service.ports) 1) (or $istio.mesh (not $istio.hosts)) }}
+{{- range .Values.service.ports }}
+{{- $proto := lower (.appProtocol | default (regexReplaceAll "-.*$" (.name | default "") "")) }}
+{{- if and (ne (int .port) $served) (eq (.protocol | default "TCP") "TCP") }}
+{{- $out = append $out (dict "port" (int .port) "tcp" (has $proto (list "tcp" "tls" "https" "mongo" "mysql" "redis"))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
 {{- end }}
 
