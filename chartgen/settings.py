@@ -296,8 +296,8 @@ def _container() -> list[Setting | Group]:
 
 
 def _traffic() -> list[Setting | Group]:
-    """Ingress and Gateway API HTTPRoute in front of the Service."""
-    ing, rt = "ingress.", "httpRoute."
+    """Ingress and Gateway API HTTPRoute and GRPCRoute in front of the Service."""
+    ing, rt, gr = "ingress.", "httpRoute.", "grpcRoute."
     return [
         Group("ingress", "An Ingress (networking.k8s.io/v1) in front of the Service."),
         Setting(ing + "enabled", BOOLEAN, "Render the Ingress.", False, values="ingress.enabled", part=SVC),
@@ -324,6 +324,20 @@ def _traffic() -> list[Setting | Group]:
                 values="httpRoute.rules", part=SVC),
         Setting(rt + "port", sp.PORT_OR_NAME, "Service port the route sends to; default: the first port.",
                 values="httpRoute.port", part=SVC),
+        Group("grpcRoute", "A Gateway API GRPCRoute (gateway.networking.k8s.io/v1) for the Service's gRPC port, "
+                           "attached to existing Gateways; with versions, its backendRefs split traffic by weight."),
+        Setting(gr + "enabled", BOOLEAN, "Render the GRPCRoute.", False, values="grpcRoute.enabled", part=SVC),
+        Setting(gr + "annotations", STRING_MAP, "GRPCRoute annotations.", {}, values="grpcRoute.annotations",
+                part=SVC),
+        Setting(gr + "parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
+                "sectionName).", [], values="grpcRoute.parentRefs", part=SVC),
+        Setting(gr + "hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
+                values="grpcRoute.hostnames", part=SVC),
+        Setting(gr + "rules", sp.array(sp.GRPC_ROUTE_RULE), "Rules (matches on gRPC service/method and headers, "
+                "filters); each sends to the Service (or its versions by weight). Empty: one rule for every call.",
+                [], values="grpcRoute.rules", part=SVC),
+        Setting(gr + "port", sp.PORT_OR_NAME, "Service port the route sends to (the gRPC port, e.g. one with "
+                "appProtocol grpc); default: the first port.", values="grpcRoute.port", part=SVC),
     ]
 
 

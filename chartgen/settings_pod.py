@@ -117,6 +117,11 @@ ROUTE_MATCH = closed({
 })
 ROUTE_RULE = closed({"matches": array(ROUTE_MATCH, maxItems=64), "filters": array({"type": "object"}),
                      "timeouts": closed({"request": STRING, "backendRequest": STRING})})
+GRPC_ROUTE_MATCH = closed({
+    "method": closed({"type": {"enum": ["Exact", "RegularExpression"]}, "service": STRING, "method": STRING}),
+    "headers": ROUTE_MATCH["properties"]["headers"],
+})
+GRPC_ROUTE_RULE = closed({"matches": array(GRPC_ROUTE_MATCH, maxItems=64), "filters": array({"type": "object"})})
 
 ENV_NAME = {"pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$"}
 KEY_REF = closed({"name": SUBDOMAIN, "key": {"type": "string", "minLength": 1}, "optional": BOOLEAN},
