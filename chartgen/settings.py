@@ -262,6 +262,13 @@ def _container() -> list[Setting | Group]:
         Setting("priorityClassName", {"type": "string", "pattern": "^$|" + sp.SUBDOMAIN["pattern"]},
                 "PriorityClass of the pods; empty for the cluster default.", "", values="priorityClassName",
                 part=WL),
+        Setting("hostAliases", sp.array(sp.HOST_ALIAS), "Extra /etc/hosts entries of the pods: [{ip, hostnames}].",
+                [], values="hostAliases", part=WL),
+        Setting("dnsPolicy", {"enum": ["", "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]},
+                "DNS policy of the pods; empty for ClusterFirst. None needs dnsConfig.nameservers.", "",
+                values="dnsPolicy", part=WL),
+        Setting("dnsConfig", sp.DNS_CONFIG, "DNS settings merged into the policy's: nameservers (IP addresses, at "
+                "most 3), searches, options (e.g. [{name: ndots, value: \"2\"}]).", {}, values="dnsConfig", part=WL),
         Group("serviceMonitor", "A Prometheus Operator ServiceMonitor (monitoring.coreos.com/v1), rendered when "
                                 "the cluster serves that API (or when forced)."),
         Setting(sm + "enabled", BOOLEAN, "Render the ServiceMonitor when the API is available.", False,

@@ -174,3 +174,11 @@ def container(sidecar: bool) -> dict[str, Any]:
 
 
 SERVICE_MONITOR_DURATION: dict[str, Any] = {"type": "string", "pattern": "^([0-9]+(ms|s|m|h))+$"}
+
+HOST_ALIAS = closed({"ip": {"type": "string", "minLength": 1},
+                     "hostnames": {"type": "array", "minItems": 1, "items": HOST}}, ["ip", "hostnames"])
+DNS_CONFIG = closed({
+    "nameservers": {"type": "array", "maxItems": 3, "items": {"type": "string", "minLength": 1}},
+    "searches": {"type": "array", "maxItems": 32, "items": {"type": "string", "minLength": 1, "maxLength": 253}},
+    "options": array(closed({"name": {"type": "string", "minLength": 1}, "value": STRING}, ["name"])),
+})
