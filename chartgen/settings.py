@@ -304,7 +304,7 @@ def _container() -> list[Setting | Group]:
 
 def _traffic() -> list[Setting | Group]:
     """Ingress and Gateway API HTTPRoute and GRPCRoute in front of the Service."""
-    ing, rt, gr = "ingress.", "httpRoute.", "grpcRoute."
+    ing = "ingress."
     return [
         Group("ingress", "An Ingress (networking.k8s.io/v1) in front of the Service."),
         Setting(ing + "enabled", BOOLEAN, "Render the Ingress.", False, values="ingress.enabled", part=SVC),
@@ -317,34 +317,30 @@ def _traffic() -> list[Setting | Group]:
                 values="ingress.hosts", part=SVC),
         Setting(ing + "tls", sp.array(sp.INGRESS_TLS), "TLS: a Secret (tls.crt, tls.key) per list of hosts.", [],
                 values="ingress.tls", part=SVC),
-        Group("httpRoute", "A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) attached to existing "
-                           "Gateways; with versions, its backendRefs split traffic by weight."),
-        Setting(rt + "enabled", BOOLEAN, "Render the HTTPRoute.", False, values="httpRoute.enabled", part=SVC),
-        Setting(rt + "annotations", STRING_MAP, "HTTPRoute annotations.", {}, values="httpRoute.annotations",
+        *_gateway_route("httpRoute", "HTTPRoute", "", sp.ROUTE_RULE, "matches, filters, timeouts", "request", ""),
+        *_gateway_route("grpcRoute", "GRPCRoute", " for the Service's gRPC port", sp.GRPC_ROUTE_RULE,
+                        "matches on gRPC service/method and headers, filters", "call",
+                        " (the gRPC port, e.g. one with appProtocol grpc)"),
+    ]
+
+
+def _gateway_route(key: str, kind: str, purpose: str, rule: dict[str, Any], rule_text: str, call: str,
+                   port_text: str) -> list[Setting | Group]:
+    """A Gateway API route in front of the Service (HTTPRoute, GRPCRoute): the same settings, its own rules."""
+    return [
+        Group(key, f"A Gateway API {kind} (gateway.networking.k8s.io/v1){purpose} attached to existing "
+                   "Gateways; with versions, its backendRefs split traffic by weight."),
+        Setting(f"{key}.enabled", BOOLEAN, f"Render the {kind}.", False, values=f"{key}.enabled", part=SVC),
+        Setting(f"{key}.annotations", STRING_MAP, f"{kind} annotations.", {}, values=f"{key}.annotations",
                 part=SVC),
-        Setting(rt + "parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
-                "sectionName).", [], values="httpRoute.parentRefs", part=SVC),
-        Setting(rt + "hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
-                values="httpRoute.hostnames", part=SVC),
-        Setting(rt + "rules", sp.array(sp.ROUTE_RULE), "Rules (matches, filters, timeouts); each sends to the "
-                "Service (or its versions by weight). Empty: one rule for every request.", [],
-                values="httpRoute.rules", part=SVC),
-        Setting(rt + "port", sp.PORT_OR_NAME, "Service port the route sends to; default: the first port.",
-                values="httpRoute.port", part=SVC),
-        Group("grpcRoute", "A Gateway API GRPCRoute (gateway.networking.k8s.io/v1) for the Service's gRPC port, "
-                           "attached to existing Gateways; with versions, its backendRefs split traffic by weight."),
-        Setting(gr + "enabled", BOOLEAN, "Render the GRPCRoute.", False, values="grpcRoute.enabled", part=SVC),
-        Setting(gr + "annotations", STRING_MAP, "GRPCRoute annotations.", {}, values="grpcRoute.annotations",
-                part=SVC),
-        Setting(gr + "parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
-                "sectionName).", [], values="grpcRoute.parentRefs", part=SVC),
-        Setting(gr + "hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
-                values="grpcRoute.hostnames", part=SVC),
-        Setting(gr + "rules", sp.array(sp.GRPC_ROUTE_RULE), "Rules (matches on gRPC service/method and headers, "
-                "filters); each sends to the Service (or its versions by weight). Empty: one rule for every call.",
-                [], values="grpcRoute.rules", part=SVC),
-        Setting(gr + "port", sp.PORT_OR_NAME, "Service port the route sends to (the gRPC port, e.g. one with "
-                "appProtocol grpc); default: the first port.", values="grpcRoute.port", part=SVC),
+        Setting(f"{key}.parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
+                "sectionName).", [], values=f"{key}.parentRefs", part=SVC),
+        Setting(f"{key}.hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
+                values=f"{key}.hostnames", part=SVC),
+        Setting(f"{key}.rules", sp.array(rule), f"Rules ({rule_text}); each sends to the Service (or its versions "
+                f"by weight). Empty: one rule for every {call}.", [], values=f"{key}.rules", part=SVC),
+        Setting(f"{key}.port", sp.PORT_OR_NAME, f"Service port the route sends to{port_text}; default: the first "
+                "port.", values=f"{key}.port", part=SVC),
     ]
 
 

@@ -178,7 +178,10 @@ SERVICE_MONITOR_DURATION: dict[str, Any] = {"type": "string", "pattern": "^([0-9
 HOST_ALIAS = closed({"ip": {"type": "string", "minLength": 1},
                      "hostnames": {"type": "array", "minItems": 1, "items": HOST}}, ["ip", "hostnames"])
 DNS_CONFIG = closed({
-    "nameservers": {"type": "array", "maxItems": 3, "items": {"type": "string", "minLength": 1}},
-    "searches": {"type": "array", "maxItems": 32, "items": {"type": "string", "minLength": 1, "maxLength": 253}},
-    "options": array(closed({"name": {"type": "string", "minLength": 1}, "value": STRING}, ["name"])),
+    "nameservers": _d({"type": "array", "maxItems": 3, "items": {"type": "string", "minLength": 1}},
+                      "Nameserver IP addresses (at most 3), added to the policy's."),
+    "searches": _d({"type": "array", "maxItems": 32, "items": {"type": "string", "minLength": 1, "maxLength": 253}},
+                   "DNS search domains, added to the policy's."),
+    "options": _d(array(closed({"name": {"type": "string", "minLength": 1}, "value": STRING}, ["name"])),
+                  "resolv.conf options, e.g. [{name: ndots, value: \"2\"}]."),
 })
