@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make examples   install everything, then generate and verify the example charts
 #   make test       install everything, then ruff + mypy, then the whole test suite (what CI runs)
+# and `make dist`: the sdist and the wheel a user installs, in dist/ (twine-checked).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup examples lint test browser-test bench clean
+.PHONY: setup examples lint test browser-test dist bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +27,20 @@ lint: setup
 	$(BIN)/ruff check chartgen
 	$(BIN)/mypy
 
+# loadgroup: the tests of one installed chartgen (the wheel, pre-commit's, the CI examples') share a worker, so each
+# installation is made once (tests/installed.py).
 test: lint
-	$(BIN)/pytest -n 2 -q --ignore=tests/corpus --ignore=tests/browser
+	$(BIN)/pytest -n 2 --dist loadgroup -q --ignore=tests/corpus --ignore=tests/browser
 
 # `chartgen graph --format html` in a real headless chromium (installed by .ci/run when absent; fails without it).
 browser-test: setup
 	$(BIN)/pytest -q tests/browser
+
+# The sdist, then the wheel built from it (in an isolated environment, as pip builds it), both twine-checked.
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 bench: setup
 	$(BIN)/python bench/generate.py

@@ -242,8 +242,8 @@ def installed_env(base: dict[str, str], pycache: Path) -> dict[str, str]:
 def installed_copy(dest: Path) -> Path:
     """chartgen laid out in a fresh venv under `dest` as its wheel installs it; returns that venv's `chartgen` script.
 
-    What pip does for the wheel, without building one (setuptools here cannot build wheels offline): chartgen/ and
-    blueprints/ (as chartgen/_blueprints, pyproject's package-dir) copied into site-packages and byte-compiled, and
+    What pip does for the wheel, without building one (a build needs the index, for hatchling): chartgen/ and
+    blueprints/ (as chartgen/_blueprints, pyproject's force-include) copied into site-packages and byte-compiled, and
     the console script pip writes. The dependencies are this checkout's venv (a plain path in a .pth, so the
     editable install's import hook, which every process of the dev venv loads through `site`, is not). The copy has
     its .pyc files, so it runs as installed even under PYTHONDONTWRITEBYTECODE=1; the repo is not touched.

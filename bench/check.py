@@ -11,6 +11,7 @@ Both tools get the same files, in one process each, like a CI step: `chartgen ch
 `kubernetes-validate --strict -k 1.31.0 FILE...`.
 
 Usage: python bench/check.py [--corpus ../shared/realworld] [--sizes 10,1000,10000] [--quick] [--kv-full]
+                             [--istio-crds PATH] [--crd-row-only]
                              [--kv-sample-docs 1000]
 """
 
@@ -374,6 +375,48 @@ def scale_section(units: list[Unit], tmp: Path, sizes: list[int], one_doc_runs: 
                  else "(for reference)"))
 
 
+# -- one Istio document with and without Istio's CRDs (issue 23: compiled CRD schemas cached by content) --------------
+
+CRD_DOC_RATIO = 1.2  # chartgen check --crds <Istio CRDs> / chartgen check, one small document, whole process
+ISTIO_CRDS = "schemas/istio/crd-all.gen-1.30.3.yaml"
+ONE_ISTIO_DOC = """\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    timeout: 5s
+    retries: {attempts: 2, perTryTimeout: 2s}
+    route: [{destination: {host: web, port: {number: 80}}}]
+"""
+
+
+def crd_doc_section(tmp: Path, crds: Path | None, runs: int) -> None:
+    C.header("one small Istio document, whole process: `check --crds <Istio CRDs>` vs `check` "
+             f"(issue 23 target <= {CRD_DOC_RATIO})")
+    if crds is None or not crds.is_file():
+        print(f"  NOT MEASURED: the Istio CRD file is missing ({crds}); pass --istio-crds PATH")
+        return
+    one = tmp / "one-istio-doc.yaml"
+    one.write_text(ONE_ISTIO_DOC, encoding="utf-8")
+    cache_env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": ""}
+    base = [str(C.CHARTGEN_CLI), "check", str(one), "--format", "json", "--kube-version", CG_KUBE]
+    with_crds = [*base, "--crds", str(crds)]
+    C.run_child(base, env=cache_env)
+    C.run_child(with_crds, env=cache_env)  # warm-up: bytecode, the CRD file's index, the compiled schema
+    plain, crd = [], []
+    with C.one_core(0):
+        for _ in range(runs):  # interleaved, so background load hits both alike
+            plain.append(C.run_child(base, env=cache_env)[1])
+            crd.append(C.run_child(with_crds, env=cache_env)[1])
+    p, c = statistics.median(plain), statistics.median(crd)
+    print(f"  median of {runs} (one core, bytecode cache): chartgen check {C.fmt_s(p)}, with --crds {crds.name} "
+          f"{C.fmt_s(c)}: ratio {c / p:.2f} (target <= {CRD_DOC_RATIO}) -> "
+          f"{'PASS' if c / p <= CRD_DOC_RATIO else 'FAIL'}")
+
+
 # -- main -----------------------------------------------------------------------------------------------------------
 
 
@@ -391,6 +434,9 @@ def rules_summary() -> tuple[int, dict[str, int]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, help="real-world corpus folder to add (e.g. ../shared/realworld)")
+    ap.add_argument("--istio-crds", type=Path,
+                    help=f"Istio's CRD file for the --crds row (default: <corpus>/../{ISTIO_CRDS})")
+    ap.add_argument("--crd-row-only", action="store_true", help="measure only the one-document --crds row")
     ap.add_argument("--sizes", help="comma-separated document counts (default 10,1000,10000)")
     ap.add_argument("--quick", action="store_true", help="small run: sizes 10,200")
     ap.add_argument("--kv-full", action="store_true", help="run kubernetes-validate on every size in full")
@@ -411,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
     kv_version = C.run_child([str(C.KUBERNETES_VALIDATE), "--version"])[0].stdout.strip()
     print(f"# kubernetes-validate {kv_version} (--strict -k {KV_VERSION}); chartgen check --kube-version {CG_KUBE}; "
           f"sizes: {', '.join(map(str, sizes))} documents", flush=True)
+
+    istio_crds = args.istio_crds or (args.corpus.parent / ISTIO_CRDS if args.corpus else None)
+    if args.crd_row_only:
+        with C.tempdir("check") as tmp:
+            crd_doc_section(tmp, istio_crds, args.one_doc_runs)
+        return 0
 
     results = []
     with C.tempdir("check") as tmp:
@@ -456,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.scale_sizes:
             scale_section(units, tmp, [int(s) for s in args.scale_sizes.split(",")], args.one_doc_runs,
                           args.scale_timeout)
+        crd_doc_section(tmp, istio_crds, args.one_doc_runs)
 
     C.header("documents/second (higher is better); ratio = chartgen rate / kubernetes-validate rate (>1: chartgen "
              "faster)")

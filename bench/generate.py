@@ -18,9 +18,8 @@ What runs, two ways, both WITH bytecode for every module:
              runs. The targets' verdicts are given for these rows.
   dev venv   this checkout's editable install (.venv/bin/chartgen). This sandbox sets PYTHONDONTWRITEBYTECODE=1,
              which would make it recompile chartgen's modules in every process, so it gets a bytecode cache in a
-             temp dir (`_common.installed_env`, filled by the warm-up run); it still pays the editable install's
-             import hook (`__editable___chartgen_*_finder`, loaded by `site` in every process of the dev venv,
-             `python -c pass` included), which an installed wheel does not have.
+             temp dir (`_common.installed_env`, filled by the warm-up run); its editable install is a plain path
+             in a .pth file (hatchling's), so it runs the tree's modules as the wheel runs its own.
 Jinja's template cache lives in a temp $XDG_CACHE_HOME (warmed by the warm-up run, as on a user's second run);
 the "empty template cache" row gives each run a fresh one.
 

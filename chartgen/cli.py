@@ -35,11 +35,12 @@ app.add_typer(helm_app, name="helm")
 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", "-V", is_eager=True,
-                                       help="Print chartgen's version and exit.")) -> None:
+                                       help="Print the versions of chartgen, the helm it uses and Python, "
+                                            "and exit.")) -> None:
     if version:  # `chartgen --version` alone is answered by chartgen.entry before this module is imported
-        from chartgen import __version__
+        from chartgen.about import versions
 
-        typer.echo(f"chartgen {__version__}")
+        typer.echo(versions(), nl=False)
         raise typer.Exit()
 
 
@@ -269,6 +270,8 @@ def verify(
     crds: Optional[list[str]] = typer.Option(None, "--crds", help="CRD file or folder for custom resources "
                                              "(repeatable; also CHARTGEN_CRDS and each chart's crds/)."),
     api_versions: Optional[list[str]] = ApiVersionsOpt,
+    config: Optional[str] = typer.Option(None, "--config", help="Check config file for every chart (default: "
+                                         "each chart's nearest .chartgen-check.yaml, as chartgen check finds it)."),
 ) -> None:
     """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
     from chartgen.verify_command import VerifyArgs, run_verify
@@ -276,7 +279,7 @@ def verify(
     try:
         args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
                           changed_since, shard, helm_matrix, snapshots, release, namespace, severity, _crd_paths(crds),
-                          tuple(api_versions or ()))
+                          tuple(api_versions or ()), config)
         code = run_verify(args, sys.stdout)
     except ChartgenError as exc:
         raise _fail(exc) from None
@@ -512,15 +515,16 @@ def helm_install_cmd(
 
 
 @helm_app.command("which")
-def helm_which(helm: Optional[str] = HelmOpt) -> None:
-    """Print the helm binary chartgen would use, and its version."""
+def helm_which(helm: Optional[str] = HelmOpt,
+               verbose: bool = typer.Option(False, "--verbose", "-v", help="Add its version.")) -> None:
+    """Print the path of the helm binary chartgen would use (alone: `$(chartgen helm which)` is that path)."""
     from chartgen.helm import find_helm
 
     try:
         h = find_helm(helm)
     except ChartgenError as exc:
         raise _fail(exc) from None
-    typer.echo(f"{h.path} (v{h.version})")
+    typer.echo(f"{h.path} (v{h.version})" if verbose else h.path)
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ import sys
 
 def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):
-        from chartgen import __version__
+        from chartgen.about import versions
 
-        sys.stdout.write(f"chartgen {__version__}\n")
+        sys.stdout.write(versions())
         return
     if sys.argv[1:2] == ["new"]:
         from chartgen.new_command import main_fast

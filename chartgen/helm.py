@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chartgen import helm_install
 from chartgen.errors import HelmNotFound
+from chartgen.input_digest import file_sha256
 
 DEFAULT_KUBE_VERSION = "1.31.0"
 
@@ -28,6 +29,11 @@ _HELM_VARS = ("HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_CACHE_HOME", "HELM_PLU
 # helm runs for a fraction of a second: Go's garbage collector is ~20 % of such a process's CPU (bench/README.md,
 # "helm's garbage collector"). Off, with a soft memory limit at which it resumes, unless the user tuned Go.
 _GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "384MiB"}
+
+
+def user_helm_env() -> dict[str, str]:
+    """The HELM_* variables of the user's environment that still reach helm (isolated_env replaces the others)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("HELM_") and k not in _HELM_VARS}
 
 
 def isolated_env(home: str) -> dict[str, str]:
@@ -66,6 +72,12 @@ class Helm:
         out = self.run("version", "--short", timeout=60)
         m = re.search(r"v(\d+\.\d+\.\d+)", out.stdout)
         return m.group(1) if m else "unknown"
+
+    @cached_property
+    def sha256(self) -> str:
+        """The binary's sha256 (its identity in the verify cache key); raises input_digest.Uncacheable when the file
+        cannot be read."""
+        return file_sha256(Path(self.path).resolve()).hex()
 
     @property
     def major(self) -> int:

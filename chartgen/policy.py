@@ -51,6 +51,20 @@ def find_checkov() -> str:
                         "checkov is not installed; install it with: pip install 'chartgen[policy]'")
 
 
+def checkov_version(checkov: str) -> str:
+    """The version of the checkov that `checkov` runs: from this Python's packages when it is the one installed
+    beside chartgen, else asked (a checkov elsewhere on PATH runs its own installation)."""
+    import importlib.metadata
+
+    if Path(checkov) == Path(sys.executable).with_name("checkov"):
+        try:
+            return importlib.metadata.version("checkov")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    proc = subprocess.run([checkov, "--version"], capture_output=True, text=True, timeout=300)
+    return f"{proc.returncode}:{proc.stdout.strip()}"
+
+
 def with_namespace(manifests: str, namespace: str) -> str:
     docs = [d for d in yaml.load_all(manifests, Loader=_Loader) if isinstance(d, dict)]
     for d in docs:

@@ -78,11 +78,14 @@ def _valid(schema: Any, v: Any, root: Mapping[str, Any]) -> bool:
 
 
 def _ref(arg: Any, v: Any, root: Mapping[str, Any]) -> bool:
-    if not isinstance(arg, str) or not arg.startswith("#/definitions/") or "/" in arg[len("#/definitions/"):]:
+    """A local `$ref` below #/definitions/ (a JSON pointer without escapes: a name needing one is not modelled)."""
+    if not isinstance(arg, str) or not arg.startswith("#/definitions/") or "~" in arg:
         raise _Unsure
-    target = root.get("definitions", {}).get(arg[len("#/definitions/"):])
-    if target is None:
-        raise _Unsure
+    target: Any = root
+    for name in arg[2:].split("/"):
+        if not isinstance(target, dict) or name not in target:
+            raise _Unsure
+        target = target[name]
     return _valid(target, v, root)
 
 

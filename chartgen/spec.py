@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -323,10 +323,17 @@ def _jsonschema_errors(data: dict[str, Any], col: Collector, library: BlueprintL
 
     validator = jsonschema.Draft7Validator(spec_schema(library))
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        if err.validator == "additionalProperties" and _spec_level(err.absolute_path):
+            continue  # _unknown_keys names each unknown key by its own path
         path = ""
         for part in err.absolute_path:
             path = join(path, part)
         col.add(path or "(top level)", _explain(err))
+
+
+def _spec_level(path: Sequence[Any]) -> bool:
+    """The top level or an environment: the objects whose keys _unknown_keys checks."""
+    return len(path) == 0 or (len(path) == 2 and path[0] == "environments")
 
 
 def _unknown_keys(data: Mapping[str, Any], prefix: str, allowed: set[str], col: Collector) -> None:

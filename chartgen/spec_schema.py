@@ -30,8 +30,14 @@ def _types() -> dict[str, Any]:
 
 
 def build(blueprint_names: list[str], catalog: Catalog = CATALOG) -> dict[str, Any]:
-    """The schema of chartgen.yaml for a library with these blueprints."""
+    """The schema of chartgen.yaml for a library with these blueprints.
+
+    The top level and each environment are closed (`additionalProperties: false`) over exactly the keys the CLI
+    accepts there, so an editor flags a misspelt key (`replcas`) as `chartgen generate` does; the settings allowed
+    in both places are written once, in definitions/settings, and each place refers to them key by key.
+    """
     settings = [s for s in catalog if s.where == "both" and not s.key.startswith("image.")]
+    shared = catalog.schema_properties(settings)
     top = catalog.schema_properties(s for s in catalog if s.where == "top" or s.key.startswith("image."))
     top["blueprint"]["enum"] = list(blueprint_names)
     env = catalog.schema_properties(s for s in catalog if s.where == "env" or
@@ -42,8 +48,7 @@ def build(blueprint_names: list[str], catalog: Catalog = CATALOG) -> dict[str, A
         "type": "object",
         "description": "Environments, each a values-<env>.yaml. Keys are environment names.",
         "propertyNames": {"pattern": ENV_NAME_PATTERN},
-        "additionalProperties": {"type": "object", "properties": env,
-                                 "allOf": [{"$ref": "#/definitions/settings"}]},
+        "additionalProperties": _closed(env, shared),
     }
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -51,13 +56,16 @@ def build(blueprint_names: list[str], catalog: Catalog = CATALOG) -> dict[str, A
         "title": "chartgen.yaml",
         "description": "The declarative source of a chartgen Helm chart. chartgen generate renders the chart from "
                        "this file.",
-        "type": "object",
         "required": ["name", "blueprint"],
-        "definitions": {**_types(), "settings": {"type": "object",
-                                                 "properties": catalog.schema_properties(settings)}},
-        "properties": top,
-        "allOf": [{"$ref": "#/definitions/settings"}],
+        "definitions": {**_types(), "settings": {"type": "object", "properties": shared}},
+        **_closed(top, shared),
     }
+
+
+def _closed(own: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """An object of its `own` properties and the shared settings (by reference), and no other key."""
+    refs = {key: {"$ref": f"#/definitions/settings/properties/{key}"} for key in shared}
+    return {"type": "object", "additionalProperties": False, "properties": {**own, **refs}}
 
 
 def text(blueprint_names: list[str], catalog: Catalog = CATALOG) -> str:

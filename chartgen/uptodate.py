@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from chartgen.input_digest import Uncacheable
 from chartgen.verify_cache import Cache, cache_dir, chartgen_fingerprint, key
 
 LOCK_FILE = ".chartgen.lock"  # chartgen.writer.LOCK_FILE (not imported: the writer pulls in the engine)
@@ -37,7 +38,10 @@ def spec_digest(chart: Path) -> str | None:
 
 
 def _key(chart: Path, spec: str | None) -> str | None:
-    return None if spec is None else key(str(chart.resolve()), spec, chartgen_fingerprint())
+    try:
+        return None if spec is None else key(str(chart.resolve()), spec, chartgen_fingerprint())
+    except Uncacheable:  # an unreadable blueprint library: nothing to vouch for the chart
+        return None
 
 
 def is_up_to_date(chart: Path) -> bool:

@@ -13,3 +13,12 @@ from pathlib import Path
 def user_cache(*parts: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base, "chartgen", *parts)
+
+
+def tools_dir() -> Path:
+    """Where chartgen keeps its own helm copies (and the CRD and CEL parser caches): $CHARTGEN_TOOLS_DIR, else
+    ~/.cache/chartgen."""
+    env = os.environ.get("CHARTGEN_TOOLS_DIR")
+    if env:
+        return Path(env)
+    return user_cache()

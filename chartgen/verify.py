@@ -6,7 +6,9 @@ rendering, and the snapshot comparison. Works on any chart folder: environments 
 is one, else from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by
 chartgen.discovery, skipped when the verify cache (chartgen.verify_cache) holds their result, the rest run on a
 thread pool (helm is a subprocess); results come back in chart order. chartgen.verify_report turns them into a
-report.
+report. The check runs with what `chartgen check` would apply to the chart's files (chartgen.verify_check: the
+nearest .chartgen-check.yaml or --config), so both give one verdict on one rendering. A result is stored only when
+the chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same before and after its run.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from typing import Any
 import yaml
 
 from chartgen import snapshot
-from chartgen.check.model import CheckOptions, Finding, ResourceRef, Severity
+from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.errors import ChartgenError
-from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult
-from chartgen.verify_cache import Cache, chartgen_fingerprint, check_config_fingerprint, key, tree_digest
+from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult, user_helm_env
+from chartgen.input_digest import Uncacheable, paths_digest, tree_digest
+from chartgen.verify_cache import Cache, chartgen_fingerprint, checkov_fingerprint, key
+from chartgen.verify_check import ChartCheck, CheckConfigs, chart_check
 
 # Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
 DRIFT = "VERIFY-DRIFT"
@@ -152,25 +156,14 @@ class VerifyOptions:
     snapshots: bool = False  # enforce snapshots for every chart (else: charts with tests/__snapshots__)
     crds: tuple[str, ...] = ()  # --crds (CHARTGEN_CRDS and each chart's crds/ are added per chart)
     api_versions: tuple[str, ...] = ()  # --api-versions (added to the ones each chart's templates test for)
+    config: str | None = None  # --config: the check configuration of every chart (else each chart's nearest)
 
     def fingerprint(self) -> dict[str, Any]:
+        """The options as given (the files they name are digested per chart, see chart_key)."""
         return {"envs": list(self.envs), "kube": self.kube_version, "release": self.release,
                 "namespace": self.namespace, "checks": self.run_checks, "policy": self.policy,
-                "snapshots": self.snapshots, "crds": _files_digest(self.crds), "apiVersions": list(self.api_versions)}
-
-
-def _files_digest(paths: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(path, sha256) of every file below the given paths, so that a changed CRD invalidates cached results."""
-    import hashlib
-
-    from chartgen.check.command import crd_paths
-
-    out = []
-    for given in crd_paths(paths):
-        root = Path(given)
-        for f in sorted([root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())):
-            out.append((str(f), hashlib.sha256(f.read_bytes()).hexdigest()))
-    return out
+                "snapshots": self.snapshots, "crds": list(self.crds), "config": self.config,
+                "apiVersions": list(self.api_versions)}
 
 
 # --- results -------------------------------------------------------------------------------------------------
@@ -257,14 +250,6 @@ def helm_lines(res: HelmResult) -> list[str]:
     return lines or ["helm failed with no message"]
 
 
-def check_options(target: ChartTarget, env: EnvTarget, crds: tuple[str, ...] = ()) -> CheckOptions:
-    """The CheckOptions for one chart environment (the one place to add per-chart check inputs): the --crds paths,
-    CHARTGEN_CRDS and the chart's own crds/ folder."""
-    from chartgen.check.command import crd_paths
-
-    return CheckOptions(kube_version=".".join(target.kube_version.split(".")[:2]), crds=crd_paths(crds, target.path))
-
-
 _LINT_TOTAL = re.compile(r"^Error: \d+ chart\(s\) linted")
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
@@ -291,19 +276,24 @@ def _locate(f: Finding, sources: tuple[list[int], list[str]], env: str) -> Findi
                    f.field, None)
 
 
-def run_check(target: ChartTarget, env: EnvTarget, rendering: str, namespace: str,
-              crds: tuple[str, ...] = ()) -> list[Finding]:
-    from chartgen.check.command import check_text
+def run_check(target: ChartTarget, env: EnvTarget, rendering: str, namespace: str, check: ChartCheck) -> list[Finding]:
+    """`chartgen check` on one rendering: the same findings, and the same refusal of an ignore annotation that names
+    an unknown rule (exit 2)."""
+    from chartgen.check.command import UsageError, check_ignore_annotations, check_sources
     from chartgen.check.loader import InputError
 
     source = f"{target.path.name}[{env.name}]"
     try:
-        found = check_text(rendering, source, check_options(target, env, crds), namespace)
+        result = check_sources({source: rendering}, check.options, namespace)
+        check_ignore_annotations(result.documents)
+        found = result.findings
+    except UsageError as err:
+        raise ChartgenError(str(target.path), None, f"environment {env.name}: {err}") from None
     except InputError as exc:  # helm rendered something that is not YAML
         return [_step("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc} (environment "
                       f"{env.name})", str(target.path), "fix the template that renders this document")]
     sources = source_files(target, rendering)
-    return [_locate(f, sources, env.name) for f in found]
+    return [f for f in (_locate(f, sources, env.name) for f in found) if check.keep(f)]
 
 
 def matrix_differences(a: str, b: str, namespace: str) -> list[str]:
@@ -315,7 +305,7 @@ def matrix_differences(a: str, b: str, namespace: str) -> list[str]:
 
 
 def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions,
-               helm3: Helm | None = None) -> EnvResult:
+               helm3: Helm | None = None, check: ChartCheck | None = None) -> EnvResult:
     start = time.perf_counter()
     namespace = opts.namespace or env.namespace
     release = opts.release or target.name
@@ -337,8 +327,8 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
                                      "fix the template or values so that helm template renders"))
     if tpl.ok:
         result.manifests = tpl.stdout
-        if opts.run_checks:
-            result.findings += run_check(target, env, tpl.stdout, namespace, opts.crds)
+        if check is not None:
+            result.findings += run_check(target, env, tpl.stdout, namespace, check)
         if helm3 is not None:
             result.findings += _matrix(target, env, helm3, release, namespace, values, tpl.stdout, apis)
         if snapshot.enabled(target.path, opts.snapshots):
@@ -411,7 +401,8 @@ class Helms:
     matrix: Helm | None = None  # helm 3, with --helm-matrix
 
     def fingerprint(self) -> str:
-        return f"{self.primary.version}+{self.matrix.version if self.matrix else ''}"
+        """The version and sha256 of each binary; raises Uncacheable when one cannot be read."""
+        return " ".join(f"{h.version}:{h.sha256}" for h in (self.primary, self.matrix) if h is not None)
 
 
 class Progress:
@@ -422,14 +413,58 @@ class Progress:
     def stop(self) -> None: ...
 
 
-def chart_key(chart: Path, helms: Helms, opts: VerifyOptions) -> str:
-    return key(tree_digest(chart), helms.fingerprint(), chartgen_fingerprint(), check_config_fingerprint(chart),
-               opts.fingerprint())
+def run_key(helms: Helms, opts: VerifyOptions) -> str | None:
+    """The inputs every chart of a run shares (see chartgen.verify_cache); None when one cannot be digested."""
+    from chartgen.policy import find_checkov
+
+    try:
+        return key(helms.fingerprint(), chartgen_fingerprint(), opts.fingerprint(), user_helm_env(),
+                   checkov_fingerprint(find_checkov()) if opts.policy else "")
+    except Uncacheable:
+        return None
+
+
+def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs) -> str | None:
+    """The cache key of one chart's result; None when an input cannot be digested (then it is never cached)."""
+    if shared is None:
+        return None
+    from chartgen.check.crd_source import env_paths
+
+    config_path = configs.path(chart)
+    config = configs.load(config_path)
+    try:
+        return key(shared, str(chart), str(chart.resolve()), tree_digest(chart),
+                   paths_digest([config_path] if config_path else []),
+                   paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()]))
+    except Uncacheable:
+        return None
+
+
+def _key_after(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs) -> str | None:
+    try:
+        return chart_key(chart, shared, opts, configs)
+    except ChartgenError:  # a configuration file that broke during the run: verified, not stored
+        return None
+
+
+def cached_result(cache: Cache, k: str | None, chart: Path) -> ChartResult | None:
+    """The stored result of this chart under this key; a missing, damaged or foreign entry is a miss."""
+    entry = cache.get_entry(k) if k is not None else None
+    if entry is None:
+        return None
+    try:
+        result = ChartResult.from_dict(entry)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return result if result.chart == str(chart) and all(e.chart == str(chart) for e in result.envs) else None
 
 
 def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int = 2, cache: Cache | None = None,
         progress: Progress | None = None) -> list[ChartResult]:
-    """Verify charts (cached results reused); results in the order of `charts`."""
+    """Verify charts (cached results reused); results in the order of `charts`.
+
+    Each chart's key is computed before and again after its run; the result is stored only when both agree (a file
+    saved during the run must not be cached as the verdict of content that was never verified)."""
     cache = cache or Cache(enabled=False)
     progress = progress or Progress()
     if opts.policy is not None:
@@ -438,26 +473,33 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
 
     for c in charts:
         recover_interrupted(c)  # before the cache key reads the chart
-    keys = {c: chart_key(c, helms, opts) for c in charts}
+    configs = CheckConfigs(opts.config, opts.run_checks)
+    shared = run_key(helms, opts) if cache.enabled else None
+    keys = {c: chart_key(c, shared, opts, configs) for c in charts}
     results: dict[Path, ChartResult] = {}
     todo: list[ChartTarget] = []
     for c in charts:
-        hit = cache.get(keys[c])
+        hit = cached_result(cache, keys[c], c)
         if hit is not None:
-            results[c] = ChartResult.from_dict(hit)
+            results[c] = hit
         else:
             todo.append(ChartTarget.load(c, opts.kube_version))
+    checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
+              for t in todo if opts.run_checks}
     progress.start(len(charts))
     for c in charts:
         if c in results:
             progress.done(results[c], results[c].ok())
-    fresh = _run_targets(todo, helms, opts, jobs, progress)
+    fresh = _run_targets(todo, helms, opts, jobs, progress, checks)
     if opts.policy is not None:
         _scan_policy(fresh, opts.policy)
+    shared_after = run_key(helms, opts) if cache.enabled else None
     for target, result in zip(todo, fresh, strict=True):
         for e in result.envs:
             e.manifests = ""  # keep memory flat; renderings are not cached
-        cache.put(keys[target.path], result.to_dict())
+        k = keys[target.path]
+        if k is not None and k == _key_after(target.path, shared_after, opts, configs):
+            cache.put_entry(k, result.to_dict())
         results[target.path] = result
     progress.stop()
     return [results[c] for c in charts]
@@ -471,13 +513,14 @@ def _require_policy(policy: str) -> None:
     find_checkov()  # fail early, once, with the install hint
 
 
-def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int,
-                 progress: Progress) -> list[ChartResult]:
+def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int, progress: Progress,
+                 checks: Mapping[Path, ChartCheck]) -> list[ChartResult]:
     out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions))) for t in targets]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         submitted: list[tuple[Future[list[Finding]], list[Future[EnvResult]]]] = [
             (pool.submit(_chart_level, t, opts),
-             [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix) for e in selected_envs(t, opts)])
+             [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
+              for e in selected_envs(t, opts)])
             for t in targets]
         for result, (chart_job, env_jobs) in zip(out, submitted, strict=True):
             result.findings = chart_job.result()

@@ -1,28 +1,45 @@
-"""The verify cache: a chart's result, keyed by a content hash of everything that decides it.
+"""The verify cache: a chart's result, keyed by a digest of everything that decides it (when unsure: a miss).
 
-Key = sha256 of the chart's files (templates, values, subcharts, snapshots, chartgen.yaml), the helm version(s),
-chartgen's version and code and blueprints, the check configuration (`check_config_fingerprint`) and the run's
-options. An entry is one JSON file written to a temporary name and renamed into place (os.replace is atomic), so
-concurrent runs never read a half-written entry; the worst case is two runs computing the same entry.
-Location: $CHARTGEN_CACHE_DIR, else $XDG_CACHE_HOME/chartgen/verify, else ~/.cache/chartgen/verify.
+The key (verify.chart_key) covers:
+- the chart folder as helm reads it: every file's relative path, permission bits and content, symbolic links
+  followed (subcharts, `crds/`, values files linked from elsewhere; chartgen.input_digest), chartgen's own state
+  (.chartgen.lock, .chartgen/base) and the snapshots; the chart's path as given and resolved (a copy reports its
+  own path, and the check configuration is found from it);
+- the check configuration that applies (.chartgen-check.yaml found upward, or --config: its path and content),
+  and every CRD file the check may read (--crds, CHARTGEN_CRDS, the configuration's `crds:`);
+- the run's options (environments, kube version, release, namespace, checks, policy, snapshots);
+- the helm binaries: version and sha256 of the file (`helm_fingerprint`);
+- chartgen: its version, code and data, Python's version and the versions of its dependencies
+  (`code_fingerprint`), and the blueprint library it generates from, where it is and what it holds
+  (`blueprint_fingerprint`);
+- with --policy, the checkov executable and the .checkov.yaml files it reads.
+
+A chart with an input that cannot be digested (chartgen.input_digest.Uncacheable) is verified and not stored.
+An entry is one JSON file written to a temporary name and renamed into place (os.replace is atomic), so
+concurrent runs never read a half-written entry; an entry that is not exactly what this chartgen writes for this
+key is a miss. Location: $CHARTGEN_CACHE_DIR, else $XDG_CACHE_HOME/chartgen/verify, else ~/.cache/chartgen/verify.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
+import re
+import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from chartgen import __version__
+from chartgen.input_digest import file_sha256, paths_digest, tree_digest
 from chartgen.user_cache import user_cache
 
-SKIP_DIRS = frozenset({".git", "node_modules", ".chartgen", "__pycache__"})
+ENTRY_FORMAT = 2  # bump when the shape of an entry changes: older entries become misses
 
 
 def cache_dir() -> Path:
@@ -32,41 +49,48 @@ def cache_dir() -> Path:
     return user_cache("verify")
 
 
-def tree_digest(root: Path, suffixes: tuple[str, ...] | None = None) -> str:
-    """sha256 over the relative paths and contents of every file below root (optionally only some suffixes)."""
-    h = hashlib.sha256()
-    for path in _files(root):
-        if suffixes is not None and not path.name.endswith(suffixes):
-            continue
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def _files(root: Path) -> Iterable[Path]:
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-        out.extend(Path(dirpath) / f for f in filenames if not f.endswith(".pyc"))
-    return sorted(out)
-
-
 @lru_cache(maxsize=1)
-def chartgen_fingerprint() -> str:
-    """chartgen's version, its code and data, and the blueprints (a development checkout changes without a bump)."""
-    from chartgen.blueprints import default_root
-
+def code_fingerprint() -> str:
+    """chartgen's version, code and data (a development checkout changes without a bump), Python and the versions
+    of chartgen's dependencies (YAML parsing, the Kubernetes schemas, CEL, the three-way merge)."""
     package = Path(__file__).resolve().parent
-    return hashlib.sha256("\0".join((__version__, tree_digest(package), tree_digest(default_root()))).encode()
-                          ).hexdigest()
+    return key(__version__, tree_digest(package, skip=frozenset({"__pycache__"})), sys.version, _dependencies())
 
 
-def check_config_fingerprint(chart_dir: Path) -> str:
-    """A hash of the check configuration that applies to a chart ("" while there is none).
+def _dependencies() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for req in importlib.metadata.requires("chartgen") or []:
+        if "extra ==" in req:
+            continue
+        name = re.match(r"[A-Za-z0-9_.-]+", req)
+        if name:
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                out[name.group(0)] = importlib.metadata.version(name.group(0))
+            out.setdefault(name.group(0), None)
+    return out
 
-    Hook for the check configuration file (.chartgen-check.yaml): return a digest of its content here.
-    """
-    return ""
+
+def blueprint_fingerprint() -> str:
+    """The blueprint library chartgen generates from ($CHARTGEN_BLUEPRINTS or the shipped one): where and what.
+    Computed on every call: the variable and the folder may change within one process."""
+    from chartgen.blueprint_root import default_root
+
+    root = default_root()
+    return key(str(root.resolve()), tree_digest(root))
+
+
+def chartgen_fingerprint() -> str:
+    """Everything of chartgen that decides what it generates and checks: its code and its blueprint library."""
+    return key(code_fingerprint(), blueprint_fingerprint())
+
+
+def checkov_fingerprint(checkov: str) -> str:
+    """The checkov executable (its sha256 and the version it runs) and the config files it looks for in the working
+    directory and the home folder."""
+    from chartgen.policy import checkov_version
+
+    configs = [Path(d) / n for d in (Path.cwd(), Path.home()) for n in (".checkov.yaml", ".checkov.yml")]
+    return key(file_sha256(Path(checkov)).hex(), checkov_version(checkov), paths_digest(configs))
 
 
 def key(*parts: str | Mapping[str, Any]) -> str:
@@ -87,11 +111,13 @@ class Cache:
         return self.root / k[:2] / f"{k}.json"
 
     def get(self, k: str) -> dict[str, Any] | None:
+        """The entry stored under k; None for a miss (no entry, or one that is unreadable, truncated or not a
+        JSON object)."""
         if not self.enabled:
             return None
         try:
             data = json.loads(self._path(k).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
 
@@ -111,3 +137,14 @@ class Cache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+    def get_entry(self, k: str) -> Mapping[str, Any] | None:
+        """The value put with put_entry(k, ...): None unless the stored entry names this format and this key."""
+        data = self.get(k)
+        if data is None or data.get("format") != ENTRY_FORMAT or data.get("key") != k:
+            return None
+        value = data.get("value")
+        return value if isinstance(value, dict) else None
+
+    def put_entry(self, k: str, value: Mapping[str, Any]) -> None:
+        self.put(k, {"format": ENTRY_FORMAT, "key": k, "value": value})

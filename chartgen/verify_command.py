@@ -5,6 +5,7 @@ Exit codes: 0 every chart environment passed, 1 findings, 2 bad input (raised as
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class VerifyArgs:
     severity: str = "error"
     crds: tuple[str, ...] = ()  # --crds, already read once by the CLI (a bad path is exit 2 before any work)
     api_versions: tuple[str, ...] = ()  # --api-versions: more APIs to render with (beyond the charts' own tests)
+    config: str | None = None  # --config: the check configuration (else each chart's nearest .chartgen-check.yaml)
 
 
 def _severity(text: str):  # -> Severity
@@ -44,6 +46,16 @@ def _severity(text: str):  # -> Severity
     except KeyError:
         raise ChartgenError("chartgen verify", "--severity", f"{text!r} is not allowed; allowed: error, warning, "
                             "info") from None
+
+
+def _kube_version(text: str) -> None:
+    """The same rule, and the same message, as `chartgen check --kube-version`."""
+    from chartgen.check.command import UsageError, check_kube_version
+
+    try:
+        check_kube_version(text)
+    except UsageError as err:
+        raise ChartgenError("chartgen verify", "--kube-version", str(err)) from None
 
 
 @dataclass(frozen=True)
@@ -73,20 +85,30 @@ def select_charts(paths: Sequence[Path], changed_since: str | None = None, shard
 
 
 def known_version(helm):  # (Helm) -> Helm
-    """The helm binary with its version filled in from the cache when the file is unchanged (saves a process)."""
+    """The helm binary with its version and sha256 filled in from the cache while the file is the same one (same
+    path, inode, size, modification and change times: git's index rule), which saves a process and a read.
+
+    A script (a version manager's shim, a wrapper) runs a helm that its own file does not identify: its version is
+    asked every time."""
+    from chartgen.input_digest import Uncacheable
     from chartgen.verify_cache import Cache, cache_dir, key
 
+    path = Path(helm.path).resolve()
     try:
-        st = Path(helm.path).resolve().stat()
+        st = path.stat()
+        with open(path, "rb") as fh:
+            if fh.read(2) == b"#!":
+                return helm
     except OSError:
         return helm
     cache = Cache(cache_dir() / "helm-version")
-    k = key(str(Path(helm.path).resolve()), str(st.st_mtime_ns), str(st.st_size))
+    k = key(str(path), *(str(n) for n in (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
     hit = cache.get(k)
-    if hit and isinstance(hit.get("version"), str):
-        helm.__dict__["version"] = hit["version"]  # Helm.version is a cached_property
-    else:
-        cache.put(k, {"version": helm.version})
+    if hit and isinstance(hit.get("version"), str) and isinstance(hit.get("sha256"), str):
+        helm.__dict__.update(version=hit["version"], sha256=hit["sha256"])  # Helm's cached_properties
+        return helm
+    with contextlib.suppress(Uncacheable):  # an executable that cannot be read: no identity, no verify cache
+        cache.put(k, {"version": helm.version, "sha256": helm.sha256})
     return helm
 
 
@@ -118,11 +140,17 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ChartgenError("chartgen verify", "--jobs", f"{args.jobs} is not allowed; allowed: 1 or more")
     fail_on = _severity(args.severity)
+    if args.kube_version is not None:
+        _kube_version(args.kube_version)
+    if args.config is not None and args.run_checks:
+        from chartgen.verify_check import read_check_config
+
+        read_check_config(Path(args.config))  # a missing or broken --config is exit 2 before any work
     api_versions = parse_api_versions(args.api_versions)
     selection = select_charts(args.paths, args.changed_since, args.shard)
     helms = find_helms(args.helm, args.helm_matrix)
     opts = VerifyOptions(args.envs, args.kube_version, args.release, args.namespace, args.run_checks, args.policy,
-                         args.snapshots, args.crds, api_versions)
+                         args.snapshots, args.crds, api_versions, args.config)
     results = run(selection.charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1,
                   cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
     nothing = selection.nothing or _missing_environments(args.envs, results, selection)

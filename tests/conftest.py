@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
+import installed
 import pytest
+from support import HELM_VERSIONS, helm_binary
 
 from chartgen.helm import Helm
 from chartgen.helm_install import tools_dir
-from support import HELM_VERSIONS, helm_binary
 
 _OWN_CACHE: list[str] = []
 
@@ -37,6 +39,26 @@ def helm(request) -> Helm:
     return h
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_cache(tmp_path_factory):
+    """Nothing a test runs writes the developer's ~/.cache/chartgen: every cache (compiled templates, fragments,
+    CRDs, the CEL parser, verify results, helm versions) lives in this session's folder. The pinned helm binaries
+    `make setup` installed are linked into it, not copied."""
+    from chartgen import helm_install
+
+    tools = tmp_path_factory.mktemp("user-cache") / "chartgen"
+    for version in HELM_VERSIONS:
+        installed = helm_install.installed_path(version)  # where `make setup` put it (before the move)
+        if installed.is_file():
+            (tools / "helm" / version).mkdir(parents=True)
+            (tools / "helm" / version / "helm").symlink_to(installed.resolve())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tools.parent))
+        mp.setenv("CHARTGEN_TOOLS_DIR", str(tools))
+        mp.delenv("CHARTGEN_CACHE_DIR", raising=False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_helm_env(monkeypatch, tmp_path_factory):
     # helm must not read the developer's repositories/config; chartgen must not pick a helm from the environment.
@@ -47,6 +69,8 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
     monkeypatch.delenv("CHARTGEN_CRDS", raising=False)  # the developer's CRD paths must not change findings
     # the verify cache of a test run is its own (never the developer's ~/.cache/chartgen/verify)
     monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(home / "verify-cache"))
+    # and so is its cache of compiled CRD schemas (chartgen/check/crd_fast.py)
+    monkeypatch.setenv("CHARTGEN_CRD_CACHE_DIR", str(home / "crd-schemas"))
     monkeypatch.delenv("CI", raising=False)
     yield
 
@@ -54,3 +78,26 @@ def _isolated_helm_env(monkeypatch, tmp_path_factory):
 def pytest_addoption(parser):
     parser.addoption("--shared", default=None, help="path of shared/ (Istio CRDs, real-world renders) for "
                      "tests/corpus/; default $CHARTGEN_SHARED, else the shared/ folder beside the repo")
+
+
+# --- chartgen as a user installs it (tests/installed.py): made once per worker, on first use ---------------------
+
+
+@pytest.fixture(scope="session")
+def source_repo(tmp_path_factory) -> installed.Source:
+    """The working tree committed alone in a git repository outside the clone."""
+    return installed.snapshot(tmp_path_factory.mktemp("source") / "chartgen")
+
+
+@pytest.fixture(scope="session")
+def built_wheel(source_repo, tmp_path_factory) -> Path:
+    """`make dist` on the snapshot: the sdist, the wheel built from it, both twine-checked."""
+    return installed.build_dist(source_repo, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(built_wheel, tmp_path_factory) -> Path:
+    """A fresh venv holding the wheel alone (its dependencies from the index); its bin folder."""
+    bin_dir = installed.new_venv(tmp_path_factory.mktemp("wheel") / "venv")
+    installed.run([bin_dir / "pip", "install", "--quiet", built_wheel], bin_dir, installed.user_env(bin_dir))
+    return bin_dir

@@ -79,11 +79,14 @@ def test_clean_corpus_is_ours():
 
 @pytest.mark.parametrize("case", ISTIO_CRD_FAULTS, ids=[c.name for c in ISTIO_CRD_FAULTS])
 def test_istio_crd_faults_without_crds_are_not_schema_checked_and_say_so(case):
-    """Without Istio's CRDs these faults cannot be proven: no error, and each Istio kind is reported as info."""
+    """Without Istio's CRDs these faults are not schema-checked: no schema error, and each Istio kind is reported as
+    info. chartgen's own Istio rules may still prove one (a timeout without unit: CG-MESH-026, written from the CRD's
+    CEL rule), and only they may."""
     from chartgen.check.command import check_text
     from chartgen.check.model import CheckOptions, Severity
 
     findings = check_text(case.text, case.id, CheckOptions(kube_version=corpus.CHECK_KUBE), case.namespace)
-    assert [f for f in findings if f.severity == Severity.ERROR] == []
+    errors = {f.rule for f in findings if f.severity == Severity.ERROR}
+    assert {r for r in errors if not r.startswith(("CG-ISTIO-", "CG-MESH-"))} == set()
     istio_kinds = {f.resource.kind for f in findings if f.rule == "CG-SCHEMA-002"}
     assert {"Gateway", "VirtualService", "DestinationRule"} <= istio_kinds

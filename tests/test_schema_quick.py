@@ -44,6 +44,13 @@ def test_every_example_spec_takes_the_fast_path():
     ({"pattern": "b"}, "abc", True),  # search, not match
     ({"format": "email"}, "x", False),  # unknown keyword: not certain
     ({"$ref": "other.json#/x"}, 1, False),  # not a local definition: not certain
+    # a pointer below definitions (the spec schema's top level and environments refer to each setting so)
+    ({"definitions": {"s": {"properties": {"n": {"type": "integer"}}}},
+      "$ref": "#/definitions/s/properties/n"}, 3, True),
+    ({"definitions": {"s": {"properties": {"n": {"type": "integer"}}}},
+      "$ref": "#/definitions/s/properties/n"}, "3", False),
+    ({"definitions": {"s": {}}, "$ref": "#/definitions/s/properties/n"}, 3, False),  # nothing there: not certain
+    ({"definitions": {"a/b": {}}, "$ref": "#/definitions/a~1b"}, 3, False),  # an escaped name: not modelled
     ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "http", True),  # a port by name or number
     ({"oneOf": [{"type": "number"}, {"type": "integer"}]}, 1, False),  # two branches match: not exactly one
     ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, [], False),

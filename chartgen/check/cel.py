@@ -83,7 +83,7 @@ def _install_cached_cel_parser() -> None:
     import lark
     from celpy.celparser import CELParser
 
-    from chartgen.helm_install import tools_dir
+    from chartgen.user_cache import tools_dir
 
     if CELParser.CEL_PARSER is not None:
         return
@@ -183,7 +183,7 @@ def _plan(node: Any, path: str, skipped: list[SkippedRule]) -> CelNode | None:
 _PY_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
 
 
-def _type_ok(schema_type: Any, value: Any) -> bool:
+def type_ok(schema_type: Any, value: Any) -> bool:
     if value is None:
         return False
     if schema_type in _PY_TYPES:
@@ -253,7 +253,7 @@ def evaluate_plan(plan: CelNode, value: Any, path: list[Any] | None = None) -> l
 
 
 def _eval(plan: CelNode, value: Any, path: list[Any], out: list[CelFailure]) -> None:
-    if not _type_ok(plan.type, value):
+    if not type_ok(plan.type, value):
         return  # wrong type or null: the structural check reports it
     for r in plan.rules:
         problem = _run_cel(r, value)

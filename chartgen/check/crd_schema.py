@@ -332,8 +332,14 @@ def _not_served(doc: Document, crd: Crd, version: str) -> Finding:
 
 
 def _validate(doc: Document, crd: Crd, version: str, out: Results, skipped_seen: set[tuple[str, str]]) -> None:
-    comp = compiled(crd, version)
+    from chartgen.check.crd_fast import fast_check, passes
+
     obj = prune_nulls(doc.obj)
+    fast = fast_check(crd, version)
+    if fast is not None and passes(fast, obj):  # valid: nothing to report but the rules that are not evaluated
+        _report_skipped(doc, crd, version, fast.skipped, out, skipped_seen)
+        return
+    comp = compiled(crd, version)
     errs = sorted(comp.validator.iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errs:
         for fpath, message, hint in describe_error(err):
@@ -346,10 +352,15 @@ def _validate(doc: Document, crd: Crd, version: str, out: Results, skipped_seen:
             out.cel.append(at(doc, RULE_CEL, Severity.ERROR, f"{fpath}: {r.message}{detail} "
                               f"[x-kubernetes-validations rule `{r.rule}`]",
                               f"change {fpath} so that it satisfies: {r.message}", field=fpath))
-    if comp.skipped and (crd.key, version) not in skipped_seen:
+    _report_skipped(doc, crd, version, comp.skipped, out, skipped_seen)
+
+
+def _report_skipped(doc: Document, crd: Crd, version: str, skipped: list[SkippedRule], out: Results,
+                    skipped_seen: set[tuple[str, str]]) -> None:
+    if skipped and (crd.key, version) not in skipped_seen:
         skipped_seen.add((crd.key, version))
-        first = comp.skipped[0]
-        n = len(comp.skipped)
+        first = skipped[0]
+        n = len(skipped)
         out.skipped.append(at(doc, RULE_CEL_SKIPPED, Severity.INFO,
                               f"{n} x-kubernetes-validations rule{'s' if n > 1 else ''} of {doc.kind} "
                               f"{crd.group}/{version} cannot be evaluated here and {'are' if n > 1 else 'is'} not "

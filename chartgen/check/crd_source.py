@@ -12,7 +12,9 @@ A folder is read recursively (``*.yaml``, ``*.yml``, ``*.json``); documents that
 path that yields no CRD at all is an input error (exit 2). Files are read only when the input holds a custom
 resource that no CRD in the input describes. A file's CRDs are extracted once and kept as JSON in chartgen's cache
 folder (``~/.cache/chartgen/crds/``, keyed by the file's sha256), so a later run reads a small JSON instead of
-parsing megabytes of YAML.
+parsing megabytes of YAML: a small index of the file's CRDs (names, groups, kinds, served versions) and one JSON per
+CRD with its schemas, read only when a document of that kind is validated. Entries carry the file's digest; one that
+does not match or does not parse is a miss.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from chartgen.check.loader import InputError
 
 ENV_VAR = "CHARTGEN_CRDS"
 CRD_SUFFIXES = (".yaml", ".yml", ".json")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _PRESERVE = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
@@ -41,7 +43,7 @@ class Crd:
     name: str  # metadata.name, e.g. gateways.networking.istio.io
     group: str
     kind: str
-    versions: dict[str, dict[str, Any]]  # served version -> openAPIV3Schema
+    versions: Mapping[str, dict[str, Any]]  # served version -> openAPIV3Schema
     unserved: tuple[str, ...]  # versions the CRD declares with served: false
     source: str  # the file it came from, or "file:line" of the CRD document in the input
     key: str  # identifies the schemas (compiled validators are cached under it)
@@ -132,7 +134,7 @@ def expand(path_text: str) -> list[Path]:
 
 
 def _cache_dir() -> Path:
-    from chartgen.helm_install import tools_dir
+    from chartgen.user_cache import tools_dir
 
     return tools_dir() / "crds"
 
@@ -159,6 +161,62 @@ def _extract(raw: bytes, path: str) -> list[dict[str, Any]]:
     return out
 
 
+class LazySchemas(Mapping[str, dict[str, Any]]):
+    """The served versions of a CRD read from the cache: the names are known at once, the schemas are read on the
+    first lookup (a one-document check of one kind parses only that CRD, not the whole file)."""
+
+    def __init__(self, names: Iterable[str], load: Callable[[], dict[str, dict[str, Any]]]) -> None:
+        self._names = tuple(names)
+        self._load = load
+        self._data: dict[str, dict[str, Any]] | None = None
+
+    def _get(self) -> dict[str, dict[str, Any]]:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._get()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only home: parse every time
+
+
+def _index_entries(index: Any, digest: str) -> list[dict[str, Any]] | None:
+    """The index's CRD entries when it is an index of this file's content, else None (a miss)."""
+    if not isinstance(index, dict) or index.get("digest") != digest or not isinstance(index.get("crds"), list):
+        return None
+    keys = {"name": str, "group": str, "kind": str, "served": list, "unserved": list}
+    entries = index["crds"]
+    ok = all(isinstance(c, dict) and all(isinstance(c.get(k), t) for k, t in keys.items()) for c in entries)
+    return entries if ok else None
+
+
 @functools.lru_cache(maxsize=64)
 def _load_file(path: str, mtime_ns: int, size: int) -> tuple[Crd, ...]:
     try:
@@ -166,24 +224,34 @@ def _load_file(path: str, mtime_ns: int, size: int) -> tuple[Crd, ...]:
     except OSError as err:
         raise InputError(path, None, f"cannot read CRD file: {err.strerror or err}") from None
     digest = hashlib.sha256(raw).hexdigest()
-    cache = _cache_dir() / f"{digest[:32]}.v{_CACHE_FORMAT}.json"
-    data: list[dict[str, Any]] | None = None
-    if cache.is_file():
-        try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-    if data is None:
+    stem = f"{digest[:32]}.v{_CACHE_FORMAT}"
+    folder = _cache_dir()
+    entries = _index_entries(_read_json(folder / f"{stem}.json"), digest)
+    if entries is None:
         data = _extract(raw, path)
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            tmp.replace(cache)
-        except OSError:
-            pass  # a read-only home: parse every time
-    return tuple(Crd(c["name"], c["group"], c["kind"], c["versions"], tuple(c["unserved"]), path,
-                     f"{digest}:{c['name']}") for c in data)
+        for i, c in enumerate(data):
+            _write_json(folder / f"{stem}.{i}.json", {"digest": digest, "name": c["name"], "versions": c["versions"]})
+        _write_json(folder / f"{stem}.json", {"digest": digest, "crds": [
+            {"name": c["name"], "group": c["group"], "kind": c["kind"], "served": list(c["versions"]),
+             "unserved": c["unserved"]} for c in data]})
+        return tuple(Crd(c["name"], c["group"], c["kind"], c["versions"], tuple(c["unserved"]), path,
+                         f"{digest}:{c['name']}") for c in data)
+
+    def loader(i: int, name: str, served: list[str]) -> Callable[[], dict[str, dict[str, Any]]]:
+        def load() -> dict[str, dict[str, Any]]:
+            entry = _read_json(folder / f"{stem}.{i}.json")
+            if isinstance(entry, dict) and entry.get("digest") == digest and entry.get("name") == name \
+                    and isinstance(entry.get("versions"), dict) and sorted(entry["versions"]) == sorted(served):
+                return dict(entry["versions"])
+            found = next((c for c in _extract(raw, path) if c["name"] == name), None)  # a corrupt entry: a miss
+            if found is None:
+                raise InputError(path, None, f"CRD {name} is no longer in the file")
+            return dict(found["versions"])
+
+        return load
+
+    return tuple(Crd(c["name"], c["group"], c["kind"], LazySchemas(c["served"], loader(i, c["name"], c["served"])),
+                     tuple(c["unserved"]), path, f"{digest}:{c['name']}") for i, c in enumerate(entries))
 
 
 def load_file(path: Path) -> tuple[Crd, ...]:

@@ -10,6 +10,7 @@ app) are transient: they are never counted as the pods that back a Service, PDB 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -228,6 +229,22 @@ class PodLookup:
 
 
 CopyKey = tuple[tuple[str, int], ...]
+
+
+def runtime_label_near_miss(
+    pods: PodLookup, selector: dict[str, Any], namespace: str | None
+) -> tuple[PodTemplate, list[str]] | None:
+    """A long-running pod template that matches every key of a map selector except keys that no template of the
+    namespace carries (the application or a controller may add those at runtime), with those keys; None when no
+    template does (at least one key must match, and no template may carry a missing key with any value)."""
+    ns_templates = pods.select({}, namespace)
+    carried = {str(k) for pt in ns_templates for k in pt.labels}
+    absent = sorted(str(k) for k in selector if str(k) not in carried)
+    present = {str(k): v for k, v in selector.items() if str(k) in carried}
+    if not absent or not present:
+        return None
+    matching = pods.select(present, namespace)
+    return (matching[0], absent) if matching else None
 
 
 def copy_key(pt: PodTemplate) -> CopyKey:
@@ -671,6 +688,15 @@ def path_segment_errors(value: str) -> list[str]:
         return [f"may not be '{value}'"]
     bad = [c for c in ("/", "%") if c in value]
     return [f"may not contain '{c}'" for c in bad]
+
+
+def is_ip(text: str) -> bool:
+    """Does the text parse as an IPv4 or IPv6 address?"""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def strict_int(value: Any) -> int | None:

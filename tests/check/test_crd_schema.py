@@ -276,11 +276,29 @@ def test_extracted_crds_are_cached_on_disk_by_content(tmp_path, monkeypatch):
     copy = tmp_path / "w.yaml"
     copy.write_text(CRD_FILE.read_text())
     first = crd_source.load_file(copy)
-    cached = list((tmp_path / "tools" / "crds").glob("*.json"))
-    assert len(cached) == 1 and [c.kind for c in first] == ["Widget"]
-    cached[0].write_text("{not json")  # a damaged cache entry is ignored and rewritten
+    cached = sorted((tmp_path / "tools" / "crds").glob("*.json"))
+    index = [c for c in cached if c.name.endswith(".v2.json")]
+    assert len(index) == 1 and len(cached) == 2 and [c.kind for c in first] == ["Widget"]  # an index + one CRD
+    expected = {v: first[0].versions[v] for v in first[0].versions}
+    for damaged in cached:  # a damaged cache entry (index or schemas) is a miss: the file is read again
+        damaged.write_text("{not json")
+        crd_source._load_file.cache_clear()
+        again = crd_source.load_file(copy)
+        assert {v: again[0].versions[v] for v in again[0].versions} == expected
+
+
+def test_a_cached_index_reads_only_the_schemas_of_the_kind_asked_for(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tmp_path / "tools"))
+    copy = tmp_path / "w.yaml"
+    copy.write_text(CRD_FILE.read_text())
+    crd_source.load_file(copy)
     crd_source._load_file.cache_clear()
-    assert [c.versions.keys() for c in crd_source.load_file(copy)] == [first[0].versions.keys()]
+    schemas = [c for c in (tmp_path / "tools" / "crds").glob("*.json") if not c.name.endswith(".v2.json")]
+    for c in schemas:
+        c.unlink()
+    (crd,) = crd_source.load_file(copy)  # from the index alone
+    assert sorted(crd.versions) and not list((tmp_path / "tools" / "crds").glob("*.v2.0.json"))
+    assert crd.versions[sorted(crd.versions)[0]]["type"] == "object"  # the schemas, read when asked for
 
 
 def test_validators_are_compiled_once_per_crd_version():

@@ -81,6 +81,21 @@ def test_service_selects_nothing(texts, expected):
     assert [f.severity for f in run_rule("CG-X-001", *texts)] == expected
 
 
+@pytest.mark.parametrize("selector,labels,expected", [
+    # a key no template carries, every other key matched: the app may label its active pod at runtime
+    ("{app: web, role: active}", "app: web", [Severity.WARNING]),
+    # the template carries the key with another value: a certain conflict
+    ("{app: web, role: active}", "app: web, role: standby", [Severity.ERROR]),
+    # the only key is absent: nothing else matches, so it is no near miss
+    ("{role: active}", "app: web", [Severity.ERROR]),
+    # another key conflicts as well
+    ("{app: api, role: active}", "app: web", [Severity.ERROR]),
+])
+def test_service_selector_with_runtime_labels_is_a_warning(selector, labels, expected):
+    found = run_rule("CG-X-001", service(selector=selector.strip("{}")), deployment(labels=labels, selector=labels))
+    assert [f.severity for f in found] == expected
+
+
 def test_service_selector_respects_namespace():
     svc = service().replace("{name: web}", "{name: web, namespace: a}")
     dep = deployment().replace("{name: web}", "{name: web, namespace: b}")
@@ -245,8 +260,10 @@ def pdb(selector="{matchLabels: {app: web}}"):
 
 
 @pytest.mark.parametrize("text,expected", [
-    # the chart renders its own pods and nothing else could create any: a label bug
-    (pdb("{matchLabels: {app: api}}"), [Severity.ERROR]),
+    # the chart renders its own pods and nothing else could create any: most likely a label bug, but the API
+    # server accepts it and it breaks no traffic (a budget of a workload scaled out of the render): a warning
+    (pdb("{matchLabels: {app: api}}"), [Severity.WARNING]),
+    (pdb("{matchLabels: {app: web, role: active}}"), [Severity.WARNING]),
     ("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {maxUnavailable: 1}\n",
      [Severity.WARNING]),
     (pdb(), []),

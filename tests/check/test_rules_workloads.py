@@ -142,12 +142,15 @@ def test_a_daemonset_pdb_is_not_judged_by_replicas(check):
 
 
 @pytest.mark.parametrize("schedule", ["*/15 * * * *", "0 3 * * MON-FRI", "0 0 1 jan,jul *", "@every 1h30m",
-                                      "5 4 * * 7", "0 0 ? * *", "0-59/10 0-23 1-31 1-12 0-6"])
+                                      "0 0 ? * *", "0-59/10 0-23 1-31 1-12 0-6", "5/15 * * * *", "0 0 * * sun"])
 def test_valid_schedules(schedule):
     assert cron_error(schedule) is None
 
 
+# robfig/cron/v3, which the CronJob controller uses, bounds day of week to 0-6 (`end of range (7) above maximum
+# (6)`): 7 for Sunday, valid in Vixie cron, is rejected.
 @pytest.mark.parametrize("schedule", ["* * * *", "60 * * * *", "0 0 32 * *", "0 0 * 13 *", "0 0 * * 8",
-                                      "TZ=UTC 0 0 * * *", "@fortnightly", "*/0 * * * *", "5-1 * * * *"])
+                                      "TZ=UTC 0 0 * * *", "@fortnightly", "*/0 * * * *", "5-1 * * * *", "5 4 * * 7",
+                                      "0 0 * * 1-7", "0 0 * mon *", "0 0 1-2-3 * *"])
 def test_invalid_schedules(schedule):
     assert cron_error(schedule) is not None

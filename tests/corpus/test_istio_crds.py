@@ -117,3 +117,40 @@ def test_rendered_istio_objects_validate_against_the_crds(helm, charts, istio_cr
             assert [f.message for f in found if f.rule.startswith("CG-CRD") or f.rule == "CG-SCHEMA-002"] == [], \
                 f"{chart.name} {env} ({version})"
     assert seen == set(ISTIO_KINDS)
+
+
+@pytest.mark.parametrize("case", ALL_CORPUS, ids=[c.id for c in ALL_CORPUS])
+def test_the_crd_fast_path_changes_no_finding(case, istio_crds, monkeypatch):
+    """chartgen/check/crd_fast.py only skips the full validator for documents it proves valid: every case of the
+    corpus gets the same findings with it and without it, against both Istio CRD versions."""
+    from chartgen.check import crd_fast
+
+    for path in istio_crds.values():
+        opts = CheckOptions(kube_version=corpus.CHECK_KUBE, profile=case.profile, crds=(str(path),))
+        fast = [(f.rule, f.severity, f.field, f.message) for f in check_text(case.text, case.id, opts, case.namespace)]
+        with monkeypatch.context() as m:
+            m.setattr(crd_fast, "fast_check", lambda crd, version: None)
+            full = check_text(case.text, case.id, opts, case.namespace)
+        assert fast == [(f.rule, f.severity, f.field, f.message) for f in full]
+
+
+def test_the_crd_fast_path_covers_the_istio_samples(istio_sample, istio_crds):
+    """Every Istio object of the samples passes the fast path (none falls back to jsonschema and celpy), so the
+    speed-up holds for real objects, not only for the benchmark's."""
+    from chartgen.check import crd_fast
+    from chartgen.check.crd_schema import catalog, custom_resources, prune_nulls
+    from chartgen.check.model import ManifestIndex
+
+    docs = load_paths([str(istio_sample)])
+    opts = CheckOptions(crds=(str(istio_crds["1.30"]),))
+    index = ManifestIndex(docs)
+    slow = []
+    for doc in custom_resources(index, opts):
+        group, version = doc.api_version.rsplit("/", 1)
+        crd = catalog(index, opts).lookup(group, doc.kind)
+        if crd is None or version not in crd.versions or not crd.group.endswith("istio.io"):
+            continue
+        fc = crd_fast.fast_check(crd, version)
+        if fc is None or not crd_fast.passes(fc, prune_nulls(doc.obj)):
+            slow.append(f"{doc.kind} {doc.name}")
+    assert slow == []

@@ -10,18 +10,32 @@
     apps_spec.py           Deployment/StatefulSet/DaemonSet counts, strategies, claim templates - CG-APPS-*
     batch_spec.py          Job and CronJob fields, cron schedules, time zones - CG-BATCH-*
     availability.py        HPA targets, PodDisruptionBudgets, single replicas
-    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA - CG-HPA-*
+    autoscaling.py         HPA fields, utilisation without requests, replicas under an HPA, targets - CG-HPA-*
     disruption_budgets.py  PDB fields, budgets that block drains, overlapping budgets - CG-AVAIL-*
-    networkpolicy.py       NetworkPolicies that select nothing
+    networkpolicy.py       NetworkPolicies that select nothing, peers against rendered Namespaces - CG-NET-003
     networking_spec.py     NetworkPolicy and Ingress fields - CG-NET-*
     reachability.py        NetworkPolicies against Service, edge and DNS traffic - CG-REACH-*
-    ingress.py             Ingress / HTTPRoute backends
+    ingress.py             Ingress / HTTPRoute / GRPCRoute backends
+    gateway_api_routes.py  HTTPRoute/GRPCRoute fields the Gateway API CRDs' CEL rules reject - CG-GW-001..009
+    gateway_api_gateways.py  Gateway listeners per protocol, addresses, required fields - CG-GW-010..014
+    gateway_api_attach.py  parentRefs against listeners, allowedRoutes, hostnames, ReferenceGrants - CG-GW-020..025
     istio_routing.py       VirtualServices
     istio_destinations.py  DestinationRules, Service port naming
     istio_gateways.py      Istio Gateways
-    istio_security.py      AuthorizationPolicy, PeerAuthentication
+    istio_security.py      AuthorizationPolicy, PeerAuthentication, RequestAuthentication - CG-MESH-019..022, 037
+    istio_service_entries.py  ServiceEntry validation - CG-MESH-018
+    istio_reachability.py  Sidecar egress against routed hosts, ISTIO_MUTUAL to external hosts - CG-MESH-023..024
+    istio_validation.py    validateHTTPRoute fields, durations, DestinationRule traffic policies - CG-MESH-025..027
+    istio_envoyfilter.py   EnvoyFilter patches that are ignored or order-dependent - CG-MESH-029..030
+    istio_analyzers.py     istioctl analyzers over Kubernetes objects (annotations, selectors, ports, UID 1337,
+                           image: auto), ServiceEntry addresses, shared Gateway certificates - CG-MESH-028, 031..036
     istio_mesh.py          istioctl analyze semantics and mesh consistency (regex, TLS, mTLS, retries) - CG-MESH-*
     pod_security.py        securityContext posture
+    pod_security_admission.py  Pod Security Admission: rendered Namespace labels and the pods in them - CG-PSA-*
+    admission_inputs.py    LimitRange, ResourceQuota (objects, pods, namespaces), PriorityClass - CG-LIMIT/QUOTA/PRIO-*
+    rbac.py                Roles, bindings, subjects, bindings to roles the render lacks - CG-RBAC-*
+    endpoint_slices.py     EndpointSlice fields and ports against their Service - CG-EPS-*
+    persistent_volume_claims.py  PersistentVolumeClaim spec - CG-PVC-001
     pod_reliability.py     resources, image tags, probes posture
     meta.py                the chartgen.io/ignore annotation itself
     operators_certmanager.py  cert-manager Certificates and Issuers: webhook checks, issuers, TLS hosts - CG-CERT-*

@@ -9,13 +9,12 @@ from typing import Any
 
 from chartgen.check.helpers import as_dict, as_list, int_or_percent, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
-from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
+from chartgen.check.volume_claims import claim_spec_errors
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
 SRC = "kubernetes pkg/apis/apps/validation/validation.go"
-ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 
 
 def _workloads(index: ManifestIndex, *kinds: str) -> Iterator[Document]:
@@ -196,26 +195,8 @@ def _claim_template(doc: Document, fld: str, vct: dict[str, Any], seen: set[str]
                       field=f"{fld}.metadata.name")
     else:
         seen.add(str(name))
-    pvc = as_dict(vct.get("spec"))
-    modes = as_list(pvc.get("accessModes"))
-    if not modes:
-        yield finding("CG-APPS-003", doc, f"{fld}.spec.accessModes: Required value: at least 1 access mode is "
-                      "required", field=f"{fld}.spec.accessModes")
-    for j, mode in enumerate(modes):
-        if mode not in ACCESS_MODES:
-            yield finding("CG-APPS-003", doc, f"{fld}.spec.accessModes[{j}]: Unsupported value: {mode!r}: supported "
-                          "values: " + ", ".join(f'"{m}"' for m in ACCESS_MODES), field=f"{fld}.spec.accessModes[{j}]")
-    if "ReadWriteOncePod" in modes and len(modes) > 1:
-        yield finding("CG-APPS-003", doc, f"{fld}.spec.accessModes: Forbidden: may not use ReadWriteOncePod with other "
-                      "access modes", field=f"{fld}.spec.accessModes")
-    if pvc.get("dataSource") is None and pvc.get("dataSourceRef") is None:
-        storage = as_dict(as_dict(pvc.get("resources")).get("requests")).get("storage")
-        if storage is None:
-            yield finding("CG-APPS-003", doc, f"{fld}.spec.resources[storage]: Required value",
-                          field=f"{fld}.spec.resources.requests.storage")
-        elif (q := parse_quantity(storage)) is None or q <= 0:
-            yield finding("CG-APPS-003", doc, f"{fld}.spec.resources[storage]: Invalid value: {storage!r}: must be a "
-                          "quantity greater than zero", field=f"{fld}.spec.resources.requests.storage")
+    for suffix, msg in claim_spec_errors(as_dict(vct.get("spec"))):
+        yield finding("CG-APPS-003", doc, f"{fld}.spec.{suffix}: {msg}", field=f"{fld}.spec.{suffix}")
 
 
 @rule("CG-APPS-004", W, "StatefulSet name unusable for its pods (too long, or a dot)", LAYER,

@@ -157,6 +157,13 @@ def _template(index: ManifestIndex, owner: Document) -> PodTemplate | None:
     return PodLookup.of(index).template_of(owner)
 
 
+def _target_template(index: ManifestIndex, hpa: Document) -> tuple[Document, PodTemplate] | None:
+    """The rendered workload an autoscaler scales and its pod template, when both are in the render."""
+    workload = hpa_target(index, hpa)
+    pt = _template(index, workload) if workload is not None else None
+    return (workload, pt) if workload is not None and pt is not None else None
+
+
 def _utilization_resources(hpa: Document) -> list[tuple[str, str, str | None]]:
     """(resource name, field, container or None) of every Utilization target of the HPA."""
     spec = spec_of(hpa)
@@ -205,10 +212,10 @@ def utilization_without_requests(index: ManifestIndex, opts: CheckOptions) -> It
         targets = _utilization_resources(hpa)
         if not targets:
             continue
-        workload = hpa_target(index, hpa)
-        pt = _template(index, workload) if workload is not None else None
-        if workload is None or pt is None:
+        found = _target_template(index, hpa)
+        if found is None:
             continue
+        workload, pt = found
         for resource, fld, only in targets:
             missing = []
             for c in containers(pt, ("containers",)):
@@ -258,3 +265,61 @@ def replicas_and_hpa(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findi
         yield finding("CG-HPA-003", workload, f"spec.replicas is {spec_of(workload).get('replicas')!r} but "
                       f"HorizontalPodAutoscaler {hpa.name} scales this {workload.kind}; each upgrade resets the "
                       "replica count", field="spec.replicas")
+
+
+# Built-in kinds with a scale subresource; any other built-in kind can never be scaled by an HPA.
+SCALABLE_BUILTIN = frozenset({("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "ReplicaSet"),
+                              ("", "ReplicationController")})
+BUILTIN_TARGET_GROUPS = frozenset({"", "apps", "batch", "policy", "networking.k8s.io", "autoscaling"})
+
+
+@rule("CG-HPA-004", E, "Autoscaler targets a kind without a scale subresource, or a container its target lacks",
+      "cross",
+      why="The HPA controller reads and writes the target's scale subresource: a DaemonSet, Job, CronJob or Pod "
+          "has none (`the server could not find the requested resource`), so the autoscaler never acts. A "
+          "ContainerResource metric names a container of the target's pods: when the rendered target has no such "
+          "container the metric can never be computed (FailedGetContainerResourceMetric).",
+      fix="point scaleTargetRef at a Deployment, StatefulSet or ReplicaSet, and name an existing container in "
+          "containerResource.container",
+      example="""\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: busybox:1.36, resources: {requests: {cpu: 100m}}}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: agent}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: DaemonSet, name: agent}
+  maxReplicas: 5
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+""")
+def unscalable_targets(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for hpa in _hpas(index):
+        ref = as_dict(spec_of(hpa).get("scaleTargetRef"))
+        kind, api_version = str(ref.get("kind", "")), str(ref.get("apiVersion", ""))
+        group = api_version.split("/")[0] if "/" in api_version else ""
+        if kind and group in BUILTIN_TARGET_GROUPS and (group, kind) not in SCALABLE_BUILTIN:
+            yield finding("CG-HPA-004", hpa, f"spec.scaleTargetRef: {kind} ({api_version or 'v1'}) has no scale "
+                          "subresource; the autoscaler can never scale it", field="spec.scaleTargetRef.kind")
+            continue
+        found = _target_template(index, hpa)
+        if found is None:
+            continue
+        workload, pt = found
+        names = {c.name for c in containers(pt, ("containers",))}
+        for i, m in enumerate(as_list(spec_of(hpa).get("metrics"))):
+            container = as_dict(as_dict(m).get("containerResource")).get("container")
+            if isinstance(container, str) and container and container not in names:
+                fld = f"spec.metrics[{i}].containerResource.container"
+                yield finding("CG-HPA-004", hpa, f"{fld}: {workload.kind} {workload.name} has no container "
+                              f"{container!r} (containers: {', '.join(sorted(names))}); the metric can never be "
+                              "computed", field=fld)

@@ -17,6 +17,7 @@ from chartgen.check.helpers import (
     is_hook,
     owner_text,
     renders_custom_resources,
+    runtime_label_near_miss,
     selector_matches,
 )
 from chartgen.check.model import CheckOptions, Finding, ManifestIndex, Severity
@@ -71,13 +72,13 @@ def hpa_target(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
 
 @rule(
     "CG-X-008",
-    Severity.ERROR,
+    Severity.WARNING,
     "PodDisruptionBudget selects no pods",
     LAYER,
     why=(
         "A PodDisruptionBudget that selects none of the chart's pods protects nothing: drains take the "
-        "workload down. An error when the render holds its own pods there; a warning when the pods may come "
-        "from an operator or another release."
+        "workload down. The API server accepts it and it breaks no traffic (a budget left behind when its "
+        "workload is scaled out of the render is harmless), so it is a warning, never an error."
     ),
     fix="use the workload's selector labels in spec.selector",
     example="""\
@@ -103,10 +104,10 @@ spec:
 """,
 )
 def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
-    # ERROR when the set renders its own pods in the PDB's namespace and no custom resource: nothing else in the
-    # release can create the pods it was meant for, so it is a label bug and drains take the workload down.
-    # WARNING otherwise: charts legitimately ship PDBs for pods an operator creates from a custom resource (not
-    # visible in the rendered set), or for pods of another release.
+    # Always a WARNING: the API server accepts a budget that selects nothing and it blocks nothing. The message
+    # says when it is most likely a label bug (the chart's own pods are in the namespace and no custom resource
+    # could make the intended ones); charts legitimately ship PDBs for pods an operator creates, for pods of
+    # another release, or for a workload the values scaled out of the render.
     pods = PodLookup.of(index)
     for pdb in index.kind("PodDisruptionBudget", POLICY):
         spec = as_dict(pdb.obj.get("spec"))
@@ -126,11 +127,17 @@ def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             continue
         own = [pt for pt in pods.select({}, ns) if pt.owner.kind in WORKLOAD_SELECTOR_KINDS]
         certain = bool(own) and not renders_custom_resources(index)
+        near = runtime_label_near_miss(pods, as_dict(as_dict(sel).get("matchLabels")), ns)
         yield finding(
             "CG-X-008",
             pdb,
             f"PodDisruptionBudget {pdb.name}: selector {fmt_labels(as_dict(as_dict(sel).get('matchLabels')))} "
             "matches no pod template in the rendered manifests; it protects nothing"
+            + (
+                f" unless something labels {owner_text(near[0])}'s pods with {', '.join(near[1])} at runtime"
+                if near is not None
+                else ""
+            )
             + (
                 f" (the chart's pods: {', '.join(owner_text(pt) for pt in own)} carry {fmt_labels(own[0].labels)})"
                 if certain
@@ -139,7 +146,6 @@ def pdb_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fi
             hint="use the workload's selector labels in spec.selector (if the pods come from an operator or another "
             "release, suppress this finding)",
             field="spec.selector",
-            severity=Severity.ERROR if certain else Severity.WARNING,
         )
 
 

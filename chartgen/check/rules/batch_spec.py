@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from chartgen.check.helpers import as_dict, spec_of, strict_int
+from chartgen.check.helpers import as_dict, selector_matches, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
 
@@ -53,11 +53,10 @@ def _cron_field_error(text: str, name: str, lo: int, hi: int, names: tuple[str, 
         start_text, dash, end_text = rng.partition("-")
         start = _cron_value(start_text, lo, hi, names)
         end = _cron_value(end_text, lo, hi, names) if dash else start
-        # robfig/cron accepts 7 for Sunday in the day-of-week field
-        top = 7 if name == "day of week" else hi
+        # robfig/cron/v3 (what the CronJob controller parses with) bounds day of week to 0-6: 7 is an error
         if start is None or end is None:
             return f"{rng!r} is not a number{' or name' if names else ''} in the {name} field"
-        if not lo <= start <= top or not lo <= end <= top:
+        if not lo <= start <= hi or not lo <= end <= hi:
             return f"{rng!r} is outside {lo}-{hi} in the {name} field"
         if start > end:
             return f"range {rng!r} goes backwards in the {name} field"
@@ -109,11 +108,91 @@ def _job_specs(index: ManifestIndex) -> Iterator[tuple[Document, str, dict[str, 
             yield doc, "spec.jobTemplate.spec", as_dict(as_dict(spec_of(doc).get("jobTemplate")).get("spec"))
 
 
+def _selector_and_policies(doc: Document, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """ValidateGeneratedSelector / validateJobSpec: a selector needs manualSelector (the generated one carries the
+    Job's uid) and must then match the template; podReplacementPolicy Failed with a podFailurePolicy; a
+    successPolicy needs Indexed completion."""
+    selector = spec.get("selector")
+    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
+    if isinstance(selector, dict) and spec.get("manualSelector") is not True:
+        yield finding("CG-BATCH-001", doc, f"{base}.selector: Invalid value: `selector` not auto-generated (set "
+                      "manualSelector: true to choose it, or drop it)", field=f"{base}.selector")
+    elif isinstance(selector, dict) and not selector_matches(selector, labels):
+        yield finding("CG-BATCH-001", doc, f"{base}.template.metadata.labels: Invalid value: `selector` does not "
+                      "match template `labels`", field=f"{base}.template.metadata.labels")
+    replacement = spec.get("podReplacementPolicy")
+    if replacement is not None and replacement not in ("TerminatingOrFailed", "Failed"):
+        yield finding("CG-BATCH-001", doc, f"{base}.podReplacementPolicy: Unsupported value: {replacement!r}: "
+                      "supported values: \"Failed\", \"TerminatingOrFailed\"", field=f"{base}.podReplacementPolicy")
+    elif replacement == "TerminatingOrFailed" and spec.get("podFailurePolicy") is not None:
+        yield finding("CG-BATCH-001", doc, f"{base}.podReplacementPolicy: Unsupported value: "
+                      "\"TerminatingOrFailed\": supported values: \"Failed\" (when podFailurePolicy is set)",
+                      field=f"{base}.podReplacementPolicy")
+    if spec.get("successPolicy") is not None and spec.get("completionMode") != "Indexed":
+        yield finding("CG-BATCH-001", doc, f"{base}.successPolicy: Invalid value: requires indexed completion mode",
+                      field=f"{base}.successPolicy")
+
+
+POD_FAILURE_ACTIONS = ("FailJob", "FailIndex", "Ignore", "Count")
+
+
+def _exit_codes(doc: Document, fld: str, codes: dict[str, Any], names: set[str]) -> Iterator[Finding]:
+    """validatePodFailurePolicyRuleOnExitCodes: a container it names exists; In/NotIn; 1-255 sorted unique values,
+    no 0 with In."""
+    name = codes.get("containerName")
+    if isinstance(name, str) and name not in names:
+        yield finding("CG-BATCH-001", doc, f"{fld}.containerName: Invalid value: {name!r}: must be one of the "
+                      f"container or initContainer names in the pod template ({', '.join(sorted(names))})",
+                      field=f"{fld}.containerName")
+    op = codes.get("operator")
+    if op is not None and op not in ("In", "NotIn"):
+        yield finding("CG-BATCH-001", doc, f"{fld}.operator: Unsupported value: {op!r}: supported values: \"In\", "
+                      "\"NotIn\"", field=f"{fld}.operator")
+    values = [v for v in (codes.get("values") or []) if isinstance(v, int)]
+    if not values or len(values) > 255:
+        yield finding("CG-BATCH-001", doc, f"{fld}.values: Invalid value: must have 1 to 255 values",
+                      field=f"{fld}.values")
+    elif values != sorted(set(values)):
+        yield finding("CG-BATCH-001", doc, f"{fld}.values: Invalid value: {values}: must be ordered and without "
+                      "duplicates", field=f"{fld}.values")
+    if op == "In" and 0 in values:
+        yield finding("CG-BATCH-001", doc, f"{fld}.values: Invalid value: 0: must not be 0 for the In operator",
+                      field=f"{fld}.values")
+
+
+def _pod_failure_policy(doc: Document, fld: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """validatePodFailurePolicy: at most 20 rules, a known action, exactly one of onExitCodes / onPodConditions,
+    FailIndex only with backoffLimitPerIndex."""
+    rules = as_dict(spec.get("podFailurePolicy")).get("rules")
+    if not isinstance(rules, list):
+        return
+    if len(rules) > 20:
+        yield finding("CG-BATCH-001", doc, f"{fld}.rules: Too many: {len(rules)}: must have at most 20 items",
+                      field=f"{fld}.rules")
+    pod = as_dict(as_dict(spec.get("template")).get("spec"))
+    names = {str(as_dict(c).get("name")) for key in ("containers", "initContainers") for c in pod.get(key) or []}
+    for i, r in enumerate(rules):
+        r, rfld = as_dict(r), f"{fld}.rules[{i}]"
+        action = r.get("action")
+        if action is not None and action not in POD_FAILURE_ACTIONS:
+            yield finding("CG-BATCH-001", doc, f"{rfld}.action: Unsupported value: {action!r}: supported values: "
+                          + ", ".join(f'"{a}"' for a in POD_FAILURE_ACTIONS), field=f"{rfld}.action")
+        if action == "FailIndex" and spec.get("backoffLimitPerIndex") is None:
+            yield finding("CG-BATCH-001", doc, f"{rfld}.action: Forbidden: set backoffLimitPerIndex to use "
+                          "FailIndex", field=f"{rfld}.action")
+        if (r.get("onExitCodes") is None) == (r.get("onPodConditions") is None):
+            yield finding("CG-BATCH-001", doc, f"{rfld}: Invalid value: specify one of onExitCodes and "
+                          "onPodConditions, but not both", field=rfld)
+        elif isinstance(r.get("onExitCodes"), dict):
+            yield from _exit_codes(doc, f"{rfld}.onExitCodes", r["onExitCodes"], names)
+
+
 @rule("CG-BATCH-001", E, "Job counters or modes invalid (negative counts, Indexed without completions, ...)", LAYER,
       why=f"ValidateJobSpec ({SRC}): parallelism, completions, backoffLimit, activeDeadlineSeconds and "
           "ttlSecondsAfterFinished must be >= 0; completionMode is NonIndexed or Indexed; an Indexed Job needs "
           "completions (at most 100000); backoffLimitPerIndex needs Indexed; podFailurePolicy needs the pod "
-          "restartPolicy Never.",
+          "restartPolicy Never, and its rules a known action, one of onExitCodes/onPodConditions, exit codes "
+          "sorted without 0 for In, and a containerName the pod template has.",
       fix="use non-negative counters; set completions for Indexed Jobs; use restartPolicy Never with podFailurePolicy",
       example="""\
 apiVersion: batch/v1
@@ -159,6 +238,8 @@ def job_spec(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             yield finding("CG-BATCH-001", doc, f"{base}.template.spec.restartPolicy: Invalid value: {restart!r}: "
                           "only \"Never\" is supported when podFailurePolicy is specified",
                           field=f"{base}.template.spec.restartPolicy")
+        yield from _pod_failure_policy(doc, f"{base}.podFailurePolicy", spec)
+        yield from _selector_and_policies(doc, base, spec)
         if doc.kind == "Job" and len(doc.name) > 63:
             yield finding("CG-BATCH-001", doc, f"metadata.name {doc.name!r} has {len(doc.name)} characters: the "
                           "Job's pods are labelled batch.kubernetes.io/job-name=<name> and label values must be no "

@@ -1,4 +1,4 @@
-"""Ingress and Gateway API HTTPRoute backends against the rendered Services and their ports."""
+"""Ingress and Gateway API HTTPRoute/GRPCRoute backends against the rendered Services and their ports."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def route_backends(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
     for ing in index.kind("Ingress", INGRESS_GROUPS):
         for name, port, field in _ingress_backends(ing):
             refs.append((ing, name, port, field, index.namespace_of(ing)))
-    for hr in index.kind("HTTPRoute", GATEWAY_API):
+    for hr in [*index.kind("HTTPRoute", GATEWAY_API), *index.kind("GRPCRoute", GATEWAY_API)]:
         for name, port, field, ns in _httproute_backends(hr, index):
             refs.append((hr, name, port, field, ns))
     made = _flagger_services(index)
@@ -140,11 +140,12 @@ def route_backends(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             )
             continue
         if port is None:
-            if doc.kind == "HTTPRoute":
+            if doc.kind in ("HTTPRoute", "GRPCRoute"):
                 yield finding(
                     "CG-X-010",
                     doc,
-                    f"HTTPRoute {doc.name}: backendRef to Service {name!r} has no port (required for Service backends)",
+                    f"{doc.kind} {doc.name}: backendRef to Service {name!r} has no port (required for Service "
+                    "backends)",
                     hint=f"set port to one of the Service ports ({_ports_text(svc)})",
                     field=field,
                 )

@@ -643,8 +643,9 @@ def _same_workloads(index: ManifestIndex, dr: Document, managed: frozenset[str])
 
 
 @rule("CG-MESH-009", W, "Retries cannot fit in the route timeout (perTryTimeout x attempts > timeout)", LAYER,
-      why="The route timeout bounds the whole request including retries: when attempts x perTryTimeout exceeds "
-          "it (or one try alone does), the later retries are cut off and clients see 504 instead of a retried "
+      why="The route timeout bounds the whole request including retries: a perTryTimeout at least as long as "
+          "the route timeout leaves no time for any retry, and when attempts x perTryTimeout exceeds it the later "
+          "retries are cut off and clients see 504 instead of a retried "
           "success.",
       fix="raise the route timeout to at least attempts x perTryTimeout, or lower perTryTimeout/attempts",
       example="""\
@@ -668,7 +669,11 @@ def retries_vs_timeout(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
             per_try = duration_seconds(retries.get("perTryTimeout"))
             if not timeout or not attempts or not per_try:
                 continue
-            if attempts * per_try > timeout + 1e-9:
+            if per_try >= timeout - 1e-9:
+                yield finding("CG-MESH-009", vs, f"spec.http[{ri}]: perTryTimeout {retries.get('perTryTimeout')} is "
+                              f"not shorter than the route timeout {r.get('timeout')}: the first try uses the whole "
+                              "timeout, so no retry can ever happen", field=f"spec.http[{ri}].retries.perTryTimeout")
+            elif attempts * per_try > timeout + 1e-9:
                 yield finding("CG-MESH-009", vs, f"spec.http[{ri}]: {attempts} attempts x perTryTimeout "
                               f"{retries.get('perTryTimeout')} = {attempts * per_try:g}s exceed the route timeout "
                               f"{r.get('timeout')}; later retries never happen", field=f"spec.http[{ri}].retries")

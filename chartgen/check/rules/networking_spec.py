@@ -270,3 +270,55 @@ def _backend(doc: Document, fld: str, b: dict[str, Any]) -> Iterator[Finding]:
     elif (n := strict_int(pnum)) is not None and not 1 <= n <= 65535:
         yield finding("CG-NET-002", doc, f"{fld}.service.port.number: Invalid value: {n}: must be between 1 and "
                       "65535, inclusive", field=f"{fld}.service.port.number")
+
+
+_HTTP_PATH = re.compile(r"^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$")
+
+
+def _domain_prefixed_path_error(value: str) -> str | None:
+    """IsDomainPrefixedPath: `<DNS-1123 subdomain>/<HTTP path>`, e.g. k8s.io/ingress-nginx."""
+    domain, slash, path = value.partition("/")
+    if not slash or not domain or not path:
+        return "must be a domain-prefixed path (such as \"acme.io/foo\")"
+    if len(domain) > 253 or not k8snames.DNS1123_SUBDOMAIN.match(domain):
+        return "the domain part must be a DNS-1123 subdomain"
+    if not _HTTP_PATH.match(path):
+        return "the path part must be a valid HTTP path"
+    return None
+
+
+@rule("CG-NET-004", E, "IngressClass controller or parameters invalid", LAYER,
+      why=f"ValidateIngressClass ({SRC}): spec.controller is a domain-prefixed path of at most 250 characters "
+          "(e.g. k8s.io/ingress-nginx); parameters need kind and name, scope Cluster or Namespace, a namespace "
+          "exactly with scope Namespace.",
+      fix="set spec.controller to the controller's name (e.g. k8s.io/ingress-nginx) and complete the parameters",
+      example="""\
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec:
+  controller: ingress-nginx
+""")
+def ingress_class(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
+    for doc in index.kind("IngressClass", ("networking.k8s.io",)):
+        spec = spec_of(doc)
+        controller = spec.get("controller")
+        if isinstance(controller, str) and (err := (_domain_prefixed_path_error(controller) if len(controller) <= 250
+                                                    else "must be no more than 250 characters")):
+            yield finding("CG-NET-004", doc, f"spec.controller: Invalid value: {controller!r}: {err}",
+                          field="spec.controller")
+        params = spec.get("parameters")
+        if not isinstance(params, dict):
+            continue
+        for key in ("kind", "name"):
+            if not params.get(key):
+                yield finding("CG-NET-004", doc, f"spec.parameters.{key}: Required value",
+                              field=f"spec.parameters.{key}")
+        scope = params.get("scope", "Cluster")
+        if scope not in ("Cluster", "Namespace"):
+            yield finding("CG-NET-004", doc, f"spec.parameters.scope: Unsupported value: {scope!r}: supported values: "
+                          "\"Cluster\", \"Namespace\"", field="spec.parameters.scope")
+        elif (scope == "Namespace") != bool(params.get("namespace")):
+            what = "Required value: `parameters.scope` is set to 'Namespace'" if scope == "Namespace" else \
+                "Forbidden: `parameters.scope` is set to 'Cluster'"
+            yield finding("CG-NET-004", doc, f"spec.parameters.namespace: {what}", field="spec.parameters.namespace")

@@ -4,6 +4,7 @@ keys/values and selector requirements (the API server's ObjectMeta and LabelSele
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -257,6 +258,15 @@ def _label_findings(doc: Document, path: tuple[Any, ...], value: Any, what: str)
                 doc,
                 on(doc, f"{format_path(base + ('values',))} must be empty with operator {op}"),
                 hint="remove values, or use operator In",
+                field=format_path(base + ("values",)),
+            )
+        if op in ("Gt", "Lt") and what == "node-expressions" and (
+                n_values != 1 or not re.fullmatch(r"[-+]?[0-9]+", str(as_list(values)[0]))):
+            yield finding(
+                "CG-API-004",
+                doc,
+                on(doc, f"{format_path(base + ('values',))} must be a single integer with operator {op}"),
+                hint="give one integer value, e.g. values: ['4']",
                 field=format_path(base + ("values",)),
             )
         if what == "expressions" and op in ("In", "NotIn"):

@@ -15,11 +15,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from chartgen import k8snames
-from chartgen.check.helpers import Container, as_dict, as_list, containers, pod_spec_field, strict_int
+from chartgen.check.helpers import (
+    Container,
+    as_dict,
+    as_list,
+    containers,
+    is_ip,
+    pod_spec_field,
+    qualified_name_errors,
+    strict_int,
+)
 from chartgen.check.imageref import image_error
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
 from chartgen.check.registry import finding, rule
+from chartgen.check.volume_claims import claim_spec_errors
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
@@ -44,6 +54,8 @@ RESOURCE_FIELDS = frozenset({"limits.cpu", "limits.memory", "limits.ephemeral-st
 HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+HTTP_HEADER_NAME = re.compile(r"^[-A-Za-z0-9]+$")
+CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
 
 def _kube_minor(opts: CheckOptions) -> int:
@@ -82,6 +94,8 @@ def relative_path_errors(path: str) -> list[str]:
         return ["must be a relative path"]
     if ".." in path.split("/"):
         return ["must not contain '..'"]
+    if path.startswith(".."):
+        return ["must not start with '..'"]
     return []
 
 
@@ -222,11 +236,20 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
             if isinstance(v.get("persistentVolumeClaim"), dict) and not v["persistentVolumeClaim"].get("claimName"):
                 yield finding("CG-POD-003", pt.owner, f"{fld}.persistentVolumeClaim.claimName: Required value",
                               field=f"{fld}.persistentVolumeClaim.claimName")
-            for j, s in enumerate(as_list(as_dict(v.get("projected")).get("sources"))):
-                for source in ("configMap", "secret"):
-                    src = as_dict(s).get(source)
-                    if isinstance(src, dict):
-                        yield from _source_items(pt, f"{fld}.projected.sources[{j}].{source}", src)
+            if isinstance(v.get("configMap"), dict) and not v["configMap"].get("name"):
+                yield finding("CG-POD-003", pt.owner, f"{fld}.configMap.name: Required value",
+                              field=f"{fld}.configMap.name")
+            if isinstance(v.get("projected"), dict):
+                yield from _projected(pt, f"{fld}.projected", v["projected"])
+            if isinstance(v.get("downwardAPI"), dict):
+                yield from _source_items(pt, f"{fld}.downwardAPI", {"defaultMode": v["downwardAPI"].get("defaultMode")})
+                for j, item in enumerate(as_list(v["downwardAPI"].get("items"))):
+                    yield from _downward_file(pt, f"{fld}.downwardAPI.items[{j}]", as_dict(item))
+            claim = as_dict(as_dict(v.get("ephemeral")).get("volumeClaimTemplate"))
+            for suffix, msg in claim_spec_errors(as_dict(claim.get("spec"))) if claim else ():
+                yield finding("CG-POD-003", pt.owner, f"{fld}.ephemeral.volumeClaimTemplate.spec.{suffix}: {msg}",
+                              field=f"{fld}.ephemeral.volumeClaimTemplate.spec.{suffix}")
+        yield from _volume_devices(pt)
         for c in _all_containers(pt):
             paths: set[str] = set()
             for i, m in enumerate(as_list(c.obj.get("volumeMounts"))):
@@ -243,9 +266,112 @@ def volume_details(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding
                     if isinstance(sp, str) and sp and (errs := relative_path_errors(sp)):
                         yield finding("CG-POD-003", pt.owner, f"{fld}.{key}: Invalid value: {sp!r}: {errs[0]}",
                                       field=f"{fld}.{key}")
+                yield from _mount_propagation(pt, c, fld, m)
                 if m.get("subPath") and m.get("subPathExpr"):
                     yield finding("CG-POD-003", pt.owner, f"{fld}.subPathExpr: Invalid value: subPathExpr and "
                                   "subPath are mutually exclusive", field=f"{fld}.subPathExpr")
+
+
+def _volume_devices(pt: PodTemplate) -> Iterator[Finding]:
+    """ValidateVolumeDevices: a device comes from a claim (persistentVolumeClaim, ephemeral or a StatefulSet claim
+    template), its devicePath is unique and is not also a mountPath."""
+    block_sources = {str(as_dict(v).get("name")) for v in as_list(as_dict(pt.spec).get("volumes"))
+                     if as_dict(v).get("persistentVolumeClaim") is not None or as_dict(v).get("ephemeral") is not None}
+    block_sources |= _claim_template_names(pt)
+    defined = {str(as_dict(v).get("name")) for v in as_list(as_dict(pt.spec).get("volumes"))}
+    for c in _all_containers(pt):
+        mounts = {str(as_dict(m).get("mountPath")) for m in as_list(c.obj.get("volumeMounts"))}
+        seen: set[str] = set()
+        for i, d in enumerate(as_list(c.obj.get("volumeDevices"))):
+            d, fld = as_dict(d), f"{c.path}.volumeDevices[{i}]"
+            name, path = str(d.get("name")), d.get("devicePath")
+            if name in defined and name not in block_sources:
+                yield finding("CG-POD-003", pt.owner, f"{fld}.name: Invalid value: {name!r}: can only use volume "
+                              "source type of PersistentVolumeClaim or Ephemeral for block mode", field=f"{fld}.name")
+            if isinstance(path, str) and path in seen:
+                yield finding("CG-POD-003", pt.owner, f"{fld}.devicePath: Invalid value: {path!r}: must be unique",
+                              field=f"{fld}.devicePath")
+            elif isinstance(path, str) and path in mounts:
+                yield finding("CG-POD-003", pt.owner, f"{fld}.devicePath: Invalid value: {path!r}: must not already "
+                              "exist in volumeMounts", field=f"{fld}.devicePath")
+            seen.add(str(path))
+
+
+VOLUME_FIELD_PATHS = frozenset({"metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations",
+                                "metadata.uid"})
+
+
+def _downward_file(pt: PodTemplate, fld: str, item: dict[str, Any]) -> Iterator[Finding]:
+    """validateDownwardAPIVolumeFile: a relative path, fieldRef (metadata only) XOR resourceFieldRef, a mode."""
+    path = item.get("path")
+    if isinstance(path, str) and (errs := relative_path_errors(path) or (["Required value"] if not path else [])):
+        yield finding("CG-POD-003", pt.owner, f"{fld}.path: Invalid value: {path!r}: {errs[0]}", field=f"{fld}.path")
+    field_ref, resource_ref = item.get("fieldRef"), item.get("resourceFieldRef")
+    if (field_ref is None) == (resource_ref is None):
+        yield finding("CG-POD-003", pt.owner, f"{fld}: Invalid value: exactly one of fieldRef and resourceFieldRef is "
+                      "required", field=fld)
+    elif isinstance(field_ref, dict):
+        fp = str(field_ref.get("fieldPath", ""))
+        if fp not in VOLUME_FIELD_PATHS and not FIELD_PATH_SUBSCRIPT.match(fp):
+            yield finding("CG-POD-003", pt.owner, f"{fld}.fieldRef.fieldPath: Unsupported value: {fp!r}: supported "
+                          f"values: {', '.join(sorted(VOLUME_FIELD_PATHS))}", field=f"{fld}.fieldRef.fieldPath")
+    mode = strict_int(item.get("mode"))
+    if mode is not None and not 0 <= mode <= 0o777:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.mode: Invalid value: {mode}: must be a number between 0 and 0777 "
+                      "(octal), both inclusive", field=f"{fld}.mode")
+
+
+def _projected(pt: PodTemplate, fld: str, projected: dict[str, Any]) -> Iterator[Finding]:
+    """validateProjectionSources: per source its item rules, a name, token bounds; no path used twice."""
+    yield from _source_items(pt, fld, {"defaultMode": projected.get("defaultMode")})
+    paths: set[str] = set()
+    for j, source in enumerate(as_list(projected.get("sources"))):
+        source, sfld = as_dict(source), f"{fld}.sources[{j}]"
+        written: list[Any] = []
+        for kind in ("configMap", "secret"):
+            src = source.get(kind)
+            if isinstance(src, dict):
+                if not src.get("name"):
+                    yield finding("CG-POD-003", pt.owner, f"{sfld}.{kind}.name: Required value",
+                                  field=f"{sfld}.{kind}.name")
+                yield from _source_items(pt, f"{sfld}.{kind}", src)
+                written += [as_dict(i).get("path") for i in as_list(src.get("items"))]
+        for k, item in enumerate(as_list(as_dict(source.get("downwardAPI")).get("items"))):
+            yield from _downward_file(pt, f"{sfld}.downwardAPI.items[{k}]", as_dict(item))
+            written.append(as_dict(item).get("path"))
+        token = source.get("serviceAccountToken")
+        if isinstance(token, dict):
+            expiration = strict_int(token.get("expirationSeconds"))
+            if expiration is not None and not 600 <= expiration <= 1 << 32:
+                yield finding("CG-POD-003", pt.owner, f"{sfld}.serviceAccountToken.expirationSeconds: Invalid value: "
+                              f"{expiration}: must be between 10 minutes (600) and 2^32 seconds",
+                              field=f"{sfld}.serviceAccountToken.expirationSeconds")
+            written.append(token.get("path"))
+        for path in written:
+            if isinstance(path, str) and path:
+                if path in paths:
+                    yield finding("CG-POD-003", pt.owner, f"{fld}: Invalid value: {path!r}: conflicting duplicate "
+                                  "paths", field=sfld)
+                paths.add(path)
+
+
+def _mount_propagation(pt: PodTemplate, c: Container, fld: str, m: dict[str, Any]) -> Iterator[Finding]:
+    rro = m.get("recursiveReadOnly")
+    if rro is not None and rro not in ("Disabled", "IfPossible", "Enabled"):
+        yield finding("CG-POD-003", pt.owner, f"{fld}.recursiveReadOnly: Unsupported value: {rro!r}: supported values: "
+                      "\"Disabled\", \"Enabled\", \"IfPossible\"", field=f"{fld}.recursiveReadOnly")
+    elif rro in ("IfPossible", "Enabled") and m.get("readOnly") is not True:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.recursiveReadOnly: Forbidden: may only be specified when "
+                      "readOnly is true", field=f"{fld}.recursiveReadOnly")
+    mode = m.get("mountPropagation")
+    if mode is None:
+        return
+    if mode not in ("None", "HostToContainer", "Bidirectional"):
+        yield finding("CG-POD-003", pt.owner, f"{fld}.mountPropagation: Unsupported value: {mode!r}: supported values: "
+                      "\"Bidirectional\", \"HostToContainer\", \"None\"", field=f"{fld}.mountPropagation")
+    elif mode == "Bidirectional" and as_dict(c.obj.get("securityContext")).get("privileged") is not True:
+        yield finding("CG-POD-003", pt.owner, f"{fld}.mountPropagation: Forbidden: Bidirectional mount propagation is "
+                      f"available only to privileged containers ({c.what})", field=f"{fld}.mountPropagation")
 
 
 def _source_items(pt: PodTemplate, fld: str, src: dict[str, Any]) -> Iterator[Finding]:
@@ -524,6 +650,10 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                     if val is not None and val < 0:
                         yield finding("CG-POD-008", pt.owner, f"{fld}.{key}: Invalid value: {val}: must be greater "
                                       "than or equal to 0", field=f"{fld}.{key}")
+                ptgp = strict_int(probe.get("terminationGracePeriodSeconds"))
+                if ptgp == 0:
+                    yield finding("CG-POD-008", pt.owner, f"{fld}.terminationGracePeriodSeconds: Invalid value: 0: "
+                                  "must be greater than 0", field=f"{fld}.terminationGracePeriodSeconds")
                 if probe_name == "readinessProbe" and probe.get("terminationGracePeriodSeconds") is not None:
                     yield finding("CG-POD-008", pt.owner, f"{fld}.terminationGracePeriodSeconds: Invalid value: "
                                   "must not be set for readinessProbes", field=f"{fld}.terminationGracePeriodSeconds")
@@ -541,6 +671,21 @@ def probes(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                                   field=f"{c.path}.lifecycle.{hook}")
                 elif h is not None:
                     yield from _handler_fields(pt, f"{c.path}.lifecycle.{hook}", as_dict(h))
+                    yield from _sleep_within_grace(pt, f"{c.path}.lifecycle.{hook}", as_dict(h), opts)
+
+
+def _sleep_within_grace(pt: PodTemplate, fld: str, handler: dict[str, Any], opts: CheckOptions) -> Iterator[Finding]:
+    """validateSleepAction: 0 < seconds <= terminationGracePeriodSeconds (default 30; 0 allowed from 1.32)."""
+    seconds = strict_int(as_dict(handler.get("sleep")).get("seconds"))
+    if seconds is None:
+        return
+    grace = strict_int(as_dict(pt.spec).get("terminationGracePeriodSeconds"))
+    grace = 30 if grace is None else grace
+    low = 0 if _kube_minor(opts) >= 32 else 1
+    if grace >= 0 and not low <= seconds <= grace:
+        yield finding("CG-POD-008", pt.owner, f"{fld}.sleep.seconds: Invalid value: {seconds}: must be "
+                      f"{'non-negative' if low == 0 else 'greater than 0'} and less than terminationGracePeriodSeconds "
+                      f"({grace})", field=f"{fld}.sleep.seconds")
 
 
 def _port_error(port: Any, named: bool) -> str | None:
@@ -572,6 +717,12 @@ def _handler_fields(pt: PodTemplate, fld: str, handler: dict[str, Any]) -> Itera
         if kind == "httpGet" and scheme is not None and scheme not in ("HTTP", "HTTPS"):
             yield finding("CG-POD-008", pt.owner, f"{fld}.httpGet.scheme: Unsupported value: {scheme!r}: supported "
                           "values: \"HTTP\", \"HTTPS\"", field=f"{fld}.httpGet.scheme")
+        for i, header in enumerate(as_list(h.get("httpHeaders")) if kind == "httpGet" else ()):
+            name = as_dict(header).get("name")
+            if isinstance(name, str) and not HTTP_HEADER_NAME.match(name):
+                yield finding("CG-POD-008", pt.owner, f"{fld}.httpGet.httpHeaders[{i}].name: Invalid value: {name!r}: "
+                              "a valid HTTP header must consist of alphanumeric characters or '-'",
+                              field=f"{fld}.httpGet.httpHeaders[{i}].name")
 
 
 @rule("CG-POD-009", E, "Resource quantity invalid or negative, or a request above its limit", LAYER,
@@ -599,9 +750,12 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             parsed: dict[str, dict[str, Any]] = {}
             for section in ("requests", "limits"):
                 for name, value in as_dict(res.get(section)).items():
+                    fld = f"{path}.resources.{section}.{name}"
+                    if what != "pod" and (err := _container_resource_name_error(str(name))):
+                        yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {name!r}: {err} ({what})",
+                                      field=fld)
                     if value is None:
                         continue  # JSON null unmarshals to a zero Quantity
-                    fld = f"{path}.resources.{section}.{name}"
                     q = parse_quantity(value)
                     if q is None:
                         yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {value!r}: quantities must "
@@ -611,12 +765,56 @@ def resources(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                         yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {value!r}: must be greater "
                                       f"than or equal to 0 ({what})", field=fld)
                     parsed.setdefault(section, {})[name] = (q, value)
+            yield from _extended(pt, f"{path}.resources", what, parsed)
             for name, (req, raw) in parsed.get("requests", {}).items():
                 lim = parsed.get("limits", {}).get(name)
                 if lim is not None and req > lim[0]:
                     fld = f"{path}.resources.requests.{name}"
                     yield finding("CG-POD-009", pt.owner, f"{fld}: Invalid value: {raw!r}: must be less than or "
                                   f"equal to {name} limit of {lim[1]} ({what})", field=fld)
+
+
+def _container_resource_name_error(name: str) -> str | None:
+    """validateContainerResourceName: cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-qualified
+    (extended) name such as nvidia.com/gpu."""
+    if "/" not in name:
+        if name in CONTAINER_RESOURCES or name.startswith("hugepages-"):
+            return None
+        return "must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or a " \
+               "domain-qualified extended resource such as nvidia.com/gpu"
+    if qualified_name_errors(name) or name.startswith("requests."):
+        return "doesn't follow extended resource name standard"
+    return None
+
+
+def _is_extended(name: str) -> bool:
+    """Not overcommitable: extended resources (a qualified name outside the kubernetes.io namespaces, not
+    requests.*) and huge pages (hugepages-<size>)."""
+    return name.startswith("hugepages-") or (
+        "/" in name and not name.split("/", 1)[0].endswith("kubernetes.io") and not name.startswith("requests."))
+
+
+def _extended(pt: PodTemplate, fld: str, what: str, parsed: dict[str, dict[str, Any]]) -> Iterator[Finding]:
+    """validateContainerResourceName / ValidateResourceRequirements for extended resources (e.g. nvidia.com/gpu):
+    whole numbers, a request needs an equal limit (they cannot be overcommitted)."""
+    requests, limits = parsed.get("requests", {}), parsed.get("limits", {})
+    if any(n.startswith("hugepages-") for n in limits) and not {"cpu", "memory"} & (set(limits) | set(requests)):
+        yield finding("CG-POD-009", pt.owner, f"{fld}.limits: Forbidden: HugePages require cpu or memory ({what})",
+                      field=f"{fld}.limits")
+    for section, values in (("requests", requests), ("limits", limits)):
+        for name, (q, raw) in values.items():
+            if _is_extended(name) and not name.startswith("hugepages-") and q != q.to_integral_value():
+                yield finding("CG-POD-009", pt.owner, f"{fld}.{section}.{name}: Invalid value: {raw!r}: must be an "
+                              f"integer ({what})", field=f"{fld}.{section}.{name}")
+    for name, (q, raw) in requests.items():
+        if not _is_extended(name):
+            continue
+        if name not in limits:
+            yield finding("CG-POD-009", pt.owner, f"{fld}.limits: Required value: Limit must be set for non "
+                          f"overcommitable resources ({name}, {what})", field=f"{fld}.limits")
+        elif limits[name][0] > q:  # above the limit is the request <= limit check
+            yield finding("CG-POD-009", pt.owner, f"{fld}.requests.{name}: Invalid value: {raw!r}: must be equal to "
+                          f"{name} limit of {limits[name][1]} ({what})", field=f"{fld}.requests.{name}")
 
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
@@ -695,6 +893,9 @@ spec:
 def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
     for pt, base in _templates(index):
         spec = as_dict(pt.spec)
+        if isinstance(spec.get("containers"), list) and not spec["containers"]:
+            yield finding("CG-POD-011", pt.owner, f"{base}.containers: Required value: a pod needs at least one "
+                          "container", field=f"{base}.containers")
         yield from _enum(pt, f"{base}.dnsPolicy", spec.get("dnsPolicy"), DNS_POLICIES)
         if spec.get("dnsPolicy") == "None" and not as_list(as_dict(spec.get("dnsConfig")).get("nameservers")):
             yield finding("CG-POD-011", pt.owner, f"{base}.dnsConfig.nameservers: Required value: must provide at "
@@ -730,10 +931,153 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
             yield from _enum(pt, f"{base}.volumes[{i}].hostPath.type", as_dict(v.get("hostPath")).get("type"),
                              HOST_PATH_TYPES)
         yield from _enum(pt, f"{base}.os.name", as_dict(spec.get("os")).get("name"), ("linux", "windows"))
+        yield from _dns_config(pt, f"{base}.dnsConfig", as_dict(spec.get("dnsConfig")))
+        yield from _host_aliases(pt, f"{base}.hostAliases", as_list(spec.get("hostAliases")))
+        yield from _os_fields(pt, base, spec)
+        yield from _pod_identity(pt, base, spec)
+        for c in _all_containers(pt):
+            yield from _container_security(pt, c)
+        if pt.owner.kind != "Pod" and as_list(spec.get("ephemeralContainers")):
+            yield finding("CG-POD-011", pt.owner, f"{base}.ephemeralContainers: Forbidden: ephemeral containers not "
+                          "allowed in pod template", field=f"{base}.ephemeralContainers")
+        elif as_list(spec.get("ephemeralContainers")):
+            yield finding("CG-POD-011", pt.owner, f"{base}.ephemeralContainers: Forbidden: cannot be set on create",
+                          field=f"{base}.ephemeralContainers")
         if pt.owner.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet") and \
                 spec.get("activeDeadlineSeconds") is not None:
             yield finding("CG-POD-011", pt.owner, f"{base}.activeDeadlineSeconds: Invalid value: activeDeadlineSeconds "
                           f"in {pt.owner.kind} is not Supported", field=f"{base}.activeDeadlineSeconds")
+
+
+def _dns_config(pt: PodTemplate, fld: str, cfg: dict[str, Any]) -> Iterator[Finding]:
+    """validatePodDNSConfig: at most 3 nameservers (IPs), 32 search domains (DNS subdomains), named options."""
+    servers = as_list(cfg.get("nameservers"))
+    if len(servers) > 3:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.nameservers: Invalid value: must not have more than 3 "
+                      "nameservers", field=f"{fld}.nameservers")
+    for i, ip in enumerate(servers):
+        if isinstance(ip, str) and not is_ip(ip):
+            yield finding("CG-POD-011", pt.owner, f"{fld}.nameservers[{i}]: Invalid value: {ip!r}: must be a valid "
+                          "IP address", field=f"{fld}.nameservers[{i}]")
+    searches = as_list(cfg.get("searches"))
+    if len(searches) > 32:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.searches: Invalid value: must not have more than 32 search "
+                      "paths", field=f"{fld}.searches")
+    for i, domain in enumerate(searches):
+        if isinstance(domain, str) and domain != "." and _subdomain_errors(domain.removesuffix(".")):
+            yield finding("CG-POD-011", pt.owner, f"{fld}.searches[{i}]: Invalid value: {domain!r}: "
+                          f"{_subdomain_errors(domain.removesuffix('.'))}", field=f"{fld}.searches[{i}]")
+    for i, option in enumerate(as_list(cfg.get("options"))):
+        if not as_dict(option).get("name"):
+            yield finding("CG-POD-011", pt.owner, f"{fld}.options[{i}].name: Required value: Option.Name must not be "
+                          "empty", field=f"{fld}.options[{i}].name")
+
+
+def _host_aliases(pt: PodTemplate, fld: str, aliases: list[Any]) -> Iterator[Finding]:
+    """ValidateHostAliases: ip is a valid IP, every hostname a DNS-1123 subdomain."""
+    for i, alias in enumerate(aliases):
+        alias = as_dict(alias)
+        ip = alias.get("ip")
+        if isinstance(ip, str) and not is_ip(ip):
+            yield finding("CG-POD-011", pt.owner, f"{fld}[{i}].ip: Invalid value: {ip!r}: must be a valid IP address",
+                          field=f"{fld}[{i}].ip")
+        for j, host in enumerate(as_list(alias.get("hostnames"))):
+            if isinstance(host, str) and (problem := _subdomain_errors(host)):
+                yield finding("CG-POD-011", pt.owner, f"{fld}[{i}].hostnames[{j}]: Invalid value: {host!r}: {problem}",
+                              field=f"{fld}[{i}].hostnames[{j}]")
+
+
+SYSCTL_NAME = re.compile(r"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$")
+
+
+def _pod_identity(pt: PodTemplate, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """ValidatePodSpec / validateHostUsers / validateSysctls / validateReadinessGates: the service account name, a
+    user namespace without host namespaces, sysctl names, fsGroupChangePolicy, readiness gate condition types."""
+    sa = spec.get("serviceAccountName")
+    if isinstance(sa, str) and sa and (problem := _subdomain_errors(sa)):
+        yield finding("CG-POD-011", pt.owner, f"{base}.serviceAccountName: Invalid value: {sa!r}: {problem}",
+                      field=f"{base}.serviceAccountName")
+    if spec.get("hostUsers") is False:
+        for key in ("hostNetwork", "hostPID", "hostIPC"):
+            if spec.get(key) is True:
+                yield finding("CG-POD-011", pt.owner, f"{base}.{key}: Forbidden: when `hostUsers` is false, `{key}` "
+                              "must be false", field=f"{base}.{key}")
+    sc = as_dict(spec.get("securityContext"))
+    yield from _enum(pt, f"{base}.securityContext.fsGroupChangePolicy", sc.get("fsGroupChangePolicy"),
+                     ("OnRootMismatch", "Always"))
+    names: set[str] = set()
+    for i, sysctl in enumerate(as_list(sc.get("sysctls"))):
+        name = as_dict(sysctl).get("name")
+        fld = f"{base}.securityContext.sysctls[{i}].name"
+        if isinstance(name, str) and (len(name) > 253 or not SYSCTL_NAME.match(name)):
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: {name!r}: must have at most 253 characters "
+                          "and match the sysctl name syntax (e.g. net.ipv4.tcp_syncookies)", field=fld)
+        elif name in names:
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Duplicate value: {name!r}", field=fld)
+        names.add(str(name))
+    for i, gate in enumerate(as_list(spec.get("readinessGates"))):
+        ctype = as_dict(gate).get("conditionType")
+        fld = f"{base}.readinessGates[{i}].conditionType"
+        if isinstance(ctype, str) and (errs := qualified_name_errors(ctype)):
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: {ctype!r}: {errs[0]}", field=fld)
+
+
+def _container_security(pt: PodTemplate, c: Container) -> Iterator[Finding]:
+    """ValidateSecurityContext / validateResizePolicy: allowPrivilegeEscalation false contradicts privileged and
+    CAP_SYS_ADMIN; procMount and resize policies are closed sets."""
+    sc, fld = as_dict(c.obj.get("securityContext")), f"{c.path}.securityContext"
+    if sc.get("allowPrivilegeEscalation") is False:
+        if sc.get("privileged") is True:
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: cannot set `allowPrivilegeEscalation` to "
+                          "false and `privileged` to true", field=f"{fld}.allowPrivilegeEscalation")
+        if "CAP_SYS_ADMIN" in as_list(as_dict(sc.get("capabilities")).get("add")):
+            yield finding("CG-POD-011", pt.owner, f"{fld}: Invalid value: cannot set `allowPrivilegeEscalation` to "
+                          "false and `capabilities.Add` CAP_SYS_ADMIN", field=f"{fld}.allowPrivilegeEscalation")
+    yield from _enum(pt, f"{fld}.procMount", sc.get("procMount"), ("Default", "Unmasked"))
+    seen: set[str] = set()
+    for i, policy in enumerate(as_list(c.obj.get("resizePolicy"))):
+        policy, pfld = as_dict(policy), f"{c.path}.resizePolicy[{i}]"
+        yield from _enum(pt, f"{pfld}.resourceName", policy.get("resourceName"), ("cpu", "memory"))
+        yield from _enum(pt, f"{pfld}.restartPolicy", policy.get("restartPolicy"), ("NotRequired", "RestartContainer"))
+        if str(policy.get("resourceName")) in seen:
+            yield finding("CG-POD-011", pt.owner, f"{pfld}.resourceName: Duplicate value: "
+                          f"{policy.get('resourceName')!r}", field=f"{pfld}.resourceName")
+        seen.add(str(policy.get("resourceName")))
+
+
+WINDOWS_FORBIDDEN_POD = ("hostPID", "hostIPC", "shareProcessNamespace")
+WINDOWS_FORBIDDEN_POD_SC = ("seLinuxOptions", "seccompProfile", "appArmorProfile", "fsGroup", "fsGroupChangePolicy",
+                            "sysctls", "runAsUser", "runAsGroup", "supplementalGroups", "supplementalGroupsPolicy")
+WINDOWS_FORBIDDEN_SC = ("seLinuxOptions", "seccompProfile", "appArmorProfile", "capabilities",
+                        "readOnlyRootFilesystem", "privileged", "allowPrivilegeEscalation", "procMount", "runAsUser",
+                        "runAsGroup")
+
+
+def _os_fields(pt: PodTemplate, base: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """validateOS / validateLinux / validateWindows: with spec.os.name set, the other OS's security fields are
+    forbidden (windowsOptions under linux; SELinux, seccomp, users, capabilities, ... under windows)."""
+    os_name = as_dict(spec.get("os")).get("name")
+    if os_name not in ("linux", "windows"):
+        return
+    pod_sc = as_dict(spec.get("securityContext"))
+    contexts = [(f"{base}.securityContext", pod_sc, WINDOWS_FORBIDDEN_POD_SC)]
+    contexts += [(f"{c.path}.securityContext", as_dict(c.obj.get("securityContext")), WINDOWS_FORBIDDEN_SC)
+                 for c in _all_containers(pt)]
+    if os_name == "linux":
+        for fld, sc, _ in contexts:
+            if sc.get("windowsOptions") is not None:
+                yield finding("CG-POD-011", pt.owner, f"{fld}.windowsOptions: Forbidden: may not be set for a linux "
+                              "pod", field=f"{fld}.windowsOptions")
+        return
+    for key in WINDOWS_FORBIDDEN_POD:
+        if spec.get(key) is True:
+            yield finding("CG-POD-011", pt.owner, f"{base}.{key}: Forbidden: may not be set for a windows pod",
+                          field=f"{base}.{key}")
+    for fld, sc, keys in contexts:
+        for key in keys:
+            if sc.get(key) is not None:
+                yield finding("CG-POD-011", pt.owner, f"{fld}.{key}: Forbidden: may not be set for a windows pod",
+                              field=f"{fld}.{key}")
 
 
 HOST_PATH_TYPES = ("", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice",

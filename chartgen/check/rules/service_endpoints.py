@@ -28,6 +28,7 @@ from chartgen.check.helpers import (
     pod_declares_ports,
     pod_exposes,
     proto,
+    runtime_label_near_miss,
     service_ports,
     service_selector,
 )
@@ -136,7 +137,27 @@ def service_selects_nothing(index: ManifestIndex, opts: CheckOptions) -> Iterato
             continue
         if _externally_declared(opts, sel, ns):
             continue
+        near = runtime_label_near_miss(pods, template_sel, ns)
+        if near is not None:
+            yield _runtime_labels(svc, sel, near)
+            continue
         yield _no_pods(index, pods, svc, sel, template_sel, ns)
+
+
+def _runtime_labels(svc: Document, sel: dict[str, Any], near: tuple[PodTemplate, list[str]]) -> Finding:
+    template, absent = near
+    keys = ", ".join(absent)
+    return finding(
+        "CG-X-001",
+        svc,
+        f"Service {svc.name}: selector {fmt_labels(sel)} matches no pod template as rendered, but "
+        f"{owner_text(template)} carries every other key; no template carries {keys}, which the application or a "
+        "controller may add to a running pod (e.g. the active member of an HA pair), so endpoints may exist",
+        severity=Severity.WARNING,
+        field="spec.selector",
+        hint=f"certain only if nothing labels the pods with {keys} at runtime; if nothing does, drop {keys} from "
+        "spec.selector or add it to the pod template labels",
+    )
 
 
 def _no_pods(

@@ -17,6 +17,7 @@ from chartgen.check.helpers import (
     dns1035_label_errors,
     dns1123_label_errors,
     dns1123_subdomain_errors,
+    is_ip,
     join_errors,
     on,
     port_name_errors,
@@ -566,7 +567,7 @@ def svc_external_name(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
                 hint="use a lower case DNS name without scheme, port or path (a trailing dot is allowed)",
                 field="spec.externalName",
             )
-        elif _is_ip(cname):
+        elif is_ip(cname):
             yield finding(
                 "CG-SVC-015",
                 svc.doc,
@@ -579,14 +580,6 @@ def svc_external_name(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
                 field="spec.externalName",
                 severity=W,
             )
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 @_svc_rule(
@@ -667,7 +660,7 @@ def svc_cluster_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         return  # CG-SVC-016
     hint = "use clusterIP: None (headless), one valid IP inside the service CIDR, or leave it unset"
     cluster_ip = as_str(svc.spec.get("clusterIP"))
-    if cluster_ip and cluster_ip != "None" and not _is_ip(cluster_ip):
+    if cluster_ip and cluster_ip != "None" and not is_ip(cluster_ip):
         yield finding(
             "CG-SVC-018",
             svc.doc,
@@ -703,7 +696,7 @@ def svc_cluster_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
             field="spec.clusterIPs[0]",
         )
     for i, ip in enumerate(ips):
-        if isinstance(ip, str) and ip not in ("None", "") and not _is_ip(ip):
+        if isinstance(ip, str) and ip not in ("None", "") and not is_ip(ip):
             yield finding(
                 "CG-SVC-018",
                 svc.doc,
@@ -711,7 +704,7 @@ def svc_cluster_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
                 hint=hint,
                 field=f"spec.clusterIPs[{i}]",
             )
-    families = [ipaddress.ip_address(ip).version for ip in ips if isinstance(ip, str) and _is_ip(ip)]
+    families = [ipaddress.ip_address(ip).version for ip in ips if isinstance(ip, str) and is_ip(ip)]
     if len(families) == 2 and families[0] == families[1]:
         yield finding(
             "CG-SVC-018",
@@ -1064,7 +1057,7 @@ def svc_itp_value(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
         )
 
 
-def _special_ip_error(text: str) -> str | None:
+def special_ip_error(text: str) -> str | None:
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:
@@ -1098,7 +1091,7 @@ spec:
 )
 def svc_external_ips(svc: _Service, opts: CheckOptions) -> Iterable[Finding]:
     for i, value in enumerate(as_list(svc.spec.get("externalIPs"))):
-        if isinstance(value, str) and (err := _special_ip_error(value)):
+        if isinstance(value, str) and (err := special_ip_error(value)):
             yield finding(
                 "CG-SVC-029",
                 svc.doc,
