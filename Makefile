@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup examples lint test dist bench clean
+.PHONY: setup examples lint test browser-test dist bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ lint: setup
 # loadgroup: the tests of one installed chartgen (the wheel, pre-commit's, the CI examples') share a worker, so each
 # installation is made once (tests/installed.py).
 test: lint
-	$(BIN)/pytest -n 2 --dist loadgroup -q --ignore=tests/corpus
+	$(BIN)/pytest -n 2 --dist loadgroup -q --ignore=tests/corpus --ignore=tests/browser
+
+# `chartgen graph --format html` in a real headless chromium (installed by .ci/run when absent; fails without it).
+browser-test: setup
+	$(BIN)/pytest -q tests/browser
 
 # The sdist, then the wheel built from it (in an isolated environment, as pip builds it), both twine-checked.
 dist: setup

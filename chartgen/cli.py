@@ -370,6 +370,32 @@ def check(
     raise typer.Exit(code)
 
 
+@app.command("graph")
+def graph_cmd(
+    source: str = typer.Argument(..., help="Chart folder (with --env), manifest file or folder, or - for stdin."),
+    env: Optional[str] = typer.Option(None, "--env", "-e", help="The chart's environment to draw."),
+    fmt: str = typer.Option("mermaid", "--format", help="mermaid (text) or html (a self-contained page with an "
+                            "SVG)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout)."),
+    release: Optional[str] = typer.Option(None, "--release", help="Release name (default: the chart name)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Default: the environment's."),
+    helm: Optional[str] = HelmOpt,
+) -> None:
+    """Draw the path of a request: Gateway/Ingress -> route rules -> Services -> versions -> pods, with policies."""
+    from chartgen.graph.command import GraphArgs, run_graph
+
+    try:
+        text = run_graph(GraphArgs(source, env, fmt, helm, namespace, release), sys.stdin)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+    except ChartgenError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        raise _fail(ChartgenError(str(output), "--output", f"cannot write: {exc.strerror or exc}")) from None
+
+
 @app.command("rules")
 def rules_cmd(fmt: str = typer.Option("md", "--format", help="md or json.")) -> None:
     """Print the catalogue of `chartgen check` rules: id, severity, what, why, how to fix, an example."""

@@ -202,4 +202,9 @@ def _engine(library: BlueprintLibrary, catalog: Catalog) -> Engine:
 
 
 def generate(spec: Spec, library: BlueprintLibrary | None = None, catalog: Catalog = CATALOG) -> FileTree:
-    return _engine(library or BlueprintLibrary.default(), catalog).render(spec)
+    tree = _engine(library or BlueprintLibrary.default(), catalog).render(spec)
+    if spec.defaults.value("readme.trafficGraph"):  # the README's pictures need the chart rendered by helm
+        from chartgen.graph.readme import add_pictures
+
+        add_pictures(tree, spec)
+    return tree

@@ -79,6 +79,11 @@ def _meta() -> list[Setting | Group]:
                 "Subcharts (Chart.yaml dependencies); each one's values key (alias or name) and import-values parent "
                 "key pass values.schema.json. import-values takes the child/parent form only: the schema must name "
                 "the imported key.", where="top"),
+
+        Group("readme", "What the generated chart README carries beyond install, environments and values."),
+        Setting("readme.trafficGraph", BOOLEAN, "Draw each environment's traffic (what `chartgen graph` draws) as a "
+                "Mermaid block in the README; generate then renders the chart with helm per environment.", False,
+                where="top"),
         Group("image", "Container image; required unless the blueprint deploys no workload (externalname).",
               {"required": ["repository"]}),
         Setting("image.repository", {"type": "string", "minLength": 1}, "Image repository.", where="top",
@@ -295,6 +300,13 @@ def _container() -> list[Setting | Group]:
         Setting("priorityClassName", {"type": "string", "pattern": "^$|" + sp.SUBDOMAIN["pattern"]},
                 "PriorityClass of the pods; empty for the cluster default.", "", values="priorityClassName",
                 part=WL),
+        Setting("hostAliases", sp.array(sp.HOST_ALIAS), "Extra /etc/hosts entries of the pods: [{ip, hostnames}].",
+                [], values="hostAliases", part=WL),
+        Setting("dnsPolicy", {"enum": ["", "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]},
+                "DNS policy of the pods; empty for ClusterFirst. None needs dnsConfig.nameservers.", "",
+                values="dnsPolicy", part=WL),
+        Setting("dnsConfig", sp.DNS_CONFIG, "DNS settings merged into the policy's: nameservers (IP addresses, at "
+                "most 3), searches, options (e.g. [{name: ndots, value: \"2\"}]).", {}, values="dnsConfig", part=WL),
         Group("serviceMonitor", "A Prometheus Operator ServiceMonitor (monitoring.coreos.com/v1), rendered when "
                                 "the cluster serves that API (or when forced)."),
         Setting(sm + "enabled", BOOLEAN, "Render the ServiceMonitor when the API is available.", False,
@@ -329,8 +341,8 @@ def _container() -> list[Setting | Group]:
 
 
 def _traffic() -> list[Setting | Group]:
-    """Ingress and Gateway API HTTPRoute in front of the Service."""
-    ing, rt = "ingress.", "httpRoute."
+    """Ingress and Gateway API HTTPRoute and GRPCRoute in front of the Service."""
+    ing = "ingress."
     return [
         Group("ingress", "An Ingress (networking.k8s.io/v1) in front of the Service."),
         Setting(ing + "enabled", BOOLEAN, "Render the Ingress.", False, values="ingress.enabled", part=SVC),
@@ -343,20 +355,30 @@ def _traffic() -> list[Setting | Group]:
                 values="ingress.hosts", part=SVC),
         Setting(ing + "tls", sp.array(sp.INGRESS_TLS), "TLS: a Secret (tls.crt, tls.key) per list of hosts.", [],
                 values="ingress.tls", part=SVC),
-        Group("httpRoute", "A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) attached to existing "
-                           "Gateways; with versions, its backendRefs split traffic by weight."),
-        Setting(rt + "enabled", BOOLEAN, "Render the HTTPRoute.", False, values="httpRoute.enabled", part=SVC),
-        Setting(rt + "annotations", STRING_MAP, "HTTPRoute annotations.", {}, values="httpRoute.annotations",
+        *_gateway_route("httpRoute", "HTTPRoute", "", sp.ROUTE_RULE, "matches, filters, timeouts", "request", ""),
+        *_gateway_route("grpcRoute", "GRPCRoute", " for the Service's gRPC port", sp.GRPC_ROUTE_RULE,
+                        "matches on gRPC service/method and headers, filters", "call",
+                        " (the gRPC port, e.g. one with appProtocol grpc)"),
+    ]
+
+
+def _gateway_route(key: str, kind: str, purpose: str, rule: dict[str, Any], rule_text: str, call: str,
+                   port_text: str) -> list[Setting | Group]:
+    """A Gateway API route in front of the Service (HTTPRoute, GRPCRoute): the same settings, its own rules."""
+    return [
+        Group(key, f"A Gateway API {kind} (gateway.networking.k8s.io/v1){purpose} attached to existing "
+                   "Gateways; with versions, its backendRefs split traffic by weight."),
+        Setting(f"{key}.enabled", BOOLEAN, f"Render the {kind}.", False, values=f"{key}.enabled", part=SVC),
+        Setting(f"{key}.annotations", STRING_MAP, f"{kind} annotations.", {}, values=f"{key}.annotations",
                 part=SVC),
-        Setting(rt + "parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
-                "sectionName).", [], values="httpRoute.parentRefs", part=SVC),
-        Setting(rt + "hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
-                values="httpRoute.hostnames", part=SVC),
-        Setting(rt + "rules", sp.array(sp.ROUTE_RULE), "Rules (matches, filters, timeouts); each sends to the "
-                "Service (or its versions by weight). Empty: one rule for every request.", [],
-                values="httpRoute.rules", part=SVC),
-        Setting(rt + "port", sp.PORT_OR_NAME, "Service port the route sends to; default: the first port.",
-                values="httpRoute.port", part=SVC),
+        Setting(f"{key}.parentRefs", sp.array(sp.PARENT_REF), "Gateways the route attaches to (name, namespace, "
+                "sectionName).", [], values=f"{key}.parentRefs", part=SVC),
+        Setting(f"{key}.hostnames", sp.array(sp.HOST), "Hostnames the route serves.", [],
+                values=f"{key}.hostnames", part=SVC),
+        Setting(f"{key}.rules", sp.array(rule), f"Rules ({rule_text}); each sends to the Service (or its versions "
+                f"by weight). Empty: one rule for every {call}.", [], values=f"{key}.rules", part=SVC),
+        Setting(f"{key}.port", sp.PORT_OR_NAME, f"Service port the route sends to{port_text}; default: the first "
+                "port.", values=f"{key}.port", part=SVC),
     ]
 
 

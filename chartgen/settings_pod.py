@@ -117,6 +117,11 @@ ROUTE_MATCH = closed({
 })
 ROUTE_RULE = closed({"matches": array(ROUTE_MATCH, maxItems=64), "filters": array({"type": "object"}),
                      "timeouts": closed({"request": STRING, "backendRequest": STRING})})
+GRPC_ROUTE_MATCH = closed({
+    "method": closed({"type": {"enum": ["Exact", "RegularExpression"]}, "service": STRING, "method": STRING}),
+    "headers": ROUTE_MATCH["properties"]["headers"],
+})
+GRPC_ROUTE_RULE = closed({"matches": array(GRPC_ROUTE_MATCH, maxItems=64), "filters": array({"type": "object"})})
 
 ENV_NAME = {"pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$"}
 KEY_REF = closed({"name": SUBDOMAIN, "key": {"type": "string", "minLength": 1}, "optional": BOOLEAN},
@@ -169,3 +174,14 @@ def container(sidecar: bool) -> dict[str, Any]:
 
 
 SERVICE_MONITOR_DURATION: dict[str, Any] = {"type": "string", "pattern": "^([0-9]+(ms|s|m|h))+$"}
+
+HOST_ALIAS = closed({"ip": {"type": "string", "minLength": 1},
+                     "hostnames": {"type": "array", "minItems": 1, "items": HOST}}, ["ip", "hostnames"])
+DNS_CONFIG = closed({
+    "nameservers": _d({"type": "array", "maxItems": 3, "items": {"type": "string", "minLength": 1}},
+                      "Nameserver IP addresses (at most 3), added to the policy's."),
+    "searches": _d({"type": "array", "maxItems": 32, "items": {"type": "string", "minLength": 1, "maxLength": 253}},
+                   "DNS search domains, added to the policy's."),
+    "options": _d(array(closed({"name": {"type": "string", "minLength": 1}, "value": STRING}, ["name"])),
+                  "resolv.conf options, e.g. [{name: ndots, value: \"2\"}]."),
+})

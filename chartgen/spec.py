@@ -36,6 +36,7 @@ from chartgen.workload_spec import (
     DisruptionBudget,
     Probe,
     Storage,
+    check_dns,
     check_topology_spread,
     check_volumes,
     parse_autoscaling,
@@ -440,6 +441,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
     check_service_monitor(raw, service, report)
     volumes = check_volumes(raw, _reserved_volumes(raw, bp), report)
     check_topology_spread(raw, report)
+    check_dns(raw, report)
     check_containers(raw, meta.name, volumes, meta.kube_version, report)
     return Settings(
         replicas=int(CATALOG.get(raw, "replicas")),

@@ -1,7 +1,7 @@
-"""Ingress and Gateway API HTTPRoute settings: the cross-field checks their schemas cannot make.
+"""Ingress and Gateway API HTTPRoute/GRPCRoute settings: the cross-field checks their schemas cannot make.
 
-The shapes are declared in chartgen/settings.py; here: an enabled Ingress needs hosts, an enabled HTTPRoute needs
-parentRefs, and every backend port names a port of the Service.
+The shapes are declared in chartgen/settings.py; here: an enabled Ingress needs hosts, an enabled HTTPRoute or
+GRPCRoute needs parentRefs, and every backend port names a port of the Service.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _port_problem(port: Any, service: Service) -> str | None:
 
 def check_traffic(raw: Mapping[str, Any], service: Service, report: Report) -> None:
     _check_ingress(raw, service, report)
-    _check_http_route(raw, service, report)
+    _check_routes(raw, service, report)
 
 
 def _check_ingress(raw: Mapping[str, Any], service: Service, report: Report) -> None:
@@ -42,11 +42,12 @@ def _check_ingress(raw: Mapping[str, Any], service: Service, report: Report) -> 
         report("ingress.enabled", "the Service has no ports to route to")
 
 
-def _check_http_route(raw: Mapping[str, Any], service: Service, report: Report) -> None:
-    if not CATALOG.get(raw, "httpRoute.enabled"):
-        return
-    if not CATALOG.get(raw, "httpRoute.parentRefs"):
-        report("httpRoute.parentRefs", "an enabled HTTPRoute needs at least one parentRef (a Gateway), e.g. "
-                                       "[{name: public, namespace: gateway-system}]")
-    if (problem := _port_problem(CATALOG.get(raw, "httpRoute.port"), service)) is not None:
-        report("httpRoute.port", problem)
+def _check_routes(raw: Mapping[str, Any], service: Service, report: Report) -> None:
+    for key, kind in (("httpRoute", "HTTPRoute"), ("grpcRoute", "GRPCRoute")):
+        if not CATALOG.get(raw, f"{key}.enabled"):
+            continue
+        if not CATALOG.get(raw, f"{key}.parentRefs"):
+            report(f"{key}.parentRefs", f"an enabled {kind} needs at least one parentRef (a Gateway), e.g. "
+                                        "[{name: public, namespace: gateway-system}]")
+        if (problem := _port_problem(CATALOG.get(raw, f"{key}.port"), service)) is not None:
+            report(f"{key}.port", problem)

@@ -5,6 +5,7 @@ Defaults come from the settings catalog (chartgen/settings.py) through the base 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -143,3 +144,27 @@ def check_topology_spread(raw: Mapping[str, Any], report: Report) -> None:
             report(f"topologySpreadConstraints[{i}]", f"duplicates {seen[key]} ({key[0]}, {key[1]}); the API server "
                                                       "refuses the pod template: change whenUnsatisfiable or drop it")
         seen[key] = f"topologySpreadConstraints[{i}]"
+
+
+
+def check_dns(raw: Mapping[str, Any], report: Report) -> None:
+    """What the API server refuses in a pod's DNS settings (validation.go validatePodDNSConfig and
+    ValidatePodSpec's hostAliases): dnsPolicy None without a nameserver, nameservers and hostAliases ips that are
+    no IP address."""
+    def bad_ip(text: Any) -> bool:
+        try:
+            ipaddress.ip_address(str(text))
+        except ValueError:
+            return True
+        return False
+
+    config = CATALOG.get(raw, "dnsConfig") or {}
+    if CATALOG.get(raw, "dnsPolicy") == "None" and not config.get("nameservers"):
+        report("dnsConfig.nameservers", "dnsPolicy None needs at least one nameserver (an IP address); the API "
+                                        "server refuses the pod template")
+    for i, server in enumerate(config.get("nameservers") or []):
+        if bad_ip(server):
+            report(f"dnsConfig.nameservers[{i}]", f"{server!r} is not an IP address")
+    for i, alias in enumerate(CATALOG.get(raw, "hostAliases")):
+        if bad_ip(alias.get("ip")):
+            report(f"hostAliases[{i}].ip", f"{alias.get('ip')!r} is not an IP address")

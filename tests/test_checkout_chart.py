@@ -95,9 +95,9 @@ def test_values_schema_and_check_catch_what_a_values_override_breaks(helm, tmp_p
                    "--set", "ingress.hosts[0].paths[0].path=/", "--set", "ingress.hosts[0].paths[0].pathType=Glob")
     assert not res.ok and "pathType" in res.message  # values.schema.json: the enum
     res = helm.run(*base, "--set", "ingress.hosts[0].host=checkout.dev.example.com",
-                   "--set", "ingress.hosts[0].paths[0].path=/", "--set", "ingress.hosts[0].paths[0].port=grpc")
+                   "--set", "ingress.hosts[0].paths[0].path=/", "--set", "ingress.hosts[0].paths[0].port=admin")
     assert res.ok, res.message
     out = tmp_path / "dev.yaml"
     out.write_text(res.stdout)
     result = CliRunner().invoke(app, ["check", str(out)])
-    assert result.exit_code == 1 and "CG-X-010" in result.output and "'grpc'" in result.output
+    assert result.exit_code == 1 and "CG-X-010" in result.output and "'admin'" in result.output

@@ -212,3 +212,33 @@ def test_policy_waivers_from_the_spec(helm, tmp_path):
     assert waived == ["CKV_K8S_35", "CKV_K8S_43"]
     assert errors_of(BASE + "policyWaivers: {CKV_K8S_35: short}") == [
         "charts/demo/chartgen.yaml:9: policyWaivers.CKV_K8S_35: 'short' is shorter than 10 characters"]
+
+
+@pytest.mark.parametrize("extra, path, message", [
+    ("dnsPolicy: None\n", "dnsConfig.nameservers", "dnsPolicy None needs at least one nameserver"),
+    ("dnsPolicy: None\ndnsConfig: {nameservers: [dns.example.com]}\n", "dnsConfig.nameservers[0]",
+     "'dns.example.com' is not an IP address"),
+    ("hostAliases: [{ip: gateway, hostnames: [a.example.com]}]\n", "hostAliases[0].ip", "'gateway' is not an IP"),
+    ("dnsPolicy: ClusterFirstWithHostnet\n", "dnsPolicy", "ClusterFirstWithHostNet"),
+    ("dnsConfig: {nameservers: [1.1.1.1, 8.8.8.8, 9.9.9.9, 1.0.0.1]}\n", "dnsConfig.nameservers", "3"),
+])
+def test_dns_settings_the_api_server_refuses_are_one_line(extra, path, message):
+    errors = errors_of(BASE + extra)
+    assert len(errors) == 1 and f": {path}: " in errors[0] and message in errors[0], errors
+
+
+@pytest.mark.parametrize("env, expected", [
+    ("dev", {"hostAliases": [{"ip": "10.20.0.15", "hostnames": ["payments-sandbox.acme.internal"]}],
+             "dnsConfig": {"options": [{"name": "ndots", "value": "2"}]}}),
+    ("staging", {"dnsPolicy": "ClusterFirst", "dnsConfig": {"options": [{"name": "ndots", "value": "2"}]}}),
+    ("prod", {"dnsConfig": {"options": [{"name": "ndots", "value": "2"}]}}),
+])
+def test_checkout_renders_its_dns_settings_per_environment(helm, env, expected):
+    from support import CHARTS
+
+    namespace = {"dev": "checkout-dev", "staging": "checkout-staging", "prod": "checkout"}[env]
+    deployments = [d for d in render(helm, CHARTS / "checkout", env, namespace) if d["kind"] == "Deployment"]
+    assert deployments
+    for d in deployments:
+        pod = d["spec"]["template"]["spec"]
+        assert {k: pod[k] for k in ("hostAliases", "dnsPolicy", "dnsConfig") if k in pod} == expected

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import yaml
 from render_helpers import find, render
-from support import helm_binary
+from support import CHARTS, helm_binary
 
 from chartgen.engine import generate
 from chartgen.errors import SpecErrors
@@ -136,3 +136,17 @@ def test_versions_without_istio_anywhere_split_by_http_route(helm, tmp_path):
     assert [(b["name"], b["weight"]) for b in find(docs, "HTTPRoute")["spec"]["rules"][0]["backendRefs"]] == [
         ("shop-v1", 80), ("shop-v2", 20)]
     assert not [d for d in docs if "istio.io" in d["apiVersion"]]
+
+
+@pytest.mark.parametrize("env, namespace, expected", [
+    ("prod", "checkout", {"checkout-v1": "2.4.1", "checkout-v2": "2.5.0"}),
+    ("staging", "checkout-staging", {"checkout-v1": "2.4.1", "checkout-v2": "2.5.0-rc.1"}),
+])
+def test_a_version_s_pods_carry_its_own_app_version(helm, env, namespace, expected):
+    """A version with its own image tag runs that version: its Deployment and pods say so (not the chart's
+    appVersion 2.4.1, which the versions without an image keep)."""
+    docs = render(helm, CHARTS / "checkout", env, namespace)
+    for name, version in expected.items():
+        deployment = find(docs, "Deployment", name)
+        assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == version
+        assert deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == version

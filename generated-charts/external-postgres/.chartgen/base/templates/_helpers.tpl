@@ -47,8 +47,10 @@ Common labels.
 {{- define "external-postgres.labels" -}}
 helm.sh/chart: {{ include "external-postgres.chart" . }}
 {{ include "external-postgres.selectorLabels" . }}
-{{- if .Chart.AppVersion }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- /* a version with its own image tag (istio.versions.<name>.image.tag) labels its objects with that tag */}}
+{{- $appVersion := .Values.versionAppVersion | default .Chart.AppVersion }}
+{{- if $appVersion }}
+app.kubernetes.io/version: {{ $appVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}

@@ -47,8 +47,10 @@ Common labels.
 {{- define "redis-cache.labels" -}}
 helm.sh/chart: {{ include "redis-cache.chart" . }}
 {{ include "redis-cache.selectorLabels" . }}
-{{- if .Chart.AppVersion }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- /* a version with its own image tag (istio.versions.<name>.image.tag) labels its objects with that tag */}}
+{{- $appVersion := .Values.versionAppVersion | default .Chart.AppVersion }}
+{{- if $appVersion }}
+app.kubernetes.io/version: {{ $appVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
@@ -88,7 +90,25 @@ runs one Deployment per version; empty otherwise.
 {{- end }}
 
 {{/*
-HTTPRoute backendRefs: one per version (its own Service, weighted as istio.versions), else the chart's Service.
+The Service port number a Gateway API route sends to (backendRefs take a number): `want` (a port name or number,
+default the first port) resolved against service.ports; `field` names the value in the error.
+*/}}
+{{- define "redis-cache.routePort" -}}
+{{- $want := .want | default (index .ctx.Values.service.ports 0).port }}
+{{- $port := 0 }}
+{{- range .ctx.Values.service.ports }}
+{{- if or (eq (toString .port) (toString $want)) (eq (toString (.name | default "")) (toString $want)) }}
+{{- $port = .port }}
+{{- end }}
+{{- end }}
+{{- if not $port }}
+{{- fail (printf "%s: %v names no Service port" .field $want) }}
+{{- end }}
+{{- $port }}
+{{- end }}
+
+{{/*
+HTTPRoute and GRPCRoute backendRefs: one per version (its own Service, weighted as istio.versions), else the chart's Service.
 */}}
 {{- define "redis-cache.httpRouteBackends" -}}
 {{- $versions := include "redis-cache.trafficVersions" .ctx | fromJson }}

@@ -47,8 +47,10 @@ Common labels.
 {{- define "webapp.labels" -}}
 helm.sh/chart: {{ include "webapp.chart" . }}
 {{ include "webapp.selectorLabels" . }}
-{{- if .Chart.AppVersion }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- /* a version with its own image tag (istio.versions.<name>.image.tag) labels its objects with that tag */}}
+{{- $appVersion := .Values.versionAppVersion | default .Chart.AppVersion }}
+{{- if $appVersion }}
+app.kubernetes.io/version: {{ $appVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
@@ -110,7 +112,25 @@ runs one Deployment per version; empty otherwise.
 {{- end }}
 
 {{/*
-HTTPRoute backendRefs: one per version (its own Service, weighted as istio.versions), else the chart's Service.
+The Service port number a Gateway API route sends to (backendRefs take a number): `want` (a port name or number,
+default the first port) resolved against service.ports; `field` names the value in the error.
+*/}}
+{{- define "webapp.routePort" -}}
+{{- $want := .want | default (index .ctx.Values.service.ports 0).port }}
+{{- $port := 0 }}
+{{- range .ctx.Values.service.ports }}
+{{- if or (eq (toString .port) (toString $want)) (eq (toString (.name | default "")) (toString $want)) }}
+{{- $port = .port }}
+{{- end }}
+{{- end }}
+{{- if not $port }}
+{{- fail (printf "%s: %v names no Service port" .field $want) }}
+{{- end }}
+{{- $port }}
+{{- end }}
+
+{{/*
+HTTPRoute and GRPCRoute backendRefs: one per version (its own Service, weighted as istio.versions), else the chart's Service.
 */}}
 {{- define "webapp.httpRouteBackends" -}}
 {{- $versions := include "webapp.trafficVersions" .ctx | fromJson }}
