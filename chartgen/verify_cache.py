@@ -115,7 +115,7 @@ class Cache:
 
         self.root = root or cache_dir()
         self.enabled = enabled
-        self.stat_index = StatIndex(self.root / "stat-index.json" if enabled else None)
+        self.stat_index = StatIndex(self.root / "stat-index" if enabled else None)
 
     def save_index(self) -> None:
         self.stat_index.save()
