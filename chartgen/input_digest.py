@@ -18,32 +18,57 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chartgen.stat_index import StatIndex
 
 
 class Uncacheable(Exception):
     """An input that cannot be digested completely: str() says which and why."""
 
 
-def tree_digest(root: Path, skip: frozenset[str] = frozenset()) -> str:
+def tree_digest(root: Path, skip: frozenset[str] = frozenset(), index: StatIndex | None = None) -> str:
     """sha256 over every file at or below root (a file root is digested alone), following symlinks.
 
     `skip` names folders that hold only derived files, never read (__pycache__ below chartgen's own code).
+    `index`: file digests remembered by stat (chartgen.stat_index); a file whose stat changed is read again.
     Raises Uncacheable.
     """
     h = hashlib.sha256()
-    for rel, path, mode in walk(root, skip):
-        h.update(f"{rel}\0{mode:o}\0".encode())
-        h.update(file_sha256(path))
+    for rel, path, st in walk(root, skip):
+        h.update(f"{rel}\0{stat.S_IMODE(st.st_mode):o}\0".encode())
+        h.update(file_sha256(path) if index is None else _indexed_sha256(path, st, index))
     return h.hexdigest()
 
 
-def paths_digest(paths: Iterable[str | Path]) -> str:
+def paths_digest(paths: Iterable[str | Path], index: StatIndex | None = None) -> str:
     """sha256 over each given path (as given) and the tree below it; a missing path counts as missing."""
     h = hashlib.sha256()
     for given in paths:
         present = os.path.lexists(given)
-        h.update(f"{given}\0{tree_digest(Path(given)) if present else 'missing'}\0".encode())
+        h.update(f"{given}\0{tree_digest(Path(given), index=index) if present else 'missing'}\0".encode())
     return h.hexdigest()
+
+
+def _indexed_sha256(path: Path, st: os.stat_result, index: StatIndex) -> bytes:
+    """The file's sha256, from the index while its stat is the one remembered; else read, and remembered when the
+    file's stat after reading is the one before (a file written during the read is not)."""
+    from chartgen.stat_index import identity, now_ns
+
+    before = identity(st)
+    known = index.lookup(path, before)
+    if known is not None:
+        return known
+    taken = now_ns()
+    digest = file_sha256(path)
+    try:
+        after = identity(path.stat())
+    except OSError as err:
+        raise Uncacheable(f"{path}: {err.strerror or err}") from None
+    if after == before:
+        index.remember(path, before, digest, taken)
+    return digest
 
 
 def file_sha256(path: Path) -> bytes:
@@ -57,19 +82,20 @@ def file_sha256(path: Path) -> bytes:
     return h.digest()
 
 
-def walk(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, Path, int]]:
-    """(relative path, path, permission bits) of every regular file, in a stable order; raises Uncacheable."""
+def walk(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """(relative path, path, stat, symlinks followed) of every regular file, in a stable order; raises
+    Uncacheable."""
     yield from _walk(root, "", frozenset(), skip)
 
 
 def _walk(path: Path, rel: str, above: frozenset[tuple[int, int]], skip: frozenset[str]
-          ) -> Iterator[tuple[str, Path, int]]:
+          ) -> Iterator[tuple[str, Path, os.stat_result]]:
     try:
         st = path.stat()  # follows a symlink, as helm does
     except OSError as err:
         raise Uncacheable(f"{path}: {err.strerror or err}") from None
     if stat.S_ISREG(st.st_mode):
-        yield rel or path.name, path, stat.S_IMODE(st.st_mode)
+        yield rel or path.name, path, st
         return
     if not stat.S_ISDIR(st.st_mode):
         raise Uncacheable(f"{path}: neither a file nor a folder")

@@ -30,6 +30,7 @@ from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.errors import ChartgenError
 from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult, user_helm_env
 from chartgen.input_digest import Uncacheable, paths_digest, tree_digest
+from chartgen.stat_index import StatIndex
 from chartgen.verify_cache import Cache, chartgen_fingerprint, checkov_fingerprint, key
 from chartgen.verify_check import ChartCheck, CheckConfigs, chart_check
 
@@ -413,18 +414,19 @@ class Progress:
     def stop(self) -> None: ...
 
 
-def run_key(helms: Helms, opts: VerifyOptions) -> str | None:
+def run_key(helms: Helms, opts: VerifyOptions, index: StatIndex | None = None) -> str | None:
     """The inputs every chart of a run shares (see chartgen.verify_cache); None when one cannot be digested."""
     from chartgen.policy import find_checkov
 
     try:
-        return key(helms.fingerprint(), chartgen_fingerprint(), opts.fingerprint(), user_helm_env(),
+        return key(helms.fingerprint(), chartgen_fingerprint(index), opts.fingerprint(), user_helm_env(),
                    checkov_fingerprint(find_checkov()) if opts.policy else "")
     except Uncacheable:
         return None
 
 
-def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs) -> str | None:
+def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs,
+              index: StatIndex | None = None) -> str | None:
     """The cache key of one chart's result; None when an input cannot be digested (then it is never cached)."""
     if shared is None:
         return None
@@ -433,16 +435,17 @@ def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: Che
     config_path = configs.path(chart)
     config = configs.load(config_path)
     try:
-        return key(shared, str(chart), str(chart.resolve()), tree_digest(chart),
-                   paths_digest([config_path] if config_path else []),
-                   paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()]))
+        return key(shared, str(chart), str(chart.resolve()), tree_digest(chart, index=index),
+                   paths_digest([config_path] if config_path else [], index),
+                   paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()], index))
     except Uncacheable:
         return None
 
 
-def _key_after(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs) -> str | None:
+def _key_after(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs,
+               index: StatIndex | None) -> str | None:
     try:
-        return chart_key(chart, shared, opts, configs)
+        return chart_key(chart, shared, opts, configs, index)
     except ChartgenError:  # a configuration file that broke during the run: verified, not stored
         return None
 
@@ -474,8 +477,9 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     for c in charts:
         recover_interrupted(c)  # before the cache key reads the chart
     configs = CheckConfigs(opts.config, opts.run_checks)
-    shared = run_key(helms, opts) if cache.enabled else None
-    keys = {c: chart_key(c, shared, opts, configs) for c in charts}
+    index = cache.stat_index
+    shared = run_key(helms, opts, index) if cache.enabled else None
+    keys = {c: chart_key(c, shared, opts, configs, index) for c in charts}
     results: dict[Path, ChartResult] = {}
     todo: list[ChartTarget] = []
     for c in charts:
@@ -493,14 +497,15 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     fresh = _run_targets(todo, helms, opts, jobs, progress, checks)
     if opts.policy is not None:
         _scan_policy(fresh, opts.policy)
-    shared_after = run_key(helms, opts) if cache.enabled else None
+    shared_after = run_key(helms, opts, index) if cache.enabled else None
     for target, result in zip(todo, fresh, strict=True):
         for e in result.envs:
             e.manifests = ""  # keep memory flat; renderings are not cached
         k = keys[target.path]
-        if k is not None and k == _key_after(target.path, shared_after, opts, configs):
+        if k is not None and k == _key_after(target.path, shared_after, opts, configs, index):
             cache.put_entry(k, result.to_dict())
         results[target.path] = result
+    cache.save_index()
     progress.stop()
     return [results[c] for c in charts]
 

@@ -33,11 +33,14 @@ import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartgen import __version__
 from chartgen.input_digest import file_sha256, paths_digest, tree_digest
 from chartgen.user_cache import user_cache
+
+if TYPE_CHECKING:
+    from chartgen.stat_index import StatIndex
 
 ENTRY_FORMAT = 2  # bump when the shape of an entry changes: older entries become misses
 
@@ -49,12 +52,13 @@ def cache_dir() -> Path:
     return user_cache("verify")
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
+@lru_cache(maxsize=4)
+def code_fingerprint(index: StatIndex | None = None) -> str:
     """chartgen's version, code and data (a development checkout changes without a bump), Python and the versions
     of chartgen's dependencies (YAML parsing, the Kubernetes schemas, CEL, the three-way merge)."""
     package = Path(__file__).resolve().parent
-    return key(__version__, tree_digest(package, skip=frozenset({"__pycache__"})), sys.version, _dependencies())
+    code = tree_digest(package, skip=frozenset({"__pycache__"}), index=index)
+    return key(__version__, code, sys.version, _dependencies())
 
 
 def _dependencies() -> dict[str, str | None]:
@@ -70,18 +74,18 @@ def _dependencies() -> dict[str, str | None]:
     return out
 
 
-def blueprint_fingerprint() -> str:
+def blueprint_fingerprint(index: StatIndex | None = None) -> str:
     """The blueprint library chartgen generates from ($CHARTGEN_BLUEPRINTS or the shipped one): where and what.
     Computed on every call: the variable and the folder may change within one process."""
     from chartgen.blueprint_root import default_root
 
     root = default_root()
-    return key(str(root.resolve()), tree_digest(root))
+    return key(str(root.resolve()), tree_digest(root, index=index))
 
 
-def chartgen_fingerprint() -> str:
+def chartgen_fingerprint(index: StatIndex | None = None) -> str:
     """Everything of chartgen that decides what it generates and checks: its code and its blueprint library."""
-    return key(code_fingerprint(), blueprint_fingerprint())
+    return key(code_fingerprint(index), blueprint_fingerprint(index))
 
 
 def checkov_fingerprint(checkov: str) -> str:
@@ -101,11 +105,20 @@ def key(*parts: str | Mapping[str, Any]) -> str:
 
 
 class Cache:
-    """A folder of JSON entries; `enabled=False` makes every lookup a miss and stores nothing."""
+    """A folder of JSON entries; `enabled=False` makes every lookup a miss and stores nothing.
+
+    `stat_index` remembers the digests of the files that keys read (chartgen.stat_index), in the same folder;
+    `save_index()` writes it."""
 
     def __init__(self, root: Path | None = None, enabled: bool = True):
+        from chartgen.stat_index import StatIndex
+
         self.root = root or cache_dir()
         self.enabled = enabled
+        self.stat_index = StatIndex(self.root / "stat-index" if enabled else None)
+
+    def save_index(self) -> None:
+        self.stat_index.save()
 
     def _path(self, k: str) -> Path:
         return self.root / k[:2] / f"{k}.json"

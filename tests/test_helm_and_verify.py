@@ -227,3 +227,29 @@ def test_snapshot_of_an_environment_no_chart_has_is_exit_2():
     assert res.exit_code == 2, res.output
     assert res.output == ("error: chartgen snapshot: --env: no chart below the given paths has environment 'qa'; "
                           "environments: dev, prod, staging\n")
+
+
+def test_verify_lints_each_environment_with_its_own_values(tmp_path):
+    """`helm lint --strict` per environment finds what one lint with the chart's values and `helm template` per
+    environment do not (issue 27 measured it: lint renders its own way, as release "test-release" in lint mode,
+    and checks names, selectors and deprecated APIs of that rendering): an object name only prod's values make
+    invalid. This guards the per-environment lint against an optimisation that drops it."""
+    chart = tmp_path / "names"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: names\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("name: fine\n")
+    (chart / "values-dev.yaml").write_text("name: also-fine\n")
+    (chart / "values-prod.yaml").write_text("name: bad_name\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\ndata: {a: '1'}\n")
+    helm = helm_binary("4.1.4")
+    assert helm.lint(chart, [], strict=True).ok  # one lint with the chart's own values passes
+    assert helm.template(chart, "names", "default", [chart / "values-prod.yaml"]).ok  # and so does prod's render
+    res = runner.invoke(app, ["verify", str(chart), "--helm", helm.path, "--no-check", "--format", "json",
+                              "--no-cache"])
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.output[res.output.index("{"):])
+    lint = {r["environment"]: [f["message"] for f in r["findings"] if f["rule"] == "HELM-LINT"]
+            for r in report["results"]}
+    assert lint["dev"] == []
+    assert len(lint["prod"]) == 1 and "bad_name" in lint["prod"][0] and "Kubernetes naming" in lint["prod"][0]
