@@ -59,6 +59,8 @@ def test_metadata_changes_and_dependencies_reach_chart_yaml_and_survive_regenera
     assert schema["properties"]["cache"]["type"] == "object"
     assert "cacheEndpoint" in schema["properties"]
     assert runner.invoke(app, ["generate", str(chart), "--check"]).exit_code == 0
+    # the README's traffic pictures are drawn without the subcharts (not built here), and say so
+    assert "The pictures leave out the subcharts (cache)" in (chart / "README.md").read_text()
 
 
 def test_a_dependency_renders_with_its_values(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """The README's traffic pictures (`readme.trafficGraph: true`): the generated chart is rendered with helm per
 environment, in a temporary folder, and each rendering's TrafficGraph replaces the README's marker as a ```mermaid
-block. The pictures are drawn from the chart exactly as written, so they show what helm installs."""
+block. The pictures are drawn from the chart exactly as written, so they show what helm installs, except for its
+dependencies: they are left out of the temporary copy (the drawing then never depends on whether `helm dependency
+build` has run, so generate and its drift check give the same README), and the README says so."""
 
 from __future__ import annotations
 
@@ -29,8 +31,21 @@ def add_pictures(tree: FileTree, spec: Spec) -> None:
         except OSError as exc:  # before the chart is written: nothing has changed
             raise ChartgenError(spec.file, "readme.trafficGraph", f"cannot write the chart to {tmp} to draw its "
                                 f"traffic: {exc.strerror or exc}; nothing was changed") from None
+        note = _drop_dependencies(root / "Chart.yaml")
         sections = [_section(spec, root, env.name, env.namespace) for env in spec.environments]
-    tree.add(README, tree[README].replace(MARKER, "\n".join(sections).rstrip("\n")))
+    tree.add(README, tree[README].replace(MARKER, (note + "\n".join(sections)).rstrip("\n")))
+
+
+def _drop_dependencies(chart_yaml: Path) -> str:
+    """Remove the dependencies from the temporary copy's Chart.yaml; the README's note naming them ("" if none)."""
+    import yaml
+
+    meta = yaml.safe_load(chart_yaml.read_text(encoding="utf-8")) if chart_yaml.is_file() else None
+    if not isinstance(meta, dict) or not meta.get("dependencies"):
+        return ""
+    names = [str(d.get("alias") or d.get("name")) for d in meta.pop("dependencies") if isinstance(d, dict)]
+    chart_yaml.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+    return f"The pictures leave out the subcharts ({', '.join(names)}): each draws its own traffic.\n\n"
 
 
 def _section(spec: Spec, root: Path, env: str, namespace: str) -> str:
