@@ -109,14 +109,14 @@ def test_a_subchart_file_selects_its_parent(tmp_path, monkeypatch):
 
 def test_a_file_used_through_a_symlink_selects_every_chart_using_it(tmp_path, monkeypatch):
     repo = repo_with(tmp_path, "a", "b", "c")
-    (repo / "shared").mkdir()
-    (repo / "shared" / "_labels.tpl").write_text('{{- define "labels" }}team: x{{ end }}\n')
+    (repo / "common").mkdir()
+    (repo / "common" / "_labels.tpl").write_text('{{- define "labels" }}team: x{{ end }}\n')
     for name in ("a", "b"):
-        (repo / "charts" / name / "templates" / "_labels.tpl").symlink_to("../../../shared/_labels.tpl")
+        (repo / "charts" / name / "templates" / "_labels.tpl").symlink_to("../../../common/_labels.tpl")
     commit(repo, "share labels")
     git(repo, "branch", "-f", "main")
     monkeypatch.chdir(repo)
-    (repo / "shared" / "_labels.tpl").write_text('{{- define "labels" }}team: y{{ end }}\n')
+    (repo / "common" / "_labels.tpl").write_text('{{- define "labels" }}team: y{{ end }}\n')
     assert selected(repo / "charts") == ["a", "b"]
 
 
