@@ -49,6 +49,7 @@ def check_containers(raw: Mapping[str, Any], chart: str, volumes: list[str], kub
                     report(f"{where}.volumeMounts[{j}].name", f"{mount.get('name')!r} names no volume; allowed: "
                                                               f"{allowed}")
     _check_pre_stop(raw, kube, report)
+    check_security_context(raw, report)
 
 
 def _check_pre_stop(raw: Mapping[str, Any], kube: str, report: Report) -> None:
@@ -74,3 +75,29 @@ def check_service_monitor(raw: Mapping[str, Any], service: Service, report: Repo
         report("serviceMonitor.port", "a ServiceMonitor scrapes a named Service port; name one in service.ports")
     elif port is not None and port not in names:
         report("serviceMonitor.port", f"{port!r} names no Service port; allowed: {', '.join(names) or '(none named)'}")
+
+
+def check_security_context(raw: Mapping[str, Any], report: Report) -> None:
+    """What the API server refuses in a container's security context (validation.go
+    ValidateSecurityContext / AllowPrivilegeEscalation): allowPrivilegeEscalation false together with privileged
+    true or with CAP_SYS_ADMIN added. An extra container's own context is merged over the app's, as the chart
+    does, so the clash is found where the chart would render it."""
+    main = CATALOG.get(raw, "securityContext") or {}
+    _check_escalation(main, "securityContext", report)
+    for key in ("initContainers", "sidecars"):
+        for i, c in enumerate(CATALOG.get(raw, key)):
+            own = c.get("securityContext") or {}
+            if own:
+                _check_escalation({**main, **own}, f"{key}[{i}].securityContext", report)
+
+
+def _check_escalation(context: Mapping[str, Any], where: str, report: Report) -> None:
+    if context.get("allowPrivilegeEscalation") is not False:
+        return
+    if context.get("privileged") is True:
+        report(f"{where}.privileged", "true needs allowPrivilegeEscalation: true (the API server refuses privileged "
+                                      "with allowPrivilegeEscalation false); set both, or drop privileged")
+    added = ((context.get("capabilities") or {}).get("add")) or []
+    if any(str(cap).upper() in ("SYS_ADMIN", "CAP_SYS_ADMIN") for cap in added):
+        report(f"{where}.capabilities.add", "SYS_ADMIN needs allowPrivilegeEscalation: true (the API server refuses "
+                                            "it with allowPrivilegeEscalation false); set both, or drop SYS_ADMIN")

@@ -242,3 +242,32 @@ def test_checkout_renders_its_dns_settings_per_environment(helm, env, expected):
     for d in deployments:
         pod = d["spec"]["template"]["spec"]
         assert {k: pod[k] for k in ("hostAliases", "dnsPolicy", "dnsConfig") if k in pod} == expected
+
+
+@pytest.mark.parametrize("extra, path, message", [
+    ("securityContext: {privileged: true}\n", "securityContext.privileged", "needs allowPrivilegeEscalation: true"),
+    ("environments:\n  prod:\n    securityContext: {privileged: true}\n",
+     "environments.prod.securityContext.privileged", "needs allowPrivilegeEscalation: true"),
+    ("securityContext: {capabilities: {add: [SYS_ADMIN]}}\n", "securityContext.capabilities.add",
+     "SYS_ADMIN needs allowPrivilegeEscalation: true"),
+    ("sidecars: [{name: tool, image: busybox:1.36, securityContext: {privileged: true}}]\n",
+     "sidecars[0].securityContext.privileged", "needs allowPrivilegeEscalation: true"),
+])
+def test_a_privileged_override_over_the_hardened_defaults_is_refused(extra, path, message):
+    # The hardened default sets allowPrivilegeEscalation: false; privileged (or SYS_ADMIN) over it renders a pod
+    # the API server refuses (validation.go: "cannot set `allowPrivilegeEscalation` to false and `privileged` to
+    # true"), so generate must refuse it in one line instead of writing the chart.
+    errors = errors_of(BASE + extra)
+    assert len(errors) == 1 and f": {path}: " in errors[0] and message in errors[0], errors
+
+
+def test_privileged_with_escalation_allowed_renders_what_check_accepts(helm, tmp_path):
+    text = BASE + "securityContext: {privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false}\n"
+    chart = tmp_path / "demo"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(text)
+    write(generate(parse_spec_text(text, str(chart / "chartgen.yaml"))), chart)
+    for env in ("dev", "staging", "prod"):
+        context = find(render(helm, chart, env, "web"), "Deployment")["spec"]["template"]["spec"]["containers"][0][
+            "securityContext"]
+        assert context["privileged"] is True and context["allowPrivilegeEscalation"] is True, (env, context)
