@@ -328,6 +328,10 @@ def _projected(pt: PodTemplate, fld: str, projected: dict[str, Any]) -> Iterator
     for j, source in enumerate(as_list(projected.get("sources"))):
         source, sfld = as_dict(source), f"{fld}.sources[{j}]"
         written: list[Any] = []
+        kinds = [k for k in ("configMap", "secret", "downwardAPI", "serviceAccountToken") if source.get(k) is not None]
+        if len(kinds) > 1:
+            yield finding("CG-POD-003", pt.owner, f"{sfld}: Forbidden: may not specify more than 1 volume type per "
+                          f"source ({', '.join(kinds)})", field=sfld)
         for kind in ("configMap", "secret"):
             src = source.get(kind)
             if isinstance(src, dict):
@@ -1184,6 +1188,11 @@ def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]
     if min_domains is not None and tsc.get("whenUnsatisfiable") != "DoNotSchedule":
         yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {min_domains}: can only use "
                       "minDomains if whenUnsatisfiable=DoNotSchedule", field=f"{fld}.minDomains")
+    if (md := strict_int(min_domains)) is not None and md <= 0:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {md}: must be greater than 0",
+                      field=f"{fld}.minDomains")
+    for policy in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
+        yield from _enum(pt, f"{fld}.{policy}", tsc.get(policy), ("Honor", "Ignore"))
 
 
 def _spread_repeats(pt: PodTemplate, fld: str, spreads: list[dict[str, Any]]) -> Iterator[Finding]:
