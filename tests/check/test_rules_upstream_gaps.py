@@ -136,3 +136,22 @@ SIDECAR = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: d
 def test_sidecar_listeners(spec, n):
     found = run_rule("CG-MESH-038", SIDECAR + spec)
     assert len(found) == n and {f.severity for f in found} <= {E}
+
+
+@pytest.mark.parametrize("extra,n", [
+    ("  overhead: {cpu: 250m}\n", 1),
+    ("  runtimeClassName: kata\n  overhead: {cpu: 250m}\n", 0),  # a class outside the render: not decidable
+    ("  runtimeClassName: kata\n  overhead: {cpu: 250m}\n---\napiVersion: node.k8s.io/v1\nkind: RuntimeClass\n"
+     "metadata: {name: kata}\nhandler: kata\n", 1),
+    ("", 0),
+])
+def test_overhead_needs_a_runtime_class_with_overhead(extra, n):
+    pod = POD.replace("spec:\n", "spec:\n  containers: [{name: web, image: nginx:1.27}]\n") + extra
+    assert len(run_rule("CG-POD-016", pod)) == n
+
+
+@pytest.mark.parametrize("gates,n", [("[{name: a.io/x}, {name: a.io/y}]", 0), ("[{name: a.io/x}, {name: a.io/x}]", 1),
+                                     ("[{name: 'bad gate'}]", 1)])
+def test_scheduling_gates(gates, n):
+    pod = POD + f"  schedulingGates: {gates}\n  containers: [{{name: web, image: nginx:1.27}}]\n"
+    assert len([f for f in run_rule("CG-POD-011", pod) if "schedulingGates" in f.message]) == n

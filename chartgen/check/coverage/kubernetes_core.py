@@ -337,6 +337,8 @@ ENTRIES: tuple[Upstream, ...] = (
              "ValidateTopologySpreadConstraints", "maxSkew > 0, a topologyKey, whenUnsatisfiable known, minDomains > 0 "
              "and only with DoNotSchedule, nodeAffinityPolicy/nodeTaintsPolicy Honor or Ignore",
              rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.scheduling-gates", "kubernetes pkg/apis/core/validation: validateSchedulingGates",
+             "scheduling gate names are qualified names, each used once", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.spread-pair-unique", "kubernetes pkg/apis/core/validation: "
              "ValidateTopologySpreadConstraints", "a {topologyKey, whenUnsatisfiable} pair appears at most once in "
              "topologySpreadConstraints (ValidateSpreadConstraintNotRepeat)", rules=("CG-POD-011",)),

@@ -9,6 +9,7 @@
     workloads.py           pod templates: port names, workload selectors, probes, StatefulSet serviceName, SA
     pod_spec.py            what ValidatePodSpec rejects: volumes, containers, env, ports, probes, resources - CG-POD-*
     pod_gated_fields.py    feature-gated pod fields: DRA resource claims, clusterTrustBundle sources - CG-POD-014..015
+    runtime_class.py       pod overhead against its RuntimeClass (RuntimeClass admission) - CG-POD-016
     apps_spec.py           Deployment/StatefulSet/DaemonSet counts, strategies, claim templates - CG-APPS-*
     batch_spec.py          Job and CronJob fields, cron schedules, time zones - CG-BATCH-*
     availability.py        HPA targets, PodDisruptionBudgets, single replicas

@@ -939,6 +939,7 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         yield from _host_aliases(pt, f"{base}.hostAliases", as_list(spec.get("hostAliases")))
         yield from _os_fields(pt, base, spec)
         yield from _pod_identity(pt, base, spec)
+        yield from _scheduling_gates(pt, f"{base}.schedulingGates", as_list(spec.get("schedulingGates")))
         for c in _all_containers(pt):
             yield from _container_security(pt, c)
         if pt.owner.kind != "Pod" and as_list(spec.get("ephemeralContainers")):
@@ -951,6 +952,19 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 spec.get("activeDeadlineSeconds") is not None:
             yield finding("CG-POD-011", pt.owner, f"{base}.activeDeadlineSeconds: Invalid value: activeDeadlineSeconds "
                           f"in {pt.owner.kind} is not Supported", field=f"{base}.activeDeadlineSeconds")
+
+
+def _scheduling_gates(pt: PodTemplate, fld: str, gates: list[Any]) -> Iterator[Finding]:
+    """validateSchedulingGates: gate names are qualified names, each used once."""
+    seen: set[str] = set()
+    for i, gate in enumerate(gates):
+        name = as_dict(gate).get("name")
+        if isinstance(name, str) and (errs := qualified_name_errors(name)):
+            yield finding("CG-POD-011", pt.owner, f"{fld}[{i}]: Invalid value: {name!r}: {errs[0]}",
+                          field=f"{fld}[{i}]")
+        elif isinstance(name, str) and name in seen:
+            yield finding("CG-POD-011", pt.owner, f"{fld}[{i}]: Duplicate value: {name!r}", field=f"{fld}[{i}]")
+        seen.add(str(name))
 
 
 def _dns_config(pt: PodTemplate, fld: str, cfg: dict[str, Any]) -> Iterator[Finding]:
