@@ -155,3 +155,16 @@ def test_overhead_needs_a_runtime_class_with_overhead(extra, n):
 def test_scheduling_gates(gates, n):
     pod = POD + f"  schedulingGates: {gates}\n  containers: [{{name: web, image: nginx:1.27}}]\n"
     assert len([f for f in run_rule("CG-POD-011", pod) if "schedulingGates" in f.message]) == n
+
+
+@pytest.mark.parametrize("host,n", [
+    ("'*'", 0), ("web.example.com", 0), ("'*.example.com'", 0), ("ns/web.example.com", 0), ("'./*'", 0),
+    ("1.2.3.4", 0),
+    ("web", 1),  # short names are rejected on Gateways
+    ("foo.*.com", 1),
+    ("a/b/c.com", 1),
+])
+def test_istio_gateway_server_hosts(host, n):
+    gw = ("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public}\nspec:\n"
+          f"  servers: [{{port: {{number: 80, name: http, protocol: HTTP}}, hosts: [{host}]}}]\n")
+    assert len(run_rule("CG-ISTIO-017", gw)) == n

@@ -66,6 +66,9 @@ ENTRIES: tuple[Upstream, ...] = (
        "(DISABLE to STRICT, ISTIO_MUTUAL to DISABLE)", "CG-MESH-006"),
     # Gateway
     _m("gateway.servers-required", _GW, "validateServer: servers, hosts, port number/name/protocol", "CG-ISTIO-017"),
+    _m("gateway.server-hosts", _GW, "validateNamespaceSlashWildcardHostname: server hosts are [namespace/]host with "
+       "a `*`, `.` or DNS-label namespace and a `*`, wildcard-domain or IP host; short names are rejected",
+       "CG-ISTIO-017"),
     _m("gateway.server-tls-protocol", _GW, "validateServerTLS: HTTPS/TLS servers need tls, plain ones take none",
        "CG-ISTIO-016"),
     _m("gateway.conflicting-hosts", _AN + ": gateway/conflictinggateway (IST0145)", "two Gateways with one "
