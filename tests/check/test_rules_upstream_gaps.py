@@ -168,3 +168,25 @@ def test_istio_gateway_server_hosts(host, n):
     gw = ("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public}\nspec:\n"
           f"  servers: [{{port: {{number: 80, name: http, protocol: HTTP}}, hosts: [{host}]}}]\n")
     assert len(run_rule("CG-ISTIO-017", gw)) == n
+
+
+@pytest.mark.parametrize("kind,meta,extra,export,n", [
+    ("VirtualService", "", "", "['.']", 0),
+    ("VirtualService", "", "", "['.', istio-system, team-a]", 0),
+    ("VirtualService", "", "", "['*', istio-system]", 1),
+    ("VirtualService", "", "", "[a, a]", 1),
+    ("VirtualService", ", namespace: shop", "", "['.', shop]", 1),  # `.` is the object's own namespace
+    ("VirtualService", "", "", "['.', shop]", 0),  # namespace unknown: `.` may or may not be shop
+    ("VirtualService", "", "", "['~']", 1),
+    ("ServiceEntry", "", "", "['~']", 0),
+    ("ServiceEntry", "", "", "['~', '.']", 1),
+    ("VirtualService", "", "", "[Bad_ns]", 1),
+    ("DestinationRule", "", "  workloadSelector: {matchLabels: {app: web}}\n", "['*']", 1),
+    ("DestinationRule", "", "  workloadSelector: {matchLabels: {app: web}}\n", "[team-a]", 0),
+    ("DestinationRule", ", namespace: shop", "  workloadSelector: {matchLabels: {app: web}}\n", "[team-a]", 1),
+    ("DestinationRule", "", "  workloadSelector: {matchLabels: {app: web}}\n", "['.', team-a]", 1),
+])
+def test_export_to(kind, meta, extra, export, n):
+    doc = (f"apiVersion: networking.istio.io/v1\nkind: {kind}\nmetadata: {{name: web{meta}}}\nspec:\n"
+           f"  hosts: [web.example.com]\n  host: web\n{extra}  exportTo: {export}\n")
+    assert len(run_rule("CG-MESH-039", doc)) == n

@@ -91,6 +91,9 @@ ENTRIES: tuple[Upstream, ...] = (
          "plane", "the injector's image is control-plane state, known only at admission"),
     # Sidecar
     _m("sidecar.egress-hosts", _SC, "validateSidecarEgress: hosts are namespace/dnsName", "CG-MESH-016"),
+    _m("export-to.entries", "istio pkg/config/validation: validateExportTo", "VirtualService/DestinationRule/"
+       "ServiceEntry exportTo entries are `.`, `*` or a namespace (`~` only on ServiceEntries), each once, `*` and "
+       "`~` alone; a DestinationRule with a workloadSelector stays in its namespace", "CG-MESH-039"),
     _m("sidecar.not-empty", _SC, "a Sidecar sets egress, ingress, outboundTrafficPolicy or inboundConnectionPool",
        "CG-MESH-038"),
     _m("sidecar.ingress-ports", _SC, "ingress listeners have a port, 1-65535, unique among IP-bound listeners; "
