@@ -190,3 +190,19 @@ def test_export_to(kind, meta, extra, export, n):
     doc = (f"apiVersion: networking.istio.io/v1\nkind: {kind}\nmetadata: {{name: web{meta}}}\nspec:\n"
            f"  hosts: [web.example.com]\n  host: web\n{extra}  exportTo: {export}\n")
     assert len(run_rule("CG-MESH-039", doc)) == n
+
+
+@pytest.mark.parametrize("hosts,n", [
+    ("[web, web.shop.svc.cluster.local, '*.example.com', 10.0.0.1]", 0),
+    ("['web:8080']", 1), ("['http://web']", 1), ("[web_api]", 1),
+])
+def test_virtual_service_host_syntax(hosts, n):
+    vs = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web}\nspec:\n"
+          f"  hosts: {hosts}\n  http: [{{route: [{{destination: {{host: web}}}}]}}]\n")
+    assert len(run_rule("CG-MESH-040", vs)) == n
+
+
+def test_sni_virtual_service_hosts_are_left_alone():
+    vs = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web}\nspec:\n"
+          "  hosts: ['web:8080']\n  tls: [{match: [{sniHosts: [web]}], route: [{destination: {host: web}}]}]\n")
+    assert run_rule("CG-MESH-040", vs) == []

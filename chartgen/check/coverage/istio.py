@@ -91,6 +91,10 @@ ENTRIES: tuple[Upstream, ...] = (
          "plane", "the injector's image is control-plane state, known only at admission"),
     # Sidecar
     _m("sidecar.egress-hosts", _SC, "validateSidecarEgress: hosts are namespace/dnsName", "CG-MESH-016"),
+    _m("vs.host-syntax", _VS, "ValidateWildcardDomain: hosts are domain names with an optional wildcard first "
+       "label, or IP addresses (no scheme, port or path)", "CG-MESH-040"),
+    _m("dr.host-syntax", _DR, "ValidateWildcardDomain: the host is a domain name with an optional wildcard first "
+       "label", "CG-MESH-040"),
     _m("export-to.entries", "istio pkg/config/validation: validateExportTo", "VirtualService/DestinationRule/"
        "ServiceEntry exportTo entries are `.`, `*` or a namespace (`~` only on ServiceEntries), each once, `*` and "
        "`~` alone; a DestinationRule with a workloadSelector stays in its namespace", "CG-MESH-039"),

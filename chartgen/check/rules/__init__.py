@@ -29,6 +29,7 @@
     istio_service_entries.py  ServiceEntry validation - CG-MESH-018
     istio_reachability.py  Sidecar egress against routed hosts, ISTIO_MUTUAL to external hosts - CG-MESH-023..024
     istio_validation.py    validateHTTPRoute fields, durations, DestinationRule traffic policies - CG-MESH-025..027
+    istio_hosts.py         VirtualService hosts and DestinationRule host syntax - CG-MESH-040
     istio_export.py        exportTo on VirtualServices, DestinationRules, ServiceEntries - CG-MESH-039
     istio_sidecar.py       Sidecar listeners: ports, catch-all egress, ingress TLS, egress proxy - CG-MESH-038
     istio_envoyfilter.py   EnvoyFilter patches that are ignored or order-dependent - CG-MESH-029..030
