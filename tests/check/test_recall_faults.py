@@ -184,9 +184,12 @@ spec: {controller: ingress-nginx}
                                         "DaemonSet")),
     "HPA minReplicas above maxReplicas": (
         "CG-HPA-001", lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"], "minReplicas", 12)),
-    "HPA utilization target with averageValue": (
+    # validateResourceSource: exactly one of averageUtilization and averageValue (a Utilization target that sets
+    # only averageValue is accepted, and the controller scales on the raw value)
+    "HPA resource target with averageUtilization and averageValue": (
         "CG-HPA-001", lambda d: setitem(obj(d, "HorizontalPodAutoscaler", "web")["spec"]["metrics"][0]["resource"],
-                                        "target", {"type": "Utilization", "averageValue": "500m"})),
+                                        "target", {"type": "Utilization", "averageUtilization": 70,
+                                                   "averageValue": "500m"})),
     "PDB with minAvailable and maxUnavailable": (
         "CG-AVAIL-001", lambda d: setitem(obj(d, "PodDisruptionBudget", "web")["spec"], "minAvailable", 1)),
     # --- 2. availability -----------------------------------------------------------------------------------

@@ -47,4 +47,10 @@ ENTRIES: tuple[Upstream, ...] = (
              "1000000000", rules=("CG-PRIO-001",)),
     Upstream("k8s.admission.priority.class-name", _ADM + "priority", "a pod's priorityClassName exists and "
              "spec.priority agrees with it", rules=("CG-PRIO-002",)),
+    Upstream("k8s.admission.runtimeclass.overhead", _ADM + "runtimeclass (validateOverhead)", "a pod sets "
+             "spec.overhead only with a RuntimeClass that defines one (no runtimeClassName, or a rendered class "
+             "without overhead: rejected)", rules=("CG-POD-016",)),
+    Upstream("k8s.admission.runtimeclass.overhead-matches", _ADM + "runtimeclass (validateOverhead)", "a pod's "
+             "spec.overhead equals its RuntimeClass's podFixed overhead", offline="RuntimeClasses are installed "
+             "with the node runtime, outside application charts"),
 )

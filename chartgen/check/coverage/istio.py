@@ -66,6 +66,9 @@ ENTRIES: tuple[Upstream, ...] = (
        "(DISABLE to STRICT, ISTIO_MUTUAL to DISABLE)", "CG-MESH-006"),
     # Gateway
     _m("gateway.servers-required", _GW, "validateServer: servers, hosts, port number/name/protocol", "CG-ISTIO-017"),
+    _m("gateway.server-hosts", _GW, "validateNamespaceSlashWildcardHostname: server hosts are [namespace/]host with "
+       "a `*`, `.` or DNS-label namespace and a `*`, wildcard-domain or IP host; short names are rejected",
+       "CG-ISTIO-017"),
     _m("gateway.server-tls-protocol", _GW, "validateServerTLS: HTTPS/TLS servers need tls, plain ones take none",
        "CG-ISTIO-016"),
     _m("gateway.conflicting-hosts", _AN + ": gateway/conflictinggateway (IST0145)", "two Gateways with one "
@@ -88,6 +91,23 @@ ENTRIES: tuple[Upstream, ...] = (
          "plane", "the injector's image is control-plane state, known only at admission"),
     # Sidecar
     _m("sidecar.egress-hosts", _SC, "validateSidecarEgress: hosts are namespace/dnsName", "CG-MESH-016"),
+    _m("vs.host-syntax", _VS, "ValidateWildcardDomain: hosts are domain names with an optional wildcard first "
+       "label, or IP addresses (no scheme, port or path)", "CG-MESH-040"),
+    _m("dr.host-syntax", _DR, "ValidateWildcardDomain: the host is a domain name with an optional wildcard first "
+       "label", "CG-MESH-040"),
+    _m("export-to.entries", "istio pkg/config/validation: validateExportTo", "VirtualService/DestinationRule/"
+       "ServiceEntry exportTo entries are `.`, `*` or a namespace (`~` only on ServiceEntries), each once, `*` and "
+       "`~` alone; a DestinationRule with a workloadSelector stays in its namespace", "CG-MESH-039"),
+    _m("sidecar.not-empty", _SC, "a Sidecar sets egress, ingress, outboundTrafficPolicy or inboundConnectionPool",
+       "CG-MESH-038"),
+    _m("sidecar.ingress-ports", _SC, "ingress listeners have a port, 1-65535, unique among IP-bound listeners; "
+       "defaultEndpoint is a loopback/any address with a port or unix://", "CG-MESH-038"),
+    _m("sidecar.ingress-tls", _SC, "ingress TLS takes no ISTIO_MUTUAL/AUTO_PASSTHROUGH mode, httpsRedirect or "
+       "credentialName", "CG-MESH-038"),
+    _m("sidecar.egress-listeners", _SC, "one port-less (catch-all) egress listener and it is last; egress ports "
+       "unique, port 0 only with a unix:// bind; every egress listener has hosts", "CG-MESH-038"),
+    _m("sidecar.egress-proxy-mode", _SC, "outboundTrafficPolicy.egressProxy only with mode ALLOW_ANY",
+       "CG-MESH-038"),
     _m("sidecar.one-per-namespace", _AN + ": sidecar/defaultselector (IST0111)", "one namespace-wide Sidecar "
        "per namespace", "CG-MESH-017"),
     # security
@@ -159,6 +179,10 @@ ENTRIES: tuple[Upstream, ...] = (
     _off("analyzer.invalid-annotation-values", _AN + ": annotations (IST0125, IST0135, IST0136)", "annotation "
          "values parse; deprecated and alpha annotations", "the valid values and phases come from the control "
          "plane's annotation table of the installed Istio version"),
+    _off("analyzer.unknown-annotation", _AN + ": annotations (IST0108)", "an annotation in an istio.io domain is "
+         "one Istio knows", "the known annotations are the installed Istio version's table (istio/api "
+         "annotation/annotations.yaml), which gains and retires names every release; a name unknown to one table "
+         "is valid for another control plane, so the render alone cannot decide it"),
     _off("analyzer.mesh-networks", _AN + ": multicluster (IST0126, IST0165)", "mesh networks and multi-cluster "
          "services are consistent", "mesh networks and remote clusters are control-plane state"),
     _off("analyzer.webhooks", _AN + ": webhook (IST0139, IST0163, IST0164)", "injection webhooks reference a "

@@ -11,8 +11,22 @@ ENTRIES: tuple[Upstream, ...] = (
              "maxReplicas >= 1 and >= minReplicas", rules=("CG-HPA-001",)),
     Upstream("k8s.autoscaling.hpa.metric-source", _V + "validateMetricSpec", "a metric populates exactly the "
              "source its type names", rules=("CG-HPA-001",)),
-    Upstream("k8s.autoscaling.hpa.metric-target", _V + "validateMetricTarget", "a target type carries its value; "
-             "Utilization only for resource metrics and > 0", rules=("CG-HPA-001",)),
+    Upstream("k8s.autoscaling.hpa.metric-target", _V + "validateMetricTarget", "a target type is Utilization, "
+             "Value or AverageValue; values are positive, averageUtilization > 0", rules=("CG-HPA-001",)),
+    Upstream("k8s.autoscaling.hpa.resource-metric", _V + "validateResourceSource / validateContainerResourceSource",
+             "a resource metric names its resource (and container) and sets exactly one of averageUtilization and "
+             "averageValue", rules=("CG-HPA-001",)),
+    Upstream("k8s.autoscaling.hpa.pods-metric", _V + "validatePodsSource", "a pods metric names a metric (a path "
+             "segment name) and sets averageValue", rules=("CG-HPA-001",)),
+    Upstream("k8s.autoscaling.hpa.object-metric", _V + "validateObjectSource", "an object metric (custom metric "
+             "of another object) names the describedObject kind and name and a metric, and sets value or "
+             "averageValue", rules=("CG-HPA-001",)),
+    Upstream("k8s.autoscaling.hpa.external-metric", _V + "validateExternalSource", "an external metric names a "
+             "metric and sets exactly one of value and averageValue", rules=("CG-HPA-001",)),
+    Upstream("k8s.autoscaling.hpa.object-target-type", "kubernetes pkg/controller/podautoscaler "
+             "(computeStatusForObjectMetric)", "warning: an object metric's target type names the value it sets "
+             "(Value: value, AverageValue: averageValue), or the controller never computes it",
+             rules=("CG-HPA-001",)),
     Upstream("k8s.autoscaling.hpa.behavior", _V + "validateScalingRules", "policies are Pods/Percent with value > "
              "0 and periodSeconds 1-1800; stabilization 0-3600; selectPolicy known", rules=("CG-HPA-001",)),
     Upstream("k8s.autoscaling.hpa.target-exists", "kubernetes pkg/controller/podautoscaler (FailedGetScale)",

@@ -31,6 +31,21 @@ _POD: tuple[Upstream, ...] = (
              "projected sources (`conflicting duplicate paths`)", rules=("CG-POD-003",)),
     Upstream("k8s.core.pod.projected-token", _V + "validateProjectionSources", "a serviceAccountToken expires after "
              "10 minutes to 2^32 seconds", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.projected-one-type", _V + "validateProjectionSources", "a projected source has one "
+             "volume type (`may not specify more than 1 volume type per source`)", rules=("CG-POD-003",)),
+    Upstream("k8s.core.pod.projected-cluster-trust-bundle", _V + "validateProjectionSources", "warning: a "
+             "clusterTrustBundle source uses one of name and signerName, labelSelector only with signerName, a "
+             "relative unique path, no other type in the source (rejected with the ClusterTrustBundleProjection "
+             "gate on, dropped with it off)", rules=("CG-POD-015",)),
+    Upstream("k8s.core.pod.resource-claims", _V + "validatePodResourceClaims", "pod.spec.resourceClaims names are "
+             "unique DNS labels with exactly one of resourceClaimName and resourceClaimTemplateName (error from "
+             "1.34, DRA GA; warning before, the fields are dropped with the gate off)", rules=("CG-POD-014",)),
+    Upstream("k8s.core.pod.container-resource-claims", _V + "validateResourceClaimNames", "a container's "
+             "resources.claims names an entry of pod.spec.resourceClaims, once per request; no claims in pod-level "
+             "resources", rules=("CG-POD-014",)),
+    Upstream("k8s.core.pod.resource-claim-exists", "kubernetes pkg/scheduler (dynamicresources plugin)", "a "
+             "resourceClaimName names a ResourceClaim / a template a ResourceClaimTemplate, and a driver allocates "
+             "it", offline="DRA drivers, DeviceClasses and pre-created ResourceClaims are the cluster's state"),
     Upstream("k8s.core.pod.downward-api-items", _V + "validateDownwardAPIVolumeFile", "downwardAPI items have a "
              "relative path not starting with '..', one of fieldRef (metadata fields only) and resourceFieldRef",
              rules=("CG-POD-003",)),
@@ -225,6 +240,8 @@ _OBJECTS: tuple[Upstream, ...] = (
              "selector operators are In/NotIn/Exists/DoesNotExist with matching values", rules=("CG-API-004",)),
     Upstream("k8s.core.meta.annotations-valid", "apimachinery pkg/api/validation: ValidateAnnotations",
              "annotation keys are qualified names and the annotations total at most 256 KiB", rules=("CG-OBJ-001",)),
+    Upstream("k8s.core.meta.finalizers", "apimachinery pkg/api/validation: ValidateFinalizers", "metadata."
+             "finalizers are qualified names; orphan and foregroundDeletion are not both set", rules=("CG-OBJ-002",)),
     Upstream("k8s.core.meta.schema", "kube-apiserver OpenAPI schema (strict field validation)", "fields have the "
              "schema's types, required fields are present, unknown fields are rejected", rules=("CG-SCHEMA-001",)),
     Upstream("k8s.core.meta.api-version-served", "kube-apiserver discovery", "the apiVersion/kind is served by the "
@@ -316,6 +333,12 @@ ENTRIES: tuple[Upstream, ...] = (
     Upstream("k8s.core.service.clusterip-allocatable", _SVC, "a requested spec.clusterIP lies inside the cluster's "
              "service CIDR and is free", offline="the service CIDR and the allocated IPs are the cluster's state, "
              "not in the render"),
+    Upstream("k8s.core.pod.topology-spread", "kubernetes pkg/apis/core/validation: "
+             "ValidateTopologySpreadConstraints", "maxSkew > 0, a topologyKey, whenUnsatisfiable known, minDomains > 0 "
+             "and only with DoNotSchedule, nodeAffinityPolicy/nodeTaintsPolicy Honor or Ignore",
+             rules=("CG-POD-011",)),
+    Upstream("k8s.core.pod.scheduling-gates", "kubernetes pkg/apis/core/validation: validateSchedulingGates",
+             "scheduling gate names are qualified names, each used once", rules=("CG-POD-011",)),
     Upstream("k8s.core.pod.spread-pair-unique", "kubernetes pkg/apis/core/validation: "
              "ValidateTopologySpreadConstraints", "a {topologyKey, whenUnsatisfiable} pair appears at most once in "
              "topologySpreadConstraints (ValidateSpreadConstraintNotRepeat)", rules=("CG-POD-011",)),

@@ -2,11 +2,14 @@
 
     objects.py             every object: apiVersion/kind, duplicate keys/objects, names, labels, selectors
     annotations.py         annotation keys and total size - CG-OBJ-001
+    finalizers.py          metadata.finalizers names, orphan vs foregroundDeletion - CG-OBJ-002
     config_data.py         ConfigMap/Secret keys, base64 data, Secret types - CG-CFG-*
     service_spec.py        Service fields (ports, types, IPs, traffic policies) - CG-SVC-*
     service_endpoints.py   Service selector -> pods, targetPort -> containers
     workloads.py           pod templates: port names, workload selectors, probes, StatefulSet serviceName, SA
     pod_spec.py            what ValidatePodSpec rejects: volumes, containers, env, ports, probes, resources - CG-POD-*
+    pod_gated_fields.py    feature-gated pod fields: DRA resource claims, clusterTrustBundle sources - CG-POD-014..015
+    runtime_class.py       pod overhead against its RuntimeClass (RuntimeClass admission) - CG-POD-016
     apps_spec.py           Deployment/StatefulSet/DaemonSet counts, strategies, claim templates - CG-APPS-*
     batch_spec.py          Job and CronJob fields, cron schedules, time zones - CG-BATCH-*
     availability.py        HPA targets, PodDisruptionBudgets, single replicas
@@ -26,6 +29,9 @@
     istio_service_entries.py  ServiceEntry validation - CG-MESH-018
     istio_reachability.py  Sidecar egress against routed hosts, ISTIO_MUTUAL to external hosts - CG-MESH-023..024
     istio_validation.py    validateHTTPRoute fields, durations, DestinationRule traffic policies - CG-MESH-025..027
+    istio_hosts.py         VirtualService hosts and DestinationRule host syntax - CG-MESH-040
+    istio_export.py        exportTo on VirtualServices, DestinationRules, ServiceEntries - CG-MESH-039
+    istio_sidecar.py       Sidecar listeners: ports, catch-all egress, ingress TLS, egress proxy - CG-MESH-038
     istio_envoyfilter.py   EnvoyFilter patches that are ignored or order-dependent - CG-MESH-029..030
     istio_analyzers.py     istioctl analyzers over Kubernetes objects (annotations, selectors, ports, UID 1337,
                            image: auto), ServiceEntry addresses, shared Gateway certificates - CG-MESH-028, 031..036

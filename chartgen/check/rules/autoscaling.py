@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen.check.helpers import PodLookup, as_dict, as_list, containers, spec_of, strict_int
+from chartgen.check.helpers import PodLookup, as_dict, as_list, containers, path_segment_errors, spec_of, strict_int
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
+from chartgen.check.quantity import parse_quantity
 from chartgen.check.registry import finding, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -27,8 +28,11 @@ def _hpas(index: ManifestIndex) -> Iterator[Document]:
 
 @rule("CG-HPA-001", E, "HorizontalPodAutoscaler replicas, metrics or behavior invalid", "api",
       why=f"ValidateHorizontalPodAutoscalerSpec ({SRC}): minReplicas >= 1, maxReplicas >= 1 and >= minReplicas; "
-          "each metric populates exactly the source its type names, with a target whose type (Utilization, "
-          "Value, AverageValue) carries the matching value, Utilization only for resource metrics and > 0; "
+          "each metric populates exactly the source its type names; resource metrics name the resource and set "
+          "averageUtilization (> 0) or averageValue, pods metrics a metric name and averageValue, object metrics a "
+          "describedObject kind/name, a metric name and value or averageValue, external metrics exactly one of "
+          "value and averageValue; values are positive. An object metric whose target type does not name the "
+          "value it sets is accepted but never computed by the controller (warning). "
           "behavior policies are Pods/Percent with value > 0 and periodSeconds 1-1800, stabilization 0-3600.",
       fix="set minReplicas <= maxReplicas, and metrics like {type: Resource, resource: {name: cpu, target: "
           "{type: Utilization, averageUtilization: 70}}}",
@@ -93,27 +97,78 @@ def _metric(doc: Document, fld: str, m: dict[str, Any]) -> Iterator[Finding]:
         yield finding("CG-HPA-001", doc, f"{fld}.{others[0]}: Forbidden: must populate the given metric source only "
                       f"(type {mtype})", field=f"{fld}.{others[0]}")
     source = as_dict(m.get(key))
-    target = source.get("target")
-    if target is None:
+    if source.get("target") is None:
         return  # autoscaling/v2beta1-style fields or a schema error
-    target = as_dict(target)
-    tfld = f"{fld}.{key}.target"
+    sfld = f"{fld}.{key}"
+    for suffix, msg in _source_errors(key, source):
+        yield finding("CG-HPA-001", doc, f"{sfld}.{suffix}: {msg}", field=f"{sfld}.{suffix}")
+    yield from _target_reads(doc, sfld, key, as_dict(source.get("target")))
+
+
+def _source_errors(key: str, source: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """validateResourceSource / validateContainerResourceSource / validatePodsSource / validateObjectSource /
+    validateExternalSource and validateMetricTarget: what the API server rejects, per metric source."""
+    target = as_dict(source.get("target"))
     ttype = target.get("type")
     if ttype not in TARGET_TYPES:
-        yield finding("CG-HPA-001", doc, f"{tfld}.type: Unsupported value: {ttype!r}: supported values: "
-                      "\"Utilization\", \"Value\", \"AverageValue\"", field=f"{tfld}.type")
-        return
-    value_key = {"Utilization": "averageUtilization", "Value": "value", "AverageValue": "averageValue"}[str(ttype)]
-    if target.get(value_key) is None:
-        yield finding("CG-HPA-001", doc, f"{tfld}.{value_key}: Required value: must set {value_key} when the target "
-                      f"type is {ttype}", field=f"{tfld}.{value_key}")
-    if ttype == "Utilization" and key not in ("resource", "containerResource"):
-        yield finding("CG-HPA-001", doc, f"{tfld}.type: Invalid value: \"Utilization\": only resource metrics can "
-                      "use a utilization target", field=f"{tfld}.type")
+        yield "target.type", f"Invalid value: {ttype!r}: must be either Utilization, Value, or AverageValue"
+    for name in ("value", "averageValue"):
+        q = parse_quantity(target[name]) if target.get(name) is not None else None
+        if q is not None and q <= 0:
+            yield f"target.{name}", f"Invalid value: {target[name]!r}: must be positive"
     util = strict_int(target.get("averageUtilization"))
-    if util is not None and util <= 0:
-        yield finding("CG-HPA-001", doc, f"{tfld}.averageUtilization: Invalid value: {util}: must be greater than 0",
-                      field=f"{tfld}.averageUtilization")
+    if util is not None and util < 1:
+        yield "target.averageUtilization", f"Invalid value: {util}: must be greater than 0"
+    has = {k for k in ("value", "averageValue", "averageUtilization") if target.get(k) is not None}
+    if key in ("resource", "containerResource"):
+        if not source.get("name"):
+            yield "name", "Required value: must specify a resource name"
+        if key == "containerResource" and not source.get("container"):
+            yield "container", "Required value: must specify a container"
+        if not has & {"averageUtilization", "averageValue"}:
+            yield "target.averageUtilization", "Required value: must set either a target raw value or a target " \
+                "utilization"
+        elif {"averageUtilization", "averageValue"} <= has:
+            yield "target.averageValue", "Forbidden: may not set both a target raw value and a target utilization"
+        return
+    yield from _metric_identifier(as_dict(source.get("metric")))
+    if key == "pods" and "averageValue" not in has:
+        yield "target.averageValue", "Required value: must specify a positive target averageValue"
+    if key == "object":
+        ref = as_dict(source.get("describedObject"))
+        for part in ("kind", "name"):
+            if not ref.get(part):
+                yield f"describedObject.{part}", "Required value"
+            elif errs := path_segment_errors(str(ref[part])):
+                yield f"describedObject.{part}", f"Invalid value: {ref[part]!r}: {errs[0]}"
+    if key in ("object", "external") and not has & {"value", "averageValue"}:
+        yield "target.averageValue", "Required value: must set either a target value or averageValue"
+    if key == "external" and {"value", "averageValue"} <= has:
+        yield "target.value", "Forbidden: may not set both a target value for metric and a per-pod target"
+
+
+def _metric_identifier(metric: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """validateMetricIdentifier: a metric name is required and a valid path segment name."""
+    name = metric.get("name")
+    if not name:
+        yield "metric.name", "Required value: must specify a metric name"
+    elif errs := path_segment_errors(str(name)):
+        yield "metric.name", f"Invalid value: {name!r}: {errs[0]}"
+
+
+def _target_reads(doc: Document, sfld: str, key: str, target: dict[str, Any]) -> Iterator[Finding]:
+    """Accepted by the API server, but the HPA controller (computeStatusForObjectMetric) reads an object metric's
+    value for type Value and averageValue for type AverageValue, and fails the metric otherwise."""
+    ttype = target.get("type")
+    value_key = {"Value": "value", "AverageValue": "averageValue"}.get(str(ttype))
+    accepted = target.get("value") is not None or target.get("averageValue") is not None
+    reads_its_value = value_key is not None and target.get(value_key) is not None
+    if key != "object" or ttype not in TARGET_TYPES or not accepted or reads_its_value:
+        return
+    what = f"{value_key} is not set" if value_key else "object metrics take only Value or AverageValue targets"
+    yield finding("CG-HPA-001", doc, f"{sfld}.target.type: {ttype}: {what}; the HPA controller reports `invalid "
+                  "object metric source` and never computes this metric (the API server accepts it)",
+                  field=f"{sfld}.target.type", severity=W)
 
 
 def _scaling_rules(doc: Document, fld: str, rules: dict[str, Any]) -> Iterator[Finding]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from chartgen.check.helpers import ISTIO_NETWORKING, as_dict, as_int, as_list, fmt_labels, spec_of
+from chartgen.check.helpers import ISTIO_NETWORKING, as_dict, as_int, as_list, fmt_labels, is_ip, spec_of
 from chartgen.check.mesh import TLS_PROTOCOLS, hosts_overlap, servers_of, strip_ns
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
+from chartgen.check.rules.istio_service_entries import wildcard_domain_ok
 
 LAYER = "istio"
+_ISTIO_LABEL = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$")  # istio pkg/config/labels
 
 
 @rule(
@@ -170,6 +173,21 @@ def gateway_tls(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 )
 
 
+def gateway_host_error(host: str) -> str | None:
+    """validateNamespaceSlashWildcardHostname (isGateway): `[namespace/]host`, the namespace `*`, `.` or a DNS
+    label; the host `*`, a wildcard domain with a dot, or an IP address (short names are rejected)."""
+    ns, sep, name = host.rpartition("/")
+    if sep and (not ns or "/" in ns or (ns not in ("*", ".") and not (len(ns) <= 63 and _ISTIO_LABEL.match(ns)))):
+        return f"invalid namespace value {ns!r} in gateway"
+    if name == "*":
+        return None
+    if "." not in name:
+        return "short names (non FQDN) are not allowed"
+    if not wildcard_domain_ok(name) and not is_ip(name):
+        return f"domain name {name!r} invalid"
+    return None
+
+
 @rule(
     "CG-ISTIO-017",
     Severity.ERROR,
@@ -213,6 +231,15 @@ def gateway_validation(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                     hint='add hosts (e.g. "*" or a domain)',
                     field=f"spec.servers[{si}].hosts",
                 )
+            for hi, host in enumerate(as_list(s.get("hosts"))):
+                if isinstance(host, str) and (host_err := gateway_host_error(host)):
+                    yield finding(
+                        "CG-ISTIO-017",
+                        gw,
+                        f"Gateway {gw.name}: server {si} host {host!r}: {host_err} (IST0106)",
+                        hint='use "*", a domain (web.example.com, *.example.com), optionally as namespace/host',
+                        field=f"spec.servers[{si}].hosts[{hi}]",
+                    )
             num = as_int(port.get("number"))
             if num is not None and not 1 <= num <= 65535:
                 yield finding(

@@ -328,6 +328,10 @@ def _projected(pt: PodTemplate, fld: str, projected: dict[str, Any]) -> Iterator
     for j, source in enumerate(as_list(projected.get("sources"))):
         source, sfld = as_dict(source), f"{fld}.sources[{j}]"
         written: list[Any] = []
+        kinds = [k for k in ("configMap", "secret", "downwardAPI", "serviceAccountToken") if source.get(k) is not None]
+        if len(kinds) > 1:
+            yield finding("CG-POD-003", pt.owner, f"{sfld}: Forbidden: may not specify more than 1 volume type per "
+                          f"source ({', '.join(kinds)})", field=sfld)
         for kind in ("configMap", "secret"):
             src = source.get(kind)
             if isinstance(src, dict):
@@ -935,6 +939,7 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
         yield from _host_aliases(pt, f"{base}.hostAliases", as_list(spec.get("hostAliases")))
         yield from _os_fields(pt, base, spec)
         yield from _pod_identity(pt, base, spec)
+        yield from _scheduling_gates(pt, f"{base}.schedulingGates", as_list(spec.get("schedulingGates")))
         for c in _all_containers(pt):
             yield from _container_security(pt, c)
         if pt.owner.kind != "Pod" and as_list(spec.get("ephemeralContainers")):
@@ -947,6 +952,19 @@ def pod_fields(index: ManifestIndex, opts: CheckOptions) -> Iterator[Finding]:
                 spec.get("activeDeadlineSeconds") is not None:
             yield finding("CG-POD-011", pt.owner, f"{base}.activeDeadlineSeconds: Invalid value: activeDeadlineSeconds "
                           f"in {pt.owner.kind} is not Supported", field=f"{base}.activeDeadlineSeconds")
+
+
+def _scheduling_gates(pt: PodTemplate, fld: str, gates: list[Any]) -> Iterator[Finding]:
+    """validateSchedulingGates: gate names are qualified names, each used once."""
+    seen: set[str] = set()
+    for i, gate in enumerate(gates):
+        name = as_dict(gate).get("name")
+        if isinstance(name, str) and (errs := qualified_name_errors(name)):
+            yield finding("CG-POD-011", pt.owner, f"{fld}[{i}]: Invalid value: {name!r}: {errs[0]}",
+                          field=f"{fld}[{i}]")
+        elif isinstance(name, str) and name in seen:
+            yield finding("CG-POD-011", pt.owner, f"{fld}[{i}]: Duplicate value: {name!r}", field=f"{fld}[{i}]")
+        seen.add(str(name))
 
 
 def _dns_config(pt: PodTemplate, fld: str, cfg: dict[str, Any]) -> Iterator[Finding]:
@@ -1184,6 +1202,11 @@ def _spread(pt: PodTemplate, fld: str, tsc: dict[str, Any]) -> Iterator[Finding]
     if min_domains is not None and tsc.get("whenUnsatisfiable") != "DoNotSchedule":
         yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {min_domains}: can only use "
                       "minDomains if whenUnsatisfiable=DoNotSchedule", field=f"{fld}.minDomains")
+    if (md := strict_int(min_domains)) is not None and md <= 0:
+        yield finding("CG-POD-011", pt.owner, f"{fld}.minDomains: Invalid value: {md}: must be greater than 0",
+                      field=f"{fld}.minDomains")
+    for policy in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
+        yield from _enum(pt, f"{fld}.{policy}", tsc.get(policy), ("Honor", "Ignore"))
 
 
 def _spread_repeats(pt: PodTemplate, fld: str, spreads: list[dict[str, Any]]) -> Iterator[Finding]:
