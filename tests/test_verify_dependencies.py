@@ -97,3 +97,31 @@ def test_a_repository_name_is_refused_with_what_to_do(tmp_path: Path) -> None:
     assert code == 1
     [finding] = report["charts"][0]["findings"]
     assert "repository name is unknown" in finding["message"] and "URL" in finding["hint"]
+
+
+def test_a_plain_umbrella_verifies_a_generated_chart_under_its_condition_and_global(tmp_path: Path) -> None:
+    """The other direction: a hand-written umbrella chart (no chartgen.yaml) depends on a generated chart by a
+    file:// folder, with `condition: webapp.enabled` and `global` values; verify builds it and renders it through
+    real helm (the generated values.schema.json accepts both keys)."""
+    shutil.copytree(CHARTS / "webapp", tmp_path / "webapp")
+    version = yaml.safe_load((tmp_path / "webapp" / "Chart.yaml").read_text())["version"]
+    root = tmp_path / "platform"
+    root.mkdir()
+    (root / "Chart.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "v2", "name": "platform", "version": "1.0.0", "dependencies": [
+            {"name": "webapp", "version": version, "repository": "file://../webapp", "condition": "webapp.enabled"}]}))
+    (root / "templates").mkdir()
+    (root / "templates" / "team.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: team}\ndata: {team: {{ .Values.global.team | quote }}}\n")
+    (root / "values.yaml").write_text(yaml.safe_dump({"global": {"team": "payments"}, "webapp": {"enabled": True}}))
+    (root / "values-on.yaml").write_text(yaml.safe_dump({"webapp": {"enabled": True}}))
+    (root / "values-off.yaml").write_text(yaml.safe_dump({"webapp": {"enabled": False}}))
+    code, report = verify(root)
+    assert code == 0, json.dumps(report, indent=1)[:3000]
+    assert [d["builtFrom"] for d in report["charts"][0]["dependencies"]] == ["file://../webapp"]
+    assert [r["environment"] for r in report["results"]] == ["off", "on"]
+    (root / "values-off.yaml").write_text(yaml.safe_dump({"webapp": {"enabled": "maybe"}}))
+    code, report = verify(root, "--no-cache")
+    assert code == 1  # helm validates the subchart's values against its schema: `enabled` must be a boolean
+    off = report["results"][0]
+    assert not off["template"]["ok"] and "enabled" in " ".join(off["template"]["messages"])
