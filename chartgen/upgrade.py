@@ -448,7 +448,7 @@ def service_selector_orphans(p: Pairing) -> Iterator[Issue]:
               fix="keep the labels the selector names on the pod template (add new labels beside them), or change "
                   "the selector in the same release to labels both the old and the new pods carry")
 def template_labels_orphan(p: Pairing) -> Iterator[Issue]:
-    new_pods = [labels for k, d in p.new.items() if k.kind in _WORKLOADS for labels in [_template_labels(d)]]
+    new_pods = [_template_labels(d) for k, d in p.new.items() if k.kind in _WORKLOADS]
     for key, old, new in p.pairs(*_WORKLOADS):
         a, b = _template_labels(old), _template_labels(new)
         if a == b or _spec(old).get("selector") != _spec(new).get("selector"):

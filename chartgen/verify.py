@@ -1,15 +1,16 @@
 """chart -> helm (lint --strict, template per environment) -> manifests -> checks, snapshots -> result.
 
-Per chart: drift check when it has a chartgen.yaml; then per environment `helm lint --strict`, `helm template`
-(and with a helm 3 binary for the matrix, a second rendering that must be the same), `chartgen check` on the
-rendering, and the snapshot comparison. Works on any chart folder: environments come from chartgen.yaml when there
-is one, else from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by
-chartgen.discovery, skipped when the verify cache (chartgen.verify_cache) holds their result, the rest run on a
-thread pool (helm is a subprocess); results come back in chart order. Before helm reads a chart, its Chart.yaml
-dependencies are made present in `charts/` (chartgen.dependencies; the key is taken again after a build). chartgen.verify_report turns them into a
-report. The check runs with what `chartgen check` would apply to the chart's files (chartgen.verify_check: the
-nearest .chartgen-check.yaml or --config), so both give one verdict on one rendering. A result is stored only when
-the chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same before and after its run.
+Per chart: drift check when it has a chartgen.yaml; then per environment `helm lint --strict`, `helm template` (and
+with a helm 3 binary for the matrix, a second rendering that must be the same), `chartgen check` on the rendering,
+and the snapshot comparison. Works on any chart folder: environments come from chartgen.yaml when there is one, else
+from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by chartgen.discovery, skipped
+when the verify cache (chartgen.verify_cache) holds their result, the rest run on a thread pool (helm is a
+subprocess); results come back in chart order. Before helm reads a chart, its Chart.yaml dependencies are made
+present in `charts/` (chartgen.dependencies; the key is taken again after a build). chartgen.verify_report turns
+them into a report. The check runs with what `chartgen check` would apply to the chart's files
+(chartgen.verify_check: the nearest .chartgen-check.yaml or --config), so both give one verdict on one rendering. A
+result is stored only when the chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same
+before and after its run.
 """
 
 from __future__ import annotations
