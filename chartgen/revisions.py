@@ -68,7 +68,11 @@ def _render_env(target: ChartTarget, env: EnvTarget, old_chart: Path | None, hel
     ns = namespace or env.namespace
     rel = release or target.name
     apis = target.with_api_versions(api_versions)
-    if current is None:
+    if current is None:  # not rendered by verify (diff --from-ref): its dependencies are built here as verify would
+        missing = prepare(target.path, helm).missing
+        if missing:
+            return EnvPair(env.name, ns, None, "", f"work tree: {'; '.join(m.message() for m in missing)} "
+                           f"({missing[0].fix})")
         new = helm.template(target.path, rel, ns, [env.values_file] if env.values_file else [],
                             kube_version=target.kube_version, api_versions=apis)
         if not new.ok:

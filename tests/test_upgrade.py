@@ -407,6 +407,42 @@ def test_revision_follows_file_dependencies_outside_the_chart(tmp_path: Path) ->
     assert "data.v: one -> two" in out
 
 
+LIB_DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: lib}
+spec:
+  selector: {matchLabels: {app: LABEL}}
+  template:
+    metadata: {labels: {app: LABEL}}
+    spec: {containers: [{name: lib, image: "nginx:1"}]}
+"""
+
+
+def test_upgrade_from_builds_the_revisions_file_dependency_as_it_was_there(tmp_path: Path) -> None:
+    """No archive is committed (charts/ is ignored): verify packages the file:// folder for the work tree, and the
+    copy of REF from the folder as it was at REF; the subchart's selector change is then the upgrade error."""
+    repo, chart = repo_with_chart(tmp_path)
+    lib = repo / "libs" / "lib"
+    (lib / "templates").mkdir(parents=True)
+    (lib / "Chart.yaml").write_text("apiVersion: v2\nname: lib\nversion: 0.1.0\n")
+    (lib / "templates" / "deploy.yaml").write_text(LIB_DEPLOY.replace("LABEL", "lib"))
+    with (chart / "Chart.yaml").open("a") as fh:
+        fh.write("dependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../../libs/lib\n")
+    (repo / ".gitignore").write_text("charts/web/charts/\n")
+    commit(repo, "v2: a subchart")
+    (lib / "templates" / "deploy.yaml").write_text(LIB_DEPLOY.replace("LABEL", "lib2"))
+    code, out = cli("verify", chart, "--upgrade-from", "HEAD", "--no-check", "--no-cache", "--format", "json")
+    assert code == 1, out
+    doc = json.loads(out)
+    assert [(f["rule"], f["resource"]["name"]) for r in doc["results"] for f in r["findings"]] == \
+        [("CG-UPG-001", "lib")]
+    assert doc["charts"][0]["dependencies"][0]["builtFrom"] == "file://../../libs/lib"
+    assert git(repo, "status", "--porcelain") == " M libs/lib/templates/deploy.yaml\n"  # the archive is ignored
+    code, out = cli("diff", chart, "--from-ref", "HEAD", "--env", "prod")
+    assert code == 1 and "spec.selector.matchLabels.app: lib -> lib2" in out, out
+
+
 def test_chart_that_did_not_exist_at_ref(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
