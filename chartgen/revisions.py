@@ -4,7 +4,8 @@
 The chart at REF is copied out of git (chartgen.git_revision) into a temporary folder and rendered as the release
 that is upgraded: the release name, namespace, kube version and API versions of the work tree's chart, with the
 environment's values file as it was at REF. An environment whose values file did not exist at REF is new (nothing
-to compare); a chart that did not exist at REF likewise.
+to compare); a chart that did not exist at REF likewise. The copy's dependencies are built as verify builds them
+(chartgen.dependencies: charts/ as committed, else file:// folders of the copied revision, else their repository).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from chartgen.dependencies import prepare
 from chartgen.diff import ManifestDiff
 from chartgen.errors import ChartgenError
 from chartgen.git_revision import Revision, checkout_chart, resolve
@@ -51,8 +53,13 @@ def render_pair(chart: Path, ref: str, helm: Helm, *, option: str, envs: Sequenc
     rev = resolve(ref, target.path, option)
     with tempfile.TemporaryDirectory(prefix="chartgen-rev-") as tmp:
         old_chart = checkout_chart(target.path, rev, Path(tmp), option)
-        pairs = tuple(_render_env(target, e, old_chart, helm, release, namespace, api_versions,
-                                  (current or {}).get(e.name)) for e in selected)
+        missing = prepare(old_chart, helm).missing if old_chart is not None else []
+        if missing:  # the revision's subcharts are out of reach: nothing can be compared
+            error = f"at the revision, {'; '.join(m.message() for m in missing)} ({missing[0].fix})"
+            pairs = tuple(EnvPair(e.name, namespace or e.namespace, None, "", error) for e in selected)
+        else:
+            pairs = tuple(_render_env(target, e, old_chart, helm, release, namespace, api_versions,
+                                      (current or {}).get(e.name)) for e in selected)
     return ChartPair(target.path, target.name, rev, pairs, old_chart is not None)
 
 
@@ -61,7 +68,11 @@ def _render_env(target: ChartTarget, env: EnvTarget, old_chart: Path | None, hel
     ns = namespace or env.namespace
     rel = release or target.name
     apis = target.with_api_versions(api_versions)
-    if current is None:
+    if current is None:  # not rendered by verify (diff --from-ref): its dependencies are built here as verify would
+        missing = prepare(target.path, helm).missing
+        if missing:
+            return EnvPair(env.name, ns, None, "", f"work tree: {'; '.join(m.message() for m in missing)} "
+                           f"({missing[0].fix})")
         new = helm.template(target.path, rel, ns, [env.values_file] if env.values_file else [],
                             kube_version=target.kube_version, api_versions=apis)
         if not new.ok:

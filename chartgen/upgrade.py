@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.check.helpers import as_dict, as_list, map_selector_matches
+from chartgen.check.helpers import as_dict, as_list, map_selector_matches, selector_matches
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.check.quantity import parse_quantity
 from chartgen.diff import MISSING, ResourceKey, field_changes, fmt_value, index_manifests
@@ -46,6 +46,7 @@ class Pairing:
 
     old: Mapping[ResourceKey, Doc]
     new: Mapping[ResourceKey, Doc]
+    namespace: str = ""  # the release namespace (keys name it None)
 
     def pairs(self, *kinds: str) -> Iterator[tuple[ResourceKey, Doc, Doc]]:
         for key in sorted(self.new):
@@ -398,26 +399,69 @@ def statefulset_renamed(p: Pairing) -> Iterator[Issue]:
                             detail=f" (claims of {old_key.name} are not reused)")
 
 
+_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
 def _old_pods(p: Pairing, namespace: str | None) -> list[tuple[ResourceKey, dict[str, Any], Doc]]:
     """(workload, pod template labels, workload) of the old rendering's workloads in a namespace."""
     return [(k, _template_labels(d), d) for k, d in sorted(p.old.items())
-            if k.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet") and k.namespace == namespace]
+            if k.kind in _WORKLOADS and k.namespace == namespace]
 
 
-@upgrade_rule("CG-UPG-102", Severity.WARNING, "Service selector no longer matches the running pods",
-              why="the Service is updated before the new pods are ready: while the old pods run, none of them "
-                  "matches the new selector and the Service has no endpoints (traffic fails until the rollout ends)",
-              fix="add the new labels to the pod template in one release and change the Service selector in the "
-                  "next")
+def _selector(doc: Doc) -> dict[str, Any]:
+    """A Service's map selector as a LabelSelector; a PodDisruptionBudget's LabelSelector as it is."""
+    sel = as_dict(_spec(doc).get("selector"))
+    return {"matchLabels": sel} if doc.get("kind") == "Service" else sel
+
+
+def _selects(doc: Doc, labels: dict[str, Any]) -> bool:
+    return selector_matches(_selector(doc), labels)
+
+
+_SELECTING = ("Service", "PodDisruptionBudget")
+_LOSS = {"Service": "the Service has no endpoints (traffic fails until the rollout ends)",
+         "PodDisruptionBudget": "the budget protects none of them (a drain may evict them all at once)"}
+
+
+@upgrade_rule("CG-UPG-102", Severity.WARNING, "Service or PodDisruptionBudget selector no longer matches the running "
+              "pods",
+              why="the Service (or PodDisruptionBudget) is updated before the new pods are ready: while the old pods "
+                  "run, none of them matches the new selector, so the Service has no endpoints (traffic fails until "
+                  "the rollout ends) and the budget protects no pod",
+              fix="add the new labels to the pod template in one release and change the selector in the next")
 def service_selector_orphans(p: Pairing) -> Iterator[Issue]:
-    for key, old, new in p.pairs("Service"):
+    for key, old, new in p.pairs(*_SELECTING):
         a, b = as_dict(_spec(old).get("selector")), as_dict(_spec(new).get("selector"))
         if not a or not b or a == b:
             continue
-        served = [(k, labels) for k, labels, _d in _old_pods(p, key.namespace) if map_selector_matches(a, labels)]
-        if served and not any(map_selector_matches(b, labels) for _k, labels in served):
+        served = [(k, labels) for k, labels, _d in _old_pods(p, key.namespace) if _selects(old, labels)]
+        if served and not any(_selects(new, labels) for _k, labels in served):
             names = ", ".join(k.label for k, _ in served)
-            yield Issue(key, "spec.selector", a, b, detail=f" (no pod of {names} as it runs now matches)")
+            yield Issue(key, "spec.selector", a, b, detail=f" (no pod of {names} as it runs now matches: "
+                        f"{_LOSS[key.kind]})")
+
+
+@upgrade_rule("CG-UPG-105", Severity.WARNING, "pod template labels leave a Service or PodDisruptionBudget without pods",
+              why="the workload's pods matched the Service (or PodDisruptionBudget) before; its new pod template "
+                  "does not, and no pod of the new rendering does: as the rollout replaces the pods the Service "
+                  "loses its endpoints (none when the rollout ends) and the budget protects fewer and then no pods",
+              fix="keep the labels the selector names on the pod template (add new labels beside them), or change "
+                  "the selector in the same release to labels both the old and the new pods carry")
+def template_labels_orphan(p: Pairing) -> Iterator[Issue]:
+    new_pods = [_template_labels(d) for k, d in p.new.items() if k.kind in _WORKLOADS]
+    for key, old, new in p.pairs(*_WORKLOADS):
+        a, b = _template_labels(old), _template_labels(new)
+        if a == b or _spec(old).get("selector") != _spec(new).get("selector"):
+            continue  # a changed workload selector is CG-UPG-001 already
+        for skey, sdoc in sorted(p.new.items()):
+            if skey.kind not in _SELECTING or skey.namespace != key.namespace or not _selector(sdoc):
+                continue
+            if _selects(sdoc, a) and not any(_selects(sdoc, labels) for labels in new_pods):
+                yield Issue(key, "spec.template.metadata.labels", a, b,
+                            detail=f" ({skey.label} selects {fmt_value(as_dict(_spec(sdoc).get('selector')))}: "
+                                   f"{_LOSS[skey.kind]} once the rollout ends)",
+                            fix=f"keep the labels {skey.label} selects on the pod template of {key.label}, or "
+                                "change both in one release to labels the old and new pods share")
 
 
 def _container_port_names(doc: Doc) -> set[str]:
@@ -453,6 +497,116 @@ def target_port_renamed(p: Pairing) -> Iterator[Issue]:
                             detail=f" ({', '.join(lacking)} as running now has no container port {target!r})")
 
 
+def _service_port_refs(key: ResourceKey, doc: Doc, release_ns: str) -> Iterator[tuple[str, str, Any]]:
+    """(field, Service name, port name or number) of every reference to a Service port in an Ingress, HTTPRoute,
+    GRPCRoute or Istio VirtualService (a VirtualService host counts when it is a short or in-cluster name)."""
+    spec = _spec(doc)
+    if key.kind == "Ingress":
+        backends = [("spec.defaultBackend", spec.get("defaultBackend"))]
+        for i, rule in enumerate(as_list(spec.get("rules"))):
+            for j, path in enumerate(as_list(as_dict(as_dict(rule).get("http")).get("paths"))):
+                backends.append((f"spec.rules[{i}].http.paths[{j}].backend", as_dict(path).get("backend")))
+        for where, backend in backends:
+            service = as_dict(as_dict(backend).get("service"))
+            port = as_dict(service.get("port"))
+            for form in ("name", "number"):
+                if service.get("name") and port.get(form) not in (None, ""):
+                    yield f"{where}.service.port.{form}", str(service["name"]), port[form]
+    elif key.kind in ("HTTPRoute", "GRPCRoute"):
+        for i, rule in enumerate(as_list(spec.get("rules"))):
+            for j, ref in enumerate(as_list(as_dict(rule).get("backendRefs"))):
+                ref = as_dict(ref)
+                if ref.get("kind", "Service") == "Service" and ref.get("group", "") == "" and "port" in ref:
+                    yield f"spec.rules[{i}].backendRefs[{j}].port", str(ref.get("name")), ref["port"]
+    elif key.kind == "VirtualService":
+        for proto in ("http", "tcp", "tls"):
+            for i, route in enumerate(as_list(spec.get(proto))):
+                for j, dest in enumerate(as_list(as_dict(route).get("route"))):
+                    d = as_dict(as_dict(dest).get("destination"))
+                    host, number = str(d.get("host", "")), as_dict(d.get("port")).get("number")
+                    parts = host.split(".")
+                    local = len(parts) == 1 or (len(parts) > 2 and parts[2] == "svc"
+                                                  and parts[1] == (key.namespace or release_ns))
+                    if number is not None and local:
+                        yield f"spec.{proto}[{i}].route[{j}].destination.port.number", parts[0], number
+
+
+_REFERRERS = ("Ingress", "HTTPRoute", "GRPCRoute", "VirtualService")
+
+
+def _has_port(service: Doc, port: Any) -> bool:
+    return any(isinstance(sp, dict) and (sp.get("name") == port if isinstance(port, str) else sp.get("port") == port)
+               for sp in as_list(_spec(service).get("ports")))
+
+
+def _ports_text(service: Doc) -> str:
+    return ", ".join(f"{sp.get('name') or '(unnamed)'}/{sp.get('port')}" for sp in as_list(_spec(service).get("ports"))
+                     if isinstance(sp, dict)) or "none"
+
+
+@upgrade_rule("CG-UPG-106", Severity.WARNING, "Service port renamed under a route that names it",
+              why="helm updates the Service before the Ingress, HTTPRoute, GRPCRoute or VirtualService that routes "
+                  "to it: while the route still names the old port (by name or number) the Service no longer has "
+                  "it, and requests through the route fail until the route is updated (for good if it never is)",
+              fix="rename the port in two releases: add the new port beside the old one, move the routes to it, "
+                  "then remove the old port")
+def route_port_renamed(p: Pairing) -> Iterator[Issue]:
+    for key, old, new in p.pairs(*_REFERRERS):
+        now = {field: port for field, _svc, port in _service_port_refs(key, new, p.namespace)}
+        for field, svc, port in _service_port_refs(key, old, p.namespace):
+            skey = ResourceKey("Service", key.namespace, svc)
+            before, after = p.old.get(skey), p.new.get(skey)
+            if before is None or after is None or not _has_port(before, port) or _has_port(after, port):
+                continue
+            yield Issue(key, field, port, now.get(field, MISSING),
+                        detail=f" (Service {svc} has no port {port!r} any more; its ports were {_ports_text(before)}, "
+                               f"now {_ports_text(after)})",
+                        fix=f"keep port {port!r} on Service {svc} for one release beside the new one, move "
+                            f"{key.label} to the new port, then drop the old one")
+
+
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def _probe_ports(container: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    for probe in _PROBES:
+        for handler in ("httpGet", "tcpSocket"):
+            port = as_dict(as_dict(container.get(probe)).get(handler)).get("port")
+            if isinstance(port, str):
+                yield f"{probe}.{handler}.port", port
+
+
+def _containers(doc: Doc) -> dict[str, dict[str, Any]]:
+    pod = as_dict(as_dict(_spec(doc).get("template")).get("spec"))
+    return {str(c.get("name")): c for group in ("initContainers", "containers")
+            for c in as_list(pod.get(group)) if isinstance(c, dict)}
+
+
+def _port_names(container: dict[str, Any]) -> dict[str, Any]:
+    return {str(port["name"]): port.get("containerPort") for port in as_list(container.get("ports"))
+            if isinstance(port, dict) and port.get("name")}
+
+
+@upgrade_rule("CG-UPG-107", Severity.WARNING, "probe names a container port that was renamed",
+              why="a probe's named port resolves in its own container: the container port of that name was renamed "
+                  "in this release and the probe still names the old one, so the kubelet cannot resolve it and the "
+                  "probe fails on every new pod (never ready, or restarted by the liveness probe)",
+              fix="point the probe at the new port name (or the port number)")
+def probe_port_renamed(p: Pairing) -> Iterator[Issue]:
+    for key, old, new in p.pairs(*_WORKLOADS, "Job"):
+        before = _containers(old)
+        for cname, container in _containers(new).items():
+            had, has = _port_names(as_dict(before.get(cname))), _port_names(container)
+            for field, port in _probe_ports(container):
+                if port in had and port not in has:
+                    renamed = [n for n, number in has.items() if number == had[port]]
+                    to = renamed[0] if renamed else MISSING
+                    yield Issue(key, f"spec.template.spec.containers[name={cname}].ports[containerPort={had[port]}]"
+                                     ".name", port, to,
+                                detail=f" (its {field} still names {port!r})",
+                                fix=f"set {field} of container {cname} to {to if renamed else had[port]!r}")
+
+
 @upgrade_rule("CG-UPG-104", Severity.WARNING, "PersistentVolumeClaim removed",
               why="helm deletes a PVC the chart no longer renders, and with it (reclaim policy Delete, the default "
                   "of dynamic provisioning) its volume and data",
@@ -475,7 +629,8 @@ def compare(old_text: str, new_text: str, namespace: str, *, where: str, file: s
     their message."""
     old = {k: d for k, d in index_manifests(old_text, namespace, where).items() if not _is_hook(d)}
     new = {k: d for k, d in index_manifests(new_text, namespace, where).items() if not _is_hook(d)}
-    pairing = Pairing(old, new)  # hooks are not upgraded: helm creates them anew (and never deletes them here)
+    # hooks are not upgraded: helm creates them anew (and never deletes them here)
+    pairing = Pairing(old, new, namespace)
     found: list[Finding] = []
     for rule in RULES.values():
         for issue in rule.check(pairing):
@@ -494,6 +649,6 @@ def to_finding(rule: UpgradeRule, issue: Issue, where: str, suffix: str = "") ->
 def rules_table() -> str:
     """The rules as a Markdown table (README)."""
     rows = ["| id | severity | title | why | fix |", "| --- | --- | --- | --- | --- |"]
-    for r in RULES.values():
+    for r in sorted(RULES.values(), key=lambda r: r.id):
         rows.append(f"| {r.id} | {r.severity} | {r.title} | {r.why} | {r.fix} |")
     return "\n".join(rows) + "\n"

@@ -1,14 +1,16 @@
 """chart -> helm (lint --strict, template per environment) -> manifests -> checks, snapshots -> result.
 
-Per chart: drift check when it has a chartgen.yaml; then per environment `helm lint --strict`, `helm template`
-(and with a helm 3 binary for the matrix, a second rendering that must be the same), `chartgen check` on the
-rendering, and the snapshot comparison. Works on any chart folder: environments come from chartgen.yaml when there
-is one, else from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by
-chartgen.discovery, skipped when the verify cache (chartgen.verify_cache) holds their result, the rest run on a
-thread pool (helm is a subprocess); results come back in chart order. chartgen.verify_report turns them into a
-report. The check runs with what `chartgen check` would apply to the chart's files (chartgen.verify_check: the
-nearest .chartgen-check.yaml or --config), so both give one verdict on one rendering. A result is stored only when
-the chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same before and after its run.
+Per chart: drift check when it has a chartgen.yaml; then per environment `helm lint --strict`, `helm template` (and
+with a helm 3 binary for the matrix, a second rendering that must be the same), `chartgen check` on the rendering,
+and the snapshot comparison. Works on any chart folder: environments come from chartgen.yaml when there is one, else
+from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by chartgen.discovery, skipped
+when the verify cache (chartgen.verify_cache) holds their result, the rest run on a thread pool (helm is a
+subprocess); results come back in chart order. Before helm reads a chart, its Chart.yaml dependencies are made
+present in `charts/` (chartgen.dependencies; the key is taken again after a build). chartgen.verify_report turns
+them into a report. The check runs with what `chartgen check` would apply to the chart's files
+(chartgen.verify_check: the nearest .chartgen-check.yaml or --config), so both give one verdict on one rendering. A
+result is stored only when the chart's key (`chart_key`, the inputs listed in chartgen.verify_cache) is the same
+before and after its run.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ import yaml
 
 from chartgen import snapshot
 from chartgen.check.model import Finding, ResourceRef, Severity
+from chartgen.dependencies import Prepared, Source, prepare
 from chartgen.errors import ChartgenError
 from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult, user_helm_env
 from chartgen.input_digest import Uncacheable, paths_digest, tree_digest
@@ -43,6 +46,7 @@ SNAPSHOT_CHANGED = "SNAPSHOT-CHANGED"
 SNAPSHOT_MISSING = "SNAPSHOT-MISSING"
 SNAPSHOT_OBSOLETE = "SNAPSHOT-OBSOLETE"
 POLICY = "POLICY"
+DEPENDENCY = "VERIFY-DEPENDENCY"
 
 
 @dataclass(frozen=True)
@@ -211,20 +215,22 @@ class ChartResult:
     envs: list[EnvResult] = field(default_factory=list)
     cached: bool = False
     api_versions: list[str] = field(default_factory=list)  # what helm template rendered with
-
+    dependencies: list[Source] = field(default_factory=list)  # where each subchart came from (chartgen.dependencies)
 
     def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
         return not any(f.severity >= fail_on for f in self.findings) and all(e.ok(fail_on) for e in self.envs)
 
     def to_dict(self) -> dict[str, Any]:
         return {"chart": self.chart, "findings": [f.to_dict() for f in self.findings],
-                "envs": [e.to_dict() for e in self.envs], "apiVersions": self.api_versions}
+                "envs": [e.to_dict() for e in self.envs], "apiVersions": self.api_versions,
+                "dependencies": [d.to_dict() for d in self.dependencies]}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ChartResult:
         return cls(d["chart"], [finding_from_dict(f) for f in d["findings"]],
                    [EnvResult.from_dict(e) for e in d["envs"]], cached=True,
-                   api_versions=list(d.get("apiVersions", [])))
+                   api_versions=list(d.get("apiVersions", [])),
+                   dependencies=[Source.from_dict(x) for x in d.get("dependencies", [])])
 
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
@@ -488,13 +494,19 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
             results[c] = hit
         else:
             todo.append(ChartTarget.load(c, opts.kube_version))
+    prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
+    for t in todo:
+        if prepared[t.path].missing:
+            keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
+        elif any(s.built_from for s in prepared[t.path].sources):
+            keys[t.path] = chart_key(t.path, shared, opts, configs, index)  # the verdict is on the built archives
     checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
               for t in todo if opts.run_checks}
     progress.start(len(charts))
     for c in charts:
         if c in results:
             progress.done(results[c], results[c].ok())
-    fresh = _run_targets(todo, helms, opts, jobs, progress, checks)
+    fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
     if opts.policy is not None:
         _scan_policy(fresh, opts.policy)
     shared_after = run_key(helms, opts, index) if cache.enabled else None
@@ -503,7 +515,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
             e.manifests = ""  # keep memory flat; renderings are not cached
         k = keys[target.path]
         if k is not None and k == _key_after(target.path, shared_after, opts, configs, index):
-            cache.put_entry(k, result.to_dict())
+            cache.put_entry(k, _as_found(result).to_dict())
         results[target.path] = result
     cache.save_index()
     progress.stop()
@@ -518,20 +530,32 @@ def _require_policy(policy: str) -> None:
     find_checkov()  # fail early, once, with the install hint
 
 
+def _as_found(result: ChartResult) -> ChartResult:
+    """The result as a later run that hits the cache sees it: every dependency is in charts/ by then."""
+    return replace(result, dependencies=[replace(d, built_from="") for d in result.dependencies])
+
+
 def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int, progress: Progress,
-                 checks: Mapping[Path, ChartCheck]) -> list[ChartResult]:
-    out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions))) for t in targets]
+                 checks: Mapping[Path, ChartCheck], prepared: Mapping[Path, Prepared]) -> list[ChartResult]:
+    out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
+                       dependencies=prepared[t.path].sources) for t in targets]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         submitted: list[tuple[Future[list[Finding]], list[Future[EnvResult]]]] = [
             (pool.submit(_chart_level, t, opts),
              [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
-              for e in selected_envs(t, opts)])
+              for e in selected_envs(t, opts)] if not prepared[t.path].missing else [])
             for t in targets]
-        for result, (chart_job, env_jobs) in zip(out, submitted, strict=True):
-            result.findings = chart_job.result()
+        for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
+            result.findings = chart_job.result() + dependency_findings(prepared[target.path])
             result.envs = [j.result() for j in env_jobs]
             progress.done(result, result.ok())
     return out
+
+
+def dependency_findings(prepared: Prepared) -> list[Finding]:
+    """One error per dependency that could not be obtained (the chart's environments were then not rendered)."""
+    return [_step(DEPENDENCY, Severity.ERROR, f"{m.message()}; the chart was not rendered",
+                  str(Path(m.chart) / "Chart.yaml"), m.fix) for m in prepared.missing]
 
 
 def _chart_level(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:

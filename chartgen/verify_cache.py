@@ -2,7 +2,8 @@
 
 The key (verify.chart_key) covers:
 - the chart folder as helm reads it: every file's relative path, permission bits and content, symbolic links
-  followed (subcharts, `crds/`, values files linked from elsewhere; chartgen.input_digest), chartgen's own state
+  followed (subcharts, `crds/`, values files linked from elsewhere; chartgen.input_digest; dependencies verify
+  built into `charts/` are digested after the build: chartgen.dependencies), chartgen's own state
   (.chartgen.lock, .chartgen/base) and the snapshots; the chart's path as given and resolved (a copy reports its
   own path, and the check configuration is found from it);
 - the check configuration that applies (.chartgen-check.yaml found upward, or --config: its path and content),

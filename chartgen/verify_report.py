@@ -9,6 +9,7 @@ from chartgen import reporting
 from chartgen.check.model import Finding, Severity
 from chartgen.reporting import Case, Line, Report, Section, StepRule, Summary, line
 from chartgen.verify import (
+    DEPENDENCY,
     DRIFT,
     LINT,
     MATRIX,
@@ -29,6 +30,7 @@ STEP_RULES = (
     StepRule(SNAPSHOT_CHANGED, "The rendering differs from its snapshot", Severity.ERROR),
     StepRule(SNAPSHOT_MISSING, "An environment has no snapshot (snapshots are enabled for the chart)", Severity.ERROR),
     StepRule(SNAPSHOT_OBSOLETE, "A snapshot of an environment the chart no longer has", Severity.WARNING),
+    StepRule(DEPENDENCY, "A dependency of the chart is neither in charts/ nor obtainable", Severity.ERROR),
 )
 
 
@@ -122,10 +124,12 @@ def verify_report(results: Sequence[ChartResult], helms: Helms, fail_on: Severit
     versions = f"helm v{helms.primary.version}" + (f", helm v{helms.matrix.version} (matrix)" if helms.matrix else "")
     data = {"helm": helms.primary.version, "helmMatrix": helms.matrix.version if helms.matrix else None,
             "charts": [{"chart": r.chart, "ok": r.ok(fail_on), "cached": r.cached, "apiVersions": list(r.api_versions),
+                        "dependencies": [d.to_dict() for d in r.dependencies],
                         "findings": [f.to_dict() for f in r.findings]} for r in results],
             "results": [_env_json(e, fail_on) for e in envs]}
     return Report("chartgen verify", tuple(findings), summary, fail_on, tuple(sections),
-                  (line(versions), *_api_lines(results)), tuple(cases), data, rules=_LazyRules())
+                  (line(versions), *_api_lines(results), *_dependency_lines(results)), tuple(cases), data,
+                  rules=_LazyRules())
 
 
 def _api_lines(results: Sequence[ChartResult]) -> list[Line]:
@@ -137,6 +141,12 @@ def _api_lines(results: Sequence[ChartResult]) -> list[Line]:
     return [line(f"helm template rendered {count} chart(s) with API versions {', '.join(versions)} (the charts' "
                  "templates test for them, or --api-versions; helm lint has no such option)")
             for versions, count in sorted(by_versions.items())]
+
+
+def _dependency_lines(results: Sequence[ChartResult]) -> list[Line]:
+    """Per chart with subcharts: which came from charts/ and which this run built (and from where)."""
+    return [line(f"{r.chart}: dependencies {'; '.join(d.describe() for d in r.dependencies)}"
+                 + (" (as stored in the cache)" if r.cached else "")) for r in results if r.dependencies]
 
 
 def write(fmt: str, results: Sequence[ChartResult], helms: Helms, out: Any, fail_on: Severity = Severity.ERROR,

@@ -62,6 +62,14 @@ def test_prod_is_an_istio_canary_with_every_production_feature(helm):
         "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/checkout"}
     assert find(docs, "ConfigMap", "checkout-config")["data"]["PAYMENT_TIMEOUT_MS"] == "3000"
     assert all(d["metadata"]["namespace"] == "checkout" for d in docs)
+    # issue 24's list: env from an existing Secret, imagePullSecrets, a PVC, scheduling (prod's dedicated nodes)
+    assert env["SENTRY_DSN"]["valueFrom"] == {"secretKeyRef": {"name": "checkout-sentry", "key": "dsn"}}
+    assert spec["imagePullSecrets"] == [{"name": "ghcr-pull"}]
+    assert volumes["receipts"]["persistentVolumeClaim"] == {"claimName": "checkout-receipts"}
+    assert {"name": "receipts", "mountPath": "/var/lib/checkout/receipts"} in spec["containers"][0]["volumeMounts"]
+    assert spec["nodeSelector"] == {"node-pool": "payments"}
+    assert spec["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "payments",
+                                    "effect": "NoSchedule"}]
 
 
 def test_no_secret_value_in_any_values_file():
@@ -70,7 +78,8 @@ def test_no_secret_value_in_any_values_file():
         for name, value in (data.get("env") or {}).items():
             assert isinstance(value, dict) or name.endswith("_FILE") or "PASSWORD" not in name, (f.name, name)
     values = yaml.safe_load((CHART / "values.yaml").read_text())
-    assert [v["secret"]["secretName"] for v in values["volumes"]] == ["checkout-db", "checkout-stripe"]
+    assert [v["secret"]["secretName"] for v in values["volumes"] if "secret" in v] == ["checkout-db", "checkout-stripe"]
+    assert values["env"]["SENTRY_DSN"] == {"secretKeyRef": {"name": "checkout-sentry", "key": "dsn"}}
 
 
 @pytest.mark.parametrize("api", [False, True], ids=["plain", "with-servicemonitor-api"])

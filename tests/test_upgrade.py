@@ -145,16 +145,86 @@ CASES = [
                                                            {"helm.sh/resource-policy": "keep"})) + "---\n" + CM),
 ]
 
+PDB = """\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
+"""
+# the Service selects a label the Deployment's selector does not name: the template may drop it
+TIERED = edit(DEPLOY, _set("spec.template.metadata.labels", {"app": "web", "tier": "fe"}))
+TIER_SVC = edit(SVC, _set("spec.selector", {"app": "web", "tier": "fe"}))
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+  - host: web.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}]}
+"""
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+"""
+VS = """\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web.example.com]
+  http: [{route: [{destination: {host: web.default.svc.cluster.local, port: {number: 80}}}]}]
+"""
+RENAMED_SVC = edit(SVC, _set("spec.ports", [{"name": "web", "port": 80, "targetPort": "http"}]))
+RENUMBERED_SVC = edit(SVC, _set("spec.ports", [{"name": "http", "port": 8080, "targetPort": "http"}]))
+TWO_PORT_SVC = edit(SVC, _set("spec.ports", [{"name": "http", "port": 80, "targetPort": "http"},
+                                             {"name": "web", "port": 8080, "targetPort": "http"}]))
+PROBED = edit(DEPLOY, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(
+    readinessProbe={"httpGet": {"path": "/", "port": "http"}}))
+PROBE_PORT_RENAMED = edit(PROBED, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(
+    ports=[{"name": "web", "containerPort": 8080}]))
+PROBE_FOLLOWS = edit(PROBE_PORT_RENAMED, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(
+    readinessProbe={"httpGet": {"path": "/", "port": "web"}}))
+
+
+def _docs(*texts: str) -> str:
+    return "---\n".join(texts)
+
+
+CASES += [
+    ("CG-UPG-102", _docs(DEPLOY, PDB),
+     _docs(DEPLOY, edit(PDB, _set("spec.selector", {"matchLabels": {"app": "web2"}}))),
+     _docs(DEPLOY, edit(PDB, _set("spec.selector", {"matchExpressions": [
+         {"key": "app", "operator": "In", "values": ["web", "web2"]}]})))),
+    ("CG-UPG-105", _docs(TIERED, TIER_SVC), _docs(DEPLOY, TIER_SVC),
+     _docs(edit(TIERED, _set("spec.template.metadata.labels", {"app": "web", "tier": "fe", "v": "2"})), TIER_SVC)),
+    ("CG-UPG-105", _docs(TIERED, edit(PDB, _set("spec.selector.matchLabels", {"tier": "fe"}))),
+     _docs(DEPLOY, edit(PDB, _set("spec.selector.matchLabels", {"tier": "fe"}))),
+     _docs(TIERED, edit(PDB, _set("spec.selector.matchLabels", {"tier": "fe"})))),
+    ("CG-UPG-106", _docs(DEPLOY, SVC, INGRESS),
+     _docs(DEPLOY, RENAMED_SVC, INGRESS.replace("name: http", "name: web")),
+     _docs(DEPLOY, TWO_PORT_SVC, INGRESS.replace("name: http", "name: web"))),
+    ("CG-UPG-106", _docs(DEPLOY, SVC, ROUTE), _docs(DEPLOY, RENUMBERED_SVC, ROUTE.replace("port: 80", "port: 8080")),
+     _docs(DEPLOY, TWO_PORT_SVC, ROUTE.replace("port: 80", "port: 8080"))),
+    ("CG-UPG-106", _docs(DEPLOY, SVC, VS), _docs(DEPLOY, RENUMBERED_SVC, VS),
+     _docs(DEPLOY, TWO_PORT_SVC, VS.replace("number: 80", "number: 8080"))),
+    ("CG-UPG-107", PROBED, PROBE_PORT_RENAMED, PROBE_FOLLOWS),
+]
+
 
 def rules_of(old: str, new: str) -> list[str]:
     return [f.rule for f in compare(old, new, "default", where="test")]
 
 
 def test_every_rule_has_a_case() -> None:
-    assert sorted(c[0] for c in CASES) == sorted(RULES)
+    assert sorted({c[0] for c in CASES}) == sorted(RULES)
 
 
-@pytest.mark.parametrize(("rule", "old", "bad", "twin"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("rule", "old", "bad", "twin"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_rule_fault_and_twin(rule: str, old: str, bad: str, twin: str) -> None:
     assert rules_of(old, bad) == [rule]
     if rule == "CG-UPG-104":  # the twin keeps the claim with the keep policy
@@ -170,6 +240,27 @@ def test_finding_names_object_field_both_values_and_fix() -> None:
                         "field changed"
     assert "kubectl delete statefulset db --cascade=orphan" in f.hint
     assert f.field == "spec.podManagementPolicy"
+
+
+def test_port_findings_name_the_object_the_field_both_values_and_what_to_do() -> None:
+    [f] = compare(_docs(DEPLOY, SVC, INGRESS), _docs(DEPLOY, RENAMED_SVC, INGRESS.replace("name: http", "name: web")),
+                  "default", where="w")
+    assert f.message.startswith("Ingress web: spec.rules[0].http.paths[0].backend.service.port.name: http -> web: ")
+    assert "Service web has no port 'http' any more; its ports were http/80, now web/80" in f.message
+    assert "keep port 'http' on Service web" in f.hint
+    [f] = compare(PROBED, PROBE_PORT_RENAMED, "default", where="w")
+    assert f.field == "spec.template.spec.containers[name=web].ports[containerPort=8080].name"
+    assert "http -> web" in f.message and "readinessProbe.httpGet.port still names 'http'" in f.message
+    assert f.hint == "set readinessProbe.httpGet.port of container web to 'web'"
+    [f] = compare(_docs(TIERED, TIER_SVC), _docs(DEPLOY, TIER_SVC), "default", where="w")
+    assert f.resource is not None and f.resource.kind == "Deployment"
+    assert "Service web selects" in f.message and "keep the labels Service web selects" in f.hint
+
+
+def test_a_selector_change_is_the_error_alone() -> None:
+    """The workload selector change is CG-UPG-001; the template labels that changed with it are not a warning too."""
+    both = edit(TIERED, _set("spec.selector", {"matchLabels": {"app": "web", "tier": "fe"}}))
+    assert rules_of(_docs(both, TIER_SVC), _docs(DEPLOY, TIER_SVC)) == ["CG-UPG-001"]
 
 
 def test_helm_hook_jobs_are_created_anew() -> None:
@@ -314,6 +405,42 @@ def test_revision_follows_file_dependencies_outside_the_chart(tmp_path: Path) ->
     code, out = cli("diff", chart, "--from-ref", "HEAD", "--env", "prod")
     assert code == 1, out
     assert "data.v: one -> two" in out
+
+
+LIB_DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: lib}
+spec:
+  selector: {matchLabels: {app: LABEL}}
+  template:
+    metadata: {labels: {app: LABEL}}
+    spec: {containers: [{name: lib, image: "nginx:1"}]}
+"""
+
+
+def test_upgrade_from_builds_the_revisions_file_dependency_as_it_was_there(tmp_path: Path) -> None:
+    """No archive is committed (charts/ is ignored): verify packages the file:// folder for the work tree, and the
+    copy of REF from the folder as it was at REF; the subchart's selector change is then the upgrade error."""
+    repo, chart = repo_with_chart(tmp_path)
+    lib = repo / "libs" / "lib"
+    (lib / "templates").mkdir(parents=True)
+    (lib / "Chart.yaml").write_text("apiVersion: v2\nname: lib\nversion: 0.1.0\n")
+    (lib / "templates" / "deploy.yaml").write_text(LIB_DEPLOY.replace("LABEL", "lib"))
+    with (chart / "Chart.yaml").open("a") as fh:
+        fh.write("dependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../../libs/lib\n")
+    (repo / ".gitignore").write_text("charts/web/charts/\n")
+    commit(repo, "v2: a subchart")
+    (lib / "templates" / "deploy.yaml").write_text(LIB_DEPLOY.replace("LABEL", "lib2"))
+    code, out = cli("verify", chart, "--upgrade-from", "HEAD", "--no-check", "--no-cache", "--format", "json")
+    assert code == 1, out
+    doc = json.loads(out)
+    assert [(f["rule"], f["resource"]["name"]) for r in doc["results"] for f in r["findings"]] == \
+        [("CG-UPG-001", "lib")]
+    assert doc["charts"][0]["dependencies"][0]["builtFrom"] == "file://../../libs/lib"
+    assert git(repo, "status", "--porcelain") == " M libs/lib/templates/deploy.yaml\n"  # the archive is ignored
+    code, out = cli("diff", chart, "--from-ref", "HEAD", "--env", "prod")
+    assert code == 1 and "spec.selector.matchLabels.app: lib -> lib2" in out, out
 
 
 def test_chart_that_did_not_exist_at_ref(tmp_path: Path) -> None:
