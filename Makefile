@@ -27,8 +27,8 @@ lint: setup
 	$(BIN)/ruff check chartgen
 	$(BIN)/mypy
 
-# loadgroup: the tests of one installed chartgen (the wheel, pre-commit's, the CI examples') share a worker, so each
-# installation is made once (tests/installed.py).
+# loadgroup: the tests of one installed chartgen (README's venv: the wheel's commands, the CI examples; pre-commit's)
+# share a worker, so each installation is made once (tests/installed.py; pyproject.toml says why pytest < 9.2).
 test: lint
 	$(BIN)/pytest -n 2 --dist loadgroup -q --ignore=tests/corpus --ignore=tests/browser
 

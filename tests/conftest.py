@@ -96,8 +96,8 @@ def built_wheel(source_repo, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def wheel_venv(built_wheel, tmp_path_factory) -> Path:
-    """A fresh venv holding the wheel alone (its dependencies from the index); its bin folder."""
-    bin_dir = installed.new_venv(tmp_path_factory.mktemp("wheel") / "venv")
-    installed.run([bin_dir / "pip", "install", "--quiet", built_wheel], bin_dir, installed.user_env(bin_dir))
-    return bin_dir
+def readme_venv(source_repo, tmp_path_factory) -> Path:
+    """README's Install block run as written by a user whose HOME is new: a fresh venv holding chartgen (built by pip
+    from the snapshot's git URL) alone, and helm; the venv's bin folder. The wheel's tests and the CI examples' run
+    their commands with it (tests/test_installed.py proves the wheel of `make dist` installs the same files)."""
+    return installed.readme_install(source_repo, tmp_path_factory.mktemp("readme-home"))

