@@ -167,6 +167,9 @@ def bench_size(n: int, policy: bool) -> dict[str, float]:
             wide_pol = tmp / "ci-wide-checkov.sh"
             wide_pol.write_text(parallel_script(charts, helm, tmp / "out-wide-pol", False, find_checkov()),
                                 encoding="utf-8")
+            # warm-up: chartgen's processes run with PYTHONPYCACHEPREFIX (C.installed_env), which checkov inherits;
+            # an empty prefix would make checkov compile its own modules again (pip compiled them at install)
+            chartgen(root, tmp / "cache-policy", "--policy", "checkov", "--no-cache", "--shard", f"{n}/{n}")
             pol_base = run(["bash", str(wide_pol)], root, C.helm_env())
             pol = chartgen(root, tmp / "cache-policy", "--policy", "checkov", "--no-cache")
     n_envs = 3 * n
