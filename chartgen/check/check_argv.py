@@ -9,8 +9,6 @@ command line as before. The defaults are the CLI's (tests/check/test_check_argv.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from typing import Any
 
@@ -60,17 +58,9 @@ def main_fast(argv: list[str]) -> bool:
         return False
     paths, kw = parsed
     from chartgen.check.command import run_check
-    from chartgen.guard import guarded
+    from chartgen.guard import guarded_then_exit
 
     def command() -> None:
         sys.exit(run_check(paths, out=sys.stdout, stdin=sys.stdin, **kw))
 
-    code = 0
-    try:
-        guarded(command)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):
-            stream.flush()
-    os._exit(code)
+    guarded_then_exit(command)
