@@ -61,6 +61,11 @@ def main_fast(argv: list[str]) -> bool:
     from chartgen.guard import guarded_then_exit
 
     def command() -> None:
-        sys.exit(run_check(paths, out=sys.stdout, stdin=sys.stdin, **kw))
+        try:
+            code = run_check(paths, out=sys.stdout, stdin=sys.stdin, **kw)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head -0`): exit 1 quietly, as click does
+            sys.exit(1)
+        sys.exit(code)
 
     guarded_then_exit(command)

@@ -82,3 +82,15 @@ def test_the_console_script_checks_without_typer_with_the_cli_exit_code(tmp_path
     res = CliRunner().invoke(app, ["check", str(tmp_path / "m.yaml"), "--format", "json"])
     assert (done.returncode, res.exit_code) == (code, code), done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False"  # typer was never imported
+
+
+def test_a_reader_that_goes_away_ends_quietly_with_exit_1_as_the_cli_does(tmp_path: Path):
+    (tmp_path / "m.yaml").write_text("".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: A_{i}}}\n"
+                                             for i in range(2000)))
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT.format(args=["check", "m.yaml"])], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # nobody reads the report
+    _, err = proc.communicate()
+    assert proc.returncode == 1, err
+    assert b"error" not in err and b"Traceback" not in err
