@@ -51,6 +51,11 @@ def banner(script: str, what: str) -> None:
     print("# Ratios are measured side by side in this run; absolute times are for context only.", flush=True)
 
 
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` prints them."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def nproc() -> int:
     try:
         return len(os.sched_getaffinity(0))

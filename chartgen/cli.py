@@ -6,6 +6,7 @@ Exit codes: 0 all good, 1 findings (drift, lint/template failures, check finding
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -332,6 +333,8 @@ def snapshot(
 
 def _crd_paths(crds: Optional[list[str]]) -> tuple[str, ...]:
     """--crds plus CHARTGEN_CRDS, read once now so that a bad CRD path fails the run early (exit 2)."""
+    if not crds and not any(p.strip() for p in os.environ.get("CHARTGEN_CRDS", "").split(os.pathsep)):
+        return ()  # nothing to read: the CRD loader (and its imports) is not needed (as crd_source.env_paths)
     from chartgen.check.command import crd_paths
     from chartgen.check.crd_source import load_paths
     from chartgen.check.loader import InputError

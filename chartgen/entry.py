@@ -1,6 +1,7 @@
 """The `chartgen` console script. `chartgen --version` answers here, and an ordinary `chartgen new ...` runs here
-(chartgen/new_command.py), without importing the CLI (typer is a fifth of a `chartgen new` process); everything
-else, `chartgen new --help` and mistyped `new` command lines included, goes to chartgen.cli."""
+(chartgen/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py), without importing
+the CLI (typer is a fifth of a `chartgen new` process); everything else, `chartgen new --help` and mistyped `new`
+or `check` command lines included, goes to chartgen.cli."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def main() -> None:
         from chartgen.new_command import main_fast
 
         if main_fast(sys.argv[2:]):  # a plain `chartgen new ...` runs without importing typer
+            return
+    if sys.argv[1:2] == ["check"]:
+        from chartgen.check.check_argv import main_fast as check_fast
+
+        if check_fast(sys.argv[2:]):  # a plain `chartgen check FILE...` runs without importing typer
             return
     import gc
 

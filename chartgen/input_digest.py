@@ -36,9 +36,9 @@ def tree_digest(root: Path, skip: frozenset[str] = frozenset(), index: StatIndex
     Raises Uncacheable.
     """
     h = hashlib.sha256()
-    for rel, path, st in walk(root, skip):
+    for rel, path, st in _walk(str(root), "", frozenset(), skip):
         h.update(f"{rel}\0{stat.S_IMODE(st.st_mode):o}\0".encode())
-        h.update(file_sha256(path) if index is None else _indexed_sha256(path, st, index))
+        h.update(file_sha256(Path(path)) if index is None else _indexed_sha256(path, st, index))
     return h.hexdigest()
 
 
@@ -51,7 +51,7 @@ def paths_digest(paths: Iterable[str | Path], index: StatIndex | None = None) ->
     return h.hexdigest()
 
 
-def _indexed_sha256(path: Path, st: os.stat_result, index: StatIndex) -> bytes:
+def _indexed_sha256(path: str, st: os.stat_result, index: StatIndex) -> bytes:
     """The file's sha256, from the index while its stat is the one remembered; else read, and remembered when the
     file's stat after reading is the one before (a file written during the read is not)."""
     from chartgen.stat_index import identity, now_ns
@@ -61,9 +61,9 @@ def _indexed_sha256(path: Path, st: os.stat_result, index: StatIndex) -> bytes:
     if known is not None:
         return known
     taken = now_ns()
-    digest = file_sha256(path)
+    digest = file_sha256(Path(path))
     try:
-        after = identity(path.stat())
+        after = identity(os.stat(path))
     except OSError as err:
         raise Uncacheable(f"{path}: {err.strerror or err}") from None
     if after == before:
@@ -85,17 +85,19 @@ def file_sha256(path: Path) -> bytes:
 def walk(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, Path, os.stat_result]]:
     """(relative path, path, stat, symlinks followed) of every regular file, in a stable order; raises
     Uncacheable."""
-    yield from _walk(root, "", frozenset(), skip)
+    for rel, path, st in _walk(str(root), "", frozenset(), skip):
+        yield rel, Path(path), st
 
 
-def _walk(path: Path, rel: str, above: frozenset[tuple[int, int]], skip: frozenset[str]
-          ) -> Iterator[tuple[str, Path, os.stat_result]]:
+def _walk(path: str, rel: str, above: frozenset[tuple[int, int]], skip: frozenset[str]
+          ) -> Iterator[tuple[str, str, os.stat_result]]:
+    """walk() on path strings (a warm verify walks every file of every chart: Path objects were a third of it)."""
     try:
-        st = path.stat()  # follows a symlink, as helm does
+        st = os.stat(path)  # follows a symlink, as helm does
     except OSError as err:
         raise Uncacheable(f"{path}: {err.strerror or err}") from None
     if stat.S_ISREG(st.st_mode):
-        yield rel or path.name, path, st
+        yield rel or os.path.basename(path), path, st
         return
     if not stat.S_ISDIR(st.st_mode):
         raise Uncacheable(f"{path}: neither a file nor a folder")
@@ -106,7 +108,9 @@ def _walk(path: Path, rel: str, above: frozenset[tuple[int, int]], skip: frozens
         names = sorted(os.listdir(path))
     except OSError as err:
         raise Uncacheable(f"{path}: {err.strerror or err}") from None
+    inner = above | {here}
     for name in names:
         if name in skip:
             continue
-        yield from _walk(path / name, f"{rel}/{name}" if rel else name, above | {here}, skip)
+        child = name if path == "." else os.path.join(path, name)  # as Path(path) / name spells it
+        yield from _walk(child, f"{rel}/{name}" if rel else name, inner, skip)

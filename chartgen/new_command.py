@@ -9,8 +9,6 @@ to typer, which answers it as it always did: both paths take the same options, b
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,7 +152,7 @@ def main_fast(argv: list[str]) -> bool:
     params = parse_argv(argv)
     if params is None:
         return False
-    from chartgen.guard import guarded
+    from chartgen.guard import guarded_then_exit
 
     def command() -> None:
         try:
@@ -168,12 +166,4 @@ def main_fast(argv: list[str]) -> bool:
         except BrokenPipeError:  # the reader went away (`| head -0`): exit 1 quietly, as click does
             sys.exit(1)
 
-    code = 0
-    try:
-        guarded(command)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):  # a closed pipe: the chart is written; nothing left to say
-            stream.flush()
-    os._exit(code)
+    guarded_then_exit(command)

@@ -238,9 +238,9 @@ def _check_parts(data: Mapping[str, Any], blueprint: Blueprint, library: Bluepri
     layers = [("", data), *((join("environments", n), e) for n, e in (data.get("environments") or {}).items()
                             if isinstance(e, Mapping))]
     for key in _unused_keys(blueprint.name, library):
-        allowed = [n for n in library.blueprint_names() if key not in _unused_keys(n, library)]
         for prefix, layer in layers:
-            if _lookup(layer, key) is not None:
+            if _lookup(layer, key) is not None:  # the other blueprints' keys only for the message (start-up)
+                allowed = [n for n in library.blueprint_names() if key not in _unused_keys(n, library)]
                 col.add(join(prefix, key), f"not available with blueprint {blueprint.name!r} (it renders no part "
                                            f"that reads it); allowed with: {', '.join(allowed) or 'no blueprint'}")
 
@@ -250,14 +250,15 @@ def _unused_keys(blueprint: str, library: BlueprintLibrary) -> tuple[str, ...]:
     """The widest setting keys of which the blueprint's parts read nothing."""
     parts = {p.id for p in library.parts_for(library.service_blueprint(blueprint))}
     placed = {v.of for v in CATALOG.values.values() if v.of and v.part in parts}  # e.g. headless' annotations
-    used = [s.key for s in CATALOG if s.part is None or s.part in parts or s.key in placed]
+    used = {s.key for s in CATALOG if s.part is None or s.part in parts or s.key in placed}
+    # every key of `used` and each of its dotted prefixes: p is in it iff a used key is p or starts with "p."
+    held = {".".join(words[:i]) for k in used for words in (k.split("."),) for i in range(1, len(words) + 1)}
     out: list[str] = []
     for s in CATALOG:
         if s.key in used:
             continue
         words = s.key.split(".")
-        widest = next(p for p in (".".join(words[:i]) for i in range(1, len(words) + 1))
-                      if not any(k == p or k.startswith(p + ".") for k in used))
+        widest = next(p for p in (".".join(words[:i]) for i in range(1, len(words) + 1)) if p not in held)
         if widest not in out:
             out.append(widest)
     return tuple(out)

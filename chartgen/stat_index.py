@@ -52,7 +52,7 @@ class StatIndex:
         self._dirty = False
         self._lock = threading.Lock()
 
-    def lookup(self, path: Path, ident: Identity) -> bytes | None:
+    def lookup(self, path: str | Path, ident: Identity) -> bytes | None:
         """The remembered sha256 of the file at `path` with this identity, if it is safe to trust."""
         with self._lock:
             entry = self._load().get(os.path.abspath(path))
@@ -63,7 +63,7 @@ class StatIndex:
             return None
         return digest
 
-    def remember(self, path: Path, ident: Identity, digest: bytes, taken: int) -> None:
+    def remember(self, path: str | Path, ident: Identity, digest: bytes, taken: int) -> None:
         """Record that the file with identity `ident` (statted before `taken`) hashed to `digest`."""
         with self._lock:
             self._load()[os.path.abspath(path)] = (ident, digest, taken)

@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -63,16 +61,9 @@ def code_fingerprint(index: StatIndex | None = None) -> str:
 
 
 def _dependencies() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for req in importlib.metadata.requires("chartgen") or []:
-        if "extra ==" in req:
-            continue
-        name = re.match(r"[A-Za-z0-9_.-]+", req)
-        if name:
-            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-                out[name.group(0)] = importlib.metadata.version(name.group(0))
-            out.setdefault(name.group(0), None)
-    return out
+    from chartgen.installed_versions import dependency_versions
+
+    return dependency_versions("chartgen")
 
 
 def blueprint_fingerprint(index: StatIndex | None = None) -> str:

@@ -1,0 +1,71 @@
+"""`chartgen check ...` without the CLI framework: a plain command line runs here, anything else goes to typer.
+
+Importing typer (and click) is a third of a one-document `chartgen check` process (bench/generate.py), as it was
+for `chartgen new` (chartgen/new_command.py). This reads only the plain forms: file arguments and the options of
+`chartgen check` written as `--option VALUE` (values not starting with `-`), `--allow-empty`; `--help`, `--opt=value`,
+`--`, a value that starts with `-` and anything unknown return None and the CLI (chartgen.cli.check) handles the
+command line as before. The defaults are the CLI's (tests/check/test_check_argv.py compares both parses).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+# option -> (run_check keyword, repeatable)
+_VALUED: dict[str, tuple[str, bool]] = {
+    "--kube-version": ("kube_version", False), "--istio-version": ("istio_version", False),
+    "--format": ("fmt", False), "--severity": ("severity", False), "--profile": ("profile", False),
+    "--namespace": ("namespace", False), "-n": ("namespace", False), "--config": ("config", False),
+    "--disable": ("disabled", True), "--crds": ("crds", True),
+}
+DEFAULTS: dict[str, Any] = {"kube_version": "1.31", "istio_version": "1.30", "fmt": "text", "severity": "error",
+                            "profile": "default", "namespace": None, "config": None, "disabled": [], "crds": [],
+                            "allow_empty": False}
+
+
+def parse_argv(argv: list[str]) -> tuple[list[str], dict[str, Any]] | None:
+    """(paths, run_check keywords) of a plain `chartgen check` command line; None for anything else."""
+    paths: list[str] = []
+    kw: dict[str, Any] = {k: list(v) if isinstance(v, list) else v for k, v in DEFAULTS.items()}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--allow-empty":
+            kw["allow_empty"] = True
+        elif arg in _VALUED:
+            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
+                return None
+            name, repeat = _VALUED[arg]
+            if repeat:
+                kw[name].append(argv[i + 1])
+            else:
+                kw[name] = argv[i + 1]
+            i += 1
+        elif arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
+        else:
+            return None
+        i += 1
+    return paths or ["-"], kw
+
+
+def main_fast(argv: list[str]) -> bool:
+    """Run `chartgen check` when argv is plain (then the process ends here, os._exit after flushing, as
+    `chartgen new` does); False to let typer handle it."""
+    parsed = parse_argv(argv)
+    if parsed is None:
+        return False
+    paths, kw = parsed
+    from chartgen.check.command import run_check
+    from chartgen.guard import guarded_then_exit
+
+    def command() -> None:
+        try:
+            code = run_check(paths, out=sys.stdout, stdin=sys.stdin, **kw)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head -0`): exit 1 quietly, as click does
+            sys.exit(1)
+        sys.exit(code)
+
+    guarded_then_exit(command)
