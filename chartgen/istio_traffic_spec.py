@@ -156,7 +156,12 @@ def _load_balancer(lb: Any, path: str, err: Err) -> None:
     if not isinstance(lb, Mapping):
         return
     if lb.get("simple") is not None and lb.get("consistentHash") is not None:
-        err(path, "set simple or consistentHash, not both (Istio's load balancer is one of them)")
+        err(path, "set simple or consistentHash, not both (Istio's load balancer is one of them; an environment "
+                  "switching sets the other to null)")
+    keys = [k for k, v in (lb.get("consistentHash") or {}).items() if v is not None]
+    if lb.get("consistentHash") is not None and len(keys) != 1:
+        err(at(path, "consistentHash"), f"set exactly one hash key, got {', '.join(keys) or 'none'} (an environment "
+                                        "switching keys sets the inherited one to null)")
     cookie = (lb.get("consistentHash") or {}).get("httpCookie")
     if isinstance(cookie, Mapping) and cookie.get("ttl") not in (None, "0s"):
         duration(cookie["ttl"], at(path, "consistentHash", "httpCookie", "ttl"), err)

@@ -417,7 +417,7 @@ def _istio() -> list[Setting | Group]:
                 values="istio.gateway.https.port", part=GW, layered=False),
         Setting(i + "gateway.https.mode", {"enum": ["SIMPLE", "MUTUAL", "PASSTHROUGH"]}, "SIMPLE (server "
                 "certificate) or MUTUAL (clients must present a certificate signed by the Secret's ca.crt); "
-                "PASSTHROUGH forwards the TLS stream by SNI (istio.hosts) to istio.port: the pods terminate TLS.",
+                "PASSTHROUGH forwards the TLS stream by SNI (istio.hosts) to https.targetPort: the pods terminate TLS.",
                 "SIMPLE",
                 values="istio.gateway.https.mode", part=GW, layered=False),
         Setting(i + "gateway.https.credentialName", STRING, "TLS Secret (tls.crt, tls.key; ca.crt for MUTUAL) in "

@@ -104,9 +104,10 @@ def _versions() -> dict[str, Any]:
 def _traffic_policy() -> dict[str, Any]:
     tls = _object({"mode": {"enum": ["ISTIO_MUTUAL", "DISABLE"],
                             "description": "ISTIO_MUTUAL (mesh mTLS to the pods) or DISABLE."}}, "TLS to the pods.")
-    lb = _object({"simple": {"enum": ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"],
+    lb = _object({"simple": {"enum": ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH", None],
                              "description": "Load-balancing algorithm across the pods."},
-                  "consistentHash": _consistent_hash()}, "Load balancer settings: simple or consistentHash.")
+                  "consistentHash": _consistent_hash() | {"type": ["object", "null"]}},
+                 "Load balancer settings: simple or consistentHash (null removes the one an environment inherits).")
     tcp = _object({"maxConnections": _int(1, None, "Maximum TCP connections per pod."),
                    "connectTimeout": _duration("TCP connect timeout."),
                    "idleTimeout": _duration("Close idle TCP connections after this.")})
@@ -137,10 +138,11 @@ def _traffic_policy() -> dict[str, Any]:
 
 def _consistent_hash() -> dict[str, Any]:
     cookie = _object({"name": {"type": "string", "minLength": 1}, "path": {"type": "string"},
-                      "ttl": {"type": "string"}}, required=["name"])
-    return _object({"httpHeaderName": {"type": "string", "minLength": 1}, "httpCookie": cookie,
-                    "useSourceIp": {"const": True}, "httpQueryParameterName": {"type": "string", "minLength": 1}},
-                   "Session affinity: exactly one hash key.", minProperties=1, maxProperties=1)
+                      "ttl": {"type": "string"}}, required=["name"]) | {"type": ["object", "null"]}
+    return _object({"httpHeaderName": {"type": ["string", "null"], "minLength": 1}, "httpCookie": cookie,
+                    "useSourceIp": {"enum": [True, None]},
+                    "httpQueryParameterName": {"type": ["string", "null"], "minLength": 1}},
+                   "Session affinity: exactly one hash key (null removes one an environment inherits).")
 
 
 def _route() -> dict[str, Any]:
