@@ -30,14 +30,6 @@ from chartgen.istio_fields import at as _at
 from chartgen.istio_fields import duration as _duration
 from chartgen.istio_fields import duration_ns
 from chartgen.istio_fields import string_match as _string_match
-from chartgen.istio_traffic_spec import (
-    passthrough,
-    request_matches,
-    route_http,
-    service_entries,
-    sidecar,
-    traffic_policy_more,
-)
 from chartgen.istio_settings import (
     ARGO_SUBSETS,
     DEFAULT_SELECTOR,
@@ -50,8 +42,15 @@ from chartgen.istio_settings import (
     Mirror,
     Retries,
     Route,
-    StringMatch,
     Version,
+)
+from chartgen.istio_traffic_spec import (
+    passthrough,
+    request_matches,
+    route_http,
+    service_entries,
+    sidecar,
+    traffic_policy_more,
 )
 from chartgen.record import Record
 from chartgen.service_spec import Service

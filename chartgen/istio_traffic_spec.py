@@ -231,7 +231,8 @@ def _service_entry(e: Mapping[str, Any], path: str, err: Err) -> ServiceEntry:
         numbers.setdefault(number, i)
         ports.append({"number": number, "name": p.get("name") or f"{str(p['protocol']).lower()}-{number}",
                       "protocol": p["protocol"], **({"targetPort": p["targetPort"]} if p.get("targetPort") else {})})
-    tls = _origination(e.get("tls"), at(path, "tls"), hosts, ports, err) if e.get("tls") is not None else None
+    raw_tls = e.get("tls")
+    tls = _origination(raw_tls, at(path, "tls"), hosts, ports, err) if raw_tls is not None else None
     return ServiceEntry(str(e.get("name")), hosts, tuple(ports), resolution, tls)
 
 

@@ -29,7 +29,8 @@ SVC, LB, WL, DEP, STS = "service/common", "service/lb-options", "workload/common
     "workload/statefulset"
 HEADLESS, IC, GW, SEC, CAN = "service/headless", "istio/common", "istio/gateway", "istio/security", "istio/canary"
 EGRESS, SIDECAR = "istio/egress", "istio/sidecar"
-SIDECAR_HOST = "^([-a-z0-9]+|\\.|\\*|~)/(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
+SIDECAR_HOST = ("^([-a-z0-9]+|\\.|\\*|~)/"  # namespace/dnsName of a Sidecar egress host
+                "(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
 
 
 def _meta() -> list[Setting | Group]:

@@ -127,9 +127,10 @@ def _traffic_policy() -> dict[str, Any]:
         "Eject failing pods from the load-balancing pool.")
     pool = _object({"tcp": tcp, "http": http}, "Connection limits (circuit breaking).")
     port_level = {"type": "array", "description": "Per-port overrides (port.number: a Service port).",
-                  "items": _object({"port": _object({"number": PORT}, required=["number"]), "tls": tls,
-                                    "loadBalancer": lb, "connectionPool": pool, "outlierDetection": outlier},
-                                   required=["port"])}
+                  "items": _object({"port": _object({"number": PORT | {"description": "A Service port."}},
+                                                    "The port these settings apply to.", required=["number"]),
+                                    "tls": tls, "loadBalancer": lb, "connectionPool": pool,
+                                    "outlierDetection": outlier}, required=["port"])}
     return _object({"tls": tls, "loadBalancer": lb, "connectionPool": pool, "outlierDetection": outlier,
                     "portLevelSettings": port_level},
                    "DestinationRule trafficPolicy for the Service: tls (ISTIO_MUTUAL), loadBalancer, connectionPool, "
@@ -137,12 +138,19 @@ def _traffic_policy() -> dict[str, Any]:
 
 
 def _consistent_hash() -> dict[str, Any]:
-    cookie = _object({"name": {"type": "string", "minLength": 1}, "path": {"type": "string"},
-                      "ttl": {"type": "string"}}, required=["name"]) | {"type": ["object", "null"]}
-    return _object({"httpHeaderName": {"type": ["string", "null"], "minLength": 1}, "httpCookie": cookie,
-                    "useSourceIp": {"enum": [True, None]},
-                    "httpQueryParameterName": {"type": ["string", "null"], "minLength": 1}},
+    cookie = _object({"name": _text("Cookie name.", minLength=1), "path": _text("Cookie path."),
+                      "ttl": _text("Cookie lifetime; with it Istio generates the cookie.")},
+                     "Hash on a cookie.", required=["name"]) | {"type": ["object", "null"]}
+    return _object({"httpHeaderName": _text("Hash on this request header.", "null", minLength=1),
+                    "httpCookie": cookie,
+                    "useSourceIp": {"enum": [True, None], "description": "Hash on the client's IP address."},
+                    "httpQueryParameterName": _text("Hash on this query parameter.", "null", minLength=1)},
                    "Session affinity: exactly one hash key (null removes one an environment inherits).")
+
+
+def _text(description: str, *more_types: str, **more: Any) -> dict[str, Any]:
+    """A described string (or one of more_types)."""
+    return {"type": ["string", *more_types] if more_types else "string", **more, "description": description}
 
 
 def _route() -> dict[str, Any]:
@@ -167,29 +175,44 @@ def _route() -> dict[str, Any]:
         "mirror": {"type": "object", "additionalProperties": False, "required": ["percent"], "description": "Mirror "
                    "(shadow) a percentage of requests to a version; responses are discarded.",
                    "properties": {"version": {"type": "string"}, "percent": percent}},
-
         **_route_http(),
     }
 
 
 def _route_http() -> dict[str, Any]:
     """CORS, rewrite and header manipulation of a route (Istio's fields as they are rendered)."""
-    strings = {"type": "array", "items": {"type": "string"}}
-    string_map = {"type": "object", "additionalProperties": {"type": "string"}}
-    ops = _object({"set": string_map, "add": string_map, "remove": strings})
+    def strings(description: str) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string"}, "description": description}
+
+    def ops(side: str) -> dict[str, Any]:
+        return _object({"set": {"type": "object", "additionalProperties": {"type": "string"},
+                                "description": f"{side} headers set (replacing any value)."},
+                        "add": {"type": "object", "additionalProperties": {"type": "string"},
+                                "description": f"{side} headers appended."},
+                        "remove": strings(f"{side} headers removed.")}, f"{side} header changes.")
+
+    cors = {"allowOrigins": {"type": "array", "items": _string_match(), "description": "Origins allowed (exact, "
+                             "prefix or regex)."},
+            "allowMethods": strings("Methods allowed (Access-Control-Allow-Methods)."),
+            "allowHeaders": strings("Request headers allowed (Access-Control-Allow-Headers)."),
+            "exposeHeaders": strings("Response headers browsers may read (Access-Control-Expose-Headers)."),
+            "maxAge": _duration("How long browsers cache the preflight answer."),
+            "allowCredentials": {"type": "boolean", "description": "Allow credentials (cookies, authorization)."}}
     return {
-        "corsPolicy": _object({"allowOrigins": {"type": "array", "items": _string_match()}, "allowMethods": strings,
-                               "allowHeaders": strings, "exposeHeaders": strings, "maxAge": _duration(),
-                               "allowCredentials": {"type": "boolean"}}, "CORS policy answered by the proxy."),
-        "rewrite": _object({"uri": {"type": "string"}, "authority": {"type": "string"}},
+        "corsPolicy": _object(cors, "CORS policy answered by the proxy."),
+        "rewrite": _object({"uri": _text("Path replacing the matched prefix (or the whole path)."),
+                            "authority": _text("Host header sent upstream.")},
                            "Rewrite of the path (uri) and/or Host (authority) before forwarding."),
-        "headers": _object({"request": ops, "response": ops}, "Request and response headers to set, add, remove."),
+        "headers": _object({"request": ops("Request"), "response": ops("Response")},
+                           "Request and response headers to set, add, remove."),
     }
 
 
 def _redirect() -> dict[str, Any]:
-    return _object({"uri": {"type": "string"}, "authority": {"type": "string"}, "scheme": {"enum": ["http", "https"]},
-                    "port": PORT, "redirectCode": {"enum": [301, 302, 303, 307, 308]}},
+    return _object({"uri": _text("Path of the redirect."), "authority": _text("Host of the redirect."),
+                    "scheme": {"enum": ["http", "https"], "description": "Scheme of the redirect."},
+                    "port": PORT | {"description": "Port of the redirect."},
+                    "redirectCode": {"enum": [301, 302, 303, 307, 308], "description": "HTTP status (default 301)."}},
                    "Answer with a redirect instead of forwarding.")
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from test_istio_blueprints import helm, make_chart, one, render, runner  # noqa: F401  (helm: a fixture)
 
 from chartgen.cli import app
@@ -113,7 +112,7 @@ def routes_of(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # ----------------------------------------------------------------------------------------- rendered shapes
 
 
-def test_routes_redirect_rewrite_cors_headers_and_matches(helm, shop):
+def test_routes_redirect_rewrite_cors_headers_and_matches(helm, shop):  # noqa: F811
     routes = routes_of(render(helm, shop, "prod", "shop"))
     assert routes["old"]["redirect"] == {"uri": "/new", "authority": "www.example.com", "redirectCode": 308}
     assert "route" not in routes["old"]
@@ -129,7 +128,7 @@ def test_routes_redirect_rewrite_cors_headers_and_matches(helm, shop):
     assert {d["destination"]["subset"]: d["weight"] for d in routes["api"]["route"]} == {"v1": 90, "v2": 10}
 
 
-def test_destination_rule_consistent_hash_and_port_level_settings(helm, shop):
+def test_destination_rule_consistent_hash_and_port_level_settings(helm, shop):  # noqa: F811
     policy = one(render(helm, shop, "prod", "shop"), "DestinationRule", "shop")["spec"]["trafficPolicy"]
     assert policy["loadBalancer"] == {"consistentHash": {"httpCookie": {"name": "shop-affinity", "ttl": "30m",
                                                                         "path": "/"}}}
@@ -141,7 +140,7 @@ def test_destination_rule_consistent_hash_and_port_level_settings(helm, shop):
     assert dev["loadBalancer"] == {"consistentHash": {"httpHeaderName": "x-user"}}
 
 
-def test_gateway_min_protocol_version_and_passthrough(helm, shop):
+def test_gateway_min_protocol_version_and_passthrough(helm, shop):  # noqa: F811
     prod = render(helm, shop, "prod", "shop")
     https = one(prod, "Gateway")["spec"]["servers"][1]
     assert https["tls"] == {"mode": "SIMPLE", "credentialName": "shop-tls", "minProtocolVersion": "TLSV1_3"}
@@ -155,7 +154,7 @@ def test_gateway_min_protocol_version_and_passthrough(helm, shop):
         ({"number": 443}, "v1", 90), ({"number": 443}, "v2", 10)]
 
 
-def test_service_entries_with_tls_origination(helm, shop):
+def test_service_entries_with_tls_origination(helm, shop):  # noqa: F811
     docs = render(helm, shop, "prod", "shop")
     payments = one(docs, "ServiceEntry", "shop-payments")["spec"]
     assert payments == {"hosts": ["api.payments.example.com"], "exportTo": ["."], "location": "MESH_EXTERNAL",
@@ -171,7 +170,7 @@ def test_service_entries_with_tls_origination(helm, shop):
     assert [d["metadata"]["name"] for d in docs if d["kind"] == "DestinationRule"] == ["shop", "shop-payments"]
 
 
-def test_sidecar_egress_is_what_the_service_uses(helm, shop):
+def test_sidecar_egress_is_what_the_service_uses(helm, shop):  # noqa: F811
     sidecar = one(render(helm, shop, "prod", "shop"), "Sidecar", "shop")["spec"]
     assert sidecar["workloadSelector"]["labels"] == {"app.kubernetes.io/name": "shop",
                                                      "app.kubernetes.io/instance": "shop"}
@@ -202,7 +201,8 @@ def test_the_shop_chart_passes_chartgens_check_in_every_profile(shop):
          "rewrite.authority"),
         ("rewrite: {uri: /, authority: api.internal}", "rewrite: {uri: x}", "istio.routes[2].rewrite.uri",
          "must start with '/'"),
-        ("allowOrigins: [{exact: \"https://app.example.com\"}, ", "allowOrigins: [{exact: \"*\"}, ", "istio.routes[2].corsPolicy.allowCredentials", "credentials"),
+        ("allowOrigins: [{exact: \"https://app.example.com\"}, ", "allowOrigins: [{exact: \"*\"}, ",
+         "istio.routes[2].corsPolicy.allowCredentials", "credentials"),
         ("consistentHash: {httpCookie: {name: shop-affinity, ttl: 30m, path: /}}",
          "consistentHash: {httpHeaderName: x}\n          simple: RANDOM", "istio.trafficPolicy.loadBalancer",
          "not both"),
@@ -256,7 +256,7 @@ def test_the_examples_are_generated_from_their_specs():
         assert drift(generate(load_spec(EXAMPLES / name)), EXAMPLES / name) == [], name
 
 
-def test_the_committed_examples_render_every_traffic_item(helm):
+def test_the_committed_examples_render_every_traffic_item(helm):  # noqa: F811
     user_api = _example("user-api", "prod", helm, "backend")
     vs = {r["name"]: r for r in one(user_api, "VirtualService")["spec"]["http"]}
     seen = {
