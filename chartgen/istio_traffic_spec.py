@@ -9,7 +9,7 @@ certainly break traffic:
   "HTTP route cannot contain both route and redirect", "both rewrite and redirect");
 * header manipulation of Host (use rewrite.authority) or of pseudo-headers; a lowercase method never matches;
 * load balancing: simple or consistentHash, not both; portLevelSettings name Service ports, each once;
-* PASSTHROUGH forwards by SNI: it needs istio.hosts without '*' (credentialName and minProtocolVersion, which
+* PASSTHROUGH forwards by SNI: it needs istio.hosts without '*' and no canary controller (credentialName and minProtocolVersion, which
   an environment may inherit, are not rendered with it);
 * ServiceEntries: DNS resolution needs names without wildcards; TLS origination needs one host and a plain HTTP port.
 """
@@ -188,6 +188,10 @@ def passthrough(raw: Mapping[str, Any], gateway: Gateway, hosts: tuple[str, ...]
         if target is not None:
             err("istio.gateway.https.targetPort", "only used with istio.gateway.https.mode PASSTHROUGH")
         return gateway
+    controller = (raw.get("canary") or {}).get("controller") or "none"
+    if controller != "none":
+        err("istio.gateway.https.mode", f"PASSTHROUGH is not available with istio.canary.controller {controller}: "
+                                        "its traffic routing does not shift the VirtualService's tls route")
     if not hosts:
         err("istio.hosts", "required with istio.gateway.https.mode PASSTHROUGH: the SNI names the Gateway passes "
                            "through to the pods")

@@ -217,6 +217,8 @@ def test_the_shop_chart_passes_chartgens_check_in_every_profile(shop):
          "already set"),
         ("https: {mode: PASSTHROUGH, targetPort: https}", "https: {mode: PASSTHROUGH}\n          hosts: []",
          "environments.dev.istio.hosts", "SNI"),
+        ("  versions:\n        v1: {weight: 90}\n        v2: {weight: 10}\n", "  canary: {controller: flagger}\n",
+         "environments.dev.istio.gateway.https.mode", "flagger"),
         ("https: {mode: PASSTHROUGH, targetPort: https}", "https: {mode: PASSTHROUGH, targetPort: 8443}",
          "environments.dev.istio.gateway.https.targetPort", "no port 8443"),
         ("minProtocolVersion: TLSV1_3", "minProtocolVersion: TLSV1_0", "istio.gateway.https.minProtocolVersion",
