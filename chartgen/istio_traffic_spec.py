@@ -9,8 +9,8 @@ certainly break traffic:
   "HTTP route cannot contain both route and redirect", "both rewrite and redirect");
 * header manipulation of Host (use rewrite.authority) or of pseudo-headers; a lowercase method never matches;
 * load balancing: simple or consistentHash, not both; portLevelSettings name Service ports, each once;
-* PASSTHROUGH forwards by SNI: it needs istio.hosts without '*' and no canary controller (credentialName and minProtocolVersion, which
-  an environment may inherit, are not rendered with it);
+* PASSTHROUGH forwards by SNI: it needs istio.hosts without '*' and no canary controller (credentialName and
+  minProtocolVersion, which an environment may inherit, are not rendered with it);
 * ServiceEntries: DNS resolution needs names without wildcards; TLS origination needs one host and a plain HTTP port.
 """
 
