@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chartgen.merge import plain_copy
 from chartgen.record import Record
 from chartgen.settings import CATALOG
 
@@ -31,16 +32,22 @@ class StringMatch(Record):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Match(Record):
-    """One match of an HTTP route: URI, headers and query parameters (all must match)."""
+    """One match of an HTTP route: URI, method, authority, headers and query parameters (all must match)."""
 
     uri: StringMatch | None = None
     headers: tuple[tuple[str, StringMatch], ...] = ()
     query_params: tuple[tuple[str, StringMatch], ...] = ()
+    method: StringMatch | None = None
+    authority: StringMatch | None = None
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.uri:
             out["uri"] = self.uri.values()
+        if self.method:
+            out["method"] = self.method.values()
+        if self.authority:
+            out["authority"] = self.authority.values()
         if self.headers:
             out["headers"] = {k: m.values() for k, m in self.headers}
         if self.query_params:
@@ -111,6 +118,8 @@ class Route(Record):
     timeout: str | None = None
     fault: Fault | None = None
     mirror: Mirror | None = None
+    # corsPolicy, rewrite, redirect, headers in Istio's shape (checked by istio_traffic_spec.py)
+    http: Mapping[str, Any] = field(default_factory=dict)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
@@ -128,6 +137,7 @@ class Route(Record):
             out["fault"] = self.fault.values()
         if self.mirror:
             out["mirror"] = self.mirror.values()
+        out.update(plain_copy(self.http))
         return out
 
 
@@ -166,8 +176,10 @@ class Gateway(Record):
     https_redirect: bool = False
     https_enabled: bool = False
     https_port: int = 443
-    tls_mode: str = "SIMPLE"
+    tls_mode: str = "SIMPLE"  # SIMPLE | MUTUAL | PASSTHROUGH
     credential_name: str | None = None
+    min_protocol_version: str = ""
+    passthrough_port: int | None = None  # PASSTHROUGH: the Service port the TLS stream goes to
 
     def values(self) -> dict[str, Any]:
         return {
@@ -175,7 +187,8 @@ class Gateway(Record):
             "selector": dict(self.selector),
             "http": {"enabled": self.http_enabled, "port": self.http_port, "httpsRedirect": self.https_redirect},
             "https": {"enabled": self.https_enabled, "port": self.https_port, "mode": self.tls_mode,
-                      "credentialName": self.credential_name or ""},
+                      "credentialName": self.credential_name or "", "minProtocolVersion": self.min_protocol_version,
+                      "targetPort": self.passthrough_port or 0},
         }
 
 
@@ -194,6 +207,35 @@ class Canary(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class ServiceEntry(Record):
+    """An external host group the service calls (a MESH_EXTERNAL ServiceEntry), with optional TLS origination."""
+
+    name: str
+    hosts: tuple[str, ...]
+    ports: tuple[Mapping[str, Any], ...]  # Istio's ServicePort fields, name filled in
+    resolution: str = "DNS"
+    tls: Mapping[str, Any] | None = None  # {port, mode, sni, credentialName?, caCertificates?}
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "hosts": list(self.hosts), "ports": [dict(p) for p in self.ports],
+                               "resolution": self.resolution}
+        if self.tls:
+            out["tls"] = dict(self.tls)
+        return out
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Sidecar(Record):
+    """The chart's Sidecar resource (egress limited to what the service uses)."""
+
+    enabled: bool = False
+    egress_hosts: tuple[str, ...] = ()
+
+    def values(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "egressHosts": list(self.egress_hosts)}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class IstioSettings(Record):
     """The typed `istio:` section of one layer (defaults or one environment)."""
 
@@ -209,6 +251,8 @@ class IstioSettings(Record):
     peer_authentication: str | None = "STRICT"  # None: no PeerAuthentication
     principals: tuple[str, ...] = ()  # AuthorizationPolicy ALLOW from these; empty: no AuthorizationPolicy
     canary: Canary = field(default_factory=Canary)
+    service_entries: tuple[ServiceEntry, ...] = ()
+    sidecar: Sidecar = field(default_factory=Sidecar)
 
     @property
     def subsets(self) -> tuple[str, ...]:
@@ -239,4 +283,6 @@ class IstioSettings(Record):
             "peerAuthentication": {"enabled": self.peer_authentication is not None,
                                    "mode": self.peer_authentication or "STRICT"},
             "authorizationPolicy": {"enabled": bool(self.principals), "principals": list(self.principals)},
+            "serviceEntries": [e.values() for e in self.service_entries],
+            "sidecar": self.sidecar.values(),
         }

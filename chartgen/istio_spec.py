@@ -26,6 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartgen.blueprints import Blueprint
+from chartgen.istio_fields import at as _at
+from chartgen.istio_fields import duration as _duration
+from chartgen.istio_fields import duration_ns
+from chartgen.istio_fields import string_match as _string_match
 from chartgen.istio_settings import (
     ARGO_SUBSETS,
     DEFAULT_SELECTOR,
@@ -38,8 +42,15 @@ from chartgen.istio_settings import (
     Mirror,
     Retries,
     Route,
-    StringMatch,
     Version,
+)
+from chartgen.istio_traffic_spec import (
+    passthrough,
+    request_matches,
+    route_http,
+    service_entries,
+    sidecar,
+    traffic_policy_more,
 )
 from chartgen.record import Record
 from chartgen.service_spec import Service
@@ -54,9 +65,6 @@ EXISTING_GATEWAY = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/"  # namespace/na
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
-DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
-DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
-DURATION_NS = {"h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1}
 RETRY_ON = {"5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited",
             "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers",
             "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
@@ -75,51 +83,6 @@ class _Errors:
     def __call__(self, path: str, message: str) -> None:
         if all(p != path for p, _ in self.items):
             self.items.append((path, message))
-
-
-def _at(*parts: str | int) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out = f"{out}.{p}" if out else p
-    return out
-
-
-def duration_ns(text: str) -> float | None:
-    if not isinstance(text, str) or not DURATION.match(text):
-        return None
-    return sum(float(n) * DURATION_NS[u] for n, u in DURATION_PART.findall(text))
-
-
-def _duration(value: Any, path: str, err: _Errors) -> str | None:
-    if value is None:
-        return None
-    ns = duration_ns(str(value))
-    if ns is None:
-        err(path, f"{value!r} is not a duration (e.g. 500ms, 2s, 1m)")
-        return None
-    if ns < 1e6:
-        err(path, f"{value!r} is too short; Istio requires at least 1ms")
-        return None
-    return str(value)
-
-
-def _string_match(raw: Any, path: str, err: _Errors) -> StringMatch | None:
-    if not isinstance(raw, Mapping):
-        return None
-    kinds = [k for k in ("exact", "prefix", "regex") if raw.get(k) is not None]
-    if len(kinds) != 1:
-        err(path, "set exactly one of exact, prefix, regex")
-        return None
-    value = str(raw[kinds[0]])
-    if kinds[0] == "regex":
-        try:
-            re.compile(value)
-        except re.error as exc:
-            err(_at(path, "regex"), f"{value!r} is not a valid regular expression: {exc}")
-    return StringMatch(kinds[0], value)
 
 
 def _matches(raw: Any, path: str, err: _Errors) -> tuple[Match, ...]:
@@ -143,9 +106,11 @@ def _matches(raw: Any, path: str, err: _Errors) -> tuple[Match, ...]:
             s = _string_match(sm, _at(at, "queryParams", str(name)), err)
             if s:
                 params.append((str(name), s))
-        if not (uri or headers or params):
-            err(at, "an empty match matches every request; give uri, headers or queryParams (or drop the match)")
-        out.append(Match(uri, tuple(headers), tuple(params)))
+        method, authority = request_matches(m, at, err)
+        if not (uri or headers or params or method or authority):
+            err(at, "an empty match matches every request; give uri, method, authority, headers or queryParams (or "
+                    "drop the match)")
+        out.append(Match(uri, tuple(headers), tuple(params), method, authority))
     return tuple(out)
 
 
@@ -230,7 +195,7 @@ def _route(raw: Mapping[str, Any], path: str, default_name: str, ctx: _Ctx, err:
     timeout = _duration(raw.get("timeout"), _at(path, "timeout"), err)
     fault = _fault(raw["fault"], _at(path, "fault"), err) if raw.get("fault") is not None else None
     mirror = _mirror(raw["mirror"], _at(path, "mirror"), ctx, err) if raw.get("mirror") is not None else None
-    return Route(name, matches, weights, port, retries, timeout, fault, mirror)
+    return Route(name, matches, weights, port, retries, timeout, fault, mirror, route_http(raw, path, err))
 
 
 def _route_weights(raw: Any, path: str, ctx: _Ctx, err: _Errors) -> tuple[tuple[str, int], ...] | None:
@@ -318,14 +283,15 @@ def parse_istio(raw: Mapping[str, Any] | None, service: Service, ctx: IstioConte
     hosts, mesh = _hosts(raw, err)
     gateway = _gateway(raw, hosts, err)
     port = _port(raw, service, err)
+    gateway = passthrough(raw, gateway, hosts, service, port, err)
     routes, default = _routes(raw, canary.controller, _route_context(service, canary.controller, versions), err)
     _check_version_weights(canary.controller, versions, routes, default, err)
-    traffic_policy = _traffic_policy(raw, err)
+    traffic_policy = traffic_policy_more(_traffic_policy(raw, err), service, err)
     peer, principals = _security(raw, err)
     return IstioSettings(
         enabled=enabled, hosts=hosts, mesh=mesh, port=port, gateway=gateway, versions=versions, routes=routes,
         default_route=default, traffic_policy=traffic_policy, peer_authentication=peer, principals=principals,
-        canary=canary,
+        canary=canary, service_entries=service_entries(raw, err), sidecar=sidecar(raw, err),
     ), err.items
 
 
@@ -408,6 +374,7 @@ def _gateway(raw: Mapping[str, Any], hosts: tuple[str, ...], err: _Errors) -> Ga
         https_port=int(_get(raw, "gateway.https.port")),
         tls_mode=str(_get(raw, "gateway.https.mode")),
         credential_name=(https or {}).get("credentialName"),
+        min_protocol_version=str(_get(raw, "gateway.https.minProtocolVersion")),
     )
     if hosts and not existing:
         _check_gateway(gateway, err)
@@ -415,7 +382,7 @@ def _gateway(raw: Mapping[str, Any], hosts: tuple[str, ...], err: _Errors) -> Ga
 
 
 def _check_gateway(gateway: Gateway, err: _Errors) -> None:
-    if gateway.https_enabled and not gateway.credential_name:
+    if gateway.https_enabled and gateway.tls_mode != "PASSTHROUGH" and not gateway.credential_name:
         err("istio.gateway.https.credentialName",
             f"an HTTPS server needs TLS: the name of the Secret holding the certificate (tls.mode "
             f"{gateway.tls_mode}); create it in the ingress gateway's namespace")

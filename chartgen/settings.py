@@ -28,6 +28,9 @@ HOST_PATTERN = "^(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-
 SVC, LB, WL, DEP, STS = "service/common", "service/lb-options", "workload/common", "workload/deployment", \
     "workload/statefulset"
 HEADLESS, IC, GW, SEC, CAN = "service/headless", "istio/common", "istio/gateway", "istio/security", "istio/canary"
+EGRESS, SIDECAR = "istio/egress", "istio/sidecar"
+SIDECAR_HOST = ("^([-a-z0-9]+|\\.|\\*|~)/"  # namespace/dnsName of a Sidecar egress host
+                "(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
 
 
 def _meta() -> list[Setting | Group]:
@@ -413,8 +416,10 @@ def _istio() -> list[Setting | Group]:
                 values="istio.gateway.https.enabled", part=GW),
         Setting(i + "gateway.https.port", PORT, "Gateway port of the HTTPS server.", 443,
                 values="istio.gateway.https.port", part=GW, layered=False),
-        Setting(i + "gateway.https.mode", {"enum": ["SIMPLE", "MUTUAL"]}, "SIMPLE (server certificate) or MUTUAL "
-                "(clients must present a certificate signed by the Secret's ca.crt).", "SIMPLE",
+        Setting(i + "gateway.https.mode", {"enum": ["SIMPLE", "MUTUAL", "PASSTHROUGH"]}, "SIMPLE (server "
+                "certificate) or MUTUAL (clients must present a certificate signed by the Secret's ca.crt); "
+                "PASSTHROUGH forwards the TLS stream by SNI (istio.hosts) to https.targetPort: the pods terminate TLS.",
+                "SIMPLE",
                 values="istio.gateway.https.mode", part=GW, layered=False),
         Setting(i + "gateway.https.credentialName", STRING, "TLS Secret (tls.crt, tls.key; ca.crt for MUTUAL) in "
                 "the ingress gateway's namespace.", values="istio.gateway.https.credentialName", part=GW),
@@ -462,6 +467,59 @@ def _istio() -> list[Setting | Group]:
     ]
 
 
+def _service_entry() -> dict[str, Any]:
+    """One istio.serviceEntries item (the same shape in chartgen.yaml and values.schema.json)."""
+    label = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+    port = {"type": "object", "additionalProperties": False, "required": ["number", "protocol"], "properties": {
+        "number": PORT, "protocol": {"enum": ["HTTP", "HTTPS", "HTTP2", "GRPC", "TLS", "TCP", "MONGO"]},
+        "name": label, "targetPort": PORT}}
+    tls = {"type": "object", "additionalProperties": False, "required": ["port"],
+           "description": "TLS origination: the application speaks plain HTTP to port, the sidecar opens TLS to the "
+                          "host (a DestinationRule <fullname>-<name>).", "properties": {
+               "port": PORT | {"description": "The entry's HTTP port whose calls leave over TLS."},
+               "mode": {"enum": ["SIMPLE", "MUTUAL"], "description": "SIMPLE (the server's certificate is verified) "
+                        "or MUTUAL (a client certificate too); default SIMPLE."},
+               "sni": {"type": "string", "description": "SNI sent; default the host."},
+               "credentialName": {"type": "string", "description": "Secret with tls.crt/tls.key (MUTUAL) and ca.crt "
+                                                                  "verifying the server."},
+               "caCertificates": {"type": "string", "description": "CA bundle file in the proxy verifying the "
+                                                                  "server, e.g. /etc/ssl/certs/ca-certificates.crt."}}}
+    return {"type": "object", "additionalProperties": False, "required": ["name", "hosts", "ports"], "properties": {
+        "name": label | {"maxLength": 40, "description": "Suffix of the objects' names (<fullname>-<name>)."},
+        "hosts": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                  "description": "DNS names (a '*.' wildcard only with resolution NONE)."},
+        "ports": {"type": "array", "minItems": 1, "items": port},
+        "resolution": {"enum": ["DNS", "DNS_ROUND_ROBIN", "NONE"], "description": "How the proxy finds the "
+                       "endpoints; default DNS."},
+        "tls": tls}}
+
+
+def _istio_traffic() -> list[Setting | Group]:
+    """Istio egress and TLS settings beyond routing: ServiceEntries, the Sidecar, the Gateway's TLS versions."""
+    i = "istio."
+    return [
+        Setting(i + "gateway.https.minProtocolVersion", {"enum": ["", "TLSV1_2", "TLSV1_3"]},
+                "Lowest TLS version the HTTPS server accepts (SIMPLE/MUTUAL); empty: Istio's default (TLS 1.2).", "",
+                values="istio.gateway.https.minProtocolVersion", part=GW, layered=False),
+        Setting(i + "gateway.https.targetPort", PORT_OR_NAME, "PASSTHROUGH: the Service port (number or name) "
+                "whose pods terminate the TLS the Gateway passes through; default istio.port.",
+                values="istio.gateway.https.targetPort", part=GW, values_schema={
+                    "type": "integer", "minimum": 0, "maximum": 65535}),
+        Setting(i + "serviceEntries", {"type": "array", "items": _service_entry()},
+                "External hosts the service calls: a ServiceEntry each (MESH_EXTERNAL, exported to the release "
+                "namespace only) and, with tls, a DestinationRule originating TLS.", [],
+                values="istio.serviceEntries", part=EGRESS, layered=False),
+        Group(i + "sidecar", "A Sidecar limiting what the chart's proxies know (egress) to what the service uses."),
+        Setting(i + "sidecar.enabled", BOOLEAN, "Render the Sidecar: egress to the release namespace, istio-system, "
+                "the ServiceEntry hosts and sidecar.egressHosts.", False, values="istio.sidecar.enabled",
+                part=SIDECAR, layered=False),
+        Setting(i + "sidecar.egressHosts", {"type": "array", "items": STRING},
+                "More egress hosts as namespace/dnsName (e.g. orders/*, payments/api.payments.svc.cluster.local).",
+                [], values="istio.sidecar.egressHosts", part=SIDECAR, layered=False,
+                values_schema={"type": "array", "items": {"type": "string", "pattern": SIDECAR_HOST}}),
+    ]
+
+
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *_istio(), *_istio_traffic(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])

@@ -104,8 +104,10 @@ def _versions() -> dict[str, Any]:
 def _traffic_policy() -> dict[str, Any]:
     tls = _object({"mode": {"enum": ["ISTIO_MUTUAL", "DISABLE"],
                             "description": "ISTIO_MUTUAL (mesh mTLS to the pods) or DISABLE."}}, "TLS to the pods.")
-    lb = _object({"simple": {"enum": ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"],
-                             "description": "Load-balancing algorithm across the pods."}}, "Load balancer settings.")
+    lb = _object({"simple": {"enum": ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH", None],
+                             "description": "Load-balancing algorithm across the pods."},
+                  "consistentHash": _consistent_hash() | {"type": ["object", "null"]}},
+                 "Load balancer settings: simple or consistentHash (null removes the one an environment inherits).")
     tcp = _object({"maxConnections": _int(1, None, "Maximum TCP connections per pod."),
                    "connectTimeout": _duration("TCP connect timeout."),
                    "idleTimeout": _duration("Close idle TCP connections after this.")})
@@ -123,10 +125,32 @@ def _traffic_policy() -> dict[str, Any]:
         "maxEjectionPercent": _int(0, 100, "Most pods (percent) that may be ejected at once."),
         "minHealthPercent": _int(0, 100, "Outlier detection pauses below this percent of healthy pods.")},
         "Eject failing pods from the load-balancing pool.")
-    return _object({"tls": tls, "loadBalancer": lb, "connectionPool": _object(
-        {"tcp": tcp, "http": http}, "Connection limits (circuit breaking)."), "outlierDetection": outlier},
-        "DestinationRule trafficPolicy for the Service: tls (ISTIO_MUTUAL), loadBalancer, connectionPool, "
-        "outlierDetection (Istio's fields).")
+    pool = _object({"tcp": tcp, "http": http}, "Connection limits (circuit breaking).")
+    port_level = {"type": "array", "description": "Per-port overrides (port.number: a Service port).",
+                  "items": _object({"port": _object({"number": PORT | {"description": "A Service port."}},
+                                                    "The port these settings apply to.", required=["number"]),
+                                    "tls": tls, "loadBalancer": lb, "connectionPool": pool,
+                                    "outlierDetection": outlier}, required=["port"])}
+    return _object({"tls": tls, "loadBalancer": lb, "connectionPool": pool, "outlierDetection": outlier,
+                    "portLevelSettings": port_level},
+                   "DestinationRule trafficPolicy for the Service: tls (ISTIO_MUTUAL), loadBalancer, connectionPool, "
+                   "outlierDetection, portLevelSettings (Istio's fields).")
+
+
+def _consistent_hash() -> dict[str, Any]:
+    cookie = _object({"name": _text("Cookie name.", minLength=1), "path": _text("Cookie path."),
+                      "ttl": _text("Cookie lifetime; with it Istio generates the cookie.")},
+                     "Hash on a cookie.", required=["name"]) | {"type": ["object", "null"]}
+    return _object({"httpHeaderName": _text("Hash on this request header.", "null", minLength=1),
+                    "httpCookie": cookie,
+                    "useSourceIp": {"enum": [True, None], "description": "Hash on the client's IP address."},
+                    "httpQueryParameterName": _text("Hash on this query parameter.", "null", minLength=1)},
+                   "Session affinity: exactly one hash key (null removes one an environment inherits).")
+
+
+def _text(description: str, *more_types: str, **more: Any) -> dict[str, Any]:
+    """A described string (or one of more_types)."""
+    return {"type": ["string", *more_types] if more_types else "string", **more, "description": description}
 
 
 def _route() -> dict[str, Any]:
@@ -151,15 +175,58 @@ def _route() -> dict[str, Any]:
         "mirror": {"type": "object", "additionalProperties": False, "required": ["percent"], "description": "Mirror "
                    "(shadow) a percentage of requests to a version; responses are discarded.",
                    "properties": {"version": {"type": "string"}, "percent": percent}},
+        **_route_http(),
     }
 
 
+def _route_http() -> dict[str, Any]:
+    """CORS, rewrite and header manipulation of a route (Istio's fields as they are rendered)."""
+    def strings(description: str) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string"}, "description": description}
+
+    def ops(side: str) -> dict[str, Any]:
+        return _object({"set": {"type": "object", "additionalProperties": {"type": "string"},
+                                "description": f"{side} headers set (replacing any value)."},
+                        "add": {"type": "object", "additionalProperties": {"type": "string"},
+                                "description": f"{side} headers appended."},
+                        "remove": strings(f"{side} headers removed.")}, f"{side} header changes.")
+
+    cors = {"allowOrigins": {"type": "array", "items": _string_match(), "description": "Origins allowed (exact, "
+                             "prefix or regex)."},
+            "allowMethods": strings("Methods allowed (Access-Control-Allow-Methods)."),
+            "allowHeaders": strings("Request headers allowed (Access-Control-Allow-Headers)."),
+            "exposeHeaders": strings("Response headers browsers may read (Access-Control-Expose-Headers)."),
+            "maxAge": _duration("How long browsers cache the preflight answer."),
+            "allowCredentials": {"type": "boolean", "description": "Allow credentials (cookies, authorization)."}}
+    return {
+        "corsPolicy": _object(cors, "CORS policy answered by the proxy."),
+        "rewrite": _object({"uri": _text("Path replacing the matched prefix (or the whole path)."),
+                            "authority": _text("Host header sent upstream.")},
+                           "Rewrite of the path (uri) and/or Host (authority) before forwarding."),
+        "headers": _object({"request": ops("Request"), "response": ops("Response")},
+                           "Request and response headers to set, add, remove."),
+    }
+
+
+def _redirect() -> dict[str, Any]:
+    return _object({"uri": _text("Path of the redirect."), "authority": _text("Host of the redirect."),
+                    "scheme": {"enum": ["http", "https"], "description": "Scheme of the redirect."},
+                    "port": PORT | {"description": "Port of the redirect."},
+                    "redirectCode": {"enum": [301, 302, 303, 307, 308], "description": "HTTP status (default 301)."}},
+                   "Answer with a redirect instead of forwarding.")
+
+
+def _string_match() -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+            "properties": {"exact": {"type": "string"}, "prefix": {"type": "string"}, "regex": {"type": "string"}}}
+
+
 def _match() -> dict[str, Any]:
-    match = {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
-             "properties": {"exact": {"type": "string"}, "prefix": {"type": "string"}, "regex": {"type": "string"}}}
+    match = _string_match()
     return {"type": "array", "minItems": 1, "items": {
         "type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
-            "uri": match, "headers": {"type": "object", "additionalProperties": match},
+            "uri": match, "method": match, "authority": match, "headers": {"type": "object",
+                                                                          "additionalProperties": match},
             "queryParams": {"type": "object", "additionalProperties": match}}}}
 
 
@@ -171,9 +238,10 @@ def istio() -> list[Value]:
         Value("istio.versions", _versions(), CAN, of="istio.versions"),
         Value("istio.trafficPolicy", _traffic_policy(), DR, of="istio.trafficPolicy"),
         Value("istio.routes", {
-            "type": "array", "description": "Ordered HTTP routes, tried before defaultRoute: name, match (uri/headers/"
-            "queryParams: exact, prefix or regex), weights (percent per version, sum 100), port, retries, timeout, "
-            "fault, mirror.", "items": _object(_route() | {"match": _match()}, required=["name"])},
+            "type": "array", "description": "Ordered HTTP routes, tried before defaultRoute: name, match (uri/method/"
+            "authority/headers/queryParams: exact, prefix or regex), weights (percent per version, sum 100), port, "
+            "retries, timeout, fault, mirror, corsPolicy, rewrite, redirect, headers.", "items": _object(
+                _route() | {"redirect": _redirect(), "match": _match()}, required=["name"])},
             VS, of="istio.routes"),
         Value("istio.defaultRoute", _object(_route(), "The last route (no match) taking the rest of the traffic; "
                                             "same fields as a route without match.", required=["name"]),

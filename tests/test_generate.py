@@ -188,11 +188,11 @@ def test_a_new_blueprint_is_a_folder_not_python(tmp_path):
         "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n"
         "  name: {{ include \"[[ chart ]].fullname\" . }}\n")
     lib = BlueprintLibrary(lib_root)
-    spec = parse_spec_text((CHARTS / "user-api" / "chartgen.yaml").read_text().replace(
-        "blueprint: clusterip", "blueprint: metrics"), "chartgen.yaml", lib)
+    spec = parse_spec_text((CHARTS / "redis-cache" / "chartgen.yaml").read_text().replace(
+        "blueprint: clusterip", "blueprint: metrics"), "chartgen.yaml", lib)  # a chart without Istio
     tree = generate(spec, lib)
     assert "templates/servicemonitor.yaml" in tree
-    assert '{{ include "user-api.fullname" . }}' in tree["templates/servicemonitor.yaml"]
+    assert '{{ include "redis-cache.fullname" . }}' in tree["templates/servicemonitor.yaml"]
     assert "templates/deployment.yaml" in tree
 
 

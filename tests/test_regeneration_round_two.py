@@ -357,7 +357,7 @@ def test_a_generated_file_replaced_by_a_folder_is_named_as_the_users_path(chart)
     service.unlink()
     service.mkdir()
     (service / "mine.txt").write_text("x\n")
-    _edit(chart / "chartgen.yaml", "port: 80", "port: 81")
+    _edit(chart / "chartgen.yaml", "targetPort: 8080", "targetPort: 8081")  # the Service changes
     before = files_under(chart)
     for args in ([], ["--force"], ["--check"]):
         res = gen(chart, *args)

@@ -190,7 +190,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/*
 Istio: one VirtualService http route. Weights are percent and must sum to 100; routes without weights split by
-istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
+istio.versions.<name>.weight. Call with (dict "root" $ "route" $route); "tcp" true renders a tcp/tls route, whose
+match is "tlsMatch" when given.
 */}}
 {{- define "webapp.istioRoute" -}}
 {{- $root := .root }}
@@ -211,8 +212,11 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
 {{- if gt (len $ports) 1 }}
 {{- $match = include "webapp.istioPortMatches" (dict "root" $root "match" $r.match "port" $port "meshOnly" .meshOnly) | fromJsonArray }}
 {{- end }}
+{{- with .tlsMatch }}{{ $match = . }}{{ end }}
 {{- $split := list }}
-{{- if eq $controller "argo-rollouts" }}
+{{- if $r.redirect }}
+{{- /* a redirect answers the request itself: no destinations */}}
+{{- else if eq $controller "argo-rollouts" }}
 {{- $stable := 100 }}
 {{- if $r.weights }}
 {{- $stable = int (index $r.weights "stable" | default 0) }}
@@ -253,6 +257,10 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
+  {{- with $r.redirect }}
+  redirect:
+    {{- toYaml . | nindent 4 }}
+  {{- else }}
   route:
     {{- range $split }}
     - destination:
@@ -268,6 +276,13 @@ istio.versions.<name>.weight. Call with (dict "root" $ "route" $route).
       weight: {{ .weight }}
       {{- end }}
     {{- end }}
+  {{- end }}
+  {{- range $key := list "rewrite" "corsPolicy" "headers" }}
+  {{- with index $r $key }}
+  {{ $key }}:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- end }}
   {{- with $r.timeout }}
   timeout: {{ . }}
   {{- end }}

@@ -124,3 +124,228 @@ HTTPRoute and GRPCRoute backendRefs: one per version (its own Service, weighted 
 {{- end }}
 {{- end }}
 
+{{/*
+Istio: the canary controller in effect (none while istio.enabled is false).
+*/}}
+{{- define "user-api.canaryController" -}}
+{{- if .Values.istio.enabled }}{{ .Values.istio.canary.controller }}{{ else }}none{{ end }}
+{{- end }}
+
+{{/*
+Istio: name of the Gateway the chart renders.
+*/}}
+{{- define "user-api.istioGatewayName" -}}
+{{- printf "%s-gateway" (include "user-api.fullname" . | trunc 55 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+Istio: the gateways the VirtualService binds to, one per line (none: the mesh only).
+*/}}
+{{- define "user-api.istioGateways" -}}
+{{- if .Values.istio.hosts }}
+{{- if .Values.istio.gateway.existing }}
+{{ .Values.istio.gateway.existing }}
+{{- else }}
+{{ include "user-api.istioGatewayName" . }}
+{{- end }}
+{{- if .Values.istio.mesh }}
+mesh
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Istio: labels selecting the chart's pods for security policies. Flagger renames the app.kubernetes.io/name label
+of its primary pods, so with Flagger only the instance label is used.
+*/}}
+{{- define "user-api.istioWorkloadLabels" -}}
+{{- if eq (include "user-api.canaryController" .) "flagger" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- else -}}
+{{ include "user-api.selectorLabels" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Istio: one VirtualService http route. Weights are percent and must sum to 100; routes without weights split by
+istio.versions.<name>.weight. Call with (dict "root" $ "route" $route); "tcp" true renders a tcp/tls route, whose
+match is "tlsMatch" when given.
+*/}}
+{{- define "user-api.istioRoute" -}}
+{{- $root := .root }}
+{{- $r := .route }}
+{{- $istio := $root.Values.istio }}
+{{- $fullname := include "user-api.fullname" $root }}
+{{- $controller := include "user-api.canaryController" $root }}
+{{- $ports := list }}
+{{- range $root.Values.service.ports }}
+{{- $ports = append $ports (int .port) }}
+{{- end }}
+{{- $port := int ($r.port | default $istio.port) }}
+{{- if not (has $port $ports) }}
+{{- fail (printf "istio: route %s sends to port %d, which the Service lacks (ports: %v)" $r.name $port $ports) }}
+{{- end }}
+{{- $withPort := or $r.port (gt (len $ports) 1) }}
+{{- $match := $r.match }}
+{{- if gt (len $ports) 1 }}
+{{- $match = include "user-api.istioPortMatches" (dict "root" $root "match" $r.match "port" $port "meshOnly" .meshOnly) | fromJsonArray }}
+{{- end }}
+{{- with .tlsMatch }}{{ $match = . }}{{ end }}
+{{- $split := list }}
+{{- if $r.redirect }}
+{{- /* a redirect answers the request itself: no destinations */}}
+{{- else if eq $controller "argo-rollouts" }}
+{{- $stable := 100 }}
+{{- if $r.weights }}
+{{- $stable = int (index $r.weights "stable" | default 0) }}
+{{- end }}
+{{- $split = list (dict "subset" "stable" "weight" $stable) (dict "subset" "canary" "weight" (sub 100 $stable)) }}
+{{- else if $istio.versions }}
+{{- $weights := $r.weights }}
+{{- if not $weights }}
+{{- $weights = dict }}
+{{- range $name, $v := $istio.versions }}
+{{- $_ := set $weights $name (int (($v | default dict).weight | default 0)) }}
+{{- end }}
+{{- end }}
+{{- $sum := 0 }}
+{{- range $name, $w := $weights }}
+{{- if not (hasKey $istio.versions $name) }}
+{{- fail (printf "istio: route %s sends to version %s, which the chart does not deploy (istio.versions: %s)" $r.name $name (keys $istio.versions | sortAlpha | join ", ")) }}
+{{- end }}
+{{- if lt (int $w) 0 }}
+{{- fail (printf "istio: route %s: weight %v of %s is negative" $r.name $w $name) }}
+{{- end }}
+{{- $sum = add $sum (int $w) }}
+{{- $split = append $split (dict "subset" $name "weight" (int $w)) }}
+{{- end }}
+{{- if ne (int $sum) 100 }}
+{{- fail (printf "istio: route %s: weights are percentages and must sum to 100 (Istio treats them as relative; this chart uses percent), got %d" $r.name (int $sum)) }}
+{{- end }}
+{{- else }}
+{{- $split = list (dict) }}
+{{- end }}
+{{- if .tcp }}
+- match:
+    {{- toYaml $match | nindent 4 }}
+{{- else }}
+- name: {{ $r.name }}
+  {{- with $match }}
+  match:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+  {{- with $r.redirect }}
+  redirect:
+    {{- toYaml . | nindent 4 }}
+  {{- else }}
+  route:
+    {{- range $split }}
+    - destination:
+        host: {{ $fullname }}
+        {{- with .subset }}
+        subset: {{ . | quote }}
+        {{- end }}
+        {{- if $withPort }}
+        port:
+          number: {{ $port }}
+        {{- end }}
+      {{- if hasKey . "weight" }}
+      weight: {{ .weight }}
+      {{- end }}
+    {{- end }}
+  {{- end }}
+  {{- range $key := list "rewrite" "corsPolicy" "headers" }}
+  {{- with index $r $key }}
+  {{ $key }}:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- end }}
+  {{- with $r.timeout }}
+  timeout: {{ . }}
+  {{- end }}
+  {{- with $r.retries }}
+  retries:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $r.fault }}
+  fault:
+    {{- with .delay }}
+    delay:
+      percentage:
+        value: {{ .percent }}
+      fixedDelay: {{ .fixedDelay }}
+    {{- end }}
+    {{- with .abort }}
+    abort:
+      percentage:
+        value: {{ .percent }}
+      httpStatus: {{ .httpStatus }}
+    {{- end }}
+  {{- end }}
+  {{- with $r.mirror }}
+  mirror:
+    host: {{ $fullname }}
+    {{- with .version }}
+    subset: {{ . | quote }}
+    {{- end }}
+    {{- if $withPort }}
+    port:
+      number: {{ $port }}
+    {{- end }}
+  mirrorPercentage:
+    value: {{ .percent }}
+  {{- end }}
+{{- end }}
+
+{{/*
+Istio: the matches of a route when the Service has several ports, as JSON. In-mesh calls name the port they are
+sent to, so each route matches its destination port there (without it a call to any port takes the first route);
+calls through a Gateway arrive on the Gateway's port and keep matching whatever port they go to. Call with
+(dict "root" $ "match" $matches "port" $port "meshOnly" $bool); meshOnly: the route serves in-mesh calls only.
+*/}}
+{{- define "user-api.istioPortMatches" -}}
+{{- $gateways := list }}
+{{- $mesh := not .root.Values.istio.hosts }}
+{{- range splitList "\n" (include "user-api.istioGateways" .root | trim) }}
+{{- if eq . "mesh" }}{{ $mesh = true }}{{ else if . }}{{ $gateways = append $gateways . }}{{ end }}
+{{- end }}
+{{- $out := list }}
+{{- if not $mesh }}
+{{- $out = .match | default list }}{{/* calls through a Gateway only: no port to match */}}
+{{- else }}
+{{- range (.match | default (list (dict))) }}
+{{- if and $gateways (not $.meshOnly) }}
+{{- $out = append $out (merge (dict "gateways" $gateways) (deepCopy .)) }}
+{{- end }}
+{{- if $mesh }}
+{{- $inMesh := merge (dict "port" (int $.port)) (deepCopy .) }}
+{{- if $gateways }}{{ $_ := set $inMesh "gateways" (list "mesh") }}{{ end }}
+{{- $out = append $out $inMesh }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/*
+Istio: the Service ports the routes above do not serve in the mesh, as JSON: [{"port": N, "tcp": bool}]. Each gets
+a route of its own (tcp for ports Istio treats as opaque TCP: named or appProtocol tcp, tls, https, mongo, mysql,
+redis), split like the default route; UDP and SCTP ports are not proxied. Empty unless the Service has several ports
+and the VirtualService applies to in-mesh calls.
+*/}}
+{{- define "user-api.istioOtherPorts" -}}
+{{- $istio := .Values.istio }}
+{{- $served := int ($istio.defaultRoute.port | default $istio.port) }}
+{{- $out := list }}
+{{- if and (gt (len .Values.service.ports) 1) (or $istio.mesh (not $istio.hosts)) }}
+{{- range .Values.service.ports }}
+{{- $proto := lower (.appProtocol | default (regexReplaceAll "-.*$" (.name | default "") "")) }}
+{{- if and (ne (int .port) $served) (eq (.protocol | default "TCP") "TCP") }}
+{{- $out = append $out (dict "port" (int .port) "tcp" (has $proto (list "tcp" "tls" "https" "mongo" "mysql" "redis"))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
