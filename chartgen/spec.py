@@ -19,6 +19,7 @@ from typing import Any
 from chartgen import k8snames
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.container_spec import check_containers, check_service_monitor
+from chartgen.platform_spec import check_platform
 from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
@@ -443,6 +444,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
     check_topology_spread(raw, report)
     check_dns(raw, report)
     check_containers(raw, meta.name, volumes, meta.kube_version, report)
+    check_platform(raw, meta.kube_version, report)
     return Settings(
         replicas=int(CATALOG.get(raw, "replicas")),
         image_tag=image.get("tag"),
@@ -466,7 +468,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
     )
 
 
-ONE_OF_KEYS = ("preStop",)  # settings that hold exactly one of several keys: an override replaces them whole
+ONE_OF_KEYS = ("preStop", "postStart")  # settings that hold exactly one of several keys: an override replaces them whole
 
 
 def _atomic_env(merged: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -502,7 +504,8 @@ def _sized(istio: IstioSettings, hpa: Autoscaling, report: LayerReport) -> Istio
 
 
 def _reserved_volumes(raw: Mapping[str, Any], bp: Blueprint) -> tuple[str, ...]:
-    own = (("tmp", CATALOG.get(raw, "writableTmp")), ("data", bp.workload_kind == "StatefulSet"))
+    data = bp.workload_kind == "StatefulSet" or bool(CATALOG.get(raw, "persistence.enabled"))
+    own = (("tmp", CATALOG.get(raw, "writableTmp")), ("data", data))
     return tuple(name for name, used in own if used)
 
 
