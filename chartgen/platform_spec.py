@@ -20,6 +20,8 @@ def check_platform(raw: Mapping[str, Any], kube: str, report: Report) -> None:
     check_post_start(raw, kube, report)
     check_persistence(raw, report)
     check_migration(raw, report)
+    if CATALOG.get(raw, "tests.image.tag") == "latest":
+        report("tests.image.tag", "'latest' is mutable and not allowed; pin a version (e.g. 1.36.1)")
 
 
 def check_network_policy(raw: Mapping[str, Any], report: Report) -> None:

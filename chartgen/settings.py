@@ -520,12 +520,12 @@ def _platform() -> list[Setting | Group]:
                 600, values=mg + "activeDeadlineSeconds", part=WL),
         Setting(mg + "hookWeight", {"type": "integer"}, "helm.sh/hook-weight: lower weights run first.", 0,
                 values=mg + "hookWeight", part=WL),
-        Group("tests", "The helm test pod (helm test: a TCP check of the Service)."),
         Setting(ts + "image.repository", {"type": "string", "minLength": 1}, "Test image repository (needs nc).",
                 "busybox", values=ts + "image.repository", part=WL),
-        Setting(ts + "image.tag", {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
-                                   "not": {"const": "latest"}}, "Test image tag (pinned).", "1.36.1",
-                values=ts + "image.tag", part=WL),
+        Setting(ts + "image.tag", {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"},
+                "Test image tag (pinned; 'latest' is refused).", "1.36.1", values=ts + "image.tag", part=WL,
+                values_schema={"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+                               "not": {"const": "latest"}}),
         Setting(ts + "imagePullSecrets", sp.array(sp.PULL_SECRET), "Pull secrets of the test pod, e.g. "
                 "[{name: regcred}] for a mirrored test image.", [], values=ts + "imagePullSecrets", part=WL),
     ]

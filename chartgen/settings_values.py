@@ -30,7 +30,6 @@ def workload() -> list[Value]:
     probe = {"type": "object", "description": "Kubernetes probe; {} (or null) disables it."}
     waivers = {"type": "object", "description": "Policy checks waived on the test pod, each with its reason.",
                "propertyNames": WAIVER_ID, "additionalProperties": WAIVER_REASON}
-    test_image = {"type": "object", "description": "Image of the test pod (needs nc).", "properties": {}}
     return [
         Value("containerPorts", {
             "type": "array", "description": "Ports the container listens on (targets of the Service's targetPort).",
@@ -52,8 +51,9 @@ def workload() -> list[Value]:
         Value("networkPolicy.istioGatewayNamespace", {
             "type": "string", "description": "Namespace of the Istio ingress gateway, admitted next to allowFrom when "
                                              "istio.hosts are served."}, WL),
-        Value("tests", {"type": "object", "description": "The helm test pod.",
-                        "properties": {"image": test_image, "policyWaivers": waivers}}, WL),
+        Value("tests", _head("The helm test pod."), WL),
+        Value("tests.image", _head("Image of the test pod (needs nc)."), WL),
+        Value("tests.policyWaivers", waivers, WL),
     ]
 
 

@@ -72,7 +72,7 @@ def errors_of(text: str) -> list[str]:
     ("volumes: [{name: t, ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce]}}}}]\n",
      "volumes[0].ephemeral.volumeClaimTemplate.spec", "resources"),
     ("volumes: [{name: t, csi: {driver: x}, emptyDir: {}}]\n", "volumes[0]", ""),
-    ("tests: {image: {tag: latest}}\n", "tests.image.tag", ""),
+    ("tests: {image: {tag: latest}}\n", "tests.image.tag", "'latest' is mutable"),
     ("tests: {imagePullSecrets: [mirror]}\n", "tests.imagePullSecrets[0]", "wrong type"),
 ])
 def test_invalid_platform_settings_are_refused_with_one_line(extra: str, path: str, message: str) -> None:
