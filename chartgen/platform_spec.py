@@ -56,8 +56,16 @@ def _check_ip_block(peer: Mapping[str, Any], path: str, report: Report) -> None:
         return
     for i, text in enumerate(block.get("except") or []):
         inner = _network(text)
-        if inner is None or inner.version != cidr.version or not inner.subnet_of(cidr) or inner == cidr:  # type: ignore[arg-type]
+        if inner is None or not _strictly_inside(inner, cidr):
             report(f"{path}.ipBlock.except[{i}]", f"{text!r} is not a CIDR strictly inside {cidr}")
+
+
+def _strictly_inside(inner: Network, outer: Network) -> bool:
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner != outer and inner.subnet_of(outer)
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner != outer and inner.subnet_of(outer)
+    return False
 
 
 def _network(text: Any) -> Network | None:

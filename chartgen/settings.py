@@ -199,7 +199,8 @@ def _workload() -> list[Setting | Group]:
         Setting("podDisruptionBudget.maxUnavailable", {"type": ["integer", "string"]},
                 "Pods (or percent) that may be down at once during a voluntary disruption.", 1,
                 values="podDisruptionBudget.maxUnavailable", part=WL),
-        Group("networkPolicy", "NetworkPolicy admitting traffic only to the declared container ports."),
+        Group("networkPolicy", "NetworkPolicy admitting traffic only to the declared container ports (from the "
+                              "allowed peers), and egress only where allowed (restrictEgress)."),
         Setting("networkPolicy.enabled", BOOLEAN, "Create the NetworkPolicy.", False,
                 values="networkPolicy.enabled", part=WL),
         Setting("topologySpread", BOOLEAN,
@@ -257,7 +258,8 @@ def _pod() -> list[Setting | Group]:
                 "(read-only root filesystem, no privilege escalation, all capabilities dropped); what you set is "
                 "merged over the defaults.", sp.HARDENED_CONTAINER, values="securityContext", part=WL),
         Setting("volumes", sp.array(sp.VOLUME), "Extra pod volumes (emptyDir, configMap, secret, "
-                "persistentVolumeClaim, projected, ephemeral, csi); mount them with volumeMounts.", [], values="volumes", part=WL),
+                "persistentVolumeClaim, projected, ephemeral, csi); mount them with volumeMounts.", [],
+                values="volumes", part=WL),
         Setting("volumeMounts", sp.array(sp.VOLUME_MOUNT), "Extra container mounts; each names a volume.", [],
                 values="volumeMounts", part=WL),
         Setting("nodeSelector", STRING_MAP, "Node labels for pod assignment.", {}, values="nodeSelector", part=WL),

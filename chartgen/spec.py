@@ -19,11 +19,11 @@ from typing import Any
 from chartgen import k8snames
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.container_spec import check_containers, check_service_monitor
-from chartgen.platform_spec import check_platform
 from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
 from chartgen.name_limits import name_problem, version_problems
+from chartgen.platform_spec import check_platform
 from chartgen.record import Record
 from chartgen.schema_quick import conforms
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
@@ -468,7 +468,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
     )
 
 
-ONE_OF_KEYS = ("preStop", "postStart")  # settings that hold exactly one of several keys: an override replaces them whole
+ONE_OF_KEYS = ("preStop", "postStart")  # one of several keys each: an override replaces them whole
 
 
 def _atomic_env(merged: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

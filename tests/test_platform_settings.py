@@ -10,23 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from render_helpers import find, render
+from support import CHARTS, DEMO_SPEC
 
 from chartgen.engine import generate
 from chartgen.errors import SpecErrors
 from chartgen.spec import parse_spec_text
 from chartgen.writer import write
 
-from render_helpers import find, render
-from support import CHARTS
-
-BASE = """
-name: demo
-blueprint: clusterip
-image: {repository: ghcr.io/acme/demo, tag: "1.0.0"}
-service:
-  ports:
-    - {name: http, port: 80, targetPort: 8080}
-"""
+BASE = DEMO_SPEC
 
 
 def errors_of(text: str) -> list[str]:
@@ -277,6 +269,8 @@ def test_the_committed_examples_render_every_platform_item(helm) -> None:
                               for v in volumes),
         "migration hook": any(j["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
                               for j in jobs),
+        "migration image": any(j["spec"]["template"]["spec"]["containers"][0]["image"].endswith("migrations:1.4.2")
+                               for j in jobs),
         "test pod pull secrets": any(p.get("imagePullSecrets") for p in test_pods),
         "namespace and pod peers": any("namespaceSelector" in p and "podSelector" in p for p in peers),
         "ipBlock with except": any(p.get("ipBlock", {}).get("except") for p in peers),
