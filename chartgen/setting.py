@@ -190,9 +190,14 @@ class Catalog:
         return self.by_values_key(key).values_entry_schema()
 
     def by_values_key(self, key: str) -> Setting:
-        for s in self:
-            if s.values == key:
-                return s
+        """The setting of values key `key`, or of setting key `key`. Parts of different workloads may share a values
+        key (persistence.* of a Deployment's claim and of a StatefulSet's claims): a fragment then names the
+        setting by its own key."""
+        found = [s for s in self if s.values == key]
+        if len(found) == 1:
+            return found[0]
+        if found and key not in self.settings:
+            raise KeyError(f"values key {key!r} is declared by {', '.join(s.key for s in found)}: name the setting")
         return self.settings[key]
 
     # -- values ----------------------------------------------------------------------------------------

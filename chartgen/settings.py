@@ -22,6 +22,7 @@ STRING: dict[str, Any] = {"type": "string"}
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
 STRING_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
 ISTIO_DURATION_REF: dict[str, Any] = {"$ref": "#/definitions/istioDuration"}
+STORAGE_SIZE: dict[str, Any] = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}
 ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
 CIDR = "^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+/[0-9]{1,3}$"
 HOST_PATTERN = "^(\\*|(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
@@ -201,7 +202,8 @@ def _workload() -> list[Setting | Group]:
         Setting("podDisruptionBudget.maxUnavailable", {"type": ["integer", "string"]},
                 "Pods (or percent) that may be down at once during a voluntary disruption.", 1,
                 values="podDisruptionBudget.maxUnavailable", part=WL),
-        Group("networkPolicy", "NetworkPolicy admitting traffic only to the declared container ports."),
+        Group("networkPolicy", "NetworkPolicy admitting traffic only to the declared container ports (from the "
+                              "allowed peers), and egress only where allowed (restrictEgress)."),
         Setting("networkPolicy.enabled", BOOLEAN, "Create the NetworkPolicy.", False,
                 values="networkPolicy.enabled", part=WL),
         Setting("topologySpread", BOOLEAN,
@@ -219,8 +221,7 @@ def _workload() -> list[Setting | Group]:
         Setting("statefulSet.storage.enabled", BOOLEAN, "Give every pod its own volume.", True,
                 values="persistence.enabled", part=STS, layered=False),
         Setting("statefulSet.storage.size", {"$ref": "#/definitions/quantity"}, "Volume size per pod.", "1Gi",
-                values="persistence.size", part=STS, layered=False,
-                values_schema={"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}),
+                values="persistence.size", part=STS, layered=False, values_schema=STORAGE_SIZE),
         Setting("statefulSet.storage.storageClassName", STRING, "StorageClass; empty for the cluster default.",
                 values="persistence.storageClassName", part=STS),
         Setting("statefulSet.storage.mountPath", {"type": "string", "pattern": "^/"},
@@ -260,7 +261,8 @@ def _pod() -> list[Setting | Group]:
                 "(read-only root filesystem, no privilege escalation, all capabilities dropped); what you set is "
                 "merged over the defaults.", sp.HARDENED_CONTAINER, values="securityContext", part=WL),
         Setting("volumes", sp.array(sp.VOLUME), "Extra pod volumes (emptyDir, configMap, secret, "
-                "persistentVolumeClaim, projected); mount them with volumeMounts.", [], values="volumes", part=WL),
+                "persistentVolumeClaim, projected, ephemeral, csi); mount them with volumeMounts.", [],
+                values="volumes", part=WL),
         Setting("volumeMounts", sp.array(sp.VOLUME_MOUNT), "Extra container mounts; each names a volume.", [],
                 values="volumeMounts", part=WL),
         Setting("nodeSelector", STRING_MAP, "Node labels for pod assignment.", {}, values="nodeSelector", part=WL),
@@ -520,6 +522,75 @@ def _istio_traffic() -> list[Setting | Group]:
     ]
 
 
-CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
+def _platform() -> list[Setting | Group]:
+    """What a real platform needs on top (issue 25): NetworkPolicy peers and egress, postStart, a Deployment's
+    claim, the migration hook Job, the helm test pod's image."""
+    np, pv, mg, ts = "networkPolicy.", "persistence.", "migration.", "tests."
+    return [
+        Setting(np + "allowExternal", BOOLEAN, "false: only pods labelled <fullname>-client: \"true\" (plus allowFrom, "
+                "the metrics scraper and the Istio ingress gateway) may connect; true: allowFrom decides (empty: "
+                "anyone).", True, values=np + "allowExternal", part=WL),
+        Setting(np + "allowFrom", sp.array(sp.NETPOL_PEER), "Peers allowed in to the container ports: podSelector "
+                "and/or namespaceSelector, or ipBlock (cidr, except); empty with allowExternal true: from anywhere.",
+                [], values=np + "allowFrom", part=WL),
+        Setting(np + "metricsFrom", sp.array(sp.NETPOL_PEER), "The metrics scraper (Prometheus), admitted to the "
+                "container ports (and the Istio sidecar's metrics ports 15020/15090) whenever ingress is restricted.",
+                sp.METRICS_SCRAPER, values=np + "metricsFrom", part=WL),
+        Setting(np + "restrictEgress", BOOLEAN, "Restrict egress too: only networkPolicy.egress, DNS (allowDNS) "
+                "and, with Istio, istiod are reachable.", False, values=np + "restrictEgress", part=WL),
+        Setting(np + "egress", sp.array(sp.EGRESS_RULE), "Egress rules (to: peers, ports) while restrictEgress is "
+                "true.", [], values=np + "egress", part=WL),
+        Setting(np + "allowDNS", BOOLEAN, "While egress is restricted, allow DNS to kube-dns in kube-system (UDP and "
+                "TCP 53).", True, values=np + "allowDNS", part=WL),
+        Setting(np + "istiodNamespace", sp.LABEL_NAME, "Namespace of istiod, reachable on 15012 (xDS, certificates) "
+                "while egress is restricted and istio.enabled.", "istio-system", values=np + "istiodNamespace",
+                part=WL),
+        Setting("postStart", sp.HANDLER, "lifecycle.postStart of the app container (exec, httpGet or sleep); the "
+                "container is not Running until it returns.", values="postStart", part=WL),
+        Group("persistence", "A PersistentVolumeClaim mounted by every pod of the Deployment (or an existing claim)."),
+        Setting(pv + "enabled", BOOLEAN, "Mount a claim at persistence.mountPath.", False,
+                values=pv + "enabled", part=DEP),
+        Setting(pv + "existingClaim", {"type": "string", "pattern": sp.SUBDOMAIN["pattern"], "maxLength": 253},
+                "Mount this existing claim; the chart then renders no PVC (size, storageClass and accessModes "
+                "are the claim's).", values=pv + "existingClaim", part=DEP),
+        Setting(pv + "size", {"$ref": "#/definitions/quantity"}, "Size of the claim the chart creates.", "8Gi",
+                values=pv + "size", part=DEP, layered=False, values_schema=STORAGE_SIZE),
+        Setting(pv + "storageClass", STRING, "StorageClass of the claim; empty for the cluster default.",
+                values=pv + "storageClass", part=DEP),
+        Setting(pv + "accessModes", {"type": "array", "items": {"enum": ACCESS_MODES}}, "Access modes of the claim "
+                "(ReadWriteMany when several pods on several nodes write).", ["ReadWriteOnce"],
+                values=pv + "accessModes", part=DEP, layered=False,
+                values_schema={"type": "array", "minItems": 1, "items": {"enum": ACCESS_MODES}}),
+        Setting(pv + "mountPath", sp.ABS_PATH, "Where the claim is mounted in the app container.", "/data",
+                values=pv + "mountPath", part=DEP, layered=False),
+        Group("migration", "A database migration run once per install/upgrade as a Helm hook Job (pre-install, "
+                           "pre-upgrade) instead of an init container in every replica."),
+        Setting(mg + "enabled", BOOLEAN, "Render the migration hook Job.", False, values=mg + "enabled", part=WL),
+        Setting(mg + "command", sp.array(STRING, minItems=1), "The migration command (required when enabled).",
+                values=mg + "command", part=WL),
+        Setting(mg + "args", sp.STRINGS, "Its arguments.", [], values=mg + "args", part=WL),
+        Setting(mg + "image", sp.IMAGE_REF, "Image of the Job; default: the app's image.", values=mg + "image",
+                part=WL),
+        Setting(mg + "env", sp.ENV_MAP, "Environment of the Job, over the app's env (its envFrom too; the "
+                "generated ConfigMap is left out: it does not exist before install).", {}, values=mg + "env",
+                part=WL, layered=False),
+        Setting(mg + "backoffLimit", {"type": "integer", "minimum": 0, "maximum": 10}, "Retries before the Job "
+                "(and the install or upgrade) fails.", 1, values=mg + "backoffLimit", part=WL),
+        Setting(mg + "activeDeadlineSeconds", {"type": "integer", "minimum": 1}, "Seconds the Job may run in all.",
+                600, values=mg + "activeDeadlineSeconds", part=WL),
+        Setting(mg + "hookWeight", {"type": "integer"}, "helm.sh/hook-weight: lower weights run first.", 0,
+                values=mg + "hookWeight", part=WL),
+        Setting(ts + "image.repository", {"type": "string", "minLength": 1}, "Test image repository (needs nc).",
+                "busybox", values=ts + "image.repository", part=WL),
+        Setting(ts + "image.tag", {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"},
+                "Test image tag (pinned; 'latest' is refused).", "1.36.1", values=ts + "image.tag", part=WL,
+                values_schema={"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+                               "not": {"const": "latest"}}),
+        Setting(ts + "imagePullSecrets", sp.array(sp.PULL_SECRET), "Pull secrets of the test pod, e.g. "
+                "[{name: regcred}] for a mirrored test image.", [], values=ts + "imagePullSecrets", part=WL),
+    ]
+
+
+CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_platform(), *_traffic(),
                    *_istio(), *_istio_traffic(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])

@@ -68,6 +68,36 @@ HARDENED_CONTAINER = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem
 
 KEY_TO_PATH = array(closed({"key": {"type": "string", "minLength": 1}, "path": STRING, "mode": MODE},
                            ["key", "path"]))
+CLAIM_SPEC = closed({
+    "accessModes": array({"enum": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]},
+                         minItems=1),
+    "storageClassName": STRING, "volumeMode": {"enum": ["Filesystem", "Block"]},
+    "resources": closed({"requests": closed({"storage": QUANTITY}, ["storage"])}, ["requests"]),
+}, ["accessModes", "resources"])
+EPHEMERAL = closed({"volumeClaimTemplate": closed({
+    "metadata": closed({"labels": STRING_MAP, "annotations": STRING_MAP}), "spec": CLAIM_SPEC}, ["spec"])},
+    ["volumeClaimTemplate"])
+CSI = closed({"driver": {"type": "string", "minLength": 1}, "readOnly": BOOLEAN, "fsType": STRING,
+              "volumeAttributes": STRING_MAP, "nodePublishSecretRef": closed({"name": SUBDOMAIN}, ["name"])},
+             ["driver"])
+DOWNWARD_FILE = closed({
+    "path": {"type": "string", "minLength": 1, "pattern": "^[^/]"}, "mode": MODE,
+    "fieldRef": closed({"fieldPath": {"type": "string", "minLength": 1}, "apiVersion": STRING}, ["fieldPath"]),
+    "resourceFieldRef": closed({"resource": {"type": "string", "minLength": 1}, "containerName": STRING,
+                                "divisor": QUANTITY}, ["resource"]),
+}, ["path"], minProperties=2, maxProperties=3)
+PROJECTION = closed({
+    "serviceAccountToken": _d(closed({
+        "audience": _d(STRING, "Who the token is for (default: the API server)."),
+        "expirationSeconds": _d({"type": "integer", "minimum": 600, "maximum": 4294967296},
+                                "Token lifetime in seconds (at least 600, the kubelet refreshes it)."),
+        "path": _d({"type": "string", "minLength": 1, "pattern": "^[^/]"}, "File name in the volume.")},
+        ["path"]), "A bound ServiceAccount token."),
+    "configMap": closed({"name": SUBDOMAIN, "items": KEY_TO_PATH, "optional": BOOLEAN}, ["name"]),
+    "secret": closed({"name": SUBDOMAIN, "items": KEY_TO_PATH, "optional": BOOLEAN}, ["name"]),
+    "downwardAPI": closed({"items": array(DOWNWARD_FILE, minItems=1)}, ["items"]),
+    "clusterTrustBundle": {"type": "object"},
+}, minProperties=1, maxProperties=1)
 VOLUME_SOURCES: dict[str, Any] = {
     "emptyDir": closed({"medium": {"enum": ["", "Memory"]}, "sizeLimit": QUANTITY}),
     "configMap": closed({"name": SUBDOMAIN, "items": KEY_TO_PATH, "defaultMode": MODE, "optional": BOOLEAN},
@@ -75,14 +105,12 @@ VOLUME_SOURCES: dict[str, Any] = {
     "secret": closed({"secretName": SUBDOMAIN, "items": KEY_TO_PATH, "defaultMode": MODE, "optional": BOOLEAN},
                      ["secretName"]),
     "persistentVolumeClaim": closed({"claimName": SUBDOMAIN, "readOnly": BOOLEAN}, ["claimName"]),
-    "projected": closed({"sources": array({"type": "object", "minProperties": 1, "maxProperties": 1, "properties": {
-        "configMap": {"type": "object"}, "secret": {"type": "object"}, "downwardAPI": {"type": "object"},
-        "serviceAccountToken": {"type": "object"}, "clusterTrustBundle": {"type": "object"}},
-        "additionalProperties": False}, minItems=1), "defaultMode": MODE}, ["sources"]),
+    "projected": closed({"sources": array(PROJECTION, minItems=1), "defaultMode": MODE}, ["sources"]),
+    "ephemeral": EPHEMERAL, "csi": CSI,
 }
 VOLUME = closed({"name": LABEL_NAME, **VOLUME_SOURCES}, ["name"], minProperties=2, maxProperties=2,
                 description="A pod volume: its name and exactly one source (emptyDir, configMap, secret, "
-                            "persistentVolumeClaim, projected).")
+                            "persistentVolumeClaim, projected, ephemeral, csi).")
 VOLUME_MOUNT = closed({"name": LABEL_NAME, "mountPath": ABS_PATH, "subPath": STRING, "readOnly": BOOLEAN},
                       ["name", "mountPath"])
 TOLERATION = closed({"key": STRING, "operator": {"enum": ["Exists", "Equal"]}, "value": STRING,
@@ -185,3 +213,28 @@ DNS_CONFIG = closed({
     "options": _d(array(closed({"name": {"type": "string", "minLength": 1}, "value": STRING}, ["name"])),
                   "resolv.conf options, e.g. [{name: ndots, value: \"2\"}]."),
 })
+
+# -- issue 25: network policy peers and egress, volume sources, persistence, the migration hook ------------------
+
+LABEL_SELECTOR = closed({
+    "matchLabels": _d(STRING_MAP, "Labels a pod (or namespace) must carry."),
+    "matchExpressions": _d(array(closed({"key": {"type": "string", "minLength": 1},
+                                         "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
+                                         "values": STRINGS}, ["key", "operator"])), "Set-based requirements."),
+})
+CIDR_TEXT: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-fA-F.:]+/[0-9]{1,3}$"}
+NETPOL_PEER = closed({
+    "podSelector": _d(LABEL_SELECTOR, "Pods (in the policy's namespace, or in namespaceSelector's)."),
+    "namespaceSelector": _d(LABEL_SELECTOR, "Namespaces, e.g. {matchLabels: {kubernetes.io/metadata.name: web}}."),
+    "ipBlock": _d(closed({"cidr": _d(CIDR_TEXT, "A CIDR, e.g. 10.0.0.0/8."),
+                          "except": _d(array(CIDR_TEXT), "CIDRs inside cidr that are left out.")}, ["cidr"]),
+                  "Addresses outside the cluster (a CIDR, with except)."),
+}, minProperties=1, description="A peer: podSelector and/or namespaceSelector, or an ipBlock.")
+NETPOL_PORT = closed({"port": PORT_OR_NAME, "protocol": {"enum": ["TCP", "UDP", "SCTP"]},
+                      "endPort": {"type": "integer", "minimum": 1, "maximum": 65535}})
+EGRESS_RULE = closed({"to": _d(array(NETPOL_PEER), "Destinations; empty: anywhere."),
+                      "ports": _d(array(NETPOL_PORT), "Ports; empty: every port.")}, minProperties=1)
+METRICS_SCRAPER: list[dict[str, Any]] = [{
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}]
+

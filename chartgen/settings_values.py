@@ -30,9 +30,6 @@ def workload() -> list[Value]:
     probe = {"type": "object", "description": "Kubernetes probe; {} (or null) disables it."}
     waivers = {"type": "object", "description": "Policy checks waived on the test pod, each with its reason.",
                "propertyNames": WAIVER_ID, "additionalProperties": WAIVER_REASON}
-    test_image = {"type": "object", "description": "Image of the test pod (needs nc).", "properties": {
-        "repository": {"type": "string", "description": "Test image repository."},
-        "tag": {"type": "string", "description": "Test image tag (pinned)."}}}
     return [
         Value("containerPorts", {
             "type": "array", "description": "Ports the container listens on (targets of the Service's targetPort).",
@@ -51,13 +48,12 @@ def workload() -> list[Value]:
                            "description": "Hard caps (cpu throttles, memory above the limit is OOM-killed)."}}},
             WL, of="resources"),
         Value("tmpVolume.sizeLimit", {"type": "string", "description": "Size limit of the /tmp emptyDir."}, WL),
-        Value("networkPolicy.allowFrom", {
-            "type": "array", "description": "NetworkPolicy peers allowed in; empty means from anywhere."}, WL),
         Value("networkPolicy.istioGatewayNamespace", {
             "type": "string", "description": "Namespace of the Istio ingress gateway, admitted next to allowFrom when "
                                              "istio.hosts are served."}, WL),
-        Value("tests", {"type": "object", "description": "The helm test pod.",
-                        "properties": {"image": test_image, "policyWaivers": waivers}}, WL),
+        Value("tests", _head("The helm test pod."), WL),
+        Value("tests.image", _head("Image of the test pod (needs nc)."), WL),
+        Value("tests.policyWaivers", waivers, WL),
     ]
 
 

@@ -23,6 +23,7 @@ from chartgen.errors import SpecError
 from chartgen.istio_spec import IstioContext, IstioSettings, parse_istio
 from chartgen.merge import merge
 from chartgen.name_limits import name_problem, version_problems
+from chartgen.platform_spec import check_platform
 from chartgen.record import Record
 from chartgen.schema_quick import conforms
 from chartgen.service_spec import ContainerPort, LoadBalancer, Service, ServicePort, container_ports, parse_service
@@ -444,6 +445,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
     check_topology_spread(raw, report)
     check_dns(raw, report)
     check_containers(raw, meta.name, volumes, meta.kube_version, report)
+    check_platform(raw, meta.kube_version, report)
     return Settings(
         replicas=int(CATALOG.get(raw, "replicas")),
         image_tag=image.get("tag"),
@@ -467,7 +469,7 @@ def _settings(raw: dict[str, Any], report: LayerReport, bp: Blueprint, istio_ctx
     )
 
 
-ONE_OF_KEYS = ("preStop",)  # settings that hold exactly one of several keys: an override replaces them whole
+ONE_OF_KEYS = ("preStop", "postStart")  # one of several keys each: an override replaces them whole
 
 
 def _atomic_env(merged: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -503,7 +505,8 @@ def _sized(istio: IstioSettings, hpa: Autoscaling, report: LayerReport) -> Istio
 
 
 def _reserved_volumes(raw: Mapping[str, Any], bp: Blueprint) -> tuple[str, ...]:
-    own = (("tmp", CATALOG.get(raw, "writableTmp")), ("data", bp.workload_kind == "StatefulSet"))
+    data = bp.workload_kind == "StatefulSet" or bool(CATALOG.get(raw, "persistence.enabled"))
+    own = (("tmp", CATALOG.get(raw, "writableTmp")), ("data", data))
     return tuple(name for name, used in own if used)
 
 

@@ -23,8 +23,9 @@ class Probe(Record):
     """A liveness, readiness or startup probe."""
 
     enabled: bool
-    type: str  # http | tcp | grpc
+    type: str  # http | tcp | grpc | exec
     path: str | None
+    command: tuple[str, ...] | None  # exec only
     port: int | str | None
     initial_delay_seconds: int
     period_seconds: int
@@ -67,10 +68,15 @@ def parse_probes(raw: Mapping[str, Any], ports: tuple[ContainerPort, ...], repor
 
 
 def _probe(kind: str, p: Mapping[str, Any], ports: tuple[ContainerPort, ...], report: Report) -> Probe:
-    """One probe: http when a path is given, else tcp; its port defaults to the first container port."""
-    ptype = p.get("type") or ("http" if p.get("path") else "tcp")
+    """One probe: exec when a command is given, http when a path is, else tcp; its port defaults to the first
+    container port."""
+    ptype = p.get("type") or ("exec" if p.get("command") else "http" if p.get("path") else "tcp")
     if ptype == "http" and not p.get("path"):
         report(f"probes.{kind}.path", "an http probe needs a path (e.g. /healthz)")
+    if ptype == "exec":
+        return _exec_probe(kind, p, report)
+    if p.get("command"):
+        report(f"probes.{kind}.command", f"a command is for exec probes only; allowed: type exec (type is {ptype})")
     port = p.get("port")
     if port is None and ports:
         port = ports[0].name or ports[0].container_port
@@ -81,13 +87,25 @@ def _probe(kind: str, p: Mapping[str, Any], ports: tuple[ContainerPort, ...], re
         port = next((c.container_port for c in ports if c.name == port), port)
     return Probe(
         enabled=bool(p.get("enabled", kind != "startup")) and bool(ports),
-        type=ptype, path=p.get("path"), port=port,
-        # Kubernetes' own defaults for the fields a profile leaves out
-        initial_delay_seconds=int(p.get("initialDelaySeconds", 0)),
-        period_seconds=int(p.get("periodSeconds", 10)),
-        timeout_seconds=int(p.get("timeoutSeconds", 1)),
-        failure_threshold=int(p.get("failureThreshold", 3)),
-    )
+        type=ptype, path=p.get("path"), command=None, port=port, **_timing(p))
+
+
+def _timing(p: Mapping[str, Any]) -> dict[str, int]:
+    """Kubernetes' own defaults for the fields a profile leaves out."""
+    return {"initial_delay_seconds": int(p.get("initialDelaySeconds", 0)),
+            "period_seconds": int(p.get("periodSeconds", 10)), "timeout_seconds": int(p.get("timeoutSeconds", 1)),
+            "failure_threshold": int(p.get("failureThreshold", 3))}
+
+
+def _exec_probe(kind: str, p: Mapping[str, Any], report: Report) -> Probe:
+    """An exec probe: a command run in the container; it needs no port (ValidateProbe: exactly one handler)."""
+    if not p.get("command"):
+        report(f"probes.{kind}.command", "an exec probe needs a command, e.g. [pg_isready, -q]")
+    for key in ("path", "port"):
+        if p.get(key) is not None:
+            report(f"probes.{kind}.{key}", f"an exec probe takes no {key}; allowed: command")
+    return Probe(enabled=bool(p.get("enabled", kind != "startup")), type="exec", path=None,
+                 command=tuple(p.get("command") or ()), port=None, **_timing(p))
 
 
 def parse_autoscaling(raw: Mapping[str, Any], report: Report) -> Autoscaling:

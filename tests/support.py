@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parents[1]
 CHARTS = REPO / "generated-charts"
 KUBE_VERSION = "1.31.0"  # pinned: helm 3.17 and 4.1 default to different versions
 HELM_VERSIONS = ("4.1.4", "3.17.2")
+DEMO_SPEC = """
+name: demo
+blueprint: clusterip
+image: {repository: ghcr.io/acme/demo, tag: "1.0.0"}
+service:
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+"""  # the smallest spec of a web service: tests add their settings to it
 
 
 def files_under(root: Path) -> dict[str, bytes]:

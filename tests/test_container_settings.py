@@ -9,20 +9,14 @@ import textwrap
 import pytest
 import yaml
 from render_helpers import KUBE_VERSION, find, render
+from support import DEMO_SPEC
 
 from chartgen.engine import generate
 from chartgen.errors import SpecErrors
 from chartgen.spec import parse_spec_text
 from chartgen.writer import write
 
-BASE = """
-name: demo
-blueprint: clusterip
-image: {repository: ghcr.io/acme/demo, tag: "1.0.0"}
-service:
-  ports:
-    - {name: http, port: 80, targetPort: 8080}
-"""
+BASE = DEMO_SPEC
 
 FULL = BASE + """
 volumes: [{name: cache, emptyDir: {}}]

@@ -85,7 +85,7 @@ def errors_of(text: str) -> list[str]:
     ("podSecurityContext: {runAsUser: -1}", "podSecurityContext.runAsUser", "0-2147483647"),
     ("securityContext: {readOnly: true}", "securityContext", "allowPrivilegeEscalation"),
     ("volumes: [{name: x, hostPath: {path: /}}]", "volumes[0]", "unknown field(s) 'hostPath'"),
-    ("volumes: [{name: x}]", "volumes[0]", "allowed: exactly 2 of configMap, emptyDir, name"),
+    ("volumes: [{name: x}]", "volumes[0]", "allowed: exactly 2 of configMap, csi, emptyDir, ephemeral, name"),
     ("volumes: [{name: x, emptyDir: {}}]\nvolumeMounts: [{name: y, mountPath: /y}]", "volumeMounts[0].name",
      "allowed: x"),
     ("volumes: [{name: tmp, emptyDir: {}}]", "volumes[0].name", "chartgen's own volume"),

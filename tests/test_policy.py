@@ -96,18 +96,18 @@ def test_prod_network_policy_admits_declared_ports_and_the_istio_gateway(version
                         set_values=["networkPolicy.allowFrom[0].podSelector.matchLabels.role=frontend"])
     assert res.ok, res.message
     policy = next(d for d in yaml.safe_load_all(res.stdout) if d and d["kind"] == "NetworkPolicy")
-    (rule,) = policy["spec"]["ingress"]
-    assert sorted(p["port"] for p in rule["ports"]) == [8080, 8443]
+    rule, scraper = policy["spec"]["ingress"]
+    assert sorted(p["port"] for p in rule["ports"]) == [8080, 8443, 15008]  # HBONE carries the app's traffic
+    assert sorted(p["port"] for p in scraper["ports"]) == [8080, 8443, 15020, 15090]  # app and sidecar metrics
     assert {"podSelector": {"matchLabels": {"role": "frontend"}}} in rule["from"]
     assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
             "podSelector": {"matchLabels": {"istio": "ingressgateway"}}} in rule["from"]
     # a chart without Istio admits only what allowFrom says
-    res = helm.template(CHARTS / "redis-cache", "redis-cache", "infrastructure",
-                        [CHARTS / "redis-cache" / "values-prod.yaml"], kube_version="1.31.0",
-                        set_values=["networkPolicy.allowFrom[0].podSelector.matchLabels.role=web"])
+    res = helm.template(CHARTS / "postgres", "postgres", "database", [CHARTS / "postgres" / "values-prod.yaml"],
+                        kube_version="1.31.0", set_values=["networkPolicy.allowFrom[0].podSelector.matchLabels.role=web"])
     policy = next(d for d in yaml.safe_load_all(res.stdout) if d and d["kind"] == "NetworkPolicy")
     assert policy["spec"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"role": "web"}}}]
-    assert [p["port"] for p in policy["spec"]["ingress"][0]["ports"]] == [6379]
+    assert [p["port"] for p in policy["spec"]["ingress"][0]["ports"]] == [5432]
 
 
 def test_verify_policy_checkov_folds_results_into_the_report():

@@ -220,10 +220,16 @@ containers:
     {{- end }}
     securityContext:
       {{- toYaml .Values.securityContext | nindent 6 }}
-    {{- with .Values.preStop }}
+    {{- if or .Values.preStop .Values.postStart }}
     lifecycle:
+      {{- with .Values.postStart }}
+      postStart:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .Values.preStop }}
       preStop:
         {{- toYaml . | nindent 8 }}
+      {{- end }}
     {{- end }}
     {{- with .Values.containerPorts }}
     ports:
@@ -274,6 +280,7 @@ volumes:
     emptyDir:
       sizeLimit: {{ .Values.tmpVolume.sizeLimit }}
   {{- end }}
+  {{- include "postgres.extraVolumes" . | nindent 2 }}
   {{- with .Values.volumes }}
   {{- toYaml . | nindent 2 }}
   {{- end }}

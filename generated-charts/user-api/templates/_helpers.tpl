@@ -64,9 +64,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Volume mounts beyond /tmp: a Deployment has none of its own.
+Volume mounts beyond /tmp: the claim of persistence (persistence.enabled).
 */}}
 {{- define "user-api.extraVolumeMounts" -}}
+{{- if .Values.persistence.enabled }}
+- name: data
+  mountPath: {{ .Values.persistence.mountPath }}
+{{- end }}
+{{- end }}
+
+{{/*
+Volumes beyond /tmp: the claim of persistence, the chart's own (<fullname>-data) or persistence.existingClaim.
+*/}}
+{{- define "user-api.extraVolumes" -}}
+{{- if .Values.persistence.enabled }}
+- name: data
+  persistentVolumeClaim:
+    claimName: {{ .Values.persistence.existingClaim | default (printf "%s-data" (include "user-api.fullname" .)) }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -73,3 +73,9 @@ Volume mounts beyond /tmp: the StatefulSet's data volume.
 {{- end }}
 {{- end }}
 
+{{/*
+Volumes beyond /tmp: the StatefulSet's data volume comes from its volumeClaimTemplates.
+*/}}
+{{- define "postgres-cluster.extraVolumes" -}}
+{{- end }}
+
