@@ -248,7 +248,7 @@ def render(
 ) -> None:
     """helm template the chart for one environment; manifests on stdout."""
     from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget
+    from chartgen.chart_target import ChartTarget
     from chartgen.verify_command import parse_api_versions
 
     try:

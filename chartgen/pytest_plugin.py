@@ -45,7 +45,7 @@ def _render_or_raise(root: Path, chart: str | Path, env: str | None, *, release:
     from chartgen import snapshot
     from chartgen.errors import ChartgenError
     from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget
+    from chartgen.chart_target import ChartTarget
 
     path = Path(chart)
     path = path if path.is_absolute() else root / path
