@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from chartgen import __version__
 from chartgen.errors import LockError, UnsafePath
 from chartgen.record import Record
-from chartgen.snapshot import SNAPSHOT_DIR  # the user's snapshots (chartgen snapshot --update, on request)
+from chartgen.chart_layout import SNAPSHOT_DIR
 
 LOCK_FILE = ".chartgen.lock"
 STATE_DIR = ".chartgen"  # what chartgen last generated: .chartgen/base/<path> (helmignored)
