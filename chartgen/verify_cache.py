@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import chartgen
 from chartgen import __version__
-from chartgen.input_digest import file_sha256, paths_digest, tree_digest
+from chartgen.input_digest import tree_digest
 from chartgen.user_cache import user_cache
 
 if TYPE_CHECKING:

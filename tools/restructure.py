@@ -308,9 +308,10 @@ _SECTION = re.compile(r"^## The package layout to come \(issue 26\)\n.*?(?=^## )
 def package_map() -> str:
     """ARCHITECTURE.md's section on the packages, from MOVES, KEEP and LAYERS."""
     lines = ["## Packages", "",
-             "`chartgen/` is layered one way; a package imports only the ones listed for it (tests/test_architecture.py "
-             "enforces it, and that there are no circles between packages or modules). `tools/restructure.py` moved "
-             "the flat modules here (issue 26) and holds the layout as data (`MOVES`, `KEEP`, `LAYERS`).", "",
+             "`chartgen/` is layered one way; a package imports only the ones listed for it "
+             "(tests/test_architecture.py enforces it, and that there are no circles between packages or modules). "
+             "`tools/restructure.py` moved the flat modules here (issue 26) and holds the layout as data (`MOVES`, "
+             "`KEEP`, `LAYERS`).", "",
              "| package | may import | modules |", "| --- | --- | --- |"]
     for package, below in LAYERS.items():
         modules = sorted({new.rsplit(".", 1)[1] for new in MOVES.values() if new.rsplit(".", 1)[0] == package})
@@ -318,7 +319,7 @@ def package_map() -> str:
             modules = ["(rules over rendered manifests, as before)", *modules]
         if package == "graph":
             modules = ["build", "describe", "mermaid", "model", "svg"]
-        lines.append(f"| `chartgen.{package}` | {', '.join(sorted(below)) or 'nothing'} | {', '.join(modules)} |")
+        lines.append(f"| `chartgen/{package}/` | {', '.join(sorted(below)) or 'nothing'} | {', '.join(modules)} |")
     top = [f"`{m}`" for m in KEEP if m not in LAYERS and not m.startswith("_") and m != "data"]
     lines += ["", f"On top: {', '.join(top)} (the CLI, the console script, the pytest plugin); `chartgen/data/` holds "
               "the generated schema.", ""]
