@@ -1,6 +1,7 @@
 """Where the blueprint library is, and its blueprint names read cheaply (for `--help` texts at start-up).
 
-Only os, re and pathlib: the CLI imports this module at start-up, never YAML or the library (chartgen/blueprints.py).
+Only os, re and pathlib: the CLI imports this module at start-up, never YAML or the library
+(chartgen/blueprints.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """A chart to render and its environments (from chartgen.yaml, else its values-<env>.yaml files). Below
-chartgen.verify and chartgen.diff, which both render a chart's environments (neither imports the other for it)."""
+chartgen.verify and chartgen.diff, which both render a chart's environments (neither imports the other for
+it)."""
 
 from __future__ import annotations
 
