@@ -133,9 +133,9 @@ def test_the_layering_check_catches_a_wrong_import():
     """generate -> verify, check -> spec and helm -> verify are each reported, in either layout's names."""
     graph = {"chartgen.uptodate": {"chartgen.diff"}, "chartgen.check.runner": {"chartgen.spec.loader"},
              "chartgen.helm.runner": {"chartgen.verify"}, "chartgen.cli": {"chartgen.verify"}}
-    assert layering_violations(graph) == ["chartgen.check.runner -> chartgen.spec.loader",
-                                          "chartgen.helm.runner -> chartgen.verify",
-                                          "chartgen.uptodate -> chartgen.diff"]
+    assert layering_violations(graph) == sorted(["chartgen.check.runner -> chartgen.spec.loader",  # sorted: the
+                                                 "chartgen.helm.runner -> chartgen.verify",  # move renames them
+                                                 "chartgen.uptodate -> chartgen.diff"])
     assert package_of("chartgen.cli") is None and package_of("chartgen.spec.loader") == "spec"
     assert package_of("chartgen.spec") == "spec" and package_of("chartgen.graph.readme") == "generate"
     assert package_of("chartgen.verify_cache") == "core" and package_of("chartgen.graph.build") == "graph"
