@@ -1,6 +1,7 @@
 """Where the blueprint library is, and its blueprint names read cheaply (for `--help` texts at start-up).
 
-Only os, re and pathlib: the CLI imports this module at start-up, never YAML or the library (chartgen/blueprints.py).
+Only os, re and pathlib: the CLI imports this module at start-up, never YAML or the library
+(chartgen/blueprints.py).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+import chartgen
 from chartgen.errors import ChartgenError
 
 ENV_VAR = "CHARTGEN_BLUEPRINTS"
@@ -22,7 +24,7 @@ def default_root() -> Path:
         if not (root / "profiles").is_dir():
             raise ChartgenError(f"${ENV_VAR}", None, f"{override!r} is not a blueprints folder (it has no profiles/)")
         return root
-    here = Path(__file__).resolve().parent
+    here = Path(chartgen.__file__).resolve().parent  # the package, wherever this module sits in it
     for candidate in (here.parent / "blueprints", here / "_blueprints"):
         if (candidate / "profiles").is_dir():
             return candidate

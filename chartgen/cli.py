@@ -248,8 +248,8 @@ def render(
     api_versions: Optional[list[str]] = ApiVersionsOpt,
 ) -> None:
     """helm template the chart for one environment; manifests on stdout."""
+    from chartgen.chart_target import ChartTarget
     from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget
     from chartgen.verify_command import parse_api_versions
 
     try:

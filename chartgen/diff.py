@@ -281,7 +281,7 @@ def _with_version(key: ResourceKey, doc: Mapping[str, Any]) -> ResourceKey:
 def diff_chart(chart: Path, from_env: str, to_env: str, helm: Any, *, kube_version: str | None = None,
                release: str | None = None) -> ManifestDiff:
     """helm template both environments (each in its namespace) and compare them resource by resource."""
-    from chartgen.verify import ChartTarget
+    from chartgen.chart_target import ChartTarget
 
     target = ChartTarget.load(chart, kube_version)
     envs = [target.env(from_env), target.env(to_env)]  # unknown names fail here, before helm runs
@@ -310,7 +310,7 @@ def environment_values(chart: Path) -> tuple[str, dict[str, dict[str, Any]]]:
         engine = Engine()
         values = engine.render_values(spec, engine.active_parts(spec))
         return spec.name, values.environments
-    from chartgen.verify import ChartTarget
+    from chartgen.chart_target import ChartTarget
 
     target = ChartTarget.load(chart)
     base = _read_values(chart / "values.yaml")

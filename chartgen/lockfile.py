@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from chartgen import __version__
+from chartgen.chart_layout import SNAPSHOT_DIR
 from chartgen.errors import LockError, UnsafePath
 from chartgen.record import Record
-from chartgen.snapshot import SNAPSHOT_DIR  # the user's snapshots (chartgen snapshot --update, on request)
 
 LOCK_FILE = ".chartgen.lock"
 STATE_DIR = ".chartgen"  # what chartgen last generated: .chartgen/base/<path> (helmignored)

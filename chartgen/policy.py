@@ -20,6 +20,8 @@ from pathlib import Path
 import yaml
 
 from chartgen.errors import ChartgenError
+from chartgen.input_digest import file_sha256, paths_digest
+from chartgen.verify_cache import key
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -118,3 +120,10 @@ def scan(inputs: Mapping[str, tuple[str, str]], checkov: str | None = None) -> d
     key = lambda c: (c.resource, c.check_id)  # noqa: E731
     return {label: PolicyReport(passed[label], tuple(sorted(failed[label], key=key)),
                                 tuple(sorted(skipped[label], key=key))) for label in inputs}
+
+
+def checkov_fingerprint(checkov: str) -> str:
+    """The checkov executable (its sha256 and the version it runs) and the config files it looks for in the working
+    directory and the home folder."""
+    configs = [Path(d) / n for d in (Path.cwd(), Path.home()) for n in (".checkov.yaml", ".checkov.yml")]
+    return key(file_sha256(Path(checkov)).hex(), checkov_version(checkov), paths_digest(configs))

@@ -43,9 +43,9 @@ def _render_or_raise(root: Path, chart: str | Path, env: str | None, *, release:
                      namespace: str | None, kube_version: str | None, values: Sequence[str | Path],
                      api_versions: Sequence[str]) -> str:
     from chartgen import snapshot
+    from chartgen.chart_target import ChartTarget
     from chartgen.errors import ChartgenError
     from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget
 
     path = Path(chart)
     path = path if path.is_absolute() else root / path

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SNAPSHOT_DIR = Path("tests") / "__snapshots__"
+from chartgen.chart_layout import SNAPSHOT_DIR
+
 SUFFIX = ".yaml"
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 

@@ -14,12 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import chartgen
 from chartgen.setting import Catalog
 from chartgen.settings import CATALOG
 
 SCHEMA_FILE = "data/spec.schema.json"
 TYPES_FILE = "data/spec.types.json"
-_PACKAGE = Path(__file__).resolve().parent  # not importlib.resources: its file reader imports zipfile (~5 ms)
+_PACKAGE = Path(chartgen.__file__).resolve().parent  # not importlib.resources: its file reader imports zipfile
 ENV_NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$"
 
 

@@ -1,9 +1,10 @@
 """Three-way merge of one text file: base = what chartgen last generated, ours = the file as the user left it,
 theirs = what chartgen generates now. Uses merge3 (the diff3 algorithm of Breezy/bzr).
 
-The merge runs in LF and its result is written in the line-ending convention of the user's file (chartgen.eol), so
-that a CRLF checkout merges line by line. With rej=True the hunks that do not clash are applied, the clashing ones
-keep the user's lines and go, as chartgen's change (base -> theirs), into a unified diff for a .rej file.
+The merge runs in LF and its result is written in the line-ending convention of the user's file
+(chartgen.eol), so that a CRLF checkout merges line by line. With rej=True the hunks that do not clash are
+applied, the clashing ones keep the user's lines and go, as chartgen's change (base -> theirs), into a unified
+diff for a .rej file.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Upgrade safety: what `helm upgrade` from one rendering of a chart to the next does to the objects in the cluster.
 
-Objects of the two renderings are paired by kind, namespace and name (chartgen.diff.index_manifests). Each rule is
-one declared unit (`upgrade_rule(id, severity, title, why=, fix=)`), registered in `RULES` and listed by
+Objects of the two renderings are paired by kind, namespace and name (chartgen.diff.index_manifests).
+Each rule is one declared unit (`upgrade_rule(id, severity, title, why=, fix=)`), registered in `RULES` and listed by
 `chartgen rules`-like tables in the README. Errors are updates the API server rejects (the immutable fields of
 pkg/apis/apps/validation ValidateStatefulSetUpdate / ValidateDeploymentUpdate / ValidateDaemonSetUpdate, batch
 ValidateJobUpdate, pkg/apis/core/validation ValidateServiceUpdate, ValidatePersistentVolumeClaimUpdate,

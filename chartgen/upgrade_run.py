@@ -1,5 +1,5 @@
-"""`chartgen verify --upgrade-from REF`: the upgrade rules (chartgen.upgrade) over each verified chart environment,
-rendered at REF and now (chartgen.revisions); the findings join the environment's verify result.
+"""`chartgen verify --upgrade-from REF`: the upgrade rules (chartgen.upgrade) over each verified chart
+environment, rendered at REF and now (chartgen.revisions); the findings join the environment's verify result.
 
 Not cached: the verify cache keys a chart's own files, and REF's commit is another input (the upgrade step is
 re-run every time, which is always correct).

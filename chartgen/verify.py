@@ -16,7 +16,6 @@ before and after its run.
 from __future__ import annotations
 
 import bisect
-import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -25,16 +24,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartgen import snapshot
+from chartgen.chart_apis import tested_api_versions  # noqa: F401 (re-exported)
+from chartgen.chart_target import ChartTarget, EnvTarget  # noqa: F401 (re-exported: the chart and its environments)
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.dependencies import Prepared, Source, prepare
 from chartgen.errors import ChartgenError
-from chartgen.helm import DEFAULT_KUBE_VERSION, Helm, HelmResult, user_helm_env
+from chartgen.helm import Helm, HelmResult, user_helm_env
 from chartgen.input_digest import Uncacheable, paths_digest, tree_digest
 from chartgen.stat_index import StatIndex
-from chartgen.verify_cache import Cache, chartgen_fingerprint, checkov_fingerprint, key
+from chartgen.verify_cache import Cache, chartgen_fingerprint, key
 from chartgen.verify_check import ChartCheck, CheckConfigs, chart_check
 
 # Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
@@ -47,107 +46,6 @@ SNAPSHOT_MISSING = "SNAPSHOT-MISSING"
 SNAPSHOT_OBSOLETE = "SNAPSHOT-OBSOLETE"
 POLICY = "POLICY"
 DEPENDENCY = "VERIFY-DEPENDENCY"
-
-
-@dataclass(frozen=True)
-class EnvTarget:
-    name: str
-    namespace: str
-    values_file: Path | None
-
-
-@dataclass(frozen=True)
-class ChartTarget:
-    path: Path
-    name: str
-    kube_version: str
-    environments: tuple[EnvTarget, ...]
-    has_spec: bool = False
-    api_versions: tuple[str, ...] = ()  # the APIs its templates test for (.Capabilities.APIVersions.Has "...")
-
-    @classmethod
-    def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
-        from chartgen.transaction import recover_interrupted
-
-        path = path.parent if path.name in ("chartgen.yaml", "Chart.yaml") else path
-        recover_interrupted(path)  # an interrupted run is finished or discarded before the chart is read
-        chart_yaml = path / "Chart.yaml"
-        if not chart_yaml.is_file():
-            raise ChartgenError(str(path), None, "not a chart folder (no Chart.yaml)")
-        name = _chart_name(chart_yaml)
-        envs: list[EnvTarget] = []
-        spec_kube = None
-        has_spec = (path / "chartgen.yaml").is_file()
-        if has_spec:
-            from chartgen.spec import load_spec
-
-            spec = load_spec(path)
-            spec_kube = spec.kube_version
-            for env in spec.environments:
-                envs.append(EnvTarget(env.name, env.namespace, path / f"values-{env.name}.yaml"))
-        else:
-            for vf in sorted(path.glob("values-*.yaml")):
-                envs.append(EnvTarget(vf.stem.removeprefix("values-"), "default", vf))
-        if not envs:
-            envs.append(EnvTarget("default", "default", None))
-        return cls(path, name, kube_version or spec_kube or DEFAULT_KUBE_VERSION, tuple(envs), has_spec,
-                   tested_api_versions(path))
-
-    def env(self, name: str) -> EnvTarget:
-        for e in self.environments:
-            if e.name == name:
-                return e
-        raise ChartgenError(str(self.path), "--env", f"unknown environment {name!r}; allowed: "
-                            f"{', '.join(e.name for e in self.environments)}")
-
-    def with_api_versions(self, extra: Sequence[str]) -> tuple[str, ...]:
-        """The API versions helm template renders with: the ones the templates test for, then `extra`."""
-        return tuple(dict.fromkeys((*self.api_versions, *extra)))
-
-    def template(self, helm: Helm, env: str, *, release: str | None = None, namespace: str | None = None,
-                 api_versions: Sequence[str] = ()) -> HelmResult:
-        e = self.env(env)
-        values = [e.values_file] if e.values_file else []
-        return helm.template(self.path, release or self.name, namespace or e.namespace, values,
-                             kube_version=self.kube_version, api_versions=self.with_api_versions(api_versions))
-
-
-def _chart_name(chart_yaml: Path) -> str:
-    try:
-        return str((yaml.safe_load(chart_yaml.read_text(encoding="utf-8-sig")) or {})["name"])
-    except UnicodeDecodeError as exc:
-        raise ChartgenError(str(chart_yaml), None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); helm "
-                            "reads Chart.yaml as UTF-8") from None
-    except OSError as exc:
-        raise ChartgenError(str(chart_yaml), None, f"cannot read: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ChartgenError(str(chart_yaml), "name", f"cannot read the chart name: {exc}") from None
-
-
-_HAS_API = re.compile(r"""Capabilities\.APIVersions\.Has\s+(?:"([^"\\]+)"|`([^`]+)`)""")
-
-
-def tested_api_versions(chart: Path) -> tuple[str, ...]:
-    """The API versions a chart's templates (its unpacked subcharts' included, symlinks followed as helm does) test
-    for with a literal `.Capabilities.APIVersions.Has "..."`, sorted: verify renders with them, so that an object
-    the chart renders only when its API is available is rendered, and checked, too."""
-    found: set[str] = set()
-    seen: set[tuple[int, int]] = set()
-    for folder, dirnames, filenames in os.walk(chart, followlinks=True):
-        st = os.stat(folder)
-        if (st.st_dev, st.st_ino) in seen:  # a symlink loop, or a folder linked twice
-            dirnames.clear()
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        if "templates" not in Path(folder).relative_to(chart).parts:
-            continue
-        for name in filenames:
-            try:
-                text = Path(folder, name).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue  # helm reports the unreadable template
-            found.update(a or b for a, b in _HAS_API.findall(text))
-    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -422,7 +320,7 @@ class Progress:
 
 def run_key(helms: Helms, opts: VerifyOptions, index: StatIndex | None = None) -> str | None:
     """The inputs every chart of a run shares (see chartgen.verify_cache); None when one cannot be digested."""
-    from chartgen.policy import find_checkov
+    from chartgen.policy import checkov_fingerprint, find_checkov
 
     try:
         return key(helms.fingerprint(), chartgen_fingerprint(index), opts.fingerprint(), user_helm_env(),

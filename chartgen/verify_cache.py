@@ -34,8 +34,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import chartgen
 from chartgen import __version__
-from chartgen.input_digest import file_sha256, paths_digest, tree_digest
+from chartgen.input_digest import tree_digest
 from chartgen.user_cache import user_cache
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def cache_dir() -> Path:
 def code_fingerprint(index: StatIndex | None = None) -> str:
     """chartgen's version, code and data (a development checkout changes without a bump), Python and the versions
     of chartgen's dependencies (YAML parsing, the Kubernetes schemas, CEL, the three-way merge)."""
-    package = Path(__file__).resolve().parent
+    package = Path(chartgen.__file__).resolve().parent
     code = tree_digest(package, skip=frozenset({"__pycache__"}), index=index)
     return key(__version__, code, sys.version, _dependencies())
 
@@ -78,15 +79,6 @@ def blueprint_fingerprint(index: StatIndex | None = None) -> str:
 def chartgen_fingerprint(index: StatIndex | None = None) -> str:
     """Everything of chartgen that decides what it generates and checks: its code and its blueprint library."""
     return key(code_fingerprint(index), blueprint_fingerprint(index))
-
-
-def checkov_fingerprint(checkov: str) -> str:
-    """The checkov executable (its sha256 and the version it runs) and the config files it looks for in the working
-    directory and the home folder."""
-    from chartgen.policy import checkov_version
-
-    configs = [Path(d) / n for d in (Path.cwd(), Path.home()) for n in (".checkov.yaml", ".checkov.yml")]
-    return key(file_sha256(Path(checkov)).hex(), checkov_version(checkov), paths_digest(configs))
 
 
 def key(*parts: str | Mapping[str, Any]) -> str:

@@ -22,16 +22,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-# old module (under chartgen.) -> new module (under chartgen.). The single source of the layout.
+# old module (under chartgen.) -> new module (under chartgen.). The single source of the layout. An old name may be
+# nested (graph.readme): a module of a package that is split between two layers.
 MOVES: dict[str, str] = {
     # shared leaves: nothing here imports another chartgen package
     "errors": "core.errors",
     "record": "core.record",
     "user_cache": "core.user_cache",
     "verify_cache": "core.cache",  # content-hash cache: verify's results and generate's up-to-date records
+    "input_digest": "core.input_digest",  # file digests as helm walks a chart (the cache's and helm's inputs)
+    "stat_index": "core.stat_index",  # digests trusted while the stat is unchanged (the cache's)
     "merge": "core.merge",
     "k8snames": "core.k8snames",
     "guard": "core.guard",
+    "blueprint_root": "core.blueprint_root",  # where the blueprint library is: data, like the user cache
+    "chart_layout": "core.chart_layout",  # paths inside a chart both sides name (the snapshot folder)
     # chartgen.yaml: the settings catalogue and its machinery, schema, loading, layering, section parsers
     "setting": "spec.setting",
     "settings": "spec.settings",
@@ -43,6 +48,9 @@ MOVES: dict[str, str] = {
     "spec_shape": "spec.shape",
     "schema_quick": "spec.schema_quick",
     "yamlsource": "spec.yamlsource",
+    "istio_fields": "spec.istio_fields",
+    "istio_traffic_spec": "spec.istio_traffic",
+    "platform_spec": "spec.platform",
     "name_limits": "spec.name_limits",
     "service_spec": "spec.service",
     "workload_spec": "spec.workload",
@@ -51,8 +59,9 @@ MOVES: dict[str, str] = {
     "istio_spec": "spec.istio",
     "istio_settings": "spec.istio_settings",
     "helm_create_map": "spec.helm_create_map",
+    "chart_meta": "spec.chart_meta",
+    "explain": "spec.explain",  # `values --explain`: the layers of the spec, nothing rendered
     "blueprints": "spec.blueprints",  # the spec is layered over its blueprint: below the engine
-    "blueprint_root": "core.blueprint_root",  # where the blueprint library is: data, like the user cache
     # chartgen.yaml -> chart files
     "engine": "generate.engine",
     "values": "generate.values",
@@ -70,26 +79,56 @@ MOVES: dict[str, str] = {
     "scaffold": "generate.scaffold",
     "new_command": "generate.new_command",
     "envs": "generate.envs",
+    "graph.readme": "generate.traffic_pictures",  # the README's pictures: generate draws with chartgen.graph
     # chart -> verdict
     "discovery": "verify.discovery",
     "changes": "verify.changes",
+    "git_revision": "verify.git_revision",
+    "revisions": "verify.revisions",
+    "chart_target": "verify.target",  # a chart and its environments, below verify.chart and verify.diff
     "verify": "verify.chart",
+    "verify_check": "verify.chart_check",  # `chartgen check` inside verify: the options check would use
     "verify_command": "verify.command",
     "verify_report": "verify.report",
     "snapshot": "verify.snapshot",
     "policy": "verify.policy",
     "diff": "verify.diff",
+    "upgrade": "verify.upgrade",
+    "upgrade_run": "verify.upgrade_run",
+    "version_bump": "verify.version_bump",  # `generate --bump` (the CLI) and verify's version check
     "progress": "verify.progress",
+    "graph.command": "verify.graph_command",  # `chartgen graph CHART` renders a chart target as verify does
     # finding, running, installing helm
     "helm": "helm.runner",
     "helm_install": "helm.install",
+    "dependencies": "helm.dependencies",  # a chart's Chart.yaml dependencies into charts/ (helm package, pull)
+    "installed_versions": "core.installed_versions",  # versions of the installed distributions (the cache key)
+    "chart_apis": "helm.chart_apis",  # the API versions a chart's templates test for: what helm renders with
     # report formats of check, verify and diff (they build on check's findings)
     "reporting": "check.formats",
 }
 
-# Modules of the new layout that no old module became (split out by hand after the move): their names are never
-# rewritten either (chartgen.verify.target is not chartgen.verify's attribute `target`).
-NEW_MODULES: tuple[str, ...] = ("core.chart_layout", "verify.target")
+# What stays on top of the packages: the CLI, the console script, `--version`, the pytest plugin (its entry point
+# pytest11 "chartgen" names chartgen.pytest_plugin), and the packages that do not move. A top-level module or
+# package of chartgen/ in neither MOVES nor KEEP stops the tool (exit 1): a module a branch added in the flat layout
+# needs its place first.
+KEEP: tuple[str, ...] = ("__init__", "__main__", "about", "cli", "entry", "pytest_plugin", "pytest_yaml",
+                         "check", "graph", "data", "_blueprints")
+
+# What each package may import besides itself (tests/test_architecture.py enforces it, in the flat layout through
+# MOVES and after the move directly). `graph` is the traffic graph drawn from rendered manifests.
+LAYERS: dict[str, set[str]] = {
+    "core": set(),  # shared leaves: errors, records, the user cache, the content-hash cache
+    "helm": {"core"},  # finding, running, installing helm
+    "spec": {"core"},  # chartgen.yaml: never the engine, never a rendered manifest
+    "check": {"core"},  # rendered manifests only: never chartgen.yaml, never generate
+    "graph": {"core", "check"},  # drawing rendered manifests
+    "generate": {"core", "spec", "helm", "check", "graph"},  # never the verify side
+    "verify": {"core", "spec", "helm", "check", "graph", "generate"},
+}
+
+# Modules of the new layout that no old module became: their names are never rewritten either.
+NEW_MODULES: tuple[str, ...] = ()
 
 TEXT_SUFFIXES = (".py", ".md", ".toml", ".yaml", ".yml", ".cfg", ".ini", ".txt", ".ambr", ".json")
 TEXT_NAMES = ("Makefile", ".ci/run", ".pre-commit-hooks.yaml")
@@ -120,7 +159,7 @@ def _dotted_pattern(old: str) -> re.Pattern[str]:
 
 
 def _path_pattern(old: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w.-])chartgen/" + re.escape(old) + r"\.py\b")
+    return re.compile(r"(?<![\w.-])chartgen/" + re.escape(old.replace(".", "/")) + r"\.py\b")
 
 
 def _segments_pattern(old: str) -> re.Pattern[str]:
@@ -208,7 +247,7 @@ def move_modules(root: Path, dry_run: bool) -> list[str]:
                 init.write_text(f'"""chartgen.{package}: see ARCHITECTURE.md."""\n')
                 _git(root, "add", str(init.relative_to(root)))
     for old, new in sorted(MOVES.items()):
-        src = root / "chartgen" / f"{old}.py"
+        src = root / "chartgen" / (old.replace(".", "/") + ".py")
         dst = root / "chartgen" / (new.replace(".", "/") + ".py")
         if not src.exists():
             continue  # already moved
@@ -255,17 +294,103 @@ def package_list(root: Path, dry_run: bool) -> list[str]:
     return missing
 
 
+def unmapped(root: Path) -> list[str]:
+    """Top-level modules and packages of chartgen/ that are in neither MOVES nor KEEP, nor a package of the layout
+    (a module a branch added in the flat layout)."""
+    known = {*MOVES, *KEEP, *packages()}
+    out = []
+    for path in sorted((root / "chartgen").iterdir()):
+        name = path.stem if path.suffix == ".py" else path.name
+        is_module = path.suffix == ".py" or (path.is_dir() and (path / "__init__.py").is_file())
+        if is_module and name not in known:
+            out.append(f"chartgen/{path.name}")
+    return out
+
+
+_SECTION = re.compile(r"^## The package layout to come \(issue 26\)\n.*?(?=^## )", re.M | re.S)
+
+
+def package_map() -> str:
+    """ARCHITECTURE.md's section on the packages, from MOVES, KEEP and LAYERS."""
+    lines = ["## Packages", "",
+             "`chartgen/` is layered one way; a package imports only the ones listed for it "
+             "(tests/test_architecture.py enforces it, and that there are no circles between packages or modules). "
+             "`tools/restructure.py` moved the flat modules here (issue 26) and holds the layout as data (`MOVES`, "
+             "`KEEP`, `LAYERS`).", "",
+             "| package | may import | modules |", "| --- | --- | --- |"]
+    for package, below in LAYERS.items():
+        modules = sorted({new.rsplit(".", 1)[1] for new in MOVES.values() if new.rsplit(".", 1)[0] == package})
+        if package == "check":
+            modules = ["(rules over rendered manifests, as before)", *modules]
+        if package == "graph":
+            modules = ["build", "describe", "mermaid", "model", "svg"]
+        lines.append(f"| `chartgen/{package}/` | {', '.join(sorted(below)) or 'nothing'} | {', '.join(modules)} |")
+    top = [f"`{m}`" for m in KEEP if m not in LAYERS and not m.startswith("_") and m != "data"]
+    lines += ["", f"On top: {', '.join(top)} (the CLI, the console script, the pytest plugin); `chartgen/data/` holds "
+              "the generated schema.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def architecture(root: Path, dry_run: bool) -> bool:
+    """Replace ARCHITECTURE.md's "to come" section with the package map (once)."""
+    path = root / "ARCHITECTURE.md"
+    text = path.read_text(encoding="utf-8")
+    new = _SECTION.sub(lambda _: package_map(), text, count=1)
+    if new != text and not dry_run:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def _ruff(root: Path) -> str:
+    venv = root / ".venv" / "bin" / "ruff"
+    return str(venv) if venv.is_file() else "ruff"
+
+
+def tidy(root: Path, python_files: list[str]) -> int:
+    """Sort the imports the rewrite reordered (ruff's isort, as `make lint` checks it) and report a line the rewrite
+    made too long (a longer path in a docstring): exit 1 naming it, the move itself is done."""
+    if not python_files:
+        return 0
+    try:
+        subprocess.run([_ruff(root), "check", "--quiet", "--select", "I", "--fix", *python_files], cwd=root,
+                       check=False, capture_output=True)
+        long = subprocess.run([_ruff(root), "check", "--select", "E501", "--output-format", "concise",
+                               *[f for f in python_files if f.startswith("chartgen/")]], cwd=root, check=False,
+                              capture_output=True, text=True)
+    except FileNotFoundError:
+        print("restructure: ruff not found; run `ruff check --select I --fix chartgen tests` yourself",
+              file=sys.stderr)
+        return 1
+    if long.returncode:
+        print("restructure: moved, but the rewrite made these lines too long; wrap them:\n" + long.stdout,
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     args = parser.parse_args(argv)
     root = Path(_git(Path.cwd(), "rev-parse", "--show-toplevel").strip())
+    stray = unmapped(root)
+    if stray:
+        for rel in stray:
+            print(f"restructure: {rel} is in neither MOVES nor KEEP of tools/restructure.py; give it its package "
+                  "(see LAYERS) and run again", file=sys.stderr)
+        return 1
     for line in move_modules(root, args.dry_run):
         print(line)
-    for rel in rewrite_files(root, args.dry_run):
+    rewritten = rewrite_files(root, args.dry_run)
+    for rel in rewritten:
         print(f"rewrote {rel}")
     for package in package_list(root, args.dry_run):
         print(f"pyproject.toml: packages += {package}")
+    if architecture(root, args.dry_run):
+        print("ARCHITECTURE.md: the package map replaces the section on the layout to come")
+    if args.dry_run:
+        return 0
+    return tidy(root, [rel for rel in rewritten if rel.endswith(".py")])
     return 0
 
 

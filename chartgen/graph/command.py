@@ -25,8 +25,8 @@ class GraphArgs:
 
 def _chart_rendering(args: GraphArgs) -> tuple[str, str, str]:
     """(manifests, default namespace, title) of a chart's environment."""
+    from chartgen.chart_target import ChartTarget
     from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget
 
     target = ChartTarget.load(Path(args.source))
     if args.env is None:

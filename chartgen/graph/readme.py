@@ -49,12 +49,12 @@ def _drop_dependencies(chart_yaml: Path) -> str:
 
 
 def _section(spec: Spec, root: Path, env: str, namespace: str) -> str:
+    from chartgen.chart_apis import tested_api_versions
     from chartgen.check.loader import load_text
     from chartgen.check.model import ManifestIndex
     from chartgen.graph.build import build_graph
     from chartgen.graph.mermaid import to_mermaid
     from chartgen.helm import find_helm
-    from chartgen.verify import tested_api_versions
 
     values = root / f"values-{env}.yaml"
     result = find_helm(None).template(root, spec.name, namespace, [values] if values.is_file() else [],
