@@ -194,6 +194,36 @@ class Canary(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class Authorization(Record):
+    """The chart's AuthorizationPolicy: ALLOW from principals, and/or rules (ALLOW or DENY)."""
+
+    principals: tuple[str, ...] = ()
+    action: str = "ALLOW"  # ALLOW | DENY
+    rules: tuple[Mapping[str, Any], ...] = ()  # {principals, namespaces, paths, methods, ports}, as written
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.principals or self.rules)
+
+    def values(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "principals": list(self.principals), "action": self.action,
+                "rules": [dict(r) for r in self.rules]}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RequestAuth(Record):
+    """RequestAuthentication (JWT) and the policy refusing requests without a valid token on `paths`."""
+
+    jwt_rules: tuple[Mapping[str, Any], ...] = ()  # empty: none rendered
+    paths: tuple[str, ...] = ()  # empty: every path
+    ports: tuple[int, ...] = ()  # the workload's HTTP ports the token is required on
+
+    def values(self) -> dict[str, Any]:
+        return {"enabled": bool(self.jwt_rules), "jwtRules": [dict(r) for r in self.jwt_rules],
+                "paths": list(self.paths), "ports": list(self.ports)}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class IstioSettings(Record):
     """The typed `istio:` section of one layer (defaults or one environment)."""
 
@@ -207,7 +237,8 @@ class IstioSettings(Record):
     default_route: Route = field(default_factory=lambda: Route("default"))
     traffic_policy: Mapping[str, Any] = field(default_factory=lambda: {"tls": {"mode": "ISTIO_MUTUAL"}})
     peer_authentication: str | None = "STRICT"  # None: no PeerAuthentication
-    principals: tuple[str, ...] = ()  # AuthorizationPolicy ALLOW from these; empty: no AuthorizationPolicy
+    authorization: Authorization = field(default_factory=Authorization)
+    request_auth: RequestAuth = field(default_factory=RequestAuth)
     canary: Canary = field(default_factory=Canary)
 
     @property
@@ -238,5 +269,6 @@ class IstioSettings(Record):
             "trafficPolicy": dict(self.traffic_policy),
             "peerAuthentication": {"enabled": self.peer_authentication is not None,
                                    "mode": self.peer_authentication or "STRICT"},
-            "authorizationPolicy": {"enabled": bool(self.principals), "principals": list(self.principals)},
+            "authorizationPolicy": self.authorization.values(),
+            "requestAuthentication": self.request_auth.values(),
         }

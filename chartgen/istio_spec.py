@@ -41,6 +41,7 @@ from chartgen.istio_settings import (
     StringMatch,
     Version,
 )
+from chartgen.istio_security_spec import parse_security
 from chartgen.record import Record
 from chartgen.service_spec import Service
 from chartgen.settings import CATALOG
@@ -321,11 +322,11 @@ def parse_istio(raw: Mapping[str, Any] | None, service: Service, ctx: IstioConte
     routes, default = _routes(raw, canary.controller, _route_context(service, canary.controller, versions), err)
     _check_version_weights(canary.controller, versions, routes, default, err)
     traffic_policy = _traffic_policy(raw, err)
-    peer, principals = _security(raw, err)
+    authorization, request_auth = parse_security(raw, service, err)
     return IstioSettings(
         enabled=enabled, hosts=hosts, mesh=mesh, port=port, gateway=gateway, versions=versions, routes=routes,
-        default_route=default, traffic_policy=traffic_policy, peer_authentication=peer, principals=principals,
-        canary=canary,
+        default_route=default, traffic_policy=traffic_policy, peer_authentication=_peer(raw),
+        authorization=authorization, request_auth=request_auth, canary=canary,
     ), err.items
 
 
@@ -496,19 +497,9 @@ def _traffic_policy(raw: Mapping[str, Any], err: _Errors) -> dict[str, Any]:
     return tp
 
 
-def _security(raw: Mapping[str, Any], err: _Errors) -> tuple[str | None, tuple[str, ...]]:
-    """PeerAuthentication mode (None: none rendered) and the AuthorizationPolicy's principals (empty: none)."""
-    peer = str(_get(raw, "peerAuthentication.mode")) if _get(raw, "peerAuthentication.enabled") else None
-    az = raw.get("authorizationPolicy") or {}
-    principals = tuple(str(p) for p in az.get("principals") or ())
-    for i, p in enumerate(principals):
-        if not p or " " in p:
-            err(_at("istio.authorizationPolicy.principals", i), f"{p!r} is not a principal "
-                                                                 "(e.g. cluster.local/ns/frontend/sa/web)")
-    if az.get("enabled") and not principals:
-        err("istio.authorizationPolicy.principals", "give the principals allowed in (an ALLOW policy without "
-                                                    "rules would deny every request)")
-    return peer, principals if az.get("enabled", True) else ()
+def _peer(raw: Mapping[str, Any]) -> str | None:
+    """PeerAuthentication mode (None: none rendered)."""
+    return str(_get(raw, "peerAuthentication.mode")) if _get(raw, "peerAuthentication.enabled") else None
 
 
 def _errored(err: _Errors, prefix: str) -> bool:

@@ -433,10 +433,11 @@ def _istio() -> list[Setting | Group]:
         Setting(i + "peerAuthentication.mode", {"enum": ["STRICT", "PERMISSIVE"]},
                 "STRICT accepts only mutual-TLS traffic from the mesh.", "STRICT",
                 values="istio.peerAuthentication.mode", part=SEC, layered=False),
-        Group(i + "authorizationPolicy", "AuthorizationPolicy allowing only the listed principals (include the "
-                                         "ingress gateway's when a Gateway is used)."),
-        Setting(i + "authorizationPolicy.enabled", BOOLEAN, "Render the AuthorizationPolicy (ALLOW from principals; "
-                "every other caller is denied).",
+        Group(i + "authorizationPolicy", "AuthorizationPolicy: ALLOW only the listed principals and rules (include "
+                                         "the ingress gateway's when a Gateway is used), or DENY what the rules "
+                                         "match."),
+        Setting(i + "authorizationPolicy.enabled", BOOLEAN, "Render the AuthorizationPolicy (ALLOW: every caller the "
+                "principals and rules do not match is denied).",
                 values="istio.authorizationPolicy.enabled", part=SEC),
         Setting(i + "authorizationPolicy.principals", {"type": "array", "items": STRING},
                 "mTLS identities allowed to call the pods, e.g. cluster.local/ns/frontend/sa/web.", [],
@@ -462,6 +463,46 @@ def _istio() -> list[Setting | Group]:
     ]
 
 
+AUTHZ_RULE = sp.closed({
+    "principals": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "namespaces": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "paths": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "methods": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "ports": sp.array({"type": "integer", "minimum": 1, "maximum": 65535}, minItems=1),
+}, minProperties=1)
+JWT_RULE = sp.closed({
+    "issuer": {"type": "string", "minLength": 1},
+    "jwksUri": {"type": "string", "pattern": "^https?://[^/\\s]+"},
+    "audiences": sp.array({"type": "string", "minLength": 1}),
+    "forwardOriginalToken": BOOLEAN,
+    "fromHeaders": sp.array(sp.closed({"name": {"type": "string", "minLength": 1}, "prefix": STRING}, ["name"])),
+}, ["issuer"])
+
+
+def _istio_security() -> list[Setting | Group]:
+    """Istio security beyond mTLS: AuthorizationPolicy rules and action, RequestAuthentication (JWT)."""
+    a, r = "istio.authorizationPolicy.", "istio.requestAuthentication."
+    return [
+        Setting(a + "action", {"enum": ["ALLOW", "DENY"]}, "ALLOW: only requests matching principals or a rule get "
+                "in; DENY: requests matching a rule are refused (a DENY rule on paths or methods names its ports).",
+                "ALLOW", values=a + "action", part=SEC, layered=False),
+        Setting(a + "rules", sp.array(AUTHZ_RULE), "Rules beyond principals, each one Istio rule whose fields must "
+                "all match: sources (principals, namespaces) and operations (paths, methods, ports).", [],
+                values=a + "rules", part=SEC, layered=False),
+        Group("istio.requestAuthentication", "RequestAuthentication (JWT) and an AuthorizationPolicy "
+                                             "<fullname>-require-jwt refusing requests without a valid token on the "
+                                             "protected paths."),
+        Setting(r + "enabled", BOOLEAN, "Render the RequestAuthentication and the require-jwt AuthorizationPolicy.",
+                False, values=r + "enabled", part=SEC, layered=False),
+        Setting(r + "jwtRules", sp.array(JWT_RULE), "Accepted token issuers: issuer, jwksUri, audiences, "
+                "forwardOriginalToken, fromHeaders ({name, prefix}).", [], values=r + "jwtRules", part=SEC,
+                layered=False),
+        Setting(r + "paths", sp.array({"type": "string", "minLength": 1}), "Paths that require a valid token "
+                "(requestPrincipals *); empty: every path. Tokens elsewhere are still validated when sent.", [],
+                values=r + "paths", part=SEC, layered=False),
+    ]
+
+
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *_istio(), *_istio_security(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])
