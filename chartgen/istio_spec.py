@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartgen.blueprints import Blueprint
+from chartgen.istio_security_spec import parse_security
 from chartgen.istio_settings import (
     ARGO_SUBSETS,
     DEFAULT_SELECTOR,
@@ -41,7 +42,6 @@ from chartgen.istio_settings import (
     StringMatch,
     Version,
 )
-from chartgen.istio_security_spec import parse_security
 from chartgen.record import Record
 from chartgen.service_spec import Service
 from chartgen.settings import CATALOG
