@@ -57,8 +57,8 @@ environments:
          "istio.requestAuthentication.jwtRules[0].jwksUri", ""),
         ("{issuer: https://auth.example.com, ", "{", "istio.requestAuthentication.jwtRules[0]", "issuer"),
         ("    - {name: http, port: 80, targetPort: 8080}\n    - {name: grpc, port: 9090, targetPort: 9090, "
-         "appProtocol: grpc}", "    - {name: tcp-db, port: 80, targetPort: 8080}", "istio.requestAuthentication.enabled",
-         "no HTTP port"),
+         "appProtocol: grpc}", "    - {name: tcp-db, port: 80, targetPort: 8080}",
+         "istio.requestAuthentication.enabled", "no HTTP port"),
         ("  dev: {namespace: shop-dev}", "  dev: {namespace: shop-dev, istio: {authorizationPolicy: {action: DENY}}}",
          "environments.dev.istio.authorizationPolicy.rules[0].ports", "needs the ports"),
     ],
