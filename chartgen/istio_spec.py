@@ -196,7 +196,7 @@ def _weights(raw: Mapping[str, Any], path: str, allowed: tuple[str, ...], err: _
         name = str(name)
         if name not in allowed:
             err(_at(path, name), f"{name!r} is not a {what} this chart deploys; allowed: {', '.join(allowed) or 'none'}"
-                                 + ("" if allowed else " (add istio.versions to deploy versions)"))
+                                 + ("" if allowed else " (add versions to deploy them)"))
             ok = False
         if isinstance(w, bool) or not isinstance(w, int):
             err(_at(path, name), f"{w!r} is not a whole percent (0-100)")
@@ -238,7 +238,7 @@ def _route_weights(raw: Any, path: str, ctx: _Ctx, err: _Errors) -> tuple[tuple[
     if raw is None:
         return None
     if not ctx.subsets:
-        err(path, "the chart deploys no versions to split between; add istio.versions (or drop weights)")
+        err(path, "the chart deploys no versions to split between; add versions (or drop weights)")
         return None
     return _weights(raw, path, ctx.subsets, err, ctx.subset_word)
 

@@ -395,6 +395,10 @@ def _istio() -> list[Setting | Group]:
                 values_schema={"type": "array", "items": {"type": "string", "pattern": HOST_PATTERN}}),
         Setting(i + "mesh", BOOLEAN, "Also apply the routes to calls from inside the mesh (adds the mesh gateway "
                 "and the Service as a host).", False, values="istio.mesh", part=IC, layered=False),
+        Setting("versions", {"$ref": "#/definitions/istioVersions"}, "Versions deployed side by side, each a "
+                "Deployment <fullname>-<version> (and a DestinationRule subset with Istio); their weights (percent, "
+                "sum 100) split the Istio routes that set none, or the HTTPRoute without Istio. null removes a "
+                "version in an environment. Replaces istio.versions."),
         Setting(i + "port", PORT_OR_NAME, "Service port the routes send to (number or name); default: the only "
                 "port, else the first HTTP port."),
         Setting(i + "gateway.existing", STRING, "Bind to this shared Gateway (namespace/name) instead of rendering "
@@ -418,9 +422,8 @@ def _istio() -> list[Setting | Group]:
                 values="istio.gateway.https.mode", part=GW, layered=False),
         Setting(i + "gateway.https.credentialName", STRING, "TLS Secret (tls.crt, tls.key; ca.crt for MUTUAL) in "
                 "the ingress gateway's namespace.", values="istio.gateway.https.credentialName", part=GW),
-        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}, "Versions deployed side by side, each a "
-                "Deployment and a DestinationRule subset; their weights (percent, sum 100) split every route that "
-                "sets none. null removes a version in an environment."),
+        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}, "Deprecated alias of the top-level "
+                "versions (still read, with a note; a file writes one or the other)."),
         Setting(i + "routes", {"type": "array", "items": {"$ref": "#/definitions/istioRoute"}},
                 "Ordered HTTP routes, tried before the default route."),
         Setting(i + "defaultRoute", {"$ref": "#/definitions/istioDefaultRoute"},
@@ -445,7 +448,7 @@ def _istio() -> list[Setting | Group]:
                 values_schema={"type": "array", "items": {"type": "string", "minLength": 1}}),
         Group(i + "canary", "Progressive delivery."),
         Setting(i + "canary.controller", {"enum": ["none", "argo-rollouts", "flagger"]},
-                "none: the chart splits traffic across istio.versions. argo-rollouts: a Rollout (subsets "
+                "none: the chart splits traffic across versions. argo-rollouts: a Rollout (subsets "
                 "stable/canary) replaces the Deployment. flagger: a Flagger Canary; Flagger creates the Service, "
                 "VirtualService and DestinationRule, so the chart renders none.", "none",
                 values="istio.canary.controller", part=CAN, layered=False),
