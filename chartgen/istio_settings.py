@@ -187,10 +187,26 @@ class Canary(Record):
     steps: tuple[int, ...] = DEFAULT_STEPS
     interval: str = "1m"
     threshold: int = 5
+    analysis: Analysis = field(default_factory=lambda: Analysis())
 
     def values(self) -> dict[str, Any]:
         return {"controller": self.controller, "steps": list(self.steps), "interval": self.interval,
-                "threshold": self.threshold}
+                "threshold": self.threshold, **self.analysis.values()}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Analysis(Record):
+    """What the canary controller measures: success rate and p99 latency (both controllers), Argo Rollouts'
+    Prometheus (its AnalysisTemplate), Flagger's webhooks."""
+
+    success_rate: float = 99
+    max_duration: int = 500  # ms
+    prometheus: str = ""  # argo-rollouts: set, an AnalysisTemplate is rendered
+    webhooks: tuple[Mapping[str, Any], ...] = ()  # flagger
+
+    def values(self) -> dict[str, Any]:
+        return {"successRate": self.success_rate, "maxDuration": self.max_duration, "prometheus": self.prometheus,
+                "webhooks": [dict(w) for w in self.webhooks]}
 
 
 @dataclass(frozen=True, eq=False, repr=False)

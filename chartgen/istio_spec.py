@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartgen.blueprints import Blueprint
+from chartgen.canary_analysis_spec import parse_analysis
 from chartgen.istio_security_spec import parse_security
 from chartgen.istio_settings import (
     ARGO_SUBSETS,
@@ -339,7 +340,9 @@ def _canary(raw: Mapping[str, Any], err: _Errors) -> Canary:
         err("istio.canary.steps", "steps must increase (e.g. [10, 25, 50])")
     default_interval = CATALOG["istio.canary.interval"].default
     interval = _duration(_get(raw, "canary.interval"), "istio.canary.interval", err) or default_interval
-    return Canary(_get(raw, "canary.controller"), steps, interval, int(_get(raw, "canary.threshold")))
+    controller = str(_get(raw, "canary.controller"))
+    return Canary(controller, steps, interval, int(_get(raw, "canary.threshold")),
+                  parse_analysis(raw, controller, err))
 
 
 def _versions(raw: Mapping[str, Any], controller: str, err: _Errors) -> tuple[Version, ...]:

@@ -461,7 +461,8 @@ def _istio() -> list[Setting | Group]:
                 values="istio.canary.interval", part=CAN, layered=False,
                 values_schema={"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$"}),
         Setting(i + "canary.threshold", {"type": "integer", "minimum": 1},
-                "flagger: failed metric checks before the canary is rolled back.", 5,
+                "Failed metric checks tolerated before the canary is rolled back (flagger threshold, argo-rollouts "
+                "failureLimit).", 5,
                 values="istio.canary.threshold", part=CAN, layered=False),
     ]
 
@@ -506,6 +507,37 @@ def _istio_security() -> list[Setting | Group]:
     ]
 
 
+FLAGGER_WEBHOOK = sp.closed({
+    "name": {"type": "string", "minLength": 1},
+    "type": {"enum": ["confirm-rollout", "pre-rollout", "rollout", "confirm-traffic-increase", "confirm-promotion",
+                      "post-rollout", "rollback", "event"]},
+    "url": {"type": "string", "pattern": "^https?://[^/\\s]+"},
+    "timeout": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$"},
+    "metadata": STRING_MAP,
+}, ["name", "type", "url"])
+
+
+def _canary_analysis() -> list[Setting | Group]:
+    """What a canary controller measures before it shifts more traffic (Argo Rollouts analysis, Flagger metrics)."""
+    c = "istio.canary."
+    return [
+        Setting(c + "successRate", {"type": "number", "minimum": 0, "maximum": 100},
+                "Minimum percent of non-5xx responses (Istio's istio_requests_total) the canary must keep: Flagger's "
+                "request-success-rate, Argo Rollouts' success-rate metric.", 99, values=c + "successRate", part=CAN,
+                layered=False),
+        Setting(c + "maxDuration", {"type": "integer", "minimum": 1},
+                "Maximum p99 request duration in milliseconds: Flagger's request-duration, Argo Rollouts' latency "
+                "metric.", 500, values=c + "maxDuration", part=CAN, layered=False),
+        Setting(c + "prometheus", {"type": "string", "pattern": "^(https?://[^/\\s]+.*)?$"},
+                "argo-rollouts: the Prometheus address; set, the chart renders an AnalysisTemplate <fullname> "
+                "(success-rate, latency) that the Rollout runs from its first step. Flagger uses its own "
+                "metrics server.", "", values=c + "prometheus", part=CAN, layered=False),
+        Setting(c + "webhooks", sp.array(FLAGGER_WEBHOOK), "flagger: webhooks (name, type, url, timeout, "
+                "metadata), e.g. a load test during the rollout or a confirm-promotion gate.", [],
+                values=c + "webhooks", part=CAN, layered=False),
+    ]
+
+
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *_istio_security(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *_istio(), *_istio_security(), *_canary_analysis(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])
