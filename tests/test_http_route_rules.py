@@ -33,7 +33,8 @@ httpRoute:
 environments:
   dev: {}
 """
-REWRITE = "        - type: URLRewrite\n          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}\n"
+REWRITE = ("        - type: URLRewrite\n"
+           "          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}\n")
 HEADERS = "          requestHeaderModifier: {set: [{name: x-a, value: \"1\"}]}"
 
 
