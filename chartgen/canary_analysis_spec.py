@@ -24,7 +24,8 @@ C = "istio.canary"
 
 
 def parse_analysis(raw: Mapping[str, Any], controller: str, err: Err) -> Analysis:
-    written = raw.get("canary") if isinstance(raw.get("canary"), Mapping) else {}
+    canary = raw.get("canary")
+    written: Mapping[str, Any] = canary if isinstance(canary, Mapping) else {}
     analysis = Analysis(
         success_rate=CATALOG.get({"istio": raw}, f"{C}.successRate"),
         max_duration=int(CATALOG.get({"istio": raw}, f"{C}.maxDuration")),
