@@ -538,6 +538,19 @@ def _canary_analysis() -> list[Setting | Group]:
     ]
 
 
+def _reference_grant() -> list[Setting | Group]:
+    """Routes in other namespaces that send to the chart's Services (the grant lives with the Services)."""
+    return [
+        Group("referenceGrant", "A Gateway API ReferenceGrant (gateway.networking.k8s.io/v1beta1) in the chart's "
+                                "namespace letting routes of other namespaces send to its Services (<fullname>, and "
+                                "with an HTTPRoute and versions <fullname>-<version>)."),
+        Setting("referenceGrant.from", sp.array(sp.closed({
+            "namespace": sp.LABEL_NAME, "kind": {"enum": ["HTTPRoute", "GRPCRoute"]}}, ["namespace", "kind"])),
+            "The routes allowed in: their kind and namespace; empty renders no ReferenceGrant.", [],
+            values="referenceGrant.from", part=SVC),
+    ]
+
+
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *_istio_security(), *_canary_analysis(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *_istio(), *_istio_security(), *_canary_analysis(), *_reference_grant(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])

@@ -96,3 +96,53 @@ def test_checkout_staging_renders_matches_filters_timeouts_and_a_redirect(versio
     assert [b["weight"] for b in orders["backendRefs"]] == [80, 20]
     assert "backendRefs" not in pay  # the CRD refuses a RequestRedirect with backendRefs
     assert pay["filters"][0]["requestRedirect"]["statusCode"] == 301
+
+
+GRANT = """
+name: shop
+blueprint: clusterip
+image: {repository: ghcr.io/acme/shop, tag: "1.0.0"}
+service:
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+versions:
+  v1: {weight: 90}
+  v2: {weight: 10}
+httpRoute:
+  enabled: true
+  parentRefs: [{name: public, namespace: gateway-system}]
+referenceGrant:
+  from: [{kind: HTTPRoute, namespace: edge}, {kind: GRPCRoute, namespace: edge}]
+environments:
+  dev: {namespace: shop-dev}
+"""
+
+
+def test_a_reference_grant_names_every_service_routes_may_send_to(tmp_path):
+    from typer.testing import CliRunner
+
+    from chartgen.cli import app
+
+    chart = tmp_path / "shop"
+    chart.mkdir()
+    (chart / "chartgen.yaml").write_text(GRANT)
+    assert CliRunner().invoke(app, ["generate", str(chart)]).exit_code == 0
+    grant = find(render(helm_binary("4.1.4"), chart, "dev", "shop-dev"), "ReferenceGrant", "shop")
+    assert grant["metadata"]["namespace"] == "shop-dev"
+    assert grant["spec"]["from"] == [{"group": "gateway.networking.k8s.io", "kind": k, "namespace": "edge"}
+                                     for k in ("HTTPRoute", "GRPCRoute")]
+    assert [t["name"] for t in grant["spec"]["to"]] == ["shop", "shop-v1", "shop-v2"]
+
+
+def test_a_reference_grant_for_another_kind_is_refused():
+    found = errors(GRANT.replace("kind: GRPCRoute", "kind: TCPRoute"))
+    assert "referenceGrant.from[1].kind" in found, found
+
+
+@pytest.mark.parametrize("version", ("4.1.4", "3.17.2"))
+def test_user_api_prod_grants_the_platform_routes(version):
+    docs = render(helm_binary(version), CHARTS / "user-api", "prod", "backend")
+    grant = find(docs, "ReferenceGrant", "user-api")["spec"]
+    assert grant == {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
+                               "namespace": "gateway-system"}],
+                     "to": [{"group": "", "kind": "Service", "name": "user-api"}]}
