@@ -552,5 +552,6 @@ def _reference_grant() -> list[Setting | Group]:
 
 
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_traffic(),
-                   *_istio(), *_istio_security(), *_canary_analysis(), *_reference_grant(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *_istio(), *_istio_security(), *_canary_analysis(),
+                   *_reference_grant(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])
