@@ -158,7 +158,10 @@ def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore:
     from chartgen.writer import preview, unresolved, write
 
     spec = uptodate.spec_digest(chart)  # before the spec is read: the record describes what was rendered
-    tree = generate(load_spec(chart))
+    loaded = load_spec(chart)
+    for note in loaded.notes:
+        typer.echo(f"{chart / 'chartgen.yaml'}: note: {note}", err=True)
+    tree = generate(loaded)
     if check:
         plan = preview(tree, chart, conflict)
         found = unresolved(chart)

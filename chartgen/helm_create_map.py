@@ -5,7 +5,7 @@ from __future__ import annotations
 
 # helm create value -> (chartgen.yaml field, note)
 HELM_CREATE: dict[str, tuple[str, str]] = {
-    "replicaCount": ("replicas", "ignored while autoscaling is on; per version: istio.versions.<v>.replicas"),
+    "replicaCount": ("replicas", "ignored while autoscaling is on; per version: versions.<v>.replicas"),
     "image.repository": ("image.repository", ""),
     "image.pullPolicy": ("image.pullPolicy", ""),
     "image.tag": ("image.tag", "or image.digest; 'latest' refused unless image.allowLatest"),
@@ -35,7 +35,7 @@ HELM_CREATE: dict[str, tuple[str, str]] = {
     "resources": ("resources", ""),
     "livenessProbe": ("probes.liveness", "exec with a command, http with a path, else tcp; grpc"),
     "readinessProbe": ("probes.readiness", ""),
-    "autoscaling.enabled": ("autoscaling.enabled", "per version: istio.versions.<v>.autoscaling"),
+    "autoscaling.enabled": ("autoscaling.enabled", "per version: versions.<v>.autoscaling"),
     "autoscaling.minReplicas": ("autoscaling.minReplicas", ""),
     "autoscaling.maxReplicas": ("autoscaling.maxReplicas", ""),
     "autoscaling.targetCPUUtilizationPercentage": ("autoscaling.targetCPUUtilizationPercentage", ""),

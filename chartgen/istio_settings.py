@@ -200,10 +200,56 @@ class Canary(Record):
     steps: tuple[int, ...] = DEFAULT_STEPS
     interval: str = "1m"
     threshold: int = 5
+    analysis: Analysis = field(default_factory=lambda: Analysis())
 
     def values(self) -> dict[str, Any]:
         return {"controller": self.controller, "steps": list(self.steps), "interval": self.interval,
-                "threshold": self.threshold}
+                "threshold": self.threshold, **self.analysis.values()}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Analysis(Record):
+    """What the canary controller measures: success rate and p99 latency (both controllers), Argo Rollouts'
+    Prometheus (its AnalysisTemplate), Flagger's webhooks."""
+
+    success_rate: float = 99
+    max_duration: int = 500  # ms
+    prometheus: str = ""  # argo-rollouts: set, an AnalysisTemplate is rendered
+    webhooks: tuple[Mapping[str, Any], ...] = ()  # flagger
+
+    def values(self) -> dict[str, Any]:
+        return {"successRate": self.success_rate, "maxDuration": self.max_duration, "prometheus": self.prometheus,
+                "webhooks": [dict(w) for w in self.webhooks]}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Authorization(Record):
+    """The chart's AuthorizationPolicy: ALLOW from principals, and/or rules (ALLOW or DENY)."""
+
+    principals: tuple[str, ...] = ()
+    action: str = "ALLOW"  # ALLOW | DENY
+    rules: tuple[Mapping[str, Any], ...] = ()  # {principals, namespaces, paths, methods, ports}, as written
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.principals or self.rules)
+
+    def values(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "principals": list(self.principals), "action": self.action,
+                "rules": [dict(r) for r in self.rules]}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RequestAuth(Record):
+    """RequestAuthentication (JWT) and the policy refusing requests without a valid token on `paths`."""
+
+    jwt_rules: tuple[Mapping[str, Any], ...] = ()  # empty: none rendered
+    paths: tuple[str, ...] = ()  # empty: every path
+    ports: tuple[int, ...] = ()  # the workload's HTTP ports the token is required on
+
+    def values(self) -> dict[str, Any]:
+        return {"enabled": bool(self.jwt_rules), "jwtRules": [dict(r) for r in self.jwt_rules],
+                "paths": list(self.paths), "ports": list(self.ports)}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -249,7 +295,8 @@ class IstioSettings(Record):
     default_route: Route = field(default_factory=lambda: Route("default"))
     traffic_policy: Mapping[str, Any] = field(default_factory=lambda: {"tls": {"mode": "ISTIO_MUTUAL"}})
     peer_authentication: str | None = "STRICT"  # None: no PeerAuthentication
-    principals: tuple[str, ...] = ()  # AuthorizationPolicy ALLOW from these; empty: no AuthorizationPolicy
+    authorization: Authorization = field(default_factory=Authorization)
+    request_auth: RequestAuth = field(default_factory=RequestAuth)
     canary: Canary = field(default_factory=Canary)
     service_entries: tuple[ServiceEntry, ...] = ()
     sidecar: Sidecar = field(default_factory=Sidecar)
@@ -282,7 +329,8 @@ class IstioSettings(Record):
             "trafficPolicy": dict(self.traffic_policy),
             "peerAuthentication": {"enabled": self.peer_authentication is not None,
                                    "mode": self.peer_authentication or "STRICT"},
-            "authorizationPolicy": {"enabled": bool(self.principals), "principals": list(self.principals)},
+            "authorizationPolicy": self.authorization.values(),
+            "requestAuthentication": self.request_auth.values(),
             "serviceEntries": [e.values() for e in self.service_entries],
             "sidecar": self.sidecar.values(),
         }

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartgen.blueprints import Blueprint
+from chartgen.canary_analysis_spec import parse_analysis
 from chartgen.istio_fields import at as _at
 from chartgen.istio_fields import duration as _duration
 from chartgen.istio_fields import duration_ns
 from chartgen.istio_fields import string_match as _string_match
+from chartgen.istio_security_spec import parse_security
 from chartgen.istio_settings import (
     ARGO_SUBSETS,
     DEFAULT_SELECTOR,
@@ -160,7 +162,7 @@ def _weights(raw: Mapping[str, Any], path: str, allowed: tuple[str, ...], err: _
         name = str(name)
         if name not in allowed:
             err(_at(path, name), f"{name!r} is not a {what} this chart deploys; allowed: {', '.join(allowed) or 'none'}"
-                                 + ("" if allowed else " (add istio.versions to deploy versions)"))
+                                 + ("" if allowed else " (add versions to deploy them)"))
             ok = False
         if isinstance(w, bool) or not isinstance(w, int):
             err(_at(path, name), f"{w!r} is not a whole percent (0-100)")
@@ -202,7 +204,7 @@ def _route_weights(raw: Any, path: str, ctx: _Ctx, err: _Errors) -> tuple[tuple[
     if raw is None:
         return None
     if not ctx.subsets:
-        err(path, "the chart deploys no versions to split between; add istio.versions (or drop weights)")
+        err(path, "the chart deploys no versions to split between; add versions (or drop weights)")
         return None
     return _weights(raw, path, ctx.subsets, err, ctx.subset_word)
 
@@ -287,11 +289,12 @@ def parse_istio(raw: Mapping[str, Any] | None, service: Service, ctx: IstioConte
     routes, default = _routes(raw, canary.controller, _route_context(service, canary.controller, versions), err)
     _check_version_weights(canary.controller, versions, routes, default, err)
     traffic_policy = traffic_policy_more(_traffic_policy(raw, err), service, err)
-    peer, principals = _security(raw, err)
+    authorization, request_auth = parse_security(raw, service, err)
     return IstioSettings(
         enabled=enabled, hosts=hosts, mesh=mesh, port=port, gateway=gateway, versions=versions, routes=routes,
-        default_route=default, traffic_policy=traffic_policy, peer_authentication=peer, principals=principals,
-        canary=canary, service_entries=service_entries(raw, err), sidecar=sidecar(raw, err),
+        default_route=default, traffic_policy=traffic_policy, peer_authentication=_peer(raw),
+        authorization=authorization, request_auth=request_auth, canary=canary,
+        service_entries=service_entries(raw, err), sidecar=sidecar(raw, err),
     ), err.items
 
 
@@ -304,7 +307,9 @@ def _canary(raw: Mapping[str, Any], err: _Errors) -> Canary:
         err("istio.canary.steps", "steps must increase (e.g. [10, 25, 50])")
     default_interval = CATALOG["istio.canary.interval"].default
     interval = _duration(_get(raw, "canary.interval"), "istio.canary.interval", err) or default_interval
-    return Canary(_get(raw, "canary.controller"), steps, interval, int(_get(raw, "canary.threshold")))
+    controller = str(_get(raw, "canary.controller"))
+    return Canary(controller, steps, interval, int(_get(raw, "canary.threshold")),
+                  parse_analysis(raw, controller, err))
 
 
 def _versions(raw: Mapping[str, Any], controller: str, err: _Errors) -> tuple[Version, ...]:
@@ -463,19 +468,9 @@ def _traffic_policy(raw: Mapping[str, Any], err: _Errors) -> dict[str, Any]:
     return tp
 
 
-def _security(raw: Mapping[str, Any], err: _Errors) -> tuple[str | None, tuple[str, ...]]:
-    """PeerAuthentication mode (None: none rendered) and the AuthorizationPolicy's principals (empty: none)."""
-    peer = str(_get(raw, "peerAuthentication.mode")) if _get(raw, "peerAuthentication.enabled") else None
-    az = raw.get("authorizationPolicy") or {}
-    principals = tuple(str(p) for p in az.get("principals") or ())
-    for i, p in enumerate(principals):
-        if not p or " " in p:
-            err(_at("istio.authorizationPolicy.principals", i), f"{p!r} is not a principal "
-                                                                 "(e.g. cluster.local/ns/frontend/sa/web)")
-    if az.get("enabled") and not principals:
-        err("istio.authorizationPolicy.principals", "give the principals allowed in (an ALLOW policy without "
-                                                    "rules would deny every request)")
-    return peer, principals if az.get("enabled", True) else ()
+def _peer(raw: Mapping[str, Any]) -> str | None:
+    """PeerAuthentication mode (None: none rendered)."""
+    return str(_get(raw, "peerAuthentication.mode")) if _get(raw, "peerAuthentication.enabled") else None
 
 
 def _errored(err: _Errors, prefix: str) -> bool:

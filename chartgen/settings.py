@@ -400,6 +400,10 @@ def _istio() -> list[Setting | Group]:
                 values_schema={"type": "array", "items": {"type": "string", "pattern": HOST_PATTERN}}),
         Setting(i + "mesh", BOOLEAN, "Also apply the routes to calls from inside the mesh (adds the mesh gateway "
                 "and the Service as a host).", False, values="istio.mesh", part=IC, layered=False),
+        Setting("versions", {"$ref": "#/definitions/istioVersions"}, "Versions deployed side by side, each a "
+                "Deployment <fullname>-<version> (and a DestinationRule subset with Istio); their weights (percent, "
+                "sum 100) split the Istio routes that set none, or the HTTPRoute without Istio. null removes a "
+                "version in an environment. Replaces istio.versions."),
         Setting(i + "port", PORT_OR_NAME, "Service port the routes send to (number or name); default: the only "
                 "port, else the first HTTP port."),
         Setting(i + "gateway.existing", STRING, "Bind to this shared Gateway (namespace/name) instead of rendering "
@@ -425,9 +429,8 @@ def _istio() -> list[Setting | Group]:
                 values="istio.gateway.https.mode", part=GW, layered=False),
         Setting(i + "gateway.https.credentialName", STRING, "TLS Secret (tls.crt, tls.key; ca.crt for MUTUAL) in "
                 "the ingress gateway's namespace.", values="istio.gateway.https.credentialName", part=GW),
-        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}, "Versions deployed side by side, each a "
-                "Deployment and a DestinationRule subset; their weights (percent, sum 100) split every route that "
-                "sets none. null removes a version in an environment."),
+        Setting(i + "versions", {"$ref": "#/definitions/istioVersions"}, "Deprecated alias of the top-level "
+                "versions (still read, with a note; a file writes one or the other)."),
         Setting(i + "routes", {"type": "array", "items": {"$ref": "#/definitions/istioRoute"}},
                 "Ordered HTTP routes, tried before the default route."),
         Setting(i + "defaultRoute", {"$ref": "#/definitions/istioDefaultRoute"},
@@ -440,10 +443,11 @@ def _istio() -> list[Setting | Group]:
         Setting(i + "peerAuthentication.mode", {"enum": ["STRICT", "PERMISSIVE"]},
                 "STRICT accepts only mutual-TLS traffic from the mesh.", "STRICT",
                 values="istio.peerAuthentication.mode", part=SEC, layered=False),
-        Group(i + "authorizationPolicy", "AuthorizationPolicy allowing only the listed principals (include the "
-                                         "ingress gateway's when a Gateway is used)."),
-        Setting(i + "authorizationPolicy.enabled", BOOLEAN, "Render the AuthorizationPolicy (ALLOW from principals; "
-                "every other caller is denied).",
+        Group(i + "authorizationPolicy", "AuthorizationPolicy: ALLOW only the listed principals and rules (include "
+                                         "the ingress gateway's when a Gateway is used), or DENY what the rules "
+                                         "match."),
+        Setting(i + "authorizationPolicy.enabled", BOOLEAN, "Render the AuthorizationPolicy (ALLOW: every caller the "
+                "principals and rules do not match is denied).",
                 values="istio.authorizationPolicy.enabled", part=SEC),
         Setting(i + "authorizationPolicy.principals", {"type": "array", "items": STRING},
                 "mTLS identities allowed to call the pods, e.g. cluster.local/ns/frontend/sa/web.", [],
@@ -451,7 +455,7 @@ def _istio() -> list[Setting | Group]:
                 values_schema={"type": "array", "items": {"type": "string", "minLength": 1}}),
         Group(i + "canary", "Progressive delivery."),
         Setting(i + "canary.controller", {"enum": ["none", "argo-rollouts", "flagger"]},
-                "none: the chart splits traffic across istio.versions. argo-rollouts: a Rollout (subsets "
+                "none: the chart splits traffic across versions. argo-rollouts: a Rollout (subsets "
                 "stable/canary) replaces the Deployment. flagger: a Flagger Canary; Flagger creates the Service, "
                 "VirtualService and DestinationRule, so the chart renders none.", "none",
                 values="istio.canary.controller", part=CAN, layered=False),
@@ -464,7 +468,8 @@ def _istio() -> list[Setting | Group]:
                 values="istio.canary.interval", part=CAN, layered=False,
                 values_schema={"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$"}),
         Setting(i + "canary.threshold", {"type": "integer", "minimum": 1},
-                "flagger: failed metric checks before the canary is rolled back.", 5,
+                "Failed metric checks tolerated before the canary is rolled back (flagger threshold, argo-rollouts "
+                "failureLimit).", 5,
                 values="istio.canary.threshold", part=CAN, layered=False),
     ]
 
@@ -591,6 +596,92 @@ def _platform() -> list[Setting | Group]:
     ]
 
 
+
+AUTHZ_RULE = sp.closed({
+    "principals": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "namespaces": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "paths": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "methods": sp.array({"type": "string", "minLength": 1}, minItems=1),
+    "ports": sp.array({"type": "integer", "minimum": 1, "maximum": 65535}, minItems=1),
+}, minProperties=1)
+JWT_RULE = sp.closed({
+    "issuer": {"type": "string", "minLength": 1},
+    "jwksUri": {"type": "string", "pattern": "^https?://[^/\\s]+"},
+    "audiences": sp.array({"type": "string", "minLength": 1}),
+    "forwardOriginalToken": BOOLEAN,
+    "fromHeaders": sp.array(sp.closed({"name": {"type": "string", "minLength": 1}, "prefix": STRING}, ["name"])),
+}, ["issuer"])
+
+
+def _istio_security() -> list[Setting | Group]:
+    """Istio security beyond mTLS: AuthorizationPolicy rules and action, RequestAuthentication (JWT)."""
+    a, r = "istio.authorizationPolicy.", "istio.requestAuthentication."
+    return [
+        Setting(a + "action", {"enum": ["ALLOW", "DENY"]}, "ALLOW: only requests matching principals or a rule get "
+                "in; DENY: requests matching a rule are refused (a DENY rule on paths or methods names its ports).",
+                "ALLOW", values=a + "action", part=SEC, layered=False),
+        Setting(a + "rules", sp.array(AUTHZ_RULE), "Rules beyond principals, each one Istio rule whose fields must "
+                "all match: sources (principals, namespaces) and operations (paths, methods, ports).", [],
+                values=a + "rules", part=SEC, layered=False),
+        Group("istio.requestAuthentication", "RequestAuthentication (JWT) and an AuthorizationPolicy "
+                                             "<fullname>-require-jwt refusing requests without a valid token on the "
+                                             "protected paths."),
+        Setting(r + "enabled", BOOLEAN, "Render the RequestAuthentication and the require-jwt AuthorizationPolicy.",
+                False, values=r + "enabled", part=SEC, layered=False),
+        Setting(r + "jwtRules", sp.array(JWT_RULE), "Accepted token issuers: issuer, jwksUri, audiences, "
+                "forwardOriginalToken, fromHeaders ({name, prefix}).", [], values=r + "jwtRules", part=SEC,
+                layered=False),
+        Setting(r + "paths", sp.array({"type": "string", "minLength": 1}), "Paths that require a valid token "
+                "(requestPrincipals *); empty: every path. Tokens elsewhere are still validated when sent.", [],
+                values=r + "paths", part=SEC, layered=False),
+    ]
+
+
+FLAGGER_WEBHOOK = sp.closed({
+    "name": {"type": "string", "minLength": 1},
+    "type": {"enum": ["confirm-rollout", "pre-rollout", "rollout", "confirm-traffic-increase", "confirm-promotion",
+                      "post-rollout", "rollback", "event"]},
+    "url": {"type": "string", "pattern": "^https?://[^/\\s]+"},
+    "timeout": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$"},
+    "metadata": STRING_MAP,
+}, ["name", "type", "url"])
+
+
+def _canary_analysis() -> list[Setting | Group]:
+    """What a canary controller measures before it shifts more traffic (Argo Rollouts analysis, Flagger metrics)."""
+    c = "istio.canary."
+    return [
+        Setting(c + "successRate", {"type": "number", "minimum": 0, "maximum": 100},
+                "Minimum percent of non-5xx responses (Istio's istio_requests_total) the canary must keep: Flagger's "
+                "request-success-rate, Argo Rollouts' success-rate metric.", 99, values=c + "successRate", part=CAN,
+                layered=False),
+        Setting(c + "maxDuration", {"type": "integer", "minimum": 1},
+                "Maximum p99 request duration in milliseconds: Flagger's request-duration, Argo Rollouts' latency "
+                "metric.", 500, values=c + "maxDuration", part=CAN, layered=False),
+        Setting(c + "prometheus", {"type": "string", "pattern": "^(https?://[^/\\s]+.*)?$"},
+                "argo-rollouts: the Prometheus address; set, the chart renders an AnalysisTemplate <fullname> "
+                "(success-rate, latency) that the Rollout runs from its first step. Flagger uses its own "
+                "metrics server.", "", values=c + "prometheus", part=CAN, layered=False),
+        Setting(c + "webhooks", sp.array(FLAGGER_WEBHOOK), "flagger: webhooks (name, type, url, timeout, "
+                "metadata), e.g. a load test during the rollout or a confirm-promotion gate.", [],
+                values=c + "webhooks", part=CAN, layered=False),
+    ]
+
+
+def _reference_grant() -> list[Setting | Group]:
+    """Routes in other namespaces that send to the chart's Services (the grant lives with the Services)."""
+    return [
+        Group("referenceGrant", "A Gateway API ReferenceGrant (gateway.networking.k8s.io/v1beta1) in the chart's "
+                                "namespace letting routes of other namespaces send to its Services (<fullname>, and "
+                                "with an HTTPRoute and versions <fullname>-<version>)."),
+        Setting("referenceGrant.from", sp.array(sp.closed({
+            "namespace": sp.LABEL_NAME, "kind": {"enum": ["HTTPRoute", "GRPCRoute"]}}, ["namespace", "kind"])),
+            "The routes allowed in: their kind and namespace; empty renders no ReferenceGrant.", [],
+            values="referenceGrant.from", part=SVC),
+    ]
+
+
 CATALOG = Catalog([*_meta(), *_service(), *_workload(), *_pod(), *_container(), *_platform(), *_traffic(),
-                   *_istio(), *_istio_traffic(), *sv.workload(), *sv.service(), *sv.istio(),
+                   *_istio(), *_istio_traffic(), *_istio_security(), *_canary_analysis(),
+                   *_reference_grant(), *sv.workload(), *sv.service(), *sv.istio(),
                    *sv.heads()])

@@ -143,8 +143,27 @@ ROUTE_MATCH = closed({
                                  "value": STRING}, ["name", "value"])),
     "method": {"enum": ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]},
 })
-ROUTE_RULE = closed({"matches": array(ROUTE_MATCH, maxItems=64), "filters": array({"type": "object"}),
-                     "timeouts": closed({"request": STRING, "backendRequest": STRING})})
+HEADER_VALUE = closed({"name": {"type": "string", "minLength": 1, "maxLength": 256}, "value": STRING},
+                      ["name", "value"])
+HEADER_MODIFIER = closed({"set": array(HEADER_VALUE, maxItems=16), "add": array(HEADER_VALUE, maxItems=16),
+                          "remove": array({"type": "string", "minLength": 1}, maxItems=16)}, minProperties=1)
+PATH_MODIFIER = closed({"type": {"enum": ["ReplaceFullPath", "ReplacePrefixMatch"]}, "replaceFullPath": ABS_PATH,
+                        "replacePrefixMatch": ABS_PATH}, ["type"])
+ROUTE_FILTER = closed({
+    "type": _d({"enum": ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite",
+                         "RequestMirror", "ExtensionRef"]}, "The filter; give only its own field."),
+    "requestHeaderModifier": HEADER_MODIFIER, "responseHeaderModifier": HEADER_MODIFIER,
+    "requestRedirect": closed({"scheme": {"enum": ["http", "https"]}, "hostname": HOST, "path": PATH_MODIFIER,
+                               "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                               "statusCode": {"enum": [301, 302]}}),
+    "urlRewrite": closed({"hostname": HOST, "path": PATH_MODIFIER}),
+    "requestMirror": {"type": "object"}, "extensionRef": {"type": "object"},
+}, ["type"])
+GATEWAY_DURATION = {"type": "string", "pattern": "^([0-9]{1,5}(h|m|s|ms)){1,4}$"}
+ROUTE_RULE = closed({"matches": array(ROUTE_MATCH, maxItems=64), "filters": array(ROUTE_FILTER, maxItems=16),
+                     "timeouts": closed({"request": _d(GATEWAY_DURATION, "Whole request (0s: none)."),
+                                         "backendRequest": _d(GATEWAY_DURATION, "One backend attempt; at most "
+                                                                                "request.")})})
 GRPC_ROUTE_MATCH = closed({
     "method": closed({"type": {"enum": ["Exact", "RegularExpression"]}, "service": STRING, "method": STRING}),
     "headers": ROUTE_MATCH["properties"]["headers"],

@@ -17,7 +17,7 @@ DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 WL, IC, CAN, DR, VS = "workload/common", "istio/common", "istio/canary", "istio/destinationrule", \
     "istio/virtualservice"
 SVC, HEADLESS, EXT, LB = "service/common", "service/headless", "service/externalname", "service/lb-options"
-STS, GW = "workload/statefulset", "istio/gateway"
+STS, GW, SEC = "workload/statefulset", "istio/gateway", "istio/security"
 WAIVER_ID: dict[str, Any] = {"pattern": "^CKV2?_K8S_[0-9]+$"}  # a checkov check id
 WAIVER_REASON: dict[str, Any] = {"type": "string", "minLength": 10}
 PROTOCOL: dict[str, Any] = {"enum": ["TCP", "UDP", "SCTP"]}
@@ -232,6 +232,9 @@ def istio() -> list[Value]:
         Value("istio.port", PORT | {"description": "Service port the routes send to; set on every destination when "
                                                    "the Service has more than one port."}, IC, of="istio.port"),
         Value("istio.versions", _versions(), CAN, of="istio.versions"),
+        Value("istio.requestAuthentication.ports", {
+            "type": "array", "items": PORT, "description": "Workload ports the token is required on (the targetPorts "
+            "of the Service's HTTP ports, filled in by chartgen)."}, SEC, of="istio.requestAuthentication.enabled"),
         Value("istio.trafficPolicy", _traffic_policy(), DR, of="istio.trafficPolicy"),
         Value("istio.routes", {
             "type": "array", "description": "Ordered HTTP routes, tried before defaultRoute: name, match (uri/method/"
@@ -285,7 +288,7 @@ def heads() -> list[Value]:
     """Objects of values.yaml that are no group of chartgen.yaml as is (their description differs, or the values
     key does): their keywords and description, without properties."""
     istio_required = ["enabled", "hosts", "mesh", "port", "gateway", "versions", "canary", "routes", "defaultRoute",
-                      "trafficPolicy", "peerAuthentication", "authorizationPolicy"]
+                      "trafficPolicy", "peerAuthentication", "authorizationPolicy", "requestAuthentication"]
     return [
         Value("image", _head("Container image.", ["repository", "pullPolicy"]), WL),
         Value("tmpVolume", _head("An emptyDir at /tmp, since the root filesystem is read-only."), WL),

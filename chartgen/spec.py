@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from chartgen import k8snames
+from chartgen import k8snames, versions_key
 from chartgen.blueprints import Blueprint, BlueprintLibrary
 from chartgen.container_spec import check_containers, check_service_monitor
 from chartgen.errors import SpecError
@@ -128,6 +129,7 @@ class Spec(Record):
     defaults: Settings
     environments: tuple[Environment, ...]
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    notes: tuple[str, ...] = field(compare=False, default=())  # said on stderr (e.g. a deprecated key)
 
     @property
     def chart_yaml_tail(self) -> str:
@@ -192,8 +194,12 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
     blueprint = library.service_blueprint(data["blueprint"])
     image = data.get("image") or {}
     _check_top(data, blueprint, col)
+    alias, mixed = versions_key.spelling(data)
+    for path, message in mixed:
+        col.add(path, message)
+    col.spell = functools.partial(versions_key.spelled, alias=alias)
     istio = IstioContext(blueprint, tuple(library.supporting("istio")))
-    top = _top_settings(data)
+    top = _top_settings(versions_key.canonical(data))
     default_raw = merge(merge(CATALOG.base_layer(), blueprint.defaults), top)
     meta = ChartMeta(str(data["name"]), str(CATALOG.get(data, "kubeVersion")))
     defaults = _settings(default_raw, LayerReport(col, "", top), blueprint, istio, meta)
@@ -217,6 +223,7 @@ def parse_spec(src: YamlSource, library: BlueprintLibrary | None = None) -> Spec
         defaults=defaults,
         environments=tuple(environments),
         raw=data,
+        notes=(versions_key.NOTE,) if alias else (),
     )
 
 
@@ -302,7 +309,7 @@ def _environment(name: str, env_data: Mapping[str, Any] | None, default_raw: dic
                  library: BlueprintLibrary, col: Collector, istio: IstioContext,
                  image: Mapping[str, Any], meta: ChartMeta) -> Environment | None:
     """One environment: the defaults, then its profile, then what it overrides (None when its profile is unknown)."""
-    env_data = env_data or {}
+    env_data = versions_key.canonical(env_data or {})
     prefix = join("environments", name)
     profile = env_data.get("profile", name if name in library.profile_names() else None)
     if profile is not None and profile not in library.profile_names():

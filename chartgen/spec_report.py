@@ -9,7 +9,7 @@ as a whole breaks).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from chartgen.errors import SpecError, SpecErrors
@@ -28,8 +28,10 @@ class Collector:
         self.errors: list[SpecError] = []
         self.top_level: set[tuple[str, str]] = set()  # (path, message) of the defaults layer, not repeated per env
         self.defaults_paths: set[str] = set()  # paths the defaults layer reported an error at
+        self.spell: Callable[[str], str] = str  # an internal path as the file spells it (versions_key.spelled)
 
     def add(self, path: str, message: str) -> None:
+        path = self.spell(path)
         if any(e.path == path for e in self.errors):
             return
         self.errors.append(SpecError(self.src.file, path, message, self.src.line(path)))

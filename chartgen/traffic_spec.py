@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chartgen.route_rules_spec import check_http_route_rules
 from chartgen.service_spec import Service
 from chartgen.settings import CATALOG
 from chartgen.spec_report import Report
@@ -51,3 +52,5 @@ def _check_routes(raw: Mapping[str, Any], service: Service, report: Report) -> N
                                         "[{name: public, namespace: gateway-system}]")
         if (problem := _port_problem(CATALOG.get(raw, f"{key}.port"), service)) is not None:
             report(f"{key}.port", problem)
+        if key == "httpRoute":
+            check_http_route_rules(CATALOG.get(raw, "httpRoute.rules"), report)
