@@ -222,14 +222,14 @@ def print_startup(extra: Sequence[tuple[str, Sequence[str]]] = (), runs: int = 7
 
 
 def helm_path() -> str:
-    from chartgen.helm import find_helm
+    from chartgen.helm.runner import find_helm
 
     return find_helm().path
 
 
 def helm_env() -> dict[str, str]:
     """The environment chartgen gives helm (no user repositories/plugins/kube config)."""
-    from chartgen import helm_install
+    from chartgen.helm import install as helm_install
 
     env = dict(os.environ)
     env.setdefault("HELM_CACHE_HOME", str(helm_install.tools_dir() / "helm-cache"))
@@ -287,9 +287,9 @@ def materialize_generated_charts(dest: Path) -> list[Path]:
     generated-charts/ may hold only the specs (the chart files are produced by `make examples`); generating into a
     temp dir gives every benchmark the same complete charts without writing into the repo.
     """
-    from chartgen.engine import generate
-    from chartgen.spec import load_spec
-    from chartgen.writer import write
+    from chartgen.generate.engine import generate
+    from chartgen.generate.writer import write
+    from chartgen.spec.loader import load_spec
 
     charts = []
     for spec_file in sorted(GENERATED.glob("*/chartgen.yaml")):

@@ -33,7 +33,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C  # noqa: E402
-
 import yaml  # noqa: E402
 
 KV_VERSION = "1.31.0"
@@ -79,8 +78,8 @@ def split_docs(text: str) -> tuple[list[str], list[str]]:
 
 def base_units(tmp: Path, realworld: Path | None = None) -> list[Unit]:
     """generated-charts/* rendered per environment, bench/check_corpus/clean/, then the real-world corpus if given."""
-    from chartgen.helm import find_helm
-    from chartgen.verify import ChartTarget
+    from chartgen.helm.runner import find_helm
+    from chartgen.verify.chart import ChartTarget
 
     helm = find_helm()
     units = []

@@ -164,9 +164,9 @@ def load_realworld(root: Path) -> list[Case]:
 
 def find_helm():
     """helm 4.1.4 as installed by `chartgen helm install`, else whatever chartgen would use."""
-    from chartgen import helm_install
-    from chartgen.helm import Helm, HelmNotFound
-    from chartgen.helm import find_helm as chartgen_find_helm
+    from chartgen.helm import install as helm_install
+    from chartgen.helm.runner import Helm, HelmNotFound
+    from chartgen.helm.runner import find_helm as chartgen_find_helm
 
     pinned = helm_install.installed_path(HELM_VERSION)
     if pinned.is_file():
@@ -185,7 +185,7 @@ def _parallel(fn: Callable, items: Iterable, jobs: int) -> list:
 
 def render_generated(helm, jobs: int = 4, charts_dir: Path = GENERATED) -> list[Case]:
     """Every chart under generated-charts/ for every environment, rendered now (the repo is not written)."""
-    from chartgen.verify import ChartTarget
+    from chartgen.verify.chart import ChartTarget
 
     targets = [ChartTarget.load(p.parent) for p in sorted(charts_dir.glob("*/Chart.yaml"))]
     if not targets:

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from spec_space import Outcome, cases, clean, run_cases  # noqa: E402
 
-from chartgen import helm_install  # noqa: E402
-from chartgen.helm import Helm  # noqa: E402
+from chartgen.helm import install as helm_install  # noqa: E402
+from chartgen.helm.runner import Helm  # noqa: E402
 
 
 def main() -> int:

@@ -58,9 +58,9 @@ class Run:
 
 def make_repo(root: Path, n: int) -> list[Path]:
     """N charts (renamed copies of the generated-charts specs) under root/charts, committed on branch main."""
-    from chartgen.engine import generate
-    from chartgen.spec import load_spec
-    from chartgen.writer import write
+    from chartgen.generate.engine import generate
+    from chartgen.generate.writer import write
+    from chartgen.spec.loader import load_spec
 
     specs = sorted(C.GENERATED.glob("*/chartgen.yaml"))
     charts = []
@@ -83,7 +83,7 @@ def make_repo(root: Path, n: int) -> list[Path]:
 
 def baseline_script(charts: list[Path], helm: str, out: Path) -> str:
     """The naive CI loop as the bash script a team would commit (namespaces come from a table, as they would)."""
-    from chartgen.verify import ChartTarget
+    from chartgen.verify.chart import ChartTarget
 
     lines = ["#!/usr/bin/env bash", "set -u", "fail=0", f"mkdir -p {out}"]
     for chart in charts:
@@ -102,7 +102,7 @@ def parallel_script(charts: list[Path], helm: str, out: Path, validate: bool, ch
     """The same helm work run `nproc` wide (`xargs -P`), as a competent engineer writes CI: one job per chart
     environment (lint --strict, then template); with `validate`, then ONE kubernetes-validate call; with `checkov`,
     then ONE checkov process over all renderings (as `chartgen verify --policy checkov` runs it)."""
-    from chartgen.verify import ChartTarget
+    from chartgen.verify.chart import ChartTarget
 
     jobs = []
     for chart in charts:
@@ -162,7 +162,7 @@ def bench_size(n: int, policy: bool) -> dict[str, float]:
         changed = chartgen(root, tmp / "cache-changed", "--changed-since", "main")
         pol = pol_base = None
         if policy:
-            from chartgen.policy import find_checkov
+            from chartgen.verify.policy import find_checkov
 
             wide_pol = tmp / "ci-wide-checkov.sh"
             wide_pol.write_text(parallel_script(charts, helm, tmp / "out-wide-pol", False, find_checkov()),

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from chartgen import __version__
-from chartgen.errors import ChartgenError
+from chartgen.core.errors import ChartgenError
 
 
 def versions() -> str:
-    from chartgen.helm import find_helm
+    from chartgen.helm.runner import find_helm
 
     try:
         helm = find_helm()

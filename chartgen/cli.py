@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from chartgen.blueprint_root import quick_choices
-from chartgen.errors import ChartgenError
-from chartgen.new_command import NEW_OPTIONS, NewOption
+from chartgen.core.blueprint_root import quick_choices
+from chartgen.core.errors import ChartgenError
+from chartgen.generate.new_command import NEW_OPTIONS, NewOption
 
 if TYPE_CHECKING:
-    from chartgen.filetree import FileTree
-    from chartgen.unresolved import Unresolved
-    from chartgen.writer import Plan
+    from chartgen.generate.filetree import FileTree
+    from chartgen.generate.unresolved import Unresolved
+    from chartgen.generate.writer import Plan
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help and errors: importing rich for them costs more than the command (bench)
@@ -62,7 +62,7 @@ def _spec_dir(chart: Path) -> Path:
 
 def _new_command(**params: Any) -> None:
     """Scaffold a new chart folder: chartgen.yaml plus the complete generated chart."""
-    from chartgen.new_command import run
+    from chartgen.generate.new_command import run
 
     try:
         message = run(params)
@@ -83,7 +83,7 @@ def _new_parameter(opt: NewOption, choices: str) -> inspect.Parameter:
     return inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
 
 
-# `new` is declared once, as data (chartgen/new_command.py), which chartgen.entry also reads without typer.
+# `new` is declared once, as data (chartgen/generate/new_command.py), which chartgen.entry also reads without typer.
 # The blueprint names come from the blueprint folders (read cheaply: no YAML, no library, at import).
 _CHOICES = ", ".join(quick_choices()) or "a folder under blueprints/service"
 _new_command.__signature__ = inspect.Signature([_new_parameter(o, _CHOICES) for o in NEW_OPTIONS])  # type: ignore[attr-defined]
@@ -108,9 +108,9 @@ def generate_cmd(
 ) -> None:
     """Re-render charts from their chartgen.yaml, merging chartgen's changes into files edited by hand (a chart
     whose inputs did not change since the last run is skipped)."""
-    from chartgen import uptodate
-    from chartgen.transaction import recover_interrupted
-    from chartgen.writer import CONFLICT_MODES
+    from chartgen.generate import uptodate
+    from chartgen.generate.transaction import recover_interrupted
+    from chartgen.generate.writer import CONFLICT_MODES
 
     if conflict not in CONFLICT_MODES:
         raise _fail(ChartgenError("chartgen generate", "--conflict",
@@ -136,8 +136,8 @@ def generate_cmd(
 
 
 def _bump(charts: list[Path], part: str, check: bool) -> None:
-    from chartgen.spec import SPEC_FILE, load_spec
-    from chartgen.version_bump import bump_spec
+    from chartgen.spec.loader import SPEC_FILE, load_spec
+    from chartgen.verify.version_bump import bump_spec
 
     if check:
         raise _fail(ChartgenError("chartgen generate", "--bump", "writes chartgen.yaml; not allowed with --check"))
@@ -152,10 +152,10 @@ def _bump(charts: list[Path], part: str, check: bool) -> None:
 
 def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore: list[str]) -> tuple[bool, bool]:
     """Render and write (or with check, compare) one chart: (out of date under --check, left with conflicts)."""
-    from chartgen import uptodate
-    from chartgen.engine import generate
-    from chartgen.spec import load_spec
-    from chartgen.writer import preview, unresolved, write
+    from chartgen.generate import uptodate
+    from chartgen.generate.engine import generate
+    from chartgen.generate.writer import preview, unresolved, write
+    from chartgen.spec.loader import load_spec
 
     spec = uptodate.spec_digest(chart)  # before the spec is read: the record describes what was rendered
     loaded = load_spec(chart)
@@ -180,7 +180,7 @@ def _generate_one(chart: Path, check: bool, force: bool, conflict: str, restore:
 
 def _restore_paths(chart: Path, tree: FileTree, given: list[str]) -> list[str]:
     """--restore paths as chart-relative paths of generated files (exit 2 for any other)."""
-    from chartgen.lockfile import normalise, reserved
+    from chartgen.generate.lockfile import normalise, reserved
 
     out = []
     for raw in given:
@@ -251,9 +251,9 @@ def render(
     api_versions: Optional[list[str]] = ApiVersionsOpt,
 ) -> None:
     """helm template the chart for one environment; manifests on stdout."""
-    from chartgen.chart_target import ChartTarget
-    from chartgen.helm import find_helm
-    from chartgen.verify_command import parse_api_versions
+    from chartgen.helm.runner import find_helm
+    from chartgen.verify.command import parse_api_versions
+    from chartgen.verify.target import ChartTarget
 
     try:
         target = ChartTarget.load(chart, kube_version)
@@ -299,7 +299,7 @@ def verify(
                                                "each chart's rendering at this git revision is accepted and safe."),
 ) -> None:
     """Verify charts: drift, helm lint --strict, helm template per environment, chartgen check, snapshots."""
-    from chartgen.verify_command import VerifyArgs, run_verify
+    from chartgen.verify.command import VerifyArgs, run_verify
 
     try:
         args = VerifyArgs(charts, tuple(env or ()), kube_version, not no_check, policy, helm, fmt, jobs, not no_cache,
@@ -323,7 +323,7 @@ def snapshot(
     api_versions: Optional[list[str]] = ApiVersionsOpt,
 ) -> None:
     """Snapshot tests: the normalised rendering per environment under the chart's tests/__snapshots__/."""
-    from chartgen.verify_command import run_snapshot
+    from chartgen.verify.command import run_snapshot
 
     try:
         code = run_snapshot(charts, update=update, envs=tuple(env or ()), kube_version=kube_version,
@@ -388,7 +388,7 @@ def graph_cmd(
     helm: Optional[str] = HelmOpt,
 ) -> None:
     """Draw the path of a request: Gateway/Ingress -> route rules -> Services -> versions -> pods, with policies."""
-    from chartgen.graph.command import GraphArgs, run_graph
+    from chartgen.verify.graph_command import GraphArgs, run_graph
 
     try:
         text = run_graph(GraphArgs(source, env, fmt, helm, namespace, release), sys.stdin)
@@ -416,8 +416,8 @@ def rules_cmd(fmt: str = typer.Option("md", "--format", help="md or json.")) -> 
 @app.command("schema")
 def schema_cmd() -> None:
     """Print the JSON Schema of chartgen.yaml (for editors: yaml-language-server)."""
-    from chartgen.blueprints import BlueprintLibrary
-    from chartgen.spec_schema import text
+    from chartgen.spec.blueprints import BlueprintLibrary
+    from chartgen.spec.schema import text
 
     try:
         sys.stdout.write(text(BlueprintLibrary.default().blueprint_names()))
@@ -436,7 +436,7 @@ def values_cmd(
     fmt: str = typer.Option("text", "--format", help="With --explain: text or json."),
 ) -> None:
     """(Re)generate only the values-<env>.yaml files from chartgen.yaml."""
-    from chartgen.envs import regenerate_values
+    from chartgen.generate.envs import regenerate_values
 
     if explain:
         _explain(chart, env or [], fmt)
@@ -472,7 +472,7 @@ def values_cmd(
 
 
 def _explain(chart: Path, envs: list[str], fmt: str) -> None:
-    from chartgen.explain import explain, render
+    from chartgen.spec.explain import explain, render
 
     if len(envs) != 1 or fmt not in ("text", "json"):
         raise _fail(ChartgenError("chartgen values", "--env" if len(envs) != 1 else "--format",
@@ -499,7 +499,7 @@ def diff_cmd(
 ) -> None:
     """Per-resource diff of the rendered manifests of two environments (or of their values with --values), or of
     the chart at a git revision and now (--from-ref)."""
-    from chartgen import diff as d
+    from chartgen.verify import diff as d
 
     if fmt not in ("text", "json"):
         raise _fail(ChartgenError("chartgen diff", "--format", f"{fmt!r} is not allowed; allowed: text, json"))
@@ -514,7 +514,7 @@ def diff_cmd(
         if values:
             result = d.diff_values(chart, from_env, to_env)
         else:
-            from chartgen.helm import find_helm
+            from chartgen.helm.runner import find_helm
 
             result = d.diff_chart(chart, from_env, to_env, find_helm(helm), kube_version=kube_version)
     except ChartgenError as exc:
@@ -527,8 +527,8 @@ def diff_cmd(
 
 def _diff_from_ref(chart: Path, ref: str, envs: tuple[str, ...], fmt: str, kube_version: Optional[str],
                    helm: Optional[str], from_env: Optional[str], to_env: Optional[str], values: bool) -> int:
-    from chartgen import revisions
-    from chartgen.helm import find_helm
+    from chartgen.helm.runner import find_helm
+    from chartgen.verify import revisions
 
     if from_env or to_env or values:
         raise _fail(ChartgenError("chartgen diff", "--from-ref", "compares the same environments at a revision and "
@@ -555,7 +555,7 @@ def env_add(
     force: bool = typer.Option(False, "--force", help="Overwrite generated files edited by hand."),
 ) -> None:
     """Add an environment to chartgen.yaml as a copy of another, then regenerate the chart."""
-    from chartgen.envs import add_environment
+    from chartgen.generate.envs import add_environment
 
     try:
         result = add_environment(chart, name, from_env, namespace, force=force)
@@ -575,7 +575,7 @@ def helm_install_cmd(
     force: bool = typer.Option(False, "--force"),
 ) -> None:
     """Install pinned, sha256-verified helm binaries into chartgen's tools folder."""
-    from chartgen import helm_install
+    from chartgen.helm import install as helm_install
 
     try:
         for v in versions or sorted(helm_install.RELEASES, reverse=True):
@@ -589,7 +589,7 @@ def helm_install_cmd(
 def helm_which(helm: Optional[str] = HelmOpt,
                verbose: bool = typer.Option(False, "--verbose", "-v", help="Add its version.")) -> None:
     """Print the path of the helm binary chartgen would use (alone: `$(chartgen helm which)` is that path)."""
-    from chartgen.helm import find_helm
+    from chartgen.helm.runner import find_helm
 
     try:
         h = find_helm(helm)
@@ -599,7 +599,7 @@ def helm_which(helm: Optional[str] = HelmOpt,
 
 
 def main() -> None:
-    from chartgen.guard import guarded
+    from chartgen.core.guard import guarded
 
     guarded(app)
 

@@ -1,7 +1,7 @@
 """The `chartgen` console script. `chartgen --version` answers here, and an ordinary `chartgen new ...` runs here
-(chartgen/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py), without importing
-the CLI (typer is a fifth of a `chartgen new` process); everything else, `chartgen new --help` and mistyped `new`
-or `check` command lines included, goes to chartgen.cli."""
+(chartgen/generate/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py), without
+importing the CLI (typer is a fifth of a `chartgen new` process); everything else, `chartgen new --help` and
+mistyped `new` or `check` command lines included, goes to chartgen.cli."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def main() -> None:
         sys.stdout.write(versions())
         return
     if sys.argv[1:2] == ["new"]:
-        from chartgen.new_command import main_fast
+        from chartgen.generate.new_command import main_fast
 
         if main_fast(sys.argv[2:]):  # a plain `chartgen new ...` runs without importing typer
             return

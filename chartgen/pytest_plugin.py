@@ -27,7 +27,7 @@ import pytest
 def _render(root: Path, chart: str | Path, env: str | None = None, *, release: str | None = None,
             namespace: str | None = None, kube_version: str | None = None, values: Sequence[str | Path] = (),
             api_versions: Sequence[str] = ()) -> str:
-    from chartgen.errors import ChartgenError
+    from chartgen.core.errors import ChartgenError
 
     try:
         return _render_or_raise(root, chart, env, release=release, namespace=namespace, kube_version=kube_version,
@@ -42,10 +42,10 @@ def _render(root: Path, chart: str | Path, env: str | None = None, *, release: s
 def _render_or_raise(root: Path, chart: str | Path, env: str | None, *, release: str | None,
                      namespace: str | None, kube_version: str | None, values: Sequence[str | Path],
                      api_versions: Sequence[str]) -> str:
-    from chartgen import snapshot
-    from chartgen.chart_target import ChartTarget
-    from chartgen.errors import ChartgenError
-    from chartgen.helm import find_helm
+    from chartgen.core.errors import ChartgenError
+    from chartgen.helm.runner import find_helm
+    from chartgen.verify import snapshot
+    from chartgen.verify.target import ChartTarget
 
     path = Path(chart)
     path = path if path.is_absolute() else root / path

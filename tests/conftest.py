@@ -11,8 +11,8 @@ import installed
 import pytest
 from support import HELM_VERSIONS, helm_binary
 
-from chartgen.helm import Helm
-from chartgen.helm_install import tools_dir
+from chartgen.helm.install import tools_dir
+from chartgen.helm.runner import Helm
 
 _OWN_CACHE: list[str] = []
 
@@ -44,7 +44,7 @@ def _isolated_user_cache(tmp_path_factory):
     """Nothing a test runs writes the developer's ~/.cache/chartgen: every cache (compiled templates, fragments,
     CRDs, the CEL parser, verify results, helm versions) lives in this session's folder. The pinned helm binaries
     `make setup` installed are linked into it, not copied."""
-    from chartgen import helm_install
+    from chartgen.helm import install as helm_install
 
     tools = tmp_path_factory.mktemp("user-cache") / "chartgen"
     for version in HELM_VERSIONS:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from chartgen.helm import Helm
+from chartgen.helm.runner import Helm
 
 KUBE_VERSION = "1.31.0"
 NOISY_LABELS = ("helm.sh/chart", "app.kubernetes.io/version")

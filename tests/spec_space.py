@@ -28,8 +28,8 @@ from chartgen.check.command import check_text, make_options
 from chartgen.check.model import Severity
 from chartgen.check.waivers import waived
 from chartgen.cli import app
-from chartgen.helm import Helm
-from chartgen.spec import load_spec
+from chartgen.helm.runner import Helm
+from chartgen.spec.loader import load_spec
 
 KUBE_VERSION = "1.31.0"
 WORKLOAD_BLUEPRINTS = ("clusterip", "nodeport", "loadbalancer", "headless")

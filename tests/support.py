@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chartgen import helm_install
-from chartgen.helm import Helm
+from chartgen.helm import install as helm_install
+from chartgen.helm.runner import Helm
 
 REPO = Path(__file__).resolve().parents[1]
 CHARTS = REPO / "generated-charts"

@@ -77,7 +77,7 @@ TOP = {"chartgen", *(f"chartgen.{m}" for m in layout.KEEP if m not in layout.LAY
 
 
 def package_of(module: str) -> str | None:
-    """`spec` for chartgen.spec.loader and for chartgen.spec_schema (MOVES sends it to spec.schema); None for the
+    """`spec` for chartgen.spec.loader and for chartgen.spec.schema (MOVES sends it to spec.schema); None for the
     modules on top (and the chartgen package itself)."""
     if module in TOP:
         return None
@@ -131,11 +131,11 @@ def test_no_circles_between_the_packages_modules_even_through_lazy_imports():
 
 def test_the_layering_check_catches_a_wrong_import():
     """generate -> verify, check -> spec and helm -> verify are each reported, in either layout's names."""
-    graph = {"chartgen.uptodate": {"chartgen.diff"}, "chartgen.check.runner": {"chartgen.spec.loader"},
-             "chartgen.helm.runner": {"chartgen.verify"}, "chartgen.cli": {"chartgen.verify"}}
+    graph = {"chartgen.generate.uptodate": {"chartgen.verify.diff"}, "chartgen.check.runner": {"chartgen.spec.loader"},
+             "chartgen.helm.runner": {"chartgen.verify.chart"}, "chartgen.cli": {"chartgen.verify.chart"}}
     assert layering_violations(graph) == sorted(["chartgen.check.runner -> chartgen.spec.loader",  # sorted: the
-                                                 "chartgen.helm.runner -> chartgen.verify",  # move renames them
-                                                 "chartgen.uptodate -> chartgen.diff"])
+                                                 "chartgen.helm.runner -> chartgen.verify.chart",  # move renames them
+                                                 "chartgen.generate.uptodate -> chartgen.verify.diff"])
     assert package_of("chartgen.cli") is None and package_of("chartgen.spec.loader") == "spec"
-    assert package_of("chartgen.spec") == "spec" and package_of("chartgen.graph.readme") == "generate"
-    assert package_of("chartgen.verify_cache") == "core" and package_of("chartgen.graph.build") == "graph"
+    assert package_of("chartgen.spec.loader") == "spec" and package_of("chartgen.generate.traffic_pictures") == "generate"
+    assert package_of("chartgen.core.cache") == "core" and package_of("chartgen.graph.build") == "graph"

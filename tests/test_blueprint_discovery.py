@@ -73,8 +73,8 @@ def test_an_unknown_type_is_one_line_naming_the_choices(library, tmp_path, no_in
 
 
 def test_the_cheap_help_scan_agrees_with_the_library(library, monkeypatch):
-    from chartgen.blueprint_root import quick_choices
-    from chartgen.blueprints import BlueprintLibrary
+    from chartgen.core.blueprint_root import quick_choices
+    from chartgen.spec.blueprints import BlueprintLibrary
 
     assert quick_choices() == BlueprintLibrary.default().choices()
     monkeypatch.setenv("CHARTGEN_BLUEPRINTS", str(library))

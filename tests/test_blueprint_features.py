@@ -8,13 +8,12 @@ import textwrap
 import jsonschema
 import pytest
 import yaml
+from render_helpers import find
+from support import CHARTS, KUBE_VERSION, chart_dirs
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.spec import spec_schema
-
-from render_helpers import find
-from support import CHARTS, KUBE_VERSION, chart_dirs
+from chartgen.spec.loader import spec_schema
 
 runner = CliRunner()
 

@@ -8,8 +8,8 @@ import pytest
 from render_helpers import find, render
 from support import CHARTS, helm_binary
 
-from chartgen.errors import SpecErrors
-from chartgen.spec import parse_spec_text
+from chartgen.core.errors import SpecErrors
+from chartgen.spec.loader import parse_spec_text
 
 STOREFRONT = CHARTS / "storefront"
 SPEC = """

@@ -9,12 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support import CONFIGMAP, KUBE_VERSION, helm_binary, plain_chart
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.discovery import discover_charts
-from chartgen.errors import ChartgenError
-from support import CONFIGMAP, KUBE_VERSION, helm_binary, plain_chart
+from chartgen.core.errors import ChartgenError
+from chartgen.verify.discovery import discover_charts
 
 runner = CliRunner()
 

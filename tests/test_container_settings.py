@@ -11,10 +11,10 @@ import yaml
 from render_helpers import KUBE_VERSION, find, render
 from support import DEMO_SPEC
 
-from chartgen.engine import generate
-from chartgen.errors import SpecErrors
-from chartgen.spec import parse_spec_text
-from chartgen.writer import write
+from chartgen.core.errors import SpecErrors
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import write
+from chartgen.spec.loader import parse_spec_text
 
 BASE = DEMO_SPEC
 

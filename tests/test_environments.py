@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import CHARTS, KUBE_VERSION, helm_binary
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.diff import MISSING, Change, field_changes, render_text, use_color
-from chartgen.filetree import FileTree
-from chartgen.helm import Helm
-from chartgen.writer import LOCK_FILE, read_lock, write_subset
-from support import CHARTS, KUBE_VERSION, helm_binary
+from chartgen.generate.filetree import FileTree
+from chartgen.generate.writer import LOCK_FILE, read_lock, write_subset
+from chartgen.helm.runner import Helm
+from chartgen.verify.diff import MISSING, Change, field_changes, render_text, use_color
 
 runner = CliRunner()
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -184,7 +184,7 @@ def test_diff_colour_only_on_a_terminal(monkeypatch):
     monkeypatch.setenv("CI", "true")
     assert not use_color(Tty())
 
-    from chartgen.diff import ValuesDiff
+    from chartgen.verify.diff import ValuesDiff
 
     diff = ValuesDiff("app", "a", "b", [Change("replicaCount", 1, 3)])
     out = io.StringIO()

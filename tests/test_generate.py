@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import CHARTS, REPO, chart_dirs
 from typer.testing import CliRunner
 
-from chartgen.blueprints import BlueprintLibrary
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.spec import load_spec, parse_spec_text
-from chartgen.writer import LOCK_FILE
-
-from support import CHARTS, REPO, chart_dirs
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import LOCK_FILE
+from chartgen.spec.blueprints import BlueprintLibrary
+from chartgen.spec.loader import load_spec, parse_spec_text
 
 runner = CliRunner()
 

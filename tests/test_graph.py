@@ -145,7 +145,7 @@ def _mermaid_blocks(readme: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("chart", sorted(p.name for p in CHARTS.iterdir() if (p / "chartgen.yaml").is_file()))
 def test_example_readmes_carry_a_picture_per_environment(chart: str) -> None:
-    from chartgen.spec import load_spec
+    from chartgen.spec.loader import load_spec
 
     envs = [e.name for e in load_spec(CHARTS / chart).environments]
     blocks = _mermaid_blocks((CHARTS / chart / "README.md").read_text())
@@ -161,14 +161,14 @@ def test_readme_picture_is_what_graph_draws(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_without_the_setting_generate_renders_no_picture_and_needs_no_helm(monkeypatch: pytest.MonkeyPatch,
                                                                            tmp_path: Path) -> None:
-    import chartgen.helm
-    from chartgen.engine import generate
-    from chartgen.spec import load_spec
+    import chartgen.helm.runner
+    from chartgen.generate.engine import generate
+    from chartgen.spec.loader import load_spec
 
     def no_helm(*_: object) -> None:
         raise AssertionError("helm was looked for")
 
-    monkeypatch.setattr(chartgen.helm, "find_helm", no_helm)
+    monkeypatch.setattr(chartgen.helm.runner, "find_helm", no_helm)
     spec_text = (CHARTS / "checkout" / "chartgen.yaml").read_text()
     spec_text = spec_text.replace("  trafficGraph: true", "  trafficGraph: false")
     (tmp_path / "chartgen.yaml").write_text(spec_text)

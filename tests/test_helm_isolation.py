@@ -12,12 +12,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from chartgen import helm_install
-from chartgen.errors import HelmNotFound
-from chartgen.helm import Helm, find_helm, isolated_env
-
 from support import CHARTS, HELM_VERSIONS, KUBE_VERSION, helm_binary
+
+from chartgen.core.errors import HelmNotFound
+from chartgen.helm import install as helm_install
+from chartgen.helm.runner import Helm, find_helm, isolated_env
 
 
 def test_isolated_env_points_every_helm_home_into_the_given_folder(monkeypatch, tmp_path):

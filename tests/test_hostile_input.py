@@ -21,14 +21,13 @@ import typer.testing
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import KUBE_VERSION, helm_binary
 from typer.testing import CliRunner
 
 from chartgen.check import loader
 from chartgen.cli import app
-from chartgen.errors import SpecError
-from chartgen.yamlsource import MAX_NODES, parse_yaml
-
-from support import KUBE_VERSION, helm_binary
+from chartgen.core.errors import SpecError
+from chartgen.spec.yamlsource import MAX_NODES, parse_yaml
 
 runner = CliRunner()
 BASE = """apiVersion: chartgen/v1

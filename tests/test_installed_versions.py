@@ -1,4 +1,4 @@
-"""chartgen.installed_versions answers what importlib.metadata answers (the verify cache keys on it)."""
+"""chartgen.core.installed_versions answers what importlib.metadata answers (the verify cache keys on it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chartgen import installed_versions as iv
+from chartgen.core import installed_versions as iv
 
 
 def _dist(folder: Path, name: str, version: str, requires: tuple[str, ...] = (), suffix: str = ".dist-info",

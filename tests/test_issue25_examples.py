@@ -9,7 +9,7 @@ import pytest
 from render_helpers import render
 from support import CHARTS, chart_dirs, helm_binary
 
-from chartgen.spec import load_spec
+from chartgen.spec.loader import load_spec
 
 
 def _paths(node: Any, prefix: str = "") -> set[str]:

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from chartgen import helm_install
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.helm import Helm, find_helm
-from chartgen.spec import load_spec, parse_spec_text
-from chartgen.writer import drift
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import drift
+from chartgen.helm import install as helm_install
+from chartgen.helm.runner import Helm, find_helm
+from chartgen.spec.loader import load_spec, parse_spec_text
 
 REPO = Path(__file__).resolve().parents[1]
 WEBAPP = REPO / "generated-charts" / "webapp"

@@ -9,7 +9,7 @@ from support import CHARTS, helm_binary
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.spec import parse_spec_text
+from chartgen.spec.loader import parse_spec_text
 
 runner = CliRunner()
 WEBAPP, CHECKOUT = CHARTS / "webapp", CHARTS / "checkout"

@@ -13,9 +13,9 @@ import pytest
 from test_istio_blueprints import helm, make_chart, one, render, runner  # noqa: F401  (helm: a fixture)
 
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.spec import load_spec
-from chartgen.writer import drift
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import drift
+from chartgen.spec.loader import load_spec
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "generated-charts"

@@ -1,4 +1,4 @@
-"""chartgen.merge.merge must agree with helm's own coalescing, under every pinned helm.
+"""chartgen.core.merge.merge must agree with helm's own coalescing, under every pinned helm.
 
 A tiny chart dumps `{{ toYaml .Values }}` into a ConfigMap. Its values.yaml is `base`; helm renders it with
 the override given as a values file, the way a chartgen chart is installed:
@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
-
-from chartgen.helm import Helm
-from chartgen.merge import diff, merge
 from support import HELM_VERSIONS, helm_binary
+
+from chartgen.core.merge import diff, merge
+from chartgen.helm.runner import Helm
 
 CHART_YAML = "apiVersion: v2\nname: probe\nversion: 0.1.0\n"
 TEMPLATE = """\

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chartgen import new_command
 from chartgen.cli import app
+from chartgen.generate import new_command
 
 SCRIPT = """
 import os, sys

@@ -7,13 +7,12 @@ import textwrap
 
 import pytest
 import yaml
-
-from chartgen.engine import generate
-from chartgen.errors import SpecErrors
-from chartgen.spec import parse_spec_text
-from chartgen.writer import write
-
 from render_helpers import find, render
+
+from chartgen.core.errors import SpecErrors
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import write
+from chartgen.spec.loader import parse_spec_text
 
 BASE = """
 name: demo

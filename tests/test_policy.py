@@ -6,14 +6,13 @@ import json
 
 import pytest
 import yaml
+from render_helpers import render
+from support import CHARTS, chart_dirs, helm_binary
 
 from chartgen.check.command import check_text
 from chartgen.check.model import CheckOptions
-from chartgen.policy import scan
-from chartgen.spec import load_spec
-
-from render_helpers import render
-from support import CHARTS, chart_dirs, helm_binary
+from chartgen.spec.loader import load_spec
+from chartgen.verify.policy import scan
 
 HELM = "4.1.4"
 

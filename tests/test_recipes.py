@@ -60,14 +60,14 @@ def edit(path: Path, anchor: str, insert: str) -> None:
 
 
 def test_add_a_setting(copy, tmp_path):
-    edit(copy / "chartgen" / "settings.py", '        Group("autoscaling",',
+    edit(copy / "chartgen" / "spec" / "settings.py", '        Group("autoscaling",',
          '        Setting("minReadySeconds", {"type": "integer", "minimum": 0}, '
          '"Seconds a new pod must be ready to count as available.", 30, values="minReadySeconds", part=WL),\n'
          '        Group("dashboard", "A dashboard for the Service."),\n'
          '        Setting("dashboard.enabled", BOOLEAN, "Render the dashboard.", False, values="dashboard.enabled", '
          'part=WL),\n'
          '        Setting("dashboard.className", STRING, "Dashboard class name.", values="dashboard.className", part=WL),\n')
-    res = run(copy, module="chartgen.spec_schema")
+    res = run(copy, module="chartgen.spec.schema")
     assert res.returncode == 0, res.stderr
     schema = json.loads((copy / "chartgen" / "data" / "spec.schema.json").read_text())
     assert schema["definitions"]["settings"]["properties"]["minReadySeconds"] == {
@@ -104,7 +104,7 @@ def test_add_a_setting(copy, tmp_path):
 
 def test_add_a_values_only_entry(copy, tmp_path):
     """Step 5 of the setting recipe: a Value declared in settings_values.py, placed by its part's fragment."""
-    edit(copy / "chartgen" / "settings_values.py", '        Value("tests", ',
+    edit(copy / "chartgen" / "spec" / "settings_values.py", '        Value("tests", ',
          '        Value("tmpVolume.medium", {"enum": ["", "Memory"], "description": "emptyDir medium of /tmp."}, '
          'WL),\n')
     edit(copy / "blueprints" / "workload" / "common" / "values.schema.yaml.j2", "  podDisruptionBudget:\n",
@@ -167,7 +167,7 @@ def test_add_a_check_rule(copy, tmp_path):
 
 
 def test_add_an_output_format(copy, tmp_path):
-    reporting = copy / "chartgen" / "reporting.py"
+    reporting = copy / "chartgen" / "check" / "formats.py"
     reporting.write_text(reporting.read_text() + '''
 
 @output_format("csv")
@@ -186,7 +186,7 @@ def test_add_a_cli_command(copy):
     edit(cli, "def main() -> None:",
          '@app.command("blueprints")\ndef blueprints_cmd() -> None:\n'
          '    """List the blueprints."""\n'
-         "    from chartgen.blueprints import BlueprintLibrary\n\n"
+         "    from chartgen.spec.blueprints import BlueprintLibrary\n\n"
          "    typer.echo(\" \".join(BlueprintLibrary.default().choices()))\n\n\n")
     res = run(copy, "blueprints")
     assert res.returncode == 0, res.stderr

@@ -1,5 +1,5 @@
-"""chartgen.record.Record gives frozen dataclasses the equality, hashing and repr dataclasses itself would generate
-(chartgen/record.py: it halves what creating the classes costs at start-up)."""
+"""chartgen.core.record.Record gives frozen dataclasses the equality, hashing and repr dataclasses itself would generate
+(chartgen/core/record.py: it halves what creating the classes costs at start-up)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chartgen.record import Record
-from chartgen.service_spec import ServicePort
-from chartgen.spec import Settings
+from chartgen.core.record import Record
+from chartgen.spec.loader import Settings
+from chartgen.spec.service import ServicePort
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ import yaml
 from support import CHARTS, HELM_VERSIONS, copy_chart, files_under, helm_binary
 from typer.testing import CliRunner
 
-from chartgen import transaction, uptodate
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.errors import WriteConflict
-from chartgen.lockfile import BASE_DIR, STAGING_DIR
-from chartgen.spec import load_spec
-from chartgen.writer import LOCK_FILE, read_lock
+from chartgen.core.errors import WriteConflict
+from chartgen.generate import transaction, uptodate
+from chartgen.generate.engine import generate
+from chartgen.generate.lockfile import BASE_DIR, STAGING_DIR
+from chartgen.generate.writer import LOCK_FILE, read_lock
+from chartgen.spec.loader import load_spec
 
 runner = CliRunner()
 HELM = helm_binary(HELM_VERSIONS[0]).path
@@ -100,7 +100,7 @@ def test_conflict_rej_keeps_offering_the_change_until_it_is_applied(chart):
 
 
 def test_env_add_force_never_overwrites_a_spec_changed_while_it_ran(chart, monkeypatch):
-    from chartgen import envs, writer
+    from chartgen.generate import envs, writer
 
     spec = chart / "chartgen.yaml"
     real_plan = writer.plan
@@ -124,7 +124,8 @@ def test_env_add_force_never_overwrites_a_spec_changed_while_it_ran(chart, monke
 
 KILLED_CHARTGEN = [sys.executable, "-c", """
 import atexit, os, shutil, signal, sys
-from chartgen import transaction as t, uptodate
+from chartgen.generate import transaction as t
+from chartgen.generate import uptodate
 where, _, at = os.environ["KILL_AT"].partition(":")
 real_replace, real_rmtree, real_record, calls = os.replace, shutil.rmtree, uptodate.record, [0]
 def kill(): os.kill(os.getpid(), signal.SIGKILL)
@@ -204,9 +205,9 @@ def test_verify_after_a_committed_kill_verifies_the_finished_chart(chart):
 
 
 def test_the_up_to_date_record_describes_the_spec_that_was_rendered(chart, monkeypatch):
-    import chartgen.engine
+    import chartgen.generate.engine
 
-    real = chartgen.engine.generate
+    real = chartgen.generate.engine.generate
     spec = chart / "chartgen.yaml"
 
     def render_then_the_user_saves(*a, **kw):
@@ -214,9 +215,9 @@ def test_the_up_to_date_record_describes_the_spec_that_was_rendered(chart, monke
         spec.write_text(spec.read_text().replace('tag: "1.4.2"', 'tag: "9.9.9"'))
         return tree
 
-    monkeypatch.setattr(chartgen.engine, "generate", render_then_the_user_saves)
+    monkeypatch.setattr(chartgen.generate.engine, "generate", render_then_the_user_saves)
     assert gen(chart, "--force").exit_code == 0
-    monkeypatch.setattr(chartgen.engine, "generate", real)
+    monkeypatch.setattr(chartgen.generate.engine, "generate", real)
     assert not uptodate.is_up_to_date(chart)
     res = gen(chart)
     assert "up to date" not in res.output and res.exit_code == 0, res.output

@@ -5,21 +5,20 @@ from __future__ import annotations
 import io
 
 import pytest
+from support import CHARTS, helm_binary
 from typer.testing import CliRunner
 
-from chartgen import reporting
+from chartgen.check import formats as reporting
 from chartgen.check.command import run_check
 from chartgen.cli import app
-from chartgen.diff import ValuesDiff, diff_report
-from chartgen.diff import Change
-from support import CHARTS, helm_binary
+from chartgen.verify.diff import Change, ValuesDiff, diff_report
 
 MANIFEST = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: Banana\n  ports: [{port: 80}]\n"
 
 
 @pytest.fixture
 def tsv_format():
-    """The recipe: one function, registered with @output_format, in chartgen/reporting.py (here: in the test)."""
+    """The recipe: one function, registered with @output_format, in chartgen/check/formats.py (here: in the test)."""
 
     @reporting.output_format("tsv")
     def render_tsv(report: reporting.Report) -> str:

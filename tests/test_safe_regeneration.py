@@ -13,17 +13,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import copy_chart, files_under
 from typer.testing import CliRunner
 
-from chartgen import transaction
-from chartgen.blueprints import BlueprintLibrary, default_root
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.lockfile import STAGING_DIR
-from chartgen.spec import load_spec
-from chartgen.writer import LOCK_FILE, read_lock, write
-
-from support import copy_chart, files_under
+from chartgen.generate import transaction
+from chartgen.generate.engine import generate
+from chartgen.generate.lockfile import STAGING_DIR
+from chartgen.generate.writer import LOCK_FILE, read_lock, write
+from chartgen.spec.blueprints import BlueprintLibrary, default_root
+from chartgen.spec.loader import load_spec
 
 runner = CliRunner()
 CHARTGEN = [sys.executable, "-m", "chartgen.cli"]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
-from chartgen import scaffold
-from chartgen.blueprints import BlueprintLibrary
-from chartgen.spec import parse_spec_text
+from chartgen.generate import scaffold
+from chartgen.spec.blueprints import BlueprintLibrary
+from chartgen.spec.loader import parse_spec_text
 
 LIBRARY = BlueprintLibrary.default()
 IMAGES = ("ghcr.io/acme/app:1.2.3", "registry.local:5000/team/app:v1",

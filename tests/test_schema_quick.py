@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import CHARTS
 
-from chartgen.schema_quick import conforms
-from chartgen.spec import spec_schema
+from chartgen.spec.loader import spec_schema
+from chartgen.spec.schema_quick import conforms
 
 SCHEMA = spec_schema()
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)

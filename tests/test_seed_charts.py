@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
-from chartgen.spec import load_spec
-
-from support import CHARTS, KUBE_VERSION, chart_dirs, helm_binary
 from render_helpers import find, render
+from support import CHARTS, KUBE_VERSION, chart_dirs, helm_binary
+
+from chartgen.spec.loader import load_spec
 
 # chart, env, namespace, expected Service spec fields (after Kubernetes defaulting of protocol)
 SEED = [
@@ -167,9 +166,9 @@ def test_every_namespaced_object_carries_the_namespace_and_override_wins(helm, c
 
 def test_longest_accepted_name_installs_with_every_suffix(helm, tmp_path):
     """47 characters (the spec limit) renders with helm as a release named after the chart; 54 would not."""
-    from chartgen.engine import generate
-    from chartgen.spec import parse_spec_text
-    from chartgen.writer import write
+    from chartgen.generate.engine import generate
+    from chartgen.generate.writer import write
+    from chartgen.spec.loader import parse_spec_text
 
     name = "a" + "b" * 46
     text = (CHARTS / "user-api" / "chartgen.yaml").read_text().replace("name: user-api", f"name: {name}")

@@ -1,4 +1,4 @@
-"""One declaration per setting (chartgen/settings.py): everything derived from it agrees with it.
+"""One declaration per setting (chartgen/spec/settings.py): everything derived from it agrees with it.
 
 For every declared setting: spec.schema.json carries its schema and description at its key; for every declared
 value of an active blueprint part: values.yaml holds its default with `# -- <description>` above it,
@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from chartgen.blueprints import BlueprintLibrary
-from chartgen.engine import generate
-from chartgen.settings import CATALOG
-from chartgen.spec import parse_spec_text
-from chartgen.spec_schema import build, committed_path, text
+from chartgen.generate.engine import generate
+from chartgen.spec.blueprints import BlueprintLibrary
+from chartgen.spec.loader import parse_spec_text
+from chartgen.spec.schema import build, committed_path, text
+from chartgen.spec.settings import CATALOG
 
 LIBRARY = BlueprintLibrary.default()
 
@@ -57,7 +57,7 @@ def _key_line(text: str, dotted: str) -> int:
 def test_committed_spec_schema_is_generated_from_the_declarations():
     expected = text(LIBRARY.blueprint_names())
     assert committed_path().read_text(encoding="utf-8") == expected, \
-        "chartgen/data/spec.schema.json is stale: run `python -m chartgen.spec_schema`"
+        "chartgen/data/spec.schema.json is stale: run `python -m chartgen.spec.schema`"
 
 
 def test_published_schema_lists_the_blueprint_folders():

@@ -17,9 +17,9 @@ from support import helm_binary
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.spec import parse_spec_text
-from chartgen.writer import write
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import write
+from chartgen.spec.loader import parse_spec_text
 
 
 @st.composite

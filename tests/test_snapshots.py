@@ -7,12 +7,11 @@ does not churn them. After `pytest --snapshot-update`, read every changed line b
 from __future__ import annotations
 
 import pytest
+from render_helpers import normalise, render
+from support import chart_dirs
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from chartgen.spec import load_spec
-
-from support import chart_dirs
-from render_helpers import normalise, render
+from chartgen.spec.loader import load_spec
 
 
 class YamlSnapshot(SingleFileSnapshotExtension):

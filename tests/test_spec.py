@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from chartgen.errors import SpecErrors
-from chartgen.spec import parse_spec_text
+from chartgen.core.errors import SpecErrors
+from chartgen.spec.loader import parse_spec_text
 
 BASE = """
 name: user-api

@@ -62,9 +62,9 @@ def test_a_misspelt_key_is_flagged_by_the_schema_and_by_generate(editor, tmp_pat
 
 
 def test_the_schema_closes_exactly_the_key_sets_generate_checks(editor):
-    """The top level and each environment allow, in the schema, the keys chartgen/spec.py allows there."""
-    from chartgen.settings import CATALOG
-    from chartgen.spec import ENV_ONLY_KEYS, META_KEYS
+    """The top level and each environment allow, in the schema, the keys chartgen/spec/loader.py allows there."""
+    from chartgen.spec.loader import ENV_ONLY_KEYS, META_KEYS
+    from chartgen.spec.settings import CATALOG
 
     schema = editor.schema
     env = schema["properties"]["environments"]["additionalProperties"]

@@ -1,4 +1,4 @@
-"""The stat index (chartgen.stat_index) saves reading unchanged files, and never vouches for content it did not read.
+"""The stat index (chartgen.core.stat_index) saves reading unchanged files, and never vouches for content it did not read.
 
 Each test that expects a re-read first shows that the unchanged file is NOT read again (so the re-read after the
 change is the change's doing)."""
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from chartgen import input_digest, stat_index
-from chartgen.input_digest import tree_digest
-from chartgen.stat_index import RACY_NS, StatIndex, identity
+from chartgen.core import input_digest, stat_index
+from chartgen.core.input_digest import tree_digest
+from chartgen.core.stat_index import RACY_NS, StatIndex, identity
 
 
 @pytest.fixture

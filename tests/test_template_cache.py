@@ -9,14 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from support import CHARTS
 
-import yaml
-
-from chartgen import fragment_cache
-from chartgen.engine import Engine, bytecode_dir
-from chartgen.user_cache import user_cache
-from chartgen.spec import load_spec
+from chartgen.core.user_cache import user_cache
+from chartgen.generate import fragment_cache
+from chartgen.generate.engine import Engine, bytecode_dir
+from chartgen.spec.loader import load_spec
 
 SPEC = CHARTS / "user-api"
 
@@ -63,7 +62,7 @@ def test_concurrent_processes_share_one_empty_cache(tmp_path):
     assert not list((tmp_path / "cache").rglob("*.tmp"))  # no half-written entry left behind
 
 
-# --- parsed fragments (chartgen/fragment_cache.py) ------------------------------------------------------------------
+# --- parsed fragments (chartgen/generate/fragment_cache.py) ------------------------------------------------------------------
 
 def fragment_entries() -> list[Path]:
     return sorted(user_cache("fragments").glob("*.json"))

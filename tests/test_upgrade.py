@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import KUBE_VERSION, helm_binary
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.upgrade import RULES, compare
-from support import KUBE_VERSION, helm_binary
+from chartgen.verify.upgrade import RULES, compare
 
 runner = CliRunner()
 
@@ -458,8 +458,9 @@ def test_chart_that_did_not_exist_at_ref(tmp_path: Path) -> None:
 
 
 def test_readme_lists_every_upgrade_rule() -> None:
-    from chartgen.upgrade import rules_table
     from support import REPO
+
+    from chartgen.verify.upgrade import rules_table
 
     assert rules_table() in (REPO / "README.md").read_text()
 

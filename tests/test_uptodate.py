@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+from support import CHARTS
 from typer.testing import CliRunner
 
-from chartgen import uptodate
 from chartgen.cli import app
-from support import CHARTS
+from chartgen.generate import uptodate
 
 runner = CliRunner()
 
@@ -26,7 +26,7 @@ def test_generate_skips_unchanged_work_and_redoes_it_when_anything_changed(tmp_p
         raise AssertionError("the engine ran for an unchanged chart")
 
     with monkeypatch.context() as patched:
-        patched.setattr("chartgen.engine.generate", generate_must_not_run)
+        patched.setattr("chartgen.generate.engine.generate", generate_must_not_run)
         assert runner.invoke(app, ["generate", str(chart), "--check"]).exit_code == 0
 
     # a hand edit of a generated file: the work is done again, and the writer keeps the edit (three-way merge)

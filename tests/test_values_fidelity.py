@@ -10,14 +10,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import HELM_VERSIONS, KUBE_VERSION, helm_binary
 
 from chartgen.check.loader import load_text
-from chartgen.engine import generate
-from chartgen.spec import parse_spec_text
-from chartgen.writer import write
-from chartgen.yamlout import _scalar, dump_values, dumped_scalar, json_text, plain_is_safe
-
-from support import HELM_VERSIONS, KUBE_VERSION, helm_binary
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import write
+from chartgen.generate.yamlout import _scalar, dump_values, dumped_scalar, json_text, plain_is_safe
+from chartgen.spec.loader import parse_spec_text
 
 TRICKY = ["1e3", "yes", "Yes", "on", "OFF", "y", "n", "0x1F", "0o17", "012", "null", "Null", "~", "1_000", "+1",
           "-1", ".inf", "-.Inf", ".nan", "2024-01-01", "2024-01-01T10:00:00Z", "12:30:45", "0b101", "1.", "true",
@@ -95,7 +94,7 @@ def test_scalars_written_without_the_dumper_are_what_the_dumper_writes(value):
 
 @pytest.mark.parametrize("char", ["\x7f", "\x9e", "\ufffe"])
 def test_characters_helm_3_cannot_carry_are_refused_with_exit_2(char):
-    from chartgen.errors import SpecError
+    from chartgen.core.errors import SpecError
 
     text = json_text({"apiVersion": "chartgen/v1", "name": "x", "blueprint": "clusterip",
                       "image": {"repository": "r/x", "tag": "1.0.0"}, "service": {"ports": [{"port": 80}]},

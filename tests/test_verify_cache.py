@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CHARTS, KUBE_VERSION, REPO, helm_binary
+from test_verify_scale import plain_chart
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.verify_cache import cache_dir
-from support import CHARTS, KUBE_VERSION, REPO, helm_binary
-from test_verify_scale import plain_chart
+from chartgen.core.cache import cache_dir
 
 runner = CliRunner()
 HELM4, HELM3 = "4.1.4", "3.17.2"
@@ -220,7 +220,7 @@ def test_the_blueprint_library(tmp_path, monkeypatch):
 
 
 def test_chartgen_itself(tmp_path, monkeypatch):
-    from chartgen import verify_cache
+    from chartgen.core import cache as verify_cache
 
     chart = plain_chart(tmp_path, "app")
 
@@ -282,7 +282,7 @@ def test_the_helm_a_wrapper_script_runs(tmp_path):
 @pytest.fixture
 def fake_checkov(tmp_path, monkeypatch) -> Path:
     """A checkov that passes everything and reports the version written in the file it returns."""
-    from chartgen import policy
+    from chartgen.verify import policy
 
     version = tmp_path / "checkov-version"
     version.write_text("3.0.0")
@@ -309,21 +309,21 @@ def test_the_policy_scanner_and_its_configuration(tmp_path, monkeypatch, fake_ch
 
 
 def test_an_edit_saved_during_the_run_is_not_cached(tmp_path, monkeypatch):
-    import chartgen.verify
+    import chartgen.verify.chart
 
     chart = plain_chart(tmp_path, "app", envs=("prod",))
     template = chart / "templates" / "configmap.yaml"
     good, broken = template.read_text(), '{{ fail "broken" }}\n'
     template.write_text(broken)  # the content the run's key is computed from
-    real_verify_env = chartgen.verify.verify_env
+    real_verify_env = chartgen.verify.chart.verify_env
 
     def fixed_meanwhile(*args: Any, **kwargs: Any) -> Any:  # the user saves a fix after the key, before helm
         template.write_text(good)
         return real_verify_env(*args, **kwargs)
 
-    monkeypatch.setattr(chartgen.verify, "verify_env", fixed_meanwhile)
+    monkeypatch.setattr(chartgen.verify.chart, "verify_env", fixed_meanwhile)
     assert verify(chart)[0] == 0  # helm saw the fixed template
-    monkeypatch.setattr(chartgen.verify, "verify_env", real_verify_env)  # (not undo(): that resets the cache dir)
+    monkeypatch.setattr(chartgen.verify.chart, "verify_env", real_verify_env)  # (not undo(): that resets the cache dir)
     template.write_text(broken)
     code, report = verify(chart)
     assert code == 1 and cached(report) == [False]  # never the pass of the other content
@@ -450,8 +450,8 @@ def test_a_missing_or_broken_config_is_bad_input_for_verify_as_for_check(tmp_pat
 
 
 def test_a_test_session_never_writes_the_users_cache():
-    from chartgen import helm_install
-    from chartgen.user_cache import user_cache
+    from chartgen.core.user_cache import user_cache
+    from chartgen.helm import install as helm_install
 
     home_cache = Path.home() / ".cache" / "chartgen"
     for folder in (user_cache(), cache_dir(), helm_install.tools_dir()):

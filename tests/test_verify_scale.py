@@ -11,13 +11,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 from junitparser import JUnitXml
+from support import CHARTS, CONFIGMAP, KUBE_VERSION, helm_binary, plain_chart
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.discovery import Shard, discover_charts
-from chartgen.errors import ChartgenError
-from chartgen.verify_cache import Cache
-from support import CHARTS, CONFIGMAP, KUBE_VERSION, helm_binary, plain_chart
+from chartgen.core.cache import Cache
+from chartgen.core.errors import ChartgenError
+from chartgen.verify.discovery import Shard, discover_charts
 
 runner = CliRunner()
 HELM4 = "4.1.4"
@@ -273,8 +273,8 @@ def test_results_in_stable_order_whatever_the_jobs_and_plain_progress_in_ci(tmp_
 def test_progress_is_a_bar_on_a_terminal_plain_lines_in_ci_and_silent_otherwise(monkeypatch):
     import io
 
-    from chartgen import progress
-    from chartgen.verify import ChartResult, Progress
+    from chartgen.verify import progress
+    from chartgen.verify.chart import ChartResult, Progress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import CHARTS, KUBE_VERSION, helm_binary, plain_chart
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.version_bump import bumped
-from support import CHARTS, KUBE_VERSION, helm_binary, plain_chart
+from chartgen.verify.version_bump import bumped
 
 runner = CliRunner()
 

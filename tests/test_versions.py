@@ -10,10 +10,10 @@ import yaml
 from render_helpers import find, render
 from support import CHARTS, helm_binary
 
-from chartgen.engine import generate
-from chartgen.errors import SpecErrors
-from chartgen.spec import parse_spec_text
-from chartgen.writer import write
+from chartgen.core.errors import SpecErrors
+from chartgen.generate.engine import generate
+from chartgen.generate.writer import write
+from chartgen.spec.loader import parse_spec_text
 
 SPEC = """
 name: shop
@@ -52,7 +52,7 @@ def chart(tmp_path_factory):
 
 def test_explicit_sizes_are_in_the_values_and_effective_ones_in_notes(chart):
     helm = helm_binary("4.1.4")  # NOTES need install --dry-run=client, which helm 3 cannot do without a cluster
-    from chartgen.merge import merge
+    from chartgen.core.merge import merge
 
     prod = merge(yaml.safe_load((chart / "values.yaml").read_text()),
                  yaml.safe_load((chart / "values-prod.yaml").read_text()))["istio"]["versions"]

@@ -9,9 +9,9 @@ from support import CHARTS, helm_binary
 from typer.testing import CliRunner
 
 from chartgen.cli import app
-from chartgen.engine import generate
-from chartgen.errors import SpecErrors
-from chartgen.spec import parse_spec_text
+from chartgen.core.errors import SpecErrors
+from chartgen.generate.engine import generate
+from chartgen.spec.loader import parse_spec_text
 
 runner = CliRunner()
 

@@ -83,7 +83,7 @@ def _install_cached_cel_parser() -> None:
     import lark
     from celpy.celparser import CELParser
 
-    from chartgen.user_cache import tools_dir
+    from chartgen.core.user_cache import tools_dir
 
     if CELParser.CEL_PARSER is not None:
         return

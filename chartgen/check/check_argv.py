@@ -1,10 +1,10 @@
 """`chartgen check ...` without the CLI framework: a plain command line runs here, anything else goes to typer.
 
 Importing typer (and click) is a third of a one-document `chartgen check` process (bench/generate.py), as it was
-for `chartgen new` (chartgen/new_command.py). This reads only the plain forms: file arguments and the options of
-`chartgen check` written as `--option VALUE` (values not starting with `-`), `--allow-empty`; `--help`, `--opt=value`,
-`--`, a value that starts with `-` and anything unknown return None and the CLI (chartgen.cli.check) handles the
-command line as before. The defaults are the CLI's (tests/check/test_check_argv.py compares both parses).
+for `chartgen new` (chartgen/generate/new_command.py). This reads only the plain forms: file arguments and the
+options of `chartgen check` written as `--option VALUE` (values not starting with `-`), `--allow-empty`; `--help`,
+`--opt=value`, `--`, a value that starts with `-` and anything unknown return None and the CLI (chartgen.cli.check)
+handles the command line as before. The defaults are the CLI's (tests/check/test_check_argv.py compares both parses).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main_fast(argv: list[str]) -> bool:
         return False
     paths, kw = parsed
     from chartgen.check.command import run_check
-    from chartgen.guard import guarded_then_exit
+    from chartgen.core.guard import guarded_then_exit
 
     def command() -> None:
         try:

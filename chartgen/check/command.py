@@ -182,10 +182,10 @@ def run_check(paths: Sequence[str], *, kube_version: str = "1.31", istio_version
               allow_empty: bool = False) -> int:
     """Check files/directories/"-" and write the report to `out`; returns the exit code. Input without any document
     is exit 2 unless `allow_empty` (an empty pipe is what a failed `helm template | chartgen check -` gives)."""
+    from chartgen.check.formats import FORMATS  # every registered format, including ones added later
     from chartgen.check.loader import InputError, load_paths, read_stream
     from chartgen.check.report import write_report
     from chartgen.check.runner import check
-    from chartgen.reporting import FORMATS  # every registered format, including ones added later
 
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err

@@ -37,7 +37,7 @@ from chartgen.check import cel_py
 from chartgen.check.cel import SkippedRule, type_ok
 from chartgen.check.cel_py import RUNTIME, Unsure, translate
 from chartgen.check.crd_source import Crd
-from chartgen.user_cache import tools_dir
+from chartgen.core.user_cache import tools_dir
 
 FORMAT = 1
 CACHE_ENV = "CHARTGEN_CRD_CACHE_DIR"

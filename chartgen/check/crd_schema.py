@@ -39,7 +39,7 @@ from chartgen.check.crd_source import Crd, CrdCatalog, crd_from_object
 from chartgen.check.helpers import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
-from chartgen.k8snames import json_type
+from chartgen.core.k8snames import json_type
 
 LAYER = "schema"
 RULE_STRUCT = "CG-CRD-001"

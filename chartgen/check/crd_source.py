@@ -134,7 +134,7 @@ def expand(path_text: str) -> list[Path]:
 
 
 def _cache_dir() -> Path:
-    from chartgen.user_cache import tools_dir
+    from chartgen.core.user_cache import tools_dir
 
     return tools_dir() / "crds"
 

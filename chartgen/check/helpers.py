@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from chartgen import k8snames
 from chartgen.check.model import Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.model import api_group_of as api_group
+from chartgen.core import k8snames
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""`chartgen check` results as a reporting.Report (the formats themselves live in chartgen.reporting)."""
+"""`chartgen check` results as a reporting.Report (the formats themselves live in chartgen.check.formats)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from chartgen import reporting
+from chartgen.check import formats as reporting
+from chartgen.check.formats import Case, Report, message_with_subject, text_line
 from chartgen.check.model import Document, Finding, Severity
-from chartgen.reporting import Case, Report, message_with_subject, text_line
 
 FORMATS = tuple(reporting.FORMATS)
 __all__ = ["FORMATS", "Summary", "check_report", "message_with_subject", "render", "render_sarif", "summarize",

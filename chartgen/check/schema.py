@@ -25,7 +25,7 @@ from chartgen.check.helpers import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
-from chartgen.k8snames import json_type
+from chartgen.core.k8snames import json_type
 
 LAYER = "schema"
 _SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")

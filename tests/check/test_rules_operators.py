@@ -11,13 +11,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from chartgen import helm_install
 from chartgen.check.command import check_text
 from chartgen.check.model import CheckOptions, ExternalObject, Finding, Severity
 from chartgen.check.operators import go_duration
 from chartgen.check.rules.operators_certmanager import host_matches
 from chartgen.cli import app
-from chartgen.helm import find_helm
+from chartgen.helm import install as helm_install
+from chartgen.helm.runner import find_helm
 
 REPO = Path(__file__).resolve().parents[2]
 OPERATOR_PREFIXES = ("CG-CERT-", "CG-ESO-", "CG-KEDA-", "CG-ROLL-", "CG-PROM-")

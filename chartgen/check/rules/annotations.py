@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen import k8snames
 from chartgen.check.helpers import as_dict
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
+from chartgen.core import k8snames
 
 E = Severity.ERROR
 LAYER = "api"

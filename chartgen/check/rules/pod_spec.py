@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from chartgen import k8snames
 from chartgen.check.helpers import (
     Container,
     as_dict,
@@ -30,6 +29,7 @@ from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex,
 from chartgen.check.quantity import QUANTITY_SYNTAX, parse_quantity
 from chartgen.check.registry import finding, rule
 from chartgen.check.volume_claims import claim_spec_errors
+from chartgen.core import k8snames
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"

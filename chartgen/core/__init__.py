@@ -1,0 +1,1 @@
+"""chartgen.core: see ARCHITECTURE.md."""

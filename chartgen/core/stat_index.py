@@ -1,0 +1,130 @@
+"""Remembered file digests, trusted only while the file's stat is unchanged: git's index rule, for the verify cache.
+
+A warm `chartgen verify` digests every file of every chart, of chartgen's code and of its blueprints to prove its
+cache key (chartgen.core.cache). The index remembers, per absolute path, the file's identity as the kernel
+reports it (size, modification and change times in ns, inode, device, mode) and the sha256 of its content; a file
+whose identity is the same is not read again.
+
+Why an unchanged identity means unchanged content: every write sets the modification and the change time, and the
+change time cannot be set back by a user (`os.utime`, `touch -d`, `cp -p` set it to now), so an edit that keeps
+the size and puts the modification time back still changes the change time; a file replaced by another (rename,
+checkout) has another inode or change time.
+
+"Racily clean" (git's term): a file written within the same timestamp tick as it was hashed, then written again
+within that tick, keeps its identity with other content. The index therefore trusts an entry only when both of the
+file's times are at least RACY_NS older than the moment its hash was taken (the clock the kernel stamps files with
+is coarse and may lag the one Python reads; RACY_NS covers that and filesystems with 1-2 s timestamps). A younger
+file is hashed every time until it is old enough. An entry is written only when the file's identity after reading
+is the one before (a file that changed while it was read is not remembered).
+
+The index is a speed-up, never an input: a missing, unreadable, damaged or foreign index is an empty one, and a
+concurrent run that saves its own index wins (the loser's entries are only hashed again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+RACY_NS = 5_000_000_000
+MAX_ENTRIES = 200_000  # beyond it, the entries hashed longest ago are dropped
+_FORMAT = 1
+
+# [size, mtime_ns, ctime_ns, inode, device, mode]
+Identity = tuple[int, int, int, int, int, int]
+
+
+def identity(st: os.stat_result) -> Identity:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, st.st_mode)
+
+
+class StatIndex:
+    """path -> (identity, sha256, when hashed); `path=None` keeps it in memory only."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self._entries: dict[str, tuple[Identity, bytes, int]] | None = None
+        self._dirty = False
+        self._lock = threading.Lock()
+
+    def lookup(self, path: str | Path, ident: Identity) -> bytes | None:
+        """The remembered sha256 of the file at `path` with this identity, if it is safe to trust."""
+        with self._lock:
+            entry = self._load().get(os.path.abspath(path))
+        if entry is None:
+            return None
+        known, digest, taken = entry
+        if known != ident or max(ident[1], ident[2]) + RACY_NS > taken:
+            return None
+        return digest
+
+    def remember(self, path: str | Path, ident: Identity, digest: bytes, taken: int) -> None:
+        """Record that the file with identity `ident` (statted before `taken`) hashed to `digest`."""
+        with self._lock:
+            self._load()[os.path.abspath(path)] = (ident, digest, taken)
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the index atomically (temp file + rename); a failure to write never fails the run."""
+        if self.path is None or not self._dirty:
+            return
+        with self._lock:
+            entries = sorted(self._load().items(), key=lambda kv: kv[1][2], reverse=True)[:MAX_ENTRIES]
+            data = {"format": _FORMAT, "entries": {p: [*i, d.hex(), t] for p, (i, d, t) in entries}}
+            self._dirty = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def _load(self) -> dict[str, tuple[Identity, bytes, int]]:
+        if self._entries is None:
+            self._entries = _read(self.path) if self.path is not None else {}
+        return self._entries
+
+
+def _read(path: Path) -> dict[str, tuple[Identity, bytes, int]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
+        return {}
+    out: dict[str, tuple[Identity, bytes, int]] = {}
+    for p, row in data["entries"].items():
+        entry = _entry(row)
+        if entry is not None:
+            out[p] = entry
+    return out
+
+
+def _entry(row: object) -> tuple[Identity, bytes, int] | None:
+    """One stored row, or None unless it is exactly [6 ints, 64 hex digits, int]."""
+    if not isinstance(row, list) or len(row) != 8:
+        return None
+    *ident, digest, taken = row
+    if not all(type(n) is int for n in (*ident, taken)) or not isinstance(digest, str) or len(digest) != 64:
+        return None
+    try:
+        raw = bytes.fromhex(digest)
+    except ValueError:
+        return None
+    a, b, c, d, e, f = ident
+    return (a, b, c, d, e, f), raw, taken
+
+
+def now_ns() -> int:
+    return time.time_ns()

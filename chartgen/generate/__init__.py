@@ -1,0 +1,1 @@
+"""chartgen.generate: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""chartgen.helm.runner: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""chartgen.spec.loader: see ARCHITECTURE.md."""

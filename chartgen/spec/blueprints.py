@@ -1,0 +1,177 @@
+"""Blueprints are data: folders of Jinja templates with a small manifest (blueprint.yaml).
+
+    blueprints/
+      base/                 a part: blueprint.yaml, files/ (chart files), values.yaml.j2, values.schema.yaml.j2,
+                            fragments/<name>.j2 (text other parts' templates pull in with fragment("name"))
+      workload/deployment/  parts used by service blueprints
+      service/<name>/       a service blueprint: `kind: service` plus `uses:` (the parts it is made of)
+      istio/<part>/         optional parts, switched on by their `when:` expression
+      profiles/<env>.yaml   environment profiles (settings layered under each environment)
+      scaffold/             the cookiecutter template of `chartgen new`
+
+Adding a blueprint means adding a folder; no Python changes. Every list of blueprint names (the `--type` choices,
+the `chartgen new` prompt, the schema's enum, error messages) comes from :meth:`BlueprintLibrary.blueprint_names`.
+The library is the shipped blueprints/ folder, or the folder named by $CHARTGEN_BLUEPRINTS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chartgen.core.blueprint_root import ENV_VAR, default_root
+from chartgen.core.errors import ChartgenError
+from chartgen.core.record import Record
+
+__all__ = ["ENV_VAR", "Blueprint", "BlueprintLibrary", "Part", "default_root"]
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Part(Record):
+    """One folder of templates."""
+
+    id: str  # path below blueprints/, e.g. "workload/deployment"
+    root: Path
+    description: str
+    when: str | None  # Jinja expression over the spec; the part is used only when it is true
+    uses: tuple[str, ...]
+
+    def files(self) -> list[tuple[str, Path]]:
+        """(chart-relative path, template file) for every file under files/, sorted."""
+        base = self.root / "files"
+        if not base.is_dir():
+            return []
+        out = []
+        for f in sorted(base.rglob("*")):
+            if f.is_file():
+                rel = f.relative_to(base).as_posix()
+                out.append((rel[:-3] if rel.endswith(".j2") else rel, f))
+        return out
+
+    def optional(self, name: str) -> Path | None:
+        p = self.root / name
+        return p if p.is_file() else None
+
+    def fragments(self) -> dict[str, Path]:
+        base = self.root / "fragments"
+        if not base.is_dir():
+            return {}
+        return {f.name.removesuffix(".j2"): f for f in sorted(base.iterdir()) if f.is_file()}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Blueprint(Part):
+    """A selectable service blueprint (`chartgen new --type NAME`)."""
+
+    name: str = ""
+    order: int = 1000  # position in the `chartgen new` prompt (then by name)
+    port_name: str = "http"  # the name `chartgen new` gives the Service port
+    service_type: str = "ClusterIP"
+    allowed_service_types: tuple[str, ...] = ("ClusterIP",)
+    requires_ports: bool = True
+    headless: bool = False  # the Service has clusterIP: None
+    has_workload: bool = True
+    workload_kind: str | None = "Deployment"
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+class BlueprintLibrary:
+    def __init__(self, root: Path):
+        self.root = root
+        self._parts: dict[str, Part] = {}
+        for manifest in sorted(root.rglob("blueprint.yaml")):
+            part = self._load(manifest)
+            self._parts[part.id] = part
+
+    @classmethod
+    def default(cls) -> BlueprintLibrary:
+        """The library at :func:`default_root` (one instance per folder)."""
+        return _library_at(default_root())
+
+    def _load(self, manifest: Path) -> Part:
+        folder = manifest.parent
+        pid = folder.relative_to(self.root).as_posix()
+        data = _load_yaml(manifest)
+        description, when = str(data.get("description", "")), data.get("when")
+        uses = tuple(data.get("uses") or ())
+        if data.get("kind") != "service":
+            return Part(pid, folder, description, when, uses)
+        return Blueprint(
+            pid, folder, description, when, uses,
+            name=str(data.get("name", folder.name)),
+            order=int(data.get("order", 1000)),
+            port_name=str(data.get("portName", "http")),
+            service_type=data["serviceType"],
+            allowed_service_types=tuple(data.get("allowedServiceTypes") or (data["serviceType"],)),
+            requires_ports=bool(data.get("requiresPorts", True)),
+            headless=bool(data.get("headless", False)),
+            has_workload=data.get("workload") is not None,
+            workload_kind=data.get("workload"),
+            defaults=data.get("defaults") or {},
+        )
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def service_blueprints(self) -> list[Blueprint]:
+        return sorted((p for p in self._parts.values() if isinstance(p, Blueprint)), key=lambda b: b.name)
+
+    def service_blueprint(self, name: str) -> Blueprint:
+        for bp in self.service_blueprints():
+            if bp.name == name:
+                return bp
+        raise ChartgenError("blueprints", "blueprint",
+                            f"unknown blueprint {name!r}; allowed: {', '.join(self.blueprint_names())}")
+
+    def blueprint_names(self) -> list[str]:
+        """Every selectable blueprint, by name (for messages and the schema's enum)."""
+        return [b.name for b in self.service_blueprints()]
+
+    def choices(self) -> list[str]:
+        """The blueprint names in prompt order (`order:` in blueprint.yaml, then name); the first is the default."""
+        return [b.name for b in sorted(self.service_blueprints(), key=lambda b: (b.order, b.name))]
+
+    def supporting(self, part_id: str) -> list[str]:
+        """Names of the blueprints that use the part `part_id` (e.g. "istio")."""
+        return [b.name for b in self.service_blueprints() if part_id in b.uses]
+
+    def part(self, pid: str) -> Part:
+        try:
+            return self._parts[pid]
+        except KeyError:
+            raise ChartgenError(str(self.root), pid, "blueprint part not found") from None
+
+    def parts_for(self, blueprint: Blueprint) -> list[Part]:
+        """The blueprint's parts in dependency order (each `uses` before its user), without duplicates."""
+        out: list[Part] = []
+        seen: set[str] = set()
+
+        def visit(part: Part) -> None:
+            if part.id in seen:
+                return
+            seen.add(part.id)
+            for dep in part.uses:
+                visit(self.part(dep))
+            out.append(part)
+
+        visit(blueprint)
+        return out
+
+    def profile_names(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "profiles").glob("*.yaml") if p.stem != "base")
+
+    def profile(self, name: str) -> dict[str, Any]:
+        return dict(_load_yaml(self.root / "profiles" / f"{name}.yaml"))
+
+
+@lru_cache(maxsize=8)
+def _library_at(root: Path) -> BlueprintLibrary:
+    return BlueprintLibrary(root)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # lazy: `chartgen --help` never loads blueprints
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}

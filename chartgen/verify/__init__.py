@@ -1,0 +1,1 @@
+"""chartgen.verify.chart: see ARCHITECTURE.md."""

@@ -1,0 +1,481 @@
+"""chart -> helm (lint --strict, template per environment) -> manifests -> checks, snapshots -> result.
+
+Per chart: drift check when it has a chartgen.yaml; then per environment `helm lint --strict`, `helm template` (and
+with a helm 3 binary for the matrix, a second rendering that must be the same), `chartgen check` on the rendering,
+and the snapshot comparison. Works on any chart folder: environments come from chartgen.yaml when there is one, else
+from values-*.yaml (else values.yaml alone). `run()` verifies many charts: discovered by chartgen.verify.discovery,
+skipped when the verify cache (chartgen.core.cache) holds their result, the rest run on a thread pool (helm is a
+subprocess); results come back in chart order. Before helm reads a chart, its Chart.yaml dependencies are made
+present in `charts/` (chartgen.helm.dependencies; the key is taken again after a build). chartgen.verify.report turns
+them into a report. The check runs with what `chartgen check` would apply to the chart's files
+(chartgen.verify.chart_check: the nearest .chartgen-check.yaml or --config), so both give one verdict on one
+rendering. A result is stored only when the chart's key (`chart_key`, the inputs listed in chartgen.core.cache) is
+the same before and after its run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from chartgen.check.model import Finding, ResourceRef, Severity
+from chartgen.core.cache import Cache, chartgen_fingerprint, key
+from chartgen.core.errors import ChartgenError
+from chartgen.core.input_digest import Uncacheable, paths_digest, tree_digest
+from chartgen.core.stat_index import StatIndex
+from chartgen.helm.chart_apis import tested_api_versions  # noqa: F401 (re-exported)
+from chartgen.helm.dependencies import Prepared, Source, prepare
+from chartgen.helm.runner import Helm, HelmResult, user_helm_env
+from chartgen.verify import snapshot
+from chartgen.verify.chart_check import ChartCheck, CheckConfigs, chart_check
+from chartgen.verify.target import ChartTarget, EnvTarget  # noqa: F401 (re-exported: the chart and its environments)
+
+# Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
+DRIFT = "VERIFY-DRIFT"
+LINT = "HELM-LINT"
+TEMPLATE = "HELM-TEMPLATE"
+MATRIX = "HELM-MATRIX"
+SNAPSHOT_CHANGED = "SNAPSHOT-CHANGED"
+SNAPSHOT_MISSING = "SNAPSHOT-MISSING"
+SNAPSHOT_OBSOLETE = "SNAPSHOT-OBSOLETE"
+POLICY = "POLICY"
+DEPENDENCY = "VERIFY-DEPENDENCY"
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    envs: tuple[str, ...] = ()  # only these environments (empty: all)
+    kube_version: str | None = None
+    release: str | None = None  # default: the chart name
+    namespace: str | None = None  # default: the environment's
+    run_checks: bool = True
+    policy: str | None = None  # "checkov"
+    snapshots: bool = False  # enforce snapshots for every chart (else: charts with tests/__snapshots__)
+    crds: tuple[str, ...] = ()  # --crds (CHARTGEN_CRDS and each chart's crds/ are added per chart)
+    api_versions: tuple[str, ...] = ()  # --api-versions (added to the ones each chart's templates test for)
+    config: str | None = None  # --config: the check configuration of every chart (else each chart's nearest)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The options as given (the files they name are digested per chart, see chart_key)."""
+        return {"envs": list(self.envs), "kube": self.kube_version, "release": self.release,
+                "namespace": self.namespace, "checks": self.run_checks, "policy": self.policy,
+                "snapshots": self.snapshots, "crds": list(self.crds), "config": self.config,
+                "apiVersions": list(self.api_versions)}
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EnvResult:
+    chart: str
+    env: str
+    namespace: str
+    lint_ok: bool = False
+    template_ok: bool = False
+    lint_messages: list[str] = field(default_factory=list)
+    template_messages: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    policy: dict[str, Any] | None = None  # {"passed": n, "failed": [...], "waived": [...]} when --policy ran
+    snapshot_diff: str = ""
+    seconds: float = 0.0
+    manifests: str = ""  # the rendering (not cached)
+
+    def failing(self, fail_on: Severity = Severity.ERROR) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= fail_on]
+
+    def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
+        return self.lint_ok and self.template_ok and not self.failing(fail_on)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chart": self.chart, "env": self.env, "namespace": self.namespace, "lint_ok": self.lint_ok,
+                "template_ok": self.template_ok, "lint_messages": self.lint_messages,
+                "template_messages": self.template_messages, "findings": [f.to_dict() for f in self.findings],
+                "policy": self.policy, "snapshot_diff": self.snapshot_diff, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EnvResult:
+        return cls(d["chart"], d["env"], d["namespace"], d["lint_ok"], d["template_ok"], list(d["lint_messages"]),
+                   list(d["template_messages"]), [finding_from_dict(f) for f in d["findings"]], d["policy"],
+                   d["snapshot_diff"], d["seconds"])
+
+
+@dataclass
+class ChartResult:
+    chart: str
+    findings: list[Finding] = field(default_factory=list)  # chart-level: drift, obsolete snapshots
+    envs: list[EnvResult] = field(default_factory=list)
+    cached: bool = False
+    api_versions: list[str] = field(default_factory=list)  # what helm template rendered with
+    # where each subchart came from (chartgen.helm.dependencies)
+    dependencies: list[Source] = field(default_factory=list)
+
+    def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
+        return not any(f.severity >= fail_on for f in self.findings) and all(e.ok(fail_on) for e in self.envs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chart": self.chart, "findings": [f.to_dict() for f in self.findings],
+                "envs": [e.to_dict() for e in self.envs], "apiVersions": self.api_versions,
+                "dependencies": [d.to_dict() for d in self.dependencies]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ChartResult:
+        return cls(d["chart"], [finding_from_dict(f) for f in d["findings"]],
+                   [EnvResult.from_dict(e) for e in d["envs"]], cached=True,
+                   api_versions=list(d.get("apiVersions", [])),
+                   dependencies=[Source.from_dict(x) for x in d.get("dependencies", [])])
+
+
+def finding_from_dict(d: Mapping[str, Any]) -> Finding:
+    r = d.get("resource")
+    return Finding(d["rule"], Severity.parse(d["severity"]), d["message"],
+                   None if r is None else ResourceRef(r["kind"], r["name"], r.get("namespace")),
+                   d.get("file"), d.get("docIndex"), d.get("hint", ""), d.get("field"), d.get("line"))
+
+
+def _step(rule: str, severity: Severity, message: str, file: str | None, hint: str,
+          resource: ResourceRef | None = None) -> Finding:
+    return Finding(rule, severity, message, resource, file, None, hint)
+
+
+# --- one environment -------------------------------------------------------------------------------------------
+
+
+def helm_lines(res: HelmResult) -> list[str]:
+    if res.ok:
+        return []
+    # helm lint prints its findings ([ERROR] ..., [WARNING] ...) on stdout and only a summary on stderr
+    found = [s.strip() for s in res.stdout.splitlines() if s.strip().startswith(("[ERROR]", "[WARNING]"))]
+    lines = found + [s for s in res.stderr.splitlines() if s.strip() and not s.startswith("==>")]
+    return lines or ["helm failed with no message"]
+
+
+_LINT_TOTAL = re.compile(r"^Error: \d+ chart\(s\) linted")
+_SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
+
+
+def source_files(target: ChartTarget, rendering: str) -> tuple[list[int], list[str]]:
+    """(line numbers, template files) of helm's `# Source:` comments, for mapping a rendered line to its template."""
+    lines: list[int] = []
+    files: list[str] = []
+    for m in _SOURCE.finditer(rendering):
+        rel = m.group(1).strip().split("/", 1)[-1]  # "<chart>/templates/x.yaml" -> "templates/x.yaml"
+        lines.append(rendering.count("\n", 0, m.start()) + 1)
+        files.append((target.path / rel).as_posix())
+    return lines, files
+
+
+def _locate(f: Finding, sources: tuple[list[int], list[str]], env: str) -> Finding:
+    lines, files = sources
+    file = f.file
+    if f.line is not None and lines:
+        i = bisect.bisect_right(lines, f.line) - 1
+        if i >= 0:
+            file = files[i]
+    return Finding(f.rule, f.severity, f"{f.message} (environment {env})", f.resource, file, f.doc_index, f.hint,
+                   f.field, None)
+
+
+def run_check(target: ChartTarget, env: EnvTarget, rendering: str, namespace: str, check: ChartCheck) -> list[Finding]:
+    """`chartgen check` on one rendering: the same findings, and the same refusal of an ignore annotation that names
+    an unknown rule (exit 2)."""
+    from chartgen.check.command import UsageError, check_ignore_annotations, check_sources
+    from chartgen.check.loader import InputError
+
+    source = f"{target.path.name}[{env.name}]"
+    try:
+        result = check_sources({source: rendering}, check.options, namespace)
+        check_ignore_annotations(result.documents)
+        found = result.findings
+    except UsageError as err:
+        raise ChartgenError(str(target.path), None, f"environment {env.name}: {err}") from None
+    except InputError as exc:  # helm rendered something that is not YAML
+        return [_step("CG-API-001", Severity.ERROR, f"rendered output is not valid YAML: {exc} (environment "
+                      f"{env.name})", str(target.path), "fix the template that renders this document")]
+    sources = source_files(target, rendering)
+    return [f for f in (_locate(f, sources, env.name) for f in found) if check.keep(f)]
+
+
+def matrix_differences(a: str, b: str, namespace: str) -> list[str]:
+    """Resources that differ between two renderings (helm 4 vs helm 3), as labels."""
+    from chartgen.verify.diff import index_manifests
+
+    old, new = index_manifests(a, namespace), index_manifests(b, namespace)
+    return [k.label for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions,
+               helm3: Helm | None = None, check: ChartCheck | None = None) -> EnvResult:
+    start = time.perf_counter()
+    namespace = opts.namespace or env.namespace
+    release = opts.release or target.name
+    values = [env.values_file] if env.values_file else []
+    values_file = str(env.values_file or target.path / "values.yaml")
+    apis = target.with_api_versions(opts.api_versions)
+    result = EnvResult(str(target.path), env.name, namespace)
+    lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
+    result.lint_ok, result.lint_messages = lint.ok, helm_lines(lint)
+    result.findings += [_step(LINT, Severity.ERROR, f"helm lint: {m} (environment {env.name})", values_file,
+                              "fix the chart or the environment's values so that helm lint --strict passes")
+                        for m in result.lint_messages if not _LINT_TOTAL.match(m)]
+    tpl = helm.template(target.path, release, namespace, values, kube_version=target.kube_version,
+                        api_versions=apis)
+    result.template_ok, result.template_messages = tpl.ok, helm_lines(tpl)
+    if not tpl.ok:
+        result.findings.append(_step(TEMPLATE, Severity.ERROR, f"helm template: {' '.join(result.template_messages)} "
+                                     f"(environment {env.name})", values_file,
+                                     "fix the template or values so that helm template renders"))
+    if tpl.ok:
+        result.manifests = tpl.stdout
+        if check is not None:
+            result.findings += run_check(target, env, tpl.stdout, namespace, check)
+        if helm3 is not None:
+            result.findings += _matrix(target, env, helm3, release, namespace, values, tpl.stdout, apis)
+        if snapshot.enabled(target.path, opts.snapshots):
+            result.findings += _snapshot(target, env, tpl.stdout, result)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, release: str, namespace: str, values: list[Path],
+            rendering: str, apis: Sequence[str]) -> list[Finding]:
+    other = helm3.template(target.path, release, namespace, values, kube_version=target.kube_version,
+                           api_versions=apis)
+    where = str(env.values_file or target.path / "Chart.yaml")
+    if not other.ok:
+        return [_step(MATRIX, Severity.ERROR, f"renders with helm 4 but not with helm {helm3.version}: "
+                      f"{' '.join(helm_lines(other))} (environment {env.name})", where,
+                      "make the templates work with both helm majors, or drop helm 3 from the matrix")]
+    return [_step(MATRIX, Severity.ERROR, f"{label} renders differently under helm 4 and helm {helm3.version} "
+                  f"(environment {env.name})", where, "compare `helm template` of both versions for this resource")
+            for label in matrix_differences(rendering, other.stdout, namespace)]
+
+
+def _snapshot(target: ChartTarget, env: EnvTarget, rendering: str, result: EnvResult) -> list[Finding]:
+    cmp = snapshot.compare(target.path, env.name, rendering)
+    if cmp.status == "missing":
+        return [_step(SNAPSHOT_MISSING, Severity.ERROR, f"no snapshot for environment {env.name}", str(cmp.path),
+                      f"run `chartgen snapshot {target.path} --update` and commit the snapshot")]
+    if cmp.status == "changed":
+        result.snapshot_diff = cmp.diff
+        return [_step(SNAPSHOT_CHANGED, Severity.ERROR, f"the rendering of environment {env.name} differs from its "
+                      "snapshot", str(cmp.path), f"if the change is intended: `chartgen snapshot {target.path} "
+                      "--update`, review the diff, commit")]
+    return []
+
+
+# --- one chart -------------------------------------------------------------------------------------------------
+
+
+def drift_findings(target: ChartTarget) -> list[Finding]:
+    from chartgen.generate.engine import generate
+    from chartgen.generate.unresolved import MESSAGE
+    from chartgen.generate.writer import drift, unresolved
+    from chartgen.spec.loader import load_spec
+
+    stale = [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
+                   f"run `chartgen generate {target.path}` and commit the result")
+             for rel in drift(generate(load_spec(target.path)), target.path)]
+    return stale + [Finding(DRIFT, Severity.ERROR, f"{u.path.relative_to(target.path)}:{u.line}: {MESSAGE}", None,
+                            str(u.path), None, u.hint, None, u.line) for u in unresolved(target.path)]
+
+
+def obsolete_findings(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
+    if opts.envs:  # a partial run cannot tell which snapshots are obsolete
+        return []
+    return [_step(SNAPSHOT_OBSOLETE, Severity.WARNING, f"snapshot of an environment the chart does not have "
+                  f"({p.stem})", str(p), "delete it, or run `chartgen snapshot --update`")
+            for p in snapshot.obsolete(target.path, [e.name for e in target.environments])]
+
+
+def selected_envs(target: ChartTarget, opts: VerifyOptions) -> list[EnvTarget]:
+    return [e for e in target.environments if not opts.envs or e.name in opts.envs]
+
+
+# --- many charts -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Helms:
+    primary: Helm
+    matrix: Helm | None = None  # helm 3, with --helm-matrix
+
+    def fingerprint(self) -> str:
+        """The version and sha256 of each binary; raises Uncacheable when one cannot be read."""
+        return " ".join(f"{h.version}:{h.sha256}" for h in (self.primary, self.matrix) if h is not None)
+
+
+class Progress:
+    """Receives one call per finished chart; the CLI shows a bar on a terminal and plain lines in CI."""
+
+    def start(self, total: int) -> None: ...
+    def done(self, result: ChartResult, ok: bool) -> None: ...
+    def stop(self) -> None: ...
+
+
+def run_key(helms: Helms, opts: VerifyOptions, index: StatIndex | None = None) -> str | None:
+    """The inputs every chart of a run shares (see chartgen.core.cache); None when one cannot be digested."""
+    from chartgen.verify.policy import checkov_fingerprint, find_checkov
+
+    try:
+        return key(helms.fingerprint(), chartgen_fingerprint(index), opts.fingerprint(), user_helm_env(),
+                   checkov_fingerprint(find_checkov()) if opts.policy else "")
+    except Uncacheable:
+        return None
+
+
+def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs,
+              index: StatIndex | None = None) -> str | None:
+    """The cache key of one chart's result; None when an input cannot be digested (then it is never cached)."""
+    if shared is None:
+        return None
+    from chartgen.check.crd_source import env_paths
+
+    config_path = configs.path(chart)
+    config = configs.load(config_path)
+    try:
+        return key(shared, str(chart), str(chart.resolve()), tree_digest(chart, index=index),
+                   paths_digest([config_path] if config_path else [], index),
+                   paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()], index))
+    except Uncacheable:
+        return None
+
+
+def _key_after(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs,
+               index: StatIndex | None) -> str | None:
+    try:
+        return chart_key(chart, shared, opts, configs, index)
+    except ChartgenError:  # a configuration file that broke during the run: verified, not stored
+        return None
+
+
+def cached_result(cache: Cache, k: str | None, chart: Path) -> ChartResult | None:
+    """The stored result of this chart under this key; a missing, damaged or foreign entry is a miss."""
+    entry = cache.get_entry(k) if k is not None else None
+    if entry is None:
+        return None
+    try:
+        result = ChartResult.from_dict(entry)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return result if result.chart == str(chart) and all(e.chart == str(chart) for e in result.envs) else None
+
+
+def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int = 2, cache: Cache | None = None,
+        progress: Progress | None = None) -> list[ChartResult]:
+    """Verify charts (cached results reused); results in the order of `charts`.
+
+    Each chart's key is computed before and again after its run; the result is stored only when both agree (a file
+    saved during the run must not be cached as the verdict of content that was never verified)."""
+    cache = cache or Cache(enabled=False)
+    progress = progress or Progress()
+    if opts.policy is not None:
+        _require_policy(opts.policy)
+    from chartgen.generate.transaction import recover_interrupted
+
+    for c in charts:
+        recover_interrupted(c)  # before the cache key reads the chart
+    configs = CheckConfigs(opts.config, opts.run_checks)
+    index = cache.stat_index
+    shared = run_key(helms, opts, index) if cache.enabled else None
+    keys = {c: chart_key(c, shared, opts, configs, index) for c in charts}
+    results: dict[Path, ChartResult] = {}
+    todo: list[ChartTarget] = []
+    for c in charts:
+        hit = cached_result(cache, keys[c], c)
+        if hit is not None:
+            results[c] = hit
+        else:
+            todo.append(ChartTarget.load(c, opts.kube_version))
+    prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
+    for t in todo:
+        if prepared[t.path].missing:
+            keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
+        elif any(s.built_from for s in prepared[t.path].sources):
+            keys[t.path] = chart_key(t.path, shared, opts, configs, index)  # the verdict is on the built archives
+    checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
+              for t in todo if opts.run_checks}
+    progress.start(len(charts))
+    for c in charts:
+        if c in results:
+            progress.done(results[c], results[c].ok())
+    fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
+    if opts.policy is not None:
+        _scan_policy(fresh, opts.policy)
+    shared_after = run_key(helms, opts, index) if cache.enabled else None
+    for target, result in zip(todo, fresh, strict=True):
+        for e in result.envs:
+            e.manifests = ""  # keep memory flat; renderings are not cached
+        k = keys[target.path]
+        if k is not None and k == _key_after(target.path, shared_after, opts, configs, index):
+            cache.put_entry(k, _as_found(result).to_dict())
+        results[target.path] = result
+    cache.save_index()
+    progress.stop()
+    return [results[c] for c in charts]
+
+
+def _require_policy(policy: str) -> None:
+    if policy != "checkov":
+        raise ChartgenError("--policy", "policy", f"unknown policy scanner {policy!r}; allowed: checkov")
+    from chartgen.verify.policy import find_checkov
+
+    find_checkov()  # fail early, once, with the install hint
+
+
+def _as_found(result: ChartResult) -> ChartResult:
+    """The result as a later run that hits the cache sees it: every dependency is in charts/ by then."""
+    return replace(result, dependencies=[replace(d, built_from="") for d in result.dependencies])
+
+
+def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int, progress: Progress,
+                 checks: Mapping[Path, ChartCheck], prepared: Mapping[Path, Prepared]) -> list[ChartResult]:
+    out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
+                       dependencies=prepared[t.path].sources) for t in targets]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        submitted: list[tuple[Future[list[Finding]], list[Future[EnvResult]]]] = [
+            (pool.submit(_chart_level, t, opts),
+             [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
+              for e in selected_envs(t, opts)] if not prepared[t.path].missing else [])
+            for t in targets]
+        for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
+            result.findings = chart_job.result() + dependency_findings(prepared[target.path])
+            result.envs = [j.result() for j in env_jobs]
+            progress.done(result, result.ok())
+    return out
+
+
+def dependency_findings(prepared: Prepared) -> list[Finding]:
+    """One error per dependency that could not be obtained (the chart's environments were then not rendered)."""
+    return [_step(DEPENDENCY, Severity.ERROR, f"{m.message()}; the chart was not rendered",
+                  str(Path(m.chart) / "Chart.yaml"), m.fix) for m in prepared.missing]
+
+
+def _chart_level(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
+    found = drift_findings(target) if target.has_spec else []
+    return found + obsolete_findings(target, opts)
+
+
+def _scan_policy(results: list[ChartResult], policy: str) -> None:
+    """All renderings in ONE checkov process; failed checks become findings."""
+    from chartgen.verify.policy import scan
+
+    envs = {f"{e.chart}[{e.env}]": e for r in results for e in r.envs if e.template_ok}
+    if not envs:
+        return
+    reports = scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
+    for label, e in envs.items():
+        rep = reports[label]
+        e.policy = {"passed": rep.passed,
+                    "failed": [{"check": c.check_id, "name": c.name, "resource": c.resource} for c in rep.failed],
+                    "waived": [{"check": c.check_id, "resource": c.resource, "reason": c.reason}
+                               for c in rep.skipped]}
+        e.findings += [_step(f"{POLICY}-{c.check_id}", Severity.ERROR, f"checkov {c.check_id} {c.resource}: "
+                             f"{c.name} (environment {e.env})", e.chart, "fix it, or waive it with a reason")
+                       for c in rep.failed]
