@@ -42,7 +42,9 @@ def test_every_prod_rendering_passes_checkov(reports, capsys):
         with capsys.disabled():
             print(f"checkov {label}: {rep.passed} passed, {len(rep.failed)} failed, {len(rep.skipped)} waived"
                   + "".join(f"\n  failed {c.check_id} {c.resource}" for c in rep.failed))
-    assert all(rep.passed > 0 for rep in reports.values())
+    # a rendering checkov checked nothing in is named here, with why: storefront staging's only workload is an Argo
+    # Rollout, a kind checkov has no Kubernetes policy for (the chart's own check covers its pod template)
+    assert sorted(label for label, rep in reports.items() if rep.passed == 0) == ["storefront/staging"]
 
 
 def test_every_waiver_has_a_reason_and_is_listed_in_the_chart_readme(reports):

@@ -128,6 +128,7 @@ def test_every_declared_value_appears_with_its_default_comment_schema_and_readme
 
 # Values a fragment places only under a condition (the fragment's `[% if %]`), as a test of the spec
 CONDITIONS = {"networkPolicy.istioGatewayNamespace": lambda spec: spec.istio_enabled,
+              "networkPolicy.istiodNamespace": lambda spec: spec.istio_enabled,
               "service.externalTrafficPolicy": lambda spec: spec.blueprint.allowed_service_types != ("ClusterIP",)}
 
 

@@ -542,14 +542,11 @@ def _platform() -> list[Setting | Group]:
                 "container ports (and the Istio sidecar's metrics ports 15020/15090) whenever ingress is restricted.",
                 sp.METRICS_SCRAPER, values=np + "metricsFrom", part=WL),
         Setting(np + "restrictEgress", BOOLEAN, "Restrict egress too: only networkPolicy.egress, DNS (allowDNS) "
-                "and, with Istio, istiod are reachable.", False, values=np + "restrictEgress", part=WL),
+                "and, with Istio, its control plane are reachable.", False, values=np + "restrictEgress", part=WL),
         Setting(np + "egress", sp.array(sp.EGRESS_RULE), "Egress rules (to: peers, ports) while restrictEgress is "
                 "true.", [], values=np + "egress", part=WL),
         Setting(np + "allowDNS", BOOLEAN, "While egress is restricted, allow DNS to kube-dns in kube-system (UDP and "
                 "TCP 53).", True, values=np + "allowDNS", part=WL),
-        Setting(np + "istiodNamespace", sp.LABEL_NAME, "Namespace of istiod, reachable on 15012 (xDS, certificates) "
-                "while egress is restricted and istio.enabled.", "istio-system", values=np + "istiodNamespace",
-                part=WL),
         Setting("postStart", sp.HANDLER, "lifecycle.postStart of the app container (exec, httpGet or sleep); the "
                 "container is not Running until it returns.", values="postStart", part=WL),
         Group("persistence", "A PersistentVolumeClaim mounted by every pod of the Deployment (or an existing claim)."),

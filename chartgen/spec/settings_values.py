@@ -51,6 +51,9 @@ def workload() -> list[Value]:
         Value("networkPolicy.istioGatewayNamespace", {
             "type": "string", "description": "Namespace of the Istio ingress gateway, admitted next to allowFrom when "
                                              "istio.hosts are served."}, WL),
+        Value("networkPolicy.istiodNamespace", {
+            "type": "string", "description": "Namespace of istiod, reachable on 15012 (xDS, certificates) while "
+                                             "egress is restricted and istio.enabled."}, WL),
         Value("tests", _head("The helm test pod."), WL),
         Value("tests.image", _head("Image of the test pod (needs nc)."), WL),
         Value("tests.policyWaivers", waivers, WL),
