@@ -125,3 +125,19 @@ def test_verify_policy_checkov_folds_results_into_the_report():
     assert all(w["reason"] for w in result["policy"]["waived"])
     bad = CliRunner().invoke(app, ["verify", str(CHARTS / "postgres-cluster"), "--policy", "trivy"])
     assert bad.exit_code == 2 and "allowed: checkov" in bad.output
+
+
+def test_a_checkov_scan_that_checked_nothing_says_so_in_the_report():
+    # storefront staging's only workload is an Argo Rollout: checkov passes, fails and waives nothing there; the
+    # report must not print that as a quiet "0 passed" next to "ok"
+    from chartgen.check.model import Severity
+    from chartgen.verify.chart import EnvResult
+    from chartgen.verify.report import env_section
+
+    def header(policy):
+        return env_section(EnvResult("c", "staging", "ns", lint_ok=True, template_ok=True, policy=policy),
+                           Severity.ERROR).header
+
+    assert "NOTHING CHECKED" in header({"passed": 0, "failed": [], "waived": []})
+    checked = header({"passed": 3, "failed": [], "waived": []})
+    assert "NOTHING CHECKED" not in checked and "[checkov: 3 passed, 0 failed, 0 waived]" in checked

@@ -76,10 +76,17 @@ def env_section(e: EnvResult, fail_on: Severity) -> Section:
     counts = [f"{below.count(sev)} {sev}" for sev in (Severity.WARNING, Severity.INFO) if below.count(sev)]
     extra = f" ({', '.join(counts)} below --severity {fail_on})" if counts else ""
     if e.policy is not None:
-        extra += (f" [checkov: {e.policy['passed']} passed, {len(e.policy['failed'])} failed, "
-                  f"{len(e.policy['waived'])} waived]")
+        extra += _policy_note(e.policy)
     header = f"{e.chart} [{e.env}, namespace {e.namespace}]: {'ok' if ok else 'FAILED'}{extra}"
     return Section(header, ok, tuple(e.failing(fail_on)), _diff_lines(e.snapshot_diff))
+
+
+def _policy_note(policy: dict[str, Any]) -> str:
+    """checkov's counts; a scan that checked nothing says so (e.g. a rendering whose only workload is a kind checkov
+    has no policy for, such as an Argo Rollout), never a bare "0 passed"."""
+    if not policy["passed"] and not policy["failed"] and not policy["waived"]:
+        return " [checkov: NOTHING CHECKED: no object of a kind checkov has policies for]"
+    return f" [checkov: {policy['passed']} passed, {len(policy['failed'])} failed, {len(policy['waived'])} waived]"
 
 
 def _env_json(e: EnvResult, fail_on: Severity) -> dict[str, Any]:
