@@ -159,6 +159,9 @@ def bench_size(n: int, policy: bool) -> dict[str, float]:
         subprocess.run(["git", "checkout", "-qb", "change"], cwd=root, check=True)
         victim = charts[len(charts) // 2] / "chartgen.yaml"  # a reviewed edit of one chart's spec
         victim.write_text(victim.read_text(encoding="utf-8") + "# owner: team-a\n", encoding="utf-8")
+        # as a reviewed change does, the chart's version moves with it (else --changed-since reports CHART-VERSION)
+        subprocess.run([str(C.CHARTGEN_CLI), "generate", str(victim.parent), "--bump", "patch"], cwd=root,
+                       check=True, capture_output=True)
         changed = chartgen(root, tmp / "cache-changed", "--changed-since", "main")
         pol = pol_base = None
         if policy:
