@@ -4,7 +4,7 @@ generate a chart that passes `chartgen verify` under helm 4.1.4 and 3.17.2 and `
 with no error and no warning beyond chartgen.check.waivers; each invalid one must be exit 2 with nothing written.
 
 Prints how many specs were tried, refused (deliberate faults) and failed, then every failure with its spec.
-Exit 1 when any failed. `make test` runs a fixed-seed slice of the same property (tests/test_spec_space.py).
+Exit 1 when any failed. `make test` runs a fixed-seed slice of the same property (tests/spec/test_spec_space.py).
 
 Usage: python bench/spec_space.py [--specs 200] [--batch 10] [--seed 1] [--helm 4.1.4 --helm 3.17.2]
                                  [--crds /work/shared/schemas]   (Istio, Argo and Flagger CRDs: strict validation)

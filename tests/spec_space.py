@@ -1,9 +1,9 @@
 """The whole spec space as a hypothesis strategy (issue 20: "chartgen never generates what the API server or its own
-check rejects"), shared by tests/test_spec_space.py (a fixed-seed slice in `make test`) and bench/spec_space.py (a
+check rejects"), shared by tests/spec/test_spec_space.py (a fixed-seed slice in `make test`) and bench/spec_space.py (a
 larger run).
 
 A drawn `Case` is a chartgen.yaml over every blueprint, several ports, probes of every kind, the pod and container
-settings of tests/test_settings_property.py, Ingress, Gateway API (a Gateway and a Service parent), Istio (hosts,
+settings of tests/spec/test_settings_property.py, Ingress, Gateway API (a Gateway and a Service parent), Istio (hosts,
 mesh, versions, routes per port, canary controllers, mTLS, authorization), the three profiles and an extra
 environment on the prod profile. Most cases are valid by construction; some carry one deliberate fault (`fault`
 names it), which chartgen must refuse: exit 2, one line, nothing written.

@@ -1,6 +1,6 @@
 """Waivers for chartgen's own output, the one declared place (README "Waivers for generated charts" repeats them):
 the findings of `chartgen check` that a chart chartgen generates may carry, each with its reason. A waived finding is
-still reported to the user; only the spec-space property test (tests/test_spec_space.py, bench/spec_space.py)
+still reported to the user; only the spec-space property test (tests/spec/test_spec_space.py, bench/spec_space.py)
 accepts it. A waiver is narrow: one rule, one severity, and a phrase of the message."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ first distribution of each name on sys.path, so this reads the folders of sys.pa
 `METADATA` files it needs. Anything it does not read the same way importlib.metadata would (an `.egg-info`, a path
 entry that is a file such as a zip or an egg, a header it cannot read, a missing chartgen distribution) sends the
 whole question to importlib.metadata: the answer is always the one importlib.metadata gives
-(tests/test_installed_versions.py compares them).
+(tests/core/test_installed_versions.py compares them).
 """
 
 from __future__ import annotations

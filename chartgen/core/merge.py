@@ -22,7 +22,7 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     A key set to None in the override removes that key from the result (Helm's "null deletes"). A null with
     nothing to delete (the key is absent from base, or sits inside a map that replaces a non-map) stays in the
     result as None: helm 3.17 and 4.1 both keep it (`key: null` in `toYaml .Values`);
-    tests/test_merge_vs_helm.py checks every rule here against both.
+    tests/core/test_merge_vs_helm.py checks every rule here against both.
     """
     return merge_into(plain_copy(base), override)
 

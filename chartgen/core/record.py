@@ -9,7 +9,7 @@
 
 a class gets equality, hashing and repr from Record instead, written once: the same behaviour as the generated
 methods (same class only; the fields with compare=True, in order; the fields with repr=True), at ~60 % of the
-creation cost. tests/test_record.py compares them with dataclasses' own.
+creation cost. tests/core/test_record.py compares them with dataclasses' own.
 """
 
 from __future__ import annotations

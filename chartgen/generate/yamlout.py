@@ -38,8 +38,8 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def _scalar(value: Any) -> str:
-    # The common scalars directly (what the dumper would write; tests/test_values_fidelity.py compares), the rest
-    # through the dumper: a values file has hundreds of keys, and a dumper per scalar was most of writing it.
+    # The common scalars directly (what the dumper would write; tests/generate/test_values_fidelity.py compares),
+    # the rest through the dumper: a values file has hundreds of keys, and a dumper per scalar was most of writing it.
     if value is None:
         return "null"
     if value is True or value is False:

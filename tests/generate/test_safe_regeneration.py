@@ -208,7 +208,7 @@ def test_read_only_chart_folder_is_exit_2(chart, monkeypatch):
 
 
 # the kill -9 loop (every outcome required, the next command of any kind recovers) is in
-# tests/test_regeneration_round_two.py
+# tests/generate/test_regeneration_round_two.py
 
 
 def test_interrupted_run_is_finished_or_discarded_by_the_next(chart):

@@ -17,7 +17,7 @@ from chartgen.generate.engine import generate
 from chartgen.generate.writer import drift
 from chartgen.spec.loader import load_spec
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "generated-charts"
 
 TRAFFIC = """

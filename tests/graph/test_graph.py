@@ -17,7 +17,7 @@ from chartgen.graph.mermaid import to_mermaid
 from chartgen.graph.model import NodeKind, TrafficGraph
 from chartgen.graph.svg import to_html
 
-FIXTURE = Path(__file__).parent / "fixtures" / "graph" / "shop.yaml"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "graph" / "shop.yaml"
 runner = CliRunner()
 
 # Written by hand from tests/fixtures/graph/shop.yaml (source title, target title, label).

@@ -19,7 +19,7 @@ from chartgen.helm import install as helm_install
 from chartgen.helm.runner import Helm, find_helm
 from chartgen.spec.loader import load_spec, parse_spec_text
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WEBAPP = REPO / "generated-charts" / "webapp"
 KUBE_VERSION = "1.31.0"
 HELM_VERSIONS = ("4.1.4", "3.17.2")
