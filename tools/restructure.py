@@ -221,10 +221,15 @@ def rewrite(text: str) -> str:
     text = _PACKAGES_LINE.sub("\0packages\0", text)
     text = _FROM_CHARTGEN.sub(_rewrite_from_chartgen, text)
     for old, dotted, path in _DOTTED:
+        # each pattern matches only where its literal part is: a substring test first (the regexes, which start
+        # with a look-behind, would otherwise scan every position of every file for every module)
         new = MOVES[old]
-        text = dotted.sub("chartgen." + new, text)
-        text = path.sub("chartgen/" + new.replace(".", "/") + ".py", text)
-        text = _segments_pattern(old).sub(_segments(new), text)
+        if "chartgen." + old in text:
+            text = dotted.sub("chartgen." + new, text)
+        if "chartgen/" + old.replace(".", "/") + ".py" in text:
+            text = path.sub("chartgen/" + new.replace(".", "/") + ".py", text)
+        if old + ".py" in text:
+            text = _segments_pattern(old).sub(_segments(new), text)
     for line in kept:
         text = text.replace("\0packages\0", line, 1)
     return text
