@@ -93,7 +93,7 @@ def test_no_cel_rule_of_an_emitted_kind_is_skipped(istio_crds):
 
 # --- chartgen's own Istio objects, rendered by helm, against the real CRDs (moved from test_istio_blueprints) ---
 
-from test_istio_blueprints import ISTIO_KINDS, WEBAPP, charts, render  # noqa: E402,F401  (charts: a fixture)
+from generate.test_istio_blueprints import ISTIO_KINDS, WEBAPP, charts, render  # noqa: E402,F401  (charts: a fixture)
 
 
 def test_crd_validation_catches_unknown_fields(istio_crds):

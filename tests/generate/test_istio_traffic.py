@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_istio_blueprints import helm, make_chart, one, render, runner  # noqa: F401  (helm: a fixture)
+from generate.test_istio_blueprints import helm, make_chart, one, render, runner  # noqa: F401  (helm: a fixture)
 
 from chartgen.cli import app
 from chartgen.generate.engine import generate
