@@ -195,6 +195,11 @@ class Engine:
         return tree
 
 
+def render_tree(spec: Spec, library: BlueprintLibrary | None = None, catalog: Catalog = CATALOG) -> FileTree:
+    """The chart `generate` makes, before the README's traffic pictures are drawn (the marker still in place)."""
+    return _engine(library or BlueprintLibrary.default(), catalog).render(spec)
+
+
 @lru_cache(maxsize=8)
 def _engine(library: BlueprintLibrary, catalog: Catalog) -> Engine:
     # One Engine per library: its Jinja environment caches compiled templates across charts.
@@ -202,7 +207,7 @@ def _engine(library: BlueprintLibrary, catalog: Catalog) -> Engine:
 
 
 def generate(spec: Spec, library: BlueprintLibrary | None = None, catalog: Catalog = CATALOG) -> FileTree:
-    tree = _engine(library or BlueprintLibrary.default(), catalog).render(spec)
+    tree = render_tree(spec, library, catalog)
     if spec.defaults.value("readme.trafficGraph"):  # the README's pictures need the chart rendered by helm
         from chartgen.generate.traffic_pictures import add_pictures
 

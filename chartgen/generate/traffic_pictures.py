@@ -2,24 +2,68 @@
 environment, in a temporary folder, and each rendering's TrafficGraph replaces the README's marker as a ```mermaid
 block. The pictures are drawn from the chart exactly as written, so they show what helm installs, except for its
 dependencies: they are left out of the temporary copy (the drawing then never depends on whether `helm dependency
-build` has run, so generate and its drift check give the same README), and the README says so."""
+build` has run, so generate and its drift check give the same README), and the README says so.
+
+`renderings` describes each of those `helm template` runs (everything but the chart's files and the binary,
+`picture_helm`), so that `chartgen verify`, which renders the chart anyway, can prove its own rendering is the same
+one and `draw` the pictures from it (chartgen.verify.readme_pictures) instead of rendering it twice."""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chartgen.core.errors import ChartgenError
 from chartgen.generate.filetree import FileTree
 from chartgen.spec.loader import Spec
 
+if TYPE_CHECKING:
+    from chartgen.helm.runner import Helm
+
 README = "README.md"
+CHART_YAML = "Chart.yaml"
 MARKER = "<!-- chartgen:traffic-graph -->"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """One environment's `helm template <release> <copy> -n <namespace> [-f <copy>/<values>] --kube-version
+    <kube_version> --api-versions ...` of the temporary copy."""
+
+    env: str
+    release: str
+    namespace: str
+    values: str | None  # chart-relative path of the environment's values file
+    kube_version: str
+    api_versions: tuple[str, ...]
+
+
+def wants_pictures(tree: FileTree) -> bool:
+    return README in tree and MARKER in tree[README]
+
+
+def renderings(tree: FileTree, spec: Spec) -> list[Rendering]:
+    """The helm template runs add_pictures makes, one per environment, in the spec's order."""
+    from chartgen.helm.chart_apis import tested_api_versions_of
+
+    apis = tested_api_versions_of(tree)
+    return [Rendering(env.name, spec.name, env.namespace, values if values in tree else None, spec.kube_version,
+                      apis) for env in spec.environments for values in [f"values-{env.name}.yaml"]]
+
+
+def picture_helm() -> Helm:
+    """The helm binary the pictures are rendered with."""
+    from chartgen.helm.runner import find_helm
+
+    return find_helm(None)
 
 
 def add_pictures(tree: FileTree, spec: Spec) -> None:
     """Replace the marker in the tree's README with one Mermaid block per environment."""
-    if README not in tree or MARKER not in tree[README]:
+    if not wants_pictures(tree):
         return
     with tempfile.TemporaryDirectory(prefix="chartgen-graph-") as tmp:
         root = Path(tmp) / spec.name
@@ -31,9 +75,31 @@ def add_pictures(tree: FileTree, spec: Spec) -> None:
         except OSError as exc:  # before the chart is written: nothing has changed
             raise ChartgenError(spec.file, "readme.trafficGraph", f"cannot write the chart to {tmp} to draw its "
                                 f"traffic: {exc.strerror or exc}; nothing was changed") from None
-        note = _drop_dependencies(root / "Chart.yaml")
-        sections = [_section(spec, root, env.name, env.namespace) for env in spec.environments]
+        note = _drop_dependencies(root / CHART_YAML)
+        sections = [picture(spec, r, _render(spec, root, r)) for r in renderings(tree, spec)]
+    _place(tree, note, sections)
+
+
+def draw(tree: FileTree, spec: Spec, rendered: Mapping[str, str]) -> None:
+    """Replace the marker with the pictures of renderings made elsewhere (environment -> helm's output), which the
+    caller has proven to be the ones `renderings` describes, of a chart without dependencies."""
+    if not wants_pictures(tree):
+        return
+    if has_dependencies(tree):
+        raise ValueError("draw: a chart with dependencies is drawn from its copy without them (add_pictures)")
+    _place(tree, "", [picture(spec, r, rendered[r.env]) for r in renderings(tree, spec)])
+
+
+def _place(tree: FileTree, note: str, sections: list[str]) -> None:
     tree.add(README, tree[README].replace(MARKER, (note + "\n".join(sections)).rstrip("\n")))
+
+
+def has_dependencies(tree: FileTree) -> bool:
+    """Whether the tree's Chart.yaml declares dependencies (which add_pictures drops from its copy)."""
+    import yaml
+
+    meta = yaml.safe_load(tree[CHART_YAML]) if CHART_YAML in tree else None
+    return isinstance(meta, dict) and bool(meta.get("dependencies"))
 
 
 def _drop_dependencies(chart_yaml: Path) -> str:
@@ -48,19 +114,21 @@ def _drop_dependencies(chart_yaml: Path) -> str:
     return f"The pictures leave out the subcharts ({', '.join(names)}): each draws its own traffic.\n\n"
 
 
-def _section(spec: Spec, root: Path, env: str, namespace: str) -> str:
+def _render(spec: Spec, root: Path, r: Rendering) -> str:
+    result = picture_helm().template(root, r.release, r.namespace, [root / r.values] if r.values else [],
+                                     kube_version=r.kube_version, api_versions=r.api_versions)
+    if not result.ok:
+        raise ChartgenError(spec.file, "readme.trafficGraph", f"helm template of environment {r.env} failed, so its "
+                            f"traffic cannot be drawn: {' '.join(result.message.split())}")
+    return result.stdout
+
+
+def picture(spec: Spec, r: Rendering, rendering: str) -> str:
+    """One environment's section: its heading and the Mermaid drawing of its rendering."""
     from chartgen.check.loader import load_text
     from chartgen.check.model import ManifestIndex
     from chartgen.graph.build import build_graph
     from chartgen.graph.mermaid import to_mermaid
-    from chartgen.helm.chart_apis import tested_api_versions
-    from chartgen.helm.runner import find_helm
 
-    values = root / f"values-{env}.yaml"
-    result = find_helm(None).template(root, spec.name, namespace, [values] if values.is_file() else [],
-                                      kube_version=spec.kube_version, api_versions=tested_api_versions(root))
-    if not result.ok:
-        raise ChartgenError(spec.file, "readme.trafficGraph", f"helm template of environment {env} failed, so its "
-                            f"traffic cannot be drawn: {' '.join(result.message.split())}")
-    graph = build_graph(ManifestIndex(load_text(result.stdout, f"{spec.name} ({env})"), default_namespace=namespace))
-    return f"### {env}\n\n```mermaid\n{to_mermaid(graph)}```\n"
+    graph = build_graph(ManifestIndex(load_text(rendering, f"{spec.name} ({r.env})"), default_namespace=r.namespace))
+    return f"### {r.env}\n\n```mermaid\n{to_mermaid(graph)}```\n"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 
 _HAS_API = re.compile(r"""Capabilities\.APIVersions\.Has\s+(?:"([^"\\]+)"|`([^`]+)`)""")
 
@@ -30,5 +31,19 @@ def tested_api_versions(chart: Path) -> tuple[str, ...]:
                 text = Path(folder, name).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue  # helm reports the unreadable template
-            found.update(a or b for a, b in _HAS_API.findall(text))
+            found.update(_apis_in(text))
     return tuple(sorted(found))
+
+
+def tested_api_versions_of(files: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """tested_api_versions of a chart in memory ((chart-relative POSIX path, text) pairs): the same answer as for
+    the folder those files are written to."""
+    found: set[str] = set()
+    for rel, text in files:
+        if "templates" in PurePosixPath(rel).parent.parts:
+            found.update(_apis_in(text))
+    return tuple(sorted(found))
+
+
+def _apis_in(text: str) -> set[str]:
+    return {a or b for a, b in _HAS_API.findall(text)}
