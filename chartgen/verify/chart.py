@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.core.cache import Cache, chartgen_fingerprint, key
@@ -35,6 +35,11 @@ from chartgen.helm.runner import Helm, HelmResult, user_helm_env
 from chartgen.verify import snapshot
 from chartgen.verify.chart_check import ChartCheck, CheckConfigs, chart_check
 from chartgen.verify.target import ChartTarget, EnvTarget  # noqa: F401 (re-exported: the chart and its environments)
+
+if TYPE_CHECKING:
+    from chartgen.generate.filetree import FileTree
+    from chartgen.spec.loader import Spec
+    from chartgen.verify.target import TemplateCall
 
 # Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
 DRIFT = "VERIFY-DRIFT"
@@ -210,22 +215,24 @@ def matrix_differences(a: str, b: str, namespace: str) -> list[str]:
     return [k.label for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
+def template_call(target: ChartTarget, env: EnvTarget, opts: VerifyOptions) -> TemplateCall:
+    """verify's `helm template` of one environment (--release, --namespace, --api-versions applied)."""
+    return target.call(env, release=opts.release, namespace=opts.namespace, api_versions=opts.api_versions)
+
+
 def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions,
                helm3: Helm | None = None, check: ChartCheck | None = None) -> EnvResult:
     start = time.perf_counter()
-    namespace = opts.namespace or env.namespace
-    release = opts.release or target.name
-    values = [env.values_file] if env.values_file else []
+    call = template_call(target, env, opts)
+    namespace, release, values, apis = call.namespace, call.release, list(call.values), call.api_versions
     values_file = str(env.values_file or target.path / "values.yaml")
-    apis = target.with_api_versions(opts.api_versions)
     result = EnvResult(str(target.path), env.name, namespace)
     lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
     result.lint_ok, result.lint_messages = lint.ok, helm_lines(lint)
     result.findings += [_step(LINT, Severity.ERROR, f"helm lint: {m} (environment {env.name})", values_file,
                               "fix the chart or the environment's values so that helm lint --strict passes")
                         for m in result.lint_messages if not _LINT_TOTAL.match(m)]
-    tpl = helm.template(target.path, release, namespace, values, kube_version=target.kube_version,
-                        api_versions=apis)
+    tpl = call.run(helm, target.path)
     result.template_ok, result.template_messages = tpl.ok, helm_lines(tpl)
     if not tpl.ok:
         result.findings.append(_step(TEMPLATE, Severity.ERROR, f"helm template: {' '.join(result.template_messages)} "
@@ -273,17 +280,58 @@ def _snapshot(target: ChartTarget, env: EnvTarget, rendering: str, result: EnvRe
 # --- one chart -------------------------------------------------------------------------------------------------
 
 
-def drift_findings(target: ChartTarget) -> list[Finding]:
-    from chartgen.generate.engine import generate
+def drift_findings(target: ChartTarget, tree: FileTree) -> list[Finding]:
+    """The files `generate` (whose output is `tree`) would change, and its unresolved conflicts."""
     from chartgen.generate.unresolved import MESSAGE
     from chartgen.generate.writer import drift, unresolved
-    from chartgen.spec.loader import load_spec
 
     stale = [_step(DRIFT, Severity.ERROR, f"{rel} is out of date with chartgen.yaml", str(target.path / rel),
                    f"run `chartgen generate {target.path}` and commit the result")
-             for rel in drift(generate(load_spec(target.path)), target.path)]
+             for rel in drift(tree, target.path)]
     return stale + [Finding(DRIFT, Severity.ERROR, f"{u.path.relative_to(target.path)}:{u.line}: {MESSAGE}", None,
                             str(u.path), None, u.hint, None, u.line) for u in unresolved(target.path)]
+
+
+@dataclass
+class ChartLevel:
+    """The chart-level job's result: drift and obsolete snapshots; when `pending` holds the generated tree, its
+    README's pictures wait for the chart's renderings and the drift check is finished by `finish_chart_level`."""
+
+    drift: list[Finding]
+    obsolete: list[Finding]
+    pending: FileTree | None = None
+
+
+def chart_level(target: ChartTarget, opts: VerifyOptions, helm: Helm) -> ChartLevel:
+    obsolete = obsolete_findings(target, opts)
+    if not target.has_spec:
+        return ChartLevel([], obsolete)
+    from chartgen.generate.engine import render_tree
+    from chartgen.verify import readme_pictures
+
+    spec = _spec(target)
+    tree = render_tree(spec)
+    calls = {e.name: template_call(target, e, opts) for e in selected_envs(target, opts)}
+    if readme_pictures.start(target, spec, tree, helm, calls):
+        return ChartLevel([], obsolete, tree)
+    return ChartLevel(drift_findings(target, tree), obsolete)
+
+
+def finish_chart_level(target: ChartTarget, level: ChartLevel, envs: Sequence[EnvResult]) -> list[Finding]:
+    """The chart-level findings once the chart's environments are verified (the README's pictures drawn from
+    their renderings first, when they wait for them)."""
+    if level.pending is not None:
+        from chartgen.verify import readme_pictures
+
+        readme_pictures.finish(level.pending, _spec(target), {e.env: e.manifests for e in envs if e.template_ok})
+        level.drift, level.pending = drift_findings(target, level.pending), None
+    return level.drift + level.obsolete
+
+
+def _spec(target: ChartTarget) -> Spec:
+    from chartgen.spec.loader import load_spec
+
+    return target.spec if target.spec is not None else load_spec(target.path)
 
 
 def obsolete_findings(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
@@ -439,14 +487,16 @@ def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, 
     out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
                        dependencies=prepared[t.path].sources) for t in targets]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        submitted: list[tuple[Future[list[Finding]], list[Future[EnvResult]]]] = [
-            (pool.submit(_chart_level, t, opts),
+        submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = [
+            (pool.submit(chart_level, t, opts, helms.primary),
              [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
               for e in selected_envs(t, opts)] if not prepared[t.path].missing else [])
             for t in targets]
         for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
-            result.findings = chart_job.result() + dependency_findings(prepared[target.path])
+            level = chart_job.result()
             result.envs = [j.result() for j in env_jobs]
+            result.findings = (finish_chart_level(target, level, result.envs)
+                               + dependency_findings(prepared[target.path]))
             progress.done(result, result.ok())
     return out
 
@@ -455,11 +505,6 @@ def dependency_findings(prepared: Prepared) -> list[Finding]:
     """One error per dependency that could not be obtained (the chart's environments were then not rendered)."""
     return [_step(DEPENDENCY, Severity.ERROR, f"{m.message()}; the chart was not rendered",
                   str(Path(m.chart) / "Chart.yaml"), m.fix) for m in prepared.missing]
-
-
-def _chart_level(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
-    found = drift_findings(target) if target.has_spec else []
-    return found + obsolete_findings(target, opts)
 
 
 def _scan_policy(results: list[ChartResult], policy: str) -> None:

@@ -5,14 +5,18 @@ it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from chartgen.core.errors import ChartgenError
 from chartgen.helm.chart_apis import tested_api_versions
 from chartgen.helm.runner import DEFAULT_KUBE_VERSION, Helm, HelmResult
+
+if TYPE_CHECKING:
+    from chartgen.spec.loader import Spec
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,21 @@ class EnvTarget:
 
 
 @dataclass(frozen=True)
+class TemplateCall:
+    """One `helm template` of a chart folder: everything on its command line but the binary and the folder."""
+
+    release: str
+    namespace: str
+    values: tuple[Path, ...]
+    kube_version: str
+    api_versions: tuple[str, ...]
+
+    def run(self, helm: Helm, chart: Path) -> HelmResult:
+        return helm.template(chart, self.release, self.namespace, list(self.values), kube_version=self.kube_version,
+                             api_versions=self.api_versions)
+
+
+@dataclass(frozen=True)
 class ChartTarget:
     path: Path
     name: str
@@ -30,6 +49,7 @@ class ChartTarget:
     environments: tuple[EnvTarget, ...]
     has_spec: bool = False
     api_versions: tuple[str, ...] = ()  # the APIs its templates test for (.Capabilities.APIVersions.Has "...")
+    spec: Spec | None = field(default=None, compare=False, repr=False)  # its chartgen.yaml, read once
 
     @classmethod
     def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
@@ -42,7 +62,7 @@ class ChartTarget:
             raise ChartgenError(str(path), None, "not a chart folder (no Chart.yaml)")
         name = _chart_name(chart_yaml)
         envs: list[EnvTarget] = []
-        spec_kube = None
+        spec_kube = spec = None
         has_spec = (path / "chartgen.yaml").is_file()
         if has_spec:
             from chartgen.spec.loader import load_spec
@@ -57,7 +77,7 @@ class ChartTarget:
         if not envs:
             envs.append(EnvTarget("default", "default", None))
         return cls(path, name, kube_version or spec_kube or DEFAULT_KUBE_VERSION, tuple(envs), has_spec,
-                   tested_api_versions(path))
+                   tested_api_versions(path), spec)
 
     def env(self, name: str) -> EnvTarget:
         for e in self.environments:
@@ -70,12 +90,17 @@ class ChartTarget:
         """The API versions helm template renders with: the ones the templates test for, then `extra`."""
         return tuple(dict.fromkeys((*self.api_versions, *extra)))
 
+    def call(self, env: EnvTarget, *, release: str | None = None, namespace: str | None = None,
+             api_versions: Sequence[str] = ()) -> TemplateCall:
+        """How environment `env` is rendered (release: the chart name, namespace: the environment's, by default)."""
+        return TemplateCall(release or self.name, namespace or env.namespace,
+                            (env.values_file,) if env.values_file else (), self.kube_version,
+                            self.with_api_versions(api_versions))
+
     def template(self, helm: Helm, env: str, *, release: str | None = None, namespace: str | None = None,
                  api_versions: Sequence[str] = ()) -> HelmResult:
-        e = self.env(env)
-        values = [e.values_file] if e.values_file else []
-        return helm.template(self.path, release or self.name, namespace or e.namespace, values,
-                             kube_version=self.kube_version, api_versions=self.with_api_versions(api_versions))
+        call = self.call(self.env(env), release=release, namespace=namespace, api_versions=api_versions)
+        return call.run(helm, self.path)
 
 
 def _chart_name(chart_yaml: Path) -> str:
