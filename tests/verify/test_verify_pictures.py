@@ -188,3 +188,26 @@ def test_a_chart_with_dependencies_renders_the_copy_without_them(tmp_path: Path,
     assert code == 0 and not drifted(report), report["charts"]
     assert helm_calls(helm_log)["picture"] == helm_calls(helm_log)["template"] > 0
     assert "The pictures leave out the subcharts (webapp)" in (chart / "README.md").read_text()
+
+
+@pytest.mark.parametrize("chart", sorted(p.parent.name for p in CHARTS.glob("*/chartgen.yaml")))
+def test_the_pictures_of_verifys_renderings_are_generates(chart: str) -> None:
+    """For each example: the README drawn from verify's renderings of the chart folder is generate's README (drawn
+    from its temporary copy), and nothing stood in the way of drawing it so."""
+    from chartgen.generate.engine import generate, render_tree
+    from chartgen.generate.traffic_pictures import draw, picture_helm
+    from chartgen.verify.chart import VerifyOptions, template_call
+    from chartgen.verify.readme_pictures import why_not_reused
+    from chartgen.verify.target import ChartTarget
+
+    target = ChartTarget.load(CHARTS / chart)
+    assert target.spec is not None and target.spec.defaults.value("readme.trafficGraph")
+    helm = picture_helm()
+    calls = {e.name: template_call(target, e, VerifyOptions()) for e in target.environments}
+    tree = render_tree(target.spec)
+    assert why_not_reused(target, target.spec, tree, helm, calls) is None
+    rendered = {env: call.run(helm, target.path) for env, call in calls.items()}
+    assert all(r.ok for r in rendered.values())
+    draw(tree, target.spec, {env: r.stdout for env, r in rendered.items()})
+    assert "```mermaid" in tree["README.md"]
+    assert tree["README.md"] == generate(target.spec)["README.md"]
