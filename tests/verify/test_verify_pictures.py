@@ -211,3 +211,19 @@ def test_the_pictures_of_verifys_renderings_are_generates(chart: str) -> None:
     draw(tree, target.spec, {env: r.stdout for env, r in rendered.items()})
     assert "```mermaid" in tree["README.md"]
     assert tree["README.md"] == generate(target.spec)["README.md"]
+
+
+def test_verify_reads_a_charts_spec_once(tmp_path: Path, helm_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chartgen.spec.loader as loader
+
+    chart = shutil.copytree(CHARTS / CHART, tmp_path / CHART)
+    read: list[Path] = []
+    real = loader.load_spec
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+        read.append(Path(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_spec", counted)
+    assert verify(chart)[0] == 0
+    assert read == [chart]
