@@ -224,7 +224,7 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
                helm3: Helm | None = None, check: ChartCheck | None = None) -> EnvResult:
     start = time.perf_counter()
     call = template_call(target, env, opts)
-    namespace, release, values, apis = call.namespace, call.release, list(call.values), call.api_versions
+    namespace, values = call.namespace, list(call.values)
     values_file = str(env.values_file or target.path / "values.yaml")
     result = EnvResult(str(target.path), env.name, namespace)
     lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
@@ -243,17 +243,15 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
         if check is not None:
             result.findings += run_check(target, env, tpl.stdout, namespace, check)
         if helm3 is not None:
-            result.findings += _matrix(target, env, helm3, release, namespace, values, tpl.stdout, apis)
+            result.findings += _matrix(target, env, helm3, call, tpl.stdout)
         if snapshot.enabled(target.path, opts.snapshots):
             result.findings += _snapshot(target, env, tpl.stdout, result)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, release: str, namespace: str, values: list[Path],
-            rendering: str, apis: Sequence[str]) -> list[Finding]:
-    other = helm3.template(target.path, release, namespace, values, kube_version=target.kube_version,
-                           api_versions=apis)
+def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, call: TemplateCall, rendering: str) -> list[Finding]:
+    other = call.run(helm3, target.path)
     where = str(env.values_file or target.path / "Chart.yaml")
     if not other.ok:
         return [_step(MATRIX, Severity.ERROR, f"renders with helm 4 but not with helm {helm3.version}: "
@@ -261,7 +259,7 @@ def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, release: str, name
                       "make the templates work with both helm majors, or drop helm 3 from the matrix")]
     return [_step(MATRIX, Severity.ERROR, f"{label} renders differently under helm 4 and helm {helm3.version} "
                   f"(environment {env.name})", where, "compare `helm template` of both versions for this resource")
-            for label in matrix_differences(rendering, other.stdout, namespace)]
+            for label in matrix_differences(rendering, other.stdout, call.namespace)]
 
 
 def _snapshot(target: ChartTarget, env: EnvTarget, rendering: str, result: EnvResult) -> list[Finding]:
