@@ -73,6 +73,7 @@ MOVES: dict[str, str] = {
     "fragment_cache": "generate.fragment_cache",
     "filetree": "generate.filetree",
     "writer": "generate.writer",
+    "fresh_chart": "generate.fresh_chart",  # `chartgen new`'s brand-new folder, without the planner (start-up)
     "lockfile": "generate.lockfile",
     "transaction": "generate.transaction",
     "threeway": "generate.threeway",

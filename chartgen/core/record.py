@@ -49,7 +49,8 @@ class Record:
             elif factory is not MISSING:
                 value = factory()
             else:
-                raise TypeError(f"{type(self).__qualname__}.__init__() missing 1 required positional argument: {name!r}")
+                raise TypeError(f"{type(self).__qualname__}.__init__() missing 1 required positional argument: "
+                                f"{name!r}")
             put(self, name, value)
         if kwargs:
             raise TypeError(f"{type(self).__qualname__}.__init__() got an unexpected keyword argument "

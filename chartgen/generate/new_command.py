@@ -119,7 +119,7 @@ def run(params: dict[str, Any]) -> str:
     try:
         from chartgen.generate import scaffold
         from chartgen.generate.engine import generate
-        from chartgen.generate.writer import write_new
+        from chartgen.generate.fresh_chart import write_new
         from chartgen.spec.loader import DNS1035, parse_spec_text
 
         given = answers(params)
