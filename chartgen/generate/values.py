@@ -22,7 +22,7 @@ from chartgen.core.k8snames import json_type
 from chartgen.core.merge import diff, merge_into
 from chartgen.core.record import Record, record
 from chartgen.generate import fragment_cache
-from chartgen.generate.yamlout import dump_values
+from chartgen.generate.yamlout import dump_values, json_indented
 from chartgen.spec.loader import Settings, Spec
 from chartgen.spec.setting import Catalog
 from chartgen.spec.settings import CATALOG
@@ -65,7 +65,7 @@ class ValuesModel:
             head = f"{self.header}\nValues for the {env} environment: only what differs from values.yaml."
             out[f"values-{env}.yaml"] = dump_values(body, self.comments, head) if body else \
                 dump_values({}, {}, head + "\nNothing differs.").rstrip("\n") + "\n"
-        out["values.schema.json"] = json.dumps(self.schema, indent=2, ensure_ascii=False) + "\n"
+        out["values.schema.json"] = json_indented(self.schema) + "\n"
         return out
 
     def docs(self) -> list[ValueDoc]:
