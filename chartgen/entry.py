@@ -1,4 +1,5 @@
-"""The `chartgen` console script. `chartgen --version` answers here, and an ordinary `chartgen new ...` runs here
+"""The `chartgen` console script. `chartgen --version` answers here, `chartgen --help` and `chartgen` alone print the
+help typer prints, stored (chartgen/help_text.py), and an ordinary `chartgen new ...` runs here
 (chartgen/generate/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py), without
 importing the CLI (typer is a fifth of a `chartgen new` process); everything else, `chartgen new --help` and
 mistyped `new` or `check` command lines included, goes to chartgen.cli."""
@@ -14,6 +15,15 @@ def main() -> None:
 
         sys.stdout.write(versions())
         return
+    if sys.argv[1:] in (["--help"], []):
+        from chartgen.help_text import stored
+
+        text = stored()
+        if text is not None:  # typer's text for this terminal: on stdout for --help, on stderr (exit 2) alone
+            (sys.stdout if sys.argv[1:] else sys.stderr).write(text)
+            if not sys.argv[1:]:
+                sys.exit(2)
+            return
     if sys.argv[1:2] == ["new"]:
         from chartgen.generate.new_command import main_fast
 

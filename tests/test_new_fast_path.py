@@ -142,3 +142,20 @@ def test_a_reader_that_went_away_is_exit_1_without_a_traceback(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip() == "typer not imported"  # nothing but the probe's own line
     assert (tmp_path / "web" / "Chart.yaml").is_file()
+
+
+def test_a_new_chart_needs_neither_the_planner_nor_the_transaction(tmp_path):
+    """`chartgen new` writes a brand-new folder (chartgen/generate/fresh_chart.py): the writer's planner, the
+    transaction and the conflict finder are for existing charts, and importing them is start-up time."""
+    probe = ("import os, sys\n"
+             "os._exit = lambda code, real=os._exit: (print(sorted(m for m in sys.modules if m in {names!r}), "
+             "file=sys.stderr, flush=True), real(code))\n"
+             "sys.argv = ['chartgen', 'new', 'web', '--image', 'nginx:1.27', '--no-input']\n"
+             "from chartgen.entry import main\nmain()\n")
+    names = ["chartgen.generate.writer", "chartgen.generate.transaction", "chartgen.generate.unresolved",
+             "chartgen.generate.fresh_chart"]
+    done = subprocess.run([sys.executable, "-c", probe.format(names=names)], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "['chartgen.generate.fresh_chart']"
+    assert (tmp_path / "web" / ".chartgen.lock").is_file()

@@ -73,6 +73,7 @@ MOVES: dict[str, str] = {
     "fragment_cache": "generate.fragment_cache",
     "filetree": "generate.filetree",
     "writer": "generate.writer",
+    "fresh_chart": "generate.fresh_chart",  # `chartgen new`'s brand-new folder, without the planner (start-up)
     "lockfile": "generate.lockfile",
     "transaction": "generate.transaction",
     "threeway": "generate.threeway",
@@ -116,8 +117,8 @@ MOVES: dict[str, str] = {
 # pytest11 "chartgen" names chartgen.pytest_plugin), and the packages that do not move. A top-level module or
 # package of chartgen/ in neither MOVES nor KEEP stops the tool (exit 1): a module a branch added in the flat layout
 # needs its place first.
-KEEP: tuple[str, ...] = ("__init__", "__main__", "about", "cli", "entry", "pytest_plugin", "pytest_yaml",
-                         "check", "graph", "data", "_blueprints")
+KEEP: tuple[str, ...] = ("__init__", "__main__", "about", "cli", "entry", "help_text", "pytest_plugin",
+                         "pytest_yaml", "check", "graph", "data", "_blueprints")
 
 # What each package may import besides itself (tests/test_architecture.py enforces it, in the flat layout through
 # MOVES and after the move directly). `graph` is the traffic graph drawn from rendered manifests.
@@ -335,8 +336,8 @@ def package_map() -> str:
             modules = ["build", "describe", "mermaid", "model", "svg"]
         lines.append(f"| `chartgen/{package}/` | {', '.join(sorted(below)) or 'nothing'} | {', '.join(modules)} |")
     top = [f"`{m}`" for m in KEEP if m not in LAYERS and not m.startswith("_") and m != "data"]
-    lines += ["", f"On top: {', '.join(top)} (the CLI, the console script, the pytest plugin); `chartgen/data/` holds "
-              "the generated schema.", ""]
+    lines += ["", f"On top: {', '.join(top)} (the CLI, the console script and its stored top-level help, the "
+              "pytest plugin); `chartgen/data/` holds the generated schema and help text.", ""]
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import jinja2
 
 from chartgen.core.errors import ChartgenError
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.core.user_cache import user_cache
 from chartgen.generate.filetree import FileTree
 from chartgen.generate.values import HEADER as GENERATED_HEADER
@@ -98,7 +97,7 @@ def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     return env
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class RenderContext(Record):
     """What the templates of one chart are rendered with."""
 

@@ -10,13 +10,13 @@ import json
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 from chartgen import __version__
 from chartgen.core.chart_layout import SNAPSHOT_DIR
 from chartgen.core.errors import LockError, UnsafePath
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 
 LOCK_FILE = ".chartgen.lock"
 STATE_DIR = ".chartgen"  # what chartgen last generated: .chartgen/base/<path> (helmignored)
@@ -28,7 +28,7 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _REMEDY = "delete it to start over (chartgen then treats every existing file as yours)"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Lock(Record):
     """The chart's lock file: the digest of every file chartgen wrote, as last written."""
 

@@ -10,15 +10,14 @@ to typer, which answers it as it always did: both paths take the same options, b
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chartgen.core.errors import ChartgenError
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class NewOption(Record):
     """One parameter of `chartgen new`: the positional chart name (no flags) or an option."""
 
@@ -120,7 +119,7 @@ def run(params: dict[str, Any]) -> str:
     try:
         from chartgen.generate import scaffold
         from chartgen.generate.engine import generate
-        from chartgen.generate.writer import write_new
+        from chartgen.generate.fresh_chart import write_new
         from chartgen.spec.loader import DNS1035, parse_spec_text
 
         given = answers(params)

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chartgen.core.errors import ChartgenError
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec.blueprints import Blueprint, BlueprintLibrary
 
 QUESTIONS = ("name", "type", "image", "port", "target_port", "external_name", "istio")
@@ -30,7 +29,7 @@ _IMAGE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,
                     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ImageRef(Record):
     """An image reference split into repository, tag and digest."""
 

@@ -23,17 +23,16 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from chartgen.core.errors import ChartgenError, UnsafePath, from_os_error
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.generate.lockfile import STAGING_DIR, normalise
 
 COMMIT = "COMMIT"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Change(Record):
     """The files one write creates or replaces, and the files it deletes."""
 

@@ -30,12 +30,12 @@ from pathlib import Path
 from chartgen.core.errors import WriteConflict, from_os_error
 from chartgen.generate.eol import convention, to_lf, to_lf_bytes, written_as
 from chartgen.generate.filetree import FileTree
+from chartgen.generate.fresh_chart import USER_FILES, lock_text, write_new
 from chartgen.generate.lockfile import BASE_DIR, LOCK_FILE, STATE_DIR, lock_json
 from chartgen.generate.lockfile import read_lock as _read_lock
 from chartgen.generate.transaction import Change, apply, chart_lock, check_no_links, recover, recover_interrupted
 from chartgen.generate.unresolved import Unresolved
 
-USER_FILES = frozenset({"chartgen.yaml"})
 CONFLICT_MODES = ("merge", "rej")
 
 __all__ = ["LOCK_FILE", "STATE_DIR", "USER_FILES", "Plan", "drift", "lock_text", "plan", "read_lock",
@@ -71,10 +71,6 @@ def read_lock(root: Path) -> dict[str, str]:
 
 def _lock_json(files: Mapping[str, str]) -> str:
     return lock_json(files)
-
-
-def lock_text(tree: FileTree) -> str:
-    return lock_json({p: FileTree.digest(t) for p, t in tree if p not in USER_FILES and p != LOCK_FILE})
 
 
 def _read(path: Path) -> bytes | None:
@@ -355,38 +351,3 @@ def unresolved(root: Path) -> list[Unresolved]:
     from chartgen.generate.unresolved import find
 
     return find(root, read_lock(root))
-
-
-def write_new(tree: FileTree, root: Path) -> None:
-    """Create a brand-new chart folder atomically: build it beside, then rename. Refuses an existing folder."""
-    import os
-    import shutil
-    import tempfile
-
-    try:
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise WriteConflict(str(root), None, "already exists and is not empty; choose another --output or name")
-        tree.add(LOCK_FILE, lock_text(tree))
-        for rel, text in list(tree):
-            if rel not in USER_FILES and rel != LOCK_FILE:
-                tree.add(f"{BASE_DIR}/{rel}", text)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
-    except OSError as exc:
-        raise from_os_error(exc, str(root), "create the chart folder") from None
-    try:
-        staging.chmod(0o755)
-        base = str(staging)
-        for folder in sorted({os.path.dirname(rel) for rel, _ in tree} - {""}):
-            os.makedirs(os.path.join(base, folder), exist_ok=True)
-        for rel, text in tree:
-            with open(os.path.join(base, rel), "w", encoding="utf-8") as fh:
-                fh.write(text)
-        if root.exists():
-            root.rmdir()
-        os.replace(staging, root)
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise from_os_error(exc, str(root), "create the chart (nothing was created)") from None
-        raise

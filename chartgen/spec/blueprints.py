@@ -17,18 +17,18 @@ The library is the shipped blueprints/ folder, or the folder named by $CHARTGEN_
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from chartgen.core.blueprint_root import ENV_VAR, default_root
 from chartgen.core.errors import ChartgenError
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 
 __all__ = ["ENV_VAR", "Blueprint", "BlueprintLibrary", "Part", "default_root"]
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Part(Record):
     """One folder of templates."""
 
@@ -61,7 +61,7 @@ class Part(Record):
         return {f.name.removesuffix(".j2"): f for f in sorted(base.iterdir()) if f.is_file()}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Blueprint(Part):
     """A selectable service blueprint (`chartgen new --type NAME`)."""
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec.blueprints import Blueprint
 from chartgen.spec.canary_analysis import parse_analysis
 from chartgen.spec.istio_fields import at as _at
@@ -247,7 +247,7 @@ def _mirror(m: Mapping[str, Any], path: str, ctx: _Ctx, err: _Errors) -> Mirror:
     return Mirror(str(version) if version is not None else None, percent if percent is not None else 100)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class IstioContext(Record):
     """What the Istio section needs to know of the chart: its blueprint, and which blueprints support Istio."""
 

@@ -7,11 +7,11 @@ templates in blueprints/istio read. Parsing and checking the section is istio_sp
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chartgen.core.merge import plain_copy
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec.settings import CATALOG
 
 ARGO_SUBSETS = ("stable", "canary")
@@ -19,7 +19,7 @@ DEFAULT_STEPS = tuple(CATALOG["istio.canary.steps"].default)
 DEFAULT_SELECTOR = dict(CATALOG["istio.gateway.selector"].default)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class StringMatch(Record):
     """One string match of a route (`exact`, `prefix` or `regex`)."""
 
@@ -30,7 +30,7 @@ class StringMatch(Record):
         return {self.kind: self.value}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Match(Record):
     """One match of an HTTP route: URI, method, authority, headers and query parameters (all must match)."""
 
@@ -55,7 +55,7 @@ class Match(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Retries(Record):
     """A route's retry policy."""
 
@@ -72,7 +72,7 @@ class Retries(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Fault(Record):
     """Fault injection on a route: a fixed delay and/or an aborted share of requests."""
 
@@ -92,7 +92,7 @@ class Fault(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Mirror(Record):
     """Shadow traffic: a share of a route's requests copied to another version."""
 
@@ -106,7 +106,7 @@ class Mirror(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Route(Record):
     """One HTTP route of the VirtualService: its matches, version weights and policies."""
 
@@ -141,7 +141,7 @@ class Route(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Version(Record):
     """One deployed version (a Deployment and a DestinationRule subset) and its default weight."""
 
@@ -165,7 +165,7 @@ class Version(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Gateway(Record):
     """The ingress Gateway: a shared existing one, or the chart's own servers."""
 
@@ -192,7 +192,7 @@ class Gateway(Record):
         }
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Canary(Record):
     """Progressive delivery by a controller (Argo Rollouts or Flagger)."""
 
@@ -207,7 +207,7 @@ class Canary(Record):
                 "threshold": self.threshold, **self.analysis.values()}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Analysis(Record):
     """What the canary controller measures: success rate and p99 latency (both controllers), Argo Rollouts'
     Prometheus (its AnalysisTemplate), Flagger's webhooks."""
@@ -222,7 +222,7 @@ class Analysis(Record):
                 "webhooks": [dict(w) for w in self.webhooks]}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Authorization(Record):
     """The chart's AuthorizationPolicy: ALLOW from principals, and/or rules (ALLOW or DENY)."""
 
@@ -239,7 +239,7 @@ class Authorization(Record):
                 "rules": [dict(r) for r in self.rules]}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class RequestAuth(Record):
     """RequestAuthentication (JWT) and the policy refusing requests without a valid token on `paths`."""
 
@@ -252,7 +252,7 @@ class RequestAuth(Record):
                 "paths": list(self.paths), "ports": list(self.ports)}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ServiceEntry(Record):
     """An external host group the service calls (a MESH_EXTERNAL ServiceEntry), with optional TLS origination."""
 
@@ -270,7 +270,7 @@ class ServiceEntry(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Sidecar(Record):
     """The chart's Sidecar resource (egress limited to what the service uses)."""
 
@@ -281,7 +281,7 @@ class Sidecar(Record):
         return {"enabled": self.enabled, "egressHosts": list(self.egress_hosts)}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class IstioSettings(Record):
     """The typed `istio:` section of one layer (defaults or one environment)."""
 

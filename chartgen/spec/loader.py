@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from chartgen.core import k8snames
 from chartgen.core.errors import SpecError
 from chartgen.core.merge import merge
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec import versions_key
 from chartgen.spec.blueprints import Blueprint, BlueprintLibrary
 from chartgen.spec.container import check_containers, check_service_monitor
@@ -67,7 +67,7 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # ---------------------------------------------------------------------------------------------- dataclasses
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Settings(Record):
     """Everything that may differ per environment, after all layers are merged."""
 
@@ -97,7 +97,7 @@ class Settings(Record):
         return CATALOG.get(self.raw, key)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Environment(Record):
     """One environment of the chart: its values-<env>.yaml, profile, namespace and effective settings."""
 
@@ -107,7 +107,7 @@ class Environment(Record):
     settings: Settings
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Image(Record):
     """The image repository of the chart's workload (tags and digests are per environment)."""
 
@@ -115,7 +115,7 @@ class Image(Record):
     allow_latest: bool
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Spec(Record):
     """A validated chartgen.yaml: the chart's metadata, its blueprint, and its defaults and environments."""
 
@@ -432,7 +432,7 @@ def _check_image(image: Mapping[str, Any], path: str, col: Collector, *, allow_l
         col.add(join(path, "digest"), f"{digest!r} is not allowed; expected sha256:<64 hex digits>")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ChartMeta(Record):
     """What the per-layer checks need from the top level: the chart name and the Kubernetes version."""
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.core import k8snames
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec.blueprints import Blueprint
 from chartgen.spec.report import Report
 from chartgen.spec.settings import CATALOG
@@ -28,7 +27,7 @@ DEFAULT_NODE_PORT_RANGE = (30000, 32767)
 NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ServicePort(Record):
     """One port of the Service."""
 
@@ -40,7 +39,7 @@ class ServicePort(Record):
     node_port: int | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ContainerPort(Record):
     """One port of the container."""
 
@@ -49,7 +48,7 @@ class ContainerPort(Record):
     name: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class LoadBalancer(Record):
     """LoadBalancer settings: a cloud preset and what it turns into annotations."""
 
@@ -64,7 +63,7 @@ class LoadBalancer(Record):
     health_check_node_port: int | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Service(Record):
     """The typed `service:` section of one layer."""
 

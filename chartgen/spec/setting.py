@@ -26,17 +26,17 @@ Models: copier's one documented property per config key; Helm's values.schema.js
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from chartgen.core.merge import plain_copy
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 
 Where = Literal["top", "both", "env"]
 _MISSING = object()
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Setting(Record):
     """One key of chartgen.yaml."""
 
@@ -70,7 +70,7 @@ class Setting(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Value(Record):
     """A values.schema.json entry that no setting exposes as is (see the module docstring)."""
 
@@ -92,7 +92,7 @@ class Value(Record):
         return dict(plain_copy(self.schema))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Group(Record):
     """A mapping of settings (e.g. autoscaling): its description and whether it accepts other keys."""
 

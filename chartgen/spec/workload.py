@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec.report import Report
 from chartgen.spec.service import ContainerPort
 from chartgen.spec.settings import CATALOG
@@ -18,7 +17,7 @@ from chartgen.spec.settings import CATALOG
 PROBE_KINDS = ("readiness", "liveness", "startup")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Probe(Record):
     """A liveness, readiness or startup probe."""
 
@@ -33,7 +32,7 @@ class Probe(Record):
     failure_threshold: int
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Autoscaling(Record):
     """A HorizontalPodAutoscaler on CPU utilisation."""
 
@@ -43,7 +42,7 @@ class Autoscaling(Record):
     target_cpu_percent: int
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class DisruptionBudget(Record):
     """A PodDisruptionBudget (minAvailable or maxUnavailable)."""
 
@@ -52,7 +51,7 @@ class DisruptionBudget(Record):
     max_unavailable: int | str | None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Storage(Record):
     """A persistent volume per pod (a StatefulSet's volumeClaimTemplates)."""
 

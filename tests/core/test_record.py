@@ -1,9 +1,11 @@
-"""chartgen.core.record.Record gives frozen dataclasses the equality, hashing and repr dataclasses itself would generate
-(chartgen/core/record.py: it halves what creating the classes costs at start-up)."""
+"""chartgen.core.record: a @record class behaves as the frozen dataclass dataclasses itself would generate (construction,
+defaults, factories, __post_init__, frozenness, equality, hashing, repr, replace, pickling), without compiling any
+method per class (chartgen/core/record.py: start-up)."""
 
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chartgen.core.record import Record
+from chartgen.core.record import Record, record
 from chartgen.spec.loader import Settings
 from chartgen.spec.service import ServicePort
 
@@ -67,3 +69,101 @@ def test_still_frozen_and_replaceable():
 
 def test_chartgens_records_leave_raw_settings_out_of_equality():
     assert [f.name for f in dataclasses.fields(Settings) if not f.compare] == ["raw"]
+
+
+@dataclass(frozen=True)
+class Made:
+    name: str
+    port: int = 80
+    tags: list[str] = field(default_factory=list)
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@record
+class Rec(Record):
+    name: str
+    port: int = 80
+    tags: list[str] = field(default_factory=list)
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+CALLS = [((), {}), (("a",), {}), (("a", 81), {}), (("a", 81, ["t"], 1), {}), ((), {"name": "a"}),
+         (("a",), {"raw": 2, "port": 9}), (("a", 1, [], None, 5), {}), (("a",), {"name": "b"}),
+         (("a",), {"colour": 1}), ((), {"port": 1}), (("a", 1), {"port": 2})]
+
+
+def outcome(cls: type, args: tuple, kwargs: dict) -> tuple:
+    try:
+        made = cls(*args, **kwargs)
+    except TypeError:  # missing, repeated, unexpected or too many arguments
+        return ("TypeError",)
+    return ("made", made.name, made.port, made.tags, made.raw, repr(made).split("(", 1)[1])
+
+
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_construction_is_the_generated_init(args, kwargs):
+    assert outcome(Rec, args, kwargs) == outcome(Made, args, kwargs)
+
+
+def test_default_factories_make_a_new_value_per_instance():
+    a, b = Rec("a"), Rec("b")
+    assert a.tags == [] and a.tags is not b.tags
+
+
+def test_a_record_is_frozen_and_a_dataclass():
+    rec = Rec("a", raw={"k": 1})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.other = 1  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del rec.name  # type: ignore[misc]
+    assert dataclasses.is_dataclass(Rec) and [f.name for f in dataclasses.fields(Rec)] == ["name", "port", "tags",
+                                                                                              "raw"]
+    assert dataclasses.replace(rec, port=9) == Rec("a", 9) and dataclasses.replace(rec, port=9).raw == {"k": 1}
+    assert dataclasses.asdict(rec) == dataclasses.asdict(Made("a", raw={"k": 1}))
+    again = pickle.loads(pickle.dumps(rec))
+    assert again == rec and again.raw == {"k": 1} and type(again) is Rec
+    assert Rec("a") == Rec("a", raw=5) and hash(Rec("a", tags=())) == hash(Rec("a", tags=(), raw=5))  # type: ignore[arg-type]
+    assert Rec.__match_args__ == Made.__match_args__
+
+
+def test_post_init_runs_after_the_fields_are_set():
+    seen = []
+
+    @record
+    class Checked(Record):
+        port: int = 1
+
+        def __post_init__(self) -> None:
+            seen.append(self.port)
+
+    Checked(5)
+    Checked()
+    assert seen == [5, 1]
+
+
+def test_subclasses_add_fields_after_their_bases():
+    @record
+    class Sub(Rec):
+        extra: int = 0
+
+    assert outcome(Sub, ("a", 1, [], None, 7), {})[:5] == ("made", "a", 1, [], None)
+    assert Sub("a", extra=3).extra == 3 and Sub("a") != Rec("a")
+
+
+def test_unsupported_declarations_are_refused():
+    with pytest.raises(TypeError, match="Record subclass"):
+        record(Made)  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="init=False"):
+        @record
+        class Hidden(Record):
+            cached: int = field(default=0, init=False)
+
+
+def test_chartgens_records_compile_no_method():
+    from chartgen.spec.istio_settings import IstioSettings
+    from chartgen.spec.service import ServicePort
+
+    for cls in (Settings, ServicePort, IstioSettings):
+        assert "__init__" not in vars(cls) and "__setattr__" not in vars(cls) and "__eq__" not in vars(cls)
