@@ -9,9 +9,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import CHARTS
 
 from chartgen.core.indented_json import dumps
-from support import CHARTS
 
 
 def reference(value: object) -> str:
