@@ -41,8 +41,11 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
                 return
             out.append(sep)
             out.append(encode_basestring(key))
-            out.append(": ")
-            _write(item, inner, out)
+            if type(item) is str:  # the most common value: no call
+                out.append(": " + encode_basestring(item))
+            else:
+                out.append(": ")
+                _write(item, inner, out)
             sep = "," + inner
         out.append(newline + "}")
     elif kind is list or kind is tuple:
