@@ -68,7 +68,7 @@ def _checked_crd_paths(given: tuple[str, ...]) -> tuple[str, ...]:
 
 def check_kube_version(text: str) -> None:
     """A MAJOR.MINOR the bundled Kubernetes schemas cover (anything else would check against the wrong API)."""
-    from chartgen.check.schema import available_versions, parse_kube_version
+    from chartgen.check.kube_versions import available_versions, parse_kube_version
 
     try:
         version = parse_kube_version(text)
