@@ -218,11 +218,13 @@ def test_rule_modules_are_discovered_from_the_rules_package():
 
 
 def test_options_without_rule_ids_leave_the_rules_unimported():
-    # verify builds every chart's options before its first helm process: importing the rules then only delays helm
+    # verify builds every chart's options (and checks --kube-version) before its first helm process: importing the
+    # rule modules (the schema layer is one) then only delays helm
     from chartgen.check.command import UsageError, make_options
 
     code = ("import sys; from chartgen.check.command import make_options; make_options(); "
-            "print(sorted(m for m in sys.modules if m.startswith('chartgen.check.rules.')))")
+            "print(sorted(m for m in sys.modules if m.startswith('chartgen.check.rules.') "
+            "or m == 'chartgen.check.schema'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
     with pytest.raises(UsageError, match="unknown rule id CG-NOPE-999"):
