@@ -68,7 +68,7 @@ def _checked_crd_paths(given: tuple[str, ...]) -> tuple[str, ...]:
 
 def check_kube_version(text: str) -> None:
     """A MAJOR.MINOR the bundled Kubernetes schemas cover (anything else would check against the wrong API)."""
-    from chartgen.check.schema import available_versions, parse_kube_version
+    from chartgen.check.kube_versions import available_versions, parse_kube_version
 
     try:
         version = parse_kube_version(text)
@@ -81,11 +81,14 @@ def check_kube_version(text: str) -> None:
 
 
 def check_rule_ids(ids: Iterable[str], where: str) -> None:
+    wanted = set(ids)
+    if not wanted:  # nothing to look up: the rule modules are imported by the check itself (in verify, beside helm)
+        return
     from chartgen.check.registry import all_rules
     from chartgen.check.runner import load_rule_modules
 
     load_rule_modules()
-    unknown = sorted(set(ids) - {r.id for r in all_rules()})
+    unknown = sorted(wanted - {r.id for r in all_rules()})
     if unknown:
         raise UsageError(f"{where}: unknown rule id {', '.join(unknown)} (`chartgen rules` lists them)")
 

@@ -27,13 +27,21 @@ RULE_MODULES = (
 PROMOTED_LAYER = "posture"
 
 
-def load_rule_modules() -> list[str]:
-    """Import the rule modules (registering their rules); returns their names."""
-    from chartgen.check import rules
+_loaded: tuple[str, ...] = ()  # the modules once all were imported: a module registers its rules once per process
 
-    for name in RULE_MODULES:
-        importlib.import_module(name)
-    return list(RULE_MODULES) + rules.load()
+
+def load_rule_modules() -> list[str]:
+    """Import the rule modules (registering their rules); returns their names. Every check and every rule-id
+    lookup asks for them (three times per rendering in verify): after the first call, the package's folder is not
+    listed again."""
+    global _loaded
+    if not _loaded:
+        from chartgen.check import rules
+
+        for name in RULE_MODULES:
+            importlib.import_module(name)
+        _loaded = (*RULE_MODULES, *rules.load())
+    return list(_loaded)
 
 
 _ignores = ignores_of

@@ -90,8 +90,17 @@ def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     )
     env.filters["tojson"] = json_text  # YAML-safe JSON: control characters are escaped
     env.filters["quote"] = lambda v: json_text(str(v))
-    # declared("autoscaling.minReplicas"): a setting's values.schema.json entry, from its one declaration
-    env.globals["declared"] = lambda key: json.dumps(catalog.values_schema(key), ensure_ascii=False)
+    # declared("autoscaling.minReplicas"): a setting's values.schema.json entry, from its one declaration (a catalog
+    # is not changed once made: each entry's text is made once per environment, not once per chart and layer)
+    declared: dict[str, str] = {}
+
+    def declared_entry(key: str) -> str:
+        text = declared.get(key)
+        if text is None:
+            text = declared[key] = json.dumps(catalog.values_schema(key), ensure_ascii=False)
+        return text
+
+    env.globals["declared"] = declared_entry
     # describe("autoscaling"): the declared description of a group of settings, as a YAML/JSON string
     env.globals["describe"] = lambda key: json.dumps(catalog.groups[key].description, ensure_ascii=False)
     return env
@@ -112,6 +121,7 @@ class Engine:
         self.catalog = catalog
         self.jinja = make_env(self.library.root, catalog)
         self._expressions: dict[str, Any] = {}  # compiled `when:` expressions
+        self._names: dict[Path, str] = {}  # template path -> its name in the Jinja loader
 
     # -- parts ------------------------------------------------------------------------------------
 
@@ -129,7 +139,10 @@ class Engine:
         return bool(compiled(**self._base_ctx(spec)))
 
     def _template(self, path: Path) -> jinja2.Template:
-        return self.jinja.get_template(path.relative_to(self.library.root).as_posix())
+        name = self._names.get(path)
+        if name is None:
+            name = self._names[path] = path.relative_to(self.library.root).as_posix()
+        return self.jinja.get_template(name)
 
     def _base_ctx(self, spec: Spec) -> dict[str, Any]:
         return {"spec": spec, "chart": spec.name, "blueprint": spec.blueprint,

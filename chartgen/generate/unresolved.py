@@ -14,6 +14,7 @@ from chartgen.generate.lockfile import REJECT_SUFFIX
 
 START, MID, END = "<<<<<<< yours", "=======", ">>>>>>> chartgen"  # chartgen.generate.threeway writes these
 MESSAGE = "unresolved conflict from chartgen generate"
+_START_BYTES = START.encode()  # ASCII: in UTF-8 (and after errors="replace") it is in the text iff in the bytes
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def find(root: Path, generated: Iterable[str]) -> list[Unresolved]:
 def _marker_line(path: Path) -> int | None:
     """The line of the first <<<<<<< yours that a >>>>>>> chartgen closes, or None."""
     try:
+        if _START_BYTES not in path.read_bytes():  # nearly every file: no marker, no line-by-line read (verify)
+            return None
         with path.open(encoding="utf-8", errors="replace", newline="") as fh:
             start = None
             for number, line in enumerate(fh, 1):

@@ -17,12 +17,13 @@ from typing import Any
 
 import yaml
 
+from chartgen.core import indented_json
 from chartgen.core.errors import ChartgenError
 from chartgen.core.k8snames import json_type
 from chartgen.core.merge import diff, merge_into
 from chartgen.core.record import Record, record
 from chartgen.generate import fragment_cache
-from chartgen.generate.yamlout import dump_values, json_indented
+from chartgen.generate.yamlout import dump_values
 from chartgen.spec.loader import Settings, Spec
 from chartgen.spec.setting import Catalog
 from chartgen.spec.settings import CATALOG
@@ -65,7 +66,7 @@ class ValuesModel:
             head = f"{self.header}\nValues for the {env} environment: only what differs from values.yaml."
             out[f"values-{env}.yaml"] = dump_values(body, self.comments, head) if body else \
                 dump_values({}, {}, head + "\nNothing differs.").rstrip("\n") + "\n"
-        out["values.schema.json"] = json_indented(self.schema) + "\n"
+        out["values.schema.json"] = indented_json.dumps(self.schema) + "\n"
         return out
 
     def docs(self) -> list[ValueDoc]:

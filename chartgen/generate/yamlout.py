@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from json.encoder import encode_basestring as _json_str
 from typing import Any
 
 import yaml
@@ -108,62 +107,3 @@ def json_text(value: Any) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
-def json_indented(value: Any) -> str:
-    """json.dumps(value, indent=2, ensure_ascii=False), written directly: the same text (tests/generate/
-    test_yamlout_json.py compares), in a third of the time of json's pure-Python indenting encoder (values.schema.json
-    is the largest file of a chart)."""
-    out: list[str] = []
-    _json(value, "\n", out)
-    return "".join(out)
-
-
-def _json(value: Any, pad: str, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(_json_str(value))
-    elif value is None or value is True or value is False:
-        out.append("null" if value is None else "true" if value else "false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(_json_float(value))
-    elif isinstance(value, list | tuple | dict):
-        if not value:
-            out.append("{}" if isinstance(value, dict) else "[]")
-            return
-        inner = pad + "  "
-        items = value.items() if isinstance(value, dict) else None
-        out.append("{" if items is not None else "[")
-        sep = inner
-        if items is not None:
-            for key, sub in items:
-                out.append(f"{sep}{_json_key(key)}: ")
-                _json(sub, inner, out)
-                sep = "," + inner
-        else:
-            for sub in value:
-                out.append(sep)
-                _json(sub, inner, out)
-                sep = "," + inner
-        out.append(pad + ("}" if items is not None else "]"))
-    else:
-        raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
-
-
-def _json_float(value: float) -> str:
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    return float.__repr__(value)
-
-
-def _json_key(key: Any) -> str:
-    if isinstance(key, str):
-        return _json_str(key)
-    if key is None or key is True or key is False:
-        return '"null"' if key is None else '"true"' if key else '"false"'
-    if isinstance(key, int):
-        return f'"{int.__repr__(key)}"'
-    if isinstance(key, float):
-        return f'"{_json_float(key)}"'
-    raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")

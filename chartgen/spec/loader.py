@@ -47,7 +47,7 @@ from chartgen.spec.workload import (
     parse_probes,
     parse_storage,
 )
-from chartgen.spec.yamlsource import YamlSource, join, parse_yaml, read_yaml
+from chartgen.spec.yamlsource import YamlSource, join, parse_yaml, read_text
 
 __all__ = ["Autoscaling", "ContainerPort", "DisruptionBudget", "Environment", "Image", "LoadBalancer", "Probe",
            "Service", "ServicePort", "Settings", "Spec", "Storage", "load_spec", "parse_spec", "parse_spec_text"]
@@ -170,12 +170,27 @@ def _schema(blueprints: tuple[str, ...]) -> dict[str, Any]:
     return build_schema(list(blueprints))
 
 
-def load_spec(path: Path | str, library: BlueprintLibrary | None = None) -> Spec:
-    """Load and fully validate a chartgen.yaml (a file, or a chart folder holding one)."""
+# A spec loaded with keep=True, with the text it was parsed from, for the next load_spec of that file: `chartgen verify`
+# reads each chart's spec for its environments (chartgen.verify.target), then its drift check reads it again. The
+# next load takes it (once) only when the file still holds that text; a spec is a function of its text, its file name
+# and the blueprint library.
+_kept: dict[tuple[str, BlueprintLibrary], tuple[str, Spec]] = {}
+
+
+def load_spec(path: Path | str, library: BlueprintLibrary | None = None, *, keep: bool = False) -> Spec:
+    """Load and fully validate a chartgen.yaml (a file, or a chart folder holding one). keep: the next load of this
+    file returns the same Spec, unless the file changed in between (the caller must not change the Spec)."""
     path = Path(path)
     if path.is_dir():
         path = path / SPEC_FILE
-    return parse_spec(read_yaml(path, str(path)), library)
+    library = library or BlueprintLibrary.default()
+    name = str(path)
+    text = read_text(path, name)
+    kept = _kept.pop((name, library), None)
+    spec = kept[1] if kept is not None and kept[0] == text else parse_spec(parse_yaml(text, name), library)
+    if keep:
+        _kept[(name, library)] = (text, spec)
+    return spec
 
 
 def parse_spec_text(text: str, name: str, library: BlueprintLibrary | None = None) -> Spec:

@@ -69,13 +69,16 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int], name: str = "") -> 
 
 def read_yaml(path: Path, display: str | None = None) -> YamlSource:
     name = display or str(path)
+    return parse_yaml(read_text(path, name), name)
+
+
+def read_text(path: Path, name: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(name, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(name, None, f"cannot read: {exc}") from None
-    return parse_yaml(text, name)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

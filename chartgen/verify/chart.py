@@ -438,7 +438,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
         if hit is not None:
             results[c] = hit
         else:
-            todo.append(ChartTarget.load(c, opts.kube_version))
+            todo.append(ChartTarget.load(c, opts.kube_version, keep_spec=True))  # for its drift check
     prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
     for t in todo:
         if prepared[t.path].missing:

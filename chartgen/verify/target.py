@@ -52,7 +52,9 @@ class ChartTarget:
     spec: Spec | None = field(default=None, compare=False, repr=False)  # its chartgen.yaml, read once
 
     @classmethod
-    def load(cls, path: Path, kube_version: str | None = None) -> ChartTarget:
+    def load(cls, path: Path, kube_version: str | None = None, *, keep_spec: bool = False) -> ChartTarget:
+        """keep_spec: the chart's next load_spec (verify's drift check) gets the spec read here, unless its file
+        changed in between (chartgen.spec.loader.load_spec)."""
         from chartgen.generate.transaction import recover_interrupted
 
         path = path.parent if path.name in ("chartgen.yaml", "Chart.yaml") else path
@@ -67,7 +69,7 @@ class ChartTarget:
         if has_spec:
             from chartgen.spec.loader import load_spec
 
-            spec = load_spec(path)
+            spec = load_spec(path, keep=keep_spec)
             spec_kube = spec.kube_version
             for env in spec.environments:
                 envs.append(EnvTarget(env.name, env.namespace, path / f"values-{env.name}.yaml"))

@@ -217,6 +217,34 @@ def test_rule_modules_are_discovered_from_the_rules_package():
     assert not hasattr(runner, "OPTIONAL_RULE_MODULES")
 
 
+def test_options_without_rule_ids_leave_the_rules_unimported():
+    # verify builds every chart's options (and checks --kube-version) before its first helm process: importing the
+    # rule modules (the schema layer is one) then only delays helm
+    from chartgen.check.command import UsageError, make_options
+
+    code = ("import sys; from chartgen.check.command import make_options; make_options(); "
+            "print(sorted(m for m in sys.modules if m.startswith('chartgen.check.rules.') "
+            "or m == 'chartgen.check.schema'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    with pytest.raises(UsageError, match="unknown rule id CG-NOPE-999"):
+        make_options(disabled=["CG-NOPE-999"])
+
+
+def test_rule_modules_are_listed_once_per_process(monkeypatch):
+    # verify asks for the rule modules three times per rendering; the package folder is listed only the first time
+    import chartgen.check.rules as rules_pkg
+
+    first = runner.load_rule_modules()
+
+    def listed_again() -> list[str]:
+        raise AssertionError("the rules package was listed again")
+
+    monkeypatch.setattr(rules_pkg, "module_names", listed_again)
+    assert runner.load_rule_modules() == first
+    assert "chartgen.check.schema" in first and "chartgen.check.rules.service_endpoints" in first
+
+
 def test_check_text_raises_input_error_on_bad_yaml():
     from chartgen.check.loader import InputError
 

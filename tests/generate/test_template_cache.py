@@ -21,6 +21,7 @@ SPEC = CHARTS / "user-api"
 
 
 def render_fresh() -> dict[str, str]:
+    fragment_cache.forget()
     tree = Engine().render(load_spec(SPEC))  # a new Engine: a new Jinja environment, as in a new process
     return dict(tree)
 
@@ -88,8 +89,42 @@ def test_a_cached_fragment_is_found_by_its_text(tmp_path, monkeypatch):
     assert parsed == yaml.safe_load(text)
     [entry] = fragment_entries()
     entry.write_text('{"items": {"from": "the cache"}}')  # what is stored for this text is what comes back
+    fragment_cache.forget()  # as in a new process
     assert fragment_cache.load(text, yaml.safe_load) == {"items": {"from": "the cache"}}
     assert fragment_cache.load(text + "\n", yaml.safe_load) == parsed  # another text, another entry
+
+
+def test_a_text_is_parsed_once_per_process_and_each_caller_gets_its_own_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fragment_cache.forget()
+    calls: list[str] = []
+
+    def parse(text: str) -> object:
+        calls.append(text)
+        return yaml.safe_load(text)
+
+    text = "a:\n  b: [1, {c: 2}]\n"  # below MIN_CHARS: never on disk
+    first = fragment_cache.load(text, parse)
+    first["a"]["b"][1]["c"] = "changed by the caller"  # values.py merges into what it gets
+    first["a"]["new"] = True
+    second = fragment_cache.load(text, parse)
+    assert second == {"a": {"b": [1, {"c": 2}]}} and calls == [text]
+    second["a"]["b"].append(3)
+    assert fragment_cache.load(text, parse) == {"a": {"b": [1, {"c": 2}]}} and calls == [text]
+    assert fragment_cache.load(text, yaml.safe_load) == {"a": {"b": [1, {"c": 2}]}}  # another parser: its own
+
+
+def test_a_text_holding_a_mutable_non_plain_value_is_parsed_each_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls: list[str] = []
+
+    def parse(text: str) -> object:
+        calls.append(text)
+        return yaml.safe_load(text)
+
+    text = "tags: !!set {a: null, b: null}\n"
+    fragment_cache.load(text, parse)["tags"].add("c")
+    assert fragment_cache.load(text, parse) == {"tags": {"a", "b"}} and len(calls) == 2
 
 
 def test_data_json_cannot_carry_is_never_cached(tmp_path, monkeypatch):
@@ -106,9 +141,11 @@ def test_a_corrupt_or_unwritable_fragment_cache_only_costs_parsing(tmp_path, mon
     fragment_cache.load(text, yaml.safe_load)
     [entry] = fragment_entries()
     entry.write_text("{not json")
+    fragment_cache.forget()
     assert fragment_cache.load(text, yaml.safe_load) == yaml.safe_load(text)
     assert json.loads(entry.read_text()) == yaml.safe_load(text)  # replaced by a good entry
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    fragment_cache.forget()
     assert fragment_cache.load(text, yaml.safe_load) == yaml.safe_load(text)
