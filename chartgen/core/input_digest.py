@@ -36,9 +36,14 @@ def tree_digest(root: Path, skip: frozenset[str] = frozenset(), index: StatIndex
     Raises Uncacheable.
     """
     h = hashlib.sha256()
+    top = os.path.abspath(root)  # the index's key of each file is top/rel (of a file root: top itself)
+    prefix = top if top.endswith("/") else top + "/"
     for rel, path, st in _walk(str(root), "", frozenset(), skip):
         h.update(f"{rel}\0{stat.S_IMODE(st.st_mode):o}\0".encode())
-        h.update(file_sha256(Path(path)) if index is None else _indexed_sha256(path, st, index))
+        if index is None:
+            h.update(file_sha256(Path(path)))
+        else:
+            h.update(_indexed_sha256(path, top if path == str(root) else prefix + rel, st, index))
     return h.hexdigest()
 
 
@@ -51,13 +56,14 @@ def paths_digest(paths: Iterable[str | Path], index: StatIndex | None = None) ->
     return h.hexdigest()
 
 
-def _indexed_sha256(path: str, st: os.stat_result, index: StatIndex) -> bytes:
+def _indexed_sha256(path: str, absolute: str, st: os.stat_result, index: StatIndex) -> bytes:
     """The file's sha256, from the index while its stat is the one remembered; else read, and remembered when the
-    file's stat after reading is the one before (a file written during the read is not)."""
+    file's stat after reading is the one before (a file written during the read is not). `absolute`: the path as
+    os.path.abspath spells it (the index's key)."""
     from chartgen.core.stat_index import identity, now_ns
 
     before = identity(st)
-    known = index.lookup(path, before)
+    known = index.lookup_absolute(absolute, before)
     if known is not None:
         return known
     taken = now_ns()
