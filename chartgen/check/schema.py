@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from chartgen.check.helpers import BUILTIN_GROUPS, api_group, at, is_object
+from chartgen.check.kube_versions import available_versions, parse_kube_version, schema_root  # noqa: F401
 from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
 from chartgen.core.k8snames import json_type
 
 LAYER = "schema"
-_SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
 
 # The strict schemas describe int-or-string and quantities as oneOf [string|null, integer|null]: `null` (an unset
 # optional field, which the API server accepts) matches both branches and fails oneOf. Plain type lists fix that.
@@ -37,36 +34,6 @@ _TYPE_FIXES = {
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString": ["string", "integer", "null"],
     "io.k8s.apimachinery.pkg.api.resource.Quantity": ["string", "number", "null"],
 }
-
-
-def parse_kube_version(text: str) -> tuple[int, int]:
-    """"1.31", "v1.31.2", "1.31.0-gke.1" -> (1, 31); ValueError otherwise."""
-    m = _VERSION.match(text.strip())
-    if not m:
-        raise ValueError(f"invalid Kubernetes version {text!r}: expected MAJOR.MINOR such as 1.31")
-    return int(m.group(1)), int(m.group(2))
-
-
-@lru_cache(maxsize=1)
-def schema_root() -> Path:
-    """The package data folder, found without importing kubernetes_validate (its import pulls in jsonschema)."""
-    spec = find_spec("kubernetes_validate")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the kubernetes-validate package is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
-
-
-@lru_cache(maxsize=1)
-def available_versions() -> dict[tuple[int, int], str]:
-    """(major, minor) -> name of its strict schema folder."""
-    out: dict[tuple[int, int], str] = {}
-    for entry in schema_root().iterdir():
-        m = _SCHEMA_DIR.match(entry.name)
-        if m and entry.is_dir():
-            key = (int(m.group(1)), int(m.group(2)))
-            if key not in out or entry.name > out[key]:
-                out[key] = entry.name
-    return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)

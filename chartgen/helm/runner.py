@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -85,6 +83,9 @@ class Helm:
 
     def run(self, *args: str, timeout: int = 300) -> HelmResult:
         cmd = (self.path, *args)
+        import subprocess
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="chartgen-helm-home-") as home:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=isolated_env(home))
         return HelmResult(proc.returncode == 0, proc.stdout, proc.stderr, cmd)
