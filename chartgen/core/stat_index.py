@@ -118,17 +118,18 @@ def _read(path: Path) -> dict[str, Entry | list[object]]:
 
 
 def _entry(row: object) -> Entry | None:
-    """One stored row, or None unless it is exactly [6 ints, 64 hex digits, int]."""
-    if not isinstance(row, list) or len(row) != 8:
+    """One stored row, or None unless it is exactly [6 ints, 64 hex digits, int] (checked one by one: every lookup
+    of a warm run checks a row)."""
+    if type(row) is not list or len(row) != 8:
         return None
-    *ident, digest, taken = row
-    if not all(type(n) is int for n in (*ident, taken)) or not isinstance(digest, str) or len(digest) != 64:
+    a, b, c, d, e, f, digest, taken = row
+    if type(a) is not int or type(b) is not int or type(c) is not int or type(d) is not int or type(e) is not int \
+            or type(f) is not int or type(taken) is not int or type(digest) is not str or len(digest) != 64:
         return None
     try:
         raw = bytes.fromhex(digest)
     except ValueError:
         return None
-    a, b, c, d, e, f = ident
     return (a, b, c, d, e, f), raw, taken
 
 

@@ -35,7 +35,7 @@ def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: Che
     """The cache key of one chart's result; None when an input cannot be digested (then it is never cached)."""
     if shared is None:
         return None
-    from chartgen.check.crd_source import env_paths
+    from chartgen.check.crd_env import env_paths
 
     config_path = configs.path(chart)
     config = configs.load(config_path)

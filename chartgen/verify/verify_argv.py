@@ -11,7 +11,6 @@ the CLI reads them before any work) and any chart that misses (tests/verify/test
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,10 @@ _FLAGS: dict[str, tuple[str, bool]] = {"--no-check": ("run_checks", False), "--s
 
 def parse_argv(argv: list[str]) -> Any:  # -> VerifyArgs | None
     """The VerifyArgs of a plain `chartgen verify` command line the cache may answer; None for anything else."""
+    from chartgen.check.crd_env import env_paths
     from chartgen.verify.command import VerifyArgs
 
-    if any(p.strip() for p in os.environ.get("CHARTGEN_CRDS", "").split(os.pathsep)):
+    if env_paths():  # the CLI reads them first (a bad CRD file is exit 2 before any work)
         return None
     paths: list[Path] = []
     kw: dict[str, Any] = {"envs": [], "api_versions": []}
