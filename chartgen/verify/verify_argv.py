@@ -29,37 +29,20 @@ _FLAGS: dict[str, tuple[str, bool]] = {"--no-check": ("run_checks", False), "--s
 def parse_argv(argv: list[str]) -> Any:  # -> VerifyArgs | None
     """The VerifyArgs of a plain `chartgen verify` command line the cache may answer; None for anything else."""
     from chartgen.check.crd_env import env_paths
+    from chartgen.core.plain_argv import read_plain
     from chartgen.verify.command import VerifyArgs
 
     if env_paths():  # the CLI reads them first (a bad CRD file is exit 2 before any work)
         return None
-    paths: list[Path] = []
     kw: dict[str, Any] = {"envs": [], "api_versions": []}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in _FLAGS:
-            name, value = _FLAGS[arg]
-            kw[name] = value
-        elif arg in _VALUED:
-            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
-                return None
-            name, repeat = _VALUED[arg]
-            if repeat:
-                kw[name].append(argv[i + 1])
-            else:
-                kw[name] = argv[i + 1]
-            i += 1
-        elif not arg.startswith("-"):
-            paths.append(Path(arg))
-        else:
-            return None
-        i += 1
+    paths = read_plain(argv, _VALUED, _FLAGS, kw)
+    if paths is None:
+        return None
     jobs = kw.get("jobs")
     if not paths or (jobs is not None and not (jobs.isascii() and jobs.isdigit())):
         return None
     kw.update(envs=tuple(kw["envs"]), api_versions=tuple(kw["api_versions"]), jobs=None if jobs is None else int(jobs))
-    return VerifyArgs(paths, **kw)
+    return VerifyArgs([Path(p) for p in paths], **kw)
 
 
 def main_fast(argv: list[str]) -> bool:
