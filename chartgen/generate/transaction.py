@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -103,8 +104,6 @@ def recover_interrupted(root: Path) -> str | None:
 
 def recover(root: Path) -> str | None:
     """Finish (COMMIT present) or discard (no COMMIT) an interrupted transaction. Returns what it did."""
-    import shutil  # here and below: only when a transaction runs (recover_interrupted starts every warm verify)
-
     staging = root / STAGING_DIR
     try:
         mode = staging.lstat().st_mode
@@ -142,8 +141,6 @@ def recover(root: Path) -> str | None:
 
 def apply(root: Path, change: Change) -> None:
     """Apply `change` to `root` all or nothing (see the module doc). Raises FileSystemError (exit 2) on failure."""
-    import shutil
-
     check_no_links(root, [rel for rel, _ in change.writes] + list(change.deletes) + [STAGING_DIR])
     staging = root / STAGING_DIR
     try:
@@ -223,8 +220,6 @@ def _keep_mode(target: Path, staged: Path) -> None:
 
 
 def _backup(target: Path, backup: Path) -> None:
-    import shutil
-
     try:
         os.link(target, backup)
     except OSError:
@@ -252,8 +247,6 @@ def _rollback(root: Path, staging: Path, done: list[tuple[str, str | None]], mad
     The journal goes first, so a kill during the rollback is never replayed forward over restored files (what is
     left is a part of the new files beside the old lock; a merging generate reads them as the same change).
     """
-    import shutil
-
     with contextlib.suppress(OSError):
         (staging / COMMIT).unlink()
     for rel, backup in reversed(done):
