@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from chartgen.core.blueprint_root import quick_choices
-from chartgen.core.errors import ChartgenError
+from chartgen.core.errors import ChartgenError, error_text
 from chartgen.generate.new_command import NEW_OPTIONS, NewOption
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ ApiVersionsOpt = typer.Option(None, "--api-versions", "-a", help="An API version
 
 
 def _fail(exc: ChartgenError) -> typer.Exit:
-    typer.echo("\n".join(f"error: {line}" for line in str(exc).splitlines()) or f"error: {exc}", err=True)
+    typer.echo(error_text(exc), err=True)
     return typer.Exit(exc.exit_code)
 
 

@@ -1,8 +1,9 @@
 """The `chartgen` console script. `chartgen --version` answers here, `chartgen --help` and `chartgen` alone print the
 help typer prints, stored (chartgen/help_text.py), and an ordinary `chartgen new ...` runs here
-(chartgen/generate/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py), without
-importing the CLI (typer is a fifth of a `chartgen new` process); everything else, `chartgen new --help` and
-mistyped `new` or `check` command lines included, goes to chartgen.cli."""
+(chartgen/generate/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py) and a
+`chartgen verify ...` that the cache answers (chartgen/verify/verify_argv.py), without importing the CLI (typer is a
+fifth of a `chartgen new` process); everything else, `chartgen new --help` and mistyped `new`, `check` or `verify`
+command lines included, goes to chartgen.cli."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ def main() -> None:
         from chartgen.check.check_argv import main_fast as check_fast
 
         if check_fast(sys.argv[2:]):  # a plain `chartgen check FILE...` runs without importing typer
+            return
+    if sys.argv[1:2] == ["verify"]:
+        from chartgen.verify.verify_argv import main_fast as verify_fast
+
+        if verify_fast(sys.argv[2:]):  # a warm `chartgen verify` answered from the cache without importing typer
             return
     import gc
 

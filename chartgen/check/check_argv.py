@@ -26,27 +26,12 @@ DEFAULTS: dict[str, Any] = {"kube_version": "1.31", "istio_version": "1.30", "fm
 
 def parse_argv(argv: list[str]) -> tuple[list[str], dict[str, Any]] | None:
     """(paths, run_check keywords) of a plain `chartgen check` command line; None for anything else."""
-    paths: list[str] = []
+    from chartgen.core.plain_argv import read_plain
+
     kw: dict[str, Any] = {k: list(v) if isinstance(v, list) else v for k, v in DEFAULTS.items()}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--allow-empty":
-            kw["allow_empty"] = True
-        elif arg in _VALUED:
-            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
-                return None
-            name, repeat = _VALUED[arg]
-            if repeat:
-                kw[name].append(argv[i + 1])
-            else:
-                kw[name] = argv[i + 1]
-            i += 1
-        elif arg == "-" or not arg.startswith("-"):
-            paths.append(arg)
-        else:
-            return None
-        i += 1
+    paths = read_plain(argv, _VALUED, {"--allow-empty": ("allow_empty", True)}, kw)
+    if paths is None:
+        return None
     return paths or ["-"], kw
 
 

@@ -68,16 +68,10 @@ def _checked_crd_paths(given: tuple[str, ...]) -> tuple[str, ...]:
 
 def check_kube_version(text: str) -> None:
     """A MAJOR.MINOR the bundled Kubernetes schemas cover (anything else would check against the wrong API)."""
-    from chartgen.check.kube_versions import available_versions, parse_kube_version
+    from chartgen.check.kube_versions import kube_version_problem
 
-    try:
-        version = parse_kube_version(text)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    known = sorted(available_versions())
-    if known and not known[0] <= version <= known[-1]:
-        raise UsageError(f"unsupported --kube-version {text}: use {known[0][0]}.{known[0][1]} to "
-                         f"{known[-1][0]}.{known[-1][1]}")
+    if problem := kube_version_problem(text):
+        raise UsageError(problem)
 
 
 def check_rule_ids(ids: Iterable[str], where: str) -> None:

@@ -18,15 +18,14 @@ A mistake in the file is exit 2 with one line: `FILE:LINE: FIELD: what is allowe
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from chartgen.check.config_file import CONFIG_NAME, find_config  # noqa: F401 (re-exported)
 from chartgen.check.model import ExternalObject, Severity
 
-CONFIG_NAME = ".chartgen-check.yaml"
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -65,18 +64,6 @@ class CheckConfig:
 
     def ignored(self, file: str | None, rule: str) -> bool:
         return file is not None and any(rule in i.rules and i.matches(file, self.base) for i in self.ignore)
-
-
-def find_config(inputs: Iterable[str]) -> Path | None:
-    """The nearest .chartgen-check.yaml at or above the first input (the working directory for stdin)."""
-    first = next((p for p in inputs if p != "-"), None)
-    start = Path(first).resolve() if first else Path.cwd()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        path = candidate / CONFIG_NAME
-        if path.is_file():
-            return path
-    return None
 
 
 def load_config(path: Path) -> CheckConfig:

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chartgen.check.crd_env import ENV_VAR, env_paths  # noqa: F401 (re-exported)
 from chartgen.check.loader import InputError
 
-ENV_VAR = "CHARTGEN_CRDS"
 CRD_SUFFIXES = (".yaml", ".yml", ".json")
 _CACHE_FORMAT = 2
 _PRESERVE = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
@@ -51,12 +51,6 @@ class Crd:
     @property
     def label(self) -> str:
         return f"CRD {self.name} from {self.source}"
-
-
-def env_paths(environ: dict[str, str] | None = None) -> tuple[str, ...]:
-    """The paths in CHARTGEN_CRDS (empty entries ignored)."""
-    value = (os.environ if environ is None else environ).get(ENV_VAR, "")
-    return tuple(p for p in value.split(os.pathsep) if p.strip())
 
 
 def missing_paths(paths: Iterable[str]) -> list[str]:

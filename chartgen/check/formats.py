@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _quote  # the C function json.dumps uses (ensure_ascii=False)
 from pathlib import Path, PurePath
 from typing import IO, Any, Protocol
-from urllib.parse import quote
-from xml.etree import ElementTree as ET
 
 from chartgen.check.model import Finding, Severity
 
@@ -259,6 +257,8 @@ def _details(f: Finding) -> str:
 @output_format("junit")
 def render_junit(report: Report) -> str:
     """A testsuite per Case.suite, a testcase per Case, a failure per finding at or above the failing severity."""
+    from xml.etree import ElementTree as ET
+
     suites: dict[str, list[Case]] = {}
     for case in report.cases:
         suites.setdefault(case.suite, []).append(case)
@@ -320,6 +320,8 @@ def render_github(report: Report) -> str:
 
 
 def _artifact_uri(file: str) -> str:
+    from urllib.parse import quote
+
     path = PurePath(file)
     if path.is_absolute():
         return Path(file).as_uri()

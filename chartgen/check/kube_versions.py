@@ -1,6 +1,6 @@
-"""The Kubernetes versions the bundled schemas cover (kubernetes-validate's package data), without importing the
-schema layer: `chartgen verify --kube-version` is checked before the first helm process starts, and the rule modules
-are imported beside helm (chartgen.check.schema re-exports these)."""
+"""The Kubernetes versions chartgen checks against: the bundled strict schema sets (kubernetes-validate's package
+data) and the --kube-version values that name one. Apart from the schemas (chartgen.check.schema), so that a command
+line is checked without loading them (a warm `chartgen verify`, chartgen.verify.command)."""
 
 from __future__ import annotations
 
@@ -41,3 +41,16 @@ def available_versions() -> dict[tuple[int, int], str]:
             if key not in out or entry.name > out[key]:
                 out[key] = entry.name
     return dict(sorted(out.items()))
+
+
+def kube_version_problem(text: str) -> str | None:
+    """Why --kube-version `text` is refused (not MAJOR.MINOR[.PATCH], or outside the bundled schemas); None if
+    it is fine."""
+    try:
+        version = parse_kube_version(text)
+    except ValueError as err:
+        return str(err)
+    known = sorted(available_versions())
+    if known and not known[0] <= version <= known[-1]:
+        return f"unsupported --kube-version {text}: use {known[0][0]}.{known[0][1]} to {known[-1][0]}.{known[-1][1]}"
+    return None

@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +120,8 @@ class Cache:
     def put(self, k: str, value: Mapping[str, Any]) -> None:
         if not self.enabled:
             return
+        import tempfile
+
         path = self._path(k)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

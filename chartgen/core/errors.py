@@ -20,6 +20,11 @@ class ChartgenError(Exception):
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
+def error_text(exc: ChartgenError) -> str:
+    """What a command prints on stderr for exc: each line after "error: " (the CLI's and the typer-free paths')."""
+    return "\n".join(f"error: {line}" for line in str(exc).splitlines()) or f"error: {exc}"
+
+
 class SpecError(ChartgenError):
     """An invalid chartgen.yaml."""
 

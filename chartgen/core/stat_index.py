@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -37,6 +36,7 @@ _FORMAT = 1
 
 # [size, mtime_ns, ctime_ns, inode, device, mode]
 Identity = tuple[int, int, int, int, int, int]
+Entry = tuple[Identity, bytes, int]
 
 
 def identity(st: os.stat_result) -> Identity:
@@ -48,14 +48,20 @@ class StatIndex:
 
     def __init__(self, path: Path | None = None):
         self.path = path
-        self._entries: dict[str, tuple[Identity, bytes, int]] | None = None
+        # a row read from the file stays as stored (a list) until it is looked up: a warm run reads every row once
+        self._entries: dict[str, Entry | list[object]] | None = None
         self._dirty = False
         self._lock = threading.Lock()
 
     def lookup(self, path: str | Path, ident: Identity) -> bytes | None:
         """The remembered sha256 of the file at `path` with this identity, if it is safe to trust."""
+        return self.lookup_absolute(os.path.abspath(path), ident)
+
+    def lookup_absolute(self, path: str, ident: Identity) -> bytes | None:
+        """lookup() of a path that is already absolute and normal (as os.path.abspath returns it)."""
         with self._lock:
-            entry = self._load().get(os.path.abspath(path))
+            row = self._load().get(path)
+        entry = row if row is None or isinstance(row, tuple) else _entry(row)
         if entry is None:
             return None
         known, digest, taken = entry
@@ -74,9 +80,13 @@ class StatIndex:
         if self.path is None or not self._dirty:
             return
         with self._lock:
-            entries = sorted(self._load().items(), key=lambda kv: kv[1][2], reverse=True)[:MAX_ENTRIES]
+            valid = ((p, row if isinstance(row, tuple) else _entry(row)) for p, row in self._load().items())
+            entries = sorted(((p, e) for p, e in valid if e is not None), key=lambda kv: kv[1][2],
+                             reverse=True)[:MAX_ENTRIES]
             data = {"format": _FORMAT, "entries": {p: [*i, d.hex(), t] for p, (i, d, t) in entries}}
             self._dirty = False
+        import tempfile
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
@@ -90,39 +100,36 @@ class StatIndex:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
 
-    def _load(self) -> dict[str, tuple[Identity, bytes, int]]:
+    def _load(self) -> dict[str, Entry | list[object]]:
         if self._entries is None:
             self._entries = _read(self.path) if self.path is not None else {}
         return self._entries
 
 
-def _read(path: Path) -> dict[str, tuple[Identity, bytes, int]]:
+def _read(path: Path) -> dict[str, Entry | list[object]]:
+    """The stored rows, each checked (`_entry`) only when it is used."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
         return {}
-    out: dict[str, tuple[Identity, bytes, int]] = {}
-    for p, row in data["entries"].items():
-        entry = _entry(row)
-        if entry is not None:
-            out[p] = entry
-    return out
+    return data["entries"]
 
 
-def _entry(row: object) -> tuple[Identity, bytes, int] | None:
-    """One stored row, or None unless it is exactly [6 ints, 64 hex digits, int]."""
-    if not isinstance(row, list) or len(row) != 8:
+def _entry(row: object) -> Entry | None:
+    """One stored row, or None unless it is exactly [6 ints, 64 hex digits, int] (checked one by one: every lookup
+    of a warm run checks a row)."""
+    if type(row) is not list or len(row) != 8:
         return None
-    *ident, digest, taken = row
-    if not all(type(n) is int for n in (*ident, taken)) or not isinstance(digest, str) or len(digest) != 64:
+    a, b, c, d, e, f, digest, taken = row
+    if type(a) is not int or type(b) is not int or type(c) is not int or type(d) is not int or type(e) is not int \
+            or type(f) is not int or type(taken) is not int or type(digest) is not str or len(digest) != 64:
         return None
     try:
         raw = bytes.fromhex(digest)
     except ValueError:
         return None
-    a, b, c, d, e, f = ident
     return (a, b, c, d, e, f), raw, taken
 
 

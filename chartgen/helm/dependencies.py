@@ -25,30 +25,8 @@ from typing import Any
 
 import yaml
 
+from chartgen.helm.dependency_source import Source
 from chartgen.helm.runner import Helm
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where one dependency of a chart came from in this run."""
-
-    chart: str  # the depending chart's folder
-    name: str
-    version: str
-    found: str  # the entry of charts/ helm reads (e.g. charts/webapp-0.1.0.tgz)
-    built_from: str = ""  # the repository it was built from in this run; "" when it was in charts/ already
-
-    def describe(self) -> str:
-        how = f"built from {self.built_from} into {self.found}" if self.built_from else f"from {self.found}"
-        return f"{self.name} {self.version} {how}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"chart": self.chart, "name": self.name, "version": self.version, "found": self.found,
-                "builtFrom": self.built_from}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Source:
-        return cls(d["chart"], d["name"], d["version"], d["found"], d.get("builtFrom", ""))
 
 
 @dataclass(frozen=True)

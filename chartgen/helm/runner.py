@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -85,6 +82,9 @@ class Helm:
 
     def run(self, *args: str, timeout: int = 300) -> HelmResult:
         cmd = (self.path, *args)
+        import subprocess
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="chartgen-helm-home-") as home:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=isolated_env(home))
         return HelmResult(proc.returncode == 0, proc.stdout, proc.stderr, cmd)
@@ -119,11 +119,17 @@ def _executable(path: str | os.PathLike[str]) -> bool:
     return p.is_file() and os.access(p, os.X_OK)
 
 
+def _which(name: str) -> str | None:
+    import shutil  # only when helm is looked up on PATH (shutil pulls in the compression modules)
+
+    return shutil.which(name)
+
+
 def find_helm(explicit: str | None = None) -> Helm:
     """--helm, then $CHARTGEN_HELM, then chartgen's installed copy, then helm on PATH."""
     for source, candidate in (("--helm", explicit), ("CHARTGEN_HELM", os.environ.get("CHARTGEN_HELM"))):
         if candidate:
-            resolved = candidate if _executable(candidate) else shutil.which(candidate)
+            resolved = candidate if _executable(candidate) else _which(candidate)
             if not resolved:
                 raise HelmNotFound(candidate, source, "is not an executable helm binary")
             return Helm(str(resolved))
@@ -135,7 +141,7 @@ def find_helm(explicit: str | None = None) -> Helm:
                                                  f"since it was installed); run `chartgen helm install --force "
                                                  f"{version}`")
             return Helm(str(p))
-    on_path = shutil.which("helm")
+    on_path = _which("helm")
     if on_path:
         return Helm(on_path)
     raise HelmNotFound(

@@ -20,128 +20,42 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chartgen.check.model import Finding, ResourceRef, Severity
-from chartgen.core.cache import Cache, chartgen_fingerprint, key
+from chartgen.core.cache import Cache
 from chartgen.core.errors import ChartgenError
-from chartgen.core.input_digest import Uncacheable, paths_digest, tree_digest
-from chartgen.core.stat_index import StatIndex
 from chartgen.helm.chart_apis import tested_api_versions  # noqa: F401 (re-exported)
-from chartgen.helm.dependencies import Prepared, Source, prepare
-from chartgen.helm.runner import Helm, HelmResult, user_helm_env
+from chartgen.helm.dependencies import Prepared, prepare
+from chartgen.helm.runner import Helm, HelmResult
 from chartgen.verify import snapshot
-from chartgen.verify.chart_check import ChartCheck, CheckConfigs, chart_check
+from chartgen.verify.chart_cache import cached_result, chart_key, key_after, lookup, run_key  # noqa: F401 (re-exported)
+from chartgen.verify.chart_check import ChartCheck, chart_check
+from chartgen.verify.results import (  # noqa: F401 (re-exported: the results, options and step ids of a verify run)
+    DEPENDENCY,
+    DRIFT,
+    LINT,
+    MATRIX,
+    POLICY,
+    SNAPSHOT_CHANGED,
+    SNAPSHOT_MISSING,
+    SNAPSHOT_OBSOLETE,
+    TEMPLATE,
+    ChartResult,
+    EnvResult,
+    Helms,
+    Progress,
+    VerifyOptions,
+    finding_from_dict,
+)
 from chartgen.verify.target import ChartTarget, EnvTarget  # noqa: F401 (re-exported: the chart and its environments)
 
 if TYPE_CHECKING:
     from chartgen.generate.filetree import FileTree
     from chartgen.spec.loader import Spec
     from chartgen.verify.target import TemplateCall
-
-# Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
-DRIFT = "VERIFY-DRIFT"
-LINT = "HELM-LINT"
-TEMPLATE = "HELM-TEMPLATE"
-MATRIX = "HELM-MATRIX"
-SNAPSHOT_CHANGED = "SNAPSHOT-CHANGED"
-SNAPSHOT_MISSING = "SNAPSHOT-MISSING"
-SNAPSHOT_OBSOLETE = "SNAPSHOT-OBSOLETE"
-POLICY = "POLICY"
-DEPENDENCY = "VERIFY-DEPENDENCY"
-
-
-@dataclass(frozen=True)
-class VerifyOptions:
-    envs: tuple[str, ...] = ()  # only these environments (empty: all)
-    kube_version: str | None = None
-    release: str | None = None  # default: the chart name
-    namespace: str | None = None  # default: the environment's
-    run_checks: bool = True
-    policy: str | None = None  # "checkov"
-    snapshots: bool = False  # enforce snapshots for every chart (else: charts with tests/__snapshots__)
-    crds: tuple[str, ...] = ()  # --crds (CHARTGEN_CRDS and each chart's crds/ are added per chart)
-    api_versions: tuple[str, ...] = ()  # --api-versions (added to the ones each chart's templates test for)
-    config: str | None = None  # --config: the check configuration of every chart (else each chart's nearest)
-
-    def fingerprint(self) -> dict[str, Any]:
-        """The options as given (the files they name are digested per chart, see chart_key)."""
-        return {"envs": list(self.envs), "kube": self.kube_version, "release": self.release,
-                "namespace": self.namespace, "checks": self.run_checks, "policy": self.policy,
-                "snapshots": self.snapshots, "crds": list(self.crds), "config": self.config,
-                "apiVersions": list(self.api_versions)}
-
-
-# --- results -------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class EnvResult:
-    chart: str
-    env: str
-    namespace: str
-    lint_ok: bool = False
-    template_ok: bool = False
-    lint_messages: list[str] = field(default_factory=list)
-    template_messages: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    policy: dict[str, Any] | None = None  # {"passed": n, "failed": [...], "waived": [...]} when --policy ran
-    snapshot_diff: str = ""
-    seconds: float = 0.0
-    manifests: str = ""  # the rendering (not cached)
-
-    def failing(self, fail_on: Severity = Severity.ERROR) -> list[Finding]:
-        return [f for f in self.findings if f.severity >= fail_on]
-
-    def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
-        return self.lint_ok and self.template_ok and not self.failing(fail_on)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"chart": self.chart, "env": self.env, "namespace": self.namespace, "lint_ok": self.lint_ok,
-                "template_ok": self.template_ok, "lint_messages": self.lint_messages,
-                "template_messages": self.template_messages, "findings": [f.to_dict() for f in self.findings],
-                "policy": self.policy, "snapshot_diff": self.snapshot_diff, "seconds": self.seconds}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> EnvResult:
-        return cls(d["chart"], d["env"], d["namespace"], d["lint_ok"], d["template_ok"], list(d["lint_messages"]),
-                   list(d["template_messages"]), [finding_from_dict(f) for f in d["findings"]], d["policy"],
-                   d["snapshot_diff"], d["seconds"])
-
-
-@dataclass
-class ChartResult:
-    chart: str
-    findings: list[Finding] = field(default_factory=list)  # chart-level: drift, obsolete snapshots
-    envs: list[EnvResult] = field(default_factory=list)
-    cached: bool = False
-    api_versions: list[str] = field(default_factory=list)  # what helm template rendered with
-    # where each subchart came from (chartgen.helm.dependencies)
-    dependencies: list[Source] = field(default_factory=list)
-
-    def ok(self, fail_on: Severity = Severity.ERROR) -> bool:
-        return not any(f.severity >= fail_on for f in self.findings) and all(e.ok(fail_on) for e in self.envs)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"chart": self.chart, "findings": [f.to_dict() for f in self.findings],
-                "envs": [e.to_dict() for e in self.envs], "apiVersions": self.api_versions,
-                "dependencies": [d.to_dict() for d in self.dependencies]}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ChartResult:
-        return cls(d["chart"], [finding_from_dict(f) for f in d["findings"]],
-                   [EnvResult.from_dict(e) for e in d["envs"]], cached=True,
-                   api_versions=list(d.get("apiVersions", [])),
-                   dependencies=[Source.from_dict(x) for x in d.get("dependencies", [])])
-
-
-def finding_from_dict(d: Mapping[str, Any]) -> Finding:
-    r = d.get("resource")
-    return Finding(d["rule"], Severity.parse(d["severity"]), d["message"],
-                   None if r is None else ResourceRef(r["kind"], r["name"], r.get("namespace")),
-                   d.get("file"), d.get("docIndex"), d.get("hint", ""), d.get("field"), d.get("line"))
 
 
 def _step(rule: str, severity: Severity, message: str, file: str | None, hint: str,
@@ -347,72 +261,6 @@ def selected_envs(target: ChartTarget, opts: VerifyOptions) -> list[EnvTarget]:
 # --- many charts -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Helms:
-    primary: Helm
-    matrix: Helm | None = None  # helm 3, with --helm-matrix
-
-    def fingerprint(self) -> str:
-        """The version and sha256 of each binary; raises Uncacheable when one cannot be read."""
-        return " ".join(f"{h.version}:{h.sha256}" for h in (self.primary, self.matrix) if h is not None)
-
-
-class Progress:
-    """Receives one call per finished chart; the CLI shows a bar on a terminal and plain lines in CI."""
-
-    def start(self, total: int) -> None: ...
-    def done(self, result: ChartResult, ok: bool) -> None: ...
-    def stop(self) -> None: ...
-
-
-def run_key(helms: Helms, opts: VerifyOptions, index: StatIndex | None = None) -> str | None:
-    """The inputs every chart of a run shares (see chartgen.core.cache); None when one cannot be digested."""
-    from chartgen.verify.policy import checkov_fingerprint, find_checkov
-
-    try:
-        return key(helms.fingerprint(), chartgen_fingerprint(index), opts.fingerprint(), user_helm_env(),
-                   checkov_fingerprint(find_checkov()) if opts.policy else "")
-    except Uncacheable:
-        return None
-
-
-def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs,
-              index: StatIndex | None = None) -> str | None:
-    """The cache key of one chart's result; None when an input cannot be digested (then it is never cached)."""
-    if shared is None:
-        return None
-    from chartgen.check.crd_source import env_paths
-
-    config_path = configs.path(chart)
-    config = configs.load(config_path)
-    try:
-        return key(shared, str(chart), str(chart.resolve()), tree_digest(chart, index=index),
-                   paths_digest([config_path] if config_path else [], index),
-                   paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()], index))
-    except Uncacheable:
-        return None
-
-
-def _key_after(chart: Path, shared: str | None, opts: VerifyOptions, configs: CheckConfigs,
-               index: StatIndex | None) -> str | None:
-    try:
-        return chart_key(chart, shared, opts, configs, index)
-    except ChartgenError:  # a configuration file that broke during the run: verified, not stored
-        return None
-
-
-def cached_result(cache: Cache, k: str | None, chart: Path) -> ChartResult | None:
-    """The stored result of this chart under this key; a missing, damaged or foreign entry is a miss."""
-    entry = cache.get_entry(k) if k is not None else None
-    if entry is None:
-        return None
-    try:
-        result = ChartResult.from_dict(entry)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    return result if result.chart == str(chart) and all(e.chart == str(chart) for e in result.envs) else None
-
-
 def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int = 2, cache: Cache | None = None,
         progress: Progress | None = None) -> list[ChartResult]:
     """Verify charts (cached results reused); results in the order of `charts`.
@@ -423,28 +271,15 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     progress = progress or Progress()
     if opts.policy is not None:
         _require_policy(opts.policy)
-    from chartgen.generate.transaction import recover_interrupted
-
-    for c in charts:
-        recover_interrupted(c)  # before the cache key reads the chart
-    configs = CheckConfigs(opts.config, opts.run_checks)
-    index = cache.stat_index
-    shared = run_key(helms, opts, index) if cache.enabled else None
-    keys = {c: chart_key(c, shared, opts, configs, index) for c in charts}
-    results: dict[Path, ChartResult] = {}
-    todo: list[ChartTarget] = []
-    for c in charts:
-        hit = cached_result(cache, keys[c], c)
-        if hit is not None:
-            results[c] = hit
-        else:
-            todo.append(ChartTarget.load(c, opts.kube_version, keep_spec=True))  # for its drift check
+    found = lookup(charts, helms, opts, cache)
+    configs, index, keys, results = found.configs, cache.stat_index, found.keys, dict(found.hits)
+    todo = [ChartTarget.load(c, opts.kube_version, keep_spec=True) for c in charts if c not in results]
     prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
     for t in todo:
         if prepared[t.path].missing:
             keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
         elif any(s.built_from for s in prepared[t.path].sources):
-            keys[t.path] = chart_key(t.path, shared, opts, configs, index)  # the verdict is on the built archives
+            keys[t.path] = chart_key(t.path, found.shared, opts, configs, index)  # the verdict is on the built archives
     checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
               for t in todo if opts.run_checks}
     progress.start(len(charts))
@@ -459,7 +294,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
         for e in result.envs:
             e.manifests = ""  # keep memory flat; renderings are not cached
         k = keys[target.path]
-        if k is not None and k == _key_after(target.path, shared_after, opts, configs, index):
+        if k is not None and k == key_after(target.path, shared_after, opts, configs, index):
             cache.put_entry(k, _as_found(result).to_dict())
         results[target.path] = result
     cache.save_index()

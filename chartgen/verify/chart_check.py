@@ -11,10 +11,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chartgen.check.config import CheckConfig
-from chartgen.check.model import CheckOptions, Finding
 from chartgen.core.errors import ChartgenError
+
+if TYPE_CHECKING:
+    from chartgen.check.config import CheckConfig
+    from chartgen.check.model import CheckOptions, Finding
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class CheckConfigs:
         self._loaded: dict[Path, CheckConfig | None] = {}
 
     def path(self, chart: Path) -> Path | None:
-        from chartgen.check.config import find_config
+        from chartgen.check.config_file import find_config
 
         if not self.run_checks:
             return None

@@ -51,12 +51,10 @@ def _severity(text: str):  # -> Severity
 
 def _kube_version(text: str) -> None:
     """The same rule, and the same message, as `chartgen check --kube-version`."""
-    from chartgen.check.command import UsageError, check_kube_version
+    from chartgen.check.kube_versions import kube_version_problem
 
-    try:
-        check_kube_version(text)
-    except UsageError as err:
-        raise ChartgenError("chartgen verify", "--kube-version", str(err)) from None
+    if problem := kube_version_problem(text):
+        raise ChartgenError("chartgen verify", "--kube-version", problem)
 
 
 @dataclass(frozen=True)
@@ -68,12 +66,13 @@ class Selection:
 
 def select_charts(paths: Sequence[Path], changed_since: str | None = None, shard: str | None = None) -> Selection:
     """Discovery, then --changed-since, then --shard (so shards split the changed charts)."""
-    from chartgen.verify.changes import changed_charts
     from chartgen.verify.discovery import Shard, discover_charts
 
     discovered = charts = discover_charts(paths)
     nothing = ""
     if changed_since:
+        from chartgen.verify.changes import changed_charts
+
         changed = changed_charts(charts, changed_since, paths)
         charts, nothing = changed.charts, changed.nothing()
     if shard:
@@ -116,7 +115,7 @@ def known_version(helm):  # (Helm) -> Helm
 def find_helms(explicit: str | None, matrix: bool):  # -> Helms
     from chartgen.helm import install as helm_install
     from chartgen.helm.runner import Helm, find_helm
-    from chartgen.verify.chart import Helms
+    from chartgen.verify.results import Helms
 
     primary = known_version(find_helm(explicit))
     if not matrix:
@@ -129,12 +128,20 @@ def find_helms(explicit: str | None, matrix: bool):  # -> Helms
     raise ChartgenError("--helm-matrix", None, f"no helm {want} installed; run `chartgen helm install`")
 
 
-def run_verify(args: VerifyArgs, out: IO[str]) -> int:
+@dataclass(frozen=True)
+class Plan:
+    """A verify command line, checked: what to verify, with which helm and options, and the report's threshold."""
+
+    fail_on: Any  # Severity
+    selection: Selection
+    helms: Any  # Helms
+    opts: Any  # VerifyOptions
+
+
+def plan(args: VerifyArgs) -> Plan:
+    """Refuse a bad option (exit 2, before any work), select the charts, find helm."""
     from chartgen.check.formats import FORMATS
-    from chartgen.core.cache import Cache
-    from chartgen.verify import progress
-    from chartgen.verify import report as verify_report
-    from chartgen.verify.chart import VerifyOptions, run
+    from chartgen.verify.results import VerifyOptions
 
     if args.fmt not in FORMATS:
         raise ChartgenError("chartgen verify", "--format", f"{args.fmt!r} is not allowed; allowed: "
@@ -153,21 +160,59 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
     helms = find_helms(args.helm, args.helm_matrix)
     opts = VerifyOptions(args.envs, args.kube_version, args.release, args.namespace, args.run_checks, args.policy,
                          args.snapshots, args.crds, api_versions, args.config)
-    results = run(selection.charts, helms, opts, jobs=args.jobs or os.cpu_count() or 1,
+    return Plan(fail_on, selection, helms, opts)
+
+
+def run_verify(args: VerifyArgs, out: IO[str]) -> int:
+    from chartgen.core.cache import Cache
+    from chartgen.verify import progress
+    from chartgen.verify.chart import run
+
+    p = plan(args)
+    results = run(p.selection.charts, p.helms, p.opts, jobs=args.jobs or os.cpu_count() or 1,
                   cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
     if args.changed_since:  # as chart-testing: a changed chart must raise its version
         from chartgen.verify.version_bump import version_findings
 
-        for chart, found in version_findings(selection.charts, args.changed_since).items():
+        for chart, found in version_findings(p.selection.charts, args.changed_since).items():
             for r in results:
                 if r.chart == str(chart):
                     r.findings += found
     if args.upgrade_from:
         from chartgen.verify.upgrade_run import add_upgrade_findings
 
-        add_upgrade_findings(results, args.upgrade_from, helms.primary, opts)
-    nothing = selection.nothing or _missing_environments(args.envs, results, selection)
-    ok = verify_report.write(args.fmt, results, helms, out, fail_on, nothing=nothing)
+        add_upgrade_findings(results, args.upgrade_from, p.helms.primary, p.opts)
+    return _report(args, p, results, out)
+
+
+# What run_verify_cached leaves to run_verify: work beyond the cached results (a policy scan, the version and upgrade
+# checks, the helm 3 matrix), no cache, and --changed-since/--shard (their selection needs git and a report note).
+_BEYOND_CACHE = ("policy", "changed_since", "upgrade_from", "shard")
+
+
+def run_verify_cached(args: VerifyArgs, out: IO[str]) -> int | None:
+    """run_verify when the verify cache holds the result of every selected chart: the same checks of the command
+    line, the same interrupted-write recovery and keys (chartgen.verify.chart_cache), the same report and exit code,
+    without importing helm's helpers or the checks. None when a chart misses or the command line asks for more than
+    the cache holds (then nothing was written to `out` and nothing stored; run_verify does the run)."""
+    from chartgen.core.cache import Cache
+    from chartgen.verify import progress
+    from chartgen.verify.chart_cache import cached_run
+
+    if not args.use_cache or args.helm_matrix or any(getattr(args, name) for name in _BEYOND_CACHE):
+        return None
+    p = plan(args)
+    if not p.selection.charts:
+        return None
+    results = cached_run(p.selection.charts, p.helms, p.opts, Cache(), progress.for_stream())
+    return None if results is None else _report(args, p, results, out)
+
+
+def _report(args: VerifyArgs, p: Plan, results: list[Any], out: IO[str]) -> int:
+    from chartgen.verify import report as verify_report
+
+    nothing = p.selection.nothing or _missing_environments(args.envs, results, p.selection)
+    ok = verify_report.write(args.fmt, results, p.helms, out, p.fail_on, nothing=nothing)
     return 0 if ok else 1
 
 

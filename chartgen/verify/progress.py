@@ -6,7 +6,7 @@ import os
 import sys
 from typing import IO, Any
 
-from chartgen.verify.chart import ChartResult, Progress
+from chartgen.verify.results import ChartResult, Progress
 
 
 class PlainProgress(Progress):

@@ -8,7 +8,7 @@ from typing import Any
 from chartgen.check import formats as reporting
 from chartgen.check.formats import Case, Line, Report, Section, StepRule, Summary, line
 from chartgen.check.model import Finding, Severity
-from chartgen.verify.chart import (
+from chartgen.verify.results import (
     DEPENDENCY,
     DRIFT,
     LINT,

