@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chartgen.core.ast_lock import AST_LOCK
+
 _CEL_MACROS = {"has", "all", "exists", "exists_one", "map", "filter"}
 
 
@@ -102,6 +104,11 @@ def _install_cached_cel_parser() -> None:
 @functools.cache
 def compile_cel(rule_text: str) -> tuple[Any, str | None]:
     """(program, None) or (None, reason the rule cannot be evaluated by celpy)."""
+    with AST_LOCK:  # lark builds AST objects while it reads its grammar (chartgen/core/ast_lock.py)
+        return _compile_cel(rule_text)
+
+
+def _compile_cel(rule_text: str) -> tuple[Any, str | None]:
     import celpy
 
     _install_cached_cel_parser()

@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from chartgen.core.ast_lock import AST_LOCK
 from chartgen.core.errors import ChartgenError
 from chartgen.core.record import Record, record
 from chartgen.core.user_cache import user_cache
@@ -135,14 +136,16 @@ class Engine:
     def _truthy(self, expression: str, spec: Spec) -> bool:
         compiled = self._expressions.get(expression)
         if compiled is None:
-            compiled = self._expressions[expression] = self.jinja.compile_expression(expression)
+            with AST_LOCK:
+                compiled = self._expressions[expression] = self.jinja.compile_expression(expression)
         return bool(compiled(**self._base_ctx(spec)))
 
     def _template(self, path: Path) -> jinja2.Template:
         name = self._names.get(path)
         if name is None:
             name = self._names[path] = path.relative_to(self.library.root).as_posix()
-        return self.jinja.get_template(name)
+        with AST_LOCK:  # compiling a template builds AST objects (chartgen/core/ast_lock.py)
+            return self.jinja.get_template(name)
 
     def _base_ctx(self, spec: Spec) -> dict[str, Any]:
         return {"spec": spec, "chart": spec.name, "blueprint": spec.blueprint,
