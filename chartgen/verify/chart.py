@@ -20,9 +20,10 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.core.cache import Cache, chartgen_fingerprint, key
@@ -35,6 +36,9 @@ from chartgen.helm.runner import Helm, HelmResult, user_helm_env
 from chartgen.verify import snapshot
 from chartgen.verify.chart_check import ChartCheck, CheckConfigs, chart_check
 from chartgen.verify.target import ChartTarget, EnvTarget  # noqa: F401 (re-exported: the chart and its environments)
+
+if TYPE_CHECKING:
+    from chartgen.verify.policy import CheckovScan
 
 # Step rule ids (the check rules have CG-* ids): one per verify step that can fail.
 DRIFT = "VERIFY-DRIFT"
@@ -393,21 +397,22 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
             results[c] = hit
         else:
             todo.append(ChartTarget.load(c, opts.kube_version))
-    prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
-    for t in todo:
-        if prepared[t.path].missing:
-            keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
-        elif any(s.built_from for s in prepared[t.path].sources):
-            keys[t.path] = chart_key(t.path, shared, opts, configs, index)  # the verdict is on the built archives
-    checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
-              for t in todo if opts.run_checks}
-    progress.start(len(charts))
-    for c in charts:
-        if c in results:
-            progress.done(results[c], results[c].ok())
-    fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
-    if opts.policy is not None:
-        _scan_policy(fresh, opts.policy)
+    with _policy_scan(opts.policy if todo else None) as policy:  # checkov imports while helm runs
+        prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
+        for t in todo:
+            if prepared[t.path].missing:
+                keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
+            elif any(s.built_from for s in prepared[t.path].sources):
+                keys[t.path] = chart_key(t.path, shared, opts, configs, index)  # the verdict is on the built archives
+        checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
+                  for t in todo if opts.run_checks}
+        progress.start(len(charts))
+        for c in charts:
+            if c in results:
+                progress.done(results[c], results[c].ok())
+        fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
+        if policy is not None:
+            _scan_policy(fresh, policy)
     shared_after = run_key(helms, opts, index) if cache.enabled else None
     for target, result in zip(todo, fresh, strict=True):
         for e in result.envs:
@@ -462,14 +467,22 @@ def _chart_level(target: ChartTarget, opts: VerifyOptions) -> list[Finding]:
     return found + obsolete_findings(target, opts)
 
 
-def _scan_policy(results: list[ChartResult], policy: str) -> None:
-    """All renderings in ONE checkov process; failed checks become findings."""
-    from chartgen.verify.policy import scan
+def _policy_scan(policy: str | None) -> AbstractContextManager[CheckovScan | None]:
+    """The run's checkov process, started before the helm work (chartgen.verify.policy.CheckovScan); None when no
+    policy scanner is asked for or nothing is to be verified."""
+    if policy is None:
+        return nullcontext()
+    from chartgen.verify.policy import CheckovScan
 
+    return CheckovScan()
+
+
+def _scan_policy(results: list[ChartResult], policy: CheckovScan) -> None:
+    """All renderings in ONE checkov process; failed checks become findings."""
     envs = {f"{e.chart}[{e.env}]": e for r in results for e in r.envs if e.template_ok}
     if not envs:
         return
-    reports = scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
+    reports = policy.scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
     for label, e in envs.items():
         rep = reports[label]
         e.policy = {"passed": rep.passed,
