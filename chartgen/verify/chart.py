@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from chartgen.generate.filetree import FileTree
     from chartgen.spec.loader import Spec
     from chartgen.verify.target import TemplateCall
+    from chartgen.verify.policy import CheckovScan
 
 
 def _step(rule: str, severity: Severity, message: str, file: str | None, hint: str,
@@ -274,21 +276,22 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     found = lookup(charts, helms, opts, cache)
     configs, index, keys, results = found.configs, cache.stat_index, found.keys, dict(found.hits)
     todo = [ChartTarget.load(c, opts.kube_version, keep_spec=True) for c in charts if c not in results]
-    prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
-    for t in todo:
-        if prepared[t.path].missing:
-            keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
-        elif any(s.built_from for s in prepared[t.path].sources):
-            keys[t.path] = chart_key(t.path, found.shared, opts, configs, index)  # the verdict is on the built archives
-    checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
-              for t in todo if opts.run_checks}
-    progress.start(len(charts))
-    for c in charts:
-        if c in results:
-            progress.done(results[c], results[c].ok())
-    fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
-    if opts.policy is not None:
-        _scan_policy(fresh, opts.policy)
+    with _policy_scan(opts.policy if todo else None) as policy:  # checkov imports while helm runs
+        prepared = {t.path: prepare(t.path, helms.primary) for t in todo}  # before helm (and the key) reads charts/
+        for t in todo:
+            if prepared[t.path].missing:
+                keys[t.path] = None  # a dependency out of reach now may be reachable later: never stored
+            elif any(s.built_from for s in prepared[t.path].sources):
+                keys[t.path] = chart_key(t.path, found.shared, opts, configs, index)  # the verdict: the built archives
+        checks = {t.path: chart_check(t.path, t.kube_version, opts.crds, configs.load(configs.path(t.path)))
+                  for t in todo if opts.run_checks}
+        progress.start(len(charts))
+        for c in charts:
+            if c in results:
+                progress.done(results[c], results[c].ok())
+        fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
+        if policy is not None:
+            _scan_policy(fresh, policy)
     shared_after = run_key(helms, opts, index) if cache.enabled else None
     for target, result in zip(todo, fresh, strict=True):
         for e in result.envs:
@@ -340,14 +343,22 @@ def dependency_findings(prepared: Prepared) -> list[Finding]:
                   str(Path(m.chart) / "Chart.yaml"), m.fix) for m in prepared.missing]
 
 
-def _scan_policy(results: list[ChartResult], policy: str) -> None:
-    """All renderings in ONE checkov process; failed checks become findings."""
-    from chartgen.verify.policy import scan
+def _policy_scan(policy: str | None) -> AbstractContextManager[CheckovScan | None]:
+    """The run's checkov process, started before the helm work (chartgen.verify.policy.CheckovScan); None when no
+    policy scanner is asked for or nothing is to be verified."""
+    if policy is None:
+        return nullcontext()
+    from chartgen.verify.policy import CheckovScan
 
+    return CheckovScan()
+
+
+def _scan_policy(results: list[ChartResult], policy: CheckovScan) -> None:
+    """All renderings in ONE checkov process; failed checks become findings."""
     envs = {f"{e.chart}[{e.env}]": e for r in results for e in r.envs if e.template_ok}
     if not envs:
         return
-    reports = scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
+    reports = policy.scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
     for label, e in envs.items():
         rep = reports[label]
         e.policy = {"passed": rep.passed,

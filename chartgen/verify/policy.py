@@ -4,11 +4,18 @@ checkov is an optional extra (`pip install 'chartgen[policy]'`). It is always ru
 `--framework kubernetes --skip-download` on the rendered output: `--framework helm` silently scans nothing when
 helm is missing. Objects without metadata.namespace get the release namespace first, as `helm install -n` would do,
 so checkov judges what will actually be applied.
+
+Most of a checkov run is its imports (~2 s of CPU, the scan of a chart's renderings ~0.2 s). `CheckovScan` starts
+the checkov installed beside chartgen at once, through chartgen/verify/checkov_start.py, so that its imports run while
+chartgen renders; `scan` then writes the renderings and lets the console script itself run with the same argv. A
+checkov of another installation (found on PATH) runs as a plain process at `scan`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,19 +88,87 @@ def run_checkov(manifests: str, namespace: str, checkov: str | None = None) -> P
     return scan({"manifests": (manifests, namespace)}, checkov)["manifests"]
 
 
-def scan(inputs: Mapping[str, tuple[str, str]], checkov: str | None = None) -> dict[str, PolicyReport]:
+def scan(inputs: Mapping[str, tuple[str, str]], checkov: str | None = None, *,
+         prestart: bool = True) -> dict[str, PolicyReport]:
     """Scan several rendered environments in one checkov run: {label: (manifests, namespace)} -> reports."""
-    checkov = checkov or find_checkov()
-    with tempfile.TemporaryDirectory(prefix="chartgen-policy-") as tmp:
+    with CheckovScan(checkov, prestart=prestart) as run:
+        return run.scan(inputs)
+
+
+ARGS = ("--framework", "kubernetes", "--skip-download", "--compact", "-o", "json")
+TIMEOUT = 900  # seconds of the scan
+START = Path(__file__).with_name("checkov_start.py")
+
+
+def script_python(checkov: str) -> str | None:
+    """The interpreter of the checkov console script installed beside chartgen's Python, when its `#!` line names
+    one Python by its absolute path (pip's form); None for any other checkov, which then runs as a plain process."""
+    if Path(checkov) != Path(sys.executable).with_name("checkov"):
+        return None
+    try:
+        with open(checkov, "rb") as f:
+            line = f.readline(4096).decode(errors="replace")
+    except OSError:
+        return None
+    python = line[2:].strip() if line.startswith("#!") else ""
+    return python if (os.path.isabs(python) and re.fullmatch(r"python[0-9.]*", Path(python).name)
+                      and os.access(python, os.X_OK)) else None
+
+
+class CheckovScan:
+    """One checkov process over the renderings of a run, `scan`ned once. With `prestart` and checkov's Python known
+    (script_python), the process starts now and imports checkov while the caller renders; else it starts at `scan`.
+    The argv, output and exit code are the same either way; close() stops a process that was not needed."""
+
+    def __init__(self, checkov: str | None = None, *, prestart: bool = True) -> None:
+        self.checkov = checkov or find_checkov()
+        self.folder = Path(tempfile.mkdtemp(prefix="chartgen-policy-"))
+        self.argv = [self.checkov, "-d", str(self.folder), *ARGS]
+        python = script_python(self.checkov) if prestart else None
+        self._worker = subprocess.Popen([python, str(START), *self.argv], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if python else None
+
+    @property
+    def prestarted(self) -> bool:
+        return self._worker is not None
+
+    def __enter__(self) -> CheckovScan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.kill()
+            worker.communicate()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def scan(self, inputs: Mapping[str, tuple[str, str]]) -> dict[str, PolicyReport]:
         files = {}
         for i, (label, (manifests, namespace)) in enumerate(sorted(inputs.items())):
             name = f"{i:04d}.yaml"
-            (Path(tmp) / name).write_text(with_namespace(manifests, namespace), encoding="utf-8")
+            (self.folder / name).write_text(with_namespace(manifests, namespace), encoding="utf-8")
             files[f"/{name}"] = label
-        proc = subprocess.run(
-            [checkov, "-d", tmp, "--framework", "kubernetes", "--skip-download", "--compact", "-o", "json"],
-            capture_output=True, text=True, timeout=900,
-        )
+        return reports_of(self._run(), files, inputs)
+
+    def _run(self) -> subprocess.CompletedProcess[str]:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return subprocess.run(self.argv, capture_output=True, text=True, timeout=TIMEOUT)
+        with worker:  # as subprocess.run: killed on a timeout or an interrupt
+            try:
+                stdout, stderr = worker.communicate("scan\n", timeout=TIMEOUT)
+            except BaseException:
+                worker.kill()
+                raise
+        return subprocess.CompletedProcess(self.argv, worker.returncode, stdout, stderr)
+
+
+def reports_of(proc: subprocess.CompletedProcess[str], files: Mapping[str, str],
+               inputs: Mapping[str, tuple[str, str]]) -> dict[str, PolicyReport]:
+    """checkov's JSON report split by rendering (files: checkov's file_path -> label)."""
     try:
         data = json.loads(proc.stdout) if proc.stdout.strip() else {}
     except ValueError:

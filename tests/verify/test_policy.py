@@ -11,6 +11,7 @@ from support import CHARTS, chart_dirs, helm_binary
 
 from chartgen.check.command import check_text
 from chartgen.check.model import CheckOptions
+from chartgen.core.errors import ChartgenError
 from chartgen.spec.loader import load_spec
 from chartgen.verify.policy import scan
 
@@ -141,3 +142,107 @@ def test_a_checkov_scan_that_checked_nothing_says_so_in_the_report():
     assert "NOTHING CHECKED" in header({"passed": 0, "failed": [], "waived": []})
     checked = header({"passed": 3, "failed": [], "waived": []})
     assert "NOTHING CHECKED" not in checked and "[checkov: 3 passed, 0 failed, 0 waived]" in checked
+
+
+# --- the prestarted checkov (issue 27): checkov's imports overlap the helm work, the verdict is the plain process's --
+
+
+def test_the_prestarted_checkov_reports_what_the_plain_process_reports(rendered, reports):
+    from chartgen.verify.policy import CheckovScan
+
+    with CheckovScan() as prestarted:  # the checkov beside this Python: started at once, importing
+        assert prestarted.prestarted
+    assert scan(rendered, prestart=False) == reports  # `reports` came from a prestarted checkov
+
+
+def _fake_checkov(path, body: str, python: str | None = None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{python or '/bin/sh'}\n{body}")
+    path.chmod(0o755)
+    return str(path)
+
+
+PASSING = ('{"results": {"passed_checks": [{"check_id": "CKV_K8S_1", "file_path": "/0000.yaml"}], '
+           '"failed_checks": [], "skipped_checks": []}}')
+
+
+def test_a_checkov_of_another_installation_runs_as_a_plain_process(tmp_path):
+    from chartgen.verify.policy import CheckovScan
+
+    # found on PATH, not beside chartgen's Python: its own installation, run as the plain process it is
+    other = _fake_checkov(tmp_path / "elsewhere" / "checkov", f"echo '{PASSING}'\n")
+    with CheckovScan(other) as s:
+        assert not s.prestarted
+        assert s.scan({"a": ("kind: ConfigMap\n", "ns")})["a"].passed == 1
+
+
+def test_only_a_python_console_script_beside_this_python_is_prestarted(tmp_path, monkeypatch):
+    import sys
+
+    from chartgen.verify import policy
+
+    fake_python = tmp_path / "venv" / "bin" / "python"
+    fake_python.parent.mkdir(parents=True)
+    fake_python.symlink_to(sys.executable)
+    monkeypatch.setattr(policy.sys, "executable", str(fake_python))
+    beside = tmp_path / "venv" / "bin" / "checkov"
+    assert policy.script_python(_fake_checkov(beside, "", str(fake_python))) == str(fake_python)
+    # pip's form for a long interpreter path: a shell line that execs Python; run as the plain process
+    assert policy.script_python(_fake_checkov(beside, f"'''exec' {fake_python} \"$0\" \"$@\"\n' '''\n")) is None
+    assert policy.script_python(_fake_checkov(beside, "", f"{fake_python} -E")) is None
+    assert policy.script_python(_fake_checkov(tmp_path / "other" / "checkov", "", str(fake_python))) is None
+
+
+def _error(prestart: bool) -> str:
+    with pytest.raises(ChartgenError) as err:
+        scan({"a": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", "ns")}, prestart=prestart)
+    return str(err.value)
+
+
+def test_checkov_crashing_on_import_is_reported_as_by_the_plain_process(tmp_path, monkeypatch):
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "argcomplete.py").write_text("raise ImportError('argcomplete is broken here')\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))  # a module checkov.main imports, broken
+    prestarted, plain = _error(True), _error(False)
+    assert "scanned nothing (exit 1)" in plain and "argcomplete is broken here" in plain
+    assert prestarted == plain
+
+
+def test_checkov_refusing_its_configuration_is_reported_as_by_the_plain_process(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".checkov.yaml").write_text("no-such-option: true\n")
+    prestarted, plain = _error(True), _error(False)
+    assert "scanned nothing (exit 2)" in plain and "no-such-option" in plain
+    assert prestarted == plain
+
+
+def test_the_prestarted_script_runs_as_the_console_script_would(tmp_path, monkeypatch):
+    """checkov_start.py gives the script what `SCRIPT ARG...` gives it: its argv (also as checkov.main's default
+    argv, read at import), its own folder first on sys.path (not the working folder, nor chartgen's), __main__; and
+    its exit code. Without the line `scan` it runs nothing."""
+    import subprocess
+    import sys
+
+    from chartgen.verify.policy import START
+
+    monkeypatch.chdir(tmp_path)
+    script = _fake_checkov(tmp_path / "bin" / "checkov", (
+        "import json, sys\nfrom checkov.main import Checkov\n"
+        "print(json.dumps([__name__, sys.argv, sys.path[0], Checkov.__init__.__defaults__[0]]))\nsys.exit(3)\n"),
+        sys.executable)
+    argv = [script, "-d", str(tmp_path), "--compact"]
+    ran = subprocess.run([sys.executable, str(START), *argv], input="scan\n", capture_output=True, text=True)
+    assert ran.returncode == 3, ran.stderr
+    assert json.loads(ran.stdout) == ["__main__", argv, str(tmp_path / "bin"), argv[1:]]
+    idle = subprocess.run([sys.executable, str(START), *argv], input="", capture_output=True, text=True)
+    assert (idle.returncode, idle.stdout) == (0, "")
+
+
+def test_a_scan_not_needed_stops_the_prestarted_checkov():
+    from chartgen.verify.policy import CheckovScan
+
+    s = CheckovScan()
+    assert s.prestarted
+    s.close()
+    assert not s.prestarted and not s.folder.exists()

@@ -305,6 +305,24 @@ def test_the_policy_scanner_and_its_configuration(tmp_path, monkeypatch, fake_ch
     assert code == 0 and report["results"][0]["policy"] == {"passed": 0, "failed": [], "waived": []}
 
 
+def test_a_run_served_from_the_cache_starts_no_checkov(tmp_path, monkeypatch, fake_checkov):
+    """The checkov process starts with the run (its imports overlap the helm work) only when a chart is verified."""
+    from chartgen.verify import policy
+
+    started = []
+
+    class Counted(policy.CheckovScan):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(policy, "CheckovScan", Counted)
+    chart = plain_chart(tmp_path, "app")
+    assert verify(chart, "--policy", "checkov")[0] == 0 and len(started) == 1
+    code, report = verify(chart, "--policy", "checkov")
+    assert code == 0 and cached(report) == [True] and len(started) == 1
+
+
 # --- when the inputs change during a run, and damaged entries ------------------------------------------------------
 
 
