@@ -56,8 +56,8 @@ from chartgen.verify.target import ChartTarget, EnvTarget  # noqa: F401 (re-expo
 if TYPE_CHECKING:
     from chartgen.generate.filetree import FileTree
     from chartgen.spec.loader import Spec
-    from chartgen.verify.target import TemplateCall
     from chartgen.verify.policy import CheckovScan
+    from chartgen.verify.target import TemplateCall
 
 
 def _step(rule: str, severity: Severity, message: str, file: str | None, hint: str,
