@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     C.banner("bench/verify.py", "`chartgen verify` (cold, warm, --changed-since) vs the naive CI loop (helm lint "
              "--strict + helm template per chart environment, then one kubernetes-validate over all renderings)")
     print(f"# load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; helm {C.helm_path()}; "
-          f"kube {KUBE}; chartgen --jobs default = {os.cpu_count()} CPUs")
+          f"kube {KUBE}; chartgen --jobs default = {os.cpu_count()} CPUs + 1")
     C.header("ratios: chartgen verify / baseline (whole processes, same run)")
     failed = False
     for n in (int(x) for x in args.sizes.split(",")):

@@ -279,7 +279,7 @@ def verify(
                                          "(pip install 'chartgen[policy]'); one process for all renderings."),
     helm: Optional[str] = HelmOpt,
     fmt: str = typer.Option("text", "--format", help="text, json, junit, github or sarif."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel helm calls (default: the CPU count)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel helm calls (default: the CPU count + 1)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Verify everything; do not read or write the cache."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Only charts with files changed "
                                                 "since the merge base of REF and HEAD."),

@@ -323,11 +323,11 @@ def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, 
     out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
                        dependencies=prepared[t.path].sources) for t in targets]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = [
-            (pool.submit(chart_level, t, opts, helms.primary),
-             [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
-              for e in selected_envs(t, opts)] if not prepared[t.path].missing else [])
-            for t in targets]
+        submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = []
+        for t in targets:  # a chart's environments first: its helm calls start before its drift check's Python
+            envs = [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
+                    for e in selected_envs(t, opts)] if not prepared[t.path].missing else []
+            submitted.append((pool.submit(chart_level, t, opts, helms.primary), envs))
         for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
             level = chart_job.result()
             result.envs = [j.result() for j in env_jobs]
