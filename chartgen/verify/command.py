@@ -170,12 +170,13 @@ def default_jobs() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-def run_verify(args: VerifyArgs, out: IO[str]) -> int:
+def run_verify(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> int:
+    """The whole verify; `p`: the plan of args when the caller made it already (run_verify_cached's miss)."""
     from chartgen.core.cache import Cache
     from chartgen.verify import progress
     from chartgen.verify.chart import run
 
-    p = plan(args)
+    p = p or plan(args)
     results = run(p.selection.charts, p.helms, p.opts, jobs=args.jobs or default_jobs(),
                   cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
     if args.changed_since:  # as chart-testing: a changed chart must raise its version
@@ -197,7 +198,7 @@ def run_verify(args: VerifyArgs, out: IO[str]) -> int:
 _BEYOND_CACHE = ("policy", "changed_since", "upgrade_from", "shard")
 
 
-def run_verify_cached(args: VerifyArgs, out: IO[str]) -> int | None:
+def run_verify_cached(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> int | None:
     """run_verify when the verify cache holds the result of every selected chart: the same checks of the command
     line, the same interrupted-write recovery and keys (chartgen.verify.chart_cache), the same report and exit code,
     without importing helm's helpers or the checks. None when a chart misses or the command line asks for more than
@@ -208,7 +209,7 @@ def run_verify_cached(args: VerifyArgs, out: IO[str]) -> int | None:
 
     if not args.use_cache or args.helm_matrix or any(getattr(args, name) for name in _BEYOND_CACHE):
         return None
-    p = plan(args)
+    p = p or plan(args)
     if not p.selection.charts:
         return None
     results = cached_run(p.selection.charts, p.helms, p.opts, Cache(), progress.for_stream())

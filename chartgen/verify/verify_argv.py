@@ -1,12 +1,14 @@
-"""`chartgen verify ...` without the CLI framework when the cache answers it: a warm run is mostly start-up.
+"""`chartgen verify ...` without the CLI framework: a warm run is mostly start-up, and a cold one should start helm
+early.
 
 A plain command line (chart paths and the options below, each written `--option VALUE` with a value not starting
-with `-`) is parsed here into the CLI's VerifyArgs, and run_verify_cached (chartgen.verify.command) answers it when
+with `-`) is parsed here into the CLI's VerifyArgs. run_verify_cached (chartgen.verify.command) answers it when
 every selected chart's result is in the verify cache: the same keys, report and exit code as the CLI, without
-importing typer, helm's helpers, the checks or YAML. Anything else goes to the CLI (chartgen.cli.verify) unchanged:
-`--help`, `--opt=value`, `--`, an unknown option, the options whose work the cache does not hold (--policy,
---no-cache, --changed-since, --shard, --helm-matrix, --upgrade-from), CRDs to read first (--crds, CHARTGEN_CRDS:
-the CLI reads them before any work) and any chart that misses (tests/verify/test_verify_argv.py compares both).
+importing typer, helm's helpers, the checks or YAML; when a chart misses, run_verify does the whole run here, as the
+CLI would with the same VerifyArgs. Anything else goes to the CLI (chartgen.cli.verify) unchanged: `--help`,
+`--opt=value`, `--`, an unknown option, the options whose work the cache does not hold (--policy, --no-cache,
+--changed-since, --shard, --helm-matrix, --upgrade-from) and CRDs to read first (--crds, CHARTGEN_CRDS: the CLI
+reads them before any work). tests/verify/test_verify_argv.py compares both paths.
 """
 
 from __future__ import annotations
@@ -46,25 +48,27 @@ def parse_argv(argv: list[str]) -> Any:  # -> VerifyArgs | None
 
 
 def main_fast(argv: list[str]) -> bool:
-    """Answer `chartgen verify` from the cache when argv is plain and every chart hits (then the process ends here,
-    os._exit after flushing, as `chartgen check` does); False to let typer handle it."""
+    """Run a plain `chartgen verify` command line without typer (the process ends here, os._exit after flushing, as
+    `chartgen check` does): answered from the cache when every chart hits, else the whole run (run_verify, which
+    the CLI would call with the same VerifyArgs: tests/verify/test_verify_argv.py). False to let typer handle argv."""
     args = parse_argv(argv)
     if args is None:
         return False
     from chartgen.core.errors import ChartgenError, error_text
     from chartgen.core.guard import guarded_then_exit
-    from chartgen.verify.command import run_verify_cached
-
-    try:
-        code = run_verify_cached(args, sys.stdout)
-    except ChartgenError as exc:  # as the CLI prints it (chartgen.cli._fail)
-        sys.stdout.flush()
-        sys.stderr.write(error_text(exc) + "\n")
-        code = exc.exit_code
-    if code is None:
-        return False
 
     def command() -> None:
+        from chartgen.verify.command import plan, run_verify, run_verify_cached
+
+        try:
+            p = plan(args)  # one plan (discovery, helm and its version) for both
+            code = run_verify_cached(args, sys.stdout, p)
+            if code is None:  # a miss, or more than the cache holds
+                code = run_verify(args, sys.stdout, p)
+        except ChartgenError as exc:  # as the CLI prints it (chartgen.cli._fail)
+            sys.stdout.flush()
+            sys.stderr.write(error_text(exc) + "\n")
+            code = exc.exit_code
         sys.stdout.flush()
         sys.exit(code)
 
