@@ -68,7 +68,9 @@ def _slow(dist: str) -> dict[str, str | None]:
 
 
 def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
-    first: dict[str, Path] = {}  # normalized name -> the first .dist-info folder of that name on sys.path
+    # normalized name -> the first distribution folder of that name on sys.path (an .egg-info one is only
+    # remembered: its metadata is read differently, so needing it sends the question to importlib.metadata)
+    first: dict[str, Path] = {}
     for entry in path:
         folder = entry or "."
         try:
@@ -77,19 +79,27 @@ def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
             raise _Unsure from None  # a zip or an egg on sys.path: importlib.metadata reads inside it
         except OSError:
             continue  # a missing folder holds nothing (importlib.metadata skips it too)
+        here: set[str] = set()
         for item in items:
             low = item.name.lower()
-            if low.endswith(".egg-info") or low.endswith(".egg"):
+            if low.endswith(".egg"):
                 raise _Unsure
-            if low.endswith(".dist-info"):
-                first.setdefault(normalize(item.name[: -len(".dist-info")].partition("-")[0]), Path(item.path))
-    own = first.get(normalize(dist))
+            if low.endswith((".dist-info", ".egg-info")):
+                name = normalize(low.rpartition(".")[0].partition("-")[0])
+                if name in here and name not in first:
+                    raise _Unsure  # two of one name in a folder: importlib.metadata takes the first listed
+                here.add(name)
+        for item in items:
+            low = item.name.lower()
+            if low.endswith((".dist-info", ".egg-info")):
+                first.setdefault(normalize(low.rpartition(".")[0].partition("-")[0]), Path(item.path))
+    own = _metadata_folder(first, dist)
     if own is None:
         raise _Unsure
     headers = _headers(own / "METADATA")
     out: dict[str, str | None] = {}
     for name in _requirement_names(headers.get("requires-dist", [])):
-        found = first.get(normalize(name))
+        found = _metadata_folder(first, name)
         if found is None:
             out.setdefault(name, None)
             continue
@@ -98,6 +108,14 @@ def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
             raise _Unsure
         out[name] = versions[0]
     return out
+
+
+def _metadata_folder(first: dict[str, Path], name: str) -> Path | None:
+    """The first .dist-info folder of `name`; _Unsure when the first distribution of that name is an .egg-info."""
+    found = first.get(normalize(name))
+    if found is not None and found.name.lower().endswith(".egg-info"):
+        raise _Unsure
+    return found
 
 
 def _headers(metadata: Path) -> dict[str, list[str]]:

@@ -135,8 +135,8 @@ def _stamp_path(target: Path) -> Path:
 
 
 def _stamp(target: Path, digest: str) -> str:
-    st = target.stat()
-    return f"{digest} {st.st_size} {st.st_mtime_ns} {st.st_ino}\n"
+    st = target.stat()  # git's index rule: any write or chmod moves the change time
+    return f"{digest} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_dev} {st.st_ino}\n"
 
 
 def _write_stamp(target: Path, digest: str) -> None:
@@ -151,7 +151,8 @@ def _write_stamp(target: Path, digest: str) -> None:
 def verified(version: str) -> bool:
     """True when chartgen's copy of helm `version` still has its pinned sha256.
 
-    Cheap on the common path: the stamp written at install (sha256, size, mtime, inode) is compared with the
+    Cheap on the common path: the stamp written at install (sha256, size, mtime, ctime, device, inode) is compared
+    with the
     file's stat; only when they differ is the binary re-hashed (and the stamp renewed if the hash still matches).
     """
     rel = RELEASES.get(version)

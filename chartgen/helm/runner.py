@@ -48,6 +48,28 @@ def isolated_env(home: str) -> dict[str, str]:
     return env
 
 
+# helm commands that write nothing into their home (tests/helm/test_helm_isolation.py runs them and looks)
+_WRITE_NOTHING = frozenset({"lint", "template", "version"})
+
+
+def empty_home() -> str | None:
+    """chartgen's lasting empty helm home, for the commands that write nothing: no folder made and removed for each
+    helm process (~1 ms each on some file systems). None when it cannot be made, or is not empty (then the run gets
+    a fresh temporary home, as every other command does)."""
+    home = os.path.join(helm_install.tools_dir(), "helm-home")
+    try:
+        with os.scandir(home) as entries:
+            return home if next(entries, None) is None else None
+    except FileNotFoundError:
+        try:
+            os.makedirs(home, exist_ok=True)
+        except OSError:
+            return None
+        return home
+    except OSError:
+        return None
+
+
 @dataclass(frozen=True)
 class HelmResult:
     ok: bool
@@ -63,6 +85,14 @@ class HelmResult:
 @dataclass(frozen=True)
 class Helm:
     path: str
+
+    @classmethod
+    def known(cls, path: str, version: str, sha256: str) -> Helm:
+        """A helm whose version and sha256 are already proven (chartgen's own copy, its pinned sha256 verified):
+        neither `helm version` nor a read of the binary is needed."""
+        helm = cls(path)
+        helm.__dict__.update(version=version, sha256=sha256)  # the cached_properties below, filled
+        return helm
 
     @cached_property
     def version(self) -> str:
@@ -83,10 +113,15 @@ class Helm:
     def run(self, *args: str, timeout: int = 300) -> HelmResult:
         cmd = (self.path, *args)
         import subprocess
-        import tempfile
 
-        with tempfile.TemporaryDirectory(prefix="chartgen-helm-home-") as home:
+        home = empty_home() if args and args[0] in _WRITE_NOTHING else None
+        if home is not None:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=isolated_env(home))
+        else:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="chartgen-helm-home-") as tmp:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=isolated_env(tmp))
         return HelmResult(proc.returncode == 0, proc.stdout, proc.stderr, cmd)
 
     def lint(self, chart: Path, values: list[Path], *, strict: bool = True,
@@ -140,7 +175,7 @@ def find_helm(explicit: str | None = None) -> Helm:
                 raise HelmNotFound(str(p), None, f"does not match the pinned sha256 of helm {version} (changed "
                                                  f"since it was installed); run `chartgen helm install --force "
                                                  f"{version}`")
-            return Helm(str(p))
+            return Helm.known(str(p), version, helm_install.RELEASES[version].sha256)
     on_path = _which("helm")
     if on_path:
         return Helm(on_path)

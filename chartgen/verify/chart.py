@@ -32,7 +32,14 @@ from chartgen.helm.chart_apis import tested_api_versions  # noqa: F401 (re-expor
 from chartgen.helm.dependencies import Prepared, prepare
 from chartgen.helm.runner import Helm, HelmResult
 from chartgen.verify import snapshot
-from chartgen.verify.chart_cache import cached_result, chart_key, key_after, lookup, run_key  # noqa: F401 (re-exported)
+from chartgen.verify.chart_cache import (  # noqa: F401 (re-exported)
+    Lookup,
+    cached_result,
+    chart_key,
+    key_after,
+    lookup,
+    run_key,
+)
 from chartgen.verify.chart_check import ChartCheck, chart_check
 from chartgen.verify.results import (  # noqa: F401 (re-exported: the results, options and step ids of a verify run)
     DEPENDENCY,
@@ -137,22 +144,20 @@ def template_call(target: ChartTarget, env: EnvTarget, opts: VerifyOptions) -> T
 
 
 def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions,
-               helm3: Helm | None = None, check: ChartCheck | None = None) -> EnvResult:
+               helm3: Helm | None = None, check: ChartCheck | None = None, *, lint: bool = True) -> EnvResult:
+    """lint --strict, template, check (and the matrix and snapshot steps) of one environment; with lint=False the
+    lint is left to `finish_lint` (the chart's environments are linted together: chartgen.helm.lint_batch)."""
     start = time.perf_counter()
     call = template_call(target, env, opts)
-    namespace, values = call.namespace, list(call.values)
-    values_file = str(env.values_file or target.path / "values.yaml")
+    namespace = call.namespace
     result = EnvResult(str(target.path), env.name, namespace)
-    lint = helm.lint(target.path, values, strict=True, kube_version=target.kube_version)
-    result.lint_ok, result.lint_messages = lint.ok, helm_lines(lint)
-    result.findings += [_step(LINT, Severity.ERROR, f"helm lint: {m} (environment {env.name})", values_file,
-                              "fix the chart or the environment's values so that helm lint --strict passes")
-                        for m in result.lint_messages if not _LINT_TOTAL.match(m)]
+    if lint:
+        _lint(target, env, helm, opts, result)
     tpl = call.run(helm, target.path)
     result.template_ok, result.template_messages = tpl.ok, helm_lines(tpl)
     if not tpl.ok:
         result.findings.append(_step(TEMPLATE, Severity.ERROR, f"helm template: {' '.join(result.template_messages)} "
-                                     f"(environment {env.name})", values_file,
+                                     f"(environment {env.name})", _values_file(target, env),
                                      "fix the template or values so that helm template renders"))
     if tpl.ok:
         result.manifests = tpl.stdout
@@ -164,6 +169,32 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
             result.findings += _snapshot(target, env, tpl.stdout, result)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def finish_lint(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions, result: EnvResult,
+                passed: frozenset[str]) -> None:
+    """The lint of an environment verified with lint=False: a pass of the chart's one lint of all its environments
+    (`passed`) when the environment also renders, else its own `helm lint --strict`, for its exact messages."""
+    if result.template_ok and env.name in passed:
+        result.lint_ok, result.lint_messages = True, []
+    else:
+        start = time.perf_counter()
+        _lint(target, env, helm, opts, result)
+        result.seconds += time.perf_counter() - start
+
+
+def _lint(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions, result: EnvResult) -> None:
+    lint = helm.lint(target.path, list(template_call(target, env, opts).values), strict=True,
+                     kube_version=target.kube_version)
+    result.lint_ok, result.lint_messages = lint.ok, helm_lines(lint)
+    result.findings[:0] = [_step(LINT, Severity.ERROR, f"helm lint: {m} (environment {env.name})",
+                                 _values_file(target, env),
+                                 "fix the chart or the environment's values so that helm lint --strict passes")
+                           for m in result.lint_messages if not _LINT_TOTAL.match(m)]  # first, as they ran first
+
+
+def _values_file(target: ChartTarget, env: EnvTarget) -> str:
+    return str(env.values_file or target.path / "values.yaml")
 
 
 def _matrix(target: ChartTarget, env: EnvTarget, helm3: Helm, call: TemplateCall, rendering: str) -> list[Finding]:
@@ -264,8 +295,9 @@ def selected_envs(target: ChartTarget, opts: VerifyOptions) -> list[EnvTarget]:
 
 
 def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int = 2, cache: Cache | None = None,
-        progress: Progress | None = None) -> list[ChartResult]:
-    """Verify charts (cached results reused); results in the order of `charts`.
+        progress: Progress | None = None, found: Lookup | None = None) -> list[ChartResult]:
+    """Verify charts (cached results reused); results in the order of `charts`. `found`: the lookup of these charts
+    in `cache` that the caller just made (chart_cache.cached_run's miss), else it is made here.
 
     Each chart's key is computed before and again after its run; the result is stored only when both agree (a file
     saved during the run must not be cached as the verdict of content that was never verified)."""
@@ -273,7 +305,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
     progress = progress or Progress()
     if opts.policy is not None:
         _require_policy(opts.policy)
-    found = lookup(charts, helms, opts, cache)
+    found = found or lookup(charts, helms, opts, cache)
     configs, index, keys, results = found.configs, cache.stat_index, found.keys, dict(found.hits)
     todo = [ChartTarget.load(c, opts.kube_version, keep_spec=True) for c in charts if c not in results]
     with _policy_scan(opts.policy if todo else None) as policy:  # checkov imports while helm runs
@@ -322,19 +354,40 @@ def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, 
                  checks: Mapping[Path, ChartCheck], prepared: Mapping[Path, Prepared]) -> list[ChartResult]:
     out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
                        dependencies=prepared[t.path].sources) for t in targets]
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    # the environments' helm calls in `jobs` threads; the charts' drift checks (Python, mostly) in one more, beside
+    # them, so that neither waits for the other (a chart's drift check used to take a helm slot, or wait for one)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, ThreadPoolExecutor(max_workers=1) as drift_pool:
         submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = []
-        for t in targets:  # a chart's environments first: its helm calls start before its drift check's Python
-            envs = [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path))
+        batches: list[Future[frozenset[str]] | None] = []
+        for t in targets:
+            # one lint of all the chart's environments, queued first; no job waits for another in the pool
+            batches.append(batch := _lint_batch(pool, t, helms.primary, opts, prepared[t.path]))
+            envs = [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path),
+                                lint=batch is None)
                     for e in selected_envs(t, opts)] if not prepared[t.path].missing else []
-            submitted.append((pool.submit(chart_level, t, opts, helms.primary), envs))
-        for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
+            submitted.append((drift_pool.submit(chart_level, t, opts, helms.primary), envs))
+        for target, result, batch, (chart_job, env_jobs) in zip(targets, out, batches, submitted, strict=True):
             level = chart_job.result()
             result.envs = [j.result() for j in env_jobs]
+            if batch is not None:
+                passed = batch.result()
+                for e, r in zip(selected_envs(target, opts), result.envs, strict=True):
+                    finish_lint(target, e, helms.primary, opts, r, passed)
             result.findings = (finish_chart_level(target, level, result.envs)
                                + dependency_findings(prepared[target.path]))
             progress.done(result, result.ok())
     return out
+
+
+def _lint_batch(pool: ThreadPoolExecutor, target: ChartTarget, helm: Helm, opts: VerifyOptions,
+                prepared: Prepared) -> Future[frozenset[str]] | None:
+    envs = selected_envs(target, opts)
+    if prepared.missing or prepared.sources or len(envs) < 2:
+        return None
+    from chartgen.helm import lint_batch
+
+    values = {e.name: list(template_call(target, e, opts).values) for e in envs}
+    return pool.submit(lint_batch.passing, helm, target.path, values, target.kube_version)
 
 
 def dependency_findings(prepared: Prepared) -> list[Finding]:

@@ -99,11 +99,14 @@ def lookup(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, cache: Cac
 
 
 def cached_run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, cache: Cache,
-               progress: Progress) -> list[ChartResult] | None:
+               progress: Progress, memo: dict[str, object] | None = None) -> list[ChartResult] | None:
     """run() of charts that all hit the cache: their stored results, in the order of `charts`, with the same
-    progress and the same index update; None when one misses (then nothing was reported)."""
+    progress and the same index update; None when one misses (then nothing was reported, and `memo["lookup"]` holds
+    the cache and its Lookup, for run() to reuse instead of keying every chart again)."""
     found = lookup(charts, helms, opts, cache)
     if len(found.hits) != len(charts):
+        if memo is not None:
+            memo["lookup"] = (cache, found)
         return None
     progress.start(len(charts))
     for c in charts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -93,6 +93,8 @@ def known_version(helm):  # (Helm) -> Helm
     from chartgen.core.cache import Cache, cache_dir, key
     from chartgen.core.input_digest import Uncacheable
 
+    if "version" in helm.__dict__ and "sha256" in helm.__dict__:  # Helm.known: chartgen's verified copy
+        return helm
     path = Path(helm.path).resolve()
     try:
         st = path.stat()
@@ -124,7 +126,9 @@ def find_helms(explicit: str | None, matrix: bool):  # -> Helms
     for version in sorted(helm_install.RELEASES):
         path = helm_install.installed_path(version)
         if version.startswith(want + ".") and path.is_file():
-            return Helms(primary, known_version(Helm(str(path))))
+            other = (Helm.known(str(path), version, helm_install.RELEASES[version].sha256)
+                     if helm_install.verified(version) else Helm(str(path)))
+            return Helms(primary, known_version(other))
     raise ChartgenError("--helm-matrix", None, f"no helm {want} installed; run `chartgen helm install`")
 
 
@@ -136,6 +140,8 @@ class Plan:
     selection: Selection
     helms: Any  # Helms
     opts: Any  # VerifyOptions
+    # run_verify_cached's miss: ("lookup", (its Cache, its chart_cache.Lookup)), for run_verify to key nothing twice
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def plan(args: VerifyArgs) -> Plan:
@@ -177,8 +183,9 @@ def run_verify(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> int:
     from chartgen.verify.chart import run
 
     p = p or plan(args)
+    cache, found = p.memo.pop("lookup", (None, None))
     results = run(p.selection.charts, p.helms, p.opts, jobs=args.jobs or default_jobs(),
-                  cache=Cache(enabled=args.use_cache), progress=progress.for_stream())
+                  cache=cache or Cache(enabled=args.use_cache), progress=progress.for_stream(), found=found)
     if args.changed_since:  # as chart-testing: a changed chart must raise its version
         from chartgen.verify.version_bump import version_findings
 
@@ -212,7 +219,8 @@ def run_verify_cached(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> 
     p = p or plan(args)
     if not p.selection.charts:
         return None
-    results = cached_run(p.selection.charts, p.helms, p.opts, Cache(), progress.for_stream())
+    cache = Cache()
+    results = cached_run(p.selection.charts, p.helms, p.opts, cache, progress.for_stream(), p.memo)
     return None if results is None else _report(args, p, results, out)
 
 

@@ -43,7 +43,6 @@ Anything else, or any doubt: the copy is rendered (add_pictures), as before.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -53,6 +52,7 @@ from chartgen.core.errors import ChartgenError
 from chartgen.generate import traffic_pictures as pictures
 from chartgen.generate.filetree import FileTree
 from chartgen.helm.runner import Helm
+from chartgen.helm.template_reads import may_hold_action, reads_files
 from chartgen.spec.loader import Spec
 from chartgen.verify.target import ChartTarget, TemplateCall
 
@@ -61,8 +61,6 @@ OWN = ("chartgen.yaml", "chartgen.schema.json", ".chartgen.lock", ".chartgen/", 
        f"{SNAPSHOT_DIR.as_posix()}/")
 HELMIGNORE = ".helmignore"
 MAX_README = 1 << 20
-_PASS_ON = '"Files" $.Files'
-_FILES = re.compile(r"(?<![A-Za-z0-9_])Files(?![A-Za-z0-9_])")
 
 
 def start(target: ChartTarget, spec: Spec, tree: FileTree, helm: Helm, calls: Mapping[str, TemplateCall]) -> bool:
@@ -158,36 +156,10 @@ def _files(root: Path, own: set[str]) -> Iterator[tuple[str, Path]]:
 def _readme_reachable(tree: FileTree, spec: Spec) -> str | None:
     """Why a template may read README.md (through .Files), whose copy differs from the folder's."""
     for rel, text in tree:
-        if rel.startswith("templates/") and _FILES.search(text.replace(_PASS_ON, "")):
+        if rel.startswith("templates/") and reads_files(text):
             return f"{rel} reads .Files"
     data = ["values.yaml", "Chart.yaml", *(f"values-{env.name}.yaml" for env in spec.environments)]
     for rel in data:
-        if rel in tree and _may_hold_action(tree[rel]):
+        if rel in tree and may_hold_action(tree[rel]):
             return f"{rel} holds a template action that tpl could run"
     return None
-
-
-def _may_hold_action(text: str) -> bool:
-    """Whether a YAML text may hold a string with `{{` (escapes and line continuations read as YAML does)."""
-    if "{{" in text or "binary" in text:
-        return True
-    if "\\" not in text:  # only an escape (\x7b, \u007b, an escaped line break) makes `{{` the text does not show
-        return False
-    import yaml
-
-    try:
-        return any("{{" in s for s in _strings(yaml.safe_load(text)))
-    except yaml.YAMLError:
-        return True
-
-
-def _strings(data: object) -> Iterator[str]:
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for k, v in data.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif isinstance(data, list):
-        for v in data:
-            yield from _strings(v)

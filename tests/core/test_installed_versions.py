@@ -74,3 +74,31 @@ def test_what_the_fast_path_does_not_read_goes_to_importlib_metadata(tmp_path, c
         path = [str(tmp_path / "empty")]
     with pytest.raises(iv._Unsure):
         iv._fast("app", path)
+
+
+def test_an_egg_info_that_comes_later_or_is_not_needed_keeps_the_fast_path(tmp_path):
+    """A project folder on sys.path (an editable install) often holds a stray `<name>.egg-info` from an old
+    setuptools build: the dist-info earlier on the path is what importlib.metadata reads, so the fast path answers."""
+    site, project = tmp_path / "site", tmp_path / "project"
+    _dist(site, "app", "1.0", ("dep",))
+    _dist(site, "dep", "2.0")
+    (project / "app.egg-info").mkdir(parents=True)
+    (project / "app.egg-info" / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: app\nVersion: 0.9\n")
+    _dist(project, "unrelated", "1.0", suffix=".egg-info")
+    path = [str(site), str(project)]
+    got = iv._fast("app", path)
+    assert got == {"dep": "2.0"}
+    assert got == _reference("app", path)
+
+
+@pytest.mark.parametrize("case", ["egg-info first", "two in one folder"])
+def test_an_egg_info_that_importlib_metadata_would_read_goes_to_it(tmp_path, case):
+    a, b = tmp_path / "a", tmp_path / "b"
+    _dist(b, "app", "1.0", ("dep",))
+    _dist(b, "dep", "2.0")
+    if case == "egg-info first":
+        _dist(a, "dep", "1.0", suffix=".egg-info")
+    else:
+        _dist(b, "dep", "3.0", suffix=".egg-info")
+    with pytest.raises(iv._Unsure):
+        iv._fast("app", [str(a), str(b)])

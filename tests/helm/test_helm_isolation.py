@@ -159,3 +159,76 @@ def test_a_changed_cached_binary_is_refused(fake_release, monkeypatch):
     assert helm_install.verified("9.9.9")
     assert (target.parent / "helm.verified").read_text() != stamp
     assert isinstance(find_helm(), Helm)
+
+
+def test_chartgens_verified_copy_is_found_with_its_version_and_sha256_and_no_process(fake_release, monkeypatch):
+    """The verify cache keys on helm's version and sha256: for chartgen's own copy, whose pinned sha256 the install
+    stamp proves, find_helm knows both without running `helm version` or reading 60 MB (issue 27, cold start)."""
+    helm_install.install("9.9.9", log=lambda *_: None)
+    monkeypatch.setattr(helm_install, "DEFAULT_VERSION", "9.9.9")
+    monkeypatch.delenv("CHARTGEN_HELM", raising=False)
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "run", no_process)
+    helm = find_helm()
+    assert (helm.version, helm.sha256) == ("9.9.9", helm_install.RELEASES["9.9.9"].sha256)
+    assert helm.path == str(helm_install.installed_path("9.9.9"))
+
+
+def test_a_rewritten_binary_with_its_old_size_and_times_is_not_taken_on_its_stamp(fake_release):
+    """The stamp records the change time too (git's index rule): other bytes written in place and the modification
+    time set back still force a re-hash, which refuses them."""
+    helm_install.install("9.9.9", log=lambda *_: None)
+    target = helm_install.installed_path("9.9.9")
+    st = target.stat()
+    target.write_bytes(fake_release.replace(b"v9.9.9", b"v6.6.6"))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not helm_install.verified("9.9.9")
+
+
+@pytest.mark.parametrize("version", HELM_VERSIONS)
+def test_the_pinned_version_and_sha256_are_what_the_installed_binary_reports(version):
+    """What Helm.known assumes for chartgen's copies, checked against the binaries themselves."""
+    from chartgen.core.input_digest import file_sha256
+
+    real = helm_binary(version)
+    assert real.version == version  # runs `helm version --short`
+    assert file_sha256(Path(real.path)).hex() == helm_install.RELEASES[version].sha256
+    assert helm_install.verified(version)
+
+
+@pytest.mark.parametrize("version", HELM_VERSIONS)
+def test_lint_template_and_version_write_nothing_into_the_shared_empty_home(monkeypatch, tmp_path, version):
+    """lint, template and version share one lasting empty home (no folder made per process); they must leave it
+    empty, or the next run would read what they wrote."""
+    from chartgen.helm import runner
+
+    helm = helm_binary(version)
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tmp_path / "tools"))
+    chart = CHARTS / "api-test"
+    assert helm.run("version", "--short").ok
+    assert helm.lint(chart, [chart / "values-prod.yaml"], kube_version=KUBE_VERSION).ok
+    assert helm.template(chart, "r", "ns", [chart / "values-prod.yaml"], kube_version=KUBE_VERSION).ok
+    home = Path(runner.empty_home() or "")
+    assert home == tmp_path / "tools" / "helm-home" and home.is_dir() and not any(home.iterdir())
+
+
+def test_a_home_that_is_not_empty_is_not_used(monkeypatch, tmp_path):
+    """Anything found in the shared home (a helm that wrote there) sends every run to a fresh temporary home."""
+    from chartgen.helm import runner
+
+    monkeypatch.setenv("CHARTGEN_TOOLS_DIR", str(tmp_path / "tools"))
+    assert runner.empty_home() == str(tmp_path / "tools" / "helm-home")
+    (tmp_path / "tools" / "helm-home" / "config").mkdir()
+    assert runner.empty_home() is None
+    homes: list[str] = []
+
+    def fake_run(cmd, **kwargs):
+        homes.append(kwargs["env"]["HELM_CONFIG_HOME"])
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    Helm("helm").run("template", "x")
+    assert homes and not homes[0].startswith(str(tmp_path / "tools"))

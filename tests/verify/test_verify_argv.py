@@ -238,3 +238,30 @@ def test_a_cold_run_runs_without_typer_as_the_cli_does(repo: Repo, fmt):
         assert cached_flags(fast) == [False, False]
     else:
         assert fast.stdout == full.stdout and "FAILED" in fast.stdout
+
+
+def test_a_miss_keys_each_chart_once_and_still_caches_its_result(repo: Repo, monkeypatch):
+    """run_verify_cached's lookup (a miss) is handed to run(): the charts are keyed once per process, not twice
+    (issue 27, cold start); the result is stored under that key, so the next run is all hits."""
+    import io
+
+    from chartgen.verify import chart, chart_cache
+
+    monkeypatch.setenv("CHARTGEN_CACHE_DIR", str(repo.root / "cache-once"))
+    monkeypatch.chdir(repo.root)
+    calls: list[int] = []
+    real = chart_cache.lookup
+
+    def counted(charts, *rest):
+        calls.append(len(charts))
+        return real(charts, *rest)
+
+    monkeypatch.setattr(chart_cache, "lookup", counted)
+    monkeypatch.setattr(chart, "lookup", counted)
+    args = verify_argv.parse_argv(["charts", "--helm", repo.helm, "--kube-version", KUBE_VERSION])
+    p = command.plan(args)
+    assert command.run_verify_cached(args, io.StringIO(), p) is None  # a miss
+    assert command.run_verify(args, io.StringIO(), p) == 1  # chart b's Service name
+    assert calls == [2]
+    assert command.run_verify_cached(args, io.StringIO(), command.plan(args)) == 1  # every chart hits now
+    assert calls == [2, 2]
