@@ -63,7 +63,7 @@ from chartgen.verify.target import ChartTarget, EnvTarget  # noqa: F401 (re-expo
 if TYPE_CHECKING:
     from chartgen.generate.filetree import FileTree
     from chartgen.spec.loader import Spec
-    from chartgen.verify.policy import CheckovScan
+    from chartgen.verify.policy import CheckovScan, PolicyReport
     from chartgen.verify.target import TemplateCall
 
 
@@ -321,9 +321,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
         for c in charts:
             if c in results:
                 progress.done(results[c], results[c].ok())
-        fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared)
-        if policy is not None:
-            _scan_policy(fresh, policy)
+        fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared, policy)
     shared_after = run_key(helms, opts, index) if cache.enabled else None
     for target, result in zip(todo, fresh, strict=True):
         for e in result.envs:
@@ -351,43 +349,69 @@ def _as_found(result: ChartResult) -> ChartResult:
 
 
 def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int, progress: Progress,
-                 checks: Mapping[Path, ChartCheck], prepared: Mapping[Path, Prepared]) -> list[ChartResult]:
+                 checks: Mapping[Path, ChartCheck], prepared: Mapping[Path, Prepared],
+                 policy: CheckovScan | None = None) -> list[ChartResult]:
+    """Each chart verified (its drift check, its environments, and with `policy` the one checkov scan of every
+    rendering, which starts as soon as the last environment is rendered: the charts' lints are queued after every
+    environment then, and run beside the scan)."""
     out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
                        dependencies=prepared[t.path].sources) for t in targets]
+    lint_values = {t.path: _batch_values(t, opts, prepared[t.path]) for t in targets}
     # the environments' helm calls in `jobs` threads; the charts' drift checks (Python, mostly) in one more, beside
     # them, so that neither waits for the other (a chart's drift check used to take a helm slot, or wait for one)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, ThreadPoolExecutor(max_workers=1) as drift_pool:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, ThreadPoolExecutor(max_workers=1) as side:
         submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = []
-        batches: list[Future[frozenset[str]] | None] = []
+        batches: dict[Path, Future[frozenset[str]]] = {}
         for t in targets:
-            # one lint of all the chart's environments, queued first; no job waits for another in the pool
-            batches.append(batch := _lint_batch(pool, t, helms.primary, opts, prepared[t.path]))
+            if policy is None and lint_values[t.path] is not None:  # one lint of the chart's environments, first
+                batches[t.path] = _submit_lint(pool, t, helms.primary, lint_values[t.path])
             envs = [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path),
-                                lint=batch is None)
+                                lint=lint_values[t.path] is None)
                     for e in selected_envs(t, opts)] if not prepared[t.path].missing else []
-            submitted.append((drift_pool.submit(chart_level, t, opts, helms.primary), envs))
-        for target, result, batch, (chart_job, env_jobs) in zip(targets, out, batches, submitted, strict=True):
+            submitted.append((side.submit(chart_level, t, opts, helms.primary), envs))
+        scan: Future[dict[str, PolicyReport]] | None = None
+        if policy is not None:
+            for t in targets:
+                if lint_values[t.path] is not None:
+                    batches[t.path] = _submit_lint(pool, t, helms.primary, lint_values[t.path])
+            scan = side.submit(_scan_when_rendered, policy, [j for _, envs in submitted for j in envs])
+        for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
             level = chart_job.result()
             result.envs = [j.result() for j in env_jobs]
-            if batch is not None:
-                passed = batch.result()
-                for e, r in zip(selected_envs(target, opts), result.envs, strict=True):
-                    finish_lint(target, e, helms.primary, opts, r, passed)
             result.findings = (finish_chart_level(target, level, result.envs)
                                + dependency_findings(prepared[target.path]))
+            if target.path in batches:
+                passed = batches[target.path].result()
+                for e, r in zip(selected_envs(target, opts), result.envs, strict=True):
+                    finish_lint(target, e, helms.primary, opts, r, passed)
             progress.done(result, result.ok())
+        if scan is not None:  # applied once every chart is reported, as a scan after the run would be
+            _apply_policy([e for r in out for e in r.envs], scan.result())
     return out
 
 
-def _lint_batch(pool: ThreadPoolExecutor, target: ChartTarget, helm: Helm, opts: VerifyOptions,
-                prepared: Prepared) -> Future[frozenset[str]] | None:
+def _batch_values(target: ChartTarget, opts: VerifyOptions, prepared: Prepared) -> dict[str, list[Path]] | None:
+    """The -f files of each environment, when the chart's environments may be linted together (lint_batch)."""
     envs = selected_envs(target, opts)
     if prepared.missing or prepared.sources or len(envs) < 2:
         return None
+    return {e.name: list(template_call(target, e, opts).values) for e in envs}
+
+
+def _submit_lint(pool: ThreadPoolExecutor, target: ChartTarget, helm: Helm,
+                 values: dict[str, list[Path]] | None) -> Future[frozenset[str]]:
     from chartgen.helm import lint_batch
 
-    values = {e.name: list(template_call(target, e, opts).values) for e in envs}
-    return pool.submit(lint_batch.passing, helm, target.path, values, target.kube_version)
+    return pool.submit(lint_batch.passing, helm, target.path, values or {}, target.kube_version)
+
+
+def _scan_when_rendered(policy: CheckovScan, env_jobs: list[Future[EnvResult]]) -> dict[str, PolicyReport]:
+    """The one checkov scan, started once every environment is rendered (and checked); the results are not
+    touched here."""
+    from concurrent.futures import wait
+
+    wait(env_jobs)
+    return _policy_reports([e.result() for e in env_jobs], policy)
 
 
 def dependency_findings(prepared: Prepared) -> list[Finding]:
@@ -406,14 +430,24 @@ def _policy_scan(policy: str | None) -> AbstractContextManager[CheckovScan | Non
     return CheckovScan()
 
 
-def _scan_policy(results: list[ChartResult], policy: CheckovScan) -> None:
-    """All renderings in ONE checkov process; failed checks become findings."""
-    envs = {f"{e.chart}[{e.env}]": e for r in results for e in r.envs if e.template_ok}
+def _policy_reports(results: list[EnvResult], policy: CheckovScan) -> dict[str, PolicyReport]:
+    """All renderings in ONE checkov process: its report of each (by `_policy_label`)."""
+    envs = {_policy_label(e): e for e in results if e.template_ok}
     if not envs:
-        return
-    reports = policy.scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
-    for label, e in envs.items():
-        rep = reports[label]
+        return {}
+    return policy.scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
+
+
+def _policy_label(e: EnvResult) -> str:
+    return f"{e.chart}[{e.env}]"
+
+
+def _apply_policy(results: list[EnvResult], reports: Mapping[str, PolicyReport]) -> None:
+    """checkov's verdict on each rendering: its failed checks become findings."""
+    for e in results:
+        rep = reports.get(_policy_label(e))
+        if rep is None:
+            continue
         e.policy = {"passed": rep.passed,
                     "failed": [{"check": c.check_id, "name": c.name, "resource": c.resource} for c in rep.failed],
                     "waived": [{"check": c.check_id, "resource": c.resource, "reason": c.reason}

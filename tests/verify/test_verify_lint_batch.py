@@ -73,3 +73,36 @@ def test_a_passing_chart_is_linted_by_one_process(tmp_path, monkeypatch):
     [result] = verify_chart.run([chart], Helms(helm), VerifyOptions(kube_version=KUBE_VERSION))
     assert result.ok() and len(result.envs) == 3
     assert sorted(calls) == ["lint", "template", "template", "template"]
+
+
+def test_with_a_policy_scan_the_scan_starts_before_the_lints_end(tmp_path, monkeypatch):
+    """--policy: the one checkov scan needs only the renderings, so it starts once the last environment is rendered
+    and runs beside the charts' lints (queued after every environment), not after them. Here each lint waits for
+    the scan to start; a scan that waited for the lints would leave them waiting."""
+    import threading
+
+    from support import plain_chart
+
+    from chartgen.helm import lint_batch as batch_module
+
+    started = threading.Event()
+    waited: list[bool] = []
+    real_passing = batch_module.passing
+
+    def lint_after_scan_start(*args):  # type: ignore[no-untyped-def]
+        waited.append(started.wait(timeout=20))
+        return real_passing(*args)
+
+    class Scan:
+        def scan(self, inputs):  # type: ignore[no-untyped-def]
+            started.set()
+            return {}
+
+    monkeypatch.setattr(batch_module, "passing", lint_after_scan_start)
+    charts = [plain_chart(tmp_path / "charts", name) for name in ("a", "b")]
+    results = verify_chart._run_targets(
+        [verify_chart.ChartTarget.load(c, KUBE_VERSION) for c in charts], Helms(helm_binary("4.1.4")),
+        VerifyOptions(kube_version=KUBE_VERSION), 1, verify_chart.Progress(), {},
+        {c: type("P", (), {"missing": [], "sources": []})() for c in charts}, Scan())  # type: ignore[arg-type]
+    assert waited == [True, True]
+    assert all(e.lint_ok and e.template_ok for r in results for e in r.envs)
