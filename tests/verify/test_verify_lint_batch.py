@@ -32,7 +32,7 @@ metadata:
 def reports(charts: list[Path], helm: Helm, monkeypatch: pytest.MonkeyPatch, *, batch: bool) -> list[dict]:
     with monkeypatch.context() as m:
         if not batch:
-            m.setattr(verify_chart, "_lint_batch", lambda *args: None)
+            m.setattr(verify_chart, "_batch_values", lambda *args: None)
         results = verify_chart.run(charts, Helms(helm), VerifyOptions(kube_version=KUBE_VERSION))
     out = [r.to_dict() for r in results]
     for r in out:
