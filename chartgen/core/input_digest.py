@@ -33,18 +33,43 @@ def tree_digest(root: Path, skip: frozenset[str] = frozenset(), index: StatIndex
 
     `skip` names folders that hold only derived files, never read (__pycache__ below chartgen's own code).
     `index`: file digests remembered by stat (chartgen.core.stat_index); a file whose stat changed is read again.
-    Raises Uncacheable.
+    With an index, the whole tree's digest is remembered too, with the digest of its list of (path, stat): a walk
+    that finds exactly that list, every file old enough (the index's racy rule), has that digest without a lookup
+    per file (a warm verify walks every file of every chart). Raises Uncacheable.
     """
     given = str(root)
     top = os.path.abspath(given)  # the index's key of each file is top/rel (of a file root: top itself)
+    if index is None:
+        return _digest((rel, st, file_sha256(Path(path))) for rel, path, st in _walk(given, skip))
+    from chartgen.core.stat_index import RACY_NS, identity, now_ns
+
+    started = now_ns()  # before any file of the walk is looked at: the tree's record vouches from here
+    walked = list(_walk(given, skip))
+    rows = [(rel, identity(st)) for rel, _, st in walked]
+    listing = hashlib.sha256(repr(rows).encode()).digest()
+    newest = max((max(st.st_mtime_ns, st.st_ctime_ns) for _, _, st in walked), default=0)
+    tree_key = top + "\0" + "\0".join(sorted(skip))
+    known = index.tree(tree_key)
+    if known is not None and known[0] == listing and newest + RACY_NS <= known[2]:
+        return known[1].hex()
     prefix = top if top.endswith("/") else top + "/"
+    stable = True
+    digests = []
+    for rel, path, st in walked:
+        digest, same = _indexed_sha256(path, top if path == given else prefix + rel, st, index)
+        digests.append((rel, st, digest))
+        stable = stable and same
+    out = _digest(iter(digests))
+    if stable:
+        index.remember_tree(tree_key, listing, bytes.fromhex(out), started)
+    return out
+
+
+def _digest(files: Iterator[tuple[str, os.stat_result, bytes]]) -> str:
     parts: list[bytes] = []  # hashed at once: the same digest as one update per part
-    for rel, path, st in _walk(given, skip):
+    for rel, st, digest in files:
         parts.append(f"{rel}\0{stat.S_IMODE(st.st_mode):o}\0".encode())
-        if index is None:
-            parts.append(file_sha256(Path(path)))
-        else:
-            parts.append(_indexed_sha256(path, top if path == given else prefix + rel, st, index))
+        parts.append(digest)
     return hashlib.sha256(b"".join(parts)).hexdigest()
 
 
@@ -57,16 +82,16 @@ def paths_digest(paths: Iterable[str | Path], index: StatIndex | None = None) ->
     return h.hexdigest()
 
 
-def _indexed_sha256(path: str, absolute: str, st: os.stat_result, index: StatIndex) -> bytes:
+def _indexed_sha256(path: str, absolute: str, st: os.stat_result, index: StatIndex) -> tuple[bytes, bool]:
     """The file's sha256, from the index while its stat is the one remembered; else read, and remembered when the
     file's stat after reading is the one before (a file written during the read is not). `absolute`: the path as
-    os.path.abspath spells it (the index's key)."""
+    os.path.abspath spells it (the index's key). With whether the file kept its stat (False: changed while read)."""
     from chartgen.core.stat_index import identity, now_ns
 
     before = identity(st)
     known = index.lookup_absolute(absolute, before)
     if known is not None:
-        return known
+        return known, True
     taken = now_ns()
     digest = file_sha256(Path(path))
     try:
@@ -75,7 +100,7 @@ def _indexed_sha256(path: str, absolute: str, st: os.stat_result, index: StatInd
         raise Uncacheable(f"{path}: {err.strerror or err}") from None
     if after == before:
         index.remember(path, before, digest, taken)
-    return digest
+    return digest, after == before
 
 
 def file_sha256(path: Path) -> bytes:

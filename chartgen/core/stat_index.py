@@ -17,6 +17,12 @@ is coarse and may lag the one Python reads; RACY_NS covers that and filesystems 
 file is hashed every time until it is old enough. An entry is written only when the file's identity after reading
 is the one before (a file that changed while it was read is not remembered).
 
+Whole trees (a chart's folder, chartgen's code) are remembered too, in a file of their own beside the rows: the
+digest of the tree's list of (path, identity), its content digest, and when its walk began. A walk that finds the
+same list, every file at least RACY_NS older than that moment, has that digest: the same rule as a row's, for every
+file at once, without loading or checking a row per file (a warm verify of 100 charts walks ~6,400 files). A tree
+is recorded only when every file kept its identity while it was read.
+
 The index is a speed-up, never an input: a missing, unreadable, damaged or foreign index is an empty one, and a
 concurrent run that saves its own index wins (the loser's entries are only hashed again).
 """
@@ -32,11 +38,13 @@ from pathlib import Path
 
 RACY_NS = 5_000_000_000
 MAX_ENTRIES = 200_000  # beyond it, the entries hashed longest ago are dropped
+MAX_TREES = 20_000  # the same for whole trees
 _FORMAT = 1
 
 # [size, mtime_ns, ctime_ns, inode, device, mode]
 Identity = tuple[int, int, int, int, int, int]
 Entry = tuple[Identity, bytes, int]
+Tree = tuple[bytes, bytes, int]  # digest of the (path, identity) list, digest of the content, when the walk began
 
 
 def identity(st: os.stat_result) -> Identity:
@@ -52,6 +60,38 @@ class StatIndex:
         self._entries: dict[str, Entry | list[object]] | None = None
         self._dirty = False
         self._lock = threading.Lock()
+        # whole trees (chartgen.core.input_digest.tree_digest), in a file of their own: a warm run whose trees are
+        # all unchanged never reads the rows of their files
+        self._trees: dict[str, object] | None = None
+        self._trees_dirty = False
+
+    @property
+    def trees_path(self) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.name + "-trees")
+
+    def tree(self, key: str) -> Tree | None:
+        """(digest of the tree's (path, identity) list, digest of its content, when its walk began) remembered for
+        the tree `key`; the caller trusts it only for the same list with every file older than that by RACY_NS."""
+        with self._lock:
+            if self._trees is None:
+                self._trees = _read_trees(self.trees_path)
+            row = self._trees.get(key)
+        if type(row) is not list or len(row) != 3:
+            return None
+        listing, digest, taken = row
+        if type(listing) is not str or type(digest) is not str or type(taken) is not int:
+            return None
+        try:
+            return bytes.fromhex(listing), bytes.fromhex(digest), taken
+        except ValueError:
+            return None
+
+    def remember_tree(self, key: str, listing: bytes, digest: bytes, taken: int) -> None:
+        with self._lock:
+            if self._trees is None:
+                self._trees = _read_trees(self.trees_path)
+            self._trees[key] = [listing.hex(), digest.hex(), taken]
+            self._trees_dirty = True
 
     def lookup(self, path: str | Path, ident: Identity) -> bytes | None:
         """The remembered sha256 of the file at `path` with this identity, if it is safe to trust."""
@@ -77,7 +117,15 @@ class StatIndex:
 
     def save(self) -> None:
         """Write the index atomically (temp file + rename); a failure to write never fails the run."""
-        if self.path is None or not self._dirty:
+        if self.path is None:
+            return
+        if self._trees_dirty and self.trees_path is not None:
+            with self._lock:
+                trees = dict(sorted(self._trees.items(), key=lambda kv: _taken(kv[1]), reverse=True)[:MAX_TREES]
+                             if self._trees else [])
+                self._trees_dirty = False
+            _write(self.trees_path, {"format": _FORMAT, "trees": trees})
+        if not self._dirty:
             return
         with self._lock:
             valid = ((p, row if isinstance(row, tuple) else _entry(row)) for p, row in self._load().items())
@@ -85,25 +133,43 @@ class StatIndex:
                              reverse=True)[:MAX_ENTRIES]
             data = {"format": _FORMAT, "entries": {p: [*i, d.hex(), t] for p, (i, d, t) in entries}}
             self._dirty = False
-        import tempfile
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _write(self.path, data)
 
     def _load(self) -> dict[str, Entry | list[object]]:
         if self._entries is None:
             self._entries = _read(self.path) if self.path is not None else {}
         return self._entries
+
+
+def _write(path: Path, data: object) -> None:
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _read_trees(path: Path | None) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("trees"), dict):
+        return {}
+    return data["trees"]
+
+
+def _taken(row: object) -> int:
+    return row[2] if type(row) is list and len(row) == 3 and type(row[2]) is int else -1
 
 
 def _read(path: Path) -> dict[str, Entry | list[object]]:

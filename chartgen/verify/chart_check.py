@@ -51,13 +51,14 @@ class CheckConfigs:
         self.given = given
         self.run_checks = run_checks
         self._loaded: dict[Path, CheckConfig | None] = {}
+        self._found: dict[str, Path | None] = {}  # folder -> its nearest configuration file, for this run
 
     def path(self, chart: Path) -> Path | None:
         from chartgen.check.config_file import find_config
 
         if not self.run_checks:
             return None
-        return Path(self.given) if self.given else find_config([str(chart)])
+        return Path(self.given) if self.given else find_config([str(chart)], self._found)
 
     def load(self, path: Path | None) -> CheckConfig | None:
         if path is None:

@@ -139,3 +139,29 @@ def test_rules_command_and_check_config_option_through_the_cli(tmp_path):
     cfg = write(tmp_path / "cfg.yaml", "severity: {CG-X-006: error}\n")
     result = CliRunner().invoke(app, ["check", str(manifest), "--config", str(cfg), "--kube-version", "1.31"])
     assert result.exit_code == 1 and "CG-X-006" in result.stdout
+
+
+def test_find_config_with_a_runs_answers_asks_each_folder_once(tmp_path, monkeypatch):
+    """verify keys many charts below the same folders: the answers of one run are reused (and a file created during
+    the run is seen by the next run, whose answers are fresh)."""
+    import os
+
+    from chartgen.check import config_file
+
+    (tmp_path / "repo" / "charts" / "a").mkdir(parents=True)
+    (tmp_path / "repo" / "charts" / "b").mkdir()
+    cfg = tmp_path / "repo" / ".chartgen-check.yaml"
+    cfg.write_text("rules: {}\n")
+    asked: list[str] = []
+    real = os.path.isfile
+    monkeypatch.setattr(config_file.os.path, "isfile", lambda p: asked.append(p) or real(p))
+    found: dict = {}
+    for chart in ("a", "b", "a"):
+        assert config_file.find_config([str(tmp_path / "repo" / "charts" / chart)], found) == cfg
+    assert sorted(asked) == sorted(str(tmp_path / "repo" / d / ".chartgen-check.yaml")
+                                   for d in ("charts/a", "charts", ".", "charts/b"))
+    nearer = tmp_path / "repo" / "charts" / ".chartgen-check.yaml"
+    nearer.write_text("rules: {}\n")
+    assert config_file.find_config([str(tmp_path / "repo" / "charts" / "a")], found) == cfg  # this run's answer
+    assert config_file.find_config([str(tmp_path / "repo" / "charts" / "a")], {}) == nearer
+    assert config_file.find_config([str(tmp_path / "repo" / "charts" / "a")]) == nearer

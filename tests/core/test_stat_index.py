@@ -160,3 +160,79 @@ def test_a_foreign_digest_in_the_index_is_what_it_claims_only_for_its_identity(t
     index = StatIndex()
     index.remember(f, (ident[0] + 1, *ident[1:]), b"\x02" * 32, taken=time.time_ns() + 2 * RACY_NS)
     assert tree_digest(f, index=index) == tree_digest(f)
+
+
+# --- whole trees ------------------------------------------------------------------------------------------------
+
+
+def _tree_key(root: Path) -> str:
+    return os.path.abspath(root) + "\0"
+
+
+def test_an_unchanged_tree_is_answered_from_its_record_without_reading_a_files_row(tmp_path: Path,
+                                                                                reads: list[Path],
+                                                                                later: None) -> None:
+    root = _chart(tmp_path)
+    index = StatIndex(tmp_path / "index.json")
+    first = tree_digest(root, index=index)
+    index.save()
+    assert first == tree_digest(root)
+    again = StatIndex(tmp_path / "index.json")
+    reads.clear()
+    assert tree_digest(root, index=again) == first
+    assert reads == [] and again._entries is None  # the per-file rows were not even loaded
+
+
+@pytest.mark.parametrize("change", ["added", "removed", "renamed", "edited in place", "mode"])
+def test_a_tree_whose_listing_changed_is_walked_file_by_file(tmp_path: Path, later: None, change: str) -> None:
+    root = _chart(tmp_path)
+    index = StatIndex(tmp_path / "index.json")
+    before = tree_digest(root, index=index)
+    index.save()
+    _settle()
+    cm = root / "templates" / "cm.yaml"
+    if change == "added":
+        (root / "templates" / "new.yaml").write_text("x: 1\n")
+    elif change == "removed":
+        cm.unlink()
+    elif change == "renamed":
+        cm.rename(root / "templates" / "cm2.yaml")
+    elif change == "edited in place":
+        st = cm.stat()
+        cm.write_text("kind: ConfigMap\ndata: {a: '2'}\n")  # same size
+        os.utime(cm, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the modification time put back
+    else:
+        cm.chmod(0o600)
+    again = StatIndex(tmp_path / "index.json")
+    assert tree_digest(root, index=again) == tree_digest(root) != before
+    assert again._entries is not None  # the record did not answer
+
+
+def test_a_racy_tree_record_is_never_trusted(tmp_path: Path) -> None:
+    """The real clock: the record's walk began within RACY_NS of its files' last change."""
+    root = _chart(tmp_path)
+    index = StatIndex(tmp_path / "index.json")
+    tree_digest(root, index=index)
+    assert index.tree(_tree_key(root)) is not None  # recorded, but young
+    index.save()
+    again = StatIndex(tmp_path / "index.json")
+    tree_digest(root, index=again)
+    assert again._entries is not None
+
+
+def test_a_tree_with_a_file_written_while_read_is_not_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               later: None) -> None:
+    root = _chart(tmp_path)
+    real = input_digest.file_sha256
+
+    def read_then_written(path: Path) -> bytes:
+        digest = real(path)
+        if path.name == "cm.yaml":
+            _settle()
+            path.write_text("kind: ConfigMap\ndata: {a: '3'}\n")
+        return digest
+
+    monkeypatch.setattr(input_digest, "file_sha256", read_then_written)
+    index = StatIndex()
+    tree_digest(root, index=index)
+    assert index.tree(_tree_key(root)) is None
