@@ -14,6 +14,7 @@ helm never look at is not worth a stale pass.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -46,7 +47,7 @@ def tree_digest(root: Path, skip: frozenset[str] = frozenset(), index: StatIndex
     started = now_ns()  # before any file of the walk is looked at: the tree's record vouches from here
     walked = list(_walk(given, skip))
     rows = [(rel, identity(st)) for rel, _, st in walked]
-    listing = hashlib.sha256(repr(rows).encode()).digest()
+    listing = hashlib.sha256(marshal.dumps(rows, 2)).digest()  # version 2: no back-references, one spelling
     newest = max((max(st.st_mtime_ns, st.st_ctime_ns) for _, _, st in walked), default=0)
     tree_key = top + "\0" + "\0".join(sorted(skip))
     known = index.tree(tree_key)

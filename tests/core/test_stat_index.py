@@ -236,3 +236,21 @@ def test_a_tree_with_a_file_written_while_read_is_not_recorded(tmp_path: Path, m
     index = StatIndex()
     tree_digest(root, index=index)
     assert index.tree(_tree_key(root)) is None
+
+
+def test_a_tree_recorded_by_another_process_is_answered_from_its_record(tmp_path: Path, reads: list[Path],
+                                                                         later: None) -> None:
+    """The record's listing digest is spelled the same by every process (no hash seed, no interning in it)."""
+    import subprocess
+    import sys
+
+    root = _chart(tmp_path)
+    script = ("import sys, time; from pathlib import Path; from chartgen.core import stat_index as s; "
+              "from chartgen.core.input_digest import tree_digest; "
+              "s.now_ns = lambda: time.time_ns() + 2 * s.RACY_NS; "
+              "i = s.StatIndex(Path(sys.argv[1])); print(tree_digest(Path(sys.argv[2]), index=i)); i.save()")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "index.json"), str(root)],
+                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "123"})
+    again = StatIndex(tmp_path / "index.json")
+    assert tree_digest(root, index=again) == done.stdout.strip()
+    assert reads == [] and again._entries is None
