@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -49,9 +50,20 @@ class _Unsure(Exception):
     """The merge cannot be proven to be helm's."""
 
 
-def passing(helm: Helm, chart: Path, envs: Mapping[str, Sequence[Path]], kube_version: str) -> frozenset[str]:
+def passing(helm: Helm, chart: Path, envs: Mapping[str, Sequence[Path]], kube_version: str,
+            started: threading.Event | None = None) -> frozenset[str]:
     """The environments (name -> its -f files) that `helm lint --strict` passes, found with one helm process; an
-    environment left out is one the batch could not answer for (lint it on its own)."""
+    environment left out is one the batch could not answer for (lint it on its own). `started` is set once the
+    helm process is started, or once it is known that none will be."""
+    try:
+        return _passing(helm, chart, envs, kube_version, started)
+    finally:
+        if started is not None:
+            started.set()
+
+
+def _passing(helm: Helm, chart: Path, envs: Mapping[str, Sequence[Path]], kube_version: str,
+             started: threading.Event | None) -> frozenset[str]:
     if len(envs) < 2:
         return frozenset()
     try:
@@ -72,7 +84,7 @@ def passing(helm: Helm, chart: Path, envs: Mapping[str, Sequence[Path]], kube_ve
             _link_chart(chart, copy)
             (copy / "values.yaml").write_bytes(values)
             copies.append(str(copy))
-        done = helm.run("lint", *copies, "--kube-version", kube_version, "--strict")
+        done = helm.run("lint", *copies, "--kube-version", kube_version, "--strict", started=started)
     return frozenset(merged) if done.ok else frozenset()
 
 

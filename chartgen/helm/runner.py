@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from chartgen.core.errors import HelmNotFound
 from chartgen.core.input_digest import file_sha256
@@ -110,11 +111,22 @@ class Helm:
     def major(self) -> int:
         return int(self.version.split(".")[0]) if self.version[0].isdigit() else 0
 
-    def run(self, *args: str, timeout: int = 300) -> HelmResult:
+    def run(self, *args: str, timeout: int = 300, started: Any = None) -> HelmResult:
+        """`started`: a threading.Event set once the process is started."""
         cmd = (self.path, *args)
         import subprocess
 
         home = empty_home() if args and args[0] in _WRITE_NOTHING else None
+        if home is not None and started is not None:
+            with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=isolated_env(home)) as p:
+                started.set()
+                try:
+                    out, err = p.communicate(timeout=timeout)
+                except BaseException:
+                    p.kill()
+                    raise
+            return HelmResult(p.returncode == 0, out, err, cmd)
         if home is not None:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=isolated_env(home))
         else:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.core.cache import Cache
@@ -322,7 +323,7 @@ def run(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, *, jobs: int 
             if c in results:
                 progress.done(results[c], results[c].ok())
         fresh = _run_targets(todo, helms, opts, jobs, progress, checks, prepared, policy)
-    shared_after = run_key(helms, opts, index) if cache.enabled else None
+    shared_after = run_key(helms, opts) if cache.enabled else None
     for target, result in zip(todo, fresh, strict=True):
         for e in result.envs:
             e.manifests = ""  # keep memory flat; renderings are not cached
@@ -363,12 +364,14 @@ def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, 
         submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = []
         batches: dict[Path, Future[frozenset[str]]] = {}
         for t in targets:
+            started = None
             if policy is None and lint_values[t.path] is not None:  # one lint of the chart's environments, first
-                batches[t.path] = _submit_lint(pool, t, helms.primary, lint_values[t.path])
+                started = threading.Event()
+                batches[t.path] = _submit_lint(pool, t, helms.primary, lint_values[t.path], started)
             envs = [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path),
                                 lint=lint_values[t.path] is None)
                     for e in selected_envs(t, opts)] if not prepared[t.path].missing else []
-            submitted.append((side.submit(chart_level, t, opts, helms.primary), envs))
+            submitted.append((side.submit(_after, started, chart_level, t, opts, helms.primary), envs))
         scan: Future[dict[str, PolicyReport]] | None = None
         if policy is not None:
             for t in targets:
@@ -399,10 +402,19 @@ def _batch_values(target: ChartTarget, opts: VerifyOptions, prepared: Prepared) 
 
 
 def _submit_lint(pool: ThreadPoolExecutor, target: ChartTarget, helm: Helm,
-                 values: dict[str, list[Path]] | None) -> Future[frozenset[str]]:
+                 values: dict[str, list[Path]] | None, started: threading.Event | None = None
+                 ) -> Future[frozenset[str]]:
     from chartgen.helm import lint_batch
 
-    return pool.submit(lint_batch.passing, helm, target.path, values or {}, target.kube_version)
+    return pool.submit(lint_batch.passing, helm, target.path, values or {}, target.kube_version, started)
+
+
+def _after(started: threading.Event | None, fn: Callable[..., ChartLevel], *args: Any) -> ChartLevel:
+    """fn(*args) once the chart's lint has started its helm process: the lint is the longest of the chart's helm
+    calls, and its Python (merging the values) would otherwise share the interpreter with the drift check's."""
+    if started is not None:
+        started.wait(timeout=2)
+    return fn(*args)
 
 
 def _scan_when_rendered(policy: CheckovScan, env_jobs: list[Future[EnvResult]]) -> dict[str, PolicyReport]:

@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     from chartgen.core.stat_index import StatIndex
 
 
-def run_key(helms: Helms, opts: VerifyOptions, index: StatIndex | None = None) -> str | None:
-    """The inputs every chart of a run shares (see chartgen.core.cache); None when one cannot be digested."""
+def run_key(helms: Helms, opts: VerifyOptions) -> str | None:
+    """The inputs every chart of a run shares (see chartgen.core.cache; chartgen's own files through its own stat
+    index, chartgen.core.cache.own_index); None when one cannot be digested."""
     try:
-        return key(helms.fingerprint(), chartgen_fingerprint(index), opts.fingerprint(), user_helm_env(),
+        return key(helms.fingerprint(), chartgen_fingerprint(), opts.fingerprint(), user_helm_env(),
                    _checkov() if opts.policy else "")
     except Uncacheable:
         return None
@@ -92,7 +93,7 @@ def lookup(charts: Sequence[Path], helms: Helms, opts: VerifyOptions, cache: Cac
         recover_interrupted(c)  # before the cache key reads the chart
     configs = CheckConfigs(opts.config, opts.run_checks)
     index = cache.stat_index
-    shared = run_key(helms, opts, index) if cache.enabled else None
+    shared = run_key(helms, opts) if cache.enabled else None
     keys = {c: chart_key(c, shared, opts, configs, index) for c in charts}
     hits = {c: hit for c in charts if (hit := cached_result(cache, keys[c], c)) is not None}
     return Lookup(configs, shared, keys, hits)
