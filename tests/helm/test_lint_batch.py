@@ -145,3 +145,32 @@ def test_a_chart_whose_linked_copy_could_lint_differently_is_not_batched(tmp_pat
     envs = {e: [chart / f"values-{e}.yaml"] for e in ("dev", "prod")}
     got = lint_batch.passing(helm_binary("4.1.4"), chart, envs, KUBE_VERSION)
     assert got == (frozenset(envs) if case == "none" else frozenset())
+
+
+@pytest.mark.parametrize("case", ["one environment", "not batched", "batched"])
+def test_started_is_set_however_the_batch_ends(tmp_path, case):
+    """verify's drift check waits for it (chartgen.verify.chart._after): it must be set on every path, and on the
+    batched one by the time the helm process runs."""
+    import threading
+
+    chart = plain_chart(tmp_path, "c", envs=("dev", "prod"))
+    if case == "not batched":
+        (chart / "templates" / "raw.yaml").write_text('# {{ .Files.Get "values.yaml" }}\n')
+    envs = {e: [chart / f"values-{e}.yaml"] for e in (("dev",) if case == "one environment" else ("dev", "prod"))}
+    started = threading.Event()
+    helm = helm_binary("4.1.4")
+    seen: list[bool] = []
+    real = type(helm).run
+
+    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real(self, *args, **kwargs)
+        seen.append(started.is_set())
+        return done
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(type(helm), "run", run):
+        got = lint_batch.passing(helm, chart, envs, KUBE_VERSION, started)
+    assert started.is_set()
+    assert got == (frozenset(envs) if case == "batched" else frozenset())
+    assert seen == ([True] if case == "batched" else [])
