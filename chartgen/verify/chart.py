@@ -148,10 +148,15 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
                helm3: Helm | None = None, check: ChartCheck | None = None, *, lint: bool = True) -> EnvResult:
     """lint --strict, template, check (and the matrix and snapshot steps) of one environment; with lint=False the
     lint is left to `finish_lint` (the chart's environments are linted together: chartgen.helm.lint_batch)."""
+    return check_env(target, env, opts, render_env(target, env, helm, opts, lint=lint), helm3, check)
+
+
+def render_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOptions, *,
+               lint: bool = True) -> EnvResult:
+    """verify_env's helm steps: lint (unless lint=False) and template; the rendering in `manifests`."""
     start = time.perf_counter()
     call = template_call(target, env, opts)
-    namespace = call.namespace
-    result = EnvResult(str(target.path), env.name, namespace)
+    result = EnvResult(str(target.path), env.name, call.namespace)
     if lint:
         _lint(target, env, helm, opts, result)
     tpl = call.run(helm, target.path)
@@ -160,15 +165,25 @@ def verify_env(target: ChartTarget, env: EnvTarget, helm: Helm, opts: VerifyOpti
         result.findings.append(_step(TEMPLATE, Severity.ERROR, f"helm template: {' '.join(result.template_messages)} "
                                      f"(environment {env.name})", _values_file(target, env),
                                      "fix the template or values so that helm template renders"))
-    if tpl.ok:
+    else:
         result.manifests = tpl.stdout
-        if check is not None:
-            result.findings += run_check(target, env, tpl.stdout, namespace, check)
-        if helm3 is not None:
-            result.findings += _matrix(target, env, helm3, call, tpl.stdout)
-        if snapshot.enabled(target.path, opts.snapshots):
-            result.findings += _snapshot(target, env, tpl.stdout, result)
     result.seconds = time.perf_counter() - start
+    return result
+
+
+def check_env(target: ChartTarget, env: EnvTarget, opts: VerifyOptions, result: EnvResult,
+              helm3: Helm | None = None, check: ChartCheck | None = None) -> EnvResult:
+    """verify_env's steps on a rendering (render_env's result): check, the helm 3 matrix, the snapshot."""
+    start = time.perf_counter()
+    if result.template_ok:
+        call = template_call(target, env, opts)
+        if check is not None:
+            result.findings += run_check(target, env, result.manifests, call.namespace, check)
+        if helm3 is not None:
+            result.findings += _matrix(target, env, helm3, call, result.manifests)
+        if snapshot.enabled(target.path, opts.snapshots):
+            result.findings += _snapshot(target, env, result.manifests, result)
+    result.seconds += time.perf_counter() - start
     return result
 
 
@@ -352,40 +367,48 @@ def _as_found(result: ChartResult) -> ChartResult:
 def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, jobs: int, progress: Progress,
                  checks: Mapping[Path, ChartCheck], prepared: Mapping[Path, Prepared],
                  policy: CheckovScan | None = None) -> list[ChartResult]:
-    """Each chart verified (its drift check, its environments, and with `policy` the one checkov scan of every
-    rendering, which starts as soon as the last environment is rendered: the charts' lints are queued after every
-    environment then, and run beside the scan)."""
+    """Each chart verified: its drift check, and its environments (one lint of them all when lint_batch can; each
+    rendered, then checked). With `policy`, the one checkov scan of every rendering starts once the last environment
+    is rendered: the environments are rendered first, and their checks and the charts' lints run beside the scan."""
     out = [ChartResult(str(t.path), api_versions=list(t.with_api_versions(opts.api_versions)),
                        dependencies=prepared[t.path].sources) for t in targets]
     lint_values = {t.path: _batch_values(t, opts, prepared[t.path]) for t in targets}
+    envs_of = {t.path: selected_envs(t, opts) if not prepared[t.path].missing else [] for t in targets}
     # the environments' helm calls in `jobs` threads; the charts' drift checks (Python, mostly) in one more, beside
     # them, so that neither waits for the other (a chart's drift check used to take a helm slot, or wait for one)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, ThreadPoolExecutor(max_workers=1) as side:
-        submitted: list[tuple[Future[ChartLevel], list[Future[EnvResult]]]] = []
+        levels: list[Future[ChartLevel]] = []
+        env_jobs: list[list[Future[EnvResult]]] = []
         batches: dict[Path, Future[frozenset[str]]] = {}
         for t in targets:
             started = None
             if policy is None and lint_values[t.path] is not None:  # one lint of the chart's environments, first
                 started = threading.Event()
                 batches[t.path] = _submit_lint(pool, t, helms.primary, lint_values[t.path], started)
-            envs = [pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path),
-                                lint=lint_values[t.path] is None)
-                    for e in selected_envs(t, opts)] if not prepared[t.path].missing else []
-            submitted.append((side.submit(_after, started, chart_level, t, opts, helms.primary), envs))
+            if policy is None:
+                env_jobs.append([pool.submit(verify_env, t, e, helms.primary, opts, helms.matrix, checks.get(t.path),
+                                             lint=lint_values[t.path] is None) for e in envs_of[t.path]])
+            else:
+                env_jobs.append([pool.submit(render_env, t, e, helms.primary, opts, lint=lint_values[t.path] is None)
+                                 for e in envs_of[t.path]])
+            levels.append(side.submit(_after, started, chart_level, t, opts, helms.primary))
         scan: Future[dict[str, PolicyReport]] | None = None
         if policy is not None:
+            scan = side.submit(_scan_when_rendered, policy, [j for jobs_ in env_jobs for j in jobs_])
             for t in targets:
                 if lint_values[t.path] is not None:
                     batches[t.path] = _submit_lint(pool, t, helms.primary, lint_values[t.path])
-            scan = side.submit(_scan_when_rendered, policy, [j for _, envs in submitted for j in envs])
-        for target, result, (chart_job, env_jobs) in zip(targets, out, submitted, strict=True):
-            level = chart_job.result()
-            result.envs = [j.result() for j in env_jobs]
+            env_jobs = [[pool.submit(check_env, t, e, opts, j.result(), helms.matrix, checks.get(t.path))
+                         for e, j in zip(envs_of[t.path], jobs_, strict=True)]
+                        for t, jobs_ in zip(targets, env_jobs, strict=True)]  # queued as each is rendered
+        for target, result, level_job, jobs_ in zip(targets, out, levels, env_jobs, strict=True):
+            level = level_job.result()
+            result.envs = [j.result() for j in jobs_]
             result.findings = (finish_chart_level(target, level, result.envs)
                                + dependency_findings(prepared[target.path]))
             if target.path in batches:
                 passed = batches[target.path].result()
-                for e, r in zip(selected_envs(target, opts), result.envs, strict=True):
+                for e, r in zip(envs_of[target.path], result.envs, strict=True):
                     finish_lint(target, e, helms.primary, opts, r, passed)
             progress.done(result, result.ok())
         if scan is not None:  # applied once every chart is reported, as a scan after the run would be

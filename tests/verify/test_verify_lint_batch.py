@@ -75,10 +75,11 @@ def test_a_passing_chart_is_linted_by_one_process(tmp_path, monkeypatch):
     assert sorted(calls) == ["lint", "template", "template", "template"]
 
 
-def test_with_a_policy_scan_the_scan_starts_before_the_lints_end(tmp_path, monkeypatch):
+def test_with_a_policy_scan_the_scan_starts_before_the_lints_and_checks_end(tmp_path, monkeypatch):
     """--policy: the one checkov scan needs only the renderings, so it starts once the last environment is rendered
-    and runs beside the charts' lints (queued after every environment), not after them. Here each lint waits for
-    the scan to start; a scan that waited for the lints would leave them waiting."""
+    and runs beside the charts' lints and the renderings' checks (queued after every rendering), not after them.
+    Here each lint and each check waits for the scan to start; a scan that waited for them would leave them
+    waiting."""
     import threading
 
     from support import plain_chart
@@ -99,10 +100,18 @@ def test_with_a_policy_scan_the_scan_starts_before_the_lints_end(tmp_path, monke
             return {}
 
     monkeypatch.setattr(batch_module, "passing", lint_after_scan_start)
+    real_check = verify_chart.run_check
+
+    def check_after_scan_start(*args):  # type: ignore[no-untyped-def]
+        waited.append(started.wait(timeout=20))  # the renderings come first, their checks after
+        return real_check(*args)
+
+    monkeypatch.setattr(verify_chart, "run_check", check_after_scan_start)
     charts = [plain_chart(tmp_path / "charts", name) for name in ("a", "b")]
+    checks = {c: verify_chart.chart_check(c, KUBE_VERSION, (), None) for c in charts}
     results = verify_chart._run_targets(
         [verify_chart.ChartTarget.load(c, KUBE_VERSION) for c in charts], Helms(helm_binary("4.1.4")),
-        VerifyOptions(kube_version=KUBE_VERSION), 1, verify_chart.Progress(), {},
+        VerifyOptions(kube_version=KUBE_VERSION), 1, verify_chart.Progress(), checks,
         {c: type("P", (), {"missing": [], "sources": []})() for c in charts}, Scan())  # type: ignore[arg-type]
-    assert waited == [True, True]
+    assert waited == [True] * 6  # two lints, four checks
     assert all(e.lint_ok and e.template_ok for r in results for e in r.envs)
