@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -716,21 +717,27 @@ def load_text(text: str, source: str = "-", *, reread: bool = False) -> list[Doc
                 gc.enable()
 
 
+# One read at a time in a process: the tables above and the one scalar constructor (whose construct_document resets
+# its own state) are shared, and verify reads renderings in several threads. Reading holds the interpreter anyway.
+_READ_LOCK = threading.RLock()
+
+
 @contextmanager
 def _sharing() -> Iterator[None]:
     """Documents read within share equal top-level values (plain copies of one CRD hold one schema) and equal
     strings; the rules only read documents. The tables are dropped when the outermost read ends."""
     global _reading
-    _reading += 1
-    try:
-        yield
-    finally:
-        _reading -= 1
-        if not _reading:  # what is read is kept by the documents; the tables would only hold memory
-            _subtrees.clear()
-            _blocks.clear()
-            _plain_values.clear()
-            _strings.clear()
+    with _READ_LOCK:
+        _reading += 1
+        try:
+            yield
+        finally:
+            _reading -= 1
+            if not _reading:  # what is read is kept by the documents; the tables would only hold memory
+                _subtrees.clear()
+                _blocks.clear()
+                _plain_values.clear()
+                _strings.clear()
 
 
 def _load_text(text: str, source: str, reread: bool) -> list[Document]:
