@@ -27,6 +27,7 @@ messages (chartgen.verify.chart.verify_env), and an environment whose `helm temp
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import tempfile
 import threading
@@ -77,14 +78,17 @@ def _passing(helm: Helm, chart: Path, envs: Mapping[str, Sequence[Path]], kube_v
         merged = {name: merged_values(base, ts, base_node) for name, ts in texts.items()}
     except (_Unsure, OSError):
         return frozenset()
-    with tempfile.TemporaryDirectory(prefix="chartgen-lint-") as tmp:
-        copies = []
-        for i, values in enumerate(merged.values()):
-            copy = Path(tmp, str(i), chart.resolve().name)
-            _link_chart(chart, copy)
-            (copy / "values.yaml").write_bytes(values)
-            copies.append(str(copy))
-        done = helm.run("lint", *copies, "--kube-version", kube_version, "--strict", started=started)
+    try:
+        with tempfile.TemporaryDirectory(prefix="chartgen-lint-") as tmp:
+            copies = []
+            for i, values in enumerate(merged.values()):
+                copy = Path(tmp, str(i), chart.resolve().name)
+                _link_chart(chart, copy)
+                (copy / "values.yaml").write_bytes(values)
+                copies.append(str(copy))
+            done = helm.run("lint", *copies, "--kube-version", kube_version, "--strict", started=started)
+    except OSError:  # no temporary folder, no symbolic links here: each environment is linted on its own
+        return frozenset()
     return frozenset(merged) if done.ok else frozenset()
 
 
@@ -107,9 +111,25 @@ def _check_chart(chart: Path) -> bool:
                 if reads_files(text):
                     raise _Unsure  # .Files.Get "values.yaml" would read the merged copy
                 uses_tpl = uses_tpl or TPL.search(text) is not None
-    if not (chart / "values.yaml").is_file():
+    if not (chart / "values.yaml").is_file() or _may_ignore_values(chart):
         raise _Unsure
     return uses_tpl
+
+
+def _may_ignore_values(chart: Path) -> bool:
+    """Whether .helmignore may leave values.yaml out (then helm would read the environment's files, but not the
+    merged copy): any pattern that matches the name, any negation."""
+    try:
+        lines = (chart / ".helmignore").read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return False
+    for line in lines:
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        if pattern.startswith("!") or fnmatch.fnmatchcase("values.yaml", pattern.strip("/")):
+            return True
+    return False
 
 
 def _link_chart(chart: Path, dest: Path) -> None:

@@ -130,7 +130,8 @@ def test_the_generated_charts_are_batched(tmp_path):
         assert lint_batch.passing(helm, chart, envs, KUBE_VERSION) == frozenset(envs), chart.name
 
 
-@pytest.mark.parametrize("case", ["none", "reads-files", "subchart", "link", "tpl-with-action"])
+@pytest.mark.parametrize("case", ["none", "reads-files", "subchart", "link", "tpl-with-action", "helmignore-values",
+                                  "helmignore-negation"])
 def test_a_chart_whose_linked_copy_could_lint_differently_is_not_batched(tmp_path, case):
     chart = plain_chart(tmp_path, "c", envs=("dev", "prod"))
     if case == "reads-files":
@@ -139,6 +140,10 @@ def test_a_chart_whose_linked_copy_could_lint_differently_is_not_batched(tmp_pat
         plain_chart(chart / "charts", "sub", envs=())
     elif case == "link":
         (chart / "templates" / "extra.yaml").symlink_to(chart / "templates" / "configmap.yaml")
+    elif case == "helmignore-values":
+        (chart / ".helmignore").write_text("# ignored\n*.bak\n*.yaml\n")
+    elif case == "helmignore-negation":
+        (chart / ".helmignore").write_text("*.bak\n!keep.bak\n")
     elif case == "tpl-with-action":
         (chart / "templates" / "tpl.yaml").write_text("# {{ tpl .Values.greeting . }}\n")
         (chart / "values-prod.yaml").write_text("greeting: '{{ .Release.Name }}'\n")
@@ -174,3 +179,17 @@ def test_started_is_set_however_the_batch_ends(tmp_path, case):
     assert started.is_set()
     assert got == (frozenset(envs) if case == "batched" else frozenset())
     assert seen == ([True] if case == "batched" else [])
+
+
+def test_a_chart_that_cannot_be_linked_is_linted_per_environment(tmp_path, monkeypatch):
+    """No symbolic links (or no temporary folder) here: no batch, no error."""
+    import os
+
+    chart = plain_chart(tmp_path, "c", envs=("dev", "prod"))
+
+    def no_links(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "symlink", no_links)
+    envs = {e: [chart / f"values-{e}.yaml"] for e in ("dev", "prod")}
+    assert lint_batch.passing(helm_binary("4.1.4"), chart, envs, KUBE_VERSION) == frozenset()
