@@ -19,7 +19,8 @@ against the nproc-wide helm loop: cold <= 1.0x (1.2x for one chart), warm <= 0.0
 Each size prints the load average: the runs of one size are paired (same invocation), compare their ratios.
 The repository is N renamed copies of generated-charts/*/chartgen.yaml, generated into a temp git repository.
 
-Usage: python bench/verify.py [--sizes 1,10,100,300] [--policy]
+Usage: python bench/verify.py [--sizes 1,10,100,300] [--policy] [--repeats R]
+(--repeats: each size R times, verdicts on the median of each ratio)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable
@@ -225,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10,100,300", help="numbers of charts (default 10,100,300)")
     ap.add_argument("--policy", action="store_true", help="also time --policy checkov")
+    ap.add_argument("--repeats", type=int, default=1, help="run each size this many times; the verdicts then use "
+                    "the median of each ratio (one pair is within a few percent of noise)")
     args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error("--repeats must be 1 or more")
     C.require(C.CHARTGEN_CLI, "chartgen CLI")
     C.require(C.KUBERNETES_VALIDATE, "kubernetes-validate")
     C.banner("bench/verify.py", "`chartgen verify` (cold, warm, --changed-since) vs the naive CI loop (helm lint "
@@ -235,7 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     C.header("ratios: chartgen verify / baseline (whole processes, same run)")
     failed = False
     for n in (int(x) for x in args.sizes.split(",")):
-        ratios = bench_size(n, args.policy)
+        runs = [bench_size(n, args.policy) for _ in range(args.repeats)]
+        ratios = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        if args.repeats > 1:
+            print(f"  N={n}: median of {args.repeats} runs: " + "; ".join(
+                f"{k} {ratios[k]:.3f}x ({', '.join(f'{r[k]:.3f}' for r in runs)})" for k in sorted(ratios)))
         failed = failed or any(ratios[k] > TARGETS[k] for k in TARGETS if k in ratios)
         failed = failed or any(ratios[f"{k}-wide"] > (WIDE_TARGETS[k](n) or 0) for k in WIDE_TARGETS
                                if f"{k}-wide" in ratios)
