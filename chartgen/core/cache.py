@@ -23,7 +23,6 @@ key is a miss. Location: $CHARTGEN_CACHE_DIR, else $XDG_CACHE_HOME/chartgen/veri
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -138,21 +137,9 @@ class Cache:
     def put(self, k: str, value: Mapping[str, Any]) -> None:
         if not self.enabled:
             return
-        import tempfile
+        from chartgen.core.json_file import write_json_atomically
 
-        path = self._path(k)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        except OSError:  # a read-only or full cache never fails the run
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(value, fh)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_json_atomically(self._path(k), value)  # a read-only or full cache never fails the run
 
     def get_entry(self, k: str) -> Mapping[str, Any] | None:
         """The value put with put_entry(k, ...): None unless the stored entry names this format and this key."""

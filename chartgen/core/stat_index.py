@@ -29,7 +29,6 @@ concurrent run that saves its own index wins (the loser's entries are only hashe
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import threading
@@ -142,20 +141,9 @@ class StatIndex:
 
 
 def _write(path: Path, data: object) -> None:
-    import tempfile
+    from chartgen.core.json_file import write_json_atomically
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    write_json_atomically(path, data)
 
 
 def _read_trees(path: Path | None) -> dict[str, object]:
