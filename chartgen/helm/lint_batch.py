@@ -2,10 +2,10 @@
 
 verify lints every environment (`helm lint --strict CHART -f values-ENV.yaml`): per-environment lint is not implied by
 one lint plus `helm template` (missing keys under --strict, schema checks of the merged values). Each helm process
-costs ~40 ms of start-up on top of its work, so one process for a chart's environments saves about a quarter of the
-lint CPU (bench/README.md, issue 27). helm lints several chart folders in one process but applies one set of values
-to all of them, so each environment gets a copy of the chart whose values.yaml is already what helm makes of
-values.yaml plus the environment's files; linting that copy with no -f is linting the chart with the files:
+has a start-up cost on top of its work, which one process for all of a chart's environments pays once (issue 27:
+fewer helm processes per chart environment). helm lints several chart folders in one process but applies one set
+of values to all of them, so each environment gets a copy of the chart whose values.yaml is already what helm makes
+of values.yaml plus the environment's files; linting that copy with no -f is linting the chart with the files:
 
 - helm merges -f files over values.yaml key by key: a table over a table merges recursively, anything else replaces
   (chartutil.CoalesceTables / coalesceValues, and mergeMaps between -f files). A null in an -f file deletes a key,
@@ -17,9 +17,9 @@ values.yaml plus the environment's files; linting that copy with no -f is lintin
   and anything whose meaning depends on more than its text (an alias or anchor, a merge key `<<`, a key that is not
   a plain string, the same key twice), leaves the environment to its own lint.
 - The copy is a folder of the same name whose entries link to the chart's own (helm reads through links), but for
-  values.yaml; a chart with subcharts (charts/), a link of its own, or a template that can read files (`.Files`, or
-  `tpl` of a value that may hold `{{`: it would read the merged values.yaml; chartgen.helm.template_reads) is not
-  batched.
+  values.yaml; a chart with subcharts (charts/), a link of its own, a .helmignore that may leave values.yaml out,
+  or a template that can read files (`.Files`, or `tpl` of a value that may hold `{{`: it would read the merged
+  values.yaml; chartgen.helm.template_reads) is not batched.
 
 Only a pass is taken from the batch: when the batch fails, every environment is linted on its own for its exact
 messages (chartgen.verify.chart.verify_env), and an environment whose `helm template` fails is too.
