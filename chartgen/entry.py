@@ -36,6 +36,9 @@ def main() -> None:
         if check_fast(sys.argv[2:]):  # a plain `chartgen check FILE...` runs without importing typer
             return
     if sys.argv[1:2] == ["verify"]:
+        from chartgen.verify.run_record import replay
+
+        replay(sys.argv[2:])  # ends the process when a record of the same run answers (a warm run, unchanged)
         from chartgen.verify.verify_argv import main_fast as verify_fast
 
         if verify_fast(sys.argv[2:]):  # a warm `chartgen verify` answered from the cache without importing typer

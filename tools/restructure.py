@@ -135,7 +135,8 @@ LAYERS: dict[str, set[str]] = {
 # Modules of the new layout that no old module became: their names are never rewritten either.
 NEW_MODULES: tuple[str, ...] = ("verify.readme_pictures",  # the README pictures from verify's renderings
                                   "helm.dependency_source", "verify.chart_cache", "verify.results", "verify.verify_argv", "core.ast_lock",
-                                  "helm.lint_batch", "helm.template_reads", "core.json_file")
+                                  "helm.lint_batch", "helm.template_reads", "core.json_file", "core.read_log",
+                                  "core.file_identity", "verify.run_record")
 
 TEXT_SUFFIXES = (".py", ".md", ".toml", ".yaml", ".yml", ".cfg", ".ini", ".txt", ".ambr", ".json")
 TEXT_NAMES = ("Makefile", ".ci/run", ".pre-commit-hooks.yaml")

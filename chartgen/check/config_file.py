@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
+
+from chartgen.core import read_log
 
 CONFIG_NAME = ".chartgen-check.yaml"
 
@@ -17,8 +20,9 @@ def find_config(inputs: Iterable[str], found: dict[str, Path | None] | None = No
     keys 100 charts below the same folders. The run and its cache keys use the same answers, so a file created
     during the run is seen by neither (the next run's keys see it)."""
     first = next((p for p in inputs if p != "-"), None)
-    start = os.path.realpath(first) if first else os.getcwd()
-    folder = start if os.path.isdir(start) else os.path.dirname(start)
+    start = read_log.realpath(first) if first else os.getcwd()
+    st = read_log.stat_or_none(start, quiet=True)
+    folder = start if st is not None and stat.S_ISDIR(st.st_mode) else os.path.dirname(start)
     asked: list[str] = []
     answer: Path | None = None
     while True:
@@ -27,7 +31,8 @@ def find_config(inputs: Iterable[str], found: dict[str, Path | None] | None = No
             break
         asked.append(folder)
         path = os.path.join(folder, CONFIG_NAME)
-        if os.path.isfile(path):
+        st = read_log.stat_or_none(path, quiet=True)
+        if st is not None and stat.S_ISREG(st.st_mode):
             answer = Path(path)
             break
         parent = os.path.dirname(folder)

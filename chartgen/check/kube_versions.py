@@ -4,10 +4,13 @@ line is checked without loading them (a warm `chartgen verify`, chartgen.verify.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+
+from chartgen.core import read_log
 
 _SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
@@ -30,16 +33,31 @@ def schema_root() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
-@lru_cache(maxsize=1)
 def available_versions() -> dict[tuple[int, int], str]:
     """(major, minor) -> name of its strict schema folder."""
+    root, names, folders = _schema_folders()
+    read_log.note_dirs(root, names, folders)  # read once per process, looked at by every run that asks
+    return _versions(folders)
+
+
+@lru_cache(maxsize=1)
+def _schema_folders() -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The schema folder, the names in it and the names of its folders (links followed)."""
+    root = str(schema_root())
+    with os.scandir(root) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    return root, tuple(e.name for e in entries), tuple(e.name for e in entries if e.is_dir())
+
+
+@lru_cache(maxsize=1)
+def _versions(folders: tuple[str, ...]) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
-    for entry in schema_root().iterdir():
-        m = _SCHEMA_DIR.match(entry.name)
-        if m and entry.is_dir():
+    for name in folders:
+        m = _SCHEMA_DIR.match(name)
+        if m:
             key = (int(m.group(1)), int(m.group(2)))
-            if key not in out or entry.name > out[key]:
-                out[key] = entry.name
+            if key not in out or name > out[key]:
+                out[key] = name
     return dict(sorted(out.items()))
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Mapping
 from functools import lru_cache
@@ -34,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import chartgen
 from chartgen import __version__
+from chartgen.core import read_log
 from chartgen.core.input_digest import tree_digest
-from chartgen.core.user_cache import user_cache
+from chartgen.core.user_cache import user_cache, verify_cache_folder
 
 if TYPE_CHECKING:
     from chartgen.core.stat_index import StatIndex
@@ -44,17 +44,14 @@ ENTRY_FORMAT = 2  # bump when the shape of an entry changes: older entries becom
 
 
 def cache_dir() -> Path:
-    explicit = os.environ.get("CHARTGEN_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    return user_cache("verify")
+    return Path(verify_cache_folder())
 
 
 @lru_cache(maxsize=4)
 def code_fingerprint(index: StatIndex | None = None) -> str:
     """chartgen's version, code and data (a development checkout changes without a bump), Python and the versions
     of chartgen's dependencies (YAML parsing, the Kubernetes schemas, CEL, the three-way merge)."""
-    package = Path(chartgen.__file__).resolve().parent
+    package = Path(read_log.realpath(chartgen.__file__)).parent
     code = tree_digest(package, skip=frozenset({"__pycache__"}), index=index)
     return key(__version__, code, sys.version, _dependencies())
 
@@ -71,7 +68,7 @@ def blueprint_fingerprint(index: StatIndex | None = None) -> str:
     from chartgen.core.blueprint_root import default_root
 
     root = default_root()
-    return key(str(root.resolve()), tree_digest(root, index=index))
+    return key(read_log.realpath(root), tree_digest(root, index=index))
 
 
 def chartgen_fingerprint() -> str:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chartgen.core import read_log
+
 if TYPE_CHECKING:
     from chartgen.core.stat_index import StatIndex
 
@@ -78,9 +80,22 @@ def paths_digest(paths: Iterable[str | Path], index: StatIndex | None = None) ->
     """sha256 over each given path (as given) and the tree below it; a missing path counts as missing."""
     h = hashlib.sha256()
     for given in paths:
-        present = os.path.lexists(given)
+        present = _lexists(given)
         h.update(f"{given}\0{tree_digest(Path(given), index=index) if present else 'missing'}\0".encode())
     return h.hexdigest()
+
+
+def _lexists(path: str | Path) -> bool:
+    """os.path.lexists, noted in the read log."""
+    try:
+        st: os.stat_result | None = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        st = None
+    except OSError:
+        read_log.note_unsure()
+        return False
+    read_log.note_lstat(path, st)
+    return st is not None
 
 
 def _indexed_sha256(path: str, absolute: str, st: os.stat_result, index: StatIndex) -> tuple[bytes, bool]:
@@ -96,9 +111,11 @@ def _indexed_sha256(path: str, absolute: str, st: os.stat_result, index: StatInd
     taken = now_ns()
     digest = file_sha256(Path(path))
     try:
-        after = identity(os.stat(path))
+        st_after = os.stat(path)
     except OSError as err:
         raise Uncacheable(f"{path}: {err.strerror or err}") from None
+    read_log.note_stat(path, st_after)  # a file changed while it was read makes the read log unsteady
+    after = identity(st_after)
     if after == before:
         index.remember(path, before, digest, taken)
     return digest, after == before
@@ -132,6 +149,7 @@ def _walk(root: str, skip: frozenset[str]) -> Iterator[tuple[str, str, os.stat_r
             st = os.stat(path)  # follows a symlink, as helm does
         except OSError as err:
             raise Uncacheable(f"{path}: {err.strerror or err}") from None
+        read_log.note_stat(path, st)
         if stat.S_ISREG(st.st_mode):
             yield rel or os.path.basename(path), path, st
             continue
@@ -144,6 +162,7 @@ def _walk(root: str, skip: frozenset[str]) -> Iterator[tuple[str, str, os.stat_r
             names = sorted(os.listdir(path))
         except OSError as err:
             raise Uncacheable(f"{path}: {err.strerror or err}") from None
+        read_log.note_list(path, names)
         inner = above | {here}
         base = "" if path == "." else path if path.endswith("/") else path + "/"  # as Path(path) / name spells it
         below = rel + "/" if rel else ""

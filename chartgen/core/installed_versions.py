@@ -17,6 +17,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from chartgen.core import read_log
+
 
 class _Unsure(Exception):
     """The fast path cannot be sure to find what importlib.metadata finds."""
@@ -58,6 +60,7 @@ def _requirement_names(requires: Iterable[str]) -> list[str]:
 def _slow(dist: str) -> dict[str, str | None]:
     import importlib.metadata
 
+    read_log.note_unsure()  # importlib.metadata's reads are not noted
     out: dict[str, str | None] = {}
     for name in _requirement_names(importlib.metadata.requires(dist) or []):
         try:
@@ -77,8 +80,13 @@ def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
             items = list(os.scandir(folder))
         except NotADirectoryError:
             raise _Unsure from None  # a zip or an egg on sys.path: importlib.metadata reads inside it
-        except OSError:
+        except FileNotFoundError:
+            read_log.note_stat(folder, None)
             continue  # a missing folder holds nothing (importlib.metadata skips it too)
+        except OSError:
+            read_log.note_unsure()
+            continue
+        read_log.note_list(folder, [item.name for item in items])
         here: set[str] = set()
         for item in items:
             low = item.name.lower()
@@ -121,6 +129,7 @@ def _metadata_folder(first: dict[str, Path], name: str) -> Path | None:
 def _headers(metadata: Path) -> dict[str, list[str]]:
     """The header fields of a METADATA file (lower-case names), up to the first blank line."""
     try:
+        read_log.note_stat(metadata, os.stat(metadata))  # its identity stands for its content
         text = metadata.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         raise _Unsure from None

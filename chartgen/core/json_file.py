@@ -1,4 +1,4 @@
-"""A JSON file written whole or not at all: a temporary file in the same folder, then an atomic rename, so a reader
+"""A file written whole or not at all: a temporary file in the same folder, then an atomic rename, so a reader
 never sees half of it. For caches: a folder that cannot be written is no error (the cache simply keeps nothing)."""
 
 from __future__ import annotations
@@ -12,16 +12,22 @@ from pathlib import Path
 def write_json_atomically(path: Path, data: object) -> None:
     """Write `data` as JSON to `path` (folders made as needed); an OSError leaves no temporary file and is not
     raised."""
+    write_bytes_atomically(str(path), json.dumps(data).encode("utf-8"))
+
+
+def write_bytes_atomically(path: str, data: bytes) -> None:
+    """Write `data` to `path` (folders made as needed); an OSError leaves no temporary file and is not raised."""
     import tempfile
 
+    folder = os.path.dirname(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     except OSError:
         return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):

@@ -32,22 +32,18 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 
-RACY_NS = 5_000_000_000
+from chartgen.core.file_identity import RACY_NS, Identity, identity, now_ns
+
+__all__ = ["RACY_NS", "Identity", "StatIndex", "identity", "now_ns"]
+
 MAX_ENTRIES = 200_000  # beyond it, the entries hashed longest ago are dropped
 MAX_TREES = 20_000  # the same for whole trees
 _FORMAT = 1
 
-# [size, mtime_ns, ctime_ns, inode, device, mode]
-Identity = tuple[int, int, int, int, int, int]
 Entry = tuple[Identity, bytes, int]
 Tree = tuple[bytes, bytes, int]  # digest of the (path, identity) list, digest of the content, when the walk began
-
-
-def identity(st: os.stat_result) -> Identity:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, st.st_mode)
 
 
 class StatIndex:
@@ -185,7 +181,3 @@ def _entry(row: object) -> Entry | None:
     except ValueError:
         return None
     return (a, b, c, d, e, f), raw, taken
-
-
-def now_ns() -> int:
-    return time.time_ns()

@@ -11,8 +11,18 @@ from pathlib import Path
 
 
 def user_cache(*parts: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base, "chartgen", *parts)
+    return Path(user_cache_folder(*parts))
+
+
+def user_cache_folder(*parts: str) -> str:
+    """user_cache() as text, without pathlib (a replayed verify run imports as little as it can)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "chartgen", *parts)
+
+
+def verify_cache_folder() -> str:
+    """The verify cache: $CHARTGEN_CACHE_DIR, else the user cache's verify/ (chartgen.core.cache)."""
+    return os.environ.get("CHARTGEN_CACHE_DIR") or user_cache_folder("verify")
 
 
 def tools_dir() -> Path:

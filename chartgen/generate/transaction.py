@@ -25,6 +25,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from chartgen.core import read_log
 from chartgen.core.errors import ChartgenError, UnsafePath, from_os_error
 from chartgen.core.record import Record, record
 from chartgen.generate.lockfile import STAGING_DIR, normalise
@@ -91,12 +92,15 @@ def recover_interrupted(root: Path) -> str | None:
     """recover() under the chart's flock; a no-op (no lock taken) when no interrupted run left its folder.
 
     Every command that reads a chart calls it first, before anything it reads could be a half-applied run."""
+    staging = root / STAGING_DIR
     try:
-        (root / STAGING_DIR).lstat()
+        staging.lstat()
     except (FileNotFoundError, NotADirectoryError):  # no interrupted run (or no chart folder: said elsewhere)
+        read_log.note_lstat(staging, None)
         return None
     except OSError as exc:
-        raise from_os_error(exc, str(root / STAGING_DIR), "inspect") from None
+        raise from_os_error(exc, str(staging), "inspect") from None
+    read_log.note_unsure()  # what recovery reads and writes is no look a later run could repeat
     with chart_lock(root):
         return recover(root)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from chartgen.core import read_log
 from chartgen.core.user_cache import tools_dir
 
 
@@ -157,13 +159,19 @@ def verified(version: str) -> bool:
     """
     rel = RELEASES.get(version)
     target = installed_path(version)
-    if rel is None or not target.is_file():
+    if rel is None:
         return False
+    st = read_log.stat_or_none(target, quiet=True)
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return False
+    stamp = _stamp_path(target)
     try:
-        if _stamp_path(target).read_text() == _stamp(target, rel.sha256):
+        read_log.note_stat(stamp, os.stat(stamp))  # the stamp's identity stands for its content
+        if stamp.read_text() == _stamp(target, rel.sha256):
             return True
     except OSError:
         pass
+    read_log.note_unsure()  # hashed and stamped again below: the next run can prove it
     if _sha256(target.read_bytes()) != rel.sha256:
         return False
     with contextlib.suppress(OSError):  # a read-only cache: verified anyway, just not remembered

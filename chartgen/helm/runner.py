@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from chartgen.core import read_log
 from chartgen.core.errors import HelmNotFound
 from chartgen.core.input_digest import file_sha256
 from chartgen.helm import install as helm_install
@@ -163,13 +164,17 @@ class Helm:
 
 def _executable(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
-    return p.is_file() and os.access(p, os.X_OK)
+    ok = p.is_file() and os.access(p, os.X_OK)
+    read_log.note_exec(path, ok)
+    return ok
 
 
 def _which(name: str) -> str | None:
     import shutil  # only when helm is looked up on PATH (shutil pulls in the compression modules)
 
-    return shutil.which(name)
+    found = shutil.which(name)
+    read_log.note_which(name, found)
+    return found
 
 
 def find_helm(explicit: str | None = None) -> Helm:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chartgen.core import read_log
 from chartgen.core.cache import Cache, chartgen_fingerprint, key
 from chartgen.core.errors import ChartgenError
 from chartgen.core.input_digest import Uncacheable, paths_digest, tree_digest
@@ -41,7 +42,7 @@ def chart_key(chart: Path, shared: str | None, opts: VerifyOptions, configs: Che
     config_path = configs.path(chart)
     config = configs.load(config_path)
     try:
-        return key(shared, str(chart), str(chart.resolve()), tree_digest(chart, index=index),
+        return key(shared, str(chart), read_log.realpath(chart), tree_digest(chart, index=index),
                    paths_digest([config_path] if config_path else [], index),
                    paths_digest([*opts.crds, *(config.crds if config else ()), *env_paths()], index))
     except Uncacheable:

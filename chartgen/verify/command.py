@@ -90,18 +90,22 @@ def known_version(helm):  # (Helm) -> Helm
 
     A script (a version manager's shim, a wrapper) runs a helm that its own file does not identify: its version is
     asked every time."""
+    from chartgen.core import read_log
     from chartgen.core.cache import Cache, cache_dir, key
     from chartgen.core.input_digest import Uncacheable
 
     if "version" in helm.__dict__ and "sha256" in helm.__dict__:  # Helm.known: chartgen's verified copy
         return helm
-    path = Path(helm.path).resolve()
+    path = Path(read_log.realpath(helm.path))
     try:
         st = path.stat()
+        read_log.note_stat(path, st)  # its identity stands for its content (and its version)
         with open(path, "rb") as fh:
             if fh.read(2) == b"#!":
+                read_log.note_unsure()  # the helm it runs is not this file: asked every time, never replayed
                 return helm
     except OSError:
+        read_log.note_unsure()
         return helm
     cache = Cache(cache_dir() / "helm-version")
     k = key(str(path), *(str(n) for n in (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
@@ -205,11 +209,13 @@ def run_verify(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> int:
 _BEYOND_CACHE = ("policy", "changed_since", "upgrade_from", "shard")
 
 
-def run_verify_cached(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> int | None:
+def run_verify_cached(args: VerifyArgs, out: IO[str], p: Plan | None = None,
+                      shown: Any = None) -> int | None:
     """run_verify when the verify cache holds the result of every selected chart: the same checks of the command
     line, the same interrupted-write recovery and keys (chartgen.verify.chart_cache), the same report and exit code,
     without importing helm's helpers or the checks. None when a chart misses or the command line asks for more than
-    the cache holds (then nothing was written to `out` and nothing stored; run_verify does the run)."""
+    the cache holds (then nothing was written to `out` and nothing stored; run_verify does the run). `shown`: the
+    Progress to show (default: progress.for_stream())."""
     from chartgen.core.cache import Cache
     from chartgen.verify import progress
     from chartgen.verify.chart_cache import cached_run
@@ -220,7 +226,7 @@ def run_verify_cached(args: VerifyArgs, out: IO[str], p: Plan | None = None) -> 
     if not p.selection.charts:
         return None
     cache = Cache()
-    results = cached_run(p.selection.charts, p.helms, p.opts, cache, progress.for_stream(), p.memo)
+    results = cached_run(p.selection.charts, p.helms, p.opts, cache, shown or progress.for_stream(), p.memo)
     return None if results is None else _report(args, p, results, out)
 
 

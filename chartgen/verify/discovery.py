@@ -10,10 +10,12 @@ not UTF-8, is bad input (exit 2 naming it): a chart is never silently skipped or
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from chartgen.core import read_log
 from chartgen.core.errors import ChartgenError
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".chartgen"})
@@ -23,16 +25,22 @@ def discover_charts(paths: Sequence[Path]) -> list[Path]:
     """Chart folders below each path (a path may be a chart, a Chart.yaml/chartgen.yaml, or any folder)."""
     found: dict[Path, Path] = {}
     for path in paths:
-        if path.name in ("Chart.yaml", "chartgen.yaml") and path.is_file():
+        if path.name in ("Chart.yaml", "chartgen.yaml") and _is(path, stat.S_ISREG):
             path = path.parent
-        if not path.is_dir():
+        if not _is(path, stat.S_ISDIR):
             raise ChartgenError(str(path), None, "no such folder")
         charts = list(_walk(path))
         if not charts:
             raise ChartgenError(str(path), None, "no chart below this folder (no Chart.yaml)")
         for chart in charts:
-            found.setdefault(chart.resolve(), chart)
+            found.setdefault(Path(read_log.realpath(chart)), chart)
     return sorted(found.values(), key=lambda p: p.as_posix())
+
+
+def _is(path: Path, kind: Callable[[int], bool]) -> bool:
+    """Path.is_file() / is_dir() (links followed), noted in the read log."""
+    st = read_log.stat_or_none(path)
+    return st is not None and kind(st.st_mode)
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,11 @@ def _walk(root: Path) -> Iterable[Path]:
 
 def _stat(path: Path) -> os.stat_result:
     try:
-        return path.stat()
+        st = path.stat()
     except OSError as exc:
         raise ChartgenError(str(path), None, f"cannot read this folder: {exc.strerror or exc}") from None
+    read_log.note_stat(path, st)
+    return st
 
 
 def _list(folder: Path) -> tuple[list[str], list[str]]:
@@ -77,10 +87,12 @@ def _list(folder: Path) -> tuple[list[str], list[str]]:
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
-            return [e.name for e in entries], [e.name for e in entries if e.is_dir()]
+            names, folders = [e.name for e in entries], [e.name for e in entries if e.is_dir()]
     except OSError as exc:
         raise ChartgenError(str(folder), None, f"cannot read this folder: {exc.strerror or exc}; a chart below it "
                             "would be skipped (fix its permissions, or leave it out of the paths)") from None
+    read_log.note_dirs(folder, names, folders)
+    return names, folders
 
 
 def shown(path: Path | str) -> str:

@@ -58,13 +58,23 @@ def main_fast(argv: list[str]) -> bool:
     from chartgen.core.guard import guarded_then_exit
 
     def command() -> None:
+        from chartgen.core.read_log import ReadLog
+        from chartgen.verify import run_record
         from chartgen.verify.command import plan, run_verify, run_verify_cached
 
+        key = run_record.record_key(argv)
         try:
-            p = plan(args)  # one plan (discovery, helm and its version) for both
-            code = run_verify_cached(args, sys.stdout, p)
-            if code is None:  # a miss, or more than the cache holds
+            shown = run_record.Capture(sys.stdout)
+            with ReadLog() as log:  # what the cache's answer depends on: the run's record (run_record)
+                p = plan(args)  # one plan (discovery, helm and its version) for both
+                code = run_verify_cached(args, shown, p)
+            if code is not None:
+                sys.stdout.write(shown.text())
+                run_record.store(key, log, shown.text(), code)
+            else:  # a miss, or more than the cache holds
                 code = run_verify(args, sys.stdout, p)
+                sys.stdout.flush()
+                run_record.record_after(args, key, sys.stdout, log)
         except ChartgenError as exc:  # as the CLI prints it (chartgen.cli._fail)
             sys.stdout.flush()
             sys.stderr.write(error_text(exc) + "\n")

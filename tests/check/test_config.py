@@ -153,8 +153,14 @@ def test_find_config_with_a_runs_answers_asks_each_folder_once(tmp_path, monkeyp
     cfg = tmp_path / "repo" / ".chartgen-check.yaml"
     cfg.write_text("rules: {}\n")
     asked: list[str] = []
-    real = os.path.isfile
-    monkeypatch.setattr(config_file.os.path, "isfile", lambda p: asked.append(p) or real(p))
+    real = config_file.read_log.stat_or_none
+
+    def looking(path, quiet=False):
+        if os.path.basename(path) == config_file.CONFIG_NAME:
+            asked.append(path)
+        return real(path, quiet)
+
+    monkeypatch.setattr(config_file.read_log, "stat_or_none", looking)
     found: dict = {}
     for chart in ("a", "b", "a"):
         assert config_file.find_config([str(tmp_path / "repo" / "charts" / chart)], found) == cfg
