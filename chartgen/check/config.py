@@ -18,13 +18,14 @@ A mistake in the file is exit 2 with one line: `FILE:LINE: FIELD: what is allowe
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import yaml
 
 from chartgen.check.config_file import CONFIG_NAME, find_config  # noqa: F401 (re-exported)
 from chartgen.check.model import ExternalObject, Severity
+from chartgen.core.record import Record, record
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -33,8 +34,8 @@ class ConfigError(Exception):
     """A config file mistake: str() is the one line to print."""
 
 
-@dataclass(frozen=True)
-class PathIgnore:
+@record
+class PathIgnore(Record):
     pattern: str  # glob, relative to the config file's folder
     rules: frozenset[str]
     reason: str
@@ -48,8 +49,8 @@ class PathIgnore:
         return fnmatch.fnmatch(text, self.pattern) or fnmatch.fnmatch(text, self.pattern.rstrip("/") + "/*")
 
 
-@dataclass(frozen=True)
-class CheckConfig:
+@record
+class CheckConfig(Record):
     path: Path | None = None
     disable: frozenset[str] = frozenset()
     severity: tuple[tuple[str, Severity], ...] = ()

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from json.encoder import encode_basestring as _quote  # the C function json.dumps uses (ensure_ascii=False)
 from pathlib import Path, PurePath
 from typing import IO, Any, Protocol
 
 from chartgen.check.model import Finding, Severity
+from chartgen.core.record import Record, record
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -48,8 +49,8 @@ class RuleInfo(Protocol):
     def layer(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class StepRule:
+@record
+class StepRule(Record):
     """A rule that is not a check rule: a verify step (helm lint, drift, snapshots...)."""
 
     id: str
@@ -58,8 +59,8 @@ class StepRule:
     layer: str = "verify"
 
 
-@dataclass(frozen=True)
-class Section:
+@record
+class Section(Record):
     """A block of the text report: a header line, its findings and further lines (all indented under it)."""
 
     header: str | None
@@ -68,8 +69,8 @@ class Section:
     notes: tuple[Line, ...] = ()
 
 
-@dataclass(frozen=True)
-class Case:
+@record
+class Case(Record):
     """One JUnit test case. Findings at or above the report's failing severity fail it; others are shown."""
 
     suite: str
@@ -78,15 +79,15 @@ class Case:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class Summary:
+@record
+class Summary(Record):
     line: str
     ok: bool
     data: Mapping[str, Any] = field(default_factory=dict)  # JSON "summary"
 
 
-@dataclass(frozen=True)
-class Report:
+@record
+class Report(Record):
     tool: str  # "chartgen check", "chartgen verify", ...
     findings: tuple[Finding, ...]
     summary: Summary

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from chartgen.core.record import Record, record
+
 
 class Severity(IntEnum):
     INFO = 0
@@ -238,8 +240,8 @@ class ExternalObject:
                 and (self.namespace is None or namespace is None or self.namespace == namespace))
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+@record
+class CheckOptions(Record):
     kube_version: str = "1.31"
     istio_version: str = "1.30"
     profile: str = "default"  # "prod" turns posture warnings into errors

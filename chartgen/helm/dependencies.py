@@ -25,12 +25,13 @@ from typing import Any
 
 import yaml
 
+from chartgen.core.record import Record, record
 from chartgen.helm.dependency_source import Source
 from chartgen.helm.runner import Helm
 
 
-@dataclass(frozen=True)
-class Missing:
+@record
+class Missing(Record):
     chart: str
     name: str
     repository: str

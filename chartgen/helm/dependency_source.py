@@ -3,12 +3,13 @@ the builder, so that a verify result read from the cache needs neither tar nor Y
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from chartgen.core.record import Record, record
 
-@dataclass(frozen=True)
-class Source:
+
+@record
+class Source(Record):
     """Where one dependency of a chart came from in this run."""
 
     chart: str  # the depending chart's folder

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from chartgen.core import read_log
 from chartgen.core.errors import HelmNotFound
 from chartgen.core.input_digest import file_sha256
+from chartgen.core.record import Record, record
 from chartgen.helm import install as helm_install
 
 DEFAULT_KUBE_VERSION = "1.31.0"
@@ -72,8 +72,8 @@ def empty_home() -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class HelmResult:
+@record
+class HelmResult(Record):
     ok: bool
     stdout: str
     stderr: str
@@ -84,8 +84,8 @@ class HelmResult:
         return (self.stderr.strip() or self.stdout.strip())
 
 
-@dataclass(frozen=True)
-class Helm:
+@record
+class Helm(Record):
     path: str
 
     @classmethod

@@ -9,19 +9,19 @@ same way), and drops the findings the file's `ignore:` entries match.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chartgen.core.errors import ChartgenError
+from chartgen.core.record import Record, record
 
 if TYPE_CHECKING:
     from chartgen.check.config import CheckConfig
     from chartgen.check.model import CheckOptions, Finding
 
 
-@dataclass(frozen=True)
-class ChartCheck:
+@record
+class ChartCheck(Record):
     """`chartgen check` as it runs on one chart's renderings: its options and the configuration's path ignores."""
 
     options: CheckOptions

@@ -8,15 +8,16 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import IO, Any
 
 from chartgen.core.errors import ChartgenError
+from chartgen.core.record import Record, record
 
 
-@dataclass(frozen=True)
-class VerifyArgs:
+@record
+class VerifyArgs(Record):
     paths: Sequence[Path]
     envs: tuple[str, ...] = ()
     kube_version: str | None = None
@@ -57,8 +58,8 @@ def _kube_version(text: str) -> None:
         raise ChartgenError("chartgen verify", "--kube-version", problem)
 
 
-@dataclass(frozen=True)
-class Selection:
+@record
+class Selection(Record):
     charts: list[Path]  # the charts to verify
     discovered: list[Path]  # every chart below the paths (before --changed-since and --shard)
     nothing: str = ""  # why `charts` is empty, when a filter emptied it
@@ -136,8 +137,8 @@ def find_helms(explicit: str | None, matrix: bool):  # -> Helms
     raise ChartgenError("--helm-matrix", None, f"no helm {want} installed; run `chartgen helm install`")
 
 
-@dataclass(frozen=True)
-class Plan:
+@record
+class Plan(Record):
     """A verify command line, checked: what to verify, with which helm and options, and the report's threshold."""
 
     fail_on: Any  # Severity

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from chartgen.core import read_log
 from chartgen.core.errors import ChartgenError
+from chartgen.core.record import Record, record
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".chartgen"})
 
@@ -43,8 +43,8 @@ def _is(path: Path, kind: Callable[[int], bool]) -> bool:
     return st is not None and kind(st.st_mode)
 
 
-@dataclass(frozen=True)
-class _Folder:
+@record
+class _Folder(Record):
     path: Path
     in_chart: bool = False  # at or below a chart: its file names must be UTF-8
     in_subcharts: bool = False  # below a chart's charts/ folder: no chart of its own
@@ -124,8 +124,8 @@ def _check_names(folder: Path, names: list[str]) -> None:
 # --- --shard I/N ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Shard:
+@record
+class Shard(Record):
     index: int  # 1-based
     count: int
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chartgen.check.model import Finding, ResourceRef, Severity
+from chartgen.core.record import Record, record
 from chartgen.helm.dependency_source import Source
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ POLICY = "POLICY"
 DEPENDENCY = "VERIFY-DEPENDENCY"
 
 
-@dataclass(frozen=True)
-class VerifyOptions:
+@record
+class VerifyOptions(Record):
     envs: tuple[str, ...] = ()  # only these environments (empty: all)
     kube_version: str | None = None
     release: str | None = None  # default: the chart name
@@ -114,8 +115,8 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
                    d.get("file"), d.get("docIndex"), d.get("hint", ""), d.get("field"), d.get("line"))
 
 
-@dataclass(frozen=True)
-class Helms:
+@record
+class Helms(Record):
     primary: Helm
     matrix: Helm | None = None  # helm 3, with --helm-matrix
 

@@ -17,8 +17,9 @@ that verified charts, the record comes from a second, cached pass over the same 
 it holds what a warm run would print.
 
 Records live in the verify cache's runs/ folder (KEEP of them, newest first), one file per record key, written
-whole (temp file + rename) in marshal's format (read as Python reads its own bytecode cache: a file of the user's
-cache, never run): a record that is missing, damaged, foreign or of another format is simply not used. Only os, sys, marshal and hashlib are imported until a record answers.
+whole (temp file + rename) in marshal's format, read as Python reads its own bytecode cache (a file of the user's
+cache, never run): a record that is missing, damaged, foreign or of another format is simply not used. Only os,
+sys, io, marshal and zlib are imported until a record answers.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from chartgen.core.chart_layout import SNAPSHOT_DIR
+from chartgen.core.record import Record, record
 
 SUFFIX = ".yaml"
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -41,8 +41,8 @@ def normalise(rendering: str) -> str:
     return "---\n" + "---\n".join(docs) if docs else ""
 
 
-@dataclass(frozen=True)
-class Comparison:
+@record
+class Comparison(Record):
     env: str
     path: Path
     status: str  # "same", "changed", "missing"
@@ -70,8 +70,8 @@ def obsolete(chart: Path, envs: list[str]) -> list[Path]:
     return sorted(p for p in folder(chart).glob(f"*{SUFFIX}") if p.name not in keep)
 
 
-@dataclass(frozen=True)
-class Update:
+@record
+class Update(Record):
     written: list[Path]
     unchanged: list[Path]
     removed: list[Path]

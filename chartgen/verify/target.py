@@ -5,13 +5,14 @@ it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
 from chartgen.core.errors import ChartgenError
+from chartgen.core.record import Record, record
 from chartgen.helm.chart_apis import tested_api_versions
 from chartgen.helm.runner import DEFAULT_KUBE_VERSION, Helm, HelmResult
 
@@ -19,15 +20,15 @@ if TYPE_CHECKING:
     from chartgen.spec.loader import Spec
 
 
-@dataclass(frozen=True)
-class EnvTarget:
+@record
+class EnvTarget(Record):
     name: str
     namespace: str
     values_file: Path | None
 
 
-@dataclass(frozen=True)
-class TemplateCall:
+@record
+class TemplateCall(Record):
     """One `helm template` of a chart folder: everything on its command line but the binary and the folder."""
 
     release: str
@@ -41,8 +42,8 @@ class TemplateCall:
                              api_versions=self.api_versions)
 
 
-@dataclass(frozen=True)
-class ChartTarget:
+@record
+class ChartTarget(Record):
     path: Path
     name: str
     kube_version: str
