@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,30 @@ def plain_chart(root: Path, name: str, envs: tuple[str, ...] = ("dev", "prod")) 
     for env in envs:
         (chart / f"values-{env}.yaml").write_text(f"greeting: hello {env}\n")
     return chart
+
+
+# Runs argv through chartgen.<module>.main (the console script's entry, or the CLI), after `prelude`; at os._exit (how
+# the typer-free paths end) or SystemExit (how the CLI ends), writes to MARK whether module WATCHED was imported.
+_MARKING_SCRIPT = """
+import os, sys
+{prelude}
+def mark():
+    with open({mark!r}, "w") as fh:
+        fh.write(str({watched!r} in sys.modules))
+real_exit = os._exit
+os._exit = lambda code: (mark(), real_exit(code))
+sys.argv = ["chartgen", *{args!r}]
+from chartgen.{module} import main
+try:
+    main()
+except SystemExit:
+    mark()
+    raise
+"""
+
+
+def marking_script(mark: Path, argv: list[str], module: str, watched: str, prelude: str = "") -> list[str]:
+    """The command line of a Python process that runs `chartgen ARGV` and marks whether it imported `watched`."""
+    return [sys.executable, "-c", _MARKING_SCRIPT.format(prelude=prelude, mark=str(mark), watched=watched, args=argv,
+                                                         module=module)]
+

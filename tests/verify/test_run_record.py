@@ -24,11 +24,10 @@ import marshal
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import KUBE_VERSION, helm_binary, plain_chart
+from support import KUBE_VERSION, helm_binary, marking_script, plain_chart
 
 from chartgen.core import read_log
 from chartgen.core.cache import Cache, cache_dir, code_fingerprint, own_index
@@ -293,35 +292,15 @@ def test_records_are_kept_newest_first_up_to_keep(repo: Path, no_racy_wait, monk
 
 # --- end to end -----------------------------------------------------------------------------------------------------
 
-# Runs `chartgen verify ARGS` through the console script's entry (or the CLI), the racy wait off; at os._exit or
-# SystemExit, records in MARK whether the verify machinery (chartgen.verify.command) was imported.
-SCRIPT = """
-import os, sys
-from chartgen.core import read_log
-read_log.RACY_NS = 0
-def mark():
-    with open({mark!r}, "w") as fh:
-        fh.write(str("chartgen.verify.command" in sys.modules))
-real_exit = os._exit
-os._exit = lambda code: (mark(), real_exit(code))
-sys.argv = ["chartgen", *{args!r}]
-from chartgen.{module} import main
-try:
-    main()
-except SystemExit:
-    mark()
-    raise
-"""
-
-
 def run(repo: Path, argv: list[str], module: str = "entry") -> tuple[subprocess.CompletedProcess[str], bool]:
-    """(the process, whether it imported the verify machinery). Its mark and its cache are outside the repository:
+    """`chartgen verify ARGV` through the console script's entry (or the CLI), the racy wait off: (the process,
+    whether it imported the verify machinery). Its mark and its cache are outside the repository:
     `python -c` puts the working directory on sys.path, whose listing is a look (dependency metadata)."""
     mark = repo.parent / "imported"
     env = {**os.environ, "CHARTGEN_CACHE_DIR": str(repo.parent / "cache")}
-    done = subprocess.run([sys.executable, "-c", SCRIPT.format(mark=str(mark), args=["verify", *argv],
-                                                               module=module)],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    script = marking_script(mark, ["verify", *argv], module, "chartgen.verify.command",
+                            prelude="from chartgen.core import read_log\nread_log.RACY_NS = 0  # no 5 s wait")
+    done = subprocess.run(script, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     return done, mark.read_text() == "True"
 
 

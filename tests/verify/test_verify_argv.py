@@ -12,11 +12,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import KUBE_VERSION, helm_binary, plain_chart
+from support import KUBE_VERSION, helm_binary, marking_script, plain_chart
 from test_verify_cache import widget_crd
 from typer.testing import CliRunner
 
@@ -79,25 +78,6 @@ def test_every_option_of_the_typer_command_is_read_or_left_to_the_cli():
 
 # --- the console script against the CLI ----------------------------------------------------------------------------
 
-# Runs argv through the console script (chartgen.entry) or the CLI (chartgen.cli), then records in MARK whether
-# typer was imported: at os._exit (how the typer-free paths end) or at SystemExit (how the CLI ends).
-SCRIPT = """
-import os, sys
-def mark():
-    with open({mark!r}, "w") as fh:
-        fh.write(str("typer" in sys.modules))
-real_exit = os._exit
-os._exit = lambda code: (mark(), real_exit(code))
-sys.argv = ["chartgen", *{args!r}]
-from chartgen.{module} import main
-try:
-    main()
-except SystemExit:
-    mark()
-    raise
-"""
-
-
 class Repo:
     def __init__(self, root: Path, helm: str):
         self.root, self.helm = root, helm
@@ -109,8 +89,8 @@ class Repo:
         argv = ["verify", "charts", "--helm", self.helm, "--kube-version", KUBE_VERSION, *args]
         env = {**os.environ, "CHARTGEN_CACHE_DIR": str(self.root / cache), "CI": "1"}  # CI: progress lines
         env.pop("CHARTGEN_CRDS", None)
-        done = subprocess.run([sys.executable, "-c", SCRIPT.format(mark=str(mark), args=argv, module=module)],
-                              cwd=self.root, env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(marking_script(mark, argv, module, "typer"), cwd=self.root, env=env,
+                              capture_output=True, text=True, timeout=300)
         return done, mark.read_text() == "True"
 
     def same_as_cli(self, *args: str) -> tuple[subprocess.CompletedProcess[str], bool]:
