@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,8 +20,7 @@ def find_config(inputs: Iterable[str], found: dict[str, Path | None] | None = No
     during the run is seen by neither (the next run's keys see it)."""
     first = next((p for p in inputs if p != "-"), None)
     start = read_log.realpath(first) if first else os.getcwd()
-    st = read_log.stat_or_none(start, quiet=True)
-    folder = start if st is not None and stat.S_ISDIR(st.st_mode) else os.path.dirname(start)
+    folder = start if read_log.is_dir(start, quiet=True) else os.path.dirname(start)
     asked: list[str] = []
     answer: Path | None = None
     while True:
@@ -31,8 +29,7 @@ def find_config(inputs: Iterable[str], found: dict[str, Path | None] | None = No
             break
         asked.append(folder)
         path = os.path.join(folder, CONFIG_NAME)
-        st = read_log.stat_or_none(path, quiet=True)
-        if st is not None and stat.S_ISREG(st.st_mode):
+        if read_log.is_file(path, quiet=True):
             answer = Path(path)
             break
         parent = os.path.dirname(folder)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 
 import chartgen
@@ -23,19 +22,14 @@ def default_root() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         root = Path(override)
-        if not _is_dir(root / "profiles"):
+        if not read_log.is_dir(root / "profiles", quiet=True):
             raise ChartgenError(f"${ENV_VAR}", None, f"{override!r} is not a blueprints folder (it has no profiles/)")
         return root
     here = Path(read_log.realpath(chartgen.__file__)).parent  # the package, wherever this module sits in it
     for candidate in (here.parent / "blueprints", here / "_blueprints"):
-        if _is_dir(candidate / "profiles"):
+        if read_log.is_dir(candidate / "profiles", quiet=True):  # the verify cache key depends on which is found
             return candidate
     raise ChartgenError(str(here), None, "blueprints folder not found; is chartgen installed correctly?")
-
-
-def _is_dir(path: Path) -> bool:
-    st = read_log.stat_or_none(path, quiet=True)  # a verify run's cache key depends on which library is found
-    return st is not None and stat.S_ISDIR(st.st_mode)
 
 
 _KIND_SERVICE = re.compile(r"^kind:\s*service\s*(#.*)?$", re.M)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import marshal
 import os
+from stat import S_ISDIR, S_ISREG
 
 from chartgen.core.file_identity import RACY_NS, identity, now_ns
 
@@ -153,6 +154,18 @@ def stat_or_none(path: str | os.PathLike[str], quiet: bool = False) -> os.stat_r
         return None
     note_stat(path, st)
     return st
+
+
+def is_dir(path: str | os.PathLike[str], quiet: bool = False) -> bool:
+    """os.path.isdir (links followed) through stat_or_none."""
+    st = stat_or_none(path, quiet)
+    return st is not None and S_ISDIR(st.st_mode)
+
+
+def is_file(path: str | os.PathLike[str], quiet: bool = False) -> bool:
+    """os.path.isfile (links followed) through stat_or_none."""
+    st = stat_or_none(path, quiet)
+    return st is not None and S_ISREG(st.st_mode)
 
 
 def realpath(path: str | os.PathLike[str]) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,8 +160,7 @@ def verified(version: str) -> bool:
     target = installed_path(version)
     if rel is None:
         return False
-    st = read_log.stat_or_none(target, quiet=True)
-    if st is None or not stat.S_ISREG(st.st_mode):
+    if not read_log.is_file(target, quiet=True):
         return False
     stamp = _stamp_path(target)
     try:

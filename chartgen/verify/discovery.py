@@ -10,8 +10,7 @@ not UTF-8, is bad input (exit 2 naming it): a chart is never silently skipped or
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from chartgen.core import read_log
@@ -25,9 +24,9 @@ def discover_charts(paths: Sequence[Path]) -> list[Path]:
     """Chart folders below each path (a path may be a chart, a Chart.yaml/chartgen.yaml, or any folder)."""
     found: dict[Path, Path] = {}
     for path in paths:
-        if path.name in ("Chart.yaml", "chartgen.yaml") and _is(path, stat.S_ISREG):
+        if path.name in ("Chart.yaml", "chartgen.yaml") and read_log.is_file(path):
             path = path.parent
-        if not _is(path, stat.S_ISDIR):
+        if not read_log.is_dir(path):
             raise ChartgenError(str(path), None, "no such folder")
         charts = list(_walk(path))
         if not charts:
@@ -35,12 +34,6 @@ def discover_charts(paths: Sequence[Path]) -> list[Path]:
         for chart in charts:
             found.setdefault(Path(read_log.realpath(chart)), chart)
     return sorted(found.values(), key=lambda p: p.as_posix())
-
-
-def _is(path: Path, kind: Callable[[int], bool]) -> bool:
-    """Path.is_file() / is_dir() (links followed), noted in the read log."""
-    st = read_log.stat_or_none(path)
-    return st is not None and kind(st.st_mode)
 
 
 @record
