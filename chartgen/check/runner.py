@@ -37,10 +37,14 @@ def load_rule_modules() -> list[str]:
     global _loaded
     if not _loaded:
         from chartgen.check import rules
+        from chartgen.core.ast_lock import AST_LOCK
 
-        for name in RULE_MODULES:
-            importlib.import_module(name)
-        _loaded = (*RULE_MODULES, *rules.load())
+        # an import hook may build AST objects (pytest's assertion rewriting, which rewrites chartgen's modules in
+        # the test suite: its plugin's package), and verify's threads load the rules: chartgen/core/ast_lock.py
+        with AST_LOCK:
+            for name in RULE_MODULES:
+                importlib.import_module(name)
+            _loaded = (*RULE_MODULES, *rules.load())
     return list(_loaded)
 
 
