@@ -25,9 +25,12 @@ _HELM_VARS = ("HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_CACHE_HOME", "HELM_PLU
               "XDG_DATA_HOME", "XDG_CACHE_HOME")
 
 
-# helm runs for a fraction of a second: Go's garbage collector is ~20 % of such a process's CPU (bench/README.md,
-# "helm's garbage collector"). Off, with a soft memory limit at which it resumes, unless the user tuned Go.
-_GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "384MiB"}
+# helm runs for a fraction of a second: Go's garbage collector is ~20 % of such a process's CPU at its default
+# (GOGC=100; bench/README.md, "helm's garbage collector"). Collecting at 5x the live heap instead of 2x saves most of
+# it; switched off, a lint of a chart's environments grew to ~115 MiB and ran ~12 % longer than at 400 (page faults
+# of fresh memory; bench/README.md, issue 27 round 8). A soft memory limit bounds big charts. Kept when the user
+# tuned Go.
+_GO_RUNTIME = {"GOGC": "400", "GOMEMLIMIT": "384MiB"}
 
 
 def user_helm_env() -> dict[str, str]:
