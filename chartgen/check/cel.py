@@ -10,17 +10,18 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from chartgen.core.ast_lock import AST_LOCK
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 
 _CEL_MACROS = {"has", "all", "exists", "exists_one", "map", "filter"}
 
 
-@dataclass(frozen=True)
-class SkippedRule:
+@record
+class SkippedRule(Record):
     path: str  # schema path, e.g. spec.servers[].tls
     rule: str
     reason: str
@@ -133,15 +134,15 @@ def _compile_cel(rule_text: str) -> tuple[Any, str | None]:
         return None, f"does not compile: {exc}"
 
 
-@dataclass
-class CelRule:
+@mutable_record
+class CelRule(MutableRecord):
     rule: str
     message: str
     program: Any
 
 
-@dataclass
-class CelNode:
+@mutable_record
+class CelNode(MutableRecord):
     type: Any = None
     rules: list[CelRule] = field(default_factory=list)
     props: dict[str, CelNode] = field(default_factory=dict)
@@ -149,8 +150,8 @@ class CelNode:
     addl: CelNode | None = None
 
 
-@dataclass
-class CelPlan:
+@mutable_record
+class CelPlan(MutableRecord):
     root: CelNode | None  # None when no rule can be evaluated
     skipped: list[SkippedRule]
 

@@ -31,7 +31,6 @@ import difflib
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.cel import CelNode, SkippedRule, build_cel_plan, evaluate_plan
@@ -40,6 +39,7 @@ from chartgen.check.helpers import BUILTIN_GROUPS, api_group, at, is_object
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
 from chartgen.core.k8snames import json_type
+from chartgen.core.record import MutableRecord, mutable_record
 
 LAYER = "schema"
 RULE_STRUCT = "CG-CRD-001"
@@ -143,8 +143,8 @@ def document_schema(openapi: dict[str, Any], api_version: str, kind: str) -> dic
 # --------------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Compiled:
+@mutable_record
+class Compiled(MutableRecord):
     validator: Any
     cel: CelNode | None
     skipped: list[SkippedRule]
@@ -315,8 +315,8 @@ def catalog(index: ManifestIndex, opts: CheckOptions) -> CrdCatalog:
     return index_cache(index, f"_cg_crd_catalog_{hash(tuple(opts.crds))}", build)
 
 
-@dataclass
-class Results:
+@mutable_record
+class Results(MutableRecord):
     structural: list[Finding]
     cel: list[Finding]
     skipped: list[Finding]

@@ -24,20 +24,20 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chartgen.check.crd_env import ENV_VAR, env_paths  # noqa: F401 (re-exported)
 from chartgen.check.loader import InputError
+from chartgen.core.record import Record, record
 
 CRD_SUFFIXES = (".yaml", ".yml", ".json")
 _CACHE_FORMAT = 2
 _PRESERVE = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-@dataclass(frozen=True)
-class Crd:
+@record
+class Crd(Record):
     """The served schemas of one CustomResourceDefinition."""
 
     name: str  # metadata.name, e.g. gateways.networking.istio.io

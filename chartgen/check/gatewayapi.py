@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.helpers import GATEWAY_API, as_dict, as_int, as_list, spec_of
 from chartgen.check.model import Document, ManifestIndex
+from chartgen.core.record import Record, record
 
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
 # apis/v1/validation/gateway.go validHostnameAddress; the CRDs' Hostname pattern is the same
@@ -38,8 +38,8 @@ def route_rules(doc: Document) -> list[tuple[int, dict[str, Any]]]:
     return [(i, as_dict(r)) for i, r in enumerate(as_list(spec_of(doc).get("rules")))]
 
 
-@dataclass(frozen=True)
-class FilterList:
+@record
+class FilterList(Record):
     filters: list[dict[str, Any]]
     field: str  # e.g. spec.rules[0].filters or spec.rules[0].backendRefs[1].filters
     rule: dict[str, Any]  # the route rule the filters belong to (its matches and backendRefs)
@@ -55,8 +55,8 @@ def filter_lists(doc: Document) -> Iterator[FilterList]:
                 yield FilterList(fl, f"spec.rules[{ri}].backendRefs[{bi}].filters", r)
 
 
-@dataclass(frozen=True)
-class ParentRef:
+@record
+class ParentRef(Record):
     name: str
     namespace: str | None  # the Gateway's namespace (the route's when not given)
     section: str | None

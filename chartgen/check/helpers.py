@@ -13,12 +13,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chartgen.check.model import Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.model import api_group_of as api_group
 from chartgen.core import k8snames
+from chartgen.core.record import Record, record
 
 T = TypeVar("T")
 
@@ -382,8 +382,8 @@ def spec_of(doc: Document) -> dict[str, Any]:
     return as_dict(doc.obj.get("spec"))
 
 
-@dataclass(frozen=True)
-class Container:
+@record
+class Container(Record):
     """One container of a pod template, with its list, position and field path."""
 
     group: str  # containers | initContainers | ephemeralContainers

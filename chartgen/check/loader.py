@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +32,7 @@ import yaml
 
 from chartgen.check.manifest_blocks import Block, DocumentLayout, split_blocks
 from chartgen.check.model import Document
+from chartgen.core.record import Record, record
 
 PathKey = tuple[str | int, ...]
 
@@ -56,15 +57,15 @@ class InputError(Exception):
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
-class DuplicateKey:
+@record
+class DuplicateKey(Record):
     path: PathKey  # path of the mapping that holds the key twice
     key: str
     line: int  # 1-based line of the repeated key
     first_line: int  # 1-based line of its first occurrence
 
 
-@dataclass(frozen=True)
+@record
 class SourceDocument(Document):
     """A Document as read from YAML: what the loader saw beyond the object itself."""
 
@@ -125,8 +126,10 @@ def forget_texts() -> None:
     _relative_lines.clear()
 
 
-@dataclass(frozen=True, eq=False)
-class DocumentSpan:
+@record
+class DocumentSpan(Record):
+    __eq__ = object.__eq__  # identity, as @dataclass(eq=False)
+    __hash__ = object.__hash__
     """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based). `by_entries`:
     the document was read entry by entry (chartgen.check.manifest_blocks), so a field's line can be found in its
     top-level entry alone, and equal entries of other documents (a CRD's spec in every copy) answer for it."""

@@ -17,7 +17,8 @@ exactly the blocks' keys.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from chartgen.core.record import Record, record
 
 # a column-0 line after a newline: `---` (a comment may follow), `key:`, a sequence item, or anything else
 _SIGNIFICANT = re.compile(r"\n(?:(---)(?:[ \t]+#[^\n]*|[ \t]*)(?=\n)|([A-Za-z_][A-Za-z0-9_.\-/]*):(?=[ \t\n])"
@@ -25,15 +26,15 @@ _SIGNIFICANT = re.compile(r"\n(?:(---)(?:[ \t]+#[^\n]*|[ \t]*)(?=\n)|([A-Za-z_][
 _NOTHING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")  # blank and comment lines only
 
 
-@dataclass(frozen=True)
-class Block:
+@record
+class Block(Record):
     key: str
     start: int  # the key line's first character
     end: int  # the next column-0 key line or `---` (or the end of the stream)
 
 
-@dataclass(frozen=True)
-class DocumentLayout:
+@record
+class DocumentLayout(Record):
     start: int  # the `---` line, or the first key line of a first document without one
     end: int  # the next `---` line or the end of the stream
     first_line: int  # 0-based line of start

@@ -24,7 +24,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.helpers import (
@@ -39,6 +38,7 @@ from chartgen.check.helpers import (
     spec_of,
 )
 from chartgen.check.model import Document, ManifestIndex
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 
 MESH = "mesh"
 
@@ -70,8 +70,8 @@ def is_istio(doc: Document) -> bool:
     return doc.api_version.split("/", 1)[0].endswith(".istio.io")
 
 
-@dataclass(frozen=True)
-class Host:
+@record
+class Host(Record):
     raw: str
     form: str  # short | name.ns | svc | fqdn | external | wildcard | ip
     name: str | None = None  # Service name, for the service-like forms
@@ -217,8 +217,8 @@ def same_target(a: Host, b: Host) -> bool:
     return bool(a.names() & b.names())
 
 
-@dataclass
-class Dest:
+@mutable_record
+class Dest(MutableRecord):
     dest: dict[str, Any]
     field: str  # path of the destination object
     kind: str  # "route" | "mirror"

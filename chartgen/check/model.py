@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from typing import Any
 
-from chartgen.core.record import Record, record
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 
 
 class Severity(IntEnum):
@@ -23,8 +23,8 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class ResourceRef:
+@record
+class ResourceRef(Record):
     kind: str
     name: str
     namespace: str | None = None
@@ -34,8 +34,8 @@ class ResourceRef:
         return f"{self.kind} {ns}{self.name}"
 
 
-@dataclass(frozen=True)
-class Document:
+@record
+class Document(Record):
     """One YAML document of a rendered manifest stream."""
 
     obj: dict[str, Any]
@@ -73,8 +73,8 @@ class Document:
         return ann if isinstance(ann, dict) else {}
 
 
-@dataclass(frozen=True)
-class Finding:
+@record
+class Finding(Record):
     rule: str  # stable id, e.g. "CG-SVC-004"
     severity: Severity
     message: str  # names the resource and the field
@@ -112,8 +112,8 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
                   "Rollout")  # argoproj.io Rollout carries a pod template like a Deployment
 
 
-@dataclass
-class PodTemplate:
+@mutable_record
+class PodTemplate(MutableRecord):
     """A pod template (or bare Pod) and the workload that owns it."""
 
     owner: Document
@@ -163,8 +163,8 @@ def api_group_of(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
 
 
-@dataclass
-class ManifestIndex:
+@mutable_record
+class ManifestIndex(MutableRecord):
     """Built once per input; rules look things up here instead of scanning (every lookup is a dict access)."""
 
     documents: list[Document]
@@ -223,8 +223,8 @@ class ManifestIndex:
         return iter(self.documents)
 
 
-@dataclass(frozen=True)
-class ExternalObject:
+@record
+class ExternalObject(Record):
     """An object that exists outside the checked input (declared in .chartgen-check.yaml `external:`).
 
     name/namespace None match any; for kind Pod, `selector` gives the labels of pods another controller (an

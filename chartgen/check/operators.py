@@ -9,11 +9,11 @@ A reference resolves to an error only when the render is complete for the refere
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.helpers import as_dict, as_list, index_cache, renders_kind_in, spec_of
 from chartgen.check.model import CheckOptions, Document, ManifestIndex, Severity
+from chartgen.core.record import Record, record
 
 CERT_MANAGER = ("cert-manager.io",)
 EXTERNAL_SECRETS = ("external-secrets.io",)
@@ -50,8 +50,8 @@ def missing_text(kind: str, name: str, severity: Severity) -> str:
     return f"{kind} {name!r} is not in the rendered manifests (declare it under `external:` if it exists elsewhere)"
 
 
-@dataclass(frozen=True)
-class SecretWriter:
+@record
+class SecretWriter(Record):
     """An object that writes a Secret: a rendered Secret (Helm), a Certificate or an ExternalSecret."""
 
     doc: Document

@@ -5,15 +5,15 @@ the default hint from the rule's declaration, so an id and its severity are writ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
+from chartgen.core.record import Record, record
 
 RuleFn = Callable[[ManifestIndex, CheckOptions], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+@record
+class Rule(Record):
     id: str  # e.g. "CG-SVC-004"
     severity: Severity  # default severity of its findings
     title: str  # one line: what the rule catches

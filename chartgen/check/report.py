@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from chartgen.check import formats as reporting
 from chartgen.check.formats import Case, Report, message_with_subject, text_line
 from chartgen.check.model import Document, Finding, Severity
+from chartgen.core.record import Record, record
 
 FORMATS = tuple(reporting.FORMATS)
 __all__ = ["FORMATS", "Summary", "check_report", "message_with_subject", "render", "render_sarif", "summarize",
            "text_line", "write_report"]
 
 
-@dataclass(frozen=True)
-class Summary:
+@record
+class Summary(Record):
     documents: int
     files: int
     errors: int

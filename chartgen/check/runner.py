@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from chartgen.check.loader import SourceDocument, forget_texts, parse_field
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import Rule, all_rules
 from chartgen.check.suppress import IGNORE_ANNOTATION, Ignore, ignores_of, parse_ignore  # noqa: F401 (re-export)
+from chartgen.core.record import Record, record
 
 # Schema layers (chartgen/check/*schema.py) plus every module of the chartgen.check.rules package.
 RULE_MODULES = (
@@ -54,8 +55,8 @@ _ignores = ignores_of
 # --- running -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckResult:
+@record
+class CheckResult(Record):
     documents: list[Document]
     findings: list[Finding]  # sorted, suppressed ones removed
     suppressed: list[Finding]

@@ -14,7 +14,6 @@ import difflib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from chartgen.check.loader import format_path
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import rule
 from chartgen.core.k8snames import json_type
+from chartgen.core.record import Record, record
 
 LAYER = "schema"
 
@@ -36,8 +36,8 @@ _TYPE_FIXES = {
 }
 
 
-@dataclass(frozen=True)
-class SchemaChoice:
+@record
+class SchemaChoice(Record):
     requested: str
     used: tuple[int, int]
     directory: str

@@ -8,17 +8,17 @@ The reason is required; an annotation without one is itself a finding (CG-META-0
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from chartgen.check.model import Document
+from chartgen.core.record import Record, record
 
 IGNORE_ANNOTATION = "chartgen.io/ignore"
 IGNORE_FIELD = f"metadata.annotations[{IGNORE_ANNOTATION}]"
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
 
-@dataclass(frozen=True)
-class Ignore:
+@record
+class Ignore(Record):
     rules: frozenset[str]
     reason: str
 

@@ -47,13 +47,26 @@ def cache_dir() -> Path:
     return Path(verify_cache_folder())
 
 
-@lru_cache(maxsize=4)
 def code_fingerprint(index: StatIndex | None = None) -> str:
     """chartgen's version, code and data (a development checkout changes without a bump), Python and the versions
-    of chartgen's dependencies (YAML parsing, the Kubernetes schemas, CEL, the three-way merge)."""
-    package = Path(read_log.realpath(chartgen.__file__)).parent
-    code = tree_digest(package, skip=frozenset({"__pycache__"}), index=index)
-    return key(__version__, code, sys.version, _dependencies())
+    of chartgen's dependencies (YAML parsing, the Kubernetes schemas, CEL, the three-way merge). Computed once per
+    process; every call notes the looks it was computed from in the recording read log (a warm run's record, made
+    after the run by a second pass, holds them without reading chartgen's files again: run_record.record_after)."""
+    fingerprint, looks = _code_fingerprint(index)
+    read_log.note_log(looks)
+    return fingerprint
+
+
+@lru_cache(maxsize=4)
+def _code_fingerprint(index: StatIndex | None) -> tuple[str, read_log.ReadLog]:
+    with read_log.ReadLog() as looks:
+        package = Path(read_log.realpath(chartgen.__file__)).parent
+        code = tree_digest(package, skip=frozenset({"__pycache__"}), index=index)
+        fingerprint = key(__version__, code, sys.version, _dependencies())
+    return fingerprint, looks
+
+
+code_fingerprint.cache_clear = _code_fingerprint.cache_clear  # type: ignore[attr-defined]  # as a new process
 
 
 def _dependencies() -> dict[str, str | None]:

@@ -47,6 +47,7 @@ class ReadLog:
         self.started = now_ns()  # before the first look: the identities vouch from here (the racy rule)
         self.seen: dict[tuple[str, str], Any] = {}
         self.steady = True  # False: a look saw two things, or the run read something it could not note
+        self._outer: ReadLog | None = None  # the log that was recording when this one began (restored at its end)
 
     def note(self, kind: str, path: str, value: Any) -> None:
         k = (kind, path)
@@ -82,14 +83,21 @@ class ReadLog:
         files gives it another identity."""
         return self.steady and self.newest() + RACY_NS <= self.started
 
+    def merge(self, other: ReadLog) -> None:
+        """Note every look of `other` as it saw it (a sight that differs from this log's makes it unsteady)."""
+        for (kind, path), value in other.seen.items():
+            self.note(kind, path, value)
+        if not other.steady:
+            self.steady = False
+
     def __enter__(self) -> ReadLog:
         global _active
-        _active = self
+        self._outer, _active = _active, self
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _active
-        _active = None
+        _active, self._outer = self._outer, None
 
 
 _active: ReadLog | None = None
@@ -132,6 +140,13 @@ def note_exec(path: str | os.PathLike[str], ok: bool) -> None:
 def note_which(name: str, found: str | None) -> None:
     if _active is not None:
         _active.note(WHICH, name, found)
+
+
+def note_log(log: ReadLog) -> None:
+    """Note in the recording log the looks of `log`: what a value kept from an earlier computation was computed from
+    (the value is only as current as those looks; a later replay looks at them again)."""
+    if _active is not None and _active is not log:
+        _active.merge(log)
 
 
 def note_unsure() -> None:

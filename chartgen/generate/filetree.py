@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from chartgen.core.record import MutableRecord, mutable_record
 
 
-@dataclass
-class FileTree:
+@mutable_record
+class FileTree(MutableRecord):
     """A chart's files in memory: path relative to the chart folder -> text."""
 
     files: dict[str, str] = field(default_factory=dict)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chartgen.core.errors import ChartgenError
+from chartgen.core.record import Record, record
 from chartgen.generate.filetree import FileTree
 from chartgen.spec.loader import Spec
 
@@ -28,8 +28,8 @@ CHART_YAML = "Chart.yaml"
 MARKER = "<!-- chartgen:traffic-graph -->"
 
 
-@dataclass(frozen=True)
-class Rendering:
+@record
+class Rendering(Record):
     """One environment's `helm template <release> <copy> -n <namespace> [-f <copy>/<values>] --kube-version
     <kube_version> --api-versions ...` of the temporary copy."""
 

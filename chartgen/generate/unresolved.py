@@ -7,9 +7,9 @@ holding markers is not generated, whatever its digests say (helm would only repo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
+from chartgen.core.record import Record, record
 from chartgen.generate.lockfile import REJECT_SUFFIX
 
 START, MID, END = "<<<<<<< yours", "=======", ">>>>>>> chartgen"  # chartgen.generate.threeway writes these
@@ -17,8 +17,8 @@ MESSAGE = "unresolved conflict from chartgen generate"
 _START_BYTES = START.encode()  # ASCII: in UTF-8 (and after errors="replace") it is in the text iff in the bytes
 
 
-@dataclass(frozen=True)
-class Unresolved:
+@record
+class Unresolved(Record):
     path: Path  # the generated file holding markers, or its pending .rej
     line: int
     hint: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
@@ -21,7 +21,7 @@ from chartgen.core import indented_json
 from chartgen.core.errors import ChartgenError
 from chartgen.core.k8snames import json_type
 from chartgen.core.merge import diff, merge_into
-from chartgen.core.record import Record, record
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 from chartgen.generate import fragment_cache
 from chartgen.generate.yamlout import dump_values
 from chartgen.spec.loader import Settings, Spec
@@ -42,8 +42,8 @@ class ValueDoc(Record):
     description: str
 
 
-@dataclass
-class ValuesModel:
+@mutable_record
+class ValuesModel(MutableRecord):
     """values.yaml, the effective values of each environment, and values.schema.json."""
 
     defaults: dict[str, Any]

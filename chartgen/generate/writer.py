@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from chartgen.core.errors import WriteConflict, from_os_error
+from chartgen.core.record import MutableRecord, mutable_record
 from chartgen.generate.eol import convention, to_lf, to_lf_bytes, written_as
 from chartgen.generate.filetree import FileTree
 from chartgen.generate.fresh_chart import USER_FILES, lock_text, write_new
@@ -42,8 +43,8 @@ __all__ = ["LOCK_FILE", "STATE_DIR", "USER_FILES", "Plan", "drift", "lock_text",
            "unresolved", "write", "write_new", "write_subset"]
 
 
-@dataclass
-class Plan:
+@mutable_record
+class Plan(MutableRecord):
     """What writing a generated chart does to each file (created, updated, deleted, merged, in conflict)."""
 
     create: list[str] = field(default_factory=list)

@@ -4,8 +4,10 @@ only this."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
+
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 
 
 class NodeKind(Enum):
@@ -22,8 +24,8 @@ class NodeKind(Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class Node:
+@record
+class Node(Record):
     key: str  # stable identity, e.g. "Service/checkout/checkout"
     kind: NodeKind
     title: str  # e.g. "Service checkout"
@@ -31,15 +33,15 @@ class Node:
     policies: tuple[str, ...] = ()  # what applies to it on the way: mTLS, AuthorizationPolicy, NetworkPolicy
 
 
-@dataclass(frozen=True)
-class Edge:
+@record
+class Edge(Record):
     source: str  # Node.key
     target: str  # Node.key
     label: str = ""  # weight, port, subset
 
 
-@dataclass
-class TrafficGraph:
+@mutable_record
+class TrafficGraph(MutableRecord):
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
 

@@ -11,15 +11,15 @@ import contextlib
 import hashlib
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from chartgen.core import read_log
+from chartgen.core.record import Record, record
 from chartgen.core.user_cache import tools_dir
 
 
-@dataclass(frozen=True)
-class HelmRelease:
+@record
+class HelmRelease(Record):
     version: str
     package: str
     package_version: str

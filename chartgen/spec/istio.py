@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from chartgen.core.record import Record, record
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 from chartgen.spec.blueprints import Blueprint
 from chartgen.spec.canary_analysis import parse_analysis
 from chartgen.spec.istio_fields import at as _at
@@ -255,8 +254,8 @@ class IstioContext(Record):
     supporting: tuple[str, ...]  # names of the blueprints that use the istio part
 
 
-@dataclass
-class _Ctx:
+@mutable_record
+class _Ctx(MutableRecord):
     """What the parsers of one `istio:` section need to know about the chart."""
 
     service: Service

@@ -7,19 +7,20 @@ node graph, never by expanding it), nesting deeper than MAX_DEPTH.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from chartgen.core.errors import SpecError
+from chartgen.core.record import MutableRecord, mutable_record
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
-class YamlSource:
+@mutable_record
+class YamlSource(MutableRecord):
     """A YAML file read safely: its data and the line of each field."""
 
     file: str

@@ -22,13 +22,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chartgen.check.model import Finding, ResourceRef, Severity
 from chartgen.core.cache import Cache
 from chartgen.core.errors import ChartgenError
+from chartgen.core.record import MutableRecord, mutable_record
 from chartgen.helm.chart_apis import tested_api_versions  # noqa: F401 (re-exported)
 from chartgen.helm.dependencies import Prepared, prepare
 from chartgen.helm.runner import Helm, HelmResult
@@ -253,8 +254,8 @@ def drift_findings(target: ChartTarget, tree: FileTree) -> list[Finding]:
                             str(u.path), None, u.hint, None, u.line) for u in unresolved(target.path)]
 
 
-@dataclass
-class ChartLevel:
+@mutable_record
+class ChartLevel(MutableRecord):
     """The chart-level job's result: drift and obsolete snapshots; when `pending` holds the generated tree, its
     README's pictures wait for the chart's renderings and the drift check is finished by `finish_chart_level`."""
 

@@ -6,7 +6,6 @@ helpers, the checks or YAML."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from chartgen.core import read_log
 from chartgen.core.cache import Cache, chartgen_fingerprint, key
 from chartgen.core.errors import ChartgenError
 from chartgen.core.input_digest import Uncacheable, paths_digest, tree_digest
+from chartgen.core.record import MutableRecord, mutable_record
 from chartgen.helm.runner import user_helm_env
 from chartgen.verify.chart_check import CheckConfigs
 from chartgen.verify.results import ChartResult, Helms, Progress, VerifyOptions
@@ -75,8 +75,8 @@ def _checkov() -> str:
     return checkov_fingerprint(find_checkov())
 
 
-@dataclass
-class Lookup:
+@mutable_record
+class Lookup(MutableRecord):
     """Each chart's key (None: never stored) and the results the cache holds for them."""
 
     configs: CheckConfigs

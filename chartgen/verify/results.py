@@ -5,11 +5,11 @@ the helm binaries it ran. Apart from the run (chartgen.verify.chart) so that a w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from chartgen.check.model import Finding, ResourceRef, Severity
-from chartgen.core.record import Record, record
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 from chartgen.helm.dependency_source import Source
 
 if TYPE_CHECKING:
@@ -48,8 +48,8 @@ class VerifyOptions(Record):
                 "apiVersions": list(self.api_versions)}
 
 
-@dataclass
-class EnvResult:
+@mutable_record
+class EnvResult(MutableRecord):
     chart: str
     env: str
     namespace: str
@@ -82,8 +82,8 @@ class EnvResult:
                    d["snapshot_diff"], d["seconds"])
 
 
-@dataclass
-class ChartResult:
+@mutable_record
+class ChartResult(MutableRecord):
     chart: str
     findings: list[Finding] = field(default_factory=list)  # chart-level: drift, obsolete snapshots
     envs: list[EnvResult] = field(default_factory=list)

@@ -137,14 +137,12 @@ def record_after(args: VerifyArgs, key: str | None, real_out: IO[str], first: re
     """After a run that verified charts: look at everything again as a warm run would, and keep that run's record
     when every chart is now in the cache (nothing is printed). `first`: the log of the run's own first look; when
     something in it is still too young to vouch for its content, so would the second look be: no record."""
-    from chartgen.core.cache import code_fingerprint
     from chartgen.core.errors import ChartgenError
     from chartgen.verify.command import plan, run_verify_cached
     from chartgen.verify.results import Progress
 
     if key is None or os.environ.get("CI") or first.newest() + read_log.RACY_NS > read_log.now_ns():
         return
-    code_fingerprint.cache_clear()  # its looks belong in this log too
     shown = Capture(real_out)
     try:
         with read_log.ReadLog() as log:

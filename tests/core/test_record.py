@@ -1,6 +1,7 @@
-"""chartgen.core.record: a @record class behaves as the frozen dataclass dataclasses itself would generate (construction,
-defaults, factories, __post_init__, frozenness, equality, hashing, repr, replace, pickling), without compiling any
-method per class (chartgen/core/record.py: start-up)."""
+"""chartgen.core.record: a @record class behaves as the frozen dataclass dataclasses itself would generate
+(construction, defaults, factories, __post_init__, frozenness, equality, hashing, repr, replace, pickling), and a
+@mutable_record class as the plain (mutable, unhashable) one, without compiling any method per class
+(chartgen/core/record.py: start-up)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chartgen.core.record import Record, record
+from chartgen.core.record import MutableRecord, Record, mutable_record, record
 from chartgen.spec.loader import Settings
 from chartgen.spec.service import ServicePort
 
@@ -167,3 +168,71 @@ def test_chartgens_records_compile_no_method():
 
     for cls in (Settings, ServicePort, IstioSettings):
         assert "__init__" not in vars(cls) and "__setattr__" not in vars(cls) and "__eq__" not in vars(cls)
+
+
+@dataclass
+class MadeMutable:
+    name: str
+    port: int = 80
+    tags: list[str] = field(default_factory=list)
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@mutable_record
+class MutRec(MutableRecord):
+    name: str
+    port: int = 80
+    tags: list[str] = field(default_factory=list)
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_mutable_construction_is_the_generated_init(args, kwargs):
+    assert outcome(MutRec, args, kwargs) == outcome(MadeMutable, args, kwargs)
+
+
+MUTABLE_VALUES = st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 2), st.sampled_from([[], ["t"]]),
+                           st.sampled_from([None, "x"]))
+
+
+@given(a=MUTABLE_VALUES, b=MUTABLE_VALUES)
+def test_mutable_equality_and_repr_are_the_generated_ones(a, b):
+    assert (MutRec(*a) == MutRec(*b)) == (MadeMutable(*a) == MadeMutable(*b))
+    assert (MutRec(*a) != MutRec(*b)) == (MadeMutable(*a) != MadeMutable(*b))
+    assert repr(MutRec(*a)).replace("MutRec(", "MadeMutable(") == repr(MadeMutable(*a))
+
+
+def test_a_mutable_record_is_assignable_unhashable_and_a_dataclass():
+    rec = MutRec("a")
+    rec.port = 9
+    rec.tags.append("t")
+    assert rec == MutRec("a", 9, ["t"]) and rec != MadeMutable("a", 9, ["t"])
+    assert MutRec.__hash__ is None and MadeMutable.__hash__ is None
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(rec)
+    del rec.raw
+    assert "raw" not in vars(rec)
+    assert dataclasses.is_dataclass(MutRec) and dataclasses.replace(MutRec("a"), port=2) == MutRec("a", 2)
+    assert dataclasses.asdict(MutRec("a", raw=1)) == dataclasses.asdict(MadeMutable("a", raw=1))
+    assert pickle.loads(pickle.dumps(MutRec("a", 3))) == MutRec("a", 3)
+    with pytest.raises(TypeError, match="MutableRecord subclass"):
+        mutable_record(Rec)  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="Record subclass"):
+        record(MutRec)  # type: ignore[type-var]
+
+
+def test_a_class_may_keep_identity_equality():
+    from chartgen.check.loader import DocumentSpan
+
+    assert DocumentSpan.__eq__ is object.__eq__ and DocumentSpan.__hash__ is object.__hash__
+    assert dataclasses.fields(DocumentSpan)  # a dataclass with fields, compared by identity as @dataclass(eq=False) did
+
+
+def test_a_record_without_a_docstring_names_its_fields():
+    @record
+    class Bare(Record):
+        name: str
+        port: int = 80
+
+    assert Bare.__doc__ == "Bare(name, port)" and Rec.__doc__ == "Rec(name, port, tags, raw)"
+    assert MutRec.__doc__ == "MutRec(name, port, tags, raw)"

@@ -186,6 +186,24 @@ def test_the_log_holds_every_file_and_folder_the_keys_touch(repo: Path):
     # (the configuration search above the charts: a folder without one, then the one found)
 
 
+def test_a_second_pass_in_the_same_process_holds_chartgens_own_looks(repo: Path):
+    """record_after's second pass reuses the process's fingerprint of chartgen's code (computed once) and its log
+    still holds every look that fingerprint was computed from: a later change to chartgen's code, its data or its
+    dependencies' metadata blocks the replay."""
+    import chartgen
+
+    first = keyed_log(argv_of(repo))  # a new process's first pass (the fingerprint computed)
+    args = verify_argv.parse_argv(argv_of(repo))
+    assert args is not None
+    with read_log.ReadLog() as again:  # the second pass: the fingerprint kept
+        p = command.plan(args)
+        chart_cache.lookup(p.selection.charts, p.helms, p.opts, Cache())
+    package = str(Path(chartgen.__file__).resolve().parent)
+    own = {k: v for k, v in first.seen.items() if k[1].startswith(package)}
+    assert len(own) > 100 and (read_log.STAT, str(Path(package, "core", "cache.py"))) in own
+    assert own.items() <= again.seen.items() and again.proves() == first.proves()
+
+
 def test_two_different_sights_of_one_look_prove_nothing():
     log = read_log.ReadLog()
     log.note(read_log.STAT, "x", (1, 0, 0, 1, 1, 0o100644))

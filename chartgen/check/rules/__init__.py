@@ -59,11 +59,14 @@ Istio, `chartgen.check.operators` for the operators' custom resources).
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 
 
 def module_names() -> list[str]:
-    return sorted(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    """Every module of this package (a folder of .py files: no subpackages; os.listdir, not pkgutil, whose import
+    alone was ~2 ms of every check process)."""
+    return sorted(f"{__name__}.{name[:-3]}" for folder in __path__ for name in os.listdir(folder)
+                  if name.endswith(".py") and not name.startswith("_"))
 
 
 def load() -> list[str]:

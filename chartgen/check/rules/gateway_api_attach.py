@@ -5,7 +5,6 @@ against ReferenceGrants, and a GRPCRoute backend's appProtocol - CG-GW-020..025.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.gatewayapi import ParentRef, hostnames_intersect, listeners, parent_refs, route_rules, routes
@@ -22,6 +21,7 @@ from chartgen.check.helpers import (
 )
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
+from chartgen.core.record import Record, record
 
 LAYER = "cross"
 # the route kinds a listener admits when allowedRoutes.kinds is not given (by protocol; TLS also TCPRoute, as
@@ -90,8 +90,8 @@ def parent_listener(index: ManifestIndex, opts: CheckOptions) -> Iterator[Findin
                               f"{gw.name} (listeners: {names}); the route is not attached", field=ref.field)
 
 
-@dataclass(frozen=True)
-class Refusal:
+@record
+class Refusal(Record):
     reason: str  # why a listener does not admit the route
     certain: bool
 
@@ -197,8 +197,8 @@ def listener_hostnames(index: ManifestIndex, opts: CheckOptions) -> Iterator[Fin
                           "route is not attached", field="spec.hostnames")
 
 
-@dataclass(frozen=True)
-class CrossRef:
+@record
+class CrossRef(Record):
     source: Document
     target_kind: str  # Service, Secret
     target_group: str

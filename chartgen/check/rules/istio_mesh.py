@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -37,6 +36,7 @@ from chartgen.check.helpers import proto as protocol_of
 from chartgen.check.mesh import CLUSTER_SUFFIX, is_istio, istio_port_name_ok
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
+from chartgen.core.record import Record, record
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "istio"
@@ -259,8 +259,8 @@ def ineffective_match(index: ManifestIndex, opts: CheckOptions) -> Iterator[Find
 # --- DestinationRule TLS -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TlsSetting:
+@record
+class TlsSetting(Record):
     tls: dict[str, Any]
     field: str
     port: int | None  # port-level setting

@@ -6,7 +6,6 @@ A CNI that does not enforce NetworkPolicy makes all of this moot: the findings a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.helpers import (
@@ -27,13 +26,14 @@ from chartgen.check.helpers import (
 from chartgen.check.helpers import proto as protocol_of
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, PodTemplate, Severity
 from chartgen.check.registry import finding, rule
+from chartgen.core.record import Record, record
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "cross"
 
 
-@dataclass(frozen=True)
-class PolicyRule:
+@record
+class PolicyRule(Record):
     policy: Document
     position: int
     rule: dict[str, Any]

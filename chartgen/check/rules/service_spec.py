@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chartgen.check.helpers import (
@@ -26,6 +25,7 @@ from chartgen.check.helpers import (
 )
 from chartgen.check.model import CheckOptions, Document, Finding, ManifestIndex, Severity
 from chartgen.check.registry import finding, rule
+from chartgen.core.record import MutableRecord, mutable_record
 
 E, W = Severity.ERROR, Severity.WARNING
 LAYER = "api"
@@ -40,8 +40,8 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 KUBELET_PORT = 10250
 
 
-@dataclass
-class _Service:
+@mutable_record
+class _Service(MutableRecord):
     doc: Document
     spec: dict[str, Any]
     type: str  # after defaulting
