@@ -128,11 +128,12 @@ def forget_texts() -> None:
 
 @record
 class DocumentSpan(Record):
-    __eq__ = object.__eq__  # identity, as @dataclass(eq=False)
-    __hash__ = object.__hash__
     """Characters [start, end) of the stream (start at the beginning of a line, `first_line` 0-based). `by_entries`:
     the document was read entry by entry (chartgen.check.manifest_blocks), so a field's line can be found in its
     top-level entry alone, and equal entries of other documents (a CRD's spec in every copy) answer for it."""
+
+    __eq__ = object.__eq__  # identity, as @dataclass(eq=False) had it
+    __hash__ = object.__hash__
 
     source: TextSource
     start: int

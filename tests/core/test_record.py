@@ -225,6 +225,7 @@ def test_a_class_may_keep_identity_equality():
     from chartgen.check.loader import DocumentSpan
 
     assert DocumentSpan.__eq__ is object.__eq__ and DocumentSpan.__hash__ is object.__hash__
+    assert (DocumentSpan.__doc__ or "").startswith("Characters [start, end)")  # its own docstring, kept
     assert dataclasses.fields(DocumentSpan)  # a dataclass with fields, compared by identity as @dataclass(eq=False) did
 
 
