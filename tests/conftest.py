@@ -26,10 +26,10 @@ def pytest_configure(config):
     os.environ["XDG_CACHE_HOME"] = _OWN_CACHE[-1]
     os.environ["CHARTGEN_CACHE_DIR"] = os.path.join(_OWN_CACHE[-1], "verify")
     # The Python processes the tests start (chartgen's commands, probes, hooks) keep their bytecode, as an installed
-    # chartgen does (pip compiles it at install), in a folder of the run's own, never beside the sources: with
-    # PYTHONDONTWRITEBYTECODE set (as in this sandbox) and a fresh clone, every such process compiled chartgen's
-    # modules again (~1 s of CPU each, a third of the suite). xdist's workers share the controller's folder.
-    os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(_OWN_CACHE[-1], "pycache"))
+    # chartgen does (pip compiles it at install): with PYTHONDONTWRITEBYTECODE set (as in this sandbox) and a fresh
+    # clone, every such process compiled chartgen's modules again (~1.2 s of CPU each). Python writes it beside the
+    # sources, in the __pycache__ folders git ignores (a PYTHONPYCACHEPREFIX folder of the run's own would compile
+    # the standard library and every installed package once more in each run).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
