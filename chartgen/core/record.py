@@ -124,23 +124,20 @@ def _prepare(cls: type[_Fields]) -> None:
         cls.__doc__ = f"{cls.__name__}({', '.join(cls.__dict__.get('__annotations__', {}))})"
     # init/eq/repr False and not frozen: dataclasses compiles nothing; the class's methods are _Fields' and its base's
     dataclasses.dataclass(init=False, eq=False, repr=False)(cls)
-    plan = []
-    for f in fields(cls):  # type: ignore[arg-type]
+    declared = fields(cls)  # type: ignore[arg-type]
+    for f in declared:
         if not f.init or f.kw_only:
             raise TypeError(f"@record: {cls.__qualname__}.{f.name}: init=False and kw_only fields are not supported")
-        plan.append((f.name, f.default, f.default_factory))
-    compared = [f.name for f in fields(cls) if f.compare]  # type: ignore[arg-type]
-    cls._record_init = tuple(plan)
-    cls._record_names = tuple(name for name, _, _ in plan)
-    cls._record_repr = tuple(f.name for f in fields(cls) if f.repr)  # type: ignore[arg-type]
+    compared = [f.name for f in declared if f.compare]
+    cls._record_init = tuple((f.name, f.default, f.default_factory) for f in declared)
+    cls._record_names = tuple(f.name for f in declared)
+    cls._record_repr = tuple(f.name for f in declared if f.repr)
     cls._record_post = hasattr(cls, "__post_init__")
-    if not compared:
-        cls._record_key = _no_fields
-    elif len(compared) == 1:
+    if len(compared) == 1:  # attrgetter of one name returns the value, not a tuple of it
         one = attrgetter(compared[0])
         cls._record_key = lambda self: (one(self),)
     else:
-        cls._record_key = attrgetter(*compared)
+        cls._record_key = attrgetter(*compared) if compared else _no_fields
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
