@@ -442,12 +442,15 @@ def _after(started: threading.Event | None, fn: Callable[..., ChartLevel], *args
 
 
 def _scan_when_rendered(policy: CheckovScan, env_jobs: list[Future[EnvResult]]) -> dict[str, PolicyReport]:
-    """The one checkov scan, started once every environment is rendered (and checked); the results are not
-    touched here."""
-    from concurrent.futures import wait
+    """The one checkov scan, started once every environment is rendered; each rendering is written for it as it
+    comes (policy.add). The results are not touched here."""
+    from concurrent.futures import as_completed
 
-    wait(env_jobs)
-    return _policy_reports([e.result() for e in env_jobs], policy)
+    for job in as_completed(env_jobs):
+        e = job.result()
+        if e.template_ok:
+            policy.add(_policy_label(e), e.manifests, e.namespace)
+    return policy.scan() if policy.files else {}
 
 
 def dependency_findings(prepared: Prepared) -> list[Finding]:
@@ -464,14 +467,6 @@ def _policy_scan(policy: str | None) -> AbstractContextManager[CheckovScan | Non
     from chartgen.verify.policy import CheckovScan
 
     return CheckovScan()
-
-
-def _policy_reports(results: list[EnvResult], policy: CheckovScan) -> dict[str, PolicyReport]:
-    """All renderings in ONE checkov process: its report of each (by `_policy_label`)."""
-    envs = {_policy_label(e): e for e in results if e.template_ok}
-    if not envs:
-        return {}
-    return policy.scan({label: (e.manifests, e.namespace) for label, e in envs.items()})
 
 
 def _policy_label(e: EnvResult) -> str:

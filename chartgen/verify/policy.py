@@ -9,10 +9,16 @@ Most of a checkov run is its imports (~2 s of CPU, the scan of a chart's renderi
 the checkov installed beside chartgen at once, through chartgen/verify/checkov_start.py, so that its imports run while
 chartgen renders; `scan` then writes the renderings and lets the console script itself run with the same argv. A
 checkov of another installation (found on PATH) runs as a plain process at `scan`.
+
+checkov writes its JSON report to a file (`--output-file-path REPORT,`: one path per `-o` format, so not to the
+console). Printed, the report of 300 renderings is ~80 MB that colorama (wrapping checkov's stdout at import) scans
+for colour codes before it reaches the pipe: ~4 s of checkov's ~22 s over bench/verify.py's 100 charts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
@@ -20,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +129,11 @@ class CheckovScan:
     def __init__(self, checkov: str | None = None, *, prestart: bool = True) -> None:
         self.checkov = checkov or find_checkov()
         self.folder = Path(tempfile.mkdtemp(prefix="chartgen-policy-"))
-        self.argv = [self.checkov, "-d", str(self.folder), *ARGS]
+        self.renderings = self.folder / "renderings"  # what checkov scans; its report goes beside it
+        self.renderings.mkdir()
+        self.report = self.folder / "checkov.json"
+        self.argv = [self.checkov, "-d", str(self.renderings), *ARGS, "--output-file-path", f"{self.report},"]
+        self.files: dict[str, str] = {}  # checkov's file_path of each rendering added -> its label
         python = script_python(self.checkov) if prestart else None
         self._worker = subprocess.Popen([python, str(START), *self.argv], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if python else None
@@ -145,13 +155,25 @@ class CheckovScan:
             worker.communicate()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def scan(self, inputs: Mapping[str, tuple[str, str]]) -> dict[str, PolicyReport]:
-        files = {}
-        for i, (label, (manifests, namespace)) in enumerate(sorted(inputs.items())):
-            name = f"{i:04d}.yaml"
-            (self.folder / name).write_text(with_namespace(manifests, namespace), encoding="utf-8")
-            files[f"/{name}"] = label
-        return reports_of(self._run(), files, inputs)
+    def add(self, label: str, manifests: str, namespace: str) -> None:
+        """One rendering to scan, written now (a caller adding each as it is rendered keeps with_namespace's YAML
+        round trip, ~1 s over 300 renderings, off the end of its run). Its file is named by the label, so the scan
+        sees the same files whatever order they come in."""
+        name = f"{hashlib.sha256(label.encode()).hexdigest()[:20]}.yaml"
+        if f"/{name}" in self.files:
+            raise ValueError(f"{label} is already in the scan")
+        (self.renderings / name).write_text(with_namespace(manifests, namespace), encoding="utf-8")
+        self.files[f"/{name}"] = label
+
+    def scan(self, inputs: Mapping[str, tuple[str, str]] | None = None) -> dict[str, PolicyReport]:
+        """checkov's report of each rendering added, and of `inputs` ({label: (manifests, namespace)})."""
+        for label, (manifests, namespace) in sorted((inputs or {}).items()):
+            self.add(label, manifests, namespace)
+        proc = self._run()
+        # a checkov that did not write the file (it crashed, or ignores the path) is judged by what it printed
+        with contextlib.suppress(OSError):
+            proc.stdout = self.report.read_text(encoding="utf-8")
+        return reports_of(proc, self.files, list(self.files.values()))
 
     def _run(self) -> subprocess.CompletedProcess[str]:
         worker, self._worker = self._worker, None
@@ -167,8 +189,8 @@ class CheckovScan:
 
 
 def reports_of(proc: subprocess.CompletedProcess[str], files: Mapping[str, str],
-               inputs: Mapping[str, tuple[str, str]]) -> dict[str, PolicyReport]:
-    """checkov's JSON report split by rendering (files: checkov's file_path -> label)."""
+               inputs: Sequence[str]) -> dict[str, PolicyReport]:
+    """checkov's JSON report split by rendering (files: checkov's file_path -> label; inputs: the labels)."""
     try:
         data = json.loads(proc.stdout) if proc.stdout.strip() else {}
     except ValueError:

@@ -176,6 +176,34 @@ def test_a_checkov_of_another_installation_runs_as_a_plain_process(tmp_path):
         assert s.scan({"a": ("kind: ConfigMap\n", "ns")})["a"].passed == 1
 
 
+def test_checkovs_report_is_read_from_the_file_it_was_told_to_write(tmp_path):
+    from chartgen.verify.policy import CheckovScan
+
+    # the last argument names the report file (`--output-file-path FILE,`); what is printed is not the report
+    writer = _fake_checkov(tmp_path / "elsewhere" / "checkov",
+                           f"""eval "r=\\${{$#}}"; echo '{PASSING}' > "${{r%,}}"; echo 'not json'\n""")
+    with CheckovScan(writer) as s:
+        assert s.argv[-2:] == ["--output-file-path", f"{s.report},"]
+        assert s.scan({"a": ("kind: ConfigMap\n", "ns")})["a"].passed == 1
+
+
+def test_the_report_checkov_writes_is_the_report_it_prints_and_nothing_is_piped(rendered):
+    """The file spares ~80 MB of console output for 300 renderings; the verdict must be the printed one's."""
+    import subprocess
+
+    from chartgen.verify.policy import ARGS, CheckovScan, reports_of
+
+    some = dict(sorted(rendered.items())[:3])
+    with CheckovScan() as s:
+        from_file = s.scan(some)  # the renderings and the report stay in s.folder until close
+        assert s.report.stat().st_size > 1000
+        assert s._run().stdout == ""  # the same argv again, as a plain process: nothing on the console
+        printed = subprocess.run(s.argv[:-2], capture_output=True, text=True)  # checkov's default: the console
+    assert s.argv[3:-2] == list(ARGS) and printed.stdout.lstrip().startswith("{")
+    assert from_file == reports_of(printed, s.files, list(some))
+    assert sum(r.passed for r in from_file.values()) > 50
+
+
 def test_only_a_python_console_script_beside_this_python_is_prestarted(tmp_path, monkeypatch):
     import sys
 

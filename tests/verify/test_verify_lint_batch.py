@@ -95,7 +95,13 @@ def test_with_a_policy_scan_the_scan_starts_before_the_lints_and_checks_end(tmp_
         return real_passing(*args)
 
     class Scan:
-        def scan(self, inputs):  # type: ignore[no-untyped-def]
+        files: dict[str, str] = {}  # label -> namespace of each rendering added
+
+        def add(self, label, manifests, namespace):  # type: ignore[no-untyped-def]
+            assert not started.is_set() and manifests
+            self.files[label] = namespace
+
+        def scan(self):  # type: ignore[no-untyped-def]
             started.set()
             return {}
 
@@ -112,6 +118,7 @@ def test_with_a_policy_scan_the_scan_starts_before_the_lints_and_checks_end(tmp_
     results = verify_chart._run_targets(
         [verify_chart.ChartTarget.load(c, KUBE_VERSION) for c in charts], Helms(helm_binary("4.1.4")),
         VerifyOptions(kube_version=KUBE_VERSION), 1, verify_chart.Progress(), checks,
-        {c: type("P", (), {"missing": [], "sources": []})() for c in charts}, Scan())  # type: ignore[arg-type]
+        {c: type("P", (), {"missing": [], "sources": []})() for c in charts}, scan := Scan())  # type: ignore[arg-type]
     assert waited == [True] * 6  # two lints, four checks
+    assert sorted(scan.files) == [f"{c}[{e}]" for c in charts for e in ("dev", "prod")]
     assert all(e.lint_ok and e.template_ok for r in results for e in r.envs)
