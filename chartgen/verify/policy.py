@@ -134,6 +134,7 @@ class CheckovScan:
         self.report = self.folder / "checkov.json"
         self.argv = [self.checkov, "-d", str(self.renderings), *ARGS, "--output-file-path", f"{self.report},"]
         self.files: dict[str, str] = {}  # checkov's file_path of each rendering added -> its label
+        self.console: str | None = None  # what the scan's checkov printed on stdout (its report went to a file)
         python = script_python(self.checkov) if prestart else None
         self._worker = subprocess.Popen([python, str(START), *self.argv], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if python else None
@@ -170,6 +171,7 @@ class CheckovScan:
         for label, (manifests, namespace) in sorted((inputs or {}).items()):
             self.add(label, manifests, namespace)
         proc = self._run()
+        self.console = proc.stdout
         # a checkov that did not write the file (it crashed, or ignores the path) is judged by what it printed
         with contextlib.suppress(OSError):
             proc.stdout = self.report.read_text(encoding="utf-8")

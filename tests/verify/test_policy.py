@@ -31,8 +31,17 @@ def rendered() -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def reports(rendered):
-    return scan(rendered)  # one checkov run over all of them
+def scanned(rendered):
+    """One checkov run over all of them (prestarted): its reports, what it printed, its files."""
+    from chartgen.verify.policy import CheckovScan
+
+    with CheckovScan() as s:
+        return s.scan(rendered), s.console, dict(s.files)
+
+
+@pytest.fixture(scope="module")
+def reports(scanned):
+    return scanned[0]
 
 
 def test_every_prod_rendering_passes_checkov(reports, capsys):
@@ -147,12 +156,24 @@ def test_a_checkov_scan_that_checked_nothing_says_so_in_the_report():
 # --- the prestarted checkov (issue 27): checkov's imports overlap the helm work, the verdict is the plain process's --
 
 
-def test_the_prestarted_checkov_reports_what_the_plain_process_reports(rendered, reports):
-    from chartgen.verify.policy import CheckovScan
+def test_the_prestarted_checkov_reports_what_the_plain_process_reports(rendered, scanned):
+    """The scan's checkov, prestarted and writing its report to a file, gives the verdict of checkov run as users
+    run it: a plain process printing its report. The file spares ~80 MB of console output for 300 renderings."""
+    import subprocess
 
+    from chartgen.verify.policy import ARGS, CheckovScan, reports_of
+
+    reports, console, files = scanned
+    assert console == "" and sum(r.passed for r in reports.values()) > 500
     with CheckovScan() as prestarted:  # the checkov beside this Python: started at once, importing
         assert prestarted.prestarted
-    assert scan(rendered, prestart=False) == reports  # `reports` came from a prestarted checkov
+    with CheckovScan(prestart=False) as plain:
+        for label, (manifests, namespace) in rendered.items():
+            plain.add(label, manifests, namespace)
+        assert plain.files == files  # named by label: the same files, in whatever order they came
+        printed = subprocess.run(plain.argv[:-2], capture_output=True, text=True)  # checkov's default: the console
+    assert plain.argv[3:-2] == list(ARGS) and printed.stdout.lstrip().startswith("{")
+    assert reports_of(printed, files, list(rendered)) == reports
 
 
 def _fake_checkov(path, body: str, python: str | None = None):
@@ -185,23 +206,6 @@ def test_checkovs_report_is_read_from_the_file_it_was_told_to_write(tmp_path):
     with CheckovScan(writer) as s:
         assert s.argv[-2:] == ["--output-file-path", f"{s.report},"]
         assert s.scan({"a": ("kind: ConfigMap\n", "ns")})["a"].passed == 1
-
-
-def test_the_report_checkov_writes_is_the_report_it_prints_and_nothing_is_piped(rendered):
-    """The file spares ~80 MB of console output for 300 renderings; the verdict must be the printed one's."""
-    import subprocess
-
-    from chartgen.verify.policy import ARGS, CheckovScan, reports_of
-
-    some = dict(sorted(rendered.items())[:3])
-    with CheckovScan() as s:
-        from_file = s.scan(some)  # the renderings and the report stay in s.folder until close
-        assert s.report.stat().st_size > 1000
-        assert s._run().stdout == ""  # the same argv again, as a plain process: nothing on the console
-        printed = subprocess.run(s.argv[:-2], capture_output=True, text=True)  # checkov's default: the console
-    assert s.argv[3:-2] == list(ARGS) and printed.stdout.lstrip().startswith("{")
-    assert from_file == reports_of(printed, s.files, list(some))
-    assert sum(r.passed for r in from_file.values()) > 50
 
 
 def test_only_a_python_console_script_beside_this_python_is_prestarted(tmp_path, monkeypatch):
