@@ -175,7 +175,7 @@ class CheckovScan:
         # a checkov that did not write the file (it crashed, or ignores the path) is judged by what it printed
         with contextlib.suppress(OSError):
             proc.stdout = self.report.read_text(encoding="utf-8")
-        return reports_of(proc, self.files, list(self.files.values()))
+        return reports_of(proc, self.files, sorted(self.files.values()))
 
     def _run(self) -> subprocess.CompletedProcess[str]:
         worker, self._worker = self._worker, None
