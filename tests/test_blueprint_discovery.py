@@ -80,3 +80,17 @@ def test_the_cheap_help_scan_agrees_with_the_library(library, monkeypatch):
     monkeypatch.setenv("CHARTGEN_BLUEPRINTS", str(library))
     assert quick_choices() == BlueprintLibrary.default().choices()
     assert quick_choices()[:2] == ["clusterip", "internal-api"]
+
+
+def test_parts_are_found_at_any_depth_in_path_order_and_symlinked_folders_are_skipped(library):
+    from chartgen.spec.blueprints import BlueprintLibrary
+
+    nested = library / "istio" / "extra" / "deeper"
+    nested.mkdir(parents=True)
+    (nested / "blueprint.yaml").write_text("description: a part two folders down\n")
+    (library / "linked").symlink_to(library / "service", target_is_directory=True)
+    ids = [part.id for part in BlueprintLibrary(library)._parts.values()]
+    assert "istio/extra/deeper" in ids and "service/internal-api" in ids
+    assert not any(i.startswith("linked") for i in ids)  # a link is not walked into (one part, one id)
+    manifests = sorted(p.parent for p in library.rglob("blueprint.yaml"))  # pathlib's own walk, as before
+    assert ids == [p.relative_to(library).as_posix() for p in manifests]

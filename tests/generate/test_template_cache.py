@@ -149,3 +149,24 @@ def test_a_corrupt_or_unwritable_fragment_cache_only_costs_parsing(tmp_path, mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     fragment_cache.forget()
     assert fragment_cache.load(text, yaml.safe_load) == yaml.safe_load(text)
+
+
+def test_a_warm_process_parses_no_template_not_even_a_parts_condition(tmp_path, monkeypatch):
+    """A part's `when:` is a template of its own, read from the bytecode cache like the others: with the cache warm,
+    rendering a chart (istio parts and their conditions included) builds no Jinja parser (issue 27)."""
+    import jinja2.parser
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parsed: list[str | None] = []
+    real_init = jinja2.parser.Parser.__init__
+
+    def counting_init(self, environment, source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(name)
+        real_init(self, environment, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.parser.Parser, "__init__", counting_init)
+    first = render_fresh()
+    assert any(name and name.startswith("when:") for name in parsed)  # the conditions were compiled once
+    parsed.clear()
+    assert render_fresh() == first
+    assert parsed == []
