@@ -94,3 +94,33 @@ def test_parts_are_found_at_any_depth_in_path_order_and_symlinked_folders_are_sk
     assert not any(i.startswith("linked") for i in ids)  # a link is not walked into (one part, one id)
     manifests = sorted(p.parent for p in library.rglob("blueprint.yaml"))  # pathlib's own walk, as before
     assert ids == [p.relative_to(library).as_posix() for p in manifests]
+
+
+def test_a_parts_files_are_listed_in_path_order_below_any_depth(library):
+    from chartgen.spec.blueprints import BlueprintLibrary
+
+    files = library / "base" / "files"
+    (files / "templates" / "a").mkdir()
+    (files / "templates" / "a" / "b.yaml.j2").write_text("kind: B\n")
+    (files / "templates" / "a-c.yaml").write_text("kind: C\n")
+    (files / "templates" / "linked").symlink_to(files / "templates" / "a", target_is_directory=True)
+    (files / "templates" / "dangling.yaml").symlink_to(files / "no-such-file")
+    listed = BlueprintLibrary(library).part("base").files()
+    rels = [rel for rel, _ in listed]
+    assert rels.index("templates/a/b.yaml") < rels.index("templates/a-c.yaml")  # by component, as Path sorts
+    assert not any(r.startswith("templates/linked") for r in rels) and "templates/dangling.yaml" not in rels
+    walked = sorted(p for p in files.rglob("*") if p.is_file())  # pathlib's own listing, as before
+    assert [path for _, path in listed] == walked
+    assert all(path.name.removesuffix(".j2") == rel.rsplit("/", 1)[-1] for rel, path in listed)
+
+
+def test_profile_names_are_listed_once_per_library(library):
+    from chartgen.spec.blueprints import BlueprintLibrary
+
+    lib = BlueprintLibrary(library)
+    names = lib.profile_names()
+    assert {"dev", "staging", "prod"} <= set(names) and "base" not in names
+    names.append("mutated")  # a caller's list is its own
+    (library / "profiles" / "qa.yaml").write_text("replicas: 1\n")
+    assert lib.profile_names() == sorted(set(names) - {"mutated"})  # the library's folder, as loaded
+    assert "qa" in BlueprintLibrary(library).profile_names()

@@ -13,6 +13,7 @@ from pathlib import Path
 import chartgen
 from chartgen.core import read_log
 from chartgen.core.errors import ChartgenError
+from chartgen.core.lazy_pattern import lazy_pattern
 
 ENV_VAR = "CHARTGEN_BLUEPRINTS"
 
@@ -32,9 +33,9 @@ def default_root() -> Path:
     raise ChartgenError(str(here), None, "blueprints folder not found; is chartgen installed correctly?")
 
 
-_KIND_SERVICE = re.compile(r"^kind:\s*service\s*(#.*)?$", re.M)
-_NAME = re.compile(r"^name:\s*([-a-z0-9]+)", re.M)
-_ORDER = re.compile(r"^order:\s*([0-9]+)", re.M)
+_KIND_SERVICE = lazy_pattern(r"^kind:\s*service\s*(#.*)?$", re.M)
+_NAME = lazy_pattern(r"^name:\s*([-a-z0-9]+)", re.M)
+_ORDER = lazy_pattern(r"^order:\s*([0-9]+)", re.M)
 
 
 def quick_choices() -> list[str]:

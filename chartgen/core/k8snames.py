@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # <= 63 chars, checked by callers
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")  # <= 253
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # <= 63; Service names
+from chartgen.core.lazy_pattern import lazy_pattern
+
+DNS1123_LABEL = lazy_pattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # <= 63 chars, checked by callers
+DNS1123_SUBDOMAIN = lazy_pattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")  # <= 253
+DNS1035_LABEL = lazy_pattern(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # <= 63; Service names
 
 
 def json_type(value: Any) -> str:

@@ -7,7 +7,6 @@ result and checks that it means exactly the old spec plus the new environment be
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from chartgen.core.errors import ChartgenError
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.generate.writer import Plan
 
 if TYPE_CHECKING:
     from chartgen.spec.loader import Spec
 
-VALUES_FILE = re.compile(r"^values-(?P<env>[^/]+)\.yaml$")
-ENV_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_TOP_KEY = re.compile(r"^environments\s*:(?P<rest>.*)$")
+VALUES_FILE = lazy_pattern(r"^values-(?P<env>[^/]+)\.yaml$")
+ENV_NAME = lazy_pattern(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_TOP_KEY = lazy_pattern(r"^environments\s*:(?P<rest>.*)$")
 
 
 def _spec_dir(chart: Path) -> Path:

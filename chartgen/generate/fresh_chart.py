@@ -42,8 +42,8 @@ def write_new(tree: FileTree, root: Path) -> None:
         for folder in sorted({os.path.dirname(rel) for rel, _ in tree} - {""}):
             os.makedirs(os.path.join(base, folder), exist_ok=True)
         for rel, text in tree:
-            with open(os.path.join(base, rel), "w", encoding="utf-8") as fh:
-                fh.write(text)
+            with open(os.path.join(base, rel), "wb") as fh:  # the bytes text mode would write, without its layers
+                fh.write(text.encode("utf-8"))
         if root.exists():
             root.rmdir()
         os.replace(staging, root)

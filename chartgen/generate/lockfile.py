@@ -7,7 +7,6 @@ chartgen writes. Every path is normalised and must name a file inside the chart,
 from __future__ import annotations
 
 import json
-import re
 import stat
 from collections.abc import Mapping
 from dataclasses import field
@@ -16,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from chartgen import __version__
 from chartgen.core.chart_layout import SNAPSHOT_DIR
 from chartgen.core.errors import LockError, UnsafePath
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.core.record import Record, record
 
 LOCK_FILE = ".chartgen.lock"
@@ -24,7 +24,7 @@ BASE_DIR = f"{STATE_DIR}/base"
 STAGING_DIR = ".chartgen-staging"  # an interrupted run's staged files; the next run finishes or removes it
 SPEC_FILE = "chartgen.yaml"
 REJECT_SUFFIX = ".rej"  # chartgen's change it could not merge, left for the user (never recorded)
-_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_DIGEST = lazy_pattern(r"^[0-9a-f]{64}$")
 _REMEDY = "delete it to start over (chartgen then treats every existing file as yours)"
 
 

@@ -15,17 +15,17 @@ read from the blueprint's folder.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from chartgen.core.errors import ChartgenError
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.core.record import Record, record
 from chartgen.spec.blueprints import Blueprint, BlueprintLibrary
 
 QUESTIONS = ("name", "type", "image", "port", "target_port", "external_name", "istio")
 NO_INPUT_DEFAULTS = {"port": "80", "istio": "no", "external_name": "db.example.com"}
-_IMAGE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+_IMAGE = lazy_pattern(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
                     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
 
 

@@ -9,15 +9,16 @@ like a number, a boolean, null, a timestamp or YAML syntax (`1e3`, `yes`, `on`, 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from chartgen.core.lazy_pattern import lazy_pattern
+
 # Plain scalars that stay strings under YAML 1.1 and 1.2 alike: start with a letter or '/', then letters,
 # digits and . _ / - only, and are not one of the words some resolver reads as a boolean or null.
-_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
+_PLAIN = lazy_pattern(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
 _WORDS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf"})
 
 
@@ -99,7 +100,7 @@ def _emit(data: Mapping[str, Any], path: str, indent: int, comments: Mapping[str
 
 
 # Characters YAML does not allow raw (C0/C1 controls, DEL, U+FFFE/FFFF) or reads as line breaks (NEL, LS, PS).
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_UNSAFE = lazy_pattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 def json_text(value: Any) -> str:

@@ -7,11 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.spec.report import Report
 from chartgen.spec.service import Service
 from chartgen.spec.settings import CATALOG
 
-SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$", re.IGNORECASE)
+SECRET_NAME = lazy_pattern(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$", re.IGNORECASE)
 NATIVE_SIDECARS = (1, 29)  # SidecarContainers: beta, on by default
 PRESTOP_SLEEP = (1, 30)  # PodLifecycleSleepAction: beta, on by default
 

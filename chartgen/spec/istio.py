@@ -20,10 +20,10 @@ The typed settings themselves (and their values mapping) live in istio_settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.core.record import MutableRecord, Record, mutable_record, record
 from chartgen.spec.blueprints import Blueprint
 from chartgen.spec.canary_analysis import parse_analysis
@@ -59,13 +59,13 @@ from chartgen.spec.settings import CATALOG
 
 __all__ = ["IstioContext", "IstioSettings", "duration_ns", "parse_istio"]
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
-EXISTING_GATEWAY = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/"  # namespace/name
+DNS1123_LABEL = lazy_pattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+HOST = lazy_pattern(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
+EXISTING_GATEWAY = lazy_pattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/"  # namespace/name
                               r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
-HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
+TAG = lazy_pattern(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+DIGEST = lazy_pattern(r"^sha256:[a-f0-9]{64}$")
+HEADER_NAME = lazy_pattern(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
 RETRY_ON = {"5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited",
             "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers",
             "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",

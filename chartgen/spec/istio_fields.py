@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.spec.istio_settings import StringMatch
 
 Err = Callable[[str, str], None]
 
-DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
-DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+DURATION = lazy_pattern(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
+DURATION_PART = lazy_pattern(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
 DURATION_NS = {"h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1}
 
 

@@ -21,14 +21,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.core.merge import plain_copy
 from chartgen.spec.istio_fields import Err, at, duration, string_match
 from chartgen.spec.istio_settings import Gateway, ServiceEntry, Sidecar, StringMatch
 from chartgen.spec.service import Service
 
-TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP header name (RFC 9110 token)
-METHOD = re.compile(r"^[A-Z]+$")
-DNS_NAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+TOKEN = lazy_pattern(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP header name (RFC 9110 token)
+METHOD = lazy_pattern(r"^[A-Z]+$")
+DNS_NAME = lazy_pattern(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 NOT_WITH_REDIRECT = ("weights", "mirror", "fault", "retries", "timeout", "rewrite")
 HTTP_PORT_PROTOCOLS = ("HTTP", "HTTP2", "GRPC")
 

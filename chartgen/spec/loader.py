@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from functools import lru_cache
@@ -19,6 +18,7 @@ from typing import Any
 
 from chartgen.core import k8snames
 from chartgen.core.errors import SpecError
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.core.merge import merge
 from chartgen.core.record import Record, record
 from chartgen.spec import versions_key
@@ -56,9 +56,9 @@ SPEC_FILE = "chartgen.yaml"
 SPEC_API_VERSION = "chartgen/v1"
 
 DNS1035 = k8snames.DNS1035_LABEL
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
-TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+SEMVER = lazy_pattern(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+DIGEST = lazy_pattern(r"^sha256:[a-f0-9]{64}$")
+TAG = lazy_pattern(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 META_KEYS = (*(s.key for s in CATALOG if s.where == "top" and "." not in s.key), "image", "environments")
 ENV_ONLY_KEYS = ("profile", "namespace", "image")
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")

@@ -17,10 +17,10 @@ charts target the standard channel's CRDs, which prune or refuse the field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.spec.report import Report
 
 FILTER_FIELDS = {"RequestHeaderModifier": "requestHeaderModifier", "ResponseHeaderModifier": "responseHeaderModifier",
@@ -28,7 +28,7 @@ FILTER_FIELDS = {"RequestHeaderModifier": "requestHeaderModifier", "ResponseHead
                  "ExtensionRef": "extensionRef"}
 REPEATABLE = ("RequestMirror", "ExtensionRef")
 PATH_FIELDS = {"ReplaceFullPath": "replaceFullPath", "ReplacePrefixMatch": "replacePrefixMatch"}
-DURATION_PART = re.compile(r"([0-9]{1,5})(h|ms|m|s)")
+DURATION_PART = lazy_pattern(r"([0-9]{1,5})(h|ms|m|s)")
 MS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
 

@@ -8,14 +8,14 @@ YAML writer emits them raw and then refuses its own output).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from chartgen.core.errors import SpecError
+from chartgen.core.lazy_pattern import lazy_pattern
 from chartgen.spec.yamlsource import YamlSource, join
 
-_NOT_CARRIED = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_NOT_CARRIED = lazy_pattern("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 def _kind(value: Any) -> str:

@@ -11,14 +11,15 @@ key the file uses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from chartgen.core.lazy_pattern import lazy_pattern
 
 KEY, ALIAS = "versions", "istio.versions"
 NOTE = ("istio.versions is a deprecated alias of versions (they split HTTPRoute traffic too, with Istio or without); "
         "move the mapping to `versions:` at the same level")
-_INTERNAL = re.compile(r"(^|\.)istio\.versions(?=$|[.\[])")
+_INTERNAL = lazy_pattern(r"(^|\.)istio\.versions(?=$|[.\[])")
 
 
 def _layers(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
