@@ -27,6 +27,8 @@ chartgen's chart is complete (Deployment, Service, ..., values-{dev,staging,prod
 helm create writes its starter (no environments, no schema, no README).
 
 Wall and CPU seconds (user+sys of each process tree, os.wait4) are printed; the load average at start and end.
+Each ratio is the ratio of the medians (the verdicts use it); the ratio of the best runs and the median of each
+round's own ratio (a round runs every command once: drift of the host within the run cancels) are printed too.
 
 Usage: python bench/generate.py [--runs 15] [--before /work/main/.venv/bin/chartgen]
 """
@@ -222,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  best run of each (min of {args.runs}), same ratios: installed new / helm create {best_ratio['i_new']}, "
           f"installed check / kubernetes-validate {best_ratio['i_check']}; dev venv: {best_ratio['new']}, "
           f"{best_ratio['check']}")
+    paired = {k: statistics.median(a / b for a, b in zip(times[k], times[base], strict=True))
+              for k, base in (("i_new", "helm"), ("new", "helm"), ("i_check", "kv"))}
+    print(f"  paired (median over the {args.runs} rounds of each round's ratio; a round runs every command once, "
+          f"so drift of the host within the run cancels): installed new / helm create {paired['i_new']:.2f}x, dev "
+          f"venv {paired['new']:.2f}x; installed check / kubernetes-validate {paired['i_check']:.2f}x")
     C.header(f"CPU seconds (user+sys of each process tree), median of {args.runs}: less sensitive to load")
     C.table([(label, f"{cpu[a] * 1e3:.1f} ms", f"{cpu[b] * 1e3:.1f} ms" if b else "",
               f"{cpu[a] / cpu[b]:.2f}x" if b else "", target,

@@ -16,6 +16,7 @@ from chartgen.core.errors import ChartgenError
 from chartgen.core.lazy_pattern import lazy_pattern
 
 ENV_VAR = "CHARTGEN_BLUEPRINTS"
+SHIPPED_LIBRARY = "_blueprints"  # the library's folder inside the installed package (pyproject's force-include)
 
 
 def default_root() -> Path:
@@ -27,7 +28,7 @@ def default_root() -> Path:
             raise ChartgenError(f"${ENV_VAR}", None, f"{override!r} is not a blueprints folder (it has no profiles/)")
         return root
     here = Path(read_log.realpath(chartgen.__file__)).parent  # the package, wherever this module sits in it
-    for candidate in (here.parent / "blueprints", here / "_blueprints"):
+    for candidate in (here.parent / "blueprints", here / SHIPPED_LIBRARY):
         if read_log.is_dir(candidate / "profiles", quiet=True):  # the verify cache key depends on which is found
             return candidate
     raise ChartgenError(str(here), None, "blueprints folder not found; is chartgen installed correctly?")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import chartgen
 from chartgen import __version__
 from chartgen.core import read_log
+from chartgen.core.blueprint_root import SHIPPED_LIBRARY
 from chartgen.core.input_digest import tree_digest
 from chartgen.core.user_cache import user_cache, verify_cache_folder
 
@@ -61,7 +62,9 @@ def code_fingerprint(index: StatIndex | None = None) -> str:
 def _code_fingerprint(index: StatIndex | None) -> tuple[str, read_log.ReadLog]:
     with read_log.ReadLog() as looks:
         package = Path(read_log.realpath(chartgen.__file__)).parent
-        code = tree_digest(package, skip=frozenset({"__pycache__"}), index=index)
+        # the wheel's copy of the blueprint library (chartgen/_blueprints) is not code: blueprint_fingerprint covers
+        # the library in use, that one or $CHARTGEN_BLUEPRINTS (walking it twice was half of this walk's stats)
+        code = tree_digest(package, skip=frozenset({"__pycache__", SHIPPED_LIBRARY}), index=index)
         fingerprint = key(__version__, code, sys.version, _dependencies())
     return fingerprint, looks
 

@@ -51,3 +51,37 @@ def test_an_edited_chartgen_file_changes_the_fingerprint_through_the_index(fresh
     some = next(p for p in sorted(library.rglob("*.j2")))
     some.write_text(some.read_text() + "{# edited #}\n")
     assert cache.chartgen_fingerprint() != first
+
+
+def test_the_code_fingerprint_leaves_the_shipped_library_to_the_blueprint_fingerprint(fresh_process, tmp_path,
+                                                                                        monkeypatch):
+    """In the wheel the library sits inside the package (chartgen/_blueprints): the code's digest skips it, and the
+    library in use (that one, or $CHARTGEN_BLUEPRINTS) is what the blueprint digest covers, so an edit of the shipped
+    library changes the fingerprint only when it is the library in use."""
+    import shutil
+
+    import chartgen
+    from chartgen.core.blueprint_root import ENV_VAR, SHIPPED_LIBRARY, default_root
+
+    package = tmp_path / "site" / "chartgen"  # laid out as the wheel installs it
+    shutil.copytree(Path(chartgen.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shipped = Path(shutil.copytree(default_root(), package / SHIPPED_LIBRARY))
+    monkeypatch.setattr(chartgen, "__file__", str(package / "__init__.py"))
+    other = Path(shutil.copytree(shipped, tmp_path / "other-library"))
+
+    def fingerprints() -> tuple[str, str, str]:
+        """(the code's, chartgen's with another library in use, chartgen's with the shipped one in use)"""
+        fresh_process()
+        code = cache.code_fingerprint()
+        monkeypatch.setenv(ENV_VAR, str(other))
+        elsewhere = cache.chartgen_fingerprint()
+        monkeypatch.delenv(ENV_VAR)
+        return code, elsewhere, cache.chartgen_fingerprint()
+
+    code, elsewhere, shipped_in_use = fingerprints()
+    template = next(p for p in sorted(shipped.rglob("*.j2")))
+    template.write_text(template.read_text() + "[# edited #]\n")
+    assert fingerprints()[:2] == (code, elsewhere)  # not code, and not the library in use
+    assert fingerprints()[2] != shipped_in_use  # the library in use: its edit is seen
+    (package / "engine_extra.py").write_text("X = 1\n")
+    assert fingerprints()[0] != code  # a code file is
