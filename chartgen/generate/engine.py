@@ -84,6 +84,7 @@ def bytecode_cache(syntax: Mapping[str, Any] = SYNTAX) -> jinja2.BytecodeCache |
 
 
 WHEN = "when:"  # a part's `when:` expression is the template named WHEN + the expression (see _Loader)
+_MARKS = tuple(v for k, v in SYNTAX.items() if k.endswith("_string"))  # [% %] [[ ]] [# #]
 
 
 class _Loader(jinja2.FileSystemLoader):
@@ -149,6 +150,8 @@ class Engine:
     def _when(self, part: Part, expression: str, spec: Spec) -> bool:
         """Whether the part's `when:` expression is true for the spec (an undefined name is an error, not false)."""
         try:
+            if any(mark in expression for mark in _MARKS):  # one expression, not template text around the `if` tag
+                raise jinja2.TemplateSyntaxError("a when: expression cannot hold a template delimiter", 1)
             with AST_LOCK:  # compiling a template builds AST objects (chartgen/core/ast_lock.py)
                 condition = self.jinja.get_template(WHEN + expression)
             return condition.render(self._base_ctx(spec)) == "1"

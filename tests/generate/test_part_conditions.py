@@ -36,7 +36,8 @@ def test_a_condition_decides_whether_its_part_is_used(tmp_path):
     assert used - unused == {PART}
 
 
-@pytest.mark.parametrize("when", ["spec.istio_enbled", "spec.istio_enabled or", "spec.istio_enabled.x.y"])
+@pytest.mark.parametrize("when", ["spec.istio_enbled", "spec.istio_enabled or", "spec.istio_enabled.x.y",
+                                  "false %]1[% endif %][% if false"])
 def test_a_condition_that_cannot_be_evaluated_names_the_file_and_field(tmp_path, when):
     engine = Engine(library_with_condition(tmp_path, when))
     with pytest.raises(ChartgenError) as caught:
