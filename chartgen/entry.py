@@ -25,6 +25,13 @@ def main() -> None:
             if not sys.argv[1:]:
                 sys.exit(2)
             return
+    if sys.argv[1:2] == ["verify"]:
+        from chartgen.verify.run_record import replay
+
+        replay(sys.argv[2:])  # ends the process when a record of the same run answers (a warm run, unchanged)
+    from chartgen.core import regex_cache
+
+    regex_cache.seed(sys.argv[1] if len(sys.argv) > 1 else "")  # what earlier processes compiled (core/regex_cache.py)
     if sys.argv[1:2] == ["new"]:
         from chartgen.generate.new_command import main_fast
 
@@ -36,14 +43,14 @@ def main() -> None:
         if check_fast(sys.argv[2:]):  # a plain `chartgen check FILE...` runs without importing typer
             return
     if sys.argv[1:2] == ["verify"]:
-        from chartgen.verify.run_record import replay
-
-        replay(sys.argv[2:])  # ends the process when a record of the same run answers (a warm run, unchanged)
         from chartgen.verify.verify_argv import main_fast as verify_fast
 
         if verify_fast(sys.argv[2:]):  # a warm `chartgen verify` answered from the cache without importing typer
             return
+    import atexit
     import gc
+
+    atexit.register(regex_cache.save)  # the fast paths above save as they end (chartgen/core/guard.py)
 
     # Importing the CLI creates only long-lived objects (modules, classes): collecting during it, or scanning them in
     # every later collection, is wasted start-up time (bench/README.md "Start-up"); gc.freeze() sets them aside.

@@ -20,5 +20,13 @@ def identity(st: os.stat_result) -> Identity:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, st.st_mode)
 
 
+def identity_of(path: str) -> Identity | None:
+    """The identity of the file at path, None when it cannot be stat'ed."""
+    try:
+        return identity(os.stat(path))
+    except OSError:
+        return None
+
+
 def now_ns() -> int:
     return time.time_ns()

@@ -53,4 +53,7 @@ def guarded_then_exit(command: Callable[[], None]) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError):  # a closed pipe: nothing left to say
             stream.flush()
+    from chartgen.core import regex_cache
+
+    regex_cache.save()  # the patterns this process compiled, for the next one (os._exit runs no atexit hook)
     os._exit(code)

@@ -7,10 +7,15 @@ and the helm copies (helm_install.py) live in folders below it; each can also be
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def user_cache(*parts: str) -> Path:
+    from pathlib import Path  # lazy: chartgen/core/regex_cache.py runs before anything compiles a pattern
+
     return Path(user_cache_folder(*parts))
 
 
@@ -30,5 +35,7 @@ def tools_dir() -> Path:
     ~/.cache/chartgen."""
     env = os.environ.get("CHARTGEN_TOOLS_DIR")
     if env:
+        from pathlib import Path
+
         return Path(env)
     return user_cache()

@@ -9,16 +9,21 @@ import contextlib
 import hashlib
 import json
 import os
+import posixpath
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from chartgen.core.ast_lock import AST_LOCK
 from chartgen.core.errors import ChartgenError
+from chartgen.core.file_identity import Identity, identity_of, now_ns
+from chartgen.core.identity_index import IdentityIndex
 from chartgen.core.record import Record, record
 from chartgen.core.user_cache import user_cache
 from chartgen.generate.filetree import FileTree
@@ -89,19 +94,76 @@ _MARKS = tuple(v for k, v in SYNTAX.items() if k.endswith("_string"))  # [% %] [
 
 class _Loader(jinja2.FileSystemLoader):
     """The blueprint folder's templates, and each part's `when:` condition as a template of its own, so the condition
-    is compiled once and then read from the bytecode cache, as templates are (compiling it in every process built
-    Jinja's lexer and parser, which no cached template needs: ~1.6 % of a `chartgen new` process)."""
+    is compiled once and then read from the caches, as templates are (compiling it in every process built Jinja's
+    lexer and parser, which no cached template needs: ~1.6 % of a `chartgen new` process).
+
+    A template is built from the code the index remembers for its file (chartgen/core/identity_index.py), kept
+    beside the bytecode cache, when the file is unchanged;
+    else as Jinja's own loader does (BaseLoader.load: the source, then the bytecode cache, then the compiler), and
+    the code is added to the index."""
+
+    def __init__(self, root: str, index: IdentityIndex | None):
+        super().__init__(root)
+        self.index = index
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         if template.startswith(WHEN):
             return f"[% if {template[len(WHEN):]} %]1[% endif %]", template, lambda: True
         return super().get_source(environment, template)
 
+    def load(self, environment: jinja2.Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        index = self.index
+        if index is None:
+            return super().load(environment, name, globals)
+        filename = None if name.startswith(WHEN) else \
+            os.path.normpath(posixpath.join(self.searchpath[0], *split_template_path(name)))
+        key = filename or name
+        hit = index.lookup(key, filename)
+        if hit is not None:
+            code, known = hit
+        else:
+            at = now_ns()
+            known = None if filename is None else identity_of(filename)
+            source, _, _ = self.get_source(environment, name)  # TemplateNotFound as Jinja's loader raises it
+            code = self._compiled(environment, name, filename, source)
+            index.add(key, filename, known, at, code)
+        return environment.template_class.from_code(environment, code, {} if globals is None else globals,
+                                                     _uptodate(filename, known))
+
+    @staticmethod
+    def _compiled(environment: jinja2.Environment, name: str, filename: str | None, source: str) -> CodeType:
+        bcc = environment.bytecode_cache
+        bucket = bcc.get_bucket(environment, name, filename or name, source) if bcc is not None else None
+        code = bucket.code if bucket is not None else None
+        if code is None:
+            code = environment.compile(source, name, filename or name)
+            if bcc is not None and bucket is not None:
+                bucket.code = code
+                bcc.set_bucket(bucket)
+        return code
+
+    def save_index(self) -> None:
+        if self.index is not None:
+            self.index.save()
+
+
+def _uptodate(filename: str | None, known: Identity | None) -> Callable[[], bool]:
+    """Jinja's reload check for a template loaded from `filename` with identity `known` (auto_reload)."""
+    if filename is None:
+        return lambda: True
+    return lambda: known is not None and identity_of(filename) == known
+
 
 def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
+    cache = bytecode_cache()
+    index = None
+    if isinstance(cache, jinja2.FileSystemBytecodeCache):
+        digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        index = IdentityIndex(os.path.join(cache.directory, f"index-{digest}.marshal"), str(root), CodeType)
     env = jinja2.Environment(
-        loader=_Loader(str(root)),
-        bytecode_cache=bytecode_cache(),
+        loader=_Loader(str(root), index),
+        bytecode_cache=cache,
         **SYNTAX,
     )
     env.filters["tojson"] = json_text  # YAML-safe JSON: control characters are escaped
@@ -226,6 +288,7 @@ class Engine:
                     tree.add(rel, text)  # a later part may replace an earlier part's file
         for rel, text in values.files().items():
             tree.add(rel, text)
+        self.jinja.loader.save_index()  # type: ignore[union-attr]
         return tree
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from chartgen.core.blueprint_root import ENV_VAR, default_root
 from chartgen.core.errors import ChartgenError
+from chartgen.core.file_identity import identity_of, now_ns
+from chartgen.core.identity_index import IdentityIndex
 from chartgen.core.record import Record, record
 
 MANIFEST = "blueprint.yaml"
@@ -80,9 +82,15 @@ class BlueprintLibrary:
         self.root = root
         self._parts: dict[str, Part] = {}
         self._profile_names: list[str] | None = None
+        self._parsed = _parsed_index(root)
         for manifest in _manifests(root):
             part = self._load(manifest)
             self._parts[part.id] = part
+        self._save()
+
+    def _save(self) -> None:
+        if self._parsed is not None:
+            self._parsed.save()
 
     @classmethod
     def default(cls) -> BlueprintLibrary:
@@ -92,7 +100,7 @@ class BlueprintLibrary:
     def _load(self, manifest: Path) -> Part:
         folder = manifest.parent
         pid = folder.relative_to(self.root).as_posix()
-        data = _load_yaml(manifest)
+        data = _load_yaml(manifest, self._parsed)
         description, when = str(data.get("description", "")), data.get("when")
         uses = tuple(data.get("uses") or ())
         if data.get("kind") != "service":
@@ -164,7 +172,9 @@ class BlueprintLibrary:
         return list(self._profile_names)
 
     def profile(self, name: str) -> dict[str, Any]:
-        return dict(_load_yaml(self.root / "profiles" / f"{name}.yaml"))
+        data = _load_yaml(self.root / "profiles" / f"{name}.yaml", self._parsed)
+        self._save()
+        return data
 
 
 @lru_cache(maxsize=8)
@@ -195,8 +205,41 @@ def _files_below(folder: str) -> list[str]:
     return sorted(found, key=lambda rel: rel.split("/"))
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
+def _parsed_index(root: Path) -> IdentityIndex | None:
+    """The library's manifests and profiles as PyYAML parsed them, by file identity (chartgen/core/identity_index.py),
+    in a folder named for the parser: PyYAML's version, its C or Python loader, Python's version. None when
+    $CHARTGEN_NO_TEMPLATE_CACHE is set, as for the compiled templates."""
+    if os.environ.get("CHARTGEN_NO_TEMPLATE_CACHE"):
+        return None
+    import hashlib
+    import sys
+
+    import yaml
+
+    from chartgen.core.user_cache import user_cache_folder
+
+    parser = f"pyyaml{yaml.__version__}-{_loader().__name__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return IdentityIndex(user_cache_folder("parsed", parser, f"index-{digest}.marshal"), str(root), dict)
+
+
+def _loader() -> Any:
     import yaml  # lazy: `chartgen --help` never loads blueprints
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(path: Path, index: IdentityIndex | None = None) -> dict[str, Any]:
+    """The file's YAML (a mapping; {} when empty), from the index when the file is unchanged."""
+    import yaml
+
+    name = str(path)
+    if index is not None:
+        hit = index.lookup(name, name)
+        if hit is not None:
+            return hit[0]
+    at, before = now_ns(), identity_of(name)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader()) or {}
+    if index is not None:
+        index.add(name, name, before, at, data)
+    return data

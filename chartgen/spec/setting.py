@@ -109,9 +109,10 @@ class Catalog:
         self.groups: dict[str, Group] = {}
         self.values: dict[str, Value] = {}  # values-only entries, by ref (their values key unless named)
         self._base: dict[str, Any] | None = None
+        setting_values: set[str | None] = set()  # the values keys of the settings so far
         for item in items:
             if isinstance(item, Value):
-                if item.ref in self.values or any(s.values == item.ref for s in self.settings.values()):
+                if item.ref in self.values or item.ref in setting_values:
                     raise ValueError(f"value {item.ref!r} is declared twice")
                 self.values[item.ref] = item
                 continue
@@ -119,6 +120,8 @@ class Catalog:
             if item.key in self.settings or item.key in self.groups:
                 raise ValueError(f"setting {item.key!r} is declared twice")
             target[item.key] = item
+            if isinstance(item, Setting):
+                setting_values.add(item.values)
 
     def __getitem__(self, key: str) -> Setting:
         return self.settings[key]

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
-from support import CHARTS
+from support import CHARTS, REPO
 
 from chartgen.core.user_cache import user_cache
 from chartgen.generate import fragment_cache
-from chartgen.generate.engine import Engine, bytecode_dir
+from chartgen.generate.engine import Engine, _Loader, bytecode_dir
+from chartgen.spec.blueprints import BlueprintLibrary
 from chartgen.spec.loader import load_spec
 
 SPEC = CHARTS / "user-api"
@@ -170,3 +173,88 @@ def test_a_warm_process_parses_no_template_not_even_a_parts_condition(tmp_path, 
     parsed.clear()
     assert render_fresh() == first
     assert parsed == []
+
+
+# --- the template index and the parsed library (chartgen/core/identity_index.py) ------------------------------------
+
+def old_enough(monkeypatch) -> None:
+    """The library's files count as written long before they are read (else the racy rule keeps them out)."""
+    from chartgen.core.file_identity import RACY_NS
+    from chartgen.generate import engine
+    from chartgen.spec import blueprints
+
+    later = lambda: time.time_ns() + 2 * RACY_NS  # noqa: E731
+    monkeypatch.setattr(engine, "now_ns", later)
+    monkeypatch.setattr(blueprints, "now_ns", later)
+
+
+def library_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "blueprints"
+    shutil.copytree(REPO / "blueprints", root)
+    return root
+
+
+def render_with(root: Path) -> dict[str, str]:
+    """A new library and Engine, as in a new process."""
+    fragment_cache.forget()
+    return dict(Engine(BlueprintLibrary(root)).render(load_spec(SPEC)))
+
+
+def test_a_warm_render_reads_no_template_source_and_renders_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    old_enough(monkeypatch)
+    root = library_copy(tmp_path)
+    first = render_with(root)
+    read: list[str] = []
+    real = _Loader.get_source
+
+    def counting(self, environment, template):
+        read.append(template)
+        return real(self, environment, template)
+
+    monkeypatch.setattr(_Loader, "get_source", counting)
+    assert render_with(root) == first
+    assert read == []  # every template, `when:` conditions included, was built from the index
+    monkeypatch.setenv("CHARTGEN_NO_TEMPLATE_CACHE", "1")
+    assert render_with(root) == first
+    assert read  # without the caches, the sources are read
+
+
+def test_an_edited_template_is_read_again_even_with_its_size_and_time_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    old_enough(monkeypatch)
+    root = library_copy(tmp_path)
+    assert "Troubleshooting (the Service" in render_with(root)["templates/NOTES.txt"]
+    notes = root / "base" / "files" / "templates" / "NOTES.txt.j2"
+    st = notes.stat()
+    notes.write_text(notes.read_text().replace("Troubleshooting (the Service", "TROUBLESHOOTING (THE SERVICE"))
+    os.utime(notes, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert notes.stat().st_size == st.st_size and notes.stat().st_mtime_ns == st.st_mtime_ns
+    assert "TROUBLESHOOTING (THE SERVICE" in render_with(root)["templates/NOTES.txt"]
+
+
+def test_a_warm_library_parses_no_manifest_or_profile_and_an_edited_one_is_parsed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    old_enough(monkeypatch)
+    root = library_copy(tmp_path)
+    cold = BlueprintLibrary(root)
+    cold_profiles = {name: cold.profile(name) for name in cold.profile_names()}
+    parsed: list[str] = []
+    real = yaml.load
+
+    def counting(stream, Loader):  # noqa: N803 - yaml.load's own parameter name
+        parsed.append(str(stream)[:40])
+        return real(stream, Loader=Loader)
+
+    monkeypatch.setattr(yaml, "load", counting)
+    warm = BlueprintLibrary(root)
+    assert {p.id: p for p in warm._parts.values()} == {p.id: p for p in cold._parts.values()}
+    assert {name: warm.profile(name) for name in warm.profile_names()} == cold_profiles
+    assert parsed == []
+    manifest = root / "istio" / "sidecar" / "blueprint.yaml"
+    st = manifest.stat()
+    manifest.write_text(manifest.read_text().replace("description: A Sidecar", "description: B Sidecar", 1))
+    os.utime(manifest, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same modification time, same inode
+    assert BlueprintLibrary(root).part("istio/sidecar").description.startswith("B Sidecar")
+    assert len(parsed) == 1 and (st.st_size, st.st_mtime_ns, st.st_ino) == \
+        (manifest.stat().st_size, manifest.stat().st_mtime_ns, manifest.stat().st_ino)

@@ -190,3 +190,21 @@ def test_base_layer_is_the_declared_defaults():
 def test_headless_service_is_headless():
     assert parse_spec_text(minimal_spec("headless"), "c.yaml").defaults.service.headless
     assert not parse_spec_text(minimal_spec("clusterip"), "c.yaml").defaults.service.headless
+
+
+@pytest.mark.parametrize("twice", ["a setting's values key", "a values-only entry", "a setting's key"])
+def test_a_key_declared_twice_is_refused(twice):
+    """The catalog refuses a values key placed twice (by a setting and a Value, or by two Values) and a setting
+    declared twice."""
+    from chartgen.spec.setting import Setting, Value
+
+    exposed = next(s for s in CATALOG if s.values)
+    value_only = next(iter(CATALOG.values.values()))
+    again = {
+        "a setting's values key": Value(str(exposed.values), {"type": "integer"}, "workload/common"),
+        "a values-only entry": Value(value_only.key, {"type": "integer"}, "workload/common", name=value_only.name),
+        "a setting's key": Setting(exposed.key, {"type": "string"}),
+    }[twice]
+    with pytest.raises(ValueError, match="declared twice"):
+        CATALOG.with_settings(again)
+    CATALOG.with_settings(Value("chartgenTestOnly", {}, "workload/common"))  # a new key is accepted
