@@ -20,6 +20,8 @@ from chartgen.core.lazy_pattern import lazy_pattern
 # digits and . _ / - only, and are not one of the words some resolver reads as a boolean or null.
 _PLAIN = lazy_pattern(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
 _WORDS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+# Printable ASCII but `"` and `\`: written unescaped in double quotes (short: the dumper folds lines past its width)
+_QUOTED_AS_IS = lazy_pattern(r'[ !#-\[\]-~]{0,1000}')
 
 
 def plain_is_safe(text: str) -> bool:
@@ -47,8 +49,11 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if type(value) is int:
         return str(value)
-    if type(value) is str and plain_is_safe(value):
-        return value
+    if type(value) is str:
+        if plain_is_safe(value):
+            return value
+        if _QUOTED_AS_IS.fullmatch(value):  # the dumper's double quotes around printable ASCII, nothing escaped
+            return f'"{value}"'
     return dumped_scalar(value)
 
 
@@ -56,9 +61,9 @@ def dumped_scalar(value: Any) -> str:
     """`value` as a YAML flow scalar, written by the dumper."""
     text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10_000, allow_unicode=True)
     text = text.strip()
-    if text.endswith("\n..."):
+    if text.endswith("\n..."):  # the document end marker after a plain scalar (not the scalar's own "...")
         text = text[: -len("\n...")]
-    return text.removesuffix("...").strip()
+    return text.strip()
 
 
 def _block(value: Any, indent: int) -> list[str]:

@@ -84,9 +84,13 @@ def test_values_files_read_back_every_string_as_that_string(value):
         assert value[0].isalpha() or value[0] == "/"
 
 
-@settings(max_examples=500, derandomize=True, database=None)
+PRINTABLE_ASCII = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
+LONG_ASCII = st.builds(lambda n, s: "x " * n + s, st.integers(480, 520), PRINTABLE_ASCII)  # across the 1,000 limit
+
+
+@settings(max_examples=800, derandomize=True, database=None)
 @given(value=st.one_of(STRINGS, st.sampled_from(TRICKY), st.from_regex(r"[A-Za-z/][A-Za-z0-9._/-]{0,12}", fullmatch=True),
-                       st.integers(), st.booleans(), st.none()))
+                       PRINTABLE_ASCII, LONG_ASCII, st.integers(), st.booleans(), st.none()))
 def test_scalars_written_without_the_dumper_are_what_the_dumper_writes(value):
     """values files write common scalars directly (start-up, issue 16): exactly PyYAML's text for each."""
     assert _scalar(value) == dumped_scalar(value)
