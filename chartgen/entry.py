@@ -3,7 +3,8 @@ help typer prints, stored (chartgen/help_text.py), and an ordinary `chartgen new
 (chartgen/generate/new_command.py), as does a plain `chartgen check ...` (chartgen/check/check_argv.py) and a
 `chartgen verify ...` that the cache answers (chartgen/verify/verify_argv.py), without importing the CLI (typer is a
 fifth of a `chartgen new` process); everything else, `chartgen new --help` and mistyped `new`, `check` or `verify`
-command lines included, goes to chartgen.cli."""
+command lines included, goes to chartgen.cli. Before any of them, `re`'s cache is filled with the patterns earlier
+processes of the same command compiled (chartgen/core/regex_cache.py); each path stores what it compiled as it ends."""
 
 from __future__ import annotations
 
