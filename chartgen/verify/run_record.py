@@ -136,12 +136,15 @@ def _prune(folder: str) -> None:
 def record_after(args: VerifyArgs, key: str | None, real_out: IO[str], first: read_log.ReadLog) -> None:
     """After a run that verified charts: look at everything again as a warm run would, and keep that run's record
     when every chart is now in the cache (nothing is printed). `first`: the log of the run's own first look; when
-    something in it is still too young to vouch for its content, so would the second look be: no record."""
+    something in it is still too young to vouch for its content, so would the second look be: no record. Nor when the
+    first look was not steady (e.g. helm is a script, a version manager's shim, whose version is asked every time):
+    the second would not prove a record either, and would ask helm for its version again."""
     from chartgen.core.errors import ChartgenError
     from chartgen.verify.command import plan, run_verify_cached
     from chartgen.verify.results import Progress
 
-    if key is None or os.environ.get("CI") or first.newest() + read_log.RACY_NS > read_log.now_ns():
+    if key is None or os.environ.get("CI") or not first.steady \
+            or first.newest() + read_log.RACY_NS > read_log.now_ns():
         return
     shown = Capture(real_out)
     try:
