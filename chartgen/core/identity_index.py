@@ -21,6 +21,7 @@ miss; additions are saved whole (a temp file renamed into place) and a concurren
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import threading
@@ -37,6 +38,11 @@ Entry = tuple[Identity | None, bytes]
 class IdentityIndex:
     """Values derived from the files of one folder (`root`), by file identity; `path` is the index file, `kind` the
     type every value has."""
+
+    @classmethod
+    def in_folder(cls, folder: str, root: str, kind: type) -> IdentityIndex:
+        """The index of the library folder `root` in the cache folder `folder` (one file per library folder)."""
+        return cls(os.path.join(folder, f"index-{hashlib.sha256(root.encode()).hexdigest()[:16]}.marshal"), root, kind)
 
     def __init__(self, path: str, root: str, kind: type):
         self.path = path

@@ -97,10 +97,9 @@ class _Loader(jinja2.FileSystemLoader):
     is compiled once and then read from the caches, as templates are (compiling it in every process built Jinja's
     lexer and parser, which no cached template needs: ~1.6 % of a `chartgen new` process).
 
-    A template is built from the code the index remembers for its file (chartgen/core/identity_index.py), kept
-    beside the bytecode cache, when the file is unchanged;
-    else as Jinja's own loader does (BaseLoader.load: the source, then the bytecode cache, then the compiler), and
-    the code is added to the index."""
+    A template whose file is unchanged is built from the code the index beside the bytecode cache remembers for it
+    (chartgen/core/identity_index.py); any other is loaded as Jinja's own loader does (BaseLoader.load: the source,
+    then the bytecode cache, then the compiler), and its code added to the index."""
 
     def __init__(self, root: str, index: IdentityIndex | None):
         super().__init__(root)
@@ -159,8 +158,7 @@ def make_env(root: Path, catalog: Catalog = CATALOG) -> jinja2.Environment:
     cache = bytecode_cache()
     index = None
     if isinstance(cache, jinja2.FileSystemBytecodeCache):
-        digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-        index = IdentityIndex(os.path.join(cache.directory, f"index-{digest}.marshal"), str(root), CodeType)
+        index = IdentityIndex.in_folder(cache.directory, str(root), CodeType)
     env = jinja2.Environment(
         loader=_Loader(str(root), index),
         bytecode_cache=cache,

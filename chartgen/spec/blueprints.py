@@ -211,7 +211,6 @@ def _parsed_index(root: Path) -> IdentityIndex | None:
     $CHARTGEN_NO_TEMPLATE_CACHE is set, as for the compiled templates."""
     if os.environ.get("CHARTGEN_NO_TEMPLATE_CACHE"):
         return None
-    import hashlib
     import sys
 
     import yaml
@@ -219,8 +218,7 @@ def _parsed_index(root: Path) -> IdentityIndex | None:
     from chartgen.core.user_cache import user_cache_folder
 
     parser = f"pyyaml{yaml.__version__}-{_loader().__name__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    return IdentityIndex(user_cache_folder("parsed", parser, f"index-{digest}.marshal"), str(root), dict)
+    return IdentityIndex.in_folder(user_cache_folder("parsed", parser), str(root), dict)
 
 
 def _loader() -> Any:
@@ -233,13 +231,13 @@ def _load_yaml(path: Path, index: IdentityIndex | None = None) -> dict[str, Any]
     """The file's YAML (a mapping; {} when empty), from the index when the file is unchanged."""
     import yaml
 
+    if index is None:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_loader()) or {}
     name = str(path)
-    if index is not None:
-        hit = index.lookup(name, name)
-        if hit is not None:
-            return hit[0]
+    hit = index.lookup(name, name)
+    if hit is not None:
+        return hit[0]
     at, before = now_ns(), identity_of(name)
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader()) or {}
-    if index is not None:
-        index.add(name, name, before, at, data)
+    index.add(name, name, before, at, data)
     return data
