@@ -20,7 +20,6 @@ miss; additions are saved whole (a temp file renamed into place) and a concurren
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
@@ -28,6 +27,7 @@ import threading
 from typing import Any
 
 from chartgen.core.file_identity import RACY_NS, Identity, identity
+from chartgen.core.json_file import write_bytes_atomically
 
 FORMAT = 1
 
@@ -114,12 +114,4 @@ class IdentityIndex:
             entries.update(self._added)
             self._added.clear()
             self._entries = entries
-        temp = f"{self.path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(temp, "wb") as fh:
-                marshal.dump((FORMAT, self.root, entries), fh)
-            os.replace(temp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+        write_bytes_atomically(self.path, marshal.dumps((FORMAT, self.root, entries)))

@@ -6,7 +6,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only annotated: a process saving a cache as it ends imports nothing more (core/regex_cache.py)
+    from pathlib import Path
 
 
 def write_json_atomically(path: Path, data: object) -> None:
@@ -15,8 +18,9 @@ def write_json_atomically(path: Path, data: object) -> None:
     write_bytes_atomically(str(path), json.dumps(data).encode("utf-8"))
 
 
-def write_bytes_atomically(path: str, data: bytes) -> None:
-    """Write `data` to `path` (folders made as needed); an OSError leaves no temporary file and is not raised."""
+def write_bytes_atomically(path: str, data: bytes) -> bool:
+    """Write `data` to `path` (folders made as needed); whether it was written. An OSError leaves no temporary file
+    and is not raised."""
     import tempfile
 
     folder = os.path.dirname(path)
@@ -24,7 +28,7 @@ def write_bytes_atomically(path: str, data: bytes) -> None:
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -32,3 +36,5 @@ def write_bytes_atomically(path: str, data: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return False
+    return True

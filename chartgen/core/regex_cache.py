@@ -151,18 +151,6 @@ def _verified(cache_key: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return entry if rebuilt_key == cache_key and rebuilt == re._cache.get(cache_key) else None  # type: ignore[attr-defined]
 
 
-def _write(path: str, data: Any) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(temp, "wb") as fh:
-            marshal.dump(data, fh)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-
-
 def save() -> int:
     """Store the patterns this process compiled that the file lacks; how many were added. A file that would hold more
     than MAX_ENTRIES starts again from this process's (patterns made from input, e.g. a chart's name, would otherwise
@@ -186,7 +174,10 @@ def save() -> int:
             return 0
         if len(stored) + len(added) > MAX_ENTRIES:
             stored, added = [], added[:MAX_ENTRIES]
-        _write(path, (key, stored + added))
+        from chartgen.core.json_file import write_bytes_atomically
+
+        if not write_bytes_atomically(path, marshal.dumps((key, stored + added))):
+            return 0
         _seeded.update((type(e[0]), e[0], e[1]) for e in added)
         _stored[:] = stored + added
         return len(added)
