@@ -70,10 +70,13 @@ def _slow(dist: str) -> dict[str, str | None]:
     return out
 
 
+_SUFFIXES = (".dist-info", ".egg-info", ".egg")
+
+
 def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
     # normalized name -> the first distribution folder of that name on sys.path (an .egg-info one is only
     # remembered: its metadata is read differently, so needing it sends the question to importlib.metadata)
-    first: dict[str, Path] = {}
+    first: dict[str, str] = {}
     for entry in path:
         folder = entry or "."
         try:
@@ -86,42 +89,40 @@ def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
         except OSError:
             read_log.note_unsure()
             continue
-        read_log.note_list(folder, [item.name for item in items])
-        here: set[str] = set()
-        for item in items:
-            low = item.name.lower()
-            if low.endswith(".egg"):
-                raise _Unsure
-            if low.endswith((".dist-info", ".egg-info")):
+        names = [item.name for item in items]
+        read_log.note_list(folder, names)
+        here: dict[str, str] = {}  # one pass; `first` learns this folder's names after it
+        for item, low in zip(items, map(str.lower, names), strict=True):
+            if low.endswith(_SUFFIXES):
+                if low.endswith(".egg"):
+                    raise _Unsure
                 name = normalize(low.rpartition(".")[0].partition("-")[0])
                 if name in here and name not in first:
                     raise _Unsure  # two of one name in a folder: importlib.metadata takes the first listed
-                here.add(name)
-        for item in items:
-            low = item.name.lower()
-            if low.endswith((".dist-info", ".egg-info")):
-                first.setdefault(normalize(low.rpartition(".")[0].partition("-")[0]), Path(item.path))
+                here.setdefault(name, item.path)
+        for name, found in here.items():
+            first.setdefault(name, found)
     own = _metadata_folder(first, dist)
     if own is None:
         raise _Unsure
-    headers = _headers(own / "METADATA")
+    headers = _headers(Path(own, "METADATA"))
     out: dict[str, str | None] = {}
     for name in _requirement_names(headers.get("requires-dist", [])):
         found = _metadata_folder(first, name)
         if found is None:
             out.setdefault(name, None)
             continue
-        versions = _headers(found / "METADATA").get("version", [])
+        versions = _headers(Path(found, "METADATA")).get("version", [])
         if len(versions) != 1:
             raise _Unsure
         out[name] = versions[0]
     return out
 
 
-def _metadata_folder(first: dict[str, Path], name: str) -> Path | None:
+def _metadata_folder(first: dict[str, str], name: str) -> str | None:
     """The first .dist-info folder of `name`; _Unsure when the first distribution of that name is an .egg-info."""
     found = first.get(normalize(name))
-    if found is not None and found.name.lower().endswith(".egg-info"):
+    if found is not None and found.lower().endswith(".egg-info"):
         raise _Unsure
     return found
 
