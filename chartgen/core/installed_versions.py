@@ -100,8 +100,8 @@ def _fast(dist: str, path: Iterable[str]) -> dict[str, str | None]:
                 if name in here and name not in first:
                     raise _Unsure  # two of one name in a folder: importlib.metadata takes the first listed
                 here.setdefault(name, item.path)
-        for name, found in here.items():
-            first.setdefault(name, found)
+        for name, folder_of in here.items():
+            first.setdefault(name, folder_of)
     own = _metadata_folder(first, dist)
     if own is None:
         raise _Unsure
