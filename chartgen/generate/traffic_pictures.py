@@ -80,14 +80,26 @@ def add_pictures(tree: FileTree, spec: Spec) -> None:
     _place(tree, note, sections)
 
 
-def draw(tree: FileTree, spec: Spec, rendered: Mapping[str, str]) -> None:
+def draw(tree: FileTree, spec: Spec, rendered: Mapping[str, str], drawn: Mapping[str, str] | None = None) -> None:
     """Replace the marker with the pictures of renderings made elsewhere (environment -> helm's output), which the
-    caller has proven to be the ones `renderings` describes, of a chart without dependencies."""
+    caller has proven to be the ones `renderings` describes, of a chart without dependencies. `drawn`: sections
+    `draw_one` made already from the same renderings (environment -> section)."""
     if not wants_pictures(tree):
         return
     if has_dependencies(tree):
         raise ValueError("draw: a chart with dependencies is drawn from its copy without them (add_pictures)")
-    _place(tree, "", [picture(spec, r, rendered[r.env]) for r in renderings(tree, spec)])
+    drawn = drawn or {}
+    _place(tree, "", [drawn[r.env] if r.env in drawn else picture(spec, r, rendered[r.env])
+                      for r in renderings(tree, spec)])
+
+
+def draw_one(tree: FileTree, spec: Spec, env: str, rendering: str) -> str | None:
+    """The section `draw` makes of environment `env`'s rendering (None: no such environment): drawn while the other
+    environments still render."""
+    for r in renderings(tree, spec):
+        if r.env == env:
+            return picture(spec, r, rendering)
+    return None
 
 
 def _place(tree: FileTree, note: str, sections: list[str]) -> None:

@@ -279,15 +279,36 @@ def chart_level(target: ChartTarget, opts: VerifyOptions, helm: Helm) -> ChartLe
     return ChartLevel(drift_findings(target, tree), obsolete)
 
 
-def finish_chart_level(target: ChartTarget, level: ChartLevel, envs: Sequence[EnvResult]) -> list[Finding]:
+def finish_chart_level(target: ChartTarget, level: ChartLevel, envs: Sequence[EnvResult],
+                       drawn: Mapping[str, str] | None = None) -> list[Finding]:
     """The chart-level findings once the chart's environments are verified (the README's pictures drawn from
-    their renderings first, when they wait for them)."""
+    their renderings first, when they wait for them; `drawn`: those `draw_as_rendered` drew already)."""
     if level.pending is not None:
         from chartgen.verify import readme_pictures
 
-        readme_pictures.finish(level.pending, _spec(target), {e.env: e.manifests for e in envs if e.template_ok})
+        readme_pictures.finish(level.pending, _spec(target), {e.env: e.manifests for e in envs if e.template_ok},
+                               drawn)
         level.drift, level.pending = drift_findings(target, level.pending), None
     return level.drift + level.obsolete
+
+
+def draw_as_rendered(target: ChartTarget, level: ChartLevel, jobs: Sequence[Future[EnvResult]]) -> dict[str, str]:
+    """The README pictures a chart's drift check waits for, each drawn by the collecting thread as soon as its
+    environment is verified, while the others still render (only the last one is drawn after the chart's last helm
+    call, rather than all of them); environment -> section, empty when the README waits for none."""
+    if level.pending is None:
+        return {}
+    from concurrent.futures import as_completed
+
+    from chartgen.verify import readme_pictures
+
+    spec, drawn = _spec(target), {}
+    for job in as_completed(jobs):
+        e = job.result()
+        section = readme_pictures.draw_one(level.pending, spec, e.env, e.manifests) if e.template_ok else None
+        if section is not None:
+            drawn[e.env] = section
+    return drawn
 
 
 def _spec(target: ChartTarget) -> Spec:
@@ -404,8 +425,9 @@ def _run_targets(targets: list[ChartTarget], helms: Helms, opts: VerifyOptions, 
                         for t, jobs_ in zip(targets, env_jobs, strict=True)]  # queued as each is rendered
         for target, result, level_job, jobs_ in zip(targets, out, levels, env_jobs, strict=True):
             level = level_job.result()
+            drawn = draw_as_rendered(target, level, jobs_)
             result.envs = [j.result() for j in jobs_]
-            result.findings = (finish_chart_level(target, level, result.envs)
+            result.findings = (finish_chart_level(target, level, result.envs, drawn)
                                + dependency_findings(prepared[target.path]))
             if target.path in batches:
                 passed = batches[target.path].result()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,40 @@ def test_the_reused_rendering_gives_the_verdict_of_the_copy(tmp_path: Path, helm
     assert helm_calls(helm_log)["picture"] == ENVS
     assert reused[0] == copied[0] == (1 if stale else 0)
     assert without_timing(reused[1]) == without_timing(copied[1])
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["current", "stale"])
+def test_each_picture_is_drawn_once_as_its_environment_is_verified(tmp_path: Path, helm_log: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   stale: bool) -> None:
+    """The collecting thread draws an environment's picture as soon as that environment is verified
+    (chart.draw_as_rendered), while the others still render, rather than all of them after the last one;
+    finish_chart_level then draws none again, and a stale picture is still found."""
+    import chartgen.generate.traffic_pictures as traffic_pictures
+
+    drawn: list[str] = []  # the environment of each picture drawn, "finish" for one drawn outside draw_one
+    real_picture, real_draw_one = traffic_pictures.picture, traffic_pictures.draw_one
+    inside = threading.local()
+
+    def draw_one(tree: Any, spec: Any, env: str, rendering: str) -> str | None:
+        inside.on = True
+        try:
+            return real_draw_one(tree, spec, env, rendering)
+        finally:
+            inside.on = False
+
+    def picture(spec: Any, r: Any, rendering: str) -> str:
+        drawn.append(r.env if getattr(inside, "on", False) else "finish")
+        return real_picture(spec, r, rendering)
+
+    monkeypatch.setattr(traffic_pictures, "draw_one", draw_one)
+    monkeypatch.setattr(traffic_pictures, "picture", picture)
+    chart = shutil.copytree(CHARTS / CHART, tmp_path / CHART)
+    if stale:
+        stale_picture(chart)
+    code, report = verify(chart)
+    assert code == (1 if stale else 0) and drifted(report) == (["README.md"] if stale else [])
+    assert sorted(drawn) == ["dev", "prod", "staging"]  # each once, none by finish
 
 
 # --- the fallbacks: the copy is rendered as before, and the verdict is today's ----------------------------------
