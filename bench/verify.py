@@ -18,10 +18,12 @@ Targets: cold <= 0.6x baseline, warm <= 0.05x, changed (1 of N) <= 0.05x, peak m
 against the nproc-wide helm loop: cold <= 1.0x (1.2x for one chart), warm <= 0.003x at N >= 100; --policy checkov
 <= 0.8x the nproc-wide loop plus one checkov process over all renderings. Wall and CPU (user+sys of the children).
 Each size prints the load average: the runs of one size are paired (same invocation), compare their ratios.
+Up to 10 charts, the cold run and the nproc-wide loop are each run 5 times, interleaved, and their medians make the
+ratio (a single pair of half-second runs scatters by +-20 % on a shared host); every run's time is printed.
 The repository is N renamed copies of generated-charts/*/chartgen.yaml, generated into a temp git repository.
 
-Usage: python bench/verify.py [--sizes 1,10,100,300] [--policy] [--repeats R]
-(--repeats: each size R times, verdicts on the median of each ratio)
+Usage: python bench/verify.py [--sizes 1,10,100,300] [--policy] [--repeats R] [--pairs P]
+(--repeats: each size R times, verdicts on the median of each ratio; --pairs: cold / nproc-wide runs per repetition)
 """
 
 from __future__ import annotations
@@ -144,7 +146,20 @@ def chartgen(root: Path, cache: Path, *extra: str) -> Run:
     return run([str(C.CHARTGEN_CLI), "verify", "charts", "--kube-version", KUBE, *extra], root, env)
 
 
-def bench_size(n: int, policy: bool) -> dict[str, float]:
+def median_run(runs: list[Run]) -> Run:
+    """The runs of one command as one: median wall and CPU, the worst exit code and peak memory."""
+    return Run(statistics.median(r.wall for r in runs), max(r.rc for r in runs), max(r.peak_mb for r in runs),
+               runs[0].tail, statistics.median(r.cpu for r in runs))
+
+
+def default_pairs(n: int) -> int:
+    """Interleaved cold / nproc-wide pairs per repetition: a single pair of half-second runs is within +-20 % of
+    noise on a shared 2-core host (bench/README.md, issue 27 round 13); from 100 charts a run is long enough."""
+    return 5 if n <= 10 else 1
+
+
+def bench_size(n: int, policy: bool, pairs: int | None = None) -> dict[str, float]:
+    pairs = pairs or default_pairs(n)
     helm = C.helm_path()
     with C.tempdir(f"verify{n}") as tmp:
         root = tmp / "repo"
@@ -155,10 +170,16 @@ def bench_size(n: int, policy: bool) -> dict[str, float]:
         wide_kv.write_text(parallel_script(charts, helm, tmp / "out-wide-kv", True), encoding="utf-8")
         chartgen(root, tmp / "cache-warmup", "--shard", f"{n}/{n}")  # fills the bytecode cache (as installed)
         base = run(["bash", str(script)], root, C.helm_env())
-        par = run(["bash", str(wide)], root, C.helm_env())
         par_kv = run(["bash", str(wide_kv)], root, C.helm_env())
-        cold = chartgen(root, tmp / "cache")
-        recorded = any((tmp / "cache" / "runs").glob("*"))  # the cold run left the warm run's record
+        pars, colds = [], []
+        for i in range(pairs):  # interleaved, each side first in turn; the first cold run's cache serves `warm`
+            for side in (("wide", "cold") if i % 2 == 0 else ("cold", "wide")):
+                if side == "wide":
+                    pars.append(run(["bash", str(wide)], root, C.helm_env()))
+                else:
+                    colds.append(chartgen(root, tmp / ("cache" if i == 0 else f"cache-cold{i}")))
+        par, cold = median_run(pars), median_run(colds)
+        recorded = any((tmp / "cache" / "runs").glob("*"))  # the first cold run left the warm run's record
         warm = chartgen(root, tmp / "cache")
         subprocess.run(["git", "checkout", "-qb", "change"], cwd=root, check=True)
         victim = charts[len(charts) // 2] / "chartgen.yaml"  # a reviewed edit of one chart's spec
@@ -203,6 +224,11 @@ def bench_size(n: int, policy: bool) -> dict[str, float]:
     print(f"    baseline nproc-wide (helm lint --strict + template per chart environment, xargs -P {os.cpu_count()}, "
           f"exit {par.rc}): {C.fmt_s(par.wall)}; with one kubernetes-validate (exit {par_kv.rc}): "
           f"{C.fmt_s(par_kv.wall)}  [load average now {load}]")
+    if pairs > 1:
+        print(f"    cold and nproc-wide: medians of {pairs} interleaved runs each (ms: cold "
+              f"{', '.join(f'{1e3 * r.wall:.0f}' for r in colds)}; nproc-wide "
+              f"{', '.join(f'{1e3 * r.wall:.0f}' for r in pars)}; pair ratios "
+              f"{', '.join(f'{c.wall / p.wall:.2f}' for c, p in zip(colds, pars, strict=True))})")
     for label, r in (("cold", cold), ("warm", warm)):
         target = WIDE_TARGETS[label](n)
         ratio = r.wall / par.wall
@@ -233,9 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--policy", action="store_true", help="also time --policy checkov")
     ap.add_argument("--repeats", type=int, default=1, help="run each size this many times; the verdicts then use "
                     "the median of each ratio (one pair is within a few percent of noise)")
+    ap.add_argument("--pairs", type=int, default=None, help="cold runs and nproc-wide loops per repetition, "
+                    "interleaved; their medians make the ratio (default: 5 up to 10 charts, else 1)")
     args = ap.parse_args(argv)
     if args.repeats < 1:
         ap.error("--repeats must be 1 or more")
+    if args.pairs is not None and args.pairs < 1:
+        ap.error("--pairs must be 1 or more")
     C.require(C.CHARTGEN_CLI, "chartgen CLI")
     C.require(C.KUBERNETES_VALIDATE, "kubernetes-validate")
     C.banner("bench/verify.py", "`chartgen verify` (cold, warm, --changed-since) vs the naive CI loop (helm lint "
@@ -245,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     C.header("ratios: chartgen verify / baseline (whole processes, same run)")
     failed = False
     for n in (int(x) for x in args.sizes.split(",")):
-        runs = [bench_size(n, args.policy) for _ in range(args.repeats)]
+        runs = [bench_size(n, args.policy, args.pairs) for _ in range(args.repeats)]
         ratios = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         if args.repeats > 1:
             print(f"  N={n}: median of {args.repeats} runs: " + "; ".join(
