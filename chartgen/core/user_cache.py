@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 TYPE_CHECKING = False  # not typing's: a replayed verify run (chartgen/verify/run_record.py) imports this module, and
-if TYPE_CHECKING:  # typing would bring re, enum and contextlib with it, a tenth of the replay
+if TYPE_CHECKING:  # typing would bring re, enum and contextlib with it, a seventh of the replay
     from pathlib import Path
 
 

@@ -300,12 +300,14 @@ def draw_as_rendered(target: ChartTarget, level: ChartLevel, jobs: Sequence[Futu
         return {}
     from concurrent.futures import as_completed
 
-    from chartgen.verify import readme_pictures
+    from chartgen.generate.traffic_pictures import draw_one
 
     spec, drawn = _spec(target), {}
     for job in as_completed(jobs):
+        if job.exception() is not None:  # raised by the caller, in the environments' order, as before
+            continue
         e = job.result()
-        section = readme_pictures.draw_one(level.pending, spec, e.env, e.manifests) if e.template_ok else None
+        section = draw_one(level.pending, spec, e.env, e.manifests) if e.template_ok else None
         if section is not None:
             drawn[e.env] = section
     return drawn

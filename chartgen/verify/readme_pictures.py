@@ -76,18 +76,12 @@ def start(target: ChartTarget, spec: Spec, tree: FileTree, helm: Helm, calls: Ma
 
 def finish(tree: FileTree, spec: Spec, rendered: Mapping[str, str], drawn: Mapping[str, str] | None = None) -> None:
     """Draw the pictures of a tree `start` left waiting from verify's renderings (environment -> helm's output of
-    the ones that rendered; `drawn`: the sections `draw_one` made of them already); when one is missing, from the
-    copy's renderings (add_pictures reports the failure)."""
+    the ones that rendered; `drawn`: the sections traffic_pictures.draw_one made of them already); when one is
+    missing, from the copy's renderings (add_pictures reports the failure)."""
     if all(env.name in rendered for env in spec.environments):
         pictures.draw(tree, spec, rendered, drawn)
     else:
         pictures.add_pictures(tree, spec)
-
-
-def draw_one(tree: FileTree, spec: Spec, env: str, rendering: str) -> str | None:
-    """One environment's section of a tree `start` left waiting, drawn from verify's rendering as soon as it is
-    made (traffic_pictures.draw_one); `finish` uses it instead of drawing it again."""
-    return pictures.draw_one(tree, spec, env, rendering)
 
 
 def why_not_reused(target: ChartTarget, spec: Spec, tree: FileTree, helm: Helm,
